@@ -1,0 +1,238 @@
+/**
+ * A typed, bounded, async channel between actors.
+ *
+ * @module
+ */
+
+/** Thrown by {@linkcode Channel.send} on a closed channel, and by `receive` once it is drained. */
+export class ChannelClosedError extends Error {
+  /** @param message What was attempted. */
+  constructor(message = "Channel is closed") {
+    super(message);
+    this.name = "ChannelClosedError";
+  }
+}
+
+/** What a full channel does with one more value. */
+export type OverflowPolicy = "block" | "drop-oldest";
+
+/** Options for {@linkcode Channel}. */
+export interface ChannelOptions<T> {
+  /** Name used in errors and logs. @default {"channel"} */
+  name?: string;
+  /** `block`: `send` waits for room; `drop-oldest`: the oldest value makes room. @default {"block"} */
+  overflow?: OverflowPolicy;
+  /** Called with each value dropped by the `drop-oldest` policy. */
+  onDrop?: (value: T) => void;
+}
+
+/** Options for a wait on a channel. */
+export interface WaitOptions {
+  /** Aborting rejects the wait with the signal's reason; nothing is taken or added. */
+  signal?: AbortSignal;
+}
+
+/** The receiving end of a channel, as an actor sees it. */
+export interface Inbox<T> extends AsyncIterable<T> {
+  /** Waits for the next value; rejects with {@linkcode ChannelClosedError} once closed and drained. */
+  receive(options?: WaitOptions): Promise<T>;
+  /** Waits for at least one value, then takes up to `max` without waiting more. */
+  receiveBatch(max: number, options?: WaitOptions): Promise<T[]>;
+}
+
+/** The sending end of a channel, as an actor sees it. */
+export interface Outbox<T> {
+  /** Adds a value; waits while the channel is full (with the `block` policy). */
+  send(value: T, options?: WaitOptions): Promise<void>;
+}
+
+interface Waiter {
+  wake: () => void;
+}
+
+/**
+ * A FIFO queue of at most `capacity` values. `send` waits while it is full, `receive` while it is
+ * empty, and `close` stops new values while receivers drain what is left.
+ *
+ * @typeParam T The type of the values.
+ *
+ * @example
+ * ```ts
+ * import { Channel } from "./channel.ts";
+ * const channel = new Channel<number>(2);
+ * await channel.send(1);
+ * await channel.send(2);
+ * channel.close();
+ * for await (const value of channel) console.log(value); // 1, then 2
+ * ```
+ */
+export class Channel<T> implements Inbox<T>, Outbox<T> {
+  readonly capacity: number;
+  readonly name: string;
+  #buffer: T[] = [];
+  #head = 0;
+  #closed = false;
+  #senders: Waiter[] = [];
+  #receivers: Waiter[] = [];
+  #overflow: OverflowPolicy;
+  #onDrop: ((value: T) => void) | undefined;
+  #dropped = 0;
+
+  /**
+   * @param capacity The most values the channel holds (a positive integer).
+   * @param options Name and overflow policy.
+   */
+  constructor(capacity: number, options: ChannelOptions<T> = {}) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`Channel capacity must be a positive integer: received ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.name = options.name ?? "channel";
+    this.#overflow = options.overflow ?? "block";
+    this.#onDrop = options.onDrop;
+  }
+
+  /** How many values wait in the channel. */
+  get size(): number {
+    return this.#buffer.length - this.#head;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** How many values the `drop-oldest` policy has dropped. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * Adds a value. With the `block` policy it waits while the channel is full.
+   *
+   * @param value The value.
+   * @param options The abort signal for the wait.
+   * @returns Resolves once the value is in the channel.
+   * @throws {ChannelClosedError} When the channel is closed.
+   */
+  async send(value: T, options: WaitOptions = {}): Promise<void> {
+    while (true) {
+      if (this.#closed) throw new ChannelClosedError(`Cannot send on closed ${this.name}`);
+      options.signal?.throwIfAborted();
+      if (this.size < this.capacity) break;
+      if (this.#overflow === "drop-oldest") {
+        const oldest = this.#take();
+        this.#dropped++;
+        this.#onDrop?.(oldest);
+        break;
+      }
+      await this.#wait(this.#senders, options.signal);
+    }
+    this.#buffer.push(value);
+    this.#wakeOne(this.#receivers);
+  }
+
+  /**
+   * Takes the next value, waiting while the channel is empty.
+   *
+   * @param options The abort signal for the wait.
+   * @returns The oldest value.
+   * @throws {ChannelClosedError} When the channel is closed and empty.
+   */
+  async receive(options: WaitOptions = {}): Promise<T> {
+    while (this.size === 0) {
+      if (this.#closed) throw new ChannelClosedError(`${this.name} is closed and drained`);
+      options.signal?.throwIfAborted();
+      await this.#wait(this.#receivers, options.signal);
+    }
+    const value = this.#take();
+    this.#wakeOne(this.#senders);
+    return value;
+  }
+
+  /**
+   * Waits for at least one value, then takes up to `max` values that are already there.
+   *
+   * @param max The most values to take (at least 1).
+   * @param options The abort signal for the wait.
+   * @returns One to `max` values, oldest first.
+   * @throws {ChannelClosedError} When the channel is closed and empty.
+   */
+  async receiveBatch(max: number, options: WaitOptions = {}): Promise<T[]> {
+    const first = await this.receive(options);
+    const batch: T[] = [first];
+    while (batch.length < max && this.size > 0) batch.push(this.#take());
+    this.#wakeAll(this.#senders);
+    return batch;
+  }
+
+  /**
+   * Puts values back at the front of the channel, in order, beyond its capacity if need be.
+   * The supervisor uses it to hand a crashed actor's unfinished values to its next run.
+   *
+   * @param values The values, oldest first.
+   */
+  requeue(values: readonly T[]): void {
+    if (values.length === 0) return;
+    this.#buffer = [...values, ...this.#buffer.slice(this.#head)];
+    this.#head = 0;
+    this.#wakeAll(this.#receivers);
+  }
+
+  /** Stops new values; receivers drain what is left, then get {@linkcode ChannelClosedError}. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeAll(this.#receivers);
+    this.#wakeAll(this.#senders);
+  }
+
+  /** Yields values until the channel is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    while (true) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof ChannelClosedError) return;
+        throw error;
+      }
+    }
+  }
+
+  #take(): T {
+    const value = this.#buffer[this.#head] as T;
+    this.#buffer[this.#head] = undefined as T;
+    this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#buffer.length) {
+      this.#buffer = this.#buffer.slice(this.#head);
+      this.#head = 0;
+    }
+    return value;
+  }
+
+  #wait(queue: Waiter[], signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const index = queue.indexOf(waiter);
+        if (index >= 0) queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      queue.push(waiter);
+    });
+  }
+
+  #wakeOne(queue: Waiter[]): void {
+    queue.shift()?.wake();
+  }
+
+  #wakeAll(queue: Waiter[]): void {
+    for (const waiter of queue.splice(0)) waiter.wake();
+  }
+}
