@@ -124,7 +124,8 @@ export class Supervisor {
    * @param children In start order: consumers of a channel before its producers.
    * @param options Restart intensity, backoff and clock.
    */
-  constructor(children: readonly ChildSpec<never, never>[], options: SupervisorOptions = {}) {
+  // deno-lint-ignore no-explicit-any
+  constructor(children: readonly ChildSpec<any, any>[], options: SupervisorOptions = {}) {
     const names = new Set<string>();
     for (const child of children) {
       if (names.has(child.name)) throw new TypeError(`Duplicate child name: ${child.name}`);
@@ -340,7 +341,12 @@ export class Supervisor {
     const again = child.inflight.filter((v) => child.redelivered.includes(v));
     const retry = child.inflight.filter((v) => !child.redelivered.includes(v));
     if (again.length > 0) {
-      this.#options.onEvent?.({ type: "dead-letter", child: child.spec.name, values: again, error });
+      this.#options.onEvent?.({
+        type: "dead-letter",
+        child: child.spec.name,
+        values: again,
+        error,
+      });
     }
     child.redelivered = retry;
     child.inflight = [];

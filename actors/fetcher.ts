@@ -1,0 +1,93 @@
+/**
+ * The Fetcher: every interval, one CoinGecko request for all coins; usable prices go on.
+ *
+ * @module
+ */
+import type { Coin } from "../config/config.ts";
+import type { Actor } from "../runtime/actor.ts";
+import type { Clock } from "../runtime/delay.ts";
+import { CoinGeckoError, type FetchOutcome } from "./coingecko.ts";
+import type { PriceTick } from "./price.ts";
+import type { ProduceReport } from "./produce_report.ts";
+
+/** State that outlives a run of the Fetcher, so a restart neither renumbers nor repeats. */
+export interface FetcherState {
+  /** The last cycle started. */
+  cycle: number;
+  /** Each coin's last published `last_updated`, for `--only-changed`. */
+  lastUpdated: Map<string, number | null>;
+}
+
+/** What the Fetcher needs. */
+export interface FetcherOptions {
+  /** The price source. */
+  client: {
+    fetchPrices(
+      coins: readonly Coin[],
+      cycle: number,
+      options: { signal?: AbortSignal },
+    ): Promise<FetchOutcome>;
+  };
+  /** The coins. */
+  coins: readonly Coin[];
+  /** From the start of one fetch to the next, milliseconds. */
+  intervalMs: number;
+  /** Cycles before the Fetcher ends, or null for no end. */
+  iterations: number | null;
+  /** Hand on a coin only when its `last_updated` moved. */
+  onlyChanged: boolean;
+  /** Cycle number and last prices, kept across restarts. */
+  state: FetcherState;
+  /** Progress output. */
+  report: ProduceReport;
+  /** Waits between cycles. */
+  clock: Clock;
+}
+
+/**
+ * Makes the Fetcher actor.
+ *
+ * @param options Source, coins, schedule and report.
+ * @returns The actor; it ends after `iterations` cycles, or when its signal aborts.
+ *
+ * @example
+ * ```ts ignore
+ * const actor = fetcher({ client, coins, intervalMs: 10_000, iterations: 3, onlyChanged: false,
+ *   state: { cycle: 0, lastUpdated: new Map() }, report, clock: systemClock });
+ * ```
+ */
+export function fetcher(options: FetcherOptions): Actor<unknown, PriceTick> {
+  const { client, coins, intervalMs, iterations, onlyChanged, state, report, clock } = options;
+  return async (_inbox, outbox, ctx) => {
+    while (iterations === null || state.cycle < iterations) {
+      const cycle = ++state.cycle;
+      const nextFetchAt = clock.now() + intervalMs;
+      report.cycleStarted(cycle);
+      let sent = 0;
+      try {
+        const { ticks, skipped } = await client.fetchPrices(coins, cycle, { signal: ctx.signal });
+        for (const reason of skipped) report.coinSkipped(cycle, reason);
+        for (const tick of ticks) {
+          if (onlyChanged && tick.lastUpdated !== null) {
+            if (state.lastUpdated.get(tick.coinId) === tick.lastUpdated) {
+              report.unchanged(tick);
+              continue;
+            }
+            state.lastUpdated.set(tick.coinId, tick.lastUpdated);
+          }
+          report.fetched(tick);
+          await outbox.send(tick);
+          sent++;
+        }
+      } catch (error) {
+        if (ctx.signal.aborted || !(error instanceof CoinGeckoError)) throw error;
+        report.cycleFailed(cycle, error);
+      }
+      const last = iterations !== null && cycle >= iterations;
+      report.cycleFetched(cycle, sent, last ? null : nextFetchAt);
+      if (last) return;
+      const wait = nextFetchAt - clock.now();
+      if (wait > 0) await clock.sleep(wait, { signal: ctx.signal });
+    }
+  };
+}

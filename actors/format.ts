@@ -1,0 +1,83 @@
+/**
+ * How prices and amounts are shown on the console.
+ *
+ * @module
+ */
+
+const twoDecimals = new Intl.NumberFormat("en-US", {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
+const whole = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/**
+ * A USD price: two decimals with thousands separators from $1 up, six significant digits below.
+ *
+ * @param price The price in USD.
+ * @returns The text, e.g. `$45,234.56` or `$0.000012345`.
+ *
+ * @example
+ * ```ts
+ * import { formatUsd } from "./format.ts";
+ * console.log(formatUsd(45234.56)); // "$45,234.56"
+ * console.log(formatUsd(0.000012345)); // "$0.000012345"
+ * ```
+ */
+export function formatUsd(price: number): string {
+  if (!Number.isFinite(price)) return `$${price}`;
+  if (Math.abs(price) >= 1 || price === 0) return `$${twoDecimals.format(price)}`;
+  const decimals = Math.min(100, 5 - Math.floor(Math.log10(Math.abs(price))));
+  let text = price.toFixed(decimals);
+  text = text.replace(/0+$/, "");
+  const [int, frac = ""] = text.split(".");
+  return `$${int}.${frac.padEnd(2, "0")}`;
+}
+
+/**
+ * A USD amount rounded to whole dollars, `$28,456,789,012`; `n/a` when unknown.
+ *
+ * @param amount The amount, or null.
+ * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import { formatWholeUsd } from "./format.ts";
+ * console.log(formatWholeUsd(28456789012.34)); // "$28,456,789,012"
+ * ```
+ */
+export function formatWholeUsd(amount: number | null): string {
+  return amount === null ? "n/a" : `$${whole.format(amount)}`;
+}
+
+/**
+ * A percentage change with its sign, `+2.34%`; `n/a` when unknown.
+ *
+ * @param change The change in percent, or null.
+ * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import { formatChange } from "./format.ts";
+ * console.log(formatChange(-1.5)); // "-1.50%"
+ * ```
+ */
+export function formatChange(change: number | null): string {
+  if (change === null) return "n/a";
+  return `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`;
+}
+
+/**
+ * Seconds with two decimals, `1.23s`.
+ *
+ * @param ms Milliseconds.
+ * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import { formatSeconds } from "./format.ts";
+ * console.log(formatSeconds(1234)); // "1.23s"
+ * ```
+ */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)}s`;
+}

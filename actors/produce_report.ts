@@ -1,0 +1,213 @@
+/**
+ * The producer's console output (SPEC §5) and its counts: iterations, produced messages and
+ * errors, drops and what was not delivered.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Delivery } from "../kafka/transport.ts";
+import type { Clock } from "../runtime/delay.ts";
+import { formatSeconds, formatUsd } from "./format.ts";
+import type { EncodedPrice, PriceTick } from "./price.ts";
+
+const logger = getLogger(["crypto", "producer"]);
+
+interface Cycle {
+  startedAt: number;
+  sent: number | null;
+  settled: number;
+  nextFetchAt: number | null;
+  failure: string | null;
+}
+
+/** The counts at the end of a run. */
+export interface ProduceTotals {
+  /** Fetch cycles started. */
+  iterations: number;
+  /** Prices fetched and handed on for publishing. */
+  fetched: number;
+  /** Messages the broker acknowledged. */
+  produced: number;
+  /** Fetch cycles that failed, coins skipped, messages refused or dropped. */
+  errors: number;
+  /** Coins skipped for a missing or unusable price. */
+  skipped: number;
+  /** Messages the broker refused for good. */
+  failed: number;
+  /** Messages dropped because the buffer was full while the broker was away. */
+  dropped: number;
+  /** Prices not published because they had not changed (`--only-changed`). */
+  unchanged: number;
+}
+
+/** Prints the producer's progress and keeps its counts. */
+export class ProduceReport {
+  #print: (line: string) => void;
+  #clock: Clock;
+  #cycles = new Map<number, Cycle>();
+  #totals: ProduceTotals = {
+    iterations: 0,
+    fetched: 0,
+    produced: 0,
+    errors: 0,
+    skipped: 0,
+    failed: 0,
+    dropped: 0,
+    unchanged: 0,
+  };
+
+  /**
+   * @param print Writes one line of console output.
+   * @param clock Measures how long each iteration took.
+   */
+  constructor(print: (line: string) => void, clock: Clock) {
+    this.#print = print;
+    this.#clock = clock;
+  }
+
+  /** The counts so far. */
+  get totals(): Readonly<ProduceTotals> {
+    return { ...this.#totals };
+  }
+
+  /** Messages fetched but neither acknowledged, refused nor dropped (yet). */
+  get pending(): number {
+    const t = this.#totals;
+    return t.fetched - t.produced - t.failed - t.dropped;
+  }
+
+  /** A fetch cycle begins. */
+  cycleStarted(cycle: number): void {
+    this.#totals.iterations = Math.max(this.#totals.iterations, cycle);
+    this.#cycles.set(cycle, {
+      startedAt: this.#clock.now(),
+      sent: null,
+      settled: 0,
+      nextFetchAt: null,
+      failure: null,
+    });
+    this.#print("");
+    this.#print(`--- Iteration ${cycle} ---`);
+  }
+
+  /** A coin was left out of a cycle. */
+  coinSkipped(cycle: number, reason: string): void {
+    this.#totals.skipped++;
+    this.#totals.errors++;
+    logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
+  }
+
+  /** A price was not published because it had not changed. */
+  unchanged(tick: PriceTick): void {
+    this.#totals.unchanged++;
+    logger.debug("Iteration {cycle}: {symbol} unchanged since last fetch", { ...tick });
+  }
+
+  /** A price was handed on for publishing. */
+  fetched(_tick: PriceTick): void {
+    this.#totals.fetched++;
+  }
+
+  /** A fetch cycle failed as a whole. */
+  cycleFailed(cycle: number, error: unknown): void {
+    this.#totals.errors++;
+    const state = this.#cycles.get(cycle);
+    if (state) state.failure = error instanceof Error ? error.message : String(error);
+    logger.error("Iteration {cycle} failed: {error}", { cycle, error: String(state?.failure) });
+  }
+
+  /** All prices of a cycle were handed on; `nextFetchAt` is null after the last cycle. */
+  cycleFetched(cycle: number, sent: number, nextFetchAt: number | null): void {
+    const state = this.#cycles.get(cycle);
+    if (!state) return;
+    state.sent = sent;
+    state.nextFetchAt = nextFetchAt;
+    this.#maybeComplete(cycle, state);
+  }
+
+  /** The broker acknowledged a message. */
+  delivered(message: EncodedPrice, delivery: Delivery): void {
+    this.#totals.produced++;
+    const { symbol, priceUsd } = message.tick;
+    this.#print(
+      `Produced: ${symbol} ${
+        formatUsd(priceUsd)
+      } to partition ${delivery.partition} at offset ${delivery.offset}`,
+    );
+    this.#settle(message.tick.cycle);
+  }
+
+  /** The broker refused a message for good. */
+  failed(message: EncodedPrice, error: unknown): void {
+    this.#totals.failed++;
+    this.#totals.errors++;
+    logger.error("Not delivered: {symbol} from iteration {cycle}: {error}", {
+      symbol: message.tick.symbol,
+      cycle: message.tick.cycle,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    this.#settle(message.tick.cycle);
+  }
+
+  /** A message was dropped from the full buffer. */
+  dropped(message: EncodedPrice): void {
+    this.#totals.dropped++;
+    this.#totals.errors++;
+    logger.warn(
+      "Buffer full while Kafka is unavailable: dropped {symbol} {price} from iteration {cycle} (dropped so far: {dropped})",
+      {
+        symbol: message.tick.symbol,
+        price: formatUsd(message.tick.priceUsd),
+        cycle: message.tick.cycle,
+        dropped: this.#totals.dropped,
+      },
+    );
+    this.#settle(message.tick.cycle);
+  }
+
+  /**
+   * The closing lines of a run.
+   *
+   * @returns The lines.
+   */
+  summary(): string[] {
+    const t = this.#totals;
+    const lines = [
+      "",
+      "==========================================",
+      "Producer summary",
+      "==========================================",
+      `Iterations: ${t.iterations}`,
+      `Prices fetched: ${t.fetched}`,
+      `Messages produced: ${t.produced}`,
+      `Errors: ${t.errors}`,
+    ];
+    if (t.skipped > 0) lines.push(`Coins skipped: ${t.skipped}`);
+    if (t.unchanged > 0) lines.push(`Unchanged, not published: ${t.unchanged}`);
+    if (t.dropped > 0) lines.push(`Dropped (buffer full): ${t.dropped}`);
+    if (t.failed > 0) lines.push(`Refused by Kafka: ${t.failed}`);
+    if (this.pending > 0) lines.push(`Not delivered: ${this.pending}`);
+    return lines;
+  }
+
+  #settle(cycle: number): void {
+    const state = this.#cycles.get(cycle);
+    if (!state) return;
+    state.settled++;
+    this.#maybeComplete(cycle, state);
+  }
+
+  #maybeComplete(cycle: number, state: Cycle): void {
+    if (state.sent === null || state.settled < state.sent) return;
+    this.#cycles.delete(cycle);
+    const took = formatSeconds(this.#clock.now() - state.startedAt);
+    if (state.failure !== null) this.#print(`Iteration ${cycle} failed after ${took}`);
+    else this.#print(`Iteration ${cycle} completed in ${took}`);
+    const t = this.#totals;
+    this.#print(`Total messages produced: ${t.produced}, Errors: ${t.errors}`);
+    if (state.nextFetchAt !== null) {
+      const wait = state.nextFetchAt - this.#clock.now();
+      if (wait > 0) this.#print(`Waiting ${formatSeconds(wait)} until next fetch...`);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The producing topology: Fetcher → Encoder → Publisher under one supervisor.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerTransport } from "../kafka/transport.ts";
+import { Channel } from "../runtime/channel.ts";
+import { type Clock, systemClock } from "../runtime/delay.ts";
+import { Supervisor, type SupervisorEvent, type SupervisorOptions } from "../runtime/supervisor.ts";
+import type { FetchOutcome } from "./coingecko.ts";
+import { encoder, MessageIds } from "./encoder.ts";
+import { fetcher } from "./fetcher.ts";
+import type { EncodedPrice, PriceTick } from "./price.ts";
+import { ProduceReport } from "./produce_report.ts";
+import { publisher } from "./publisher.ts";
+
+const logger = getLogger(["crypto", "supervisor"]);
+
+/** What the producing topology is built from. */
+export interface ProducerTopologyOptions {
+  /** The validated configuration. */
+  config: ProducerConfig;
+  /** The price source. */
+  client: {
+    fetchPrices(
+      coins: ProducerConfig["coins"],
+      cycle: number,
+      options: { signal?: AbortSignal },
+    ): Promise<FetchOutcome>;
+  };
+  /** The message log, connected. */
+  transport: ProducerTransport;
+  /** The topic's partition count. */
+  partitions: number;
+  /** Writes one line of console output. */
+  print: (line: string) => void;
+  /** The clock. @default {systemClock} */
+  clock?: Clock;
+  /** Restart policy. */
+  supervisor?: SupervisorOptions;
+}
+
+/** A built producing topology. */
+export interface ProducerTopology {
+  /** Runs and stops the actors. */
+  supervisor: Supervisor;
+  /** Console output and counts. */
+  report: ProduceReport;
+  /** Prices waiting for the broker. */
+  buffer: Channel<EncodedPrice>;
+}
+
+/**
+ * Logs a supervisor event.
+ *
+ * @param event What the supervisor reports.
+ */
+export function logSupervisorEvent(event: SupervisorEvent): void {
+  const error = "error" in event
+    ? (event.error instanceof Error ? event.error.message : String(event.error))
+    : "";
+  switch (event.type) {
+    case "crash":
+      if (event.restartInMs === null) logger.error("{child} failed: {error}", { ...event, error });
+      else {
+        logger.warn("{child} failed: {error}; restarting in {ms} ms", {
+          child: event.child,
+          error,
+          ms: Math.round(event.restartInMs),
+        });
+      }
+      break;
+    case "restart":
+      logger.info("{child} restarted (attempt {attempt})", { ...event });
+      break;
+    case "dead-letter":
+      logger.error("{child} failed twice on the same {count} message(s); dropped them: {error}", {
+        child: event.child,
+        count: event.values.length,
+        error,
+      });
+      break;
+    case "stop-timeout":
+      logger.warn("{child} did not stop within {shutdownMs} ms; aborted", { ...event });
+      break;
+    case "give-up":
+      logger.error("{child} failed more than {restarts} times within {withinMs} ms; stopping", {
+        ...event,
+      });
+      break;
+  }
+}
+
+/**
+ * Builds the producing topology (not yet started: call `supervisor.run()`).
+ *
+ * @param options Configuration, source, transport and output.
+ * @returns The supervisor, the report and the buffer.
+ */
+export function producerTopology(options: ProducerTopologyOptions): ProducerTopology {
+  const { config, client, transport, partitions, print } = options;
+  const clock = options.clock ?? systemClock;
+  const report = new ProduceReport(print, clock);
+  const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
+  const buffer = new Channel<EncodedPrice>(config.bufferSize, {
+    name: "publish buffer",
+    overflow: "drop-oldest",
+    onDrop: (message) => report.dropped(message),
+  });
+  const supervisor = new Supervisor([
+    {
+      name: "publisher",
+      inbox: buffer,
+      restart: "transient",
+      shutdownMs: 30_000,
+      actor: publisher({
+        transport,
+        topic: config.kafka.topic,
+        partitions,
+        report,
+        clock,
+        waiting: () => buffer.size,
+      }),
+    },
+    {
+      name: "encoder",
+      inbox: ticks,
+      outbox: buffer,
+      restart: "transient",
+      actor: encoder(new MessageIds()),
+    },
+    {
+      name: "fetcher",
+      outbox: ticks,
+      restart: "transient",
+      actor: fetcher({
+        client,
+        coins: config.coins,
+        intervalMs: config.intervalMs,
+        iterations: config.iterations,
+        onlyChanged: config.onlyChanged,
+        state: { cycle: 0, lastUpdated: new Map() },
+        report,
+        clock,
+      }),
+    },
+  ], { onEvent: logSupervisorEvent, clock, ...options.supervisor });
+  return { supervisor, report, buffer };
+}

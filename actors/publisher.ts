@@ -1,0 +1,92 @@
+/**
+ * The Publisher: sends encoded prices in batches and reports each acknowledgement; while the
+ * broker is away it keeps the batch and retries with backoff, the channel before it buffering
+ * what comes meanwhile.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { partitionFor } from "../kafka/partitioner.ts";
+import { DeliveryError, type OutRecord, type ProducerTransport } from "../kafka/transport.ts";
+import type { Actor } from "../runtime/actor.ts";
+import { backoffDelay } from "../runtime/backoff.ts";
+import type { Clock } from "../runtime/delay.ts";
+import type { EncodedPrice } from "./price.ts";
+import type { ProduceReport } from "./produce_report.ts";
+
+const logger = getLogger(["crypto", "publisher"]);
+
+/** What the Publisher needs. */
+export interface PublisherOptions {
+  /** The message log. */
+  transport: ProducerTransport;
+  /** The topic. */
+  topic: string;
+  /** The topic's partition count. */
+  partitions: number;
+  /** Progress output. */
+  report: ProduceReport;
+  /** Waits between retries. */
+  clock: Clock;
+  /** Most messages per send. @default {500} */
+  batchSize?: number;
+  /** First retry delay while the broker is away, ms. @default {500} */
+  retryMinMs?: number;
+  /** Largest retry delay, ms. @default {10_000} */
+  retryMaxMs?: number;
+  /** How many messages wait behind the current batch. */
+  waiting?: () => number;
+}
+
+/**
+ * Makes the Publisher actor.
+ *
+ * @param options Transport, topic and report.
+ * @returns The actor; it ends when its inbox is closed and drained.
+ */
+export function publisher(options: PublisherOptions): Actor<EncodedPrice, never> {
+  const { transport, topic, partitions, report, clock } = options;
+  const { batchSize = 500, retryMinMs = 500, retryMaxMs = 10_000 } = options;
+  return async (inbox, _outbox, ctx) => {
+    while (true) {
+      let batch: EncodedPrice[];
+      try {
+        batch = await inbox.receiveBatch(batchSize);
+      } catch (error) {
+        if ((error as Error)?.name === "ChannelClosedError") return;
+        throw error;
+      }
+      const records: OutRecord[] = batch.map((m) => ({
+        key: m.key,
+        value: m.value,
+        headers: m.headers,
+        timestamp: m.timestamp,
+        partition: partitionFor(m.key, partitions),
+      }));
+      for (let attempt = 0;; attempt++) {
+        try {
+          const deliveries = await transport.send(topic, records);
+          batch.forEach((message, i) => report.delivered(message, deliveries[i]!));
+          if (attempt > 0) logger.info("Kafka is reachable again; sending resumed");
+          break;
+        } catch (error) {
+          if (!(error instanceof DeliveryError)) throw error;
+          if (!error.retriable) {
+            for (const message of batch) report.failed(message, error);
+            break;
+          }
+          const wait = backoffDelay(attempt, { minMs: retryMinMs, maxMs: retryMaxMs });
+          logger.warn(
+            "{error}; {waiting} message(s) waiting, retrying in {seconds}s",
+            {
+              error: error.message,
+              waiting: batch.length + (options.waiting?.() ?? 0),
+              seconds: (wait / 1000).toFixed(1),
+            },
+          );
+          await clock.sleep(wait, { signal: ctx.signal });
+        }
+      }
+    }
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * What every command's entry point shares: console output, config errors (exit 2) and signals.
+ *
+ * @module
+ */
+import { ConfigError } from "../config/config_error.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes a line to stdout, synchronously so nothing is lost at exit.
+ *
+ * @param line The text.
+ */
+export function print(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(`${line}\n`));
+}
+
+/**
+ * Writes `error: <message>` to stderr and exits with the code.
+ *
+ * @param message One line.
+ * @param code The exit code.
+ * @returns Never.
+ */
+export function fail(message: string, code: number): never {
+  Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+  Deno.exit(code);
+}
+
+/**
+ * Runs `load`; a {@linkcode ConfigError} ends the program with its message and exit code 2.
+ *
+ * @param load Reads flags and variables.
+ * @returns What it returned.
+ */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+/** The environment, as the config loader reads it. */
+export const env = (name: string): string | undefined => Deno.env.get(name);
+
+/**
+ * On the first SIGINT or SIGTERM calls `stop`; on a second one exits at once with 130.
+ *
+ * @param stop Begins a clean stop.
+ * @returns A function that removes the handlers.
+ */
+export function onStopSignals(stop: (signal: string) => void): () => void {
+  let stopping = false;
+  const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as const).map((
+    signal,
+  ) => [signal, () => {
+    if (stopping) {
+      Deno.stderr.writeSync(encoder.encode(`\nSecond ${signal}: exiting now\n`));
+      Deno.exit(130);
+    }
+    stopping = true;
+    stop(signal);
+  }]);
+  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * The program's configuration: environment variables (with `.env` loaded by `--env-file`),
+ * overridden by flags, every value validated before anything connects.
+ *
+ * @module
+ */
+import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
+import { ConfigError } from "./config_error.ts";
+import {
+  type Coin,
+  parseBoolean,
+  parseBrokers,
+  parseChoice,
+  parseCoins,
+  parseHttpUrl,
+  parseNumber,
+  parseSecret,
+  parseTopic,
+} from "./values.ts";
+
+export type { Coin } from "./values.ts";
+
+/** The environment as the loader sees it: a lookup by name. */
+export type Env = (name: string) => string | undefined;
+
+/** SASL authentication to the broker. */
+export interface SaslConfig {
+  /** The mechanism. */
+  mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+  /** The user name. */
+  username: string;
+  /** The password; never logged. */
+  password: string;
+}
+
+/** How to reach Kafka. */
+export interface KafkaConfig {
+  /** Bootstrap servers, `host:port`. */
+  brokers: string[];
+  /** The topic. */
+  topic: string;
+  /** Partitions of the topic when the program creates it. */
+  partitions: number;
+  /** Replication factor of the topic when the program creates it. */
+  replicationFactor: number;
+  /** The client id. */
+  clientId: string;
+  /** Whether to use TLS. */
+  ssl: boolean;
+  /** SASL credentials, or null. */
+  sasl: SaslConfig | null;
+  /** How long the broker may stay unreachable at start-up, in milliseconds. */
+  connectTimeoutMs: number;
+}
+
+/** How to reach CoinGecko. */
+export interface CoinGeckoConfig {
+  /** Base URL of the API, without a trailing slash. */
+  baseUrl: string;
+  /** The API key, or null; never logged. */
+  apiKey: string | null;
+  /** Which header the key goes in. */
+  apiKeyType: "demo" | "pro";
+  /** Time allowed for one request, in milliseconds. */
+  timeoutMs: number;
+  /** Retries of a failed request within one fetch cycle. */
+  maxRetries: number;
+  /** Least gap between two API calls, and the base of backoff, in milliseconds. */
+  rateLimitDelayMs: number;
+}
+
+/** Logging. */
+export interface LogConfig {
+  /** The lowest level shown. */
+  level: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+  /** `pretty` text or JSON lines, on stderr. */
+  format: "pretty" | "json";
+}
+
+/** Everything `produce` needs. */
+export interface ProducerConfig {
+  /** Kafka. */
+  kafka: KafkaConfig;
+  /** CoinGecko. */
+  coingecko: CoinGeckoConfig;
+  /** The coins to fetch. */
+  coins: Coin[];
+  /** Time from one fetch to the next, in milliseconds. */
+  intervalMs: number;
+  /** Fetch cycles before stopping, or null to run until stopped. */
+  iterations: number | null;
+  /** Publish a coin only when its `last_updated` moved. */
+  onlyChanged: boolean;
+  /** Prices held while the broker is away; past it the oldest is dropped. */
+  bufferSize: number;
+  /** Logging. */
+  log: LogConfig;
+}
+
+/** The `produce` command and its flags. */
+export const produceCommand: CommandSpec = {
+  name: "produce",
+  summary:
+    "Fetch cryptocurrency prices from CoinGecko and publish them to a Kafka topic, keyed by symbol.",
+  flags: [
+    {
+      name: "interval",
+      type: "string",
+      value: "<seconds>",
+      help: "time between fetches",
+      env: "PRODUCER_FETCH_INTERVAL",
+    },
+    {
+      name: "coins",
+      type: "string",
+      value: "<id:SYMBOL,...>",
+      help: "coins to fetch, e.g. bitcoin:BTC,ethereum:ETH",
+      env: "CRYPTO_COINS",
+    },
+    {
+      name: "iterations",
+      type: "string",
+      value: "<n>",
+      help: "stop after n fetch cycles, flush and exit (default: run until stopped)",
+    },
+    {
+      name: "only-changed",
+      type: "boolean",
+      help: "publish a coin only when its last_updated moved",
+    },
+    ...commonFlags,
+  ],
+};
+
+const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/** Reads a setting: the flag when given, else the variable when set and not blank, else the default. */
+class Settings {
+  #flags: Map<string, string | boolean>;
+  #env: Env;
+  constructor(flags: Map<string, string | boolean>, env: Env) {
+    this.#flags = flags;
+    this.#env = env;
+  }
+
+  /** Returns `[name, text]` of the first source that has a value, or the default. */
+  get(variable: string | null, flag: string | null, fallback: string): [string, string] {
+    const fromFlag = flag === null ? undefined : this.#flags.get(flag);
+    if (typeof fromFlag === "string") return [`--${flag}`, fromFlag];
+    if (variable !== null) {
+      const fromEnv = this.#env(variable);
+      if (fromEnv !== undefined && fromEnv.trim() !== "") return [variable, fromEnv];
+    }
+    return [variable ?? `--${flag}`, fallback];
+  }
+
+  /** The variable's text, or undefined when unset or blank. */
+  optional(variable: string): string | undefined {
+    const value = this.#env(variable);
+    return value === undefined || value.trim() === "" ? undefined : value;
+  }
+
+  flag(name: string): boolean {
+    return this.#flags.get(name) === true;
+  }
+}
+
+function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
+  const brokers = parseBrokers(...s.get("KAFKA_BOOTSTRAP_SERVERS", "brokers", "localhost:9092"));
+  const topic = parseTopic(...s.get("KAFKA_TOPIC", "topic", "crypto-prices"));
+  const partitions = parseNumber(...s.get("KAFKA_TOPIC_PARTITIONS", null, "3"), {
+    min: 1,
+    max: 10_000,
+    integer: true,
+  });
+  const replicationFactor = parseNumber(...s.get("KAFKA_REPLICATION_FACTOR", null, "1"), {
+    min: 1,
+    max: 32,
+    integer: true,
+  });
+  const [clientIdName, clientIdRaw] = s.get("KAFKA_CLIENT_ID", null, defaultClientId);
+  const clientId = clientIdRaw.trim();
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(clientId)) {
+    throw new ConfigError(
+      `Invalid ${clientIdName}: expected 1-255 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
+        JSON.stringify(clientIdRaw)
+      }`,
+    );
+  }
+  const ssl = parseBoolean(...s.get("KAFKA_SSL", null, "false"));
+  const connectTimeoutMs = 1000 * parseNumber(...s.get("KAFKA_CONNECT_TIMEOUT", null, "30"), {
+    min: 1,
+    max: 3600,
+  });
+  const mechanismRaw = s.optional("KAFKA_SASL_MECHANISM");
+  let sasl: SaslConfig | null = null;
+  if (mechanismRaw !== undefined) {
+    const mechanism = parseChoice("KAFKA_SASL_MECHANISM", mechanismRaw, SASL_MECHANISMS);
+    const username = s.optional("KAFKA_SASL_USERNAME");
+    const password = s.optional("KAFKA_SASL_PASSWORD");
+    if (username === undefined) {
+      throw new ConfigError("KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set");
+    }
+    if (password === undefined) {
+      throw new ConfigError("KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set");
+    }
+    sasl = { mechanism, username, password: parseSecret("KAFKA_SASL_PASSWORD", password) };
+  }
+  return { brokers, topic, partitions, replicationFactor, clientId, ssl, sasl, connectTimeoutMs };
+}
+
+function loadCoinGecko(s: Settings): CoinGeckoConfig {
+  const keyRaw = s.optional("COINGECKO_API_KEY");
+  const apiKey = keyRaw === undefined ? null : parseSecret("COINGECKO_API_KEY", keyRaw);
+  const apiKeyType = parseChoice(
+    ...s.get("COINGECKO_API_KEY_TYPE", null, "demo"),
+    [
+      "demo",
+      "pro",
+    ] as const,
+  );
+  const defaultBase = apiKeyType === "pro"
+    ? "https://pro-api.coingecko.com/api/v3"
+    : "https://api.coingecko.com/api/v3";
+  return {
+    baseUrl: parseHttpUrl(...s.get("COINGECKO_BASE_URL", null, defaultBase)),
+    apiKey,
+    apiKeyType,
+    timeoutMs: 1000 * parseNumber(...s.get("API_TIMEOUT", null, "10"), {
+      min: 0,
+      exclusiveMin: true,
+      max: 600,
+    }),
+    maxRetries: parseNumber(...s.get("API_MAX_RETRIES", null, "3"), {
+      min: 0,
+      max: 100,
+      integer: true,
+    }),
+    rateLimitDelayMs: 1000 * parseNumber(...s.get("API_RATE_LIMIT_DELAY", null, "6"), {
+      min: 0,
+      max: 3600,
+    }),
+  };
+}
+
+function loadLog(s: Settings): LogConfig {
+  const [levelName, levelRaw] = s.get("LOG_LEVEL", "log-level", "info");
+  return {
+    level: parseChoice(levelName, levelRaw === "warn" ? "warning" : levelRaw, LOG_LEVELS),
+    format: parseChoice(
+      ...s.get("LOG_FORMAT", "log-format", "pretty"),
+      [
+        "pretty",
+        "json",
+      ] as const,
+    ),
+  };
+}
+
+/**
+ * Loads the `produce` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup, e.g. `(name) => Deno.env.get(name)`.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value.
+ *
+ * @example
+ * ```ts
+ * import { loadProducerConfig } from "./config.ts";
+ * const config = loadProducerConfig(["--iterations", "1"], () => undefined);
+ * console.log(config?.coins.map((c) => c.symbol)); // ["BTC", "ETH"]
+ * ```
+ */
+export function loadProducerConfig(args: readonly string[], env: Env): ProducerConfig | null {
+  const parsed = parseFlags(produceCommand, args);
+  if (parsed.help) return null;
+  const s = new Settings(parsed.values, env);
+  const log = loadLog(s);
+  const kafka = loadKafka(s, "crypto-price-producer");
+  const coingecko = loadCoinGecko(s);
+  const coins = parseCoins(...s.get("CRYPTO_COINS", "coins", "bitcoin:BTC,ethereum:ETH"));
+  const intervalMs = 1000 * parseNumber(...s.get("PRODUCER_FETCH_INTERVAL", "interval", "10"), {
+    min: 0,
+    exclusiveMin: true,
+    max: 86_400,
+  });
+  const [iterName, iterRaw] = s.get(null, "iterations", "");
+  const iterations = iterRaw === ""
+    ? null
+    : parseNumber(iterName, iterRaw, { min: 1, max: 1e9, integer: true });
+  const bufferSize = parseNumber(...s.get("PRODUCER_BUFFER_SIZE", null, "10000"), {
+    min: 1,
+    max: 10_000_000,
+    integer: true,
+  });
+  return {
+    kafka,
+    coingecko,
+    coins,
+    intervalMs,
+    iterations,
+    onlyChanged: s.flag("only-changed"),
+    bufferSize,
+    log,
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * Parsers for configuration values. Each takes the name of the flag or variable it came from,
+ * so that its error says what was wrong where.
+ *
+ * @module
+ */
+import { ConfigError } from "./config_error.ts";
+
+/** A coin to fetch: CoinGecko's id and the symbol used as the message key. */
+export interface Coin {
+  /** CoinGecko's coin id, e.g. `bitcoin`. */
+  id: string;
+  /** The ticker symbol, upper case, e.g. `BTC`. */
+  symbol: string;
+}
+
+const quote = (value: string) => JSON.stringify(value);
+
+/**
+ * Parses a number within `[min, max]`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @param range The bounds and whether it must be an integer.
+ * @returns The number.
+ * @throws {ConfigError} When the text is not such a number.
+ *
+ * @example
+ * ```ts
+ * import { parseNumber } from "./values.ts";
+ * console.log(parseNumber("PRODUCER_FETCH_INTERVAL", "2.5", { min: 0.01 })); // 2.5
+ * ```
+ */
+export function parseNumber(
+  name: string,
+  raw: string,
+  range: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean },
+): number {
+  const { min, max = Number.MAX_SAFE_INTEGER, integer = false, exclusiveMin = false } = range;
+  const text = raw.trim();
+  const value = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : NaN;
+  const kind = integer ? "a whole number" : "a number";
+  const lower = exclusiveMin ? `greater than ${min}` : `at least ${min}`;
+  const ok = Number.isFinite(value) && (integer ? Number.isInteger(value) : true) &&
+    (exclusiveMin ? value > min : value >= min) && value <= max;
+  if (!ok) {
+    throw new ConfigError(
+      `Cannot parse ${name} as ${kind} ${lower} and at most ${max}: current value is ${quote(raw)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Parses a boolean: `true/false`, `1/0`, `yes/no`, `on/off`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The boolean.
+ * @throws {ConfigError} For anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseBoolean } from "./values.ts";
+ * console.log(parseBoolean("KAFKA_SSL", "yes")); // true
+ * ```
+ */
+export function parseBoolean(name: string, raw: string): boolean {
+  const text = raw.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(text)) return true;
+  if (["false", "0", "no", "off"].includes(text)) return false;
+  throw new ConfigError(
+    `Cannot parse ${name} as a boolean (true or false): current value is ${quote(raw)}`,
+  );
+}
+
+/**
+ * Parses one of a fixed set of words, case-insensitively.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @param allowed The words allowed, lower case.
+ * @returns The word, lower case.
+ * @throws {ConfigError} For any other word.
+ *
+ * @example
+ * ```ts
+ * import { parseChoice } from "./values.ts";
+ * console.log(parseChoice("LOG_FORMAT", "JSON", ["pretty", "json"] as const)); // "json"
+ * ```
+ */
+export function parseChoice<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  const text = raw.trim().toLowerCase();
+  const found = allowed.find((word) => word === text);
+  if (found === undefined) {
+    throw new ConfigError(
+      `Invalid ${name}: expected one of ${allowed.join(", ")}, current value is ${quote(raw)}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Parses a list of Kafka bootstrap servers, `host:port,host:port`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The `host:port` entries.
+ * @throws {ConfigError} When an entry lacks a host or a port from 1 to 65535.
+ *
+ * @example
+ * ```ts
+ * import { parseBrokers } from "./values.ts";
+ * console.log(parseBrokers("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")); // ["localhost:9092"]
+ * ```
+ */
+export function parseBrokers(name: string, raw: string): string[] {
+  const entries = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const valid = (entry: string) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    return match !== null && port >= 1 && port <= 65535;
+  };
+  if (entries.length === 0 || !entries.every(valid)) {
+    throw new ConfigError(
+      `Invalid ${name}: expected host:port[,host:port...] with ports 1-65535, current value is ${
+        quote(raw)
+      }`,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Parses a Kafka topic name: 1 to 249 of `a-z A-Z 0-9 . _ -`, not `.` or `..`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The topic name.
+ * @throws {ConfigError} When Kafka would refuse the name.
+ *
+ * @example
+ * ```ts
+ * import { parseTopic } from "./values.ts";
+ * console.log(parseTopic("KAFKA_TOPIC", "crypto-prices")); // "crypto-prices"
+ * ```
+ */
+export function parseTopic(name: string, raw: string): string {
+  const text = raw.trim();
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(text) || text === "." || text === "..") {
+    throw new ConfigError(
+      `Invalid ${name}: a topic name is 1-249 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
+        quote(raw)
+      }`,
+    );
+  }
+  return text;
+}
+
+/**
+ * Parses the coins to fetch, `coin_id:SYMBOL,...` (`bitcoin:BTC,ethereum:ETH`).
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The coins, symbols upper case.
+ * @throws {ConfigError} When an entry is malformed or an id or symbol repeats.
+ *
+ * @example
+ * ```ts
+ * import { parseCoins } from "./values.ts";
+ * console.log(parseCoins("CRYPTO_COINS", "bitcoin:btc")); // [{ id: "bitcoin", symbol: "BTC" }]
+ * ```
+ */
+export function parseCoins(name: string, raw: string): Coin[] {
+  const entries = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const coins: Coin[] = [];
+  for (const entry of entries) {
+    const match = /^([a-z0-9][a-z0-9._-]*):([A-Za-z0-9]{1,15})$/.exec(entry);
+    if (!match) {
+      throw new ConfigError(
+        `Invalid ${name}: expected coin_id:SYMBOL[,coin_id:SYMBOL...] such as bitcoin:BTC, but ${
+          quote(entry)
+        } is not of that form`,
+      );
+    }
+    const coin = { id: match[1] as string, symbol: (match[2] as string).toUpperCase() };
+    if (coins.some((c) => c.id === coin.id || c.symbol === coin.symbol)) {
+      throw new ConfigError(`Invalid ${name}: ${quote(entry)} repeats a coin id or symbol`);
+    }
+    coins.push(coin);
+  }
+  if (coins.length === 0) {
+    throw new ConfigError(
+      `Invalid ${name}: at least one coin_id:SYMBOL is needed, current value is ${quote(raw)}`,
+    );
+  }
+  return coins;
+}
+
+/**
+ * Parses an http(s) URL, without a trailing slash.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL text.
+ * @throws {ConfigError} For anything but an absolute http or https URL.
+ *
+ * @example
+ * ```ts
+ * import { parseHttpUrl } from "./values.ts";
+ * console.log(parseHttpUrl("COINGECKO_BASE_URL", "http://127.0.0.1:8080/api/v3/")); // "http://127.0.0.1:8080/api/v3"
+ * ```
+ */
+export function parseHttpUrl(name: string, raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new ConfigError(
+      `Invalid ${name}: expected an http:// or https:// URL, current value is ${quote(raw)}`,
+    );
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * Checks a secret without ever putting it in the error.
+ *
+ * @param name The variable.
+ * @param raw Its text.
+ * @returns The secret.
+ * @throws {ConfigError} When it is empty or has spaces or control characters.
+ *
+ * @example
+ * ```ts
+ * import { parseSecret } from "./values.ts";
+ * console.log(parseSecret("COINGECKO_API_KEY", "CG-abc").length); // 6
+ * ```
+ */
+export function parseSecret(name: string, raw: string): string {
+  if (!/^[\x21-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      `Invalid ${name}: expected printable characters without spaces (the value is not shown)`,
+    );
+  }
+  return raw;
+}

@@ -1,0 +1,233 @@
+/**
+ * The {@linkcode ProducerTransport} over kafkajs: idempotent producer, `acks=all`, gzip.
+ *
+ * @module
+ */
+import process from "node:process";
+import { getLogger } from "@logtape/logtape";
+import {
+  type Admin,
+  CompressionTypes,
+  Kafka,
+  type KafkaConfig as KafkajsConfig,
+  logLevel,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
+import type { KafkaConfig } from "../config/config.ts";
+import { delay } from "../runtime/delay.ts";
+import {
+  BrokerUnreachableError,
+  type Delivery,
+  DeliveryError,
+  type OutRecord,
+  type ProducerTransport,
+  type TopicInfo,
+  type TopicSpec,
+} from "./transport.ts";
+
+const logger = getLogger(["crypto", "kafka"]);
+
+// kafkajs 2.2.4 arms a timer with a negative delay when it is not throttled (the runtime treats
+// it as 1 ms); keep the runtime's warning about it off the user's console.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
+  const name = warning instanceof Error ? warning.name : type;
+  if (name === "TimeoutNegativeWarning") return;
+  return (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+/** Options for {@linkcode KafkajsProducerTransport}. */
+export interface KafkajsTransportOptions {
+  /** Compress batches with gzip. @default {true} */
+  gzip?: boolean;
+}
+
+/**
+ * Builds the kafkajs client options from our configuration; kafkajs logs go to LogTape.
+ *
+ * @param config Brokers, client id, TLS and SASL.
+ * @returns The kafkajs options.
+ *
+ * @example
+ * ```ts
+ * import { kafkajsOptions } from "./kafkajs_transport.ts";
+ * const options = kafkajsOptions({ brokers: ["localhost:9092"], clientId: "x", ssl: false, sasl: null,
+ *   topic: "t", partitions: 3, replicationFactor: 1, connectTimeoutMs: 30_000 });
+ * console.log(options.brokers); // ["localhost:9092"]
+ * ```
+ */
+export function kafkajsOptions(config: KafkaConfig): KafkajsConfig {
+  const options: KafkajsConfig = {
+    brokers: config.brokers,
+    clientId: config.clientId,
+    ssl: config.ssl,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 },
+    logLevel: logLevel.INFO,
+    logCreator: () => ({ level, log }) => {
+      const text = `kafkajs ${log.logger ?? ""}: ${log.message}`;
+      if (level === logLevel.ERROR) logger.debug(text, { ...log });
+      else if (level === logLevel.WARN) logger.debug(text, { ...log });
+      else logger.trace(text, { ...log });
+    },
+  };
+  if (config.sasl) {
+    options.sasl = {
+      mechanism: config.sasl.mechanism,
+      username: config.sasl.username,
+      password: config.sasl.password,
+    } as SASLOptions;
+  }
+  return options;
+}
+
+/**
+ * Whether a kafkajs error may go away by itself (broker away, leader moving, timeouts).
+ *
+ * @param error What kafkajs threw.
+ * @returns True unless the broker refused the records for good.
+ *
+ * @example
+ * ```ts
+ * import { isRetriable } from "./kafkajs_transport.ts";
+ * console.log(isRetriable(new Error("Connection error"))); // true
+ * ```
+ */
+export function isRetriable(error: unknown): boolean {
+  const e = error as { name?: string; retriable?: boolean; originalError?: unknown };
+  const inner = e?.originalError as { name?: string; retriable?: boolean } | undefined;
+  const protocol = [e?.name, inner?.name].includes("KafkaJSProtocolError");
+  if (!protocol) return true;
+  const refused = e?.name === "KafkaJSProtocolError" ? e.retriable : inner?.retriable;
+  return refused !== false;
+}
+
+/** Publishes through a kafkajs producer. */
+export class KafkajsProducerTransport implements ProducerTransport {
+  #config: KafkaConfig;
+  #kafka: Kafka;
+  #producer: Producer;
+  #admin: Admin;
+  #gzip: boolean;
+
+  /**
+   * @param config Where and how to connect.
+   * @param options Compression.
+   */
+  constructor(config: KafkaConfig, options: KafkajsTransportOptions = {}) {
+    this.#config = config;
+    this.#gzip = options.gzip ?? true;
+    this.#kafka = new Kafka(kafkajsOptions(config));
+    this.#producer = this.#kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 },
+    });
+    this.#admin = this.#kafka.admin({ retry: { retries: 1 } });
+  }
+
+  /** Connects the admin client and the producer, retrying until `connectTimeoutMs`. */
+  async connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const deadline = Date.now() + this.#config.connectTimeoutMs;
+    let last: unknown = null;
+    let attempt = 0;
+    while (Date.now() < deadline) {
+      options.signal?.throwIfAborted();
+      try {
+        await this.#admin.connect();
+        await this.#admin.describeCluster();
+        await this.#producer.connect();
+        return;
+      } catch (error) {
+        last = error;
+        attempt++;
+        logger.debug("Kafka not reachable yet (attempt {attempt}): {error}", {
+          attempt,
+          error: String(error),
+        });
+        await this.#admin.disconnect().catch(() => {});
+        const wait = Math.min(1_000, Math.max(0, deadline - Date.now()));
+        await delay(wait, options.signal ? { signal: options.signal } : {});
+      }
+    }
+    const seconds = Math.round(this.#config.connectTimeoutMs / 1000);
+    throw new BrokerUnreachableError(
+      `Cannot reach Kafka at ${this.#config.brokers.join(",")} within ${seconds}s: ${
+        last instanceof Error ? last.message : String(last)
+      }`,
+      { cause: last },
+    );
+  }
+
+  /** Creates the topic when missing and returns its partition count. */
+  async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
+    const existing = await this.#partitionsOf(spec.topic);
+    if (existing !== null) return { partitions: existing, created: false };
+    try {
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: [{
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+        }],
+      });
+    } catch (error) {
+      const again = await this.#partitionsOf(spec.topic);
+      if (again === null) throw error;
+      return { partitions: again, created: false };
+    }
+    return { partitions: (await this.#partitionsOf(spec.topic)) ?? spec.partitions, created: true };
+  }
+
+  async #partitionsOf(topic: string): Promise<number | null> {
+    const topics = await this.#admin.listTopics();
+    if (!topics.includes(topic)) return null;
+    const metadata = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    return metadata.topics[0]?.partitions.length ?? null;
+  }
+
+  /** Sends the records in one request per broker; returns their offsets in record order. */
+  async send(topic: string, records: readonly OutRecord[]): Promise<Delivery[]> {
+    let metadata;
+    try {
+      metadata = await this.#producer.send({
+        topic,
+        acks: -1,
+        compression: this.#gzip ? CompressionTypes.GZIP : CompressionTypes.None,
+        messages: records.map((r) => ({
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          partition: r.partition,
+          timestamp: String(r.timestamp),
+        })),
+      });
+    } catch (error) {
+      throw new DeliveryError(
+        `Kafka did not acknowledge ${records.length} message(s): ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error, retriable: isRetriable(error) },
+      );
+    }
+    const base = new Map<number, bigint>();
+    for (const m of metadata) base.set(m.partition, BigInt(m.baseOffset ?? "0"));
+    const next = new Map<number, bigint>();
+    return records.map((r) => {
+      const offset = next.get(r.partition) ?? base.get(r.partition) ?? 0n;
+      next.set(r.partition, offset + 1n);
+      return { partition: r.partition, offset: offset.toString() };
+    });
+  }
+
+  /** Disconnects the producer and the admin client. */
+  async disconnect(): Promise<void> {
+    await this.#producer.disconnect().catch(() => {});
+    await this.#admin.disconnect().catch(() => {});
+  }
+}

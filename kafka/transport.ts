@@ -1,0 +1,85 @@
+/**
+ * What the actors need of a message log, so the Kafka client can be swapped without touching
+ * them: connect, make sure the topic exists, send records and get their offsets back.
+ *
+ * @module
+ */
+
+/** A record to publish. The partition is chosen by the caller. */
+export interface OutRecord {
+  /** The key, UTF-8. */
+  key: string;
+  /** The value, UTF-8. */
+  value: string;
+  /** Header names and values. */
+  headers: Record<string, string>;
+  /** The partition. */
+  partition: number;
+  /** Record timestamp, milliseconds since the epoch. */
+  timestamp: number;
+}
+
+/** Where a record landed. */
+export interface Delivery {
+  /** The partition. */
+  partition: number;
+  /** The offset, as a decimal string (Kafka offsets are 64-bit). */
+  offset: string;
+}
+
+/** What `ensureTopic` found or made. */
+export interface TopicInfo {
+  /** The topic's partition count. */
+  partitions: number;
+  /** Whether this call created it. */
+  created: boolean;
+}
+
+/** The topic to make sure of. */
+export interface TopicSpec {
+  /** The name. */
+  topic: string;
+  /** Partitions when created. */
+  partitions: number;
+  /** Replication factor when created. */
+  replicationFactor: number;
+}
+
+/** A send that failed. `retriable` says whether the same records may be sent again later. */
+export class DeliveryError extends Error {
+  /** Whether sending again may succeed (the broker was away, a leader moved…). */
+  readonly retriable: boolean;
+  /**
+   * @param message What went wrong.
+   * @param options The cause and whether it is retriable.
+   */
+  constructor(message: string, options: ErrorOptions & { retriable: boolean }) {
+    super(message, options);
+    this.name = "DeliveryError";
+    this.retriable = options.retriable;
+  }
+}
+
+/** The broker could not be reached in time. */
+export class BrokerUnreachableError extends Error {
+  /**
+   * @param message What was tried.
+   * @param options The last cause.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerUnreachableError";
+  }
+}
+
+/** The producing side of a message log. */
+export interface ProducerTransport {
+  /** Connects, retrying until the deadline; throws {@linkcode BrokerUnreachableError} past it. */
+  connect(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Creates the topic when missing; returns its partition count. */
+  ensureTopic(spec: TopicSpec): Promise<TopicInfo>;
+  /** Sends records (acks from all in-sync replicas); returns one delivery per record, in order. */
+  send(topic: string, records: readonly OutRecord[]): Promise<Delivery[]>;
+  /** Disconnects. */
+  disconnect(): Promise<void>;
+}

@@ -1,0 +1,152 @@
+/**
+ * A local stand-in for CoinGecko's `/simple/price`, with its failure modes on demand: status
+ * codes, `Retry-After`, HTML error pages, slow answers, missing coins and bad prices.
+ *
+ * Run it by hand: `deno run --allow-net tests/support/coingecko_stub.ts --port 8089`, then
+ * `COINGECKO_BASE_URL=http://127.0.0.1:8089/api/v3 deno task produce`.
+ *
+ * @module
+ */
+
+/** One scripted answer. */
+export interface StubAnswer {
+  /** HTTP status. @default {200} */
+  status?: number;
+  /** The body: text as it is, anything else as JSON. @default the live prices */
+  body?: unknown;
+  /** Response headers. */
+  headers?: Record<string, string>;
+  /** Wait this long before answering, ms (a hung connection: longer than the client's timeout). */
+  delayMs?: number;
+}
+
+/** A request the stand-in received. */
+export interface StubRequest {
+  /** When, ms since the epoch. */
+  at: number;
+  /** The URL. */
+  url: URL;
+  /** The request headers. */
+  headers: Headers;
+}
+
+const BASE_PRICES: Record<string, number> = {
+  bitcoin: 45234.56,
+  ethereum: 3198.23,
+  solana: 142.5,
+  cardano: 0.45,
+  dogecoin: 0.081,
+  "shiba-inu": 0.000012345,
+};
+
+/** The stand-in server. */
+export class CoinGeckoStub {
+  /** The base URL to put in `COINGECKO_BASE_URL`. */
+  readonly url: string;
+  /** Every request received, in order. */
+  readonly requests: StubRequest[] = [];
+  /** Coin ids answered as if CoinGecko did not know them. */
+  readonly unknown = new Set<string>();
+  #queue: StubAnswer[] = [];
+  #server: Deno.HttpServer;
+  #lifetime = new AbortController();
+  #served = 0;
+
+  private constructor(server: Deno.HttpServer, port: number) {
+    this.#server = server;
+    this.url = `http://127.0.0.1:${port}/api/v3`;
+  }
+
+  /**
+   * Starts the stand-in on 127.0.0.1.
+   *
+   * @param port The port; 0 picks a free one.
+   * @returns The running stand-in.
+   */
+  static start(port = 0): Promise<CoinGeckoStub> {
+    let stub: CoinGeckoStub | null = null;
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port, onListen: () => {} },
+      (request) => stub!.#handle(request),
+    );
+    stub = new CoinGeckoStub(server, server.addr.port);
+    return Promise.resolve(stub);
+  }
+
+  /**
+   * Scripts the next answers, in order; once used up, live prices are served again.
+   *
+   * @param answers The answers.
+   */
+  enqueue(...answers: StubAnswer[]): void {
+    this.#queue.push(...answers);
+  }
+
+  /**
+   * The live answer for the request's ids: each known coin's price moves a little on each call.
+   *
+   * @param ids The coin ids asked for.
+   * @returns The `/simple/price` body.
+   */
+  pricesFor(ids: string[]): Record<string, Record<string, number>> {
+    const n = ++this.#served;
+    const body: Record<string, Record<string, number>> = {};
+    for (const id of ids) {
+      if (this.unknown.has(id)) continue;
+      const base = BASE_PRICES[id] ?? 1 + [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0);
+      const price = Number((base * (1 + 0.0001 * n)).toPrecision(10));
+      body[id] = {
+        usd: price,
+        usd_market_cap: Number((price * 19_500_000).toFixed(2)),
+        usd_24h_vol: Number((price * 630_000).toFixed(2)),
+        usd_24h_change: Number((((n % 7) - 3) * 0.78).toFixed(2)),
+        last_updated_at: 1_699_876_543 + n,
+      };
+    }
+    return body;
+  }
+
+  async #handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    this.requests.push({ at: Date.now(), url, headers: request.headers });
+    if (url.pathname.endsWith("/ping")) return Response.json({ gecko_says: "(V3) To the Moon!" });
+    if (!url.pathname.endsWith("/simple/price")) {
+      return Response.json({ error: "Not found" }, { status: 404 });
+    }
+    const answer = this.#queue.shift();
+    if (answer?.delayMs) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, answer.delayMs);
+          this.#lifetime.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(new Error("stand-in closed"));
+          }, { once: true });
+        });
+      } catch {
+        return new Response(null, { status: 503 });
+      }
+    }
+    const ids = (url.searchParams.get("ids") ?? "").split(",").filter((s) => s !== "");
+    const body = answer && "body" in answer ? answer.body : this.pricesFor(ids);
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const headers = new Headers(answer?.headers ?? {});
+    if (!headers.has("content-type")) {
+      headers.set("content-type", typeof body === "string" ? "text/html" : "application/json");
+    }
+    return new Response(text, { status: answer?.status ?? 200, headers });
+  }
+
+  /** Stops the server, ending hung answers. */
+  async close(): Promise<void> {
+    this.#lifetime.abort();
+    await this.#server.shutdown();
+  }
+}
+
+if (import.meta.main) {
+  const index = Deno.args.indexOf("--port");
+  const port = index >= 0 ? Number(Deno.args[index + 1]) : 8089;
+  const stub = await CoinGeckoStub.start(port);
+  console.log(`CoinGecko stand-in on ${stub.url}`);
+}
