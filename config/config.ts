@@ -286,10 +286,10 @@ export function loadProducerConfig(args: readonly string[], env: Env): ProducerC
     exclusiveMin: true,
     max: 86_400,
   });
-  const [iterName, iterRaw] = s.get(null, "iterations", "");
-  const iterations = iterRaw === ""
-    ? null
-    : parseNumber(iterName, iterRaw, { min: 1, max: 1e9, integer: true });
+  const iterationsRaw = parsed.values.get("iterations");
+  const iterations = typeof iterationsRaw === "string"
+    ? parseNumber("--iterations", iterationsRaw, { min: 1, max: 1e9, integer: true })
+    : null;
   const bufferSize = parseNumber(...s.get("PRODUCER_BUFFER_SIZE", null, "10000"), {
     min: 1,
     max: 10_000_000,

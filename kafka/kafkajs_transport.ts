@@ -58,7 +58,10 @@ export interface KafkajsTransportOptions {
  * console.log(options.brokers); // ["localhost:9092"]
  * ```
  */
-export function kafkajsOptions(config: KafkaConfig): KafkajsConfig {
+export function kafkajsOptions(
+  config: KafkaConfig,
+  onError: (message: string) => void = () => {},
+): KafkajsConfig {
   const options: KafkajsConfig = {
     brokers: config.brokers,
     clientId: config.clientId,
@@ -69,6 +72,7 @@ export function kafkajsOptions(config: KafkaConfig): KafkajsConfig {
     logLevel: logLevel.INFO,
     logCreator: () => ({ level, log }) => {
       const text = `kafkajs ${log.logger ?? ""}: ${log.message}`;
+      if (level === logLevel.ERROR) onError(log.message.replace(/^Failed to connect.*?: /, ""));
       if (level === logLevel.ERROR) logger.debug(text, { ...log });
       else if (level === logLevel.WARN) logger.debug(text, { ...log });
       else logger.trace(text, { ...log });
@@ -105,6 +109,24 @@ export function isRetriable(error: unknown): boolean {
   return refused !== false;
 }
 
+/** Runs `work`, rejecting once the deadline passes (the work itself is left to fail). */
+async function beforeDeadline(deadline: number, work: () => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("no answer before the deadline")),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  const attempt = work();
+  attempt.catch(() => {});
+  try {
+    await Promise.race([attempt, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Publishes through a kafkajs producer. */
 export class KafkajsProducerTransport implements ProducerTransport {
   #config: KafkaConfig;
@@ -112,6 +134,7 @@ export class KafkajsProducerTransport implements ProducerTransport {
   #producer: Producer;
   #admin: Admin;
   #gzip: boolean;
+  #lastClientError: string | null = null;
 
   /**
    * @param config Where and how to connect.
@@ -120,14 +143,14 @@ export class KafkajsProducerTransport implements ProducerTransport {
   constructor(config: KafkaConfig, options: KafkajsTransportOptions = {}) {
     this.#config = config;
     this.#gzip = options.gzip ?? true;
-    this.#kafka = new Kafka(kafkajsOptions(config));
+    this.#kafka = new Kafka(kafkajsOptions(config, (message) => (this.#lastClientError = message)));
     this.#producer = this.#kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 },
     });
-    this.#admin = this.#kafka.admin({ retry: { retries: 1 } });
+    this.#admin = this.#kafka.admin({ retry: { retries: 0 } });
   }
 
   /** Connects the admin client and the producer, retrying until `connectTimeoutMs`. */
@@ -138,9 +161,11 @@ export class KafkajsProducerTransport implements ProducerTransport {
     while (Date.now() < deadline) {
       options.signal?.throwIfAborted();
       try {
-        await this.#admin.connect();
-        await this.#admin.describeCluster();
-        await this.#producer.connect();
+        await beforeDeadline(deadline, async () => {
+          await this.#admin.connect();
+          await this.#admin.describeCluster();
+          await this.#producer.connect();
+        });
         return;
       } catch (error) {
         last = error;
@@ -157,7 +182,7 @@ export class KafkajsProducerTransport implements ProducerTransport {
     const seconds = Math.round(this.#config.connectTimeoutMs / 1000);
     throw new BrokerUnreachableError(
       `Cannot reach Kafka at ${this.#config.brokers.join(",")} within ${seconds}s: ${
-        last instanceof Error ? last.message : String(last)
+        this.#lastClientError ?? (last instanceof Error ? last.message : String(last))
       }`,
       { cause: last },
     );

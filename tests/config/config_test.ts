@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { loadProducerConfig } from "../../config/config.ts";
+import { ConfigError } from "../../config/config_error.ts";
+import { runCommand } from "../support/run.ts";
+
+const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("loadProducerConfig() gives the SPEC defaults with an empty environment", () => {
+  const config = loadProducerConfig([], envOf({}));
+  assert.ok(config);
+  assert.deepEqual(config.kafka.brokers, ["localhost:9092"]);
+  assert.equal(config.kafka.topic, "crypto-prices");
+  assert.equal(config.kafka.partitions, 3);
+  assert.equal(config.kafka.replicationFactor, 1);
+  assert.equal(config.kafka.clientId, "crypto-price-producer");
+  assert.equal(config.kafka.ssl, false);
+  assert.equal(config.kafka.sasl, null);
+  assert.equal(config.kafka.connectTimeoutMs, 30_000);
+  assert.equal(config.coingecko.baseUrl, "https://api.coingecko.com/api/v3");
+  assert.equal(config.coingecko.apiKey, null);
+  assert.equal(config.coingecko.timeoutMs, 10_000);
+  assert.equal(config.coingecko.maxRetries, 3);
+  assert.equal(config.coingecko.rateLimitDelayMs, 6_000);
+  assert.deepEqual(config.coins, [{ id: "bitcoin", symbol: "BTC" }, {
+    id: "ethereum",
+    symbol: "ETH",
+  }]);
+  assert.equal(config.intervalMs, 10_000);
+  assert.equal(config.iterations, null);
+  assert.equal(config.onlyChanged, false);
+  assert.deepEqual(config.log, { level: "info", format: "pretty" });
+});
+
+Deno.test("loadProducerConfig() lets a flag win over its variable", () => {
+  const config = loadProducerConfig(
+    ["--interval", "2.5", "--coins", "solana:sol", "--brokers", "a:1,b:2", "--topic", "t1"],
+    envOf({
+      PRODUCER_FETCH_INTERVAL: "30",
+      CRYPTO_COINS: "bitcoin:BTC",
+      KAFKA_BOOTSTRAP_SERVERS: "x:9",
+      KAFKA_TOPIC: "t2",
+    }),
+  );
+  assert.ok(config);
+  assert.equal(config.intervalMs, 2_500);
+  assert.deepEqual(config.coins, [{ id: "solana", symbol: "SOL" }]);
+  assert.deepEqual(config.kafka.brokers, ["a:1", "b:2"]);
+  assert.equal(config.kafka.topic, "t1");
+});
+
+Deno.test("loadProducerConfig() switches to the pro API for a pro key", () => {
+  const config = loadProducerConfig(
+    [],
+    envOf({ COINGECKO_API_KEY: "CG-abc", COINGECKO_API_KEY_TYPE: "pro" }),
+  );
+  assert.ok(config);
+  assert.equal(config.coingecko.baseUrl, "https://pro-api.coingecko.com/api/v3");
+  assert.equal(config.coingecko.apiKeyType, "pro");
+});
+
+Deno.test("loadProducerConfig() returns null for --help", () => {
+  assert.equal(loadProducerConfig(["--help"], envOf({})), null);
+});
+
+/** Each bad value, the name its error must carry, and a piece of what is allowed. */
+const BAD_VALUES: [Record<string, string>, string[], string, string][] = [
+  [{ KAFKA_BOOTSTRAP_SERVERS: "localhost" }, [], "KAFKA_BOOTSTRAP_SERVERS", "host:port"],
+  [{ KAFKA_BOOTSTRAP_SERVERS: "h:70000" }, [], "KAFKA_BOOTSTRAP_SERVERS", "1-65535"],
+  [{ KAFKA_TOPIC: "bad topic!" }, [], "KAFKA_TOPIC", "1-249 characters"],
+  [{ KAFKA_TOPIC_PARTITIONS: "0" }, [], "KAFKA_TOPIC_PARTITIONS", "at least 1"],
+  [{ KAFKA_TOPIC_PARTITIONS: "2.5" }, [], "KAFKA_TOPIC_PARTITIONS", "whole number"],
+  [{ KAFKA_REPLICATION_FACTOR: "three" }, [], "KAFKA_REPLICATION_FACTOR", "whole number"],
+  [{ KAFKA_CLIENT_ID: "a b" }, [], "KAFKA_CLIENT_ID", "1-255 characters"],
+  [{ KAFKA_SSL: "maybe" }, [], "KAFKA_SSL", "true or false"],
+  [{ KAFKA_SASL_MECHANISM: "gssapi" }, [], "KAFKA_SASL_MECHANISM", "scram-sha-256"],
+  [{ KAFKA_SASL_MECHANISM: "plain" }, [], "KAFKA_SASL_USERNAME", "required"],
+  [
+    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" },
+    [],
+    "KAFKA_SASL_PASSWORD",
+    "required",
+  ],
+  [{ KAFKA_CONNECT_TIMEOUT: "-1" }, [], "KAFKA_CONNECT_TIMEOUT", "at least 1"],
+  [{ COINGECKO_BASE_URL: "ftp://x" }, [], "COINGECKO_BASE_URL", "http://"],
+  [{ COINGECKO_API_KEY_TYPE: "gold" }, [], "COINGECKO_API_KEY_TYPE", "demo, pro"],
+  [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
+  [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
+  [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
+  [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
+  [{ API_RATE_LIMIT_DELAY: "-2" }, [], "API_RATE_LIMIT_DELAY", "at least 0"],
+  [{ API_TIMEOUT: "0" }, [], "API_TIMEOUT", "greater than 0"],
+  [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
+  [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
+  [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
+  [{ LOG_FORMAT: "xml" }, [], "LOG_FORMAT", "pretty, json"],
+  [{}, ["--interval", "soon"], "--interval", "a number"],
+  [{}, ["--iterations", "0"], "--iterations", "at least 1"],
+  [{}, ["--iterations="], "--iterations", "whole number"],
+  [{}, ["--coins", ":BTC"], "--coins", "coin_id:SYMBOL"],
+  [{}, ["--brokers", ""], "--brokers", "host:port"],
+  [{}, ["--log-format", "yaml"], "--log-format", "pretty, json"],
+  [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
+  [{}, ["extra"], "extra", "Unexpected argument"],
+  [{}, ["--interval"], "--interval", "needs a value"],
+];
+
+Deno.test("loadProducerConfig() names the variable or flag and what is allowed for each bad value", () => {
+  for (const [vars, args, name, allowed] of BAD_VALUES) {
+    assert.throws(
+      () => loadProducerConfig(args, envOf(vars)),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, `${name}: ${error}`);
+        assert.ok(error.message.includes(name), `${name} missing from: ${error.message}`);
+        assert.ok(error.message.includes(allowed), `"${allowed}" missing from: ${error.message}`);
+        assert.ok(!error.message.includes("\n"), `not one line: ${error.message}`);
+        return true;
+      },
+      `${name} ${JSON.stringify(vars)} ${args.join(" ")} was accepted`,
+    );
+  }
+});
+
+Deno.test("loadProducerConfig() never puts a secret in its error", () => {
+  for (
+    const vars of [
+      { COINGECKO_API_KEY: "CG-has space-secret" },
+      {
+        KAFKA_SASL_MECHANISM: "plain",
+        KAFKA_SASL_USERNAME: "u",
+        KAFKA_SASL_PASSWORD: "pw with-secret",
+      },
+    ]
+  ) {
+    assert.throws(() => loadProducerConfig([], envOf(vars)), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(!error.message.includes("secret"), error.message);
+      return true;
+    });
+  }
+});
+
+Deno.test("produce exits 2 with one line naming each bad variable, before connecting anywhere", async () => {
+  const cases: [Record<string, string>, string[], string][] = [
+    [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL"],
+    [{ KAFKA_BOOTSTRAP_SERVERS: "nohost" }, [], "KAFKA_BOOTSTRAP_SERVERS"],
+    [{ CRYPTO_COINS: "BTC" }, [], "CRYPTO_COINS"],
+    [{ API_MAX_RETRIES: "-1" }, [], "API_MAX_RETRIES"],
+    [
+      { COINGECKO_API_KEY_TYPE: "x", COINGECKO_API_KEY: "CG-topsecret" },
+      [],
+      "COINGECKO_API_KEY_TYPE",
+    ],
+    [{}, ["--nope"], "--nope"],
+  ];
+  const results = await Promise.all(
+    cases.map(([env, args]) => runCommand("produce", { env, args })),
+  );
+  results.forEach((result, i) => {
+    const [, , name] = cases[i]!;
+    assert.equal(result.code, 2, `${name}: exit ${result.code}\n${result.stderr}`);
+    const lines = result.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${name}: expected one line, got:\n${result.stderr}`);
+    assert.match(lines[0]!, new RegExp(`^error: .*${name.replace(/-/g, "\\-")}`));
+    assert.ok(!result.stderr.includes("    at "), "stack trace printed");
+    assert.ok(!result.stdout.includes("Connected"), "connected despite bad configuration");
+    assert.ok(!(result.stdout + result.stderr).includes("topsecret"), "API key printed");
+  });
+});
+
+Deno.test("produce --help lists every flag and exits 0 without the API key", async () => {
+  const result = await runCommand("produce", {
+    args: ["--help"],
+    env: { COINGECKO_API_KEY: "CG-topsecret" },
+  });
+  assert.equal(result.code, 0);
+  for (
+    const flag of [
+      "--interval",
+      "--coins",
+      "--iterations",
+      "--only-changed",
+      "--brokers",
+      "--topic",
+      "--log-level",
+      "--log-format",
+      "--help",
+    ]
+  ) assert.ok(result.stdout.includes(flag), `${flag} missing from --help`);
+  assert.ok(!result.stdout.includes("topsecret"));
+});
