@@ -35,6 +35,7 @@ export interface BackoffOptions {
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
   const { minMs = 100, maxMs = 30_000, multiplier = 2, jitter = 0.5, random = Math.random } =
     options;
-  const exponential = Math.min(maxMs, minMs * multiplier ** Math.max(0, attempt));
+  const growth = multiplier ** Math.max(0, attempt);
+  const exponential = minMs <= 0 ? 0 : Math.min(maxMs, minMs * growth);
   return exponential * (1 - jitter * random());
 }

@@ -118,7 +118,11 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
   async send(value: T, options: WaitOptions = {}): Promise<void> {
     while (true) {
       if (this.#closed) throw new ChannelClosedError(`Cannot send on closed ${this.name}`);
-      options.signal?.throwIfAborted();
+      if (options.signal?.aborted) {
+        // Pass on a wake-up this sender may have been given, or the next sender waits forever.
+        if (this.size < this.capacity) this.#wakeOne(this.#senders);
+        options.signal.throwIfAborted();
+      }
       if (this.size < this.capacity) break;
       if (this.#overflow === "drop-oldest") {
         const oldest = this.#take();

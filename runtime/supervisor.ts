@@ -232,10 +232,14 @@ export class Supervisor {
     child.running = (async () => {
       try {
         await spec.actor(inbox as Inbox<unknown>, outbox, ctx);
-        child.inflight = [];
+        this.#ack(child);
         this.#onExit(child, null);
       } catch (error) {
-        this.#onExit(child, error ?? new Error(`${spec.name} failed`));
+        // An actor that lets the end of its closed, drained inbox escape has simply finished.
+        const ended = error instanceof ChannelClosedError && spec.inbox?.closed === true &&
+          spec.inbox.size === 0;
+        if (ended) this.#ack(child);
+        this.#onExit(child, ended ? null : error ?? new Error(`${spec.name} failed`));
       }
     })();
   }
@@ -246,13 +250,13 @@ export class Supervisor {
       return values;
     };
     const receive = async (options?: WaitOptions) => {
-      child.inflight = [];
+      this.#ack(child);
       return track([await channel.receive(options)])[0];
     };
     return {
       receive,
       receiveBatch: async (max: number, options?: WaitOptions) => {
-        child.inflight = [];
+        this.#ack(child);
         return track(await channel.receiveBatch(max, options));
       },
       async *[Symbol.asyncIterator]() {
@@ -260,15 +264,20 @@ export class Supervisor {
           try {
             yield await receive();
           } catch (error) {
-            if (error instanceof ChannelClosedError) {
-              child.inflight = [];
-              return;
-            }
+            if (error instanceof ChannelClosedError) return;
             throw error;
           }
         }
       },
     };
+  }
+
+  /** The values in flight were handled: they are no longer candidates for redelivery. */
+  #ack(child: ChildState): void {
+    if (child.redelivered.length > 0) {
+      child.redelivered = child.redelivered.filter((v) => !child.inflight.includes(v));
+    }
+    child.inflight = [];
   }
 
   #onExit(child: ChildState, error: unknown): void {
@@ -323,14 +332,16 @@ export class Supervisor {
     this.#options.onEvent?.({ type: "crash", child: spec.name, error, restartInMs: wait });
     child.attempt++;
     child.restarts++;
+    const resume = () => {
+      // Stopping cuts the wait short, but a child with an inbox still runs, to drain it.
+      if (this.#stopping && !spec.inbox) return this.#finish(child);
+      this.#options.onEvent?.({ type: "restart", child: spec.name, attempt: child.attempt });
+      this.#start(child);
+      return child.running ?? undefined;
+    };
     child.running = this.#options.clock.sleep(wait, { signal: this.#lifetime.signal }).then(
-      () => {
-        if (this.#stopping) return this.#finish(child);
-        this.#options.onEvent?.({ type: "restart", child: spec.name, attempt: child.attempt });
-        this.#start(child);
-        return child.running ?? undefined;
-      },
-      () => this.#finish(child),
+      resume,
+      resume,
     );
   }
 
