@@ -1,0 +1,65 @@
+/**
+ * Real-Time Cryptocurrency Market Analyzer: live CoinGecko prices into Apache Kafka through a
+ * small actor runtime — typed bounded channels and a supervisor that restarts failed actors
+ * with backoff.
+ *
+ * The runtime on its own:
+ *
+ * ```ts
+ * import { Channel, Supervisor } from "./mod.ts";
+ *
+ * const numbers = new Channel<number>(8);
+ * const doubled: number[] = [];
+ * await new Supervisor([
+ *   { name: "doubler", inbox: numbers, restart: "transient", actor: async (inbox) => {
+ *     for await (const n of inbox) doubled.push(n * 2);
+ *   } },
+ *   { name: "counter", outbox: numbers, restart: "transient", actor: async (_inbox, outbox) => {
+ *     for (let n = 1; n <= 3; n++) await outbox.send(n);
+ *   } },
+ * ]).run();
+ * console.log(doubled); // [2, 4, 6]
+ * ```
+ *
+ * The commands are `deno task produce`, `deno task kafka:up` and `deno task test`; see README.md.
+ *
+ * @module
+ */
+
+export { type Actor, type ActorContext, noInbox, noOutbox } from "./runtime/actor.ts";
+export { backoffDelay, type BackoffOptions } from "./runtime/backoff.ts";
+export {
+  Channel,
+  ChannelClosedError,
+  type ChannelOptions,
+  type Inbox,
+  type Outbox,
+  type OverflowPolicy,
+} from "./runtime/channel.ts";
+export { type Clock, delay, type DelayOptions, systemClock } from "./runtime/delay.ts";
+export {
+  type ChildSpec,
+  type RestartType,
+  Supervisor,
+  SupervisorError,
+  type SupervisorEvent,
+  type SupervisorOptions,
+} from "./runtime/supervisor.ts";
+export { murmur2, partitionFor } from "./kafka/partitioner.ts";
+export {
+  BrokerUnreachableError,
+  type Delivery,
+  DeliveryError,
+  type OutRecord,
+  type ProducerTransport,
+} from "./kafka/transport.ts";
+export { KafkajsProducerTransport } from "./kafka/kafkajs_transport.ts";
+export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./actors/coingecko.ts";
+export { encodePrice, encoder, MessageIds, PRODUCER_ID } from "./actors/encoder.ts";
+export { fetcher, type FetcherState } from "./actors/fetcher.ts";
+export { publisher } from "./actors/publisher.ts";
+export { producerTopology } from "./actors/producer_topology.ts";
+export type { EncodedPrice, PriceMessage, PriceTick } from "./actors/price.ts";
+export { formatChange, formatUsd, formatWholeUsd } from "./actors/format.ts";
+export { loadProducerConfig, type ProducerConfig } from "./config/config.ts";
+export { ConfigError } from "./config/config_error.ts";

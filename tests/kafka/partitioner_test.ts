@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { murmur2, partitionFor } from "../../kafka/partitioner.ts";
+import { javaPartitions } from "../support/broker.ts";
+
+const jarsPresent = (() => {
+  try {
+    return [...Deno.readDirSync(`${Deno.env.get("KAFKA_HOME_DIR") ?? ".kafka"}/libs`)].some((e) =>
+      e.name.startsWith("kafka-clients-")
+    );
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test("murmur2() matches Kafka's published test vectors", () => {
+  // From Kafka's UtilsTest.testMurmur2.
+  const vectors: [string, number][] = [
+    ["21", -973932308],
+    ["foobar", -790332482],
+    ["a-little-bit-long-string", -985981536],
+    ["a-little-bit-longer-string", -1486304829],
+    ["lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971],
+  ];
+  for (const [key, hash] of vectors) {
+    assert.equal(murmur2(new TextEncoder().encode(key)), hash, key);
+  }
+  assert.equal(murmur2(new Uint8Array([97, 98, 99])), 479470107);
+});
+
+Deno.test({
+  name: "partitionFor() agrees with Kafka's Java client for 500 random keys and partition counts",
+  ignore: !jarsPresent && Deno.env.get("CI") !== "true",
+  fn: async () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789-_.€é漢😀";
+    const keys = Array.from({ length: 500 }, (_, i) => {
+      const chars = [...alphabet];
+      return Array.from(
+        { length: 1 + (i % 23) },
+        () => chars[Math.floor(Math.random() * chars.length)],
+      ).join("");
+    });
+    for (const partitions of [1, 3, 7, 64]) {
+      const java = await javaPartitions(keys, partitions);
+      for (const key of keys) {
+        assert.equal(partitionFor(key, partitions), java.get(key), `${key} / ${partitions}`);
+      }
+    }
+  },
+});
