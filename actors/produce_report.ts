@@ -45,6 +45,7 @@ export class ProduceReport {
   #print: (line: string) => void;
   #clock: Clock;
   #cycles = new Map<number, Cycle>();
+  #lastOffsets = new Map<number, bigint>();
   #totals: ProduceTotals = {
     iterations: 0,
     fetched: 0,
@@ -68,6 +69,11 @@ export class ProduceReport {
   /** The counts so far. */
   get totals(): Readonly<ProduceTotals> {
     return { ...this.#totals };
+  }
+
+  /** The offset of the last message delivered to each partition. */
+  get lastOffsets(): ReadonlyMap<number, bigint> {
+    return this.#lastOffsets;
   }
 
   /** Messages fetched but neither acknowledged, refused nor dropped (yet). */
@@ -128,6 +134,7 @@ export class ProduceReport {
   /** The broker acknowledged a message. */
   delivered(message: EncodedPrice, delivery: Delivery): void {
     this.#totals.produced++;
+    this.#lastOffsets.set(delivery.partition, BigInt(delivery.offset));
     const { symbol, priceUsd } = message.tick;
     this.#print(
       `Produced: ${symbol} ${

@@ -6,9 +6,15 @@
 import { getLogger } from "@logtape/logtape";
 import type { ProducerConfig } from "../config/config.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
-import { Channel } from "../runtime/channel.ts";
+import type { ActorContext } from "../runtime/actor.ts";
+import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
-import { Supervisor, type SupervisorEvent, type SupervisorOptions } from "../runtime/supervisor.ts";
+import {
+  type AnyChildSpec,
+  Supervisor,
+  type SupervisorEvent,
+  type SupervisorOptions,
+} from "../runtime/supervisor.ts";
 import type { FetchOutcome } from "./coingecko.ts";
 import { encoder, MessageIds } from "./encoder.ts";
 import { fetcher } from "./fetcher.ts";
@@ -93,6 +99,18 @@ export function logSupervisorEvent(event: SupervisorEvent): void {
   }
 }
 
+/** The producing children and their shared state. */
+export interface ProducerChildren {
+  /** In start order: Publisher, Encoder, Fetcher. */
+  children: AnyChildSpec[];
+  /** Console output and counts. */
+  report: ProduceReport;
+  /** Prices waiting for the broker. */
+  buffer: Channel<EncodedPrice>;
+  /** Resolves when the Publisher has delivered everything and ended. */
+  delivered: Promise<void>;
+}
+
 /**
  * Builds the producing topology (not yet started: call `supervisor.run()`).
  *
@@ -100,6 +118,23 @@ export function logSupervisorEvent(event: SupervisorEvent): void {
  * @returns The supervisor, the report and the buffer.
  */
 export function producerTopology(options: ProducerTopologyOptions): ProducerTopology {
+  const clock = options.clock ?? systemClock;
+  const { children, report, buffer } = producerChildren(options);
+  const supervisor = new Supervisor(children, {
+    onEvent: logSupervisorEvent,
+    clock,
+    ...options.supervisor,
+  });
+  return { supervisor, report, buffer };
+}
+
+/**
+ * Builds the producing children, to run under a supervisor (alone or beside the consumer's).
+ *
+ * @param options Configuration, source, transport and output.
+ * @returns The children in start order and their shared state.
+ */
+export function producerChildren(options: ProducerTopologyOptions): ProducerChildren {
   const { config, client, transport, partitions, print } = options;
   const clock = options.clock ?? systemClock;
   const report = new ProduceReport(print, clock);
@@ -109,20 +144,26 @@ export function producerTopology(options: ProducerTopologyOptions): ProducerTopo
     overflow: "drop-oldest",
     onDrop: (message) => report.dropped(message),
   });
-  const supervisor = new Supervisor([
+  let markDelivered = () => {};
+  const delivered = new Promise<void>((resolve) => (markDelivered = resolve));
+  const publish = publisher({
+    transport,
+    topic: config.kafka.topic,
+    partitions,
+    report,
+    clock,
+    waiting: () => buffer.size,
+  });
+  const children: AnyChildSpec[] = [
     {
       name: "publisher",
       inbox: buffer,
       restart: "transient",
       shutdownMs: 30_000,
-      actor: publisher({
-        transport,
-        topic: config.kafka.topic,
-        partitions,
-        report,
-        clock,
-        waiting: () => buffer.size,
-      }),
+      actor: async (inbox: Inbox<EncodedPrice>, outbox: Outbox<never>, ctx: ActorContext) => {
+        await publish(inbox, outbox, ctx);
+        markDelivered();
+      },
     },
     {
       name: "encoder",
@@ -146,6 +187,6 @@ export function producerTopology(options: ProducerTopologyOptions): ProducerTopo
         clock,
       }),
     },
-  ], { onEvent: logSupervisorEvent, clock, ...options.supervisor });
-  return { supervisor, report, buffer };
+  ];
+  return { children, report, buffer, delivered };
 }

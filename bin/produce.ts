@@ -9,9 +9,15 @@ import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { helpText } from "../config/cli.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
-import { BrokerUnreachableError } from "../kafka/transport.ts";
-import { SupervisorError } from "../runtime/supervisor.ts";
-import { env, fail, loadOrExit, onStopSignals, print } from "./shell.ts";
+import {
+  connectOrExit,
+  describeFatal,
+  env,
+  fail,
+  loadOrExit,
+  onStopSignals,
+  print,
+} from "./shell.ts";
 
 const config = loadOrExit(() => loadProducerConfig(Deno.args, env));
 if (config === null) {
@@ -34,11 +40,9 @@ print(
 );
 
 const transport = new KafkajsProducerTransport(config.kafka);
-const connecting = new AbortController();
-const removeEarlyHandlers = onStopSignals(() => connecting.abort());
+await connectOrExit(transport);
 let partitions: number;
 try {
-  await transport.connect({ signal: connecting.signal });
   const topic = await transport.ensureTopic({
     topic: config.kafka.topic,
     partitions: config.kafka.partitions,
@@ -52,16 +56,9 @@ try {
   }
 } catch (error) {
   await transport.disconnect();
-  if (connecting.signal.aborted) Deno.exit(0);
-  if (error instanceof BrokerUnreachableError) {
-    fail(
-      `${error.message}. Start a local broker with \`deno task kafka:up\` (or \`docker compose up -d kafka\`), or set KAFKA_BOOTSTRAP_SERVERS`,
-      1,
-    );
-  }
-  fail(`Kafka: ${error instanceof Error ? error.message : String(error)}`, 1);
+  fail(`Kafka: cannot create topic ${config.kafka.topic}: ${describeFatal(error)}`, 1);
 }
-removeEarlyHandlers();
+
 print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 
 const client = new CoinGeckoClient(config.coingecko);
@@ -82,14 +79,7 @@ try {
   await supervisor.run();
 } catch (error) {
   code = 1;
-  const cause = error instanceof SupervisorError && error.cause instanceof Error
-    ? `: ${error.cause.message}`
-    : "";
-  Deno.stderr.writeSync(
-    new TextEncoder().encode(
-      `error: ${error instanceof Error ? error.message : String(error)}${cause ? "" : ""}\n`,
-    ),
-  );
+  Deno.stderr.writeSync(new TextEncoder().encode(`error: ${describeFatal(error)}\n`));
 }
 removeHandlers();
 if (buffer.size > 0) print(`${buffer.size} message(s) still buffered were not delivered`);

@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError } from "../config/config_error.ts";
+import { BrokerUnreachableError } from "../kafka/transport.ts";
 
 const encoder = new TextEncoder();
 
@@ -68,4 +69,58 @@ export function onStopSignals(stop: (signal: string) => void): () => void {
   return () => {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   };
+}
+
+/**
+ * Connects, or ends the program: exit 1 with how to start a broker when none answers in time,
+ * exit 0 when a stop signal came first.
+ *
+ * @param transport Anything with `connect` and `disconnect`.
+ * @param brokers The brokers, for the message.
+ * @returns Resolves once connected.
+ */
+export async function connectOrExit(
+  transport: {
+    connect(options?: { signal?: AbortSignal }): Promise<void>;
+    disconnect(): Promise<void>;
+  },
+): Promise<void> {
+  const connecting = new AbortController();
+  const removeHandlers = onStopSignals(() => connecting.abort());
+  try {
+    await transport.connect({ signal: connecting.signal });
+  } catch (error) {
+    await transport.disconnect();
+    if (connecting.signal.aborted) Deno.exit(0);
+    if (error instanceof BrokerUnreachableError) {
+      fail(
+        `${error.message}. Start a local broker with \`deno task kafka:up\` (or \`docker compose up -d kafka\`), or set KAFKA_BOOTSTRAP_SERVERS`,
+        1,
+      );
+    }
+    fail(`Kafka: ${error instanceof Error ? error.message : String(error)}`, 1);
+  } finally {
+    removeHandlers();
+  }
+}
+
+/**
+ * Describes a fatal error in one line, with its cause when it has one.
+ *
+ * @param error What was thrown.
+ * @returns The line.
+ */
+export function describeFatal(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  return cause && !message.includes(cause) ? `${message}: ${cause}` : message;
+}
+
+/**
+ * Writes a line to stderr.
+ *
+ * @param line The text.
+ */
+export function printErr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(`${line}\n`));
 }

@@ -97,39 +97,107 @@ export interface ProducerConfig {
   log: LogConfig;
 }
 
+const produceFlags: CommandSpec["flags"] = [
+  {
+    name: "interval",
+    type: "string",
+    value: "<seconds>",
+    help: "time between fetches",
+    env: "PRODUCER_FETCH_INTERVAL",
+  },
+  {
+    name: "coins",
+    type: "string",
+    value: "<id:SYMBOL,...>",
+    help: "coins to fetch, e.g. bitcoin:BTC,ethereum:ETH",
+    env: "CRYPTO_COINS",
+  },
+  {
+    name: "iterations",
+    type: "string",
+    value: "<n>",
+    help: "stop after n fetch cycles, flush and exit (default: run until stopped)",
+  },
+  {
+    name: "only-changed",
+    type: "boolean",
+    help: "publish a coin only when its last_updated moved",
+  },
+];
+
+const consumeFlags: CommandSpec["flags"] = [
+  {
+    name: "filter",
+    type: "string",
+    value: "<SYMBOL,...>",
+    help: "print only these symbols (case-insensitive)",
+  },
+  {
+    name: "from-beginning",
+    type: "boolean",
+    help: "start at the oldest message when the group has no committed offset",
+  },
+  {
+    name: "max-messages",
+    type: "string",
+    value: "<n>",
+    help: "exit 0 after printing n messages (their offsets committed)",
+  },
+  {
+    name: "format",
+    type: "string",
+    value: "<pretty|line|json>",
+    help: "how each message is printed (default: pretty)",
+  },
+  {
+    name: "group",
+    type: "string",
+    value: "<id>",
+    help: "consumer group",
+    env: "KAFKA_CONSUMER_GROUP",
+  },
+];
+
 /** The `produce` command and its flags. */
 export const produceCommand: CommandSpec = {
   name: "produce",
   summary:
     "Fetch cryptocurrency prices from CoinGecko and publish them to a Kafka topic, keyed by symbol.",
+  flags: [...produceFlags, ...commonFlags],
+};
+
+/** The `consume` command and its flags. */
+export const consumeCommand: CommandSpec = {
+  name: "consume",
+  summary:
+    "Read prices from the Kafka topic and print them; offsets are committed after printing (at-least-once).",
+  flags: [...consumeFlags, ...commonFlags],
+};
+
+/** The `start` command and its flags. */
+export const startCommand: CommandSpec = {
+  name: "start",
+  summary:
+    "Run producer and consumer in one process: over an embedded in-process log (no broker needed), or through Kafka.",
   flags: [
     {
-      name: "interval",
+      name: "transport",
       type: "string",
-      value: "<seconds>",
-      help: "time between fetches",
-      env: "PRODUCER_FETCH_INTERVAL",
+      value: "<memory|kafka>",
+      help: "memory: the embedded log (default); kafka: through the broker",
     },
-    {
-      name: "coins",
-      type: "string",
-      value: "<id:SYMBOL,...>",
-      help: "coins to fetch, e.g. bitcoin:BTC,ethereum:ETH",
-      env: "CRYPTO_COINS",
-    },
-    {
-      name: "iterations",
-      type: "string",
-      value: "<n>",
-      help: "stop after n fetch cycles, flush and exit (default: run until stopped)",
-    },
-    {
-      name: "only-changed",
-      type: "boolean",
-      help: "publish a coin only when its last_updated moved",
-    },
+    ...produceFlags,
+    ...consumeFlags.filter((f) => f.name !== "max-messages"),
     ...commonFlags,
   ],
+};
+
+/** The `lag` command and its flags. */
+export const lagCommand: CommandSpec = {
+  name: "lag",
+  summary:
+    "Show a consumer group's committed offset, end offset and lag per partition, and the total.",
+  flags: [consumeFlags.find((f) => f.name === "group")!, ...commonFlags],
 };
 
 const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
@@ -276,7 +344,10 @@ function loadLog(s: Settings): LogConfig {
 export function loadProducerConfig(args: readonly string[], env: Env): ProducerConfig | null {
   const parsed = parseFlags(produceCommand, args);
   if (parsed.help) return null;
-  const s = new Settings(parsed.values, env);
+  return producerSettings(new Settings(parsed.values, env), parsed.values);
+}
+
+function producerSettings(s: Settings, flags: Map<string, string | boolean>): ProducerConfig {
   const log = loadLog(s);
   const kafka = loadKafka(s, "crypto-price-producer");
   const coingecko = loadCoinGecko(s);
@@ -286,7 +357,7 @@ export function loadProducerConfig(args: readonly string[], env: Env): ProducerC
     exclusiveMin: true,
     max: 86_400,
   });
-  const iterationsRaw = parsed.values.get("iterations");
+  const iterationsRaw = flags.get("iterations");
   const iterations = typeof iterationsRaw === "string"
     ? parseNumber("--iterations", iterationsRaw, { min: 1, max: 1e9, integer: true })
     : null;
@@ -305,4 +376,155 @@ export function loadProducerConfig(args: readonly string[], env: Env): ProducerC
     bufferSize,
     log,
   };
+}
+
+/** Everything `consume` needs. */
+export interface ConsumerConfig {
+  /** Kafka. */
+  kafka: KafkaConfig;
+  /** The consumer group. */
+  group: string;
+  /** Symbols to print, upper case, or null for all. */
+  filter: Set<string> | null;
+  /** Start at the oldest message when the group has no committed offset. */
+  fromBeginning: boolean;
+  /** Exit after printing this many, or null. */
+  maxMessages: number | null;
+  /** How each message is printed. */
+  format: "pretty" | "line" | "json";
+  /** Logging. */
+  log: LogConfig;
+}
+
+function consumerSettings(s: Settings, flags: Map<string, string | boolean>): ConsumerConfig {
+  const log = loadLog(s);
+  const kafka = loadKafka(s, "crypto-price-consumer");
+  const [groupName, groupRaw] = s.get("KAFKA_CONSUMER_GROUP", "group", "crypto-analyzer-group");
+  const group = groupRaw.trim();
+  if (group === "" || group.length > 255 || /[\s]/.test(group)) {
+    throw new ConfigError(
+      `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
+        JSON.stringify(groupRaw)
+      }`,
+    );
+  }
+  const filterRaw = flags.get("filter");
+  let filter: Set<string> | null = null;
+  if (typeof filterRaw === "string") {
+    const symbols = filterRaw.split(",").map((x) => x.trim()).filter((x) => x !== "");
+    if (symbols.length === 0 || !symbols.every((x) => /^[A-Za-z0-9]{1,15}$/.test(x))) {
+      throw new ConfigError(
+        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, current value is ${
+          JSON.stringify(filterRaw)
+        }`,
+      );
+    }
+    filter = new Set(symbols.map((x) => x.toUpperCase()));
+  }
+  const maxRaw = flags.get("max-messages");
+  const maxMessages = typeof maxRaw === "string"
+    ? parseNumber("--max-messages", maxRaw, { min: 1, max: 1e12, integer: true })
+    : null;
+  const formatRaw = flags.get("format");
+  const format = typeof formatRaw === "string"
+    ? parseChoice("--format", formatRaw, ["pretty", "line", "json"] as const)
+    : "pretty";
+  return {
+    kafka,
+    group,
+    filter,
+    fromBeginning: flags.get("from-beginning") === true,
+    maxMessages,
+    format,
+    log,
+  };
+}
+
+/**
+ * Loads the `consume` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value.
+ *
+ * @example
+ * ```ts
+ * import { loadConsumerConfig } from "./config.ts";
+ * console.log(loadConsumerConfig(["--filter", "btc"], () => undefined)?.filter); // Set(1) { "BTC" }
+ * ```
+ */
+export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerConfig | null {
+  const parsed = parseFlags(consumeCommand, args);
+  if (parsed.help) return null;
+  return consumerSettings(new Settings(parsed.values, env), parsed.values);
+}
+
+/** Everything `start` needs. */
+export interface StartConfig {
+  /** The embedded log or Kafka. */
+  transport: "memory" | "kafka";
+  /** The producing side. */
+  producer: ProducerConfig;
+  /** The consuming side. */
+  consumer: ConsumerConfig;
+}
+
+/**
+ * Loads the `start` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value.
+ *
+ * @example
+ * ```ts
+ * import { loadStartConfig } from "./config.ts";
+ * console.log(loadStartConfig([], () => undefined)?.transport); // "memory"
+ * ```
+ */
+export function loadStartConfig(args: readonly string[], env: Env): StartConfig | null {
+  const parsed = parseFlags(startCommand, args);
+  if (parsed.help) return null;
+  const s = new Settings(parsed.values, env);
+  const transportRaw = parsed.values.get("transport");
+  const transport = typeof transportRaw === "string"
+    ? parseChoice("--transport", transportRaw, ["memory", "kafka"] as const)
+    : "memory";
+  const consumer = consumerSettings(s, parsed.values);
+  // One process shows both sides: one line a message unless a format was asked for.
+  if (!parsed.values.has("format")) consumer.format = "line";
+  return { transport, producer: producerSettings(s, parsed.values), consumer };
+}
+
+/** Everything `lag` needs. */
+export interface LagConfig {
+  /** Kafka. */
+  kafka: KafkaConfig;
+  /** The consumer group. */
+  group: string;
+  /** Logging. */
+  log: LogConfig;
+}
+
+/**
+ * Loads the `lag` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value.
+ *
+ * @example
+ * ```ts
+ * import { loadLagConfig } from "./config.ts";
+ * console.log(loadLagConfig([], () => undefined)?.group); // "crypto-analyzer-group"
+ * ```
+ */
+export function loadLagConfig(args: readonly string[], env: Env): LagConfig | null {
+  const parsed = parseFlags(lagCommand, args);
+  if (parsed.help) return null;
+  const { kafka, group, log } = consumerSettings(new Settings(parsed.values, env), parsed.values);
+  return { kafka, group, log };
 }

@@ -127,6 +127,56 @@ async function beforeDeadline(deadline: number, work: () => Promise<void>): Prom
   }
 }
 
+/** What {@linkcode connectWithin} retries. */
+export interface ConnectAttempt {
+  /** One try at connecting. */
+  attempt: () => Promise<void>;
+  /** Undoes a failed try. */
+  reset: () => Promise<void>;
+  /** The last error the client logged, a better cause than a timeout. */
+  lastClientError: () => string | null;
+  /** Aborting gives up at once. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Retries `attempt` until it succeeds or `connectTimeoutMs` has passed.
+ *
+ * @param config Brokers and the deadline.
+ * @param connect The attempt, its reset and the last client error.
+ * @returns Resolves once connected.
+ * @throws {BrokerUnreachableError} Past the deadline.
+ */
+export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt): Promise<void> {
+  const deadline = Date.now() + config.connectTimeoutMs;
+  let last: unknown = null;
+  let attempt = 0;
+  while (Date.now() < deadline) {
+    connect.signal?.throwIfAborted();
+    try {
+      await beforeDeadline(deadline, connect.attempt);
+      return;
+    } catch (error) {
+      last = error;
+      attempt++;
+      logger.debug("Kafka not reachable yet (attempt {attempt}): {error}", {
+        attempt,
+        error: String(error),
+      });
+      await connect.reset().catch(() => {});
+      const wait = Math.min(1_000, Math.max(0, deadline - Date.now()));
+      await delay(wait, connect.signal ? { signal: connect.signal } : {});
+    }
+  }
+  const seconds = Math.round(config.connectTimeoutMs / 1000);
+  throw new BrokerUnreachableError(
+    `Cannot reach Kafka at ${config.brokers.join(",")} within ${seconds}s: ${
+      connect.lastClientError() ?? (last instanceof Error ? last.message : String(last))
+    }`,
+    { cause: last },
+  );
+}
+
 /** Publishes through a kafkajs producer. */
 export class KafkajsProducerTransport implements ProducerTransport {
   #config: KafkaConfig;
@@ -154,38 +204,17 @@ export class KafkajsProducerTransport implements ProducerTransport {
   }
 
   /** Connects the admin client and the producer, retrying until `connectTimeoutMs`. */
-  async connect(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const deadline = Date.now() + this.#config.connectTimeoutMs;
-    let last: unknown = null;
-    let attempt = 0;
-    while (Date.now() < deadline) {
-      options.signal?.throwIfAborted();
-      try {
-        await beforeDeadline(deadline, async () => {
-          await this.#admin.connect();
-          await this.#admin.describeCluster();
-          await this.#producer.connect();
-        });
-        return;
-      } catch (error) {
-        last = error;
-        attempt++;
-        logger.debug("Kafka not reachable yet (attempt {attempt}): {error}", {
-          attempt,
-          error: String(error),
-        });
-        await this.#admin.disconnect().catch(() => {});
-        const wait = Math.min(1_000, Math.max(0, deadline - Date.now()));
-        await delay(wait, options.signal ? { signal: options.signal } : {});
-      }
-    }
-    const seconds = Math.round(this.#config.connectTimeoutMs / 1000);
-    throw new BrokerUnreachableError(
-      `Cannot reach Kafka at ${this.#config.brokers.join(",")} within ${seconds}s: ${
-        this.#lastClientError ?? (last instanceof Error ? last.message : String(last))
-      }`,
-      { cause: last },
-    );
+  connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return connectWithin(this.#config, {
+      attempt: async () => {
+        await this.#admin.connect();
+        await this.#admin.describeCluster();
+        await this.#producer.connect();
+      },
+      reset: () => this.#admin.disconnect(),
+      lastClientError: () => this.#lastClientError,
+      ...options,
+    });
   }
 
   /** Creates the topic when missing and returns its partition count. */

@@ -83,3 +83,73 @@ export interface ProducerTransport {
   /** Disconnects. */
   disconnect(): Promise<void>;
 }
+
+/** A record as consumed. */
+export interface InRecord {
+  /** The topic. */
+  topic: string;
+  /** The partition. */
+  partition: number;
+  /** The offset, as a decimal string. */
+  offset: string;
+  /** The key, UTF-8, or null when the record has none. */
+  key: string | null;
+  /** The value, UTF-8, or null (a tombstone). */
+  value: string | null;
+  /** Header names and values. */
+  headers: Record<string, string>;
+}
+
+/** Where a consumer group stands on one partition. */
+export interface PartitionLag {
+  /** The partition. */
+  partition: number;
+  /** The group's committed offset (the next to read), or null when it has none. */
+  committed: string | null;
+  /** The partition's end offset. */
+  end: string;
+  /** The oldest offset still retained. */
+  start: string;
+  /** Records the group has yet to read. */
+  lag: number;
+}
+
+/** An offset to commit: the next record to read on a partition. */
+export interface CommitOffset {
+  /** The partition. */
+  partition: number;
+  /** The next offset to read. */
+  offset: string;
+}
+
+/** What `consume` needs. */
+export interface ConsumeOptions {
+  /** The topic. */
+  topic: string;
+  /** Start at the oldest retained record when the group has no committed offset. */
+  fromBeginning: boolean;
+  /**
+   * Handles one record; the next record of the same partition waits for its promise, so a slow
+   * handler slows consumption down rather than piling records up.
+   */
+  handle: (record: InRecord) => Promise<void>;
+  /** Told the partitions assigned to this consumer after each rebalance. */
+  onAssign?: (partitions: number[]) => void;
+}
+
+/** The consuming side of a message log: one member of a consumer group. */
+export interface ConsumerTransport {
+  /** Connects and joins the group, retrying until the deadline; throws {@linkcode BrokerUnreachableError} past it. */
+  connect(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Starts handing records to `handle`; resolves once consumption has started. */
+  consume(options: ConsumeOptions): Promise<void>;
+  /**
+   * Stops fetching but stays in the group, so the offsets of records already handled can still
+   * be committed; `consume` again resumes.
+   */
+  stop(): Promise<void>;
+  /** Commits the next offsets to read. */
+  commit(topic: string, offsets: readonly CommitOffset[]): Promise<void>;
+  /** Leaves the group and disconnects. */
+  disconnect(): Promise<void>;
+}

@@ -34,6 +34,10 @@ export interface ChildSpec<I = unknown, O = unknown> {
   shutdownMs?: number;
 }
 
+/** A child spec of any message types, as a supervisor holds a mix of them. */
+// deno-lint-ignore no-explicit-any
+export type AnyChildSpec = ChildSpec<any, any>;
+
 /** Supervisor options. */
 export interface SupervisorOptions {
   /** Restarts allowed within `withinMs` before the supervisor gives up. @default {5} */
@@ -124,8 +128,7 @@ export class Supervisor {
    * @param children In start order: consumers of a channel before its producers.
    * @param options Restart intensity, backoff and clock.
    */
-  // deno-lint-ignore no-explicit-any
-  constructor(children: readonly ChildSpec<any, any>[], options: SupervisorOptions = {}) {
+  constructor(children: readonly AnyChildSpec[], options: SupervisorOptions = {}) {
     const names = new Set<string>();
     for (const child of children) {
       if (names.has(child.name)) throw new TypeError(`Duplicate child name: ${child.name}`);

@@ -1,0 +1,111 @@
+/**
+ * At-least-once bookkeeping: the Printer marks each record handled, and the Committer commits
+ * the next offset of every partition periodically and once more on the way out.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
+import type { Actor } from "../runtime/actor.ts";
+import { type Clock, isAbort } from "../runtime/delay.ts";
+
+const logger = getLogger(["crypto", "committer"]);
+
+/** Offsets handled but not yet committed, per partition. */
+export class CommitTracker {
+  #pending = new Map<number, bigint>();
+  #positions = new Map<number, bigint>();
+  #handled = 0;
+
+  /** How many records were handled. */
+  get handled(): number {
+    return this.#handled;
+  }
+
+  /**
+   * A record was handled (printed, filtered out or reported as bad): it may be committed.
+   *
+   * @param record The record.
+   */
+  markHandled(record: InRecord): void {
+    const next = BigInt(record.offset) + 1n;
+    this.#pending.set(record.partition, next);
+    this.#positions.set(record.partition, next);
+    this.#handled++;
+  }
+
+  /**
+   * The next offset to handle on a partition, or null before any was handled.
+   *
+   * @param partition The partition.
+   * @returns The offset.
+   */
+  position(partition: number): bigint | null {
+    return this.#positions.get(partition) ?? null;
+  }
+
+  /**
+   * Commits what is pending; on failure it stays pending for the next try.
+   *
+   * @param transport The consumer.
+   * @param topic The topic.
+   * @returns Whether everything pending was committed.
+   */
+  async flush(transport: ConsumerTransport, topic: string): Promise<boolean> {
+    if (this.#pending.size === 0) return true;
+    const snapshot = [...this.#pending];
+    try {
+      await transport.commit(
+        topic,
+        snapshot.map(([partition, offset]) => ({ partition, offset: offset.toString() })),
+      );
+    } catch (error) {
+      logger.warn("Commit failed, will retry: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
+    for (const [partition, offset] of snapshot) {
+      if (this.#pending.get(partition) === offset) this.#pending.delete(partition);
+    }
+    logger.debug("Committed {offsets}", {
+      offsets: snapshot.map(([p, o]) => `${p}:${o}`).join(" "),
+    });
+    return true;
+  }
+}
+
+/** What the Committer needs. */
+export interface CommitterOptions {
+  /** The bookkeeping. */
+  tracker: CommitTracker;
+  /** The consumer. */
+  transport: ConsumerTransport;
+  /** The topic. */
+  topic: string;
+  /** Time between commits, ms. @default {1_000} */
+  intervalMs?: number;
+  /** Waits between commits. */
+  clock: Clock;
+}
+
+/**
+ * Makes the Committer actor: commits every interval, and once more when stopped.
+ *
+ * @param options Tracker, transport and interval.
+ * @returns The actor.
+ */
+export function committer(options: CommitterOptions): Actor<unknown, never> {
+  const { tracker, transport, topic, clock, intervalMs = 1_000 } = options;
+  return async (_inbox, _outbox, ctx) => {
+    try {
+      while (true) {
+        await clock.sleep(intervalMs, { signal: ctx.signal });
+        await tracker.flush(transport, topic);
+      }
+    } catch (error) {
+      if (!isAbort(error, ctx.signal)) throw error;
+      if (!(await tracker.flush(transport, topic))) await tracker.flush(transport, topic);
+    }
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The consumer's console output (SPEC §5): the three formats, and its counts.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { InRecord } from "../kafka/transport.ts";
+import { formatChange, formatUsd, formatWholeUsd } from "./format.ts";
+import type { PriceMessage } from "./price.ts";
+
+const logger = getLogger(["crypto", "consumer"]);
+
+/** How each message is printed. */
+export type OutputFormat = "pretty" | "line" | "json";
+
+const RULE = "=".repeat(70);
+
+/**
+ * One message as the console shows it.
+ *
+ * @param format `pretty`, `line` or `json`.
+ * @param n The message's number, from 1.
+ * @param message The message.
+ * @param record Where it was read from.
+ * @returns The text (several lines for `pretty`).
+ *
+ * @example
+ * ```ts
+ * import { formatMessage } from "./consume_report.ts";
+ * const message = { symbol: "BTC", coin_id: "bitcoin", price_usd: 45234.56, volume_24h: null,
+ *   market_cap: null, price_change_24h: null, last_updated: null, timestamp: "2025-11-12T10:30:45.123Z",
+ *   producer_id: "p", message_id: "BTC-1" };
+ * console.log(formatMessage("line", 1, message, { topic: "t", partition: 1, offset: "0", key: "BTC", value: "", headers: {} }));
+ * // "Message #1 - BTC $45,234.56"
+ * ```
+ */
+export function formatMessage(
+  format: OutputFormat,
+  n: number,
+  message: PriceMessage,
+  record: InRecord,
+): string {
+  switch (format) {
+    case "line":
+      return `Message #${n} - ${message.symbol} ${formatUsd(message.price_usd)}`;
+    case "json":
+      return JSON.stringify({
+        ...message,
+        partition: record.partition,
+        offset: Number(record.offset),
+      });
+    case "pretty":
+      return [
+        "",
+        RULE,
+        `Message #${n}`,
+        RULE,
+        `Symbol:          ${message.symbol}`,
+        `Price:           ${formatUsd(message.price_usd)}`,
+        `24h Volume:      ${formatWholeUsd(message.volume_24h)}`,
+        `24h Change:      ${formatChange(message.price_change_24h)}`,
+        `Timestamp:       ${message.timestamp}`,
+        `Partition:       ${record.partition}`,
+        `Offset:          ${record.offset}`,
+        RULE,
+      ].join("\n");
+  }
+}
+
+/** The consumer's counts, kept across Printer restarts. */
+export class ConsumeReport {
+  /** Messages printed. */
+  printed = 0;
+  /** Valid messages left out by the filter. */
+  filtered = 0;
+  /** Records that did not match the contract. */
+  bad = 0;
+
+  /**
+   * A record that does not match the contract: one log line with where it is and why.
+   *
+   * @param record The record.
+   * @param reason What is wrong.
+   */
+  reportBad(record: InRecord, reason: string): void {
+    this.bad++;
+    logger.warn("Skipped bad message at partition {partition} offset {offset}: {reason}", {
+      partition: record.partition,
+      offset: record.offset,
+      reason,
+    });
+  }
+
+  /**
+   * The closing lines of a run.
+   *
+   * @returns The lines.
+   */
+  summary(): string[] {
+    return [
+      "",
+      "==========================================",
+      "Consumer summary",
+      "==========================================",
+      `Messages printed: ${this.printed}`,
+      `Filtered out: ${this.filtered}`,
+      `Bad messages skipped: ${this.bad}`,
+    ];
+  }
+}

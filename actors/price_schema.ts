@@ -1,0 +1,84 @@
+/**
+ * Checks a consumed record against the message contract (SPEC §4).
+ *
+ * @module
+ */
+import type { InRecord } from "../kafka/transport.ts";
+import type { PriceMessage } from "./price.ts";
+
+/** A record that matched, or what is wrong with it. */
+export type Decoded = { ok: true; message: PriceMessage } | { ok: false; reason: string };
+
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const numberOrNull = (v: unknown) => v === null || isNumber(v);
+const text = (v: unknown) => typeof v === "string" && v !== "";
+
+const CHECKS: [keyof PriceMessage, (v: unknown) => boolean, string][] = [
+  ["symbol", text, "a non-empty string"],
+  ["coin_id", text, "a non-empty string"],
+  ["price_usd", (v) => isNumber(v) && v > 0, "a finite positive number"],
+  ["volume_24h", numberOrNull, "a finite number or null"],
+  ["market_cap", numberOrNull, "a finite number or null"],
+  ["price_change_24h", numberOrNull, "a finite number or null"],
+  ["last_updated", numberOrNull, "a finite number or null"],
+  [
+    "timestamp",
+    (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)),
+    "an ISO-8601 time",
+  ],
+  ["producer_id", text, "a non-empty string"],
+  ["message_id", text, "a non-empty string"],
+];
+
+function show(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 37)}...` : json;
+}
+
+/**
+ * Decodes and checks a record's value.
+ *
+ * @param record The consumed record.
+ * @returns The message, or the reason it does not match (one line, short).
+ *
+ * @example
+ * ```ts
+ * import { decodePrice } from "./price_schema.ts";
+ * const result = decodePrice({ topic: "t", partition: 0, offset: "0", key: "BTC", value: "nope", headers: {} });
+ * console.log(result.ok ? "ok" : result.reason); // "value is not JSON"
+ * ```
+ */
+export function decodePrice(record: InRecord): Decoded {
+  if (record.value === null || record.value === "") {
+    return { ok: false, reason: "value is empty" };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(record.value);
+  } catch {
+    return { ok: false, reason: "value is not JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, reason: `value is not a JSON object (${show(value)})` };
+  }
+  const fields = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [name, check, expected] of CHECKS) {
+    if (!(name in fields)) problems.push(`${name} is missing`);
+    else if (!check(fields[name])) {
+      problems.push(`${name} is ${show(fields[name])}, expected ${expected}`);
+    }
+  }
+  if (problems.length > 0) {
+    const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : "";
+    return { ok: false, reason: problems.slice(0, 3).join("; ") + more };
+  }
+  if (record.key === null || record.key === "") return { ok: false, reason: "record has no key" };
+  if (record.key !== fields.symbol) {
+    return {
+      ok: false,
+      reason: `key ${show(record.key)} does not match symbol ${show(fields.symbol)}`,
+    };
+  }
+  return { ok: true, message: fields as unknown as PriceMessage };
+}

@@ -1,0 +1,84 @@
+/**
+ * `deno task consume`: Kafka → Subscriber → Printer → console.
+ *
+ * @module
+ */
+import { consumerChildren } from "../actors/consumer_topology.ts";
+import { logSupervisorEvent } from "../actors/producer_topology.ts";
+import { helpText } from "../config/cli.ts";
+import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
+import { setupLogging } from "../config/logging.ts";
+import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import {
+  connectOrExit,
+  describeFatal,
+  env,
+  fail,
+  loadOrExit,
+  onStopSignals,
+  print,
+  printErr,
+} from "./shell.ts";
+
+const config = loadOrExit(() => loadConsumerConfig(Deno.args, env));
+if (config === null) {
+  print(helpText(consumeCommand));
+  Deno.exit(0);
+}
+await setupLogging(config.log);
+// With --format json, stdout carries only the messages; everything else goes to stderr.
+const say = config.format === "json" ? printErr : print;
+
+const rule = "=".repeat(72);
+say(rule);
+say("Starting Cryptocurrency Price Consumer");
+say(rule);
+say(`Topic: ${config.kafka.topic}`);
+say(`Consumer group: ${config.group}`);
+if (config.filter) say(`Filter: ${[...config.filter].join(", ")}`);
+if (config.maxMessages !== null) say(`Will stop after ${config.maxMessages} messages`);
+say("Press Ctrl+C to stop");
+say(rule);
+
+const transport = new KafkajsConsumerTransport(config.kafka, config.group);
+await connectOrExit(transport);
+try {
+  await transport.ensureTopic({
+    topic: config.kafka.topic,
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+  });
+} catch (error) {
+  await transport.disconnect();
+  fail(`Kafka: cannot use topic ${config.kafka.topic}: ${describeFatal(error)}`, 1);
+}
+say(`Connected to Kafka topic: ${config.kafka.topic}`);
+
+let supervisor: Supervisor | null = null;
+const { children, report } = consumerChildren({
+  config,
+  transport,
+  print,
+  clock: systemClock,
+  onLimit: () => void supervisor?.stop(),
+});
+supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
+const running = supervisor;
+const removeHandlers = onStopSignals((signal) => {
+  printErr(`\nReceived ${signal}: stopping (press Ctrl+C again to exit at once)...`);
+  void running.stop();
+});
+
+let code = 0;
+try {
+  await running.run();
+} catch (error) {
+  code = 1;
+  printErr(`error: ${describeFatal(error)}`);
+}
+removeHandlers();
+await transport.disconnect();
+for (const line of report.summary()) say(line);
+Deno.exit(code);

@@ -1,0 +1,131 @@
+/**
+ * `deno task start`: producer and consumer in one process under one supervisor, over the
+ * embedded log (default) or through Kafka.
+ *
+ * @module
+ */
+import { CoinGeckoClient } from "../actors/coingecko.ts";
+import { consumerChildren } from "../actors/consumer_topology.ts";
+import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
+import { helpText } from "../config/cli.ts";
+import { loadStartConfig, startCommand } from "../config/config.ts";
+import { setupLogging } from "../config/logging.ts";
+import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { MemoryLog } from "../kafka/memory_log.ts";
+import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
+import { delay, systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import {
+  connectOrExit,
+  describeFatal,
+  env,
+  fail,
+  loadOrExit,
+  onStopSignals,
+  print,
+  printErr,
+} from "./shell.ts";
+
+const config = loadOrExit(() => loadStartConfig(Deno.args, env));
+if (config === null) {
+  print(helpText(startCommand));
+  Deno.exit(0);
+}
+const { producer: producerConfig, consumer: consumerConfig } = config;
+await setupLogging(producerConfig.log);
+
+const rule = "==========================================";
+print(rule);
+print("Starting Cryptocurrency Market Analyzer");
+print(rule);
+print(
+  config.transport === "memory"
+    ? "Transport: embedded in-process log (no broker needed)"
+    : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
+);
+print(`Fetch interval: ${producerConfig.intervalMs / 1000} seconds`);
+print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
+print(`Topic: ${producerConfig.kafka.topic}`);
+if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
+print(
+  producerConfig.iterations === null
+    ? "Will run indefinitely (Ctrl+C to stop)"
+    : `Will run ${producerConfig.iterations} iteration${
+      producerConfig.iterations === 1 ? "" : "s"
+    }, then stop once every price is printed`,
+);
+
+let producerTransport: ProducerTransport;
+let consumerTransport: ConsumerTransport;
+if (config.transport === "memory") {
+  const log = new MemoryLog();
+  producerTransport = log.producer();
+  consumerTransport = log.consumer(consumerConfig.group);
+} else {
+  producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
+  consumerTransport = new KafkajsConsumerTransport(consumerConfig.kafka, consumerConfig.group);
+  await connectOrExit(producerTransport);
+  await connectOrExit(consumerTransport);
+}
+let partitions: number;
+try {
+  const topic = await producerTransport.ensureTopic({
+    topic: producerConfig.kafka.topic,
+    partitions: producerConfig.kafka.partitions,
+    replicationFactor: producerConfig.kafka.replicationFactor,
+  });
+  partitions = topic.partitions;
+} catch (error) {
+  fail(`Kafka: cannot create topic ${producerConfig.kafka.topic}: ${describeFatal(error)}`, 1);
+}
+
+const producing = producerChildren({
+  config: producerConfig,
+  client: new CoinGeckoClient(producerConfig.coingecko),
+  transport: producerTransport,
+  partitions,
+  print,
+});
+const consuming = consumerChildren({
+  config: {
+    ...consumerConfig,
+    fromBeginning: consumerConfig.fromBeginning || config.transport === "memory",
+  },
+  transport: consumerTransport,
+  print,
+  clock: systemClock,
+});
+const supervisor = new Supervisor([...consuming.children, ...producing.children], {
+  onEvent: logSupervisorEvent,
+});
+const removeHandlers = onStopSignals((signal) => {
+  printErr(`\nReceived ${signal}: stopping (press Ctrl+C again to exit at once)...`);
+  void supervisor.stop();
+});
+
+// With --iterations: stop once everything delivered has been handled by the consumer side.
+void producing.delivered.then(async () => {
+  const handledAll = () =>
+    [...producing.report.lastOffsets].every(([partition, offset]) => {
+      const position = consuming.tracker.position(partition);
+      return position !== null && position > offset;
+    });
+  while (!handledAll()) await delay(20);
+  await supervisor.stop();
+});
+
+let code = 0;
+try {
+  await supervisor.run();
+} catch (error) {
+  code = 1;
+  printErr(`error: ${describeFatal(error)}`);
+}
+removeHandlers();
+await producerTransport.disconnect();
+await consumerTransport.disconnect();
+for (const line of [...producing.report.summary(), ...consuming.report.summary().slice(4)]) {
+  print(line);
+}
+Deno.exit(code);

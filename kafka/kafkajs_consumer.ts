@@ -1,0 +1,209 @@
+/**
+ * The {@linkcode ConsumerTransport} over a kafkajs consumer, with manual commits, and the
+ * consumer-group lag from kafkajs's admin client.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { type Admin, type Consumer, Kafka } from "kafkajs";
+import type { KafkaConfig } from "../config/config.ts";
+import { connectWithin, kafkajsOptions } from "./kafkajs_transport.ts";
+import type {
+  CommitOffset,
+  ConsumeOptions,
+  ConsumerTransport,
+  InRecord,
+  PartitionLag,
+  TopicInfo,
+  TopicSpec,
+} from "./transport.ts";
+
+const logger = getLogger(["crypto", "kafka"]);
+const decoder = new TextDecoder();
+
+function text(value: unknown): string {
+  if (value instanceof Uint8Array) return decoder.decode(value);
+  if (Array.isArray(value)) return value.map(text).join(",");
+  return String(value);
+}
+
+/** One member of a consumer group, over kafkajs. */
+export class KafkajsConsumerTransport implements ConsumerTransport {
+  #config: KafkaConfig;
+  #consumer: Consumer;
+  #admin: Admin;
+  #lastClientError: string | null = null;
+  #topic: string | null = null;
+  #handle: (record: InRecord) => Promise<void> = () => Promise.resolve();
+
+  /**
+   * @param config Where and how to connect.
+   * @param groupId The consumer group.
+   */
+  constructor(config: KafkaConfig, groupId: string) {
+    this.#config = config;
+    const kafka = new Kafka(kafkajsOptions(config, (message) => (this.#lastClientError = message)));
+    this.#consumer = kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10 },
+    });
+    this.#admin = kafka.admin({ retry: { retries: 0 } });
+  }
+
+  /** Connects, retrying until `connectTimeoutMs`. */
+  connect(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return connectWithin(this.#config, {
+      attempt: async () => {
+        await this.#admin.connect();
+        await this.#admin.describeCluster();
+        await this.#consumer.connect();
+      },
+      reset: () => this.#admin.disconnect(),
+      lastClientError: () => this.#lastClientError,
+      ...options,
+    });
+  }
+
+  /**
+   * Creates the topic when missing, so a consumer may start before any producer.
+   *
+   * @param spec The topic, partitions and replication factor.
+   * @returns Its partition count and whether it was created.
+   */
+  async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
+    await this.#admin.connect();
+    const topics = await this.#admin.listTopics();
+    if (!topics.includes(spec.topic)) {
+      await this.#admin.createTopics({
+        waitForLeaders: true,
+        topics: [{
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+        }],
+      }).catch(() => false);
+    }
+    const metadata = await this.#admin.fetchTopicMetadata({ topics: [spec.topic] });
+    const partitions = metadata.topics[0]?.partitions.length ?? spec.partitions;
+    return { partitions, created: !topics.includes(spec.topic) };
+  }
+
+  /** Subscribes and starts handing records over, one partition's records in order. */
+  async consume(options: ConsumeOptions): Promise<void> {
+    const { topic, fromBeginning, handle, onAssign } = options;
+    if (this.#topic !== null) {
+      // A restarted Subscriber: the consumer is still in the group, paused; go on where it was.
+      this.#handle = handle;
+      this.#consumer.resume([{ topic }]);
+      return;
+    }
+    this.#topic = topic;
+    this.#handle = handle;
+    const events = this.#consumer.events;
+    this.#consumer.on(events.GROUP_JOIN, (event) => {
+      const assigned = (event.payload.memberAssignment[topic] ?? []).slice().sort((a, b) => a - b);
+      onAssign?.(assigned);
+    });
+    this.#consumer.on(events.CRASH, (event) => {
+      logger.warn("Kafka consumer failed ({error}); restarting: {restart}", {
+        error: String(event.payload.error),
+        restart: event.payload.restart,
+      });
+    });
+    await this.#consumer.subscribe({ topic, fromBeginning });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          if (value !== undefined) headers[name] = text(value);
+        }
+        const record: InRecord = {
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key === null ? null : decoder.decode(message.key),
+          value: message.value === null ? null : decoder.decode(message.value),
+          headers,
+        };
+        await this.#handle(record);
+      },
+    });
+  }
+
+  /** Stops fetching but stays in the group, so handled offsets can still be committed. */
+  stop(): Promise<void> {
+    if (this.#topic !== null) this.#consumer.pause([{ topic: this.#topic }]);
+    return Promise.resolve();
+  }
+
+  /** Commits the next offsets to read. */
+  async commit(topic: string, offsets: readonly CommitOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.#consumer.commitOffsets(
+      offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset })),
+    );
+  }
+
+  /** Leaves the group and disconnects. */
+  async disconnect(): Promise<void> {
+    await this.#consumer.disconnect().catch(() => {});
+    await this.#admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * A consumer group's committed offsets, end offsets and lag on a topic.
+ *
+ * @param config Where and how to connect.
+ * @param options The group and topic.
+ * @returns One entry per partition, by partition.
+ */
+export async function fetchLag(
+  config: KafkaConfig,
+  options: { group: string; topic: string },
+): Promise<PartitionLag[]> {
+  let lastClientError: string | null = null;
+  const kafka = new Kafka(kafkajsOptions(config, (message) => (lastClientError = message)));
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  try {
+    await connectWithin(config, {
+      attempt: async () => {
+        await admin.connect();
+        await admin.describeCluster();
+      },
+      reset: () => admin.disconnect(),
+      lastClientError: () => lastClientError,
+    });
+    const topics = await admin.listTopics();
+    if (!topics.includes(options.topic)) {
+      throw new Error(`Topic ${options.topic} does not exist`);
+    }
+    const ends = await admin.fetchTopicOffsets(options.topic);
+    const [committed] = await admin.fetchOffsets({
+      groupId: options.group,
+      topics: [options.topic],
+    });
+    const byPartition = new Map(
+      (committed?.partitions ?? []).map((p) => [p.partition, p.offset]),
+    );
+    return ends.map((end) => {
+      const raw = byPartition.get(end.partition);
+      const has = raw !== undefined && BigInt(raw) >= 0n;
+      const from = has ? BigInt(raw) : BigInt(end.low);
+      const lag = BigInt(end.high) - from;
+      return {
+        partition: end.partition,
+        committed: has ? raw : null,
+        end: end.high,
+        start: end.low,
+        lag: Number(lag < 0n ? 0n : lag),
+      };
+    }).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}

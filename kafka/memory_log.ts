@@ -1,0 +1,213 @@
+/**
+ * An embedded, in-process message log with Kafka's shape: topics of partitions, offsets per
+ * partition, the same Java-compatible partitioning (chosen by the Publisher), and committed
+ * offsets per consumer group. `deno task start` runs over it when no broker is wanted.
+ *
+ * @module
+ */
+import type {
+  CommitOffset,
+  ConsumeOptions,
+  ConsumerTransport,
+  Delivery,
+  InRecord,
+  OutRecord,
+  PartitionLag,
+  ProducerTransport,
+  TopicInfo,
+  TopicSpec,
+} from "./transport.ts";
+
+interface Partition {
+  /** Offset of `records[0]`. */
+  start: number;
+  records: OutRecord[];
+}
+
+/** Options for {@linkcode MemoryLog}. */
+export interface MemoryLogOptions {
+  /** Records kept per partition; older ones are let go, as Kafka's retention would. @default {100_000} */
+  retention?: number;
+}
+
+/**
+ * The log itself; hand out its two sides with `producer()` and `consumer(group)`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryLog } from "./memory_log.ts";
+ * const log = new MemoryLog();
+ * const producer = log.producer();
+ * await producer.ensureTopic({ topic: "t", partitions: 3, replicationFactor: 1 });
+ * const [delivery] = await producer.send("t", [{ key: "BTC", value: "{}", headers: {}, partition: 1, timestamp: 0 }]);
+ * console.log(delivery); // { partition: 1, offset: "0" }
+ * ```
+ */
+export class MemoryLog {
+  #topics = new Map<string, Partition[]>();
+  #committed = new Map<string, Map<number, number>>();
+  #wakers = new Set<() => void>();
+  #retention: number;
+
+  /** @param options Retention. */
+  constructor(options: MemoryLogOptions = {}) {
+    this.#retention = options.retention ?? 100_000;
+  }
+
+  /**
+   * Creates a topic unless it exists.
+   *
+   * @param spec Name and partition count.
+   * @returns Its partition count and whether it was created.
+   */
+  ensureTopic(spec: TopicSpec): TopicInfo {
+    const existing = this.#topics.get(spec.topic);
+    if (existing) return { partitions: existing.length, created: false };
+    this.#topics.set(
+      spec.topic,
+      Array.from({ length: spec.partitions }, () => ({ start: 0, records: [] })),
+    );
+    return { partitions: spec.partitions, created: true };
+  }
+
+  /**
+   * Appends records to their partitions.
+   *
+   * @param topic The topic.
+   * @param records The records, each with its partition.
+   * @returns Their offsets, in order.
+   */
+  append(topic: string, records: readonly OutRecord[]): Delivery[] {
+    const partitions = this.#partitions(topic);
+    const deliveries = records.map((record) => {
+      const partition = partitions[record.partition];
+      if (!partition) {
+        throw new RangeError(`Topic ${topic} has no partition ${record.partition}`);
+      }
+      partition.records.push(record);
+      const offset = partition.start + partition.records.length - 1;
+      if (partition.records.length > this.#retention) {
+        const excess = partition.records.length - this.#retention;
+        partition.records.splice(0, excess);
+        partition.start += excess;
+      }
+      return { partition: record.partition, offset: String(offset) };
+    });
+    for (const wake of [...this.#wakers]) wake();
+    return deliveries;
+  }
+
+  /**
+   * Per partition: the group's committed offset, the end offset and the lag.
+   *
+   * @param group The consumer group.
+   * @param topic The topic.
+   * @returns One entry per partition.
+   */
+  lag(group: string, topic: string): PartitionLag[] {
+    const committed = this.#committed.get(`${group}\u0000${topic}`);
+    return this.#partitions(topic).map((p, partition) => {
+      const end = p.start + p.records.length;
+      const at = committed?.get(partition);
+      return {
+        partition,
+        committed: at === undefined ? null : String(at),
+        end: String(end),
+        start: String(p.start),
+        lag: end - Math.max(at ?? p.start, p.start),
+      };
+    });
+  }
+
+  /** The producing side. */
+  producer(): ProducerTransport {
+    return {
+      connect: () => Promise.resolve(),
+      ensureTopic: (spec) => Promise.resolve(this.ensureTopic(spec)),
+      send: (topic, records) => Promise.resolve(this.append(topic, records)),
+      disconnect: () => Promise.resolve(),
+    };
+  }
+
+  /**
+   * The consuming side: the only member of its group, so it is assigned every partition.
+   *
+   * @param group The consumer group.
+   * @returns The transport.
+   */
+  consumer(group: string): ConsumerTransport {
+    let running: Promise<void> | null = null;
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    const log = this;
+    return {
+      connect: () => Promise.resolve(),
+      consume(options: ConsumeOptions): Promise<void> {
+        stopped = false;
+        const partitions = log.#partitions(options.topic);
+        const key = `${group}\u0000${options.topic}`;
+        const committed = log.#committed.get(key) ?? new Map<number, number>();
+        log.#committed.set(key, committed);
+        const positions = partitions.map((p, i) =>
+          Math.max(
+            committed.get(i) ?? (options.fromBeginning ? p.start : p.start + p.records.length),
+            p.start,
+          )
+        );
+        options.onAssign?.(partitions.map((_, i) => i));
+        running = (async () => {
+          while (!stopped) {
+            let delivered = false;
+            for (let i = 0; i < partitions.length && !stopped; i++) {
+              const p = partitions[i]!;
+              positions[i] = Math.max(positions[i]!, p.start);
+              const at = positions[i]!;
+              const record = p.records[at - p.start];
+              if (!record) continue;
+              const inRecord: InRecord = {
+                topic: options.topic,
+                partition: i,
+                offset: String(at),
+                key: record.key,
+                value: record.value,
+                headers: { ...record.headers },
+              };
+              await options.handle(inRecord);
+              positions[i] = at + 1;
+              delivered = true;
+            }
+            if (!delivered && !stopped) {
+              await new Promise<void>((resolve) => {
+                wake = () => {
+                  log.#wakers.delete(wake!);
+                  resolve();
+                };
+                log.#wakers.add(wake);
+              });
+            }
+          }
+        })().catch(() => {});
+        return Promise.resolve();
+      },
+      async stop(): Promise<void> {
+        stopped = true;
+        wake?.();
+        await running;
+      },
+      commit(topic: string, offsets: readonly CommitOffset[]): Promise<void> {
+        const key = `${group}\u0000${topic}`;
+        const committed = log.#committed.get(key) ?? new Map<number, number>();
+        log.#committed.set(key, committed);
+        for (const o of offsets) committed.set(o.partition, Number(o.offset));
+        return Promise.resolve();
+      },
+      disconnect: () => Promise.resolve(),
+    };
+  }
+
+  #partitions(topic: string): Partition[] {
+    const partitions = this.#topics.get(topic);
+    if (!partitions) throw new Error(`Topic ${topic} does not exist`);
+    return partitions;
+  }
+}
