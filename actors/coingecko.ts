@@ -231,6 +231,8 @@ export function parseRetryAfter(header: string | null, now: number): number | nu
   if (header === null) return null;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Date.parse takes almost anything ("-5", "1.5"); an HTTP date has a day name and a time.
+  if (!/^[a-z]{3,9},?\s.*\d{1,2}:\d{2}:\d{2}/i.test(text)) return null;
   const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

@@ -139,15 +139,14 @@ export class MemoryLog {
     let running: Promise<void> | null = null;
     let stopped = false;
     let wake: (() => void) | null = null;
-    const log = this;
     return {
       connect: () => Promise.resolve(),
-      consume(options: ConsumeOptions): Promise<void> {
+      consume: (options: ConsumeOptions): Promise<void> => {
         stopped = false;
-        const partitions = log.#partitions(options.topic);
+        const partitions = this.#partitions(options.topic);
         const key = `${group}\u0000${options.topic}`;
-        const committed = log.#committed.get(key) ?? new Map<number, number>();
-        log.#committed.set(key, committed);
+        const committed = this.#committed.get(key) ?? new Map<number, number>();
+        this.#committed.set(key, committed);
         const positions = partitions.map((p, i) =>
           Math.max(
             committed.get(i) ?? (options.fromBeginning ? p.start : p.start + p.records.length),
@@ -179,25 +178,25 @@ export class MemoryLog {
             if (!delivered && !stopped) {
               await new Promise<void>((resolve) => {
                 wake = () => {
-                  log.#wakers.delete(wake!);
+                  this.#wakers.delete(wake!);
                   resolve();
                 };
-                log.#wakers.add(wake);
+                this.#wakers.add(wake);
               });
             }
           }
         })().catch(() => {});
         return Promise.resolve();
       },
-      async stop(): Promise<void> {
+      stop: async (): Promise<void> => {
         stopped = true;
         wake?.();
         await running;
       },
-      commit(topic: string, offsets: readonly CommitOffset[]): Promise<void> {
+      commit: (topic: string, offsets: readonly CommitOffset[]): Promise<void> => {
         const key = `${group}\u0000${topic}`;
-        const committed = log.#committed.get(key) ?? new Map<number, number>();
-        log.#committed.set(key, committed);
+        const committed = this.#committed.get(key) ?? new Map<number, number>();
+        this.#committed.set(key, committed);
         for (const o of offsets) committed.set(o.partition, Number(o.offset));
         return Promise.resolve();
       },
