@@ -58,13 +58,17 @@ print(
 
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport;
+let kafkaConsumer: KafkajsConsumerTransport | null = null;
 if (config.transport === "memory") {
   const log = new MemoryLog();
   producerTransport = log.producer();
   consumerTransport = log.consumer(consumerConfig.group);
 } else {
   producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
-  consumerTransport = new KafkajsConsumerTransport(consumerConfig.kafka, consumerConfig.group);
+  consumerTransport = kafkaConsumer = new KafkajsConsumerTransport(
+    consumerConfig.kafka,
+    consumerConfig.group,
+  );
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
 }
@@ -76,8 +80,12 @@ try {
     replicationFactor: producerConfig.kafka.replicationFactor,
   });
   partitions = topic.partitions;
+  // A new group starts where this run's producer starts, so it prints what this run fetches.
+  if (kafkaConsumer && !consumerConfig.fromBeginning) {
+    await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic);
+  }
 } catch (error) {
-  fail(`Kafka: cannot create topic ${producerConfig.kafka.topic}: ${describeFatal(error)}`, 1);
+  fail(`Kafka: cannot use topic ${producerConfig.kafka.topic}: ${describeFatal(error)}`, 1);
 }
 
 const producing = producerChildren({

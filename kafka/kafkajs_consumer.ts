@@ -34,6 +34,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
   #admin: Admin;
   #lastClientError: string | null = null;
   #topic: string | null = null;
+  #groupId: string;
   #handle: (record: InRecord) => Promise<void> = () => Promise.resolve();
 
   /**
@@ -42,6 +43,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
    */
   constructor(config: KafkaConfig, groupId: string) {
     this.#config = config;
+    this.#groupId = groupId;
     const kafka = new Kafka(kafkajsOptions(config, (message) => (this.#lastClientError = message)));
     this.#consumer = kafka.consumer({
       groupId,
@@ -89,6 +91,26 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     const metadata = await this.#admin.fetchTopicMetadata({ topics: [spec.topic] });
     const partitions = metadata.topics[0]?.partitions.length ?? spec.partitions;
     return { partitions, created: !topics.includes(spec.topic) };
+  }
+
+  /**
+   * For a group with no committed offset yet, commits the topic's current end offsets, so the
+   * group starts exactly here rather than wherever "latest" is when it has joined.
+   *
+   * @param topic The topic.
+   * @returns Whether offsets were set.
+   */
+  async startAtEndIfNew(topic: string): Promise<boolean> {
+    await this.#admin.connect();
+    const [committed] = await this.#admin.fetchOffsets({ groupId: this.#groupId, topics: [topic] });
+    if ((committed?.partitions ?? []).some((p) => BigInt(p.offset) >= 0n)) return false;
+    const ends = await this.#admin.fetchTopicOffsets(topic);
+    await this.#admin.setOffsets({
+      groupId: this.#groupId,
+      topic,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    });
+    return true;
   }
 
   /** Subscribes and starts handing records over, one partition's records in order. */

@@ -56,3 +56,79 @@ export async function runCommand(
     stderr: decoder.decode(output.stderr),
   };
 }
+
+/** A command running in the background. */
+export interface RunningCommand {
+  /** What it has printed so far on stdout. */
+  stdout(): string;
+  /** What it has printed so far on stderr. */
+  stderr(): string;
+  /** Waits until `test` holds for the output so far (polling), or throws after `timeoutMs`. */
+  waitFor(test: (stdout: string, stderr: string) => boolean, timeoutMs?: number): Promise<void>;
+  /** Sends a signal. */
+  kill(signal?: Deno.Signal): void;
+  /** Waits for it to end. */
+  done: Promise<RunResult>;
+}
+
+/**
+ * Starts `bin/<command>.ts` in the background, as {@linkcode runCommand} does.
+ *
+ * @param command `produce`, `consume`, …
+ * @param options Arguments and environment.
+ * @returns The running command.
+ */
+export function spawnCommand(
+  command: string,
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): RunningCommand {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", ...PROGRAM_PERMISSIONS, `bin/${command}.ts`, ...(options.args ?? [])],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "",
+      DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  const collect = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) add(chunk);
+  };
+  const reading = Promise.all([
+    collect(child.stdout, (s) => (out += s)),
+    collect(child.stderr, (s) => (err += s)),
+  ]);
+  const done = (async () => {
+    const status = await child.status;
+    await reading;
+    return { code: status.code, stdout: out, stderr: err };
+  })();
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    async waitFor(test, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!test(out, err)) {
+        if (Date.now() > deadline) {
+          throw new Error(`Timed out waiting for ${command}:\n${out}\n${err}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    kill: (signal: Deno.Signal = "SIGTERM") => {
+      try {
+        child.kill(signal);
+      } catch {
+        // already ended
+      }
+    },
+    done,
+  };
+}

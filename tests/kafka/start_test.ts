@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { freshTopic, kafkaTest, TEST_BROKERS } from "../support/broker.ts";
+import { CoinGeckoStub } from "../support/coingecko_stub.ts";
+import { runCommand } from "../support/run.ts";
+
+function pairs(stdout: string) {
+  const produced = [...stdout.matchAll(/^Produced: (\w+) (\$[\d,.]+) to partition (\d+)/gm)]
+    .map((m) => `${m[1]} ${m[2]}`);
+  const printed = [...stdout.matchAll(/^Message #\d+ - (\w+) (\$[\d,.]+)$/gm)]
+    .map((m) => `${m[1]} ${m[2]}`);
+  return { produced, printed };
+}
+
+Deno.test("start prints produced and consumed prices over the embedded log with no broker running", async () => {
+  const stub = await CoinGeckoStub.start();
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = closed.addr.port;
+  closed.close();
+  try {
+    const run = await runCommand("start", {
+      args: ["--iterations", "3", "--interval", "0.2", "--coins", "bitcoin:BTC,ethereum:ETH"],
+      env: {
+        COINGECKO_BASE_URL: stub.url,
+        API_RATE_LIMIT_DELAY: "0",
+        KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${deadPort}`,
+      },
+      timeoutMs: 60_000,
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Transport: embedded in-process log/);
+    const { produced, printed } = pairs(run.stdout);
+    assert.equal(produced.length, 6);
+    assert.deepEqual([...printed].sort(), [...produced].sort());
+    for (const symbol of ["BTC", "ETH"]) {
+      assert.deepEqual(
+        printed.filter((p) => p.startsWith(symbol)),
+        produced.filter((p) => p.startsWith(symbol)),
+        `${symbol} printed out of order`,
+      );
+    }
+    assert.match(run.stdout, /Messages printed: 6/);
+  } finally {
+    await stub.close();
+  }
+});
+
+kafkaTest("start --transport kafka runs both sides through the broker", async () => {
+  const stub = await CoinGeckoStub.start();
+  try {
+    const run = await runCommand("start", {
+      args: ["--transport", "kafka", "--iterations", "2", "--interval", "0.2", "--filter", "eth"],
+      env: {
+        COINGECKO_BASE_URL: stub.url,
+        API_RATE_LIMIT_DELAY: "0",
+        KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
+        KAFKA_TOPIC: freshTopic("it-start"),
+        KAFKA_CONSUMER_GROUP: freshTopic("g"),
+      },
+      timeoutMs: 90_000,
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const { produced, printed } = pairs(run.stdout);
+    assert.equal(produced.length, 4);
+    assert.deepEqual(printed, produced.filter((p) => p.startsWith("ETH")));
+    assert.match(run.stdout, /Filtered out: 2/);
+  } finally {
+    await stub.close();
+  }
+});
