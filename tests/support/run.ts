@@ -33,7 +33,7 @@ export async function runCommand(
   command: string,
   options: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command("deno", {
     args: ["run", "-q", ...PROGRAM_PERMISSIONS, `bin/${command}.ts`, ...(options.args ?? [])],
     env: {
       PATH: Deno.env.get("PATH") ?? "",
@@ -82,7 +82,7 @@ export function spawnCommand(
   command: string,
   options: { args?: string[]; env?: Record<string, string> } = {},
 ): RunningCommand {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command("deno", {
     args: ["run", "-q", ...PROGRAM_PERMISSIONS, `bin/${command}.ts`, ...(options.args ?? [])],
     env: {
       PATH: Deno.env.get("PATH") ?? "",
