@@ -52,7 +52,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
       heartbeatInterval: 3_000,
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10 },
     });
-    this.#admin = kafka.admin({ retry: { retries: 0 } });
+    this.#admin = kafka.admin({ retry: { initialRetryTime: 300, retries: 8 } });
   }
 
   /** Connects, retrying until `connectTimeoutMs`. */
@@ -190,7 +190,8 @@ export async function fetchLag(
 ): Promise<PartitionLag[]> {
   let lastClientError: string | null = null;
   const kafka = new Kafka(kafkajsOptions(config, (message) => (lastClientError = message)));
-  const admin = kafka.admin({ retry: { retries: 0 } });
+  // Retries ride out a group coordinator that is still loading (a fresh broker).
+  const admin = kafka.admin({ retry: { initialRetryTime: 300, retries: 8 } });
   try {
     await connectWithin(config, {
       attempt: async () => {

@@ -200,7 +200,7 @@ export class KafkajsProducerTransport implements ProducerTransport {
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 5 },
     });
-    this.#admin = this.#kafka.admin({ retry: { retries: 0 } });
+    this.#admin = this.#kafka.admin({ retry: { initialRetryTime: 300, retries: 8 } });
   }
 
   /** Connects the admin client and the producer, retrying until `connectTimeoutMs`. */

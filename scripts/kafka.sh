@@ -198,6 +198,9 @@ num.partitions=3
 default.replication.factor=1
 min.insync.replicas=1
 offsets.topic.replication.factor=1
+# A small offsets topic: the first consumer group on a fresh broker is ready in moments.
+offsets.topic.num.partitions=3
+transaction.state.log.num.partitions=3
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1

@@ -35,6 +35,12 @@ async function writeRaw(
     waitForLeaders: true,
     topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
   });
+  // Every partition has a leader that answers before anything is written.
+  for (let i = 0;; i++) {
+    const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
+    if (offsets.length === 3 || i >= 50) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
