@@ -301,7 +301,8 @@ export function parsePrices(
     const fields = entry as Record<string, unknown>;
     const price = fields.usd;
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
-      skipped.push(`${name} has no usable price: usd is ${JSON.stringify(price ?? null)}`);
+      const shown = typeof price === "number" ? String(price) : JSON.stringify(price ?? null);
+      skipped.push(`${name} has no usable price: usd is ${shown}`);
       continue;
     }
     for (const key of ["usd_24h_vol", "usd_market_cap", "usd_24h_change", "last_updated_at"]) {

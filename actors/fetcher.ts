@@ -68,15 +68,16 @@ export function fetcher(options: FetcherOptions): Actor<unknown, PriceTick> {
         const { ticks, skipped } = await client.fetchPrices(coins, cycle, { signal: ctx.signal });
         for (const reason of skipped) report.coinSkipped(cycle, reason);
         for (const tick of ticks) {
-          if (onlyChanged && tick.lastUpdated !== null) {
-            if (state.lastUpdated.get(tick.coinId) === tick.lastUpdated) {
-              report.unchanged(tick);
-              continue;
-            }
-            state.lastUpdated.set(tick.coinId, tick.lastUpdated);
+          const unchanged = onlyChanged && tick.lastUpdated !== null &&
+            state.lastUpdated.get(tick.coinId) === tick.lastUpdated;
+          if (unchanged) {
+            report.unchanged(tick);
+            continue;
           }
           report.fetched(tick);
           await outbox.send(tick);
+          // Remembered only once handed on, so a price lost to a crash is not taken as unchanged.
+          state.lastUpdated.set(tick.coinId, tick.lastUpdated);
           sent++;
         }
       } catch (error) {
