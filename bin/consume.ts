@@ -5,7 +5,6 @@
  */
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent } from "../actors/producer_topology.ts";
-import { helpText } from "../config/cli.ts";
 import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
@@ -14,19 +13,14 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import {
   connectOrExit,
   describeFatal,
-  env,
   fail,
-  loadOrExit,
+  loadCommand,
   onStopSignals,
   print,
   printErr,
 } from "./shell.ts";
 
-const config = loadOrExit(() => loadConsumerConfig(Deno.args, env));
-if (config === null) {
-  print(helpText(consumeCommand));
-  Deno.exit(0);
-}
+const config = loadCommand(consumeCommand, loadConsumerConfig);
 await setupLogging(config.log);
 // With --format json, stdout carries only the messages; everything else goes to stderr.
 const say = config.format === "json" ? printErr : print;

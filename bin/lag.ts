@@ -3,18 +3,13 @@
  *
  * @module
  */
-import { helpText } from "../config/cli.ts";
 import { lagCommand, loadLagConfig } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { fetchLag } from "../kafka/kafkajs_consumer.ts";
 import { BrokerUnreachableError } from "../kafka/transport.ts";
-import { describeFatal, env, fail, loadOrExit, print } from "./shell.ts";
+import { describeFatal, fail, loadCommand, print } from "./shell.ts";
 
-const config = loadOrExit(() => loadLagConfig(Deno.args, env));
-if (config === null) {
-  print(helpText(lagCommand));
-  Deno.exit(0);
-}
+const config = loadCommand(lagCommand, loadLagConfig);
 await setupLogging(config.log);
 
 try {

@@ -6,24 +6,11 @@
 import { CoinGeckoClient } from "../actors/coingecko.ts";
 import { producerTopology } from "../actors/producer_topology.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
-import { helpText } from "../config/cli.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
-import {
-  connectOrExit,
-  describeFatal,
-  env,
-  fail,
-  loadOrExit,
-  onStopSignals,
-  print,
-} from "./shell.ts";
+import { connectOrExit, describeFatal, fail, loadCommand, onStopSignals, print } from "./shell.ts";
 
-const config = loadOrExit(() => loadProducerConfig(Deno.args, env));
-if (config === null) {
-  print(helpText(produceCommand));
-  Deno.exit(0);
-}
+const config = loadCommand(produceCommand, loadProducerConfig);
 await setupLogging(config.log);
 
 const rule = "==========================================";

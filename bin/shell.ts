@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
 import { BrokerUnreachableError } from "../kafka/transport.ts";
 
@@ -46,6 +47,26 @@ export function loadOrExit<T>(load: () => T): T {
 
 /** The environment, as the config loader reads it. */
 export const env = (name: string): string | undefined => Deno.env.get(name);
+
+/**
+ * Loads a command's configuration from `Deno.args` and the environment: `--help` prints the
+ * usage and exits 0; a bad flag or value prints one line and exits 2.
+ *
+ * @param command The command's spec, for `--help`.
+ * @param load The command's loader; null means help was asked for.
+ * @returns The configuration.
+ */
+export function loadCommand<T>(
+  command: CommandSpec,
+  load: (args: readonly string[], env: (name: string) => string | undefined) => T | null,
+): T {
+  const config = loadOrExit(() => load(Deno.args, env));
+  if (config === null) {
+    print(helpText(command));
+    Deno.exit(0);
+  }
+  return config;
+}
 
 /**
  * On the first SIGINT or SIGTERM calls `stop`; on a second one exits at once with 130.

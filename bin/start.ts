@@ -7,7 +7,6 @@
 import { CoinGeckoClient } from "../actors/coingecko.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { helpText } from "../config/cli.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
@@ -19,19 +18,14 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import {
   connectOrExit,
   describeFatal,
-  env,
   fail,
-  loadOrExit,
+  loadCommand,
   onStopSignals,
   print,
   printErr,
 } from "./shell.ts";
 
-const config = loadOrExit(() => loadStartConfig(Deno.args, env));
-if (config === null) {
-  print(helpText(startCommand));
-  Deno.exit(0);
-}
+const config = loadCommand(startCommand, loadStartConfig);
 const { producer: producerConfig, consumer: consumerConfig } = config;
 await setupLogging(producerConfig.log);
 

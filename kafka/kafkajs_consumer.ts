@@ -7,7 +7,7 @@
 import { getLogger } from "@logtape/logtape";
 import { type Admin, type Consumer, Kafka } from "kafkajs";
 import type { KafkaConfig } from "../config/config.ts";
-import { connectWithin, kafkajsOptions } from "./kafkajs_transport.ts";
+import { connectWithin, ensureTopicWith, kafkajsOptions } from "./kafkajs_transport.ts";
 import type {
   CommitOffset,
   ConsumeOptions,
@@ -75,22 +75,8 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
    * @param spec The topic, partitions and replication factor.
    * @returns Its partition count and whether it was created.
    */
-  async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
-    await this.#admin.connect();
-    const topics = await this.#admin.listTopics();
-    if (!topics.includes(spec.topic)) {
-      await this.#admin.createTopics({
-        waitForLeaders: true,
-        topics: [{
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor,
-        }],
-      }).catch(() => false);
-    }
-    const metadata = await this.#admin.fetchTopicMetadata({ topics: [spec.topic] });
-    const partitions = metadata.topics[0]?.partitions.length ?? spec.partitions;
-    return { partitions, created: !topics.includes(spec.topic) };
+  ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
+    return ensureTopicWith(this.#admin, spec);
   }
 
   /**

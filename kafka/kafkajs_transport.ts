@@ -127,6 +127,40 @@ async function beforeDeadline(deadline: number, work: () => Promise<void>): Prom
   }
 }
 
+/**
+ * Creates a topic when missing (another client creating it at the same time is fine) and
+ * returns its partition count.
+ *
+ * @param admin A kafkajs admin client.
+ * @param spec The topic, partitions and replication factor.
+ * @returns Its partition count and whether this call created it.
+ */
+export async function ensureTopicWith(admin: Admin, spec: TopicSpec): Promise<TopicInfo> {
+  await admin.connect();
+  const partitionsOf = async (): Promise<number | null> => {
+    if (!(await admin.listTopics()).includes(spec.topic)) return null;
+    const metadata = await admin.fetchTopicMetadata({ topics: [spec.topic] });
+    return metadata.topics[0]?.partitions.length ?? null;
+  };
+  const existing = await partitionsOf();
+  if (existing !== null) return { partitions: existing, created: false };
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{
+        topic: spec.topic,
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+      }],
+    });
+  } catch (error) {
+    const again = await partitionsOf();
+    if (again === null) throw error;
+    return { partitions: again, created: false };
+  }
+  return { partitions: (await partitionsOf()) ?? spec.partitions, created: true };
+}
+
 /** What {@linkcode connectWithin} retries. */
 export interface ConnectAttempt {
   /** One try at connecting. */
@@ -218,31 +252,8 @@ export class KafkajsProducerTransport implements ProducerTransport {
   }
 
   /** Creates the topic when missing and returns its partition count. */
-  async ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
-    const existing = await this.#partitionsOf(spec.topic);
-    if (existing !== null) return { partitions: existing, created: false };
-    try {
-      await this.#admin.createTopics({
-        waitForLeaders: true,
-        topics: [{
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor,
-        }],
-      });
-    } catch (error) {
-      const again = await this.#partitionsOf(spec.topic);
-      if (again === null) throw error;
-      return { partitions: again, created: false };
-    }
-    return { partitions: (await this.#partitionsOf(spec.topic)) ?? spec.partitions, created: true };
-  }
-
-  async #partitionsOf(topic: string): Promise<number | null> {
-    const topics = await this.#admin.listTopics();
-    if (!topics.includes(topic)) return null;
-    const metadata = await this.#admin.fetchTopicMetadata({ topics: [topic] });
-    return metadata.topics[0]?.partitions.length ?? null;
+  ensureTopic(spec: TopicSpec): Promise<TopicInfo> {
+    return ensureTopicWith(this.#admin, spec);
   }
 
   /** Sends the records in one request per broker; returns their offsets in record order. */
