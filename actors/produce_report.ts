@@ -40,12 +40,19 @@ export interface ProduceTotals {
   unchanged: number;
 }
 
+/** Options for {@linkcode ProduceReport}. */
+export interface ProduceReportOptions {
+  /** A `Produced:` line for every message; when false, a progress line every 10,000. @default {true} */
+  everyMessage?: boolean;
+}
+
 /** Prints the producer's progress and keeps its counts. */
 export class ProduceReport {
   #print: (line: string) => void;
   #clock: Clock;
   #cycles = new Map<number, Cycle>();
   #lastOffsets = new Map<number, bigint>();
+  #everyMessage: boolean;
   #totals: ProduceTotals = {
     iterations: 0,
     fetched: 0,
@@ -60,10 +67,12 @@ export class ProduceReport {
   /**
    * @param print Writes one line of console output.
    * @param clock Measures how long each iteration took.
+   * @param options Whether every message gets its line.
    */
-  constructor(print: (line: string) => void, clock: Clock) {
+  constructor(print: (line: string) => void, clock: Clock, options: ProduceReportOptions = {}) {
     this.#print = print;
     this.#clock = clock;
+    this.#everyMessage = options.everyMessage ?? true;
   }
 
   /** The counts so far. */
@@ -135,12 +144,18 @@ export class ProduceReport {
   delivered(message: EncodedPrice, delivery: Delivery): void {
     this.#totals.produced++;
     this.#lastOffsets.set(delivery.partition, BigInt(delivery.offset));
-    const { symbol, priceUsd } = message.tick;
-    this.#print(
-      `Produced: ${symbol} ${
-        formatUsd(priceUsd)
-      } to partition ${delivery.partition} at offset ${delivery.offset}`,
-    );
+    if (!this.#everyMessage) {
+      if (this.#totals.produced % 10_000 === 0) {
+        this.#print(`Produced ${this.#totals.produced} messages...`);
+      }
+    } else {
+      const { symbol, priceUsd } = message.tick;
+      this.#print(
+        `Produced: ${symbol} ${
+          formatUsd(priceUsd)
+        } to partition ${delivery.partition} at offset ${delivery.offset}`,
+      );
+    }
     this.#settle(message.tick.cycle);
   }
 

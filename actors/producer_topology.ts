@@ -21,6 +21,7 @@ import { fetcher } from "./fetcher.ts";
 import type { EncodedPrice, PriceTick } from "./price.ts";
 import { ProduceReport } from "./produce_report.ts";
 import { publisher } from "./publisher.ts";
+import { replaySource } from "./replay.ts";
 
 const logger = getLogger(["crypto", "supervisor"]);
 
@@ -28,7 +29,9 @@ const logger = getLogger(["crypto", "supervisor"]);
 export interface ProducerTopologyOptions {
   /** The validated configuration. */
   config: ProducerConfig;
-  /** The price source. */
+  /** The recording's lines, read afresh each pass, when the source is a replay. */
+  replayLines?: () => AsyncIterable<string>;
+  /** The price source (CoinGecko). */
   client: {
     fetchPrices(
       coins: ProducerConfig["coins"],
@@ -137,7 +140,9 @@ export function producerTopology(options: ProducerTopologyOptions): ProducerTopo
 export function producerChildren(options: ProducerTopologyOptions): ProducerChildren {
   const { config, client, transport, partitions, print } = options;
   const clock = options.clock ?? systemClock;
-  const report = new ProduceReport(print, clock);
+  const replay = config.source.kind === "replay";
+  if (replay && !options.replayLines) throw new TypeError("A replay source needs replayLines");
+  const report = new ProduceReport(print, clock, { everyMessage: !replay });
   const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
   const buffer = new Channel<EncodedPrice>(config.bufferSize, {
     name: "publish buffer",
@@ -173,19 +178,27 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
       actor: encoder(new MessageIds()),
     },
     {
-      name: "fetcher",
+      name: replay ? "replay" : "fetcher",
       outbox: ticks,
       restart: "transient",
-      actor: fetcher({
-        client,
-        coins: config.coins,
-        intervalMs: config.intervalMs,
-        iterations: config.iterations,
-        onlyChanged: config.onlyChanged,
-        state: { cycle: 0, lastUpdated: new Map() },
-        report,
-        clock,
-      }),
+      actor: replay
+        ? replaySource({
+          lines: options.replayLines!,
+          passes: config.iterations ?? 1,
+          report,
+          state: { pass: 1, line: 0 },
+          clock,
+        })
+        : fetcher({
+          client,
+          coins: config.coins,
+          intervalMs: config.intervalMs,
+          iterations: config.iterations,
+          onlyChanged: config.onlyChanged,
+          state: { cycle: 0, lastUpdated: new Map() },
+          report,
+          clock,
+        }),
     },
   ];
   return { children, report, buffer, delivered };

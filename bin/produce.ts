@@ -8,17 +8,30 @@ import { producerTopology } from "../actors/producer_topology.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
-import { connectOrExit, describeFatal, fail, loadCommand, onStopSignals, print } from "./shell.ts";
+import {
+  connectOrExit,
+  describeFatal,
+  fail,
+  loadCommand,
+  onStopSignals,
+  print,
+  replayLinesOrExit,
+} from "./shell.ts";
 
 const config = loadCommand(produceCommand, loadProducerConfig);
+const replayLines = replayLinesOrExit(config.source);
 await setupLogging(config.log);
 
 const rule = "==========================================";
 print(rule);
 print("Starting Cryptocurrency Price Producer");
 print(rule);
-print(`Fetch interval: ${config.intervalMs / 1000} seconds`);
-print(`Target cryptocurrencies: ${config.coins.map((c) => c.symbol).join(", ")}`);
+if (config.source.kind === "replay") {
+  print(`Source: replay of ${config.source.path}, at full speed`);
+} else {
+  print(`Fetch interval: ${config.intervalMs / 1000} seconds`);
+  print(`Target cryptocurrencies: ${config.coins.map((c) => c.symbol).join(", ")}`);
+}
 print(`Kafka topic: ${config.kafka.topic}`);
 print(
   config.iterations === null
@@ -51,6 +64,7 @@ print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 const client = new CoinGeckoClient(config.coingecko);
 const { supervisor, report, buffer } = producerTopology({
   config,
+  ...(replayLines ? { replayLines } : {}),
   client,
   transport,
   partitions,

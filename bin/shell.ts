@@ -145,3 +145,37 @@ export function describeFatal(error: unknown): string {
 export function printErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(`${line}\n`));
 }
+
+/**
+ * Checks a `--source replay:FILE` file can be read (exit 2 when not) and returns a reader of
+ * its lines, afresh on each call.
+ *
+ * @param source The configured source.
+ * @returns The line reader, or undefined for CoinGecko.
+ */
+export function replayLinesOrExit(
+  source: { kind: "coingecko" } | { kind: "replay"; path: string },
+): (() => AsyncIterable<string>) | undefined {
+  if (source.kind !== "replay") return undefined;
+  const { path } = source;
+  try {
+    if (!Deno.statSync(path).isFile) throw new Error("not a file");
+  } catch (error) {
+    fail(
+      `Invalid --source: cannot read ${JSON.stringify(path)} (${
+        error instanceof Error ? error.message.split(":")[0] : String(error)
+      })`,
+      2,
+    );
+  }
+  return async function* () {
+    const file = await Deno.open(path);
+    let rest = "";
+    for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop() ?? "";
+      yield* parts;
+    }
+    if (rest !== "") yield rest;
+  };
+}

@@ -23,10 +23,12 @@ import {
   onStopSignals,
   print,
   printErr,
+  replayLinesOrExit,
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
 const { producer: producerConfig, consumer: consumerConfig } = config;
+const replayLines = replayLinesOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
 const rule = "==========================================";
@@ -38,8 +40,12 @@ print(
     ? "Transport: embedded in-process log (no broker needed)"
     : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
 );
-print(`Fetch interval: ${producerConfig.intervalMs / 1000} seconds`);
-print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
+if (producerConfig.source.kind === "replay") {
+  print(`Source: replay of ${producerConfig.source.path}, at full speed`);
+} else {
+  print(`Fetch interval: ${producerConfig.intervalMs / 1000} seconds`);
+  print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
+}
 print(`Topic: ${producerConfig.kafka.topic}`);
 if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
@@ -84,6 +90,7 @@ try {
 
 const producing = producerChildren({
   config: producerConfig,
+  ...(replayLines ? { replayLines } : {}),
   client: new CoinGeckoClient(producerConfig.coingecko),
   transport: producerTransport,
   partitions,

@@ -93,6 +93,8 @@ export interface ProducerConfig {
   onlyChanged: boolean;
   /** Prices held while the broker is away; past it the oldest is dropped. */
   bufferSize: number;
+  /** Where prices come from: CoinGecko, or a recording of JSON lines replayed at full speed. */
+  source: { kind: "coingecko" } | { kind: "replay"; path: string };
   /** Logging. */
   log: LogConfig;
 }
@@ -122,6 +124,13 @@ const produceFlags: CommandSpec["flags"] = [
     name: "only-changed",
     type: "boolean",
     help: "publish a coin only when its last_updated moved",
+  },
+  {
+    name: "source",
+    type: "string",
+    value: "<coingecko|replay:FILE>",
+    help:
+      "where prices come from; replay:FILE sends a JSON-lines recording (such as consume --format json prints) at full speed, --iterations times",
   },
 ];
 
@@ -366,6 +375,19 @@ function producerSettings(s: Settings, flags: Map<string, string | boolean>): Pr
     max: 10_000_000,
     integer: true,
   });
+  const sourceRaw = flags.get("source");
+  let source: ProducerConfig["source"] = { kind: "coingecko" };
+  if (typeof sourceRaw === "string" && sourceRaw !== "coingecko") {
+    const path = /^replay:(.+)$/.exec(sourceRaw)?.[1];
+    if (path === undefined) {
+      throw new ConfigError(
+        `Invalid --source: expected coingecko or replay:FILE, current value is ${
+          JSON.stringify(sourceRaw)
+        }`,
+      );
+    }
+    source = { kind: "replay", path };
+  }
   return {
     kafka,
     coingecko,
@@ -374,6 +396,7 @@ function producerSettings(s: Settings, flags: Map<string, string | boolean>): Pr
     iterations,
     onlyChanged: s.flag("only-changed"),
     bufferSize,
+    source,
     log,
   };
 }

@@ -19,7 +19,7 @@ export const PROGRAM_PERMISSIONS = [
   "--allow-net",
   "--allow-env",
   "--allow-sys=hostname,osRelease,networkInterfaces",
-  "--allow-read=.",
+  "--allow-read",
 ];
 
 /**

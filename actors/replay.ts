@@ -1,0 +1,118 @@
+/**
+ * The replay source: prices recorded as JSON lines (one SPEC §4 message a line, such as
+ * `deno task consume --format json` prints) fed to the Encoder as fast as it takes them, in
+ * place of the Fetcher.
+ *
+ * @module
+ */
+import type { Actor } from "../runtime/actor.ts";
+import type { Clock } from "../runtime/delay.ts";
+import type { PriceTick } from "./price.ts";
+import type { ProduceReport } from "./produce_report.ts";
+
+/** Where a replay stands, kept across restarts so a restart neither repeats nor skips. */
+export interface ReplayState {
+  /** The pass under way, from 1. */
+  pass: number;
+  /** Lines of that pass already handed on or skipped. */
+  line: number;
+}
+
+/** What the replay source needs. */
+export interface ReplayOptions {
+  /** Reads the recording's lines afresh, once per pass. */
+  lines: () => AsyncIterable<string>;
+  /** How many times to replay the recording. */
+  passes: number;
+  /** Progress and counts. */
+  report: ProduceReport;
+  /** Where the replay stands. */
+  state: ReplayState;
+  /** Stamps lines that carry no timestamp. */
+  clock: Clock;
+}
+
+const finiteOrNull = (v: unknown): number | null =>
+  typeof v === "number" && Number.isFinite(v) ? v : null;
+
+/**
+ * Turns one recorded line into a tick, or says why it cannot be used.
+ *
+ * @param line The JSON line.
+ * @param pass The replay pass, used as the cycle.
+ * @param now The time for a line without a `timestamp`.
+ * @returns The tick, or the reason the line is skipped.
+ *
+ * @example
+ * ```ts
+ * import { parseReplayLine } from "./replay.ts";
+ * const tick = parseReplayLine('{"symbol":"BTC","coin_id":"bitcoin","price_usd":1}', 1, 0);
+ * console.log(typeof tick === "string" ? tick : tick.symbol); // "BTC"
+ * ```
+ */
+export function parseReplayLine(line: string, pass: number, now: number): PriceTick | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return "not JSON";
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "not a JSON object";
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v.symbol !== "string" || !/^[A-Za-z0-9]{1,15}$/.test(v.symbol)) {
+    return "symbol is missing or not 1-15 letters and digits";
+  }
+  if (typeof v.coin_id !== "string" || v.coin_id === "") return "coin_id is missing";
+  if (typeof v.price_usd !== "number" || !(v.price_usd > 0) || !Number.isFinite(v.price_usd)) {
+    return "price_usd is not a finite positive number";
+  }
+  const recorded = typeof v.timestamp === "string" ? Date.parse(v.timestamp) : NaN;
+  return {
+    coinId: v.coin_id,
+    symbol: v.symbol.toUpperCase(),
+    priceUsd: v.price_usd,
+    volume24h: finiteOrNull(v.volume_24h),
+    marketCap: finiteOrNull(v.market_cap),
+    change24h: finiteOrNull(v.price_change_24h),
+    lastUpdated: finiteOrNull(v.last_updated),
+    fetchedAt: Number.isNaN(recorded) ? now : recorded,
+    cycle: pass,
+  };
+}
+
+/**
+ * Makes the replay source actor.
+ *
+ * @param options The recording, passes and report.
+ * @returns The actor; it ends after the last pass.
+ */
+export function replaySource(options: ReplayOptions): Actor<unknown, PriceTick> {
+  const { lines, passes, report, state, clock } = options;
+  return async (_inbox, outbox, ctx) => {
+    while (state.pass <= passes) {
+      if (state.line === 0) report.cycleStarted(state.pass);
+      let index = 0;
+      let sent = 0;
+      for await (const line of lines()) {
+        ctx.signal.throwIfAborted();
+        index++;
+        if (index <= state.line) continue;
+        if (line.trim() !== "") {
+          const tick = parseReplayLine(line, state.pass, clock.now());
+          if (typeof tick === "string") report.coinSkipped(state.pass, `line ${index}: ${tick}`);
+          else {
+            report.fetched(tick);
+            await outbox.send(tick);
+            sent++;
+          }
+        }
+        state.line = index;
+      }
+      report.cycleFetched(state.pass, sent, null);
+      state.pass++;
+      state.line = 0;
+    }
+  };
+}
