@@ -44,8 +44,9 @@ export function printer(options: PrinterOptions): Actor<InRecord, never> {
       else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
         report.filtered++;
       } else {
+        // Counted once printed: a print that throws is retried after the restart, same number.
+        print(formatMessage(format, report.printed + 1, decoded.message, record));
         report.printed++;
-        print(formatMessage(format, report.printed, decoded.message, record));
       }
       tracker.markHandled(record);
       if (maxMessages !== null && report.printed >= maxMessages) {

@@ -124,7 +124,13 @@ export class MemoryLog {
     return {
       connect: () => Promise.resolve(),
       ensureTopic: (spec) => Promise.resolve(this.ensureTopic(spec)),
-      send: (topic, records) => Promise.resolve(this.append(topic, records)),
+      send: (topic, records) => {
+        try {
+          return Promise.resolve(this.append(topic, records));
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      },
       disconnect: () => Promise.resolve(),
     };
   }
@@ -138,6 +144,8 @@ export class MemoryLog {
   consumer(group: string): ConsumerTransport {
     let running: Promise<void> | null = null;
     let stopped = false;
+    // Where this member stands, so consuming again after a stop resumes right there.
+    const resumeAt = new Map<string, number[]>();
     let wake: (() => void) | null = null;
     return {
       connect: () => Promise.resolve(),
@@ -147,12 +155,13 @@ export class MemoryLog {
         const key = `${group}\u0000${options.topic}`;
         const committed = this.#committed.get(key) ?? new Map<number, number>();
         this.#committed.set(key, committed);
-        const positions = partitions.map((p, i) =>
+        const positions = resumeAt.get(options.topic) ?? partitions.map((p, i) =>
           Math.max(
             committed.get(i) ?? (options.fromBeginning ? p.start : p.start + p.records.length),
             p.start,
           )
         );
+        resumeAt.set(options.topic, positions);
         options.onAssign?.(partitions.map((_, i) => i));
         running = (async () => {
           while (!stopped) {
