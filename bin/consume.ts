@@ -15,9 +15,9 @@ import {
   describeFatal,
   fail,
   loadCommand,
-  onStopSignals,
   print,
   printErr,
+  runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(consumeCommand, loadConsumerConfig);
@@ -59,20 +59,7 @@ const { children, report } = consumerChildren({
   onLimit: () => void supervisor?.stop(),
 });
 supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
-const running = supervisor;
-const removeHandlers = onStopSignals((signal) => {
-  printErr(`\nReceived ${signal}: stopping (press Ctrl+C again to exit at once)...`);
-  void running.stop();
+await runSupervised(supervisor, {
+  cleanup: () => transport.disconnect(),
+  summary: () => report.summary().forEach((line) => say(line)),
 });
-
-let code = 0;
-try {
-  await running.run();
-} catch (error) {
-  code = 1;
-  printErr(`error: ${describeFatal(error)}`);
-}
-removeHandlers();
-await transport.disconnect();
-for (const line of report.summary()) say(line);
-Deno.exit(code);

@@ -13,9 +13,9 @@ import {
   describeFatal,
   fail,
   loadCommand,
-  onStopSignals,
   print,
   replayLinesOrExit,
+  runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(produceCommand, loadProducerConfig);
@@ -62,7 +62,7 @@ try {
 print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 
 const client = new CoinGeckoClient(config.coingecko);
-const { supervisor, report, buffer } = producerTopology({
+const { supervisor, report } = producerTopology({
   config,
   ...(replayLines ? { replayLines } : {}),
   client,
@@ -70,20 +70,8 @@ const { supervisor, report, buffer } = producerTopology({
   partitions,
   print,
 });
-const removeHandlers = onStopSignals((signal) => {
-  print(`\nReceived ${signal}: stopping (press Ctrl+C again to exit at once)...`);
-  void supervisor.stop();
+await runSupervised(supervisor, {
+  notice: print,
+  cleanup: () => transport.disconnect(),
+  summary: () => report.summary().forEach((line) => print(line)),
 });
-
-let code = 0;
-try {
-  await supervisor.run();
-} catch (error) {
-  code = 1;
-  Deno.stderr.writeSync(new TextEncoder().encode(`error: ${describeFatal(error)}\n`));
-}
-removeHandlers();
-if (buffer.size > 0) print(`${buffer.size} message(s) still buffered were not delivered`);
-await transport.disconnect();
-for (const line of report.summary()) print(line);
-Deno.exit(code);

@@ -20,10 +20,9 @@ import {
   describeFatal,
   fail,
   loadCommand,
-  onStopSignals,
   print,
-  printErr,
   replayLinesOrExit,
+  runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
@@ -108,10 +107,6 @@ const consuming = consumerChildren({
 const supervisor = new Supervisor([...consuming.children, ...producing.children], {
   onEvent: logSupervisorEvent,
 });
-const removeHandlers = onStopSignals((signal) => {
-  printErr(`\nReceived ${signal}: stopping (press Ctrl+C again to exit at once)...`);
-  void supervisor.stop();
-});
 
 // With --iterations: stop once everything delivered has been handled by the consumer side.
 void producing.delivered.then(async () => {
@@ -124,17 +119,13 @@ void producing.delivered.then(async () => {
   await supervisor.stop();
 });
 
-let code = 0;
-try {
-  await supervisor.run();
-} catch (error) {
-  code = 1;
-  printErr(`error: ${describeFatal(error)}`);
-}
-removeHandlers();
-await producerTransport.disconnect();
-await consumerTransport.disconnect();
-for (const line of [...producing.report.summary(), ...consuming.report.summary().slice(4)]) {
-  print(line);
-}
-Deno.exit(code);
+await runSupervised(supervisor, {
+  cleanup: async () => {
+    await producerTransport.disconnect();
+    await consumerTransport.disconnect();
+  },
+  summary: () =>
+    [...producing.report.summary(), ...consuming.report.summary().slice(4)].forEach((line) =>
+      print(line)
+    ),
+});

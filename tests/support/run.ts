@@ -22,18 +22,12 @@ export const PROGRAM_PERMISSIONS = [
   "--allow-read",
 ];
 
-/**
- * Runs `bin/<command>.ts` with the arguments and environment (nothing inherited but PATH/HOME).
- *
- * @param command `produce`, `consume`, …
- * @param options Arguments, environment and a time limit.
- * @returns The exit code and output.
- */
-export async function runCommand(
+/** How the tests start `bin/<command>.ts`: the tasks' permissions, nothing inherited but PATH/HOME. */
+function commandOptions(
   command: string,
-  options: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  const child = new Deno.Command("deno", {
+  options: { args?: string[]; env?: Record<string, string> },
+): Deno.CommandOptions {
+  return {
     args: ["run", "-q", ...PROGRAM_PERMISSIONS, `bin/${command}.ts`, ...(options.args ?? [])],
     env: {
       PATH: Deno.env.get("PATH") ?? "",
@@ -46,6 +40,22 @@ export async function runCommand(
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
+  };
+}
+
+/**
+ * Runs `bin/<command>.ts` with the arguments and environment (nothing inherited but PATH/HOME).
+ *
+ * @param command `produce`, `consume`, …
+ * @param options Arguments, environment and a time limit.
+ * @returns The exit code and output.
+ */
+export async function runCommand(
+  command: string,
+  options: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const child = new Deno.Command("deno", {
+    ...commandOptions(command, options),
     signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
   });
   const output = await child.output();
@@ -82,20 +92,7 @@ export function spawnCommand(
   command: string,
   options: { args?: string[]; env?: Record<string, string> } = {},
 ): RunningCommand {
-  const child = new Deno.Command("deno", {
-    args: ["run", "-q", ...PROGRAM_PERMISSIONS, `bin/${command}.ts`, ...(options.args ?? [])],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "",
-      DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = new Deno.Command("deno", commandOptions(command, options)).spawn();
   let out = "";
   let err = "";
   const collect = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
