@@ -5,7 +5,7 @@
  */
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
-import { BrokerUnreachableError } from "../kafka/transport.ts";
+import { BrokerAuthenticationError, BrokerUnreachableError } from "../kafka/transport.ts";
 
 const encoder = new TextEncoder();
 
@@ -119,6 +119,7 @@ export async function connectOrExit(
         1,
       );
     }
+    if (error instanceof BrokerAuthenticationError) fail(error.message, 1);
     fail(`Kafka: ${error instanceof Error ? error.message : String(error)}`, 1);
   } finally {
     removeHandlers();

@@ -17,6 +17,7 @@ import {
 import type { KafkaConfig } from "../config/config.ts";
 import { delay } from "../runtime/delay.ts";
 import {
+  BrokerAuthenticationError,
   BrokerUnreachableError,
   type Delivery,
   DeliveryError,
@@ -193,6 +194,21 @@ export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt
     } catch (error) {
       last = error;
       attempt++;
+      const text = `${error instanceof Error ? error.name : ""} ${
+        connect.lastClientError() ?? ""
+      } ${error instanceof Error ? error.message : ""}`;
+      if (/SASLAuthentication|authentication failed/i.test(text)) {
+        await connect.reset().catch(() => {});
+        const who = config.sasl
+          ? `user ${JSON.stringify(config.sasl.username)} (${config.sasl.mechanism.toUpperCase()})`
+          : "this client";
+        throw new BrokerAuthenticationError(
+          `Kafka at ${
+            config.brokers.join(",")
+          } refused the credentials of ${who}: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM`,
+          { cause: error },
+        );
+      }
       logger.debug("Kafka not reachable yet (attempt {attempt}): {error}", {
         attempt,
         error: String(error),

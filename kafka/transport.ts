@@ -72,6 +72,18 @@ export class BrokerUnreachableError extends Error {
   }
 }
 
+/** The broker refused the credentials: retrying will not help. */
+export class BrokerAuthenticationError extends Error {
+  /**
+   * @param message What was refused.
+   * @param options The client's error.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "BrokerAuthenticationError";
+  }
+}
+
 /** The producing side of a message log. */
 export interface ProducerTransport {
   /** Connects, retrying until the deadline; throws {@linkcode BrokerUnreachableError} past it. */

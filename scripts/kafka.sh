@@ -11,6 +11,9 @@
 # Environment:
 #   KAFKA_PORT             client (PLAINTEXT) port            default 9092
 #   KAFKA_CONTROLLER_PORT  KRaft controller port              default 9093
+#   KAFKA_SASL_PORT        SASL_PLAINTEXT (SCRAM) port         default 9094
+#   KAFKA_SCRAM_USER       SCRAM user on that listener         default crypto
+#   KAFKA_SCRAM_PASSWORD   its password (local use only)       default crypto-secret
 #   KAFKA_HOME_DIR         state folder                       default <repo>/.kafka
 #   KAFKA_START_TIMEOUT    seconds to wait for `up`           default 60
 #   KAFKA_LOG_LEVEL        broker log level (slf4j-simple)    default info
@@ -24,6 +27,9 @@ POM="${SCRIPT_DIR}/kafka/pom.xml"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-9094}"
+KAFKA_SCRAM_USER="${KAFKA_SCRAM_USER:-crypto}"
+KAFKA_SCRAM_PASSWORD="${KAFKA_SCRAM_PASSWORD:-crypto-secret}"
 KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-${REPO_ROOT}/.kafka}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 KAFKA_LOG_LEVEL="${KAFKA_LOG_LEVEL:-info}"
@@ -185,9 +191,13 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${HOST}:${KAFKA_CONTROLLER_PORT}
 
-listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://${HOST}:${KAFKA_PORT}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT},SASL_PLAINTEXT://${HOST}:${KAFKA_SASL_PORT}
+advertised.listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},SASL_PLAINTEXT://${HOST}:${KAFKA_SASL_PORT}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# The SASL listener authenticates with SCRAM (users are kept in the cluster metadata).
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 
@@ -229,10 +239,14 @@ format_storage() {
   # --standalone (that flag is for dynamic quorums).
   if ! out="$("${JAVA}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -cp "${CLASSPATH_GLOB}" kafka.tools.StorageTool format \
-    -t "$(new_cluster_id)" -c "${CONFIG_FILE}" 2>&1)"; then
+    -t "$(new_cluster_id)" -c "${CONFIG_FILE}" \
+    --add-scram "SCRAM-SHA-256=[name=${KAFKA_SCRAM_USER},password=${KAFKA_SCRAM_PASSWORD}]" \
+    --add-scram "SCRAM-SHA-512=[name=${KAFKA_SCRAM_USER},password=${KAFKA_SCRAM_PASSWORD}]" \
+    2>&1)"; then
     printf '%s\n' "${out}" >&2
     die "formatting ${DATA_DIR} failed"
   fi
+  touch "${DATA_DIR}/.scram-${KAFKA_SCRAM_USER}"
 }
 
 # --- commands ----------------------------------------------------------------
@@ -294,7 +308,10 @@ cmd_up() {
   done
   is_port "${KAFKA_PORT}" || die "KAFKA_PORT must be a port number, got '${KAFKA_PORT}'"
   is_port "${KAFKA_CONTROLLER_PORT}" || die "KAFKA_CONTROLLER_PORT must be a port number, got '${KAFKA_CONTROLLER_PORT}'"
+  is_port "${KAFKA_SASL_PORT}" || die "KAFKA_SASL_PORT must be a port number, got '${KAFKA_SASL_PORT}'"
   [[ "${KAFKA_PORT}" != "${KAFKA_CONTROLLER_PORT}" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
+  [[ "${KAFKA_SASL_PORT}" != "${KAFKA_PORT}" && "${KAFKA_SASL_PORT}" != "${KAFKA_CONTROLLER_PORT}" ]] ||
+    die "KAFKA_SASL_PORT must differ from KAFKA_PORT and KAFKA_CONTROLLER_PORT"
 
   local pid
   if ((fresh)); then
@@ -315,7 +332,7 @@ cmd_up() {
   rm -f "${PID_FILE}"
 
   local port
-  for port in "${KAFKA_PORT}" "${KAFKA_CONTROLLER_PORT}"; do
+  for port in "${KAFKA_PORT}" "${KAFKA_CONTROLLER_PORT}" "${KAFKA_SASL_PORT}"; do
     if tcp_open "${port}"; then
       die "port ${HOST}:${port} is already in use by another process (set KAFKA_PORT / KAFKA_CONTROLLER_PORT, or stop it)"
     fi
@@ -350,6 +367,22 @@ cmd_up() {
   wait_until_ready "${pid}"
 }
 
+# Storage formatted before the SASL listener existed has no SCRAM user: add it once.
+ensure_scram_user() {
+  local marker="${DATA_DIR}/.scram-${KAFKA_SCRAM_USER}" mechanism
+  [[ -f "${marker}" ]] && return 0
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    if ! "${JAVA}" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "${CLASSPATH_GLOB}" \
+      org.apache.kafka.tools.ConfigCommand --bootstrap-server "${HOST}:${KAFKA_PORT}" --alter \
+      --add-config "${mechanism}=[password=${KAFKA_SCRAM_PASSWORD}]" \
+      --entity-type users --entity-name "${KAFKA_SCRAM_USER}" >/dev/null 2>&1; then
+      err "could not add the ${mechanism} user ${KAFKA_SCRAM_USER}; the SASL listener will refuse it"
+      return 0
+    fi
+  done
+  touch "${marker}"
+}
+
 wait_until_ready() {
   local pid="$1" start=${SECONDS}
   while ((SECONDS - start < KAFKA_START_TIMEOUT)); do
@@ -358,7 +391,8 @@ wait_until_ready() {
       fail_start "the broker process (pid ${pid}) exited during startup"
     fi
     if kafka_answers "${KAFKA_PORT}"; then
-      log "Kafka $(kafka_version) is up on ${HOST}:${KAFKA_PORT}"
+      ensure_scram_user
+      log "Kafka $(kafka_version) is up on ${HOST}:${KAFKA_PORT} (SASL/SCRAM on ${HOST}:${KAFKA_SASL_PORT}, user ${KAFKA_SCRAM_USER})"
       return 0
     fi
     sleep 0.25
