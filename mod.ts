@@ -21,7 +21,8 @@
  * console.log(doubled); // [2, 4, 6]
  * ```
  *
- * The commands are `deno task produce`, `deno task kafka:up` and `deno task test`; see README.md.
+ * The commands are `deno task start`, `produce`, `consume`, `lag`, `kafka:up` and `test`; see
+ * README.md.
  *
  * @module
  */
@@ -47,19 +48,43 @@ export {
 } from "./runtime/supervisor.ts";
 export { murmur2, partitionFor } from "./kafka/partitioner.ts";
 export {
+  BrokerAuthenticationError,
   BrokerUnreachableError,
+  type CommitOffset,
+  type ConsumeOptions,
+  type ConsumerTransport,
   type Delivery,
   DeliveryError,
+  type InRecord,
   type OutRecord,
+  type PartitionLag,
   type ProducerTransport,
 } from "./kafka/transport.ts";
 export { KafkajsProducerTransport } from "./kafka/kafkajs_transport.ts";
+export { fetchLag, KafkajsConsumerTransport } from "./kafka/kafkajs_consumer.ts";
+export { MemoryLog, type MemoryLogOptions } from "./kafka/memory_log.ts";
 export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./actors/coingecko.ts";
 export { encodePrice, encoder, MessageIds, PRODUCER_ID } from "./actors/encoder.ts";
 export { fetcher, type FetcherState } from "./actors/fetcher.ts";
 export { publisher } from "./actors/publisher.ts";
-export { producerTopology } from "./actors/producer_topology.ts";
+export { producerChildren, producerTopology } from "./actors/producer_topology.ts";
+export { consumerChildren } from "./actors/consumer_topology.ts";
+export { subscriber } from "./actors/subscriber.ts";
+export { printer } from "./actors/printer.ts";
+export { committer, CommitTracker } from "./actors/commit_tracker.ts";
+export { ConsumeReport, formatMessage, type OutputFormat } from "./actors/consume_report.ts";
+export { decodePrice } from "./actors/price_schema.ts";
+export { parseReplayLine, replaySource } from "./actors/replay.ts";
 export type { EncodedPrice, PriceMessage, PriceTick } from "./actors/price.ts";
 export { formatChange, formatUsd, formatWholeUsd } from "./actors/format.ts";
-export { loadProducerConfig, type ProducerConfig } from "./config/config.ts";
+export {
+  type ConsumerConfig,
+  type LagConfig,
+  loadConsumerConfig,
+  loadLagConfig,
+  loadProducerConfig,
+  loadStartConfig,
+  type ProducerConfig,
+  type StartConfig,
+} from "./config/config.ts";
 export { ConfigError } from "./config/config_error.ts";
