@@ -81,8 +81,13 @@ export function fetcher(options: FetcherOptions): Actor<unknown, PriceTick> {
           sent++;
         }
       } catch (error) {
-        if (ctx.signal.aborted || !(error instanceof CoinGeckoError)) throw error;
+        if (ctx.signal.aborted) throw error;
         report.cycleFailed(cycle, error);
+        if (!(error instanceof CoinGeckoError)) {
+          // A crash: close the iteration as failed, then let the supervisor restart the Fetcher.
+          report.cycleFetched(cycle, sent, null);
+          throw error;
+        }
       }
       const last = iterations !== null && cycle >= iterations;
       report.cycleFetched(cycle, sent, last ? null : nextFetchAt);

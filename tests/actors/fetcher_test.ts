@@ -256,6 +256,12 @@ Deno.test("fetcher() lets an error that is not a CoinGeckoError crash the actor"
 
   await assert.rejects(actor(noInbox, s.outbox, context()), (error) => error === bug);
   assert.deepEqual(s.client.calls.map((c) => c.cycle), [1, 2]);
+  // The crashed iteration still closes, as failed, and counts as an error.
+  assert.ok(
+    s.lines.some((l) => /^Iteration 2 failed after \d+\.\d\ds$/.test(l)),
+    s.lines.join("\n"),
+  );
+  assert.equal(s.report.totals.errors, 1);
 });
 
 Deno.test("fetcher() continues the cycle numbering when re-run with the same state", async () => {
