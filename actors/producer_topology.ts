@@ -144,9 +144,11 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
   if (replay && !options.replayLines) throw new TypeError("A replay source needs replayLines");
   const report = new ProduceReport(print, clock, { everyMessage: !replay });
   const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
+  // A replay has nothing to lose by waiting: it is held back by a full buffer rather than let the
+  // oldest go, which at full speed would drop most of the recording while the broker is up.
   const buffer = new Channel<EncodedPrice>(config.bufferSize, {
     name: "publish buffer",
-    overflow: "drop-oldest",
+    overflow: replay ? "block" : "drop-oldest",
     onDrop: (message) => report.dropped(message),
   });
   let markDelivered = () => {};

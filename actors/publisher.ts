@@ -47,6 +47,13 @@ export interface PublisherOptions {
 export function publisher(options: PublisherOptions): Actor<EncodedPrice, never> {
   const { transport, topic, partitions, report, clock } = options;
   const { batchSize = 500, retryMinMs = 500, retryMaxMs = 10_000 } = options;
+  // A key's partition never changes for a given partition count: hash each key once.
+  const partitionOf = new Map<string, number>();
+  const partition = (key: string) => {
+    let p = partitionOf.get(key);
+    if (p === undefined) partitionOf.set(key, p = partitionFor(key, partitions));
+    return p;
+  };
   return async (inbox, _outbox, ctx) => {
     while (true) {
       let batch: EncodedPrice[];
@@ -61,7 +68,7 @@ export function publisher(options: PublisherOptions): Actor<EncodedPrice, never>
         value: m.value,
         headers: m.headers,
         timestamp: m.timestamp,
-        partition: partitionFor(m.key, partitions),
+        partition: partition(m.key),
       }));
       for (let attempt = 0;; attempt++) {
         try {
