@@ -19,8 +19,10 @@ import type {
 } from "./transport.ts";
 
 interface Partition {
-  /** Offset of `records[0]`. */
+  /** The oldest retained offset. */
   start: number;
+  /** Offset of `records[0]` (at most `start`: records let go are dropped from the array in bulk). */
+  base: number;
   records: OutRecord[];
 }
 
@@ -65,7 +67,7 @@ export class MemoryLog {
     if (existing) return { partitions: existing.length, created: false };
     this.#topics.set(
       spec.topic,
-      Array.from({ length: spec.partitions }, () => ({ start: 0, records: [] })),
+      Array.from({ length: spec.partitions }, () => ({ start: 0, base: 0, records: [] })),
     );
     return { partitions: spec.partitions, created: true };
   }
@@ -85,14 +87,18 @@ export class MemoryLog {
         throw new RangeError(`Topic ${topic} has no partition ${record.partition}`);
       }
       partition.records.push(record);
-      const offset = partition.start + partition.records.length - 1;
-      if (partition.records.length > this.#retention) {
-        const excess = partition.records.length - this.#retention;
-        partition.records.splice(0, excess);
-        partition.start += excess;
-      }
+      const offset = partition.base + partition.records.length - 1;
       return { partition: record.partition, offset: String(offset) };
     });
+    for (const p of partitions) {
+      const end = p.base + p.records.length;
+      if (end - p.start > this.#retention) p.start = end - this.#retention;
+      // Records let go leave the array in bulk: removing one at a time shifts the whole array.
+      if (p.start - p.base >= Math.min(4096, this.#retention)) {
+        p.records.splice(0, p.start - p.base);
+        p.base = p.start;
+      }
+    }
     for (const wake of [...this.#wakers]) wake();
     return deliveries;
   }
@@ -107,7 +113,7 @@ export class MemoryLog {
   lag(group: string, topic: string): PartitionLag[] {
     const committed = this.#committed.get(`${group}\u0000${topic}`);
     return this.#partitions(topic).map((p, partition) => {
-      const end = p.start + p.records.length;
+      const end = p.base + p.records.length;
       const at = committed?.get(partition);
       return {
         partition,
@@ -157,7 +163,7 @@ export class MemoryLog {
         this.#committed.set(key, committed);
         const positions = resumeAt.get(options.topic) ?? partitions.map((p, i) =>
           Math.max(
-            committed.get(i) ?? (options.fromBeginning ? p.start : p.start + p.records.length),
+            committed.get(i) ?? (options.fromBeginning ? p.start : p.base + p.records.length),
             p.start,
           )
         );
@@ -170,7 +176,7 @@ export class MemoryLog {
               const p = partitions[i]!;
               positions[i] = Math.max(positions[i]!, p.start);
               const at = positions[i]!;
-              const record = p.records[at - p.start];
+              const record = p.records[at - p.base];
               if (!record) continue;
               const inRecord: InRecord = {
                 topic: options.topic,
