@@ -19,6 +19,7 @@ import {
   printErr,
   runSupervised,
 } from "./shell.ts";
+import { bufferedOutput, flushBeforeCommit } from "./output.ts";
 
 const config = loadCommand(consumeCommand, loadConsumerConfig);
 await setupLogging(config.log);
@@ -50,16 +51,18 @@ try {
 }
 say(`Connected to Kafka topic: ${config.kafka.topic}`);
 
+// Messages go out in few large writes; no offset is committed before its line is written.
+const output = bufferedOutput();
 let supervisor: Supervisor | null = null;
 const { children, report } = consumerChildren({
   config,
-  transport,
-  print,
+  transport: flushBeforeCommit(transport, output.flush),
+  print: output.print,
   clock: systemClock,
   onLimit: () => void supervisor?.stop(),
 });
 supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
 await runSupervised(supervisor, {
-  cleanup: () => transport.disconnect(),
+  cleanup: () => (output.flush(), transport.disconnect()),
   summary: () => report.summary().forEach((line) => say(line)),
 });

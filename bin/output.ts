@@ -1,0 +1,84 @@
+/**
+ * Console output for a stream of messages: lines gathered into few large writes, and a
+ * consumer that writes them out before it commits.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { ConsumerTransport } from "../kafka/transport.ts";
+
+const encoder = new TextEncoder();
+
+/** Console output gathered into few large writes; see {@linkcode bufferedOutput}. */
+export interface BufferedOutput {
+  /** Adds a line; it is written within the current turn of the event loop. */
+  print: (line: string) => void;
+  /** Writes what is gathered, now. */
+  flush: () => void;
+}
+
+/**
+ * Gathers printed lines and writes them once the pending work of this turn is done (or 64 KiB
+ * have gathered): one system call for a burst of messages rather than one a message. Call
+ * `flush` before exiting; {@linkcode flushBeforeCommit} makes sure no offset is committed for a
+ * line not yet written.
+ *
+ * @param write Writes bytes, synchronously. Default: stdout.
+ * @returns The printer and its flush.
+ */
+export function bufferedOutput(
+  write: (bytes: Uint8Array) => void = (bytes) => {
+    let at = 0;
+    while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
+  },
+): BufferedOutput {
+  let lines: string[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (lines.length === 0) return;
+    const text = lines.join("\n") + "\n";
+    lines = [];
+    size = 0;
+    write(encoder.encode(text));
+  };
+  return {
+    print: (line) => {
+      lines.push(line);
+      size += line.length;
+      if (size >= 65_536) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+    },
+    flush,
+  };
+}
+
+/**
+ * The consumer, with `flush` run before every commit, so an offset is committed only once its
+ * line was written.
+ *
+ * @param transport The consumer.
+ * @param flush Writes gathered output.
+ * @returns The same consumer, flushing before it commits.
+ */
+export function flushBeforeCommit(
+  transport: ConsumerTransport,
+  flush: () => void,
+): ConsumerTransport {
+  return {
+    connect: (options?: { signal?: AbortSignal }) => transport.connect(options),
+    consume: (options) => transport.consume(options),
+    stop: () => transport.stop(),
+    commit: (topic, offsets) => {
+      flush();
+      return transport.commit(topic, offsets);
+    },
+    disconnect: () => transport.disconnect(),
+  };
+}

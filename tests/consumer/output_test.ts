@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { bufferedOutput, flushBeforeCommit } from "../../bin/output.ts";
+import type { ConsumerTransport } from "../../kafka/transport.ts";
+
+const decoder = new TextDecoder();
+
+Deno.test("bufferedOutput() writes a burst of lines in one write, in order, within the turn", async () => {
+  const writes: string[] = [];
+  const output = bufferedOutput((bytes) => writes.push(decoder.decode(bytes)));
+  for (let i = 1; i <= 5; i++) output.print(`Message #${i}`);
+  assert.deepEqual(writes, [], "written before the burst was over");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(writes, ["Message #1\nMessage #2\nMessage #3\nMessage #4\nMessage #5\n"]);
+});
+
+Deno.test("bufferedOutput() writes at once once 64 KiB have gathered", () => {
+  const writes: string[] = [];
+  const output = bufferedOutput((bytes) => writes.push(decoder.decode(bytes)));
+  output.print("x".repeat(70_000));
+  assert.equal(writes.length, 1);
+  output.flush();
+  assert.equal(writes.length, 1, "an empty flush wrote something");
+});
+
+Deno.test("flushBeforeCommit() writes the gathered lines before the offsets are committed", async () => {
+  const events: string[] = [];
+  const output = bufferedOutput((bytes) => events.push(`write ${decoder.decode(bytes).trim()}`));
+  const transport: ConsumerTransport = {
+    connect: () => Promise.resolve(),
+    consume: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    commit: (_topic, offsets) => {
+      events.push(`commit ${offsets.map((o) => `${o.partition}:${o.offset}`).join(",")}`);
+      return Promise.resolve();
+    },
+    disconnect: () => Promise.resolve(),
+  };
+  output.print("Message #1 - BTC $1.00");
+  await flushBeforeCommit(transport, output.flush).commit("t", [{ partition: 0, offset: "1" }]);
+  assert.deepEqual(events, ["write Message #1 - BTC $1.00", "commit 0:1"]);
+});
