@@ -1,0 +1,174 @@
+/**
+ * Consume throughput: the product's Subscriber → Printer (`--format json` to /dev/null,
+ * in-process, the real `consumerChildren` under a `Supervisor`), plain kafkajs `eachBatch`, and
+ * kcat. Each reads the same prefilled topic with a fresh consumer group.
+ *
+ * @module
+ */
+import { consumerChildren } from "../actors/consumer_topology.ts";
+import { logSupervisorEvent } from "../actors/producer_topology.ts";
+import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { bufferedOutput, flushBeforeCommit } from "../bin/output.ts";
+import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
+
+/** One consume measurement. */
+export interface ConsumeRun {
+  /** Messages read. */
+  messages: number;
+  /** Seconds from the first message to the last. */
+  seconds: number;
+  /** Messages per second. */
+  rate: number;
+  /** Seconds from start to the first message (connect, group join, first fetch). */
+  startSeconds: number;
+  /** Writes to the output, when counted. */
+  writes?: number;
+}
+
+/**
+ * The pipeline: Kafka → Subscriber → Printer, composed as `bin/consume.ts` composes it (same
+ * buffered output, flushed before each commit), as
+ * `consume --format json --from-beginning --max-messages N > /dev/null`.
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement.
+ */
+export async function consumePipeline(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const group = unique("bench-pipeline");
+  const config = consumerConfig(opts, options.topic, [
+    "--format",
+    "json",
+    "--from-beginning",
+    "--max-messages",
+    String(options.messages),
+    "--group",
+    group,
+  ]);
+  const devNull = Deno.openSync("/dev/null", { write: true });
+  let first = 0;
+  let last = 0;
+  let count = 0;
+  let writes = 0;
+  // The output of `consume`: lines gathered into few writes, flushed before each commit.
+  const output = bufferedOutput((bytes) => {
+    devNull.writeSync(bytes);
+    writes++;
+    last = performance.now();
+    if (first === 0) first = last;
+  });
+  const transport = new KafkajsConsumerTransport(config.kafka, config.group);
+  const started = performance.now();
+  await transport.connect();
+  let supervisor: Supervisor | null = null;
+  const { children, report } = consumerChildren({
+    config,
+    transport: flushBeforeCommit(transport, output.flush),
+    print: output.print,
+    clock: systemClock,
+    onLimit: () => void supervisor?.stop(),
+  });
+  supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
+  await supervisor.run();
+  output.flush();
+  await transport.disconnect();
+  devNull.close();
+  count = report.printed;
+  if (report.printed !== options.messages) {
+    throw new Error(`pipeline printed ${report.printed} of ${options.messages}`);
+  }
+  const seconds = (last - first) / 1000;
+  return {
+    messages: count,
+    seconds,
+    rate: count / seconds,
+    startSeconds: (first - started) / 1000,
+    writes,
+  };
+}
+
+/**
+ * Plain kafkajs `eachBatch`: each batch's values written to /dev/null, one a line, in one write
+ * (what kcat does); offsets auto-resolved and committed.
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement.
+ */
+export async function consumeKafkajs(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const consumer = plainKafka(opts).consumer({ groupId: unique("bench-kafkajs") });
+  const devNull = Deno.openSync("/dev/null", { write: true });
+  let first = 0;
+  let last = 0;
+  let count = 0;
+  let bytes = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const started = performance.now();
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (count === 0) first = performance.now();
+      // The values, one a line, in one write (as kcat prints them).
+      let size = 0;
+      for (const message of batch.messages) size += (message.value?.length ?? 0) + 1;
+      const out = new Uint8Array(size);
+      let at = 0;
+      for (const message of batch.messages) {
+        if (message.value) {
+          out.set(message.value, at);
+          at += message.value.length;
+        }
+        out[at++] = 10;
+      }
+      devNull.writeSync(out);
+      bytes += size;
+      count += batch.messages.length;
+      last = performance.now();
+      if (count >= options.messages) done();
+      await Promise.resolve();
+    },
+  });
+  await finished;
+  await consumer.disconnect();
+  devNull.close();
+  if (bytes === 0) throw new Error("kafkajs read nothing");
+  const seconds = (last - first) / 1000;
+  return {
+    messages: count,
+    seconds,
+    rate: count / seconds,
+    startSeconds: (first - started) / 1000,
+  };
+}
+
+/**
+ * `kcat -C -e -o beginning` to /dev/null; wall time of the whole process (connecting included).
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement, or null without kcat.
+ */
+export async function consumeKcat(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const started = performance.now();
+  const out = await new Deno.Command("kcat", {
+    args: ["-C", "-b", opts.brokers, "-t", options.topic, "-e", "-o", "beginning", "-q"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!out.success) throw new Error(`kcat failed: ${new TextDecoder().decode(out.stderr)}`);
+  return { messages: options.messages, seconds, rate: options.messages / seconds, startSeconds: 0 };
+}

@@ -1,0 +1,280 @@
+/**
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory]`:
+ * measures the pipeline against plain kafkajs, Kafka's own Java client and kcat on a running
+ * broker, and writes `bench/results.json` and `bench/RESULTS.md`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
+import { consumeKafkajs, consumeKcat, consumePipeline } from "./consume.ts";
+import { plainRecords, writeRecording } from "./data.ts";
+import { footprint } from "./footprint.ts";
+import { latencyKafkajs, latencyPipeline } from "./latency.ts";
+import { memoryThroughput } from "./memory.ts";
+import { produceJava, produceKafkajs, producePipeline } from "./produce.ts";
+import { writeReport } from "./report.ts";
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    brokers: { type: "string" },
+    only: { type: "string" },
+    "kafkajs-batch": { type: "string" },
+    "report-only": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (flags.help) {
+  console.log(
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory]\n" +
+      "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
+      "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
+  );
+  Deno.exit(0);
+}
+
+if (flags["report-only"]) {
+  // Re-renders bench/RESULTS.md from bench/results.json (after editing bench/ANALYSIS.md).
+  await writeReport("bench/RESULTS.md", JSON.parse(await Deno.readTextFile("bench/results.json")));
+  Deno.exit(0);
+}
+
+const quick = flags.quick === true;
+const kafkaHome = Deno.env.get("KAFKA_HOME_DIR") ?? ".kafka";
+const opts: BenchOptions = {
+  quick,
+  brokers: flags.brokers ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") ?? "127.0.0.1:9092",
+  kafkaLibs: `${kafkaHome}/libs`,
+  messages: quick ? 50_000 : 200_000,
+  repetitions: quick ? 1 : 3,
+  latencySeconds: quick ? 6 : 30,
+  tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
+};
+const only = new Set(
+  (flags.only ?? "produce,consume,latency,footprint,memory").split(",").map((s) => s.trim()),
+);
+const kafkajsBatch = Number(flags["kafkajs-batch"] ?? 500);
+const topics: string[] = [];
+
+// The recording: LINES distinct messages, replayed PASSES times.
+const LINES = 10_000;
+const passes = Math.ceil(opts.messages / LINES);
+const messages = LINES * passes;
+const file = `${opts.tmp}/prices.jsonl`;
+const oneLine = `${opts.tmp}/one.jsonl`;
+const valueBytes = await writeRecording(file, LINES);
+await writeRecording(oneLine, 1);
+const records = plainRecords(messages);
+
+// Versions and tools.
+const javaText = await runs("java", ["-version"]);
+const kcatText = await runs("kcat", ["-V"]);
+let kafkaVersion: string | null = null;
+try {
+  for (const entry of Deno.readDirSync(opts.kafkaLibs)) {
+    const m = /^kafka-clients-(.+)\.jar$/.exec(entry.name);
+    if (m) kafkaVersion = m[1]!;
+  }
+} catch {
+  say(`no Kafka jars in ${opts.kafkaLibs} (set KAFKA_HOME_DIR): ProducerPerformance skipped`);
+}
+const kafkajsVersion = /kafkajs@([\d.]+)/.exec(await Deno.readTextFile("deno.json"))?.[1] ?? null;
+const javaOk = javaText !== null && kafkaVersion !== null;
+if (javaText === null) say("java not found: ProducerPerformance figures are null");
+if (kcatText === null) say("kcat not found: kcat figures are null (apt-get install kcat)");
+
+const versions = {
+  deno: Deno.version.deno,
+  v8: Deno.version.v8,
+  kafkajs: kafkajsVersion,
+  kafka: kafkaVersion,
+  java: javaText ? /version "([^"]+)"/.exec(javaText)?.[1] ?? javaText.split("\n")[0] : null,
+  kcat: kcatText ? /Version ([\d.]+)/.exec(kcatText)?.[1] ?? null : null,
+};
+say(
+  `brokers ${opts.brokers}, ${messages} messages of ~${Math.round(valueBytes)} B, ${
+    quick ? "quick" : "full"
+  } run; ${JSON.stringify(versions)}`,
+);
+
+const results: Record<string, unknown> = {
+  generated_at: new Date().toISOString(),
+  mode: quick ? "quick" : "full",
+  brokers: opts.brokers,
+  machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
+  versions,
+  settings: {
+    messages,
+    value_bytes: round(valueBytes),
+    partitions: 3,
+    acks: "all",
+    idempotent: true,
+    repetitions: opts.repetitions,
+    kafkajs_batch: kafkajsBatch,
+    latency_seconds: opts.latencySeconds,
+  },
+};
+
+type Sample = { pipeline: number[]; kafkajs: number[]; java: number[]; kcat: number[] };
+const samples = (): Sample => ({ pipeline: [], kafkajs: [], java: [], kcat: [] });
+const med = (xs: number[]) => round(median(xs));
+
+async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    say(`${what} failed: ${error instanceof Error ? error.message : error}`);
+    return null;
+  }
+}
+
+if (only.has("produce")) {
+  for (const gzip of [false, true]) {
+    const s = samples();
+    for (let r = 0; r < opts.repetitions; r++) {
+      const p = await producePipeline(opts, { file, lines: LINES, passes, gzip });
+      topics.push(p.topic);
+      s.pipeline.push(p.rate);
+      const k = await produceKafkajs(opts, { records, batch: kafkajsBatch, gzip });
+      topics.push(k.topic);
+      s.kafkajs.push(k.rate);
+      const j = javaOk
+        ? await attempt(
+          "ProducerPerformance",
+          () => produceJava(opts, { payloadFile: file, messages, gzip }),
+        )
+        : null;
+      if (j) {
+        topics.push(j.topic);
+        s.java.push(j.rate);
+      }
+      say(
+        `produce gzip=${gzip} #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${
+          k.rate.toFixed(0)
+        }/s, java ${j ? j.rate.toFixed(0) : "-"}/s`,
+      );
+    }
+    results[gzip ? "produce_gzip" : "produce"] = {
+      pipeline: med(s.pipeline),
+      kafkajs: med(s.kafkajs),
+      java: javaOk ? med(s.java) : null,
+      runs: {
+        pipeline: s.pipeline.map((x) => round(x)),
+        kafkajs: s.kafkajs.map((x) => round(x)),
+        java: s.java.map((x) => round(x)),
+      },
+    };
+  }
+}
+
+let filledTopic: string | null = null;
+if (only.has("consume") || only.has("footprint")) {
+  // One topic, filled once with the product's records (gzip off), read by every consumer.
+  const fill = await produceKafkajs(opts, { records, batch: kafkajsBatch, gzip: false });
+  filledTopic = fill.topic;
+  topics.push(fill.topic);
+}
+
+if (only.has("consume") && filledTopic) {
+  const s = samples();
+  const starts: number[] = [];
+  for (let r = 0; r < opts.repetitions; r++) {
+    const p = await consumePipeline(opts, { topic: filledTopic, messages });
+    s.pipeline.push(p.rate);
+    starts.push(p.startSeconds);
+    const k = await consumeKafkajs(opts, { topic: filledTopic, messages });
+    s.kafkajs.push(k.rate);
+    const c = kcatText !== null
+      ? await attempt("kcat", () => consumeKcat(opts, { topic: filledTopic!, messages }))
+      : null;
+    if (c) s.kcat.push(c.rate);
+    say(
+      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, kcat ${
+        c ? c.rate.toFixed(0) : "-"
+      }/s`,
+    );
+  }
+  results.consume = {
+    pipeline: med(s.pipeline),
+    kafkajs: med(s.kafkajs),
+    kcat: kcatText !== null ? med(s.kcat) : null,
+    pipeline_join_seconds: round(median(starts), 2),
+    runs: {
+      pipeline: s.pipeline.map((x) => round(x)),
+      kafkajs: s.kafkajs.map((x) => round(x)),
+      kcat: s.kcat.map((x) => round(x)),
+    },
+  };
+}
+
+if (only.has("latency")) {
+  const latency: Record<string, Record<string, unknown>> = { pipeline: {}, kafkajs: {} };
+  for (const rate of [10, 1000]) {
+    const p = await latencyPipeline(opts, rate);
+    const k = await latencyKafkajs(opts, rate);
+    say(
+      `latency ${rate}/s: pipeline p50 ${p.p50.toFixed(2)} p99 ${p.p99.toFixed(2)} max ${
+        p.max.toFixed(2)
+      } ms; kafkajs p50 ${k.p50.toFixed(2)} p99 ${k.p99.toFixed(2)} max ${k.max.toFixed(2)} ms`,
+    );
+    for (const [name, run] of [["pipeline", p], ["kafkajs", k]] as const) {
+      const figures = {
+        p50: round(run.p50, 2),
+        p99: round(run.p99, 2),
+        max: round(run.max, 2),
+        samples: run.samples,
+        lost: run.lost,
+      };
+      if (rate === 10) Object.assign(latency[name]!, figures);
+      latency[name]![`at_${rate}`] = figures;
+    }
+  }
+  results.latency_ms = latency;
+}
+
+if (only.has("footprint") && filledTopic) {
+  const f = await footprint(opts, { file, passes, filledTopic, filledMessages: messages });
+  say(`footprint: ${JSON.stringify(f)}`);
+  results.rss_mb = {
+    produce_idle: round(f.produceIdleMb, 1),
+    produce_load: round(f.produceLoadMb, 1),
+    consume_idle: round(f.consumeIdleMb, 1),
+    consume_load: round(f.consumeLoadMb, 1),
+  };
+  results.startup_ms = {
+    to_first_produced: round(f.startupMs),
+    runs: f.startupRuns.map((x) => round(x)),
+  };
+}
+
+if (only.has("memory")) {
+  const m = await memoryThroughput({
+    file,
+    lines: LINES,
+    passes,
+    oneLine,
+    repetitions: opts.repetitions,
+  });
+  say(`start --transport memory: ${m.rate.toFixed(0)}/s (${JSON.stringify(m)})`);
+  results.memory = {
+    start_transport_memory: round(m.rate),
+    messages: m.messages,
+    gross_seconds: round(m.grossSeconds, 2),
+    startup_seconds: round(m.baseSeconds, 2),
+  };
+}
+
+await deleteTopics(opts, topics);
+await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});
+if (flags.only) {
+  // A partial run updates its sections of the last results and keeps the others.
+  const earlier = await Deno.readTextFile("bench/results.json").then(JSON.parse, () => ({}));
+  for (const [key, value] of Object.entries(results)) earlier[key] = value;
+  Object.assign(results, earlier);
+}
+await Deno.writeTextFile("bench/results.json", JSON.stringify(results, null, 2) + "\n");
+await writeReport("bench/RESULTS.md", results);
+say("wrote bench/results.json and bench/RESULTS.md");
+Deno.exit(0);

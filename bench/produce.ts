@@ -1,0 +1,158 @@
+/**
+ * Produce throughput: the product's Encoder → Publisher fed by the replay source (in-process,
+ * the real `producerChildren` under a `Supervisor`), plain kafkajs with batched `send`, and
+ * Kafka's own ProducerPerformance.
+ *
+ * @module
+ */
+import { CompressionTypes } from "kafkajs";
+import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
+import { replayLinesOrExit } from "../bin/shell.ts";
+import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { type BenchOptions, freshTopic, plainKafka, producerConfig } from "./common.ts";
+import type { PlainRecord } from "./data.ts";
+
+/** One produce measurement. */
+export interface ProduceRun {
+  /** Messages acknowledged. */
+  messages: number;
+  /** Seconds from the first send to the last acknowledgement. */
+  seconds: number;
+  /** Messages per second. */
+  rate: number;
+  /** The topic written (for clean-up and for consumers). */
+  topic: string;
+}
+
+/**
+ * The pipeline: replay source → Encoder → Publisher → Kafka, as `produce --source replay:FILE`.
+ *
+ * @param opts Bench options.
+ * @param options The recording, its lines, passes and compression.
+ * @returns The measurement.
+ */
+export async function producePipeline(
+  opts: BenchOptions,
+  options: { file: string; lines: number; passes: number; gzip: boolean },
+): Promise<ProduceRun> {
+  const topic = await freshTopic(opts, "bench-produce-pipeline");
+  const config = producerConfig(opts, topic, [
+    "--source",
+    `replay:${options.file}`,
+    "--iterations",
+    String(options.passes),
+  ]);
+  const transport = new KafkajsProducerTransport(config.kafka, { gzip: options.gzip });
+  await transport.connect();
+  const { partitions } = await transport.ensureTopic({
+    topic,
+    partitions: 3,
+    replicationFactor: 1,
+  });
+  const { children, report } = producerChildren({
+    config,
+    replayLines: replayLinesOrExit(config.source)!,
+    client: { fetchPrices: () => Promise.reject(new Error("not used")) },
+    transport,
+    partitions,
+    print: () => {},
+  });
+  const supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
+  const started = performance.now();
+  await supervisor.run();
+  const seconds = (performance.now() - started) / 1000;
+  await transport.disconnect();
+  const messages = report.totals.produced;
+  const expected = options.lines * options.passes;
+  if (messages !== expected) throw new Error(`pipeline produced ${messages} of ${expected}`);
+  return { messages, seconds, rate: messages / seconds, topic };
+}
+
+/**
+ * Plain kafkajs used its best way: an idempotent producer, `acks=-1`, one awaited `send` of
+ * `batch` messages after another (kafkajs allows one request in flight when idempotent).
+ *
+ * @param opts Bench options.
+ * @param options The records, batch size and compression.
+ * @returns The measurement.
+ */
+export async function produceKafkajs(
+  opts: BenchOptions,
+  options: { records: readonly PlainRecord[]; batch: number; gzip: boolean; topic?: string },
+): Promise<ProduceRun> {
+  const topic = options.topic ?? await freshTopic(opts, "bench-produce-kafkajs");
+  const producer = plainKafka(opts).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const compression = options.gzip ? CompressionTypes.GZIP : CompressionTypes.None;
+  const { records, batch } = options;
+  const started = performance.now();
+  for (let i = 0; i < records.length; i += batch) {
+    await producer.send({
+      topic,
+      acks: -1,
+      compression,
+      messages: records.slice(i, i + batch) as PlainRecord[],
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return { messages: records.length, seconds, rate: records.length / seconds, topic };
+}
+
+/**
+ * Kafka's own ProducerPerformance (Java client, default batching), with the same values as
+ * payloads (`--payload-file`, one value a line; it sends them without keys).
+ *
+ * @param opts Bench options.
+ * @param options The payload file, count and compression.
+ * @returns The measurement, or null without Java or the jars.
+ */
+export async function produceJava(
+  opts: BenchOptions,
+  options: { payloadFile: string; messages: number; gzip: boolean },
+): Promise<ProduceRun | null> {
+  const topic = await freshTopic(opts, "bench-produce-java");
+  let out;
+  try {
+    out = await new Deno.Command("java", {
+      args: [
+        "-Xmx512m",
+        "-cp",
+        `${opts.kafkaLibs}/*`,
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        String(options.messages),
+        "--payload-file",
+        options.payloadFile,
+        "--throughput",
+        "-1",
+        "--producer-props",
+        `bootstrap.servers=${opts.brokers}`,
+        "acks=all",
+        "enable.idempotence=true",
+        `compression.type=${options.gzip ? "gzip" : "none"}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    throw new Error(`cannot run java: ${error instanceof Error ? error.message : error}`);
+  }
+  const text = new TextDecoder().decode(out.stdout);
+  // "200000 records sent, 123456.7 records/sec (35.32 MB/sec), 12.3 ms avg latency, ..."
+  const last = text.trim().split("\n").filter((l) => l.includes("records sent")).pop() ?? "";
+  const m = /^(\d+) records sent, ([\d.]+) records\/sec/.exec(last);
+  if (!out.success || !m) {
+    throw new Error(
+      `ProducerPerformance failed: ${text.slice(-500)}${
+        new TextDecoder().decode(out.stderr).slice(-1000)
+      }`,
+    );
+  }
+  const messages = Number(m[1]);
+  const rate = Number(m[2]);
+  return { messages, seconds: messages / rate, rate, topic };
+}

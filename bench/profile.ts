@@ -1,0 +1,56 @@
+/**
+ * One pipeline measurement alone, to run under a profiler:
+ * `deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts produce|consume [--gzip] [--brokers host:port]`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type BenchOptions, freshTopic } from "./common.ts";
+import { consumeKafkajs, consumePipeline } from "./consume.ts";
+import { plainRecords, writeRecording } from "./data.ts";
+import { produceKafkajs, producePipeline } from "./produce.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    gzip: { type: "boolean", default: false },
+    brokers: { type: "string", default: "127.0.0.1:9092" },
+    messages: { type: "string", default: "100000" },
+    kafkajs: { type: "boolean", default: false },
+    topic: { type: "string" },
+  },
+});
+const opts: BenchOptions = {
+  quick: true,
+  brokers: values.brokers!,
+  kafkaLibs: "",
+  messages: Number(values.messages),
+  repetitions: 1,
+  latencySeconds: 1,
+  tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
+};
+const lines = 10_000;
+const passes = Math.ceil(opts.messages / lines);
+const file = `${opts.tmp}/prices.jsonl`;
+await writeRecording(file, lines);
+if (positionals[0] === "produce") {
+  const run = values.kafkajs
+    ? await produceKafkajs(opts, {
+      records: plainRecords(lines * passes),
+      batch: 1000,
+      gzip: values.gzip!,
+    })
+    : await producePipeline(opts, { file, lines, passes, gzip: values.gzip! });
+  console.log(`${run.rate.toFixed(0)} messages/s`);
+} else {
+  const records = plainRecords(lines * passes);
+  const topic = values.topic ?? await freshTopic(opts, "bench-profile");
+  if (!values.topic) await produceKafkajs(opts, { records, batch: 1000, gzip: false, topic });
+  console.log(`topic ${topic}`);
+  const run = values.kafkajs
+    ? await consumeKafkajs(opts, { topic, messages: records.length })
+    : await consumePipeline(opts, { topic, messages: records.length });
+  console.log(`${run.rate.toFixed(0)} messages/s`, run);
+}
+Deno.exit(0);
