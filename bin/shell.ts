@@ -75,15 +75,18 @@ export function loadCommand<T>(
  * @returns A function that removes the handlers.
  */
 export function onStopSignals(stop: (signal: string) => void): () => void {
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const handlers: [Deno.Signal, () => void][] = (["SIGINT", "SIGTERM"] as const).map((
     signal,
   ) => [signal, () => {
-    if (stopping) {
+    // One request can arrive twice within a millisecond (a tool that signals both the process
+    // and its group); a person pressing Ctrl+C again takes far longer than 100 ms.
+    if (stoppingSince !== null && performance.now() - stoppingSince < 100) return;
+    if (stoppingSince !== null) {
       Deno.stderr.writeSync(encoder.encode(`\nSecond ${signal}: exiting now\n`));
       Deno.exit(130);
     }
-    stopping = true;
+    stoppingSince = performance.now();
     stop(signal);
   }]);
   for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
