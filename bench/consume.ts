@@ -5,12 +5,8 @@
  *
  * @module
  */
-import { consumerChildren } from "../actors/consumer_topology.ts";
-import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { systemClock } from "../runtime/delay.ts";
-import { Supervisor } from "../runtime/supervisor.ts";
-import { bufferedOutput, flushBeforeCommit } from "../bin/output.ts";
+import { printingConsumer } from "../bin/output.ts";
 import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
 
 /** One consume measurement. */
@@ -55,25 +51,19 @@ export async function consumePipeline(
   let last = 0;
   let count = 0;
   let writes = 0;
-  // The output of `consume`: lines gathered into few writes, flushed before each commit.
-  const output = bufferedOutput((bytes) => {
-    devNull.writeSync(bytes);
-    writes++;
-    last = performance.now();
-    if (first === 0) first = last;
-  });
   const transport = new KafkajsConsumerTransport(config.kafka, config.group);
   const started = performance.now();
   await transport.connect();
-  let supervisor: Supervisor | null = null;
-  const { children, report } = consumerChildren({
-    config,
-    transport: flushBeforeCommit(transport, output.flush),
-    print: output.print,
-    clock: systemClock,
-    onLimit: () => void supervisor?.stop(),
+  // Exactly what `consume` runs, its output written to /dev/null.
+  const { supervisor, report, output } = printingConsumer(config, {
+    transport,
+    write: (bytes) => {
+      devNull.writeSync(bytes);
+      writes++;
+      last = performance.now();
+      if (first === 0) first = last;
+    },
   });
-  supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
   await supervisor.run();
   output.flush();
   await transport.disconnect();

@@ -3,23 +3,18 @@
  *
  * @module
  */
-import { consumerChildren } from "../actors/consumer_topology.ts";
-import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { systemClock } from "../runtime/delay.ts";
-import { Supervisor } from "../runtime/supervisor.ts";
 import {
   connectOrExit,
-  describeFatal,
-  fail,
+  ensureTopicOrExit,
   loadCommand,
   print,
   printErr,
   runSupervised,
 } from "./shell.ts";
-import { bufferedOutput, flushBeforeCommit } from "./output.ts";
+import { printingConsumer } from "./output.ts";
 
 const config = loadCommand(consumeCommand, loadConsumerConfig);
 await setupLogging(config.log);
@@ -39,29 +34,11 @@ say(rule);
 
 const transport = new KafkajsConsumerTransport(config.kafka, config.group);
 await connectOrExit(transport);
-try {
-  await transport.ensureTopic({
-    topic: config.kafka.topic,
-    partitions: config.kafka.partitions,
-    replicationFactor: config.kafka.replicationFactor,
-  });
-} catch (error) {
-  await transport.disconnect();
-  fail(`Kafka: cannot use topic ${config.kafka.topic}: ${describeFatal(error)}`, 1);
-}
+await ensureTopicOrExit(transport, config.kafka);
 say(`Connected to Kafka topic: ${config.kafka.topic}`);
 
 // Messages go out in few large writes; no offset is committed before its line is written.
-const output = bufferedOutput();
-let supervisor: Supervisor | null = null;
-const { children, report } = consumerChildren({
-  config,
-  transport: flushBeforeCommit(transport, output.flush),
-  print: output.print,
-  clock: systemClock,
-  onLimit: () => void supervisor?.stop(),
-});
-supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
+const { supervisor, report, output } = printingConsumer(config, { transport });
 await runSupervised(supervisor, {
   cleanup: () => (output.flush(), transport.disconnect()),
   summary: () => report.summary().forEach((line) => say(line)),

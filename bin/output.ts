@@ -5,7 +5,13 @@
  * @module
  */
 import { setImmediate } from "node:timers";
+import type { ConsumeReport } from "../actors/consume_report.ts";
+import { consumerChildren } from "../actors/consumer_topology.ts";
+import { logSupervisorEvent } from "../actors/producer_topology.ts";
+import type { ConsumerConfig } from "../config/config.ts";
 import type { ConsumerTransport } from "../kafka/transport.ts";
+import { systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
 
 const encoder = new TextEncoder();
 
@@ -81,4 +87,39 @@ export function flushBeforeCommit(
     },
     disconnect: () => transport.disconnect(),
   };
+}
+
+/** The consuming topology as `consume` runs it. */
+export interface PrintingConsumer {
+  /** Runs and stops the Committer, Printer and Subscriber; `--max-messages` stops it. */
+  supervisor: Supervisor;
+  /** Counts. */
+  report: ConsumeReport;
+  /** The gathered output; flush it once the supervisor has stopped. */
+  output: BufferedOutput;
+}
+
+/**
+ * Builds what `consume` runs: the consuming children under a supervisor, printing through
+ * {@linkcode bufferedOutput}, committing only what was written.
+ *
+ * @param config The consumer's configuration.
+ * @param options The connected consumer, and where output is written (default: stdout).
+ * @returns The supervisor, the counts and the output.
+ */
+export function printingConsumer(
+  config: ConsumerConfig,
+  options: { transport: ConsumerTransport; write?: (bytes: Uint8Array) => void },
+): PrintingConsumer {
+  const output = options.write ? bufferedOutput(options.write) : bufferedOutput();
+  let supervisor: Supervisor | null = null;
+  const { children, report } = consumerChildren({
+    config,
+    transport: flushBeforeCommit(options.transport, output.flush),
+    print: output.print,
+    clock: systemClock,
+    onLimit: () => void supervisor?.stop(),
+  });
+  supervisor = new Supervisor(children, { onEvent: logSupervisorEvent });
+  return { supervisor, report, output };
 }

@@ -10,8 +10,7 @@ import { setupLogging } from "../config/logging.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
 import {
   connectOrExit,
-  describeFatal,
-  fail,
+  ensureTopicOrExit,
   loadCommand,
   print,
   replayLinesOrExit,
@@ -41,23 +40,7 @@ print(
 
 const transport = new KafkajsProducerTransport(config.kafka);
 await connectOrExit(transport);
-let partitions: number;
-try {
-  const topic = await transport.ensureTopic({
-    topic: config.kafka.topic,
-    partitions: config.kafka.partitions,
-    replicationFactor: config.kafka.replicationFactor,
-  });
-  partitions = topic.partitions;
-  if (!topic.created && topic.partitions !== config.kafka.partitions) {
-    print(
-      `Warning: topic ${config.kafka.topic} has ${topic.partitions} partitions (expected ${config.kafka.partitions}); using it as it is`,
-    );
-  }
-} catch (error) {
-  await transport.disconnect();
-  fail(`Kafka: cannot create topic ${config.kafka.topic}: ${describeFatal(error)}`, 1);
-}
+const partitions = await ensureTopicOrExit(transport, config.kafka, print);
 
 print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 

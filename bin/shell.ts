@@ -5,7 +5,13 @@
  */
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
-import { BrokerAuthenticationError, BrokerUnreachableError } from "../kafka/transport.ts";
+import type { KafkaConfig } from "../config/config.ts";
+import {
+  BrokerAuthenticationError,
+  BrokerUnreachableError,
+  type TopicInfo,
+  type TopicSpec,
+} from "../kafka/transport.ts";
 
 const encoder = new TextEncoder();
 
@@ -222,4 +228,37 @@ export async function runSupervised(
   await run.cleanup();
   run.summary();
   Deno.exit(code);
+}
+
+/**
+ * Makes sure the configured topic exists (created with the configured partitions when missing),
+ * or ends the program with exit 1. An existing topic with another partition count is used as
+ * it is, with a warning through `warn` when one is given.
+ *
+ * @param transport Anything that can ensure a topic and disconnect.
+ * @param kafka The topic, partitions and replication factor.
+ * @param warn Where the partition-count warning goes.
+ * @returns The topic's partition count.
+ */
+export async function ensureTopicOrExit(
+  transport: { ensureTopic(spec: TopicSpec): Promise<TopicInfo>; disconnect(): Promise<void> },
+  kafka: KafkaConfig,
+  warn?: (line: string) => void,
+): Promise<number> {
+  try {
+    const topic = await transport.ensureTopic({
+      topic: kafka.topic,
+      partitions: kafka.partitions,
+      replicationFactor: kafka.replicationFactor,
+    });
+    if (warn && !topic.created && topic.partitions !== kafka.partitions) {
+      warn(
+        `Warning: topic ${kafka.topic} has ${topic.partitions} partitions (expected ${kafka.partitions}); using it as it is`,
+      );
+    }
+    return topic.partitions;
+  } catch (error) {
+    await transport.disconnect();
+    fail(`Kafka: cannot use topic ${kafka.topic}: ${describeFatal(error)}`, 1);
+  }
 }

@@ -18,6 +18,7 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import {
   connectOrExit,
   describeFatal,
+  ensureTopicOrExit,
   fail,
   loadCommand,
   print,
@@ -71,20 +72,12 @@ if (config.transport === "memory") {
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
 }
-let partitions: number;
-try {
-  const topic = await producerTransport.ensureTopic({
-    topic: producerConfig.kafka.topic,
-    partitions: producerConfig.kafka.partitions,
-    replicationFactor: producerConfig.kafka.replicationFactor,
-  });
-  partitions = topic.partitions;
-  // A new group starts where this run's producer starts, so it prints what this run fetches.
-  if (kafkaConsumer && !consumerConfig.fromBeginning) {
-    await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic);
-  }
-} catch (error) {
-  fail(`Kafka: cannot use topic ${producerConfig.kafka.topic}: ${describeFatal(error)}`, 1);
+const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka);
+// A new group starts where this run's producer starts, so it prints what this run fetches.
+if (kafkaConsumer && !consumerConfig.fromBeginning) {
+  await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>
+    fail(`Kafka: cannot use topic ${producerConfig.kafka.topic}: ${describeFatal(error)}`, 1)
+  );
 }
 
 const producing = producerChildren({
