@@ -4,18 +4,8 @@
  *
  * @module
  */
-import process from "node:process";
+import "../kafka/kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
-
-// kafkajs 2.2.4 arms a timer with a negative delay (the runtime treats it as 1 ms); keep the
-// runtime's warning about it off the suite's output, as kafka/kafkajs_transport.ts does.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
-  const name = warning instanceof Error ? warning.name : type;
-  if (name === "TimeoutNegativeWarning") return;
-  return (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 /** One message as read back. */
 export interface TopicMessage {

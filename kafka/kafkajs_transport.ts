@@ -3,7 +3,7 @@
  *
  * @module
  */
-import process from "node:process";
+import "./kafkajs_warnings.ts";
 import { getLogger } from "@logtape/logtape";
 import {
   type Admin,
@@ -28,16 +28,6 @@ import {
 } from "./transport.ts";
 
 const logger = getLogger(["crypto", "kafka"]);
-
-// kafkajs 2.2.4 arms a timer with a negative delay when it is not throttled (the runtime treats
-// it as 1 ms); keep the runtime's warning about it off the user's console.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
-  const name = warning instanceof Error ? warning.name : type;
-  if (name === "TimeoutNegativeWarning") return;
-  return (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 /** Options for {@linkcode KafkajsProducerTransport}. */
 export interface KafkajsTransportOptions {
