@@ -72,7 +72,7 @@ if (config.transport === "memory") {
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
 }
-const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka);
+const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka, print);
 // A new group starts where this run's producer starts, so it prints what this run fetches.
 if (kafkaConsumer && !consumerConfig.fromBeginning) {
   await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freshTopic, kafkaTest, TEST_BROKERS } from "../support/broker.ts";
+import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 import { runCommand } from "../support/run.ts";
 
@@ -67,3 +67,50 @@ kafkaTest("start --transport kafka runs both sides through the broker", async ()
     await stub.close();
   }
 });
+
+kafkaTest(
+  "produce and start use an existing topic with another partition count, with a warning",
+  async () => {
+    const stub = await CoinGeckoStub.start();
+    const topic = freshTopic("it-one-partition");
+    const admin = testKafka().admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+    });
+    await admin.disconnect();
+    try {
+      const env = {
+        COINGECKO_BASE_URL: stub.url,
+        API_RATE_LIMIT_DELAY: "0",
+        KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
+        KAFKA_TOPIC: topic,
+        KAFKA_CONSUMER_GROUP: freshTopic("g"),
+      };
+      for (
+        const [command, extra] of [["produce", []], ["start", ["--transport", "kafka"]]] as const
+      ) {
+        const run = await runCommand(command, {
+          args: ["--iterations", "1", ...extra],
+          env,
+          timeoutMs: 90_000,
+        });
+        assert.equal(run.code, 0, `${command}: ${run.stdout}${run.stderr}`);
+        assert.match(
+          run.stdout,
+          new RegExp(
+            `^Warning: topic ${topic} has 1 partitions \\(expected 3\\); using it as it is$`,
+            "m",
+          ),
+          command,
+        );
+        const partitions = [...run.stdout.matchAll(/^Produced: \w+ \$[\d,.]+ to partition (\d+)/gm)]
+          .map((m) => m[1]);
+        assert.deepEqual([...new Set(partitions)], ["0"], `${command} wrote past partition 0`);
+      }
+    } finally {
+      await stub.close();
+    }
+  },
+);
