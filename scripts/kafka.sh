@@ -225,8 +225,15 @@ EOF
 }
 
 # Base64url of 16 random bytes, no padding: the format of a Kafka cluster id.
+# Like Kafka's own Uuid.randomUuid(), never one starting with "-": the
+# StorageTool would read it as an option.
 new_cluster_id() {
-  head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "${id}" == -* ]] || break
+  done
+  printf '%s\n' "${id}"
 }
 
 format_storage() {
