@@ -123,6 +123,8 @@ export const consumerCrash: Scenario = {
           check("second run: SIGTERM exits 0", ended.code === 0, `exit ${ended.code}`),
           check("producer: exit 0", producerEnded.code === 0, `exit ${producerEnded.code}`),
         ],
+        explanation:
+          "consumer crash: the consumer is SIGKILLed mid-stream and started again with the same group; *delivered* is the union of both runs' ids, with the same duplicate bound as row 2.",
         notes: [
           `first run printed ${consumedIds(first.stdout).length}, second ${
             consumedIds(again.stdout).length

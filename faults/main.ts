@@ -1,5 +1,5 @@
 /**
- * `deno task faults [--brokers host:port] [--only 1a,1b,2,3] [--outage seconds]`: the fault
+ * `deno task faults [--brokers host:port] [--only 1a,1b,2,...,10] [--outage seconds]`: the fault
  * suite. Runs each scenario against a real broker it may kill (one started by
  * `scripts/kafka.sh` with its own `KAFKA_HOME_DIR`) and the CoinGecko stand-in, and writes
  * docs/RELIABILITY.md. Exits 1 when any scenario fails.
@@ -12,13 +12,21 @@
 import { parseArgs } from "node:util";
 import { CoinGeckoStub } from "../tests/support/coingecko_stub.ts";
 import { FaultBroker } from "./broker.ts";
+import { apiFaults } from "./api_faults.ts";
+import { poison } from "./poison.ts";
+import { badConfig } from "./bad_config.ts";
+import { actorCrash } from "./actor_crash.ts";
+import { shutdown } from "./shutdown.ts";
+import { authentication } from "./authentication.ts";
+import { soak } from "./soak.ts";
 import { consumerCrash } from "./consumer_crash.ts";
 import { consumerOutage } from "./consumer_outage.ts";
 import { producerOutage } from "./producer_outage.ts";
 import { passed, renderReport, type Row } from "./report.ts";
 import type { Scenario, ScenarioContext } from "./scenario.ts";
 
-const USAGE = `Usage: deno task faults [--brokers host:port] [--only 1a,1b,2,3] [--outage seconds]
+const USAGE =
+  `Usage: deno task faults [--brokers host:port] [--only 1a,1b,2,...,10] [--outage seconds]
 
 Kills and restarts the broker at --brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:39092),
 which must have been started by scripts/kafka.sh with KAFKA_HOME_DIR (default /tmp/faults-kafka),
@@ -83,6 +91,13 @@ const all: Scenario[] = [
   producerOutage({ id: "1b", bufferSize: 5 }),
   consumerOutage,
   consumerCrash,
+  apiFaults,
+  poison,
+  badConfig,
+  actorCrash,
+  shutdown,
+  authentication,
+  soak,
 ];
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : null;
 const scenarios = all.filter((s) => only === null || only.has(s.id));
@@ -107,6 +122,8 @@ const ctx: ScenarioContext = {
   requests: () => stub.requests.length,
   outageMs: outageSeconds * 1000,
   log,
+  saslBrokers: `127.0.0.1:${Deno.env.get("KAFKA_SASL_PORT") ?? port + 2}`,
+  quick: false,
 };
 const startedAt = new Date();
 const rows: Row[] = [];

@@ -145,6 +145,9 @@ async function run(ctx: ScenarioContext, options: ProducerOutageOptions): Promis
         exitCode: ended.code,
       },
       checks,
+      explanation: small
+        ? `the same with \`PRODUCER_BUFFER_SIZE=${options.bufferSize}\`: the outage outlasts the buffer. *dropped* is the summary's \`Dropped (buffer full)\`; it must equal the \`Buffer full\` warnings logged, and fetched = delivered + dropped.`
+        : "broker outage while producing: `produce --interval 0.3` runs on the stand-in (`API_RATE_LIMIT_DELAY=0`); the broker is SIGKILLed and started again on the same data 20–30 s later. *fetched* is the summary's `Prices fetched`, *delivered* the distinct `message_id`s read back from the topic, *lost* = fetched − delivered − dropped. Per-key order is checked on the topic: the stand-in's `last_updated` grows with every request.",
       notes: [
         `${fetchedDuringOutage} prices fetched during the outage; delivery resumed ${
           (resumeMs / 1000).toFixed(1)

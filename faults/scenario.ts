@@ -19,6 +19,10 @@ export interface ScenarioContext {
   outageMs: number;
   /** Progress output. */
   log: (line: string) => void;
+  /** The broker's SASL_PLAINTEXT (SCRAM) address, `host:port`. */
+  saslBrokers: string;
+  /** A short run (for `deno task test`) rather than the full one. */
+  quick: boolean;
 }
 
 /** The numbers of the report's table. */
@@ -65,6 +69,8 @@ export interface ScenarioResult {
   checks: Check[];
   /** Other observations. */
   notes: string[];
+  /** What the row means and how its numbers are measured (Markdown, for the report). */
+  explanation: string;
 }
 
 /** A scenario. */
