@@ -70,6 +70,8 @@ export class CoinGeckoClient {
   #clock: Clock;
   #random: () => number;
   #lastCallAt = -Infinity;
+  /** No request before this time: the last `Retry-After`, kept even when a cycle gave up. */
+  #notBefore = -Infinity;
 
   /**
    * @param config Base URL, key, timeout, retries and least gap.
@@ -117,18 +119,25 @@ export class CoinGeckoClient {
     const { maxRetries, rateLimitDelayMs } = this.#config;
     const url = this.urlFor(coins);
     for (let attempt = 0;; attempt++) {
-      const gap = this.#lastCallAt + rateLimitDelayMs - this.#clock.now();
+      const gap = Math.max(this.#lastCallAt + rateLimitDelayMs, this.#notBefore) -
+        this.#clock.now();
       if (gap > 0) await this.#clock.sleep(gap, options);
       this.#lastCallAt = this.#clock.now();
       const result = await this.#request(url, options.signal);
       if ("body" in result) return parsePrices(result.body, coins, cycle, this.#clock.now());
       const failure = result.failure;
+      if (failure.retryAfterMs !== null) {
+        this.#notBefore = this.#clock.now() + failure.retryAfterMs;
+      }
       if (!failure.retriable || attempt >= maxRetries) {
         const tries = attempt + 1;
+        const next = failure.retryAfterMs === null
+          ? ""
+          : `; next request in ${(failure.retryAfterMs / 1000).toFixed(1)}s as Retry-After asks`;
         throw new CoinGeckoError(
           `CoinGecko request failed${
             failure.retriable ? ` after ${tries} attempt${tries === 1 ? "" : "s"}` : ""
-          }: ${failure.message}`,
+          }: ${failure.message}${next}`,
           { status: failure.status },
         );
       }
@@ -162,7 +171,22 @@ export class CoinGeckoClient {
     try {
       const response = await this.#fetch(url, { headers, signal: combined });
       status = response.status;
-      const text = await response.text();
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted || timeout.aborted) throw error;
+        return {
+          failure: {
+            message: `CoinGecko's HTTP ${response.status} answer broke off before its end: ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+            status,
+            retryAfterMs: null,
+            retriable: true,
+          },
+        };
+      }
       const type = response.headers.get("content-type") ?? "no content type";
       if (response.status === 429) {
         return {
@@ -267,7 +291,7 @@ const finiteOrNull = (value: unknown): number | null =>
  * @param cycle The fetch cycle.
  * @param fetchedAt When it was fetched.
  * @returns The usable ticks and one line for each coin skipped.
- * @throws {CoinGeckoError} When the answer is not a JSON object.
+ * @throws {CoinGeckoError} When the answer is not a JSON object, or an empty one.
  *
  * @example
  * ```ts
@@ -286,6 +310,14 @@ export function parsePrices(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new CoinGeckoError(
       `CoinGecko answered with JSON that is not an object: ${JSON.stringify(body).slice(0, 80)}`,
+      { status: 200 },
+    );
+  }
+  if (coins.length > 0 && Object.keys(body).length === 0) {
+    throw new CoinGeckoError(
+      `CoinGecko answered an empty object: no price for any of ${
+        coins.map((c) => c.id).join(", ")
+      }`,
       { status: 200 },
     );
   }

@@ -249,6 +249,27 @@ Deno.test("CoinGeckoClient.fetchPrices() waits until a Retry-After HTTP date aft
   });
 });
 
+Deno.test("CoinGeckoClient.fetchPrices() keeps the last Retry-After for the next cycle when a cycle gives up", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue(
+      { status: 429, body: { error: "Throttled" }, headers: { "retry-after": "7" } },
+      { status: 429, body: { error: "Throttled" }, headers: { "retry-after": "9" } },
+    );
+    const clock = new FakeClock(START);
+    const client = clientFor(stub, { rateLimitDelayMs: 1_000, maxRetries: 1 }, clock);
+
+    const error = await coinGeckoError(client.fetchPrices(COINS, 1));
+    assert.match(error.message, /next request in 9\.0s as Retry-After asks/);
+    const givenUpAt = clock.now();
+    const { ticks } = await client.fetchPrices(COINS, 2);
+
+    assert.deepEqual(clock.sleeps, [7_000, 9_000]);
+    assert.equal(stub.requests.length, 3);
+    assert.equal(clock.now() - givenUpAt, 9_000);
+    assert.equal(ticks.length, 2);
+  });
+});
+
 Deno.test("CoinGeckoClient.fetchPrices() backs off from rateLimitDelayMs, doubling, after 429s without Retry-After", async () => {
   await withStub(async (stub) => {
     stub.enqueue(
@@ -380,6 +401,43 @@ Deno.test("CoinGeckoClient.fetchPrices() rejects a 200 with truncated JSON", asy
     const error = await coinGeckoError(clientFor(stub, { maxRetries: 0 }).fetchPrices(COINS, 1));
 
     assert.match(error.message, /not JSON/);
+  });
+});
+
+Deno.test("CoinGeckoClient.fetchPrices() reports an answer broken off mid-body as such, with its status", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue({ cutAfter: 20 });
+
+    const error = await coinGeckoError(clientFor(stub, { maxRetries: 0 }).fetchPrices(COINS, 1));
+
+    assert.match(error.message, /HTTP 200 answer broke off before its end/);
+    assert.doesNotMatch(error.message, /Cannot reach/);
+    assert.equal(error.status, 200);
+  });
+});
+
+Deno.test("CoinGeckoClient.fetchPrices() retries an answer broken off mid-body and then succeeds", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue({ cutAfter: 20 });
+
+    const { ticks } = await clientFor(stub).fetchPrices(COINS, 1);
+
+    assert.equal(stub.requests.length, 2);
+    assert.deepEqual(ticks.map((t) => t.symbol), ["BTC", "ETH"]);
+  });
+});
+
+Deno.test("CoinGeckoClient.fetchPrices() reports an empty object once, as such, without retrying", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue({ body: {} });
+
+    const error = await coinGeckoError(clientFor(stub).fetchPrices(COINS, 1));
+
+    assert.equal(
+      error.message,
+      "CoinGecko answered an empty object: no price for any of bitcoin, ethereum",
+    );
+    assert.equal(stub.requests.length, 1);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * A local stand-in for CoinGecko's `/simple/price`, with its failure modes on demand: status
- * codes, `Retry-After`, HTML error pages, slow answers, missing coins and bad prices.
+ * codes, `Retry-After`, HTML error pages, slow answers, answers cut off mid-body, missing coins
+ * and bad prices.
  *
  * Run it by hand: `deno run --allow-net tests/support/coingecko_stub.ts --port 8089`, then
  * `COINGECKO_BASE_URL=http://127.0.0.1:8089/api/v3 deno task produce`.
@@ -12,12 +13,20 @@
 export interface StubAnswer {
   /** HTTP status. @default {200} */
   status?: number;
-  /** The body: text as it is, anything else as JSON. @default the live prices */
-  body?: unknown;
+  /**
+   * The body: text as it is, a function of the live prices (made when the request comes),
+   * anything else as JSON. @default the live prices
+   */
+  body?: unknown | ((live: Record<string, Record<string, number>>) => unknown);
   /** Response headers. */
   headers?: Record<string, string>;
   /** Wait this long before answering, ms (a hung connection: longer than the client's timeout). */
   delayMs?: number;
+  /**
+   * Send only this many bytes of the body, with a `content-length` of the whole, and close the
+   * connection: an answer broken off mid-body.
+   */
+  cutAfter?: number;
 }
 
 /** A request the stand-in received. */
@@ -28,6 +37,10 @@ export interface StubRequest {
   url: URL;
   /** The request headers. */
   headers: Headers;
+  /** The status answered (unset until the answer is made). */
+  status?: number;
+  /** The body text answered, as far as it was sent (unset until the answer is made). */
+  body?: string;
 }
 
 const BASE_PRICES: Record<string, number> = {
@@ -108,7 +121,8 @@ export class CoinGeckoStub {
 
   async #handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    this.requests.push({ at: Date.now(), url, headers: request.headers });
+    const record: StubRequest = { at: Date.now(), url, headers: request.headers };
+    this.requests.push(record);
     if (url.pathname.endsWith("/ping")) return Response.json({ gecko_says: "(V3) To the Moon!" });
     if (!url.pathname.endsWith("/simple/price")) {
       return Response.json({ error: "Not found" }, { status: 404 });
@@ -128,13 +142,33 @@ export class CoinGeckoStub {
       }
     }
     const ids = (url.searchParams.get("ids") ?? "").split(",").filter((s) => s !== "");
-    const body = answer && "body" in answer ? answer.body : this.pricesFor(ids);
+    const scripted = answer && "body" in answer ? answer.body : undefined;
+    const body = scripted === undefined
+      ? this.pricesFor(ids)
+      : typeof scripted === "function"
+      ? scripted(this.pricesFor(ids))
+      : scripted;
     const text = typeof body === "string" ? body : JSON.stringify(body);
     const headers = new Headers(answer?.headers ?? {});
     if (!headers.has("content-type")) {
       headers.set("content-type", typeof body === "string" ? "text/html" : "application/json");
     }
-    return new Response(text, { status: answer?.status ?? 200, headers });
+    record.status = answer?.status ?? 200;
+    if (answer?.cutAfter === undefined) {
+      record.body = text;
+      return new Response(text, { status: record.status, headers });
+    }
+    const bytes = new TextEncoder().encode(text);
+    const sent = bytes.slice(0, Math.min(answer.cutAfter, bytes.length - 1));
+    record.body = new TextDecoder().decode(sent);
+    headers.set("content-length", String(bytes.length));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(sent);
+        controller.close();
+      },
+    });
+    return new Response(stream, { status: record.status, headers });
   }
 
   /** Stops the server, ending hung answers. */
