@@ -157,7 +157,7 @@ export const EMPTY_VARIABLES: string[] = VARIABLES.map(([v]) => v);
 /** A wrong and an extreme value of each string flag (the empty value is added for all). */
 const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   interval: ["soon", "86401"],
-  coins: ["bitcoin", `${long(2000, "c")}:BTC`],
+  coins: ["bitcoin", `bitcoin:${long(2000, "B")}`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
   filter: ["B-T-C", long(16, "B")],
