@@ -49,6 +49,10 @@ function show(value: unknown): string {
  * ```
  */
 export function decodePrice(record: InRecord): Decoded {
+  if (record.notUtf8 !== undefined && record.notUtf8.length > 0) {
+    const parts = record.notUtf8.join(" and ");
+    return { ok: false, reason: `${parts} ${record.notUtf8.length > 1 ? "are" : "is"} not UTF-8` };
+  }
   if (record.value === null || record.value === "") {
     return { ok: false, reason: "value is empty" };
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** The permissions of `deno task produce` / `deno task consume` in deno.json. */
+/** The permissions of `deno task produce`, `consume`, `start` and `lag` in deno.json. */
 const PERMISSIONS: Record<string, string[]> = {
   produce: [
     "--allow-net",
@@ -14,6 +14,18 @@ const PERMISSIONS: Record<string, string[]> = {
     "--allow-read",
   ],
   consume: [
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys=hostname,osRelease,networkInterfaces",
+    "--allow-read=.",
+  ],
+  start: [
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys=hostname,osRelease,networkInterfaces",
+    "--allow-read",
+  ],
+  lag: [
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -47,7 +59,9 @@ export class RunningCommand {
   constructor(name: string, options: { args: string[]; env: Record<string, string> }) {
     const permissions = PERMISSIONS[name];
     if (!permissions) {
-      throw new RangeError(`Cannot run command "${name}": expected produce or consume`);
+      throw new RangeError(
+        `Cannot run command "${name}": expected produce, consume, start or lag`,
+      );
     }
     this.name = name;
     const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" };
@@ -155,12 +169,12 @@ export class RunningCommand {
 /**
  * Starts `bin/<name>.ts` in the background.
  *
- * @param name `produce` or `consume`.
+ * @param name `produce`, `consume`, `start` or `lag`.
  * @param options Arguments and environment.
  * @returns The running command.
  */
 export function spawn(
-  name: "produce" | "consume",
+  name: "produce" | "consume" | "start" | "lag",
   options: { args: string[]; env?: Record<string, string> },
 ): RunningCommand {
   return new RunningCommand(name, { args: options.args, env: options.env ?? {} });

@@ -20,6 +20,7 @@ import type {
 
 const logger = getLogger(["crypto", "kafka"]);
 const decoder = new TextDecoder();
+const strict = new TextDecoder("utf-8", { fatal: true });
 
 function text(value: unknown): string {
   if (value instanceof Uint8Array) return decoder.decode(value);
@@ -125,19 +126,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     await this.#consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) {
-          if (value !== undefined) headers[name] = text(value);
-        }
-        const record: InRecord = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key === null ? null : decoder.decode(message.key),
-          value: message.value === null ? null : decoder.decode(message.value),
-          headers,
-        };
-        await this.#handle(record);
+        await this.#handle(toInRecord(topic, partition, message));
       },
     });
   }
@@ -161,6 +150,67 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     await this.#consumer.disconnect().catch(() => {});
     await this.#admin.disconnect().catch(() => {});
   }
+}
+
+/** The parts of a record kafkajs hands over. */
+export interface KafkajsMessage {
+  /** The offset. */
+  offset: string;
+  /** The key bytes, or null. */
+  key: Uint8Array | null;
+  /** The value bytes, or null. */
+  value: Uint8Array | null;
+  /** The headers. */
+  headers?: Record<string, unknown>;
+}
+
+function decodeStrict(
+  bytes: Uint8Array | null,
+  part: "key" | "value",
+  bad: ("key" | "value")[],
+): string | null {
+  if (bytes === null) return null;
+  try {
+    return strict.decode(bytes);
+  } catch {
+    bad.push(part);
+    return decoder.decode(bytes);
+  }
+}
+
+/**
+ * A record as kafkajs consumed it, as the actors see it: key and value as text, with the parts
+ * that were not UTF-8 named, so that such a record is reported rather than printed with
+ * replacement characters.
+ *
+ * @param topic The topic.
+ * @param partition The partition.
+ * @param message The record.
+ * @returns The record.
+ *
+ * @example
+ * ```ts
+ * import { toInRecord } from "./kafkajs_consumer.ts";
+ * const record = toInRecord("t", 0, { offset: "7", key: new Uint8Array([0xff]), value: null });
+ * console.log(record.notUtf8); // ["key"]
+ * ```
+ */
+export function toInRecord(topic: string, partition: number, message: KafkajsMessage): InRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = text(value);
+  }
+  const bad: ("key" | "value")[] = [];
+  const record: InRecord = {
+    topic,
+    partition,
+    offset: message.offset,
+    key: decodeStrict(message.key, "key", bad),
+    value: decodeStrict(message.value, "value", bad),
+    headers,
+  };
+  if (bad.length > 0) record.notUtf8 = bad;
+  return record;
 }
 
 /**

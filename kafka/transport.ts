@@ -110,6 +110,11 @@ export interface InRecord {
   value: string | null;
   /** Header names and values. */
   headers: Record<string, string>;
+  /**
+   * The parts whose bytes were not UTF-8 (their text above has U+FFFD in place of the bad
+   * bytes); absent when both were.
+   */
+  notUtf8?: readonly ("key" | "value")[];
 }
 
 /** Where a consumer group stands on one partition. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { loadProducerConfig } from "../../config/config.ts";
 import { ConfigError } from "../../config/config_error.ts";
+import { BAD_VALUES } from "../../faults/bad_values.ts";
 import { runCommand } from "../support/run.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
@@ -61,49 +62,6 @@ Deno.test("loadProducerConfig() switches to the pro API for a pro key", () => {
 Deno.test("loadProducerConfig() returns null for --help", () => {
   assert.equal(loadProducerConfig(["--help"], envOf({})), null);
 });
-
-/** Each bad value, the name its error must carry, and a piece of what is allowed. */
-const BAD_VALUES: [Record<string, string>, string[], string, string][] = [
-  [{ KAFKA_BOOTSTRAP_SERVERS: "localhost" }, [], "KAFKA_BOOTSTRAP_SERVERS", "host:port"],
-  [{ KAFKA_BOOTSTRAP_SERVERS: "h:70000" }, [], "KAFKA_BOOTSTRAP_SERVERS", "1-65535"],
-  [{ KAFKA_TOPIC: "bad topic!" }, [], "KAFKA_TOPIC", "1-249 characters"],
-  [{ KAFKA_TOPIC_PARTITIONS: "0" }, [], "KAFKA_TOPIC_PARTITIONS", "at least 1"],
-  [{ KAFKA_TOPIC_PARTITIONS: "2.5" }, [], "KAFKA_TOPIC_PARTITIONS", "whole number"],
-  [{ KAFKA_REPLICATION_FACTOR: "three" }, [], "KAFKA_REPLICATION_FACTOR", "whole number"],
-  [{ KAFKA_CLIENT_ID: "a b" }, [], "KAFKA_CLIENT_ID", "1-255 characters"],
-  [{ KAFKA_SSL: "maybe" }, [], "KAFKA_SSL", "true or false"],
-  [{ KAFKA_SASL_MECHANISM: "gssapi" }, [], "KAFKA_SASL_MECHANISM", "scram-sha-256"],
-  [{ KAFKA_SASL_MECHANISM: "plain" }, [], "KAFKA_SASL_USERNAME", "required"],
-  [
-    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" },
-    [],
-    "KAFKA_SASL_PASSWORD",
-    "required",
-  ],
-  [{ KAFKA_CONNECT_TIMEOUT: "-1" }, [], "KAFKA_CONNECT_TIMEOUT", "at least 1"],
-  [{ COINGECKO_BASE_URL: "ftp://x" }, [], "COINGECKO_BASE_URL", "http://"],
-  [{ COINGECKO_API_KEY_TYPE: "gold" }, [], "COINGECKO_API_KEY_TYPE", "demo, pro"],
-  [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
-  [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
-  [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
-  [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
-  [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
-  [{ API_RATE_LIMIT_DELAY: "-2" }, [], "API_RATE_LIMIT_DELAY", "at least 0"],
-  [{ API_TIMEOUT: "0" }, [], "API_TIMEOUT", "greater than 0"],
-  [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
-  [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
-  [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
-  [{ LOG_FORMAT: "xml" }, [], "LOG_FORMAT", "pretty, json"],
-  [{}, ["--interval", "soon"], "--interval", "a number"],
-  [{}, ["--iterations", "0"], "--iterations", "at least 1"],
-  [{}, ["--iterations="], "--iterations", "whole number"],
-  [{}, ["--coins", ":BTC"], "--coins", "coin_id:SYMBOL"],
-  [{}, ["--brokers", ""], "--brokers", "host:port"],
-  [{}, ["--log-format", "yaml"], "--log-format", "pretty, json"],
-  [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
-  [{}, ["extra"], "extra", "Unexpected argument"],
-  [{}, ["--interval"], "--interval", "needs a value"],
-];
 
 Deno.test("loadProducerConfig() names the variable or flag and what is allowed for each bad value", () => {
   for (const [vars, args, name, allowed] of BAD_VALUES) {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { encodePrice } from "../../actors/encoder.ts";
 import { decodePrice } from "../../actors/price_schema.ts";
+import { toInRecord } from "../../kafka/kafkajs_consumer.ts";
+import type { InRecord } from "../../kafka/transport.ts";
 import { rawRecord, tick, validRecord, validValue } from "./helpers.ts";
 
 /** The reason a value is refused; fails the test when it is accepted. */
@@ -139,3 +141,31 @@ Deno.test("decodePrice() keeps the reason bounded when many fields are wrong wit
   // At most three problems are spelled out, each with its value cut to 40 characters.
   assertReason(reason, /^symbol is .*; coin_id is .*; price_usd is .*\(and 7 more\)$/, 300);
 });
+
+Deno.test("a consumed value or key that is not UTF-8 is refused, not read with replacement characters", () => {
+  const value = new TextEncoder().encode(
+    validRecord(0, 0).value!.replace("bitcoin", "bitcoin\u0001"),
+  );
+  value[value.indexOf(0x01)] = 0xfe;
+  const key = new TextEncoder().encode("BTC");
+  const badValue = toInRecord("t", 2, { offset: "5", key, value });
+  assert.deepEqual(badValue.notUtf8, ["value"]);
+  assertReason(reasonOf(badValue), /^value is not UTF-8$/);
+
+  const good = toInRecord("t", 2, {
+    offset: "6",
+    key,
+    value: new TextEncoder().encode(validRecord(0, 0).value!),
+  });
+  assert.equal(good.notUtf8, undefined);
+  assert.equal(decodePrice(good).ok, true);
+
+  const both = toInRecord("t", 2, { offset: "7", key: new Uint8Array([0x42, 0xc3]), value });
+  assertReason(reasonOf(both), /^key and value are not UTF-8$/);
+});
+
+function reasonOf(record: InRecord): string {
+  const decoded = decodePrice(record);
+  assert.equal(decoded.ok, false, `accepted: ${record.value?.slice(0, 80)}`);
+  return decoded.ok ? "" : decoded.reason;
+}

@@ -1,0 +1,253 @@
+/**
+ * Bad configuration values, one table for the configuration tests and the fault suite: every
+ * variable of SPEC §3 and every flag of produce, consume, start and lag, each with wrong, empty
+ * and extreme values, and the name its one-line error must carry.
+ *
+ * @module
+ */
+import { consumeCommand, lagCommand, produceCommand, startCommand } from "../config/config.ts";
+import type { CommandSpec } from "../config/cli.ts";
+
+/** A command of the program. */
+export type CommandName = "produce" | "consume" | "start" | "lag";
+
+/** One bad value: the environment and flags, the name the error must carry and a piece of what is allowed. */
+export type BadValue = [
+  env: Record<string, string>,
+  args: string[],
+  name: string,
+  allowed: string,
+];
+
+const long = (n: number, c = "x") => c.repeat(n);
+
+/**
+ * Bad values of the variables and flags `produce` reads (so `loadProducerConfig` refuses each).
+ * The value is wrong, or extreme (out of range, huge, with a line break); an empty variable
+ * counts as unset (see {@linkcode EMPTY_VARIABLES}) except where another variable needs it.
+ */
+export const BAD_VALUES: BadValue[] = [
+  [{ KAFKA_BOOTSTRAP_SERVERS: "localhost" }, [], "KAFKA_BOOTSTRAP_SERVERS", "host:port"],
+  [{ KAFKA_BOOTSTRAP_SERVERS: "h:70000" }, [], "KAFKA_BOOTSTRAP_SERVERS", "1-65535"],
+  [{ KAFKA_BOOTSTRAP_SERVERS: "h:0" }, [], "KAFKA_BOOTSTRAP_SERVERS", "1-65535"],
+  [{ KAFKA_BOOTSTRAP_SERVERS: "a:1\nb:2" }, [], "KAFKA_BOOTSTRAP_SERVERS", "host:port"],
+  [{ KAFKA_TOPIC: "bad topic!" }, [], "KAFKA_TOPIC", "1-249 characters"],
+  [{ KAFKA_TOPIC: long(250, "t") }, [], "KAFKA_TOPIC", "1-249 characters"],
+  [{ KAFKA_TOPIC: ".." }, [], "KAFKA_TOPIC", "1-249 characters"],
+  [{ KAFKA_TOPIC_PARTITIONS: "0" }, [], "KAFKA_TOPIC_PARTITIONS", "at least 1"],
+  [{ KAFKA_TOPIC_PARTITIONS: "2.5" }, [], "KAFKA_TOPIC_PARTITIONS", "whole number"],
+  [{ KAFKA_TOPIC_PARTITIONS: "10001" }, [], "KAFKA_TOPIC_PARTITIONS", "at most 10000"],
+  [{ KAFKA_REPLICATION_FACTOR: "three" }, [], "KAFKA_REPLICATION_FACTOR", "whole number"],
+  [{ KAFKA_REPLICATION_FACTOR: "33" }, [], "KAFKA_REPLICATION_FACTOR", "at most 32"],
+  [{ KAFKA_CLIENT_ID: "a b" }, [], "KAFKA_CLIENT_ID", "1-255 characters"],
+  [{ KAFKA_CLIENT_ID: long(256, "c") }, [], "KAFKA_CLIENT_ID", "1-255 characters"],
+  [{ KAFKA_SSL: "maybe" }, [], "KAFKA_SSL", "true or false"],
+  [{ KAFKA_SSL: "2" }, [], "KAFKA_SSL", "true or false"],
+  [{ KAFKA_SASL_MECHANISM: "gssapi" }, [], "KAFKA_SASL_MECHANISM", "scram-sha-256"],
+  [{ KAFKA_SASL_MECHANISM: long(1000, "m") }, [], "KAFKA_SASL_MECHANISM", "scram-sha-256"],
+  [{ KAFKA_SASL_MECHANISM: "plain" }, [], "KAFKA_SASL_USERNAME", "required"],
+  [
+    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "" },
+    [],
+    "KAFKA_SASL_USERNAME",
+    "required",
+  ],
+  [
+    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u" },
+    [],
+    "KAFKA_SASL_PASSWORD",
+    "required",
+  ],
+  [
+    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "  " },
+    [],
+    "KAFKA_SASL_PASSWORD",
+    "required",
+  ],
+  [
+    { KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "s3 cret" },
+    [],
+    "KAFKA_SASL_PASSWORD",
+    "printable",
+  ],
+  [{ KAFKA_CONNECT_TIMEOUT: "-1" }, [], "KAFKA_CONNECT_TIMEOUT", "at least 1"],
+  [{ KAFKA_CONNECT_TIMEOUT: "soon" }, [], "KAFKA_CONNECT_TIMEOUT", "a number"],
+  [{ KAFKA_CONNECT_TIMEOUT: "3601" }, [], "KAFKA_CONNECT_TIMEOUT", "at most 3600"],
+  [{ COINGECKO_BASE_URL: "ftp://x" }, [], "COINGECKO_BASE_URL", "http://"],
+  [{ COINGECKO_BASE_URL: "not a url" }, [], "COINGECKO_BASE_URL", "http://"],
+  [{ COINGECKO_BASE_URL: `http://${long(300, "h")}:99999` }, [], "COINGECKO_BASE_URL", "http://"],
+  [{ COINGECKO_API_KEY: "CG has space" }, [], "COINGECKO_API_KEY", "printable"],
+  [{ COINGECKO_API_KEY: "CG-\u0007bell" }, [], "COINGECKO_API_KEY", "printable"],
+  [{ COINGECKO_API_KEY_TYPE: "gold" }, [], "COINGECKO_API_KEY_TYPE", "demo, pro"],
+  [{ COINGECKO_API_KEY_TYPE: long(500, "p") }, [], "COINGECKO_API_KEY_TYPE", "demo, pro"],
+  [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
+  [{ CRYPTO_COINS: ",,," }, [], "CRYPTO_COINS", "at least one"],
+  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
+  [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
+  [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
+  [{ PRODUCER_FETCH_INTERVAL: "86401" }, [], "PRODUCER_FETCH_INTERVAL", "at most 86400"],
+  [{ API_RATE_LIMIT_DELAY: "-2" }, [], "API_RATE_LIMIT_DELAY", "at least 0"],
+  [{ API_RATE_LIMIT_DELAY: "1e9" }, [], "API_RATE_LIMIT_DELAY", "at most 3600"],
+  [{ API_TIMEOUT: "0" }, [], "API_TIMEOUT", "greater than 0"],
+  [{ API_TIMEOUT: "601" }, [], "API_TIMEOUT", "at most 600"],
+  [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
+  [{ API_MAX_RETRIES: "1.5" }, [], "API_MAX_RETRIES", "whole number"],
+  [{ API_MAX_RETRIES: "101" }, [], "API_MAX_RETRIES", "at most 100"],
+  [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
+  [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
+  [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
+  [{ LOG_LEVEL: long(1000, "l") }, [], "LOG_LEVEL", "debug"],
+  [{ LOG_FORMAT: "xml" }, [], "LOG_FORMAT", "pretty, json"],
+  [{}, ["--interval", "soon"], "--interval", "a number"],
+  [{}, ["--iterations", "0"], "--iterations", "at least 1"],
+  [{}, ["--iterations="], "--iterations", "whole number"],
+  [{}, ["--coins", ":BTC"], "--coins", "coin_id:SYMBOL"],
+  [{}, ["--brokers", ""], "--brokers", "host:port"],
+  [{}, ["--log-format", "yaml"], "--log-format", "pretty, json"],
+  [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
+  [{}, ["extra"], "extra", "Unexpected argument"],
+  [{}, ["--interval"], "--interval", "needs a value"],
+];
+
+/** Bad values of the variables only the consumer side reads. */
+export const CONSUMER_BAD_VALUES: BadValue[] = [
+  [{ KAFKA_CONSUMER_GROUP: "a b" }, [], "KAFKA_CONSUMER_GROUP", "without spaces"],
+  [{ KAFKA_CONSUMER_GROUP: long(256, "g") }, [], "KAFKA_CONSUMER_GROUP", "1-255 characters"],
+];
+
+/** Every variable of SPEC §3 (and `PRODUCER_BUFFER_SIZE`), with the commands that read it. */
+export const VARIABLES: [string, CommandName[]][] = [
+  ...[
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "KAFKA_TOPIC",
+    "KAFKA_TOPIC_PARTITIONS",
+    "KAFKA_REPLICATION_FACTOR",
+    "KAFKA_CLIENT_ID",
+    "KAFKA_SSL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD",
+    "KAFKA_CONNECT_TIMEOUT",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+  ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag"]]),
+  ["KAFKA_CONSUMER_GROUP", ["consume", "start", "lag"]],
+  ...[
+    "COINGECKO_BASE_URL",
+    "COINGECKO_API_KEY",
+    "COINGECKO_API_KEY_TYPE",
+    "CRYPTO_COINS",
+    "PRODUCER_FETCH_INTERVAL",
+    "API_RATE_LIMIT_DELAY",
+    "API_TIMEOUT",
+    "API_MAX_RETRIES",
+    "PRODUCER_BUFFER_SIZE",
+  ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
+];
+
+/**
+ * Variables whose empty value means "unset" (the default is used), so it is not an error:
+ * every variable, on its own. (Empty `KAFKA_SASL_USERNAME` or `KAFKA_SASL_PASSWORD` next to a
+ * mechanism is an error: see {@linkcode BAD_VALUES}.)
+ */
+export const EMPTY_VARIABLES: string[] = VARIABLES.map(([v]) => v);
+
+/** A wrong and an extreme value of each string flag (the empty value is added for all). */
+const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
+  interval: ["soon", "86401"],
+  coins: ["bitcoin", `bitcoin:${long(2000, "B")}`],
+  iterations: ["-1", "1e10"],
+  source: ["kafka", "replay:"],
+  filter: ["B-T-C", long(16, "B")],
+  "max-messages": ["0", "1e13"],
+  format: ["xml", long(1000, "j")],
+  group: ["a b", long(256, "g")],
+  transport: ["docker", long(1000, "k")],
+  brokers: ["localhost", "h:65536"],
+  topic: ["bad topic!", long(250, "t")],
+  "log-level": ["loud", "warn\nerror"],
+  "log-format": ["yaml", long(1000, "y")],
+};
+
+/** A case of the fault suite: one command, its environment and flags, and the name expected. */
+export interface BadCase {
+  /** The command. */
+  command: CommandName;
+  /** Its environment. */
+  env: Record<string, string>;
+  /** Its flags. */
+  args: string[];
+  /** The variable or flag the one error line must name. */
+  name: string;
+  /** What the case is about, for the report. */
+  label: string;
+}
+
+const COMMANDS: [CommandName, CommandSpec][] = [
+  ["produce", produceCommand],
+  ["consume", consumeCommand],
+  ["start", startCommand],
+  ["lag", lagCommand],
+];
+
+/**
+ * Every bad-configuration case: each bad variable value through each command that reads the
+ * variable, and each flag of each command with a wrong, an empty and an extreme value (a switch
+ * given a value), plus an unknown flag, a stray argument and a missing value.
+ *
+ * @returns The cases.
+ */
+export function badCases(): BadCase[] {
+  const cases: BadCase[] = [];
+  const readers = new Map(VARIABLES);
+  for (const [env, args, name] of [...BAD_VALUES, ...CONSUMER_BAD_VALUES]) {
+    if (args.length > 0) continue; // the flags come below, for every command
+    const variable = Object.keys(env).find((v) => !v.startsWith("KAFKA_SASL_")) ??
+      "KAFKA_SASL_MECHANISM";
+    for (const command of readers.get(variable) ?? []) {
+      const shown = Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v).slice(0, 24)}`);
+      cases.push({ command, env, args, name, label: `${command} ${shown.join(" ")}` });
+    }
+  }
+  for (const [command, spec] of COMMANDS) {
+    for (const flag of spec.flags) {
+      const values = flag.type === "boolean"
+        ? [`--${flag.name}=yes`, `--${flag.name}=`]
+        : ["wrong", "empty", "extreme"].map((kind) => {
+          const [wrong, extreme] = FLAG_VALUES[flag.name] ?? ["", ""];
+          const value = kind === "wrong" ? wrong : kind === "empty" ? "" : extreme;
+          return `--${flag.name}=${value}`;
+        });
+      for (const arg of values) {
+        cases.push({
+          command,
+          env: {},
+          args: [arg],
+          name: `--${flag.name}`,
+          label: `${command} ${JSON.stringify(arg).slice(1, 40)}`,
+        });
+      }
+    }
+    const missing = spec.flags.find((f) => f.type === "string")!;
+    cases.push(
+      {
+        command,
+        env: {},
+        args: ["--frobnicate"],
+        name: "--frobnicate",
+        label: `${command} --frobnicate`,
+      },
+      { command, env: {}, args: ["stray"], name: "stray", label: `${command} stray` },
+      {
+        command,
+        env: {},
+        args: [`--${missing.name}`],
+        name: `--${missing.name}`,
+        label: `${command} --${missing.name} (no value)`,
+      },
+    );
+  }
+  return cases;
+}
