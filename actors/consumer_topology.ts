@@ -10,6 +10,7 @@ import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
 import { ConsumeReport } from "./consume_report.ts";
+import { injectFaults } from "./fault_injection.ts";
 import { printer } from "./printer.ts";
 import { subscriber } from "./subscriber.ts";
 
@@ -91,5 +92,5 @@ export function consumerChildren(options: ConsumerChildrenOptions): ConsumerChil
       }),
     },
   ];
-  return { children, report, tracker, records };
+  return { children: injectFaults(children, config.faults), report, tracker, records };
 }

@@ -17,6 +17,7 @@ import {
 } from "../runtime/supervisor.ts";
 import type { FetchOutcome } from "./coingecko.ts";
 import { encoder, MessageIds } from "./encoder.ts";
+import { injectFaults } from "./fault_injection.ts";
 import { fetcher } from "./fetcher.ts";
 import type { EncodedPrice, PriceTick } from "./price.ts";
 import { ProduceReport } from "./produce_report.ts";
@@ -203,5 +204,5 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
         }),
     },
   ];
-  return { children, report, buffer, delivered };
+  return { children: injectFaults(children, config.faults), report, buffer, delivered };
 }

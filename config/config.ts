@@ -6,6 +6,7 @@
  */
 import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
+import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
 import {
   type Coin,
   parseBoolean,
@@ -19,6 +20,7 @@ import {
 } from "./values.ts";
 
 export type { Coin } from "./values.ts";
+export type { FaultInjection } from "./fault_injection.ts";
 
 /** The environment as the loader sees it: a lookup by name. */
 export type Env = (name: string) => string | undefined;
@@ -95,6 +97,8 @@ export interface ProducerConfig {
   bufferSize: number;
   /** Where prices come from: CoinGecko, or a recording of JSON lines replayed at full speed. */
   source: { kind: "coingecko" } | { kind: "replay"; path: string };
+  /** Actors made to throw on purpose (`FAULT_INJECT`: `encoder`, `publisher`); empty by default. */
+  faults: FaultInjection[];
   /** Logging. */
   log: LogConfig;
 }
@@ -335,6 +339,17 @@ function loadLog(s: Settings): LogConfig {
   };
 }
 
+const PRODUCER_ACTORS = ["encoder", "publisher"] as const;
+const CONSUMER_ACTORS = ["printer"] as const;
+
+/** `FAULT_INJECT`, naming only actors of `actors`; empty when unset or the command has none. */
+function loadFaults(s: Settings, actors: readonly string[]): FaultInjection[] {
+  const raw = s.optional("FAULT_INJECT");
+  return raw === undefined || actors.length === 0
+    ? []
+    : parseFaultInjection("FAULT_INJECT", raw, actors);
+}
+
 /**
  * Loads the `produce` configuration from flags and the environment.
  *
@@ -353,10 +368,14 @@ function loadLog(s: Settings): LogConfig {
 export function loadProducerConfig(args: readonly string[], env: Env): ProducerConfig | null {
   const parsed = parseFlags(produceCommand, args);
   if (parsed.help) return null;
-  return producerSettings(new Settings(parsed.values, env), parsed.values);
+  return producerSettings(new Settings(parsed.values, env), parsed.values, PRODUCER_ACTORS);
 }
 
-function producerSettings(s: Settings, flags: Map<string, string | boolean>): ProducerConfig {
+function producerSettings(
+  s: Settings,
+  flags: Map<string, string | boolean>,
+  faultActors: readonly string[],
+): ProducerConfig {
   const log = loadLog(s);
   const kafka = loadKafka(s, "crypto-price-producer");
   const coingecko = loadCoinGecko(s);
@@ -397,6 +416,7 @@ function producerSettings(s: Settings, flags: Map<string, string | boolean>): Pr
     onlyChanged: s.flag("only-changed"),
     bufferSize,
     source,
+    faults: loadFaults(s, faultActors).filter((f) => PRODUCER_ACTORS.some((a) => a === f.actor)),
     log,
   };
 }
@@ -415,11 +435,17 @@ export interface ConsumerConfig {
   maxMessages: number | null;
   /** How each message is printed. */
   format: "pretty" | "line" | "json";
+  /** Actors made to throw on purpose (`FAULT_INJECT`: `printer`); empty by default. */
+  faults: FaultInjection[];
   /** Logging. */
   log: LogConfig;
 }
 
-function consumerSettings(s: Settings, flags: Map<string, string | boolean>): ConsumerConfig {
+function consumerSettings(
+  s: Settings,
+  flags: Map<string, string | boolean>,
+  faultActors: readonly string[],
+): ConsumerConfig {
   const log = loadLog(s);
   const kafka = loadKafka(s, "crypto-price-consumer");
   const [groupName, groupRaw] = s.get("KAFKA_CONSUMER_GROUP", "group", "crypto-analyzer-group");
@@ -459,6 +485,7 @@ function consumerSettings(s: Settings, flags: Map<string, string | boolean>): Co
     fromBeginning: flags.get("from-beginning") === true,
     maxMessages,
     format,
+    faults: loadFaults(s, faultActors).filter((f) => CONSUMER_ACTORS.some((a) => a === f.actor)),
     log,
   };
 }
@@ -480,7 +507,7 @@ function consumerSettings(s: Settings, flags: Map<string, string | boolean>): Co
 export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerConfig | null {
   const parsed = parseFlags(consumeCommand, args);
   if (parsed.help) return null;
-  return consumerSettings(new Settings(parsed.values, env), parsed.values);
+  return consumerSettings(new Settings(parsed.values, env), parsed.values, CONSUMER_ACTORS);
 }
 
 /** Everything `start` needs. */
@@ -515,10 +542,11 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   const transport = typeof transportRaw === "string"
     ? parseChoice("--transport", transportRaw, ["memory", "kafka"] as const)
     : "memory";
-  const consumer = consumerSettings(s, parsed.values);
+  const actors = [...PRODUCER_ACTORS, ...CONSUMER_ACTORS];
+  const consumer = consumerSettings(s, parsed.values, actors);
   // One process shows both sides: one line a message unless a format was asked for.
   if (!parsed.values.has("format")) consumer.format = "line";
-  return { transport, producer: producerSettings(s, parsed.values), consumer };
+  return { transport, producer: producerSettings(s, parsed.values, actors), consumer };
 }
 
 /** Everything `lag` needs. */
@@ -548,6 +576,10 @@ export interface LagConfig {
 export function loadLagConfig(args: readonly string[], env: Env): LagConfig | null {
   const parsed = parseFlags(lagCommand, args);
   if (parsed.help) return null;
-  const { kafka, group, log } = consumerSettings(new Settings(parsed.values, env), parsed.values);
+  const { kafka, group, log } = consumerSettings(
+    new Settings(parsed.values, env),
+    parsed.values,
+    [],
+  );
   return { kafka, group, log };
 }

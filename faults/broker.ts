@@ -87,6 +87,34 @@ export class FaultBroker {
   }
 
   /**
+   * Freezes the broker with SIGSTOP: its port still accepts connections, but nothing answers.
+   * Always {@linkcode FaultBroker.thaw} it afterwards.
+   */
+  freeze(): Promise<void> {
+    return this.#signal("STOP");
+  }
+
+  /** Lets a frozen broker run again (SIGCONT). */
+  thaw(): Promise<void> {
+    return this.#signal("CONT");
+  }
+
+  async #signal(name: "STOP" | "CONT"): Promise<void> {
+    const pid = await this.pid();
+    if (pid === null) {
+      throw new Error(`Cannot signal the broker: no pid in ${this.#options.home}/kafka.pid`);
+    }
+    const sent = await new Deno.Command("bash", {
+      args: ["-c", `kill -${name} "$1"`, "kill", String(pid)],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!sent.success) {
+      throw new Error(`kill -${name} ${pid} failed: ${new TextDecoder().decode(sent.stderr)}`);
+    }
+  }
+
+  /**
    * SIGKILLs the broker process (no clean shutdown) and waits until its port is closed.
    *
    * @throws {Error} When there is no pid file: the broker was not started by `scripts/kafka.sh`

@@ -7,7 +7,12 @@
 import { getLogger } from "@logtape/logtape";
 import { type Admin, type Consumer, Kafka } from "kafkajs";
 import type { KafkaConfig } from "../config/config.ts";
-import { connectWithin, ensureTopicWith, kafkajsOptions } from "./kafkajs_transport.ts";
+import {
+  connectWithin,
+  disconnectWithin,
+  ensureTopicWith,
+  kafkajsOptions,
+} from "./kafkajs_transport.ts";
 import type {
   CommitOffset,
   ConsumeOptions,
@@ -145,10 +150,9 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     );
   }
 
-  /** Leaves the group and disconnects. */
+  /** Leaves the group and disconnects, each client within `DISCONNECT_TIMEOUT_MS`. */
   async disconnect(): Promise<void> {
-    await this.#consumer.disconnect().catch(() => {});
-    await this.#admin.disconnect().catch(() => {});
+    await disconnectWithin([this.#consumer, this.#admin]);
   }
 }
 

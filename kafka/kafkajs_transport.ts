@@ -100,12 +100,14 @@ export function isRetriable(error: unknown): boolean {
   return refused !== false;
 }
 
+class DeadlineError extends Error {}
+
 /** Runs `work`, rejecting once the deadline passes (the work itself is left to fail). */
 async function beforeDeadline(deadline: number, work: () => Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error("no answer before the deadline")),
+      () => reject(new DeadlineError("no answer before the deadline")),
       Math.max(0, deadline - Date.now()),
     );
   });
@@ -116,6 +118,45 @@ async function beforeDeadline(deadline: number, work: () => Promise<void>): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How long disconnecting may take before the program goes on without it, ms. */
+export const DISCONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Disconnects kafkajs clients one after the other, giving up on one that has not finished
+ * within `timeoutMs` (a broker that stopped answering keeps a request open for its whole
+ * request timeout, which would hold up the exit).
+ *
+ * @param clients What to disconnect, in order.
+ * @param timeoutMs The time allowed each.
+ * @returns The clients that did not finish in time, by index.
+ *
+ * @example
+ * ```ts
+ * import { disconnectWithin } from "./kafkajs_transport.ts";
+ * const late = await disconnectWithin([{ disconnect: () => new Promise<void>(() => {}) }], 10);
+ * console.log(late); // [0]
+ * ```
+ */
+export async function disconnectWithin(
+  clients: readonly { disconnect(): Promise<void> }[],
+  timeoutMs: number = DISCONNECT_TIMEOUT_MS,
+): Promise<number[]> {
+  const late: number[] = [];
+  for (const [i, client] of clients.entries()) {
+    try {
+      await beforeDeadline(Date.now() + timeoutMs, () => client.disconnect());
+    } catch (error) {
+      if (error instanceof DeadlineError) {
+        late.push(i);
+        logger.warn("Kafka did not confirm the disconnect within {seconds} s; going on", {
+          seconds: timeoutMs / 1000,
+        });
+      }
+    }
+  }
+  return late;
 }
 
 /**
@@ -296,9 +337,8 @@ export class KafkajsProducerTransport implements ProducerTransport {
     });
   }
 
-  /** Disconnects the producer and the admin client. */
+  /** Disconnects the producer and the admin client, each within `DISCONNECT_TIMEOUT_MS`. */
   async disconnect(): Promise<void> {
-    await this.#producer.disconnect().catch(() => {});
-    await this.#admin.disconnect().catch(() => {});
+    await disconnectWithin([this.#producer, this.#admin]);
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * `FAULT_INJECT`: makes named actors throw on purpose, to watch the supervisor restart them in a
+ * real process. Off by default.
+ *
+ * The value is a comma-separated list of `actor:every=N` (the actor throws on every N-th message
+ * it receives: the N-th, the 2N-th, …) or `actor:SHARE` (it throws on that share of messages,
+ * `0 < SHARE ≤ 1`, at random). The actor throws while holding the message (or the batch it
+ * took), before handling it, so the supervisor hands it to the restarted actor; what it held
+ * when it threw is let through when it comes back, so an injected fault never costs a message.
+ * Only actors that read an inbox can be named: `encoder` and `publisher` for `produce`,
+ * `printer` for `consume`, all three for `start`.
+ *
+ * @module
+ */
+import { ConfigError } from "./config_error.ts";
+
+/** One actor made to throw. */
+export type FaultInjection =
+  | {
+    /** The actor's name. */
+    actor: string;
+    /** Throws on every `every`-th message it receives. */
+    every: number;
+  }
+  | {
+    /** The actor's name. */
+    actor: string;
+    /** Throws on this share of the messages it receives, at random. */
+    share: number;
+  };
+
+/**
+ * Parses `FAULT_INJECT`.
+ *
+ * @param name The variable.
+ * @param raw Its text.
+ * @param actors The actor names this command accepts.
+ * @returns One entry per named actor.
+ * @throws {ConfigError} For an unknown actor, a repeated one, or a bad rate.
+ *
+ * @example
+ * ```ts
+ * import { parseFaultInjection } from "./fault_injection.ts";
+ * console.log(parseFaultInjection("FAULT_INJECT", "encoder:every=50,publisher:0.02", ["encoder", "publisher"]));
+ * // [ { actor: "encoder", every: 50 }, { actor: "publisher", share: 0.02 } ]
+ * ```
+ */
+export function parseFaultInjection(
+  name: string,
+  raw: string,
+  actors: readonly string[],
+): FaultInjection[] {
+  const bad = (what: string): never => {
+    throw new ConfigError(
+      `Invalid ${name}: ${what}; expected ACTOR:every=N or ACTOR:SHARE (0 < SHARE <= 1), comma-separated, ACTOR one of ${
+        actors.join(", ")
+      }, current value is ${JSON.stringify(raw)}`,
+    );
+  };
+  const seen = new Set<string>();
+  return raw.split(",").map((item) => {
+    const match = /^\s*([a-z]+)\s*:\s*(?:every\s*=\s*(\S+?)|([^=\s]+))\s*$/.exec(item);
+    if (!match) return bad(`cannot read ${JSON.stringify(item.trim())}`);
+    const [, actor = "", everyRaw, shareRaw] = match;
+    if (!actors.includes(actor)) return bad(`no actor named ${JSON.stringify(actor)}`);
+    if (seen.has(actor)) return bad(`${actor} is named twice`);
+    seen.add(actor);
+    if (everyRaw !== undefined) {
+      const every = /^\d+$/.test(everyRaw) ? Number(everyRaw) : NaN;
+      if (!Number.isSafeInteger(every) || every < 1) {
+        return bad(`every must be a whole number of at least 1 for ${actor}`);
+      }
+      return { actor, every };
+    }
+    const share = /^(\d+\.?\d*|\.\d+)$/.test(shareRaw ?? "") ? Number(shareRaw) : NaN;
+    if (!(share > 0 && share <= 1)) {
+      return bad(`the share for ${actor} must be above 0 and at most 1`);
+    }
+    return { actor, share };
+  });
+}
