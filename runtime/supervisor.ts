@@ -260,7 +260,10 @@ export class Supervisor {
       receive,
       receiveBatch: async (max: number, options?: WaitOptions) => {
         this.#ack(child);
-        return track(await channel.receiveBatch(max, options));
+        // Values handed back after a crash come one at a time, so that a second crash drops
+        // only the value that caused it, not the whole batch it arrived in.
+        const take = child.redelivered.length > 0 ? 1 : max;
+        return track(await channel.receiveBatch(take, options));
       },
       async *[Symbol.asyncIterator]() {
         while (true) {

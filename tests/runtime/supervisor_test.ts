@@ -524,6 +524,48 @@ Deno.test("Supervisor drops a poison value that crashes every delivery and repor
   assert.match(String(deadLetters[0]?.error), /poison/);
 });
 
+Deno.test("Supervisor retries a crashed batch one value at a time, so only the poison value is dropped", async () => {
+  const clock = new FakeClock();
+  const events: SupervisorEvent[] = [];
+  const toBatcher = new Channel<number>(10);
+  const toSink = new Channel<number>(10);
+  const received: number[] = [];
+  const batches: number[][] = [];
+  const supervisor = new Supervisor([
+    { name: "sink", inbox: toSink, actor: collectInto(received) },
+    {
+      name: "batcher",
+      inbox: toBatcher,
+      outbox: toSink,
+      actor: async (inbox: Inbox<number>, outbox: Outbox<number>) => {
+        while (true) {
+          let batch: number[];
+          try {
+            batch = await inbox.receiveBatch(4);
+          } catch {
+            return;
+          }
+          batches.push(batch);
+          if (batch.includes(6)) throw new Error("poison in batch");
+          for (const value of batch) await outbox.send(value);
+        }
+      },
+    },
+    { name: "source", outbox: toBatcher, restart: "transient", actor: sendAll(range(1, 10)) },
+  ], { clock, backoffJitter: 0, onEvent: (e) => events.push(e) });
+  await supervisor.run();
+  assert.deepEqual(received.toSorted((a, b) => a - b), [1, 2, 3, 4, 5, 7, 8, 9, 10]);
+  const deadLetters = ofType(events, "dead-letter");
+  assert.deepEqual(deadLetters.map((d) => d.values), [[6]]);
+  // After the crash, the values it held come back one by one; then batches resume.
+  const crashedAt = batches.findIndex((b) => b.includes(6));
+  const crashed = batches[crashedAt]!;
+  assert.ok(crashed.length > 1, `the crash should hit a batch: ${JSON.stringify(batches)}`);
+  assert.ok(
+    batches.slice(crashedAt + 1, crashedAt + 1 + crashed.length).every((b) => b.length === 1),
+  );
+});
+
 Deno.test("Supervisor.run() resolves once a transient source finishes and the pipeline drains", async () => {
   const clock = new FakeClock();
   const events: SupervisorEvent[] = [];
