@@ -5,7 +5,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { type Admin, type Consumer, Kafka } from "kafkajs";
+import { type Admin, type Consumer, Kafka, type KafkaMessage } from "kafkajs";
 import type { KafkaConfig } from "../config/config.ts";
 import { connectWithin, ensureTopicWith, kafkajsOptions } from "./kafkajs_transport.ts";
 import type {
@@ -21,8 +21,22 @@ import type {
 const logger = getLogger(["crypto", "kafka"]);
 const decoder = new TextDecoder();
 
+/** UTF-8 to text; short ASCII (keys, header values) without a call into the runtime. */
+function utf8(bytes: Uint8Array): string {
+  if (bytes.length <= 24) {
+    let ascii = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return decoder.decode(bytes);
+      ascii += String.fromCharCode(byte);
+    }
+    return ascii;
+  }
+  return decoder.decode(bytes);
+}
+
 function text(value: unknown): string {
-  if (value instanceof Uint8Array) return decoder.decode(value);
+  if (value instanceof Uint8Array) return utf8(value);
   if (Array.isArray(value)) return value.map(text).join(",");
   return String(value);
 }
@@ -36,6 +50,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
   #topic: string | null = null;
   #groupId: string;
   #handle: (record: InRecord) => Promise<void> = () => Promise.resolve();
+  #handleBatch: (records: InRecord[]) => Promise<number> = () => Promise.resolve(0);
 
   /**
    * @param config Where and how to connect.
@@ -105,6 +120,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     if (this.#topic !== null) {
       // A restarted Subscriber: the consumer is still in the group, paused; go on where it was.
       this.#handle = handle;
+      if (options.handleBatch) this.#handleBatch = options.handleBatch;
       this.#consumer.resume([{ topic }]);
       return;
     }
@@ -122,22 +138,44 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
       });
     });
     await this.#consumer.subscribe({ topic, fromBeginning });
+    const toRecord = (topic: string, partition: number, message: KafkaMessage): InRecord => {
+      const headers: Record<string, string> = {};
+      for (const name in message.headers) {
+        const value = message.headers[name];
+        if (value !== undefined) headers[name] = text(value);
+      }
+      return {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key === null ? null : utf8(message.key),
+        value: message.value === null ? null : decoder.decode(message.value),
+        headers,
+      };
+    };
+    if (options.handleBatch) {
+      // A fetched batch at once: kafkajs's per-message loop (a resolve, a heartbeat check and
+      // two promises a message) is skipped, and the records cross the channel together.
+      this.#handleBatch = options.handleBatch;
+      await this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          const { topic, partition, messages } = batch;
+          if (messages.length === 0) return;
+          const records = messages.map((message) => toRecord(topic, partition, message));
+          const taken = await this.#handleBatch(records);
+          // Only what was taken: the rest is fetched again once consumption resumes.
+          if (taken > 0) resolveOffset(records[taken - 1]!.offset);
+          await heartbeat();
+        },
+      });
+      return;
+    }
     await this.#consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) {
-          if (value !== undefined) headers[name] = text(value);
-        }
-        const record: InRecord = {
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key === null ? null : decoder.decode(message.key),
-          value: message.value === null ? null : decoder.decode(message.value),
-          headers,
-        };
-        await this.#handle(record);
+        await this.#handle(toRecord(topic, partition, message));
       },
     });
   }
