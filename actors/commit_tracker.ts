@@ -11,10 +11,14 @@ import { type Clock, isAbort } from "../runtime/delay.ts";
 
 const logger = getLogger(["crypto", "committer"]);
 
-/** Offsets handled but not yet committed, per partition. */
+/**
+ * Offsets handled but not yet committed, per partition. It keeps the last handled offset as the
+ * record's own decimal string, and works out the next one (a 64-bit sum) only when asked or
+ * committing, not for every record.
+ */
 export class CommitTracker {
-  #pending = new Map<number, bigint>();
-  #positions = new Map<number, bigint>();
+  #pending = new Map<number, string>();
+  #positions = new Map<number, string>();
   #handled = 0;
 
   /** How many records were handled. */
@@ -28,9 +32,8 @@ export class CommitTracker {
    * @param record The record.
    */
   markHandled(record: InRecord): void {
-    const next = BigInt(record.offset) + 1n;
-    this.#pending.set(record.partition, next);
-    this.#positions.set(record.partition, next);
+    this.#pending.set(record.partition, record.offset);
+    this.#positions.set(record.partition, record.offset);
     this.#handled++;
   }
 
@@ -41,7 +44,8 @@ export class CommitTracker {
    * @returns The offset.
    */
   position(partition: number): bigint | null {
-    return this.#positions.get(partition) ?? null;
+    const last = this.#positions.get(partition);
+    return last === undefined ? null : BigInt(last) + 1n;
   }
 
   /**
@@ -57,7 +61,10 @@ export class CommitTracker {
     try {
       await transport.commit(
         topic,
-        snapshot.map(([partition, offset]) => ({ partition, offset: offset.toString() })),
+        snapshot.map(([partition, last]) => ({
+          partition,
+          offset: (BigInt(last) + 1n).toString(),
+        })),
       );
     } catch (error) {
       logger.warn("Commit failed, will retry: {error}", {
@@ -69,7 +76,7 @@ export class CommitTracker {
       if (this.#pending.get(partition) === offset) this.#pending.delete(partition);
     }
     logger.debug("Committed {offsets}", {
-      offsets: snapshot.map(([p, o]) => `${p}:${o}`).join(" "),
+      offsets: snapshot.map(([p, last]) => `${p}:${BigInt(last) + 1n}`).join(" "),
     });
     return true;
   }

@@ -67,6 +67,43 @@ export function formatMessage(
   }
 }
 
+const LINE_BREAK = /[\n\r]/;
+
+/**
+ * The `json` line of a record whose value was checked (SPEC §5: the message value with
+ * `partition` and `offset` added), made from the value's own text: the two fields are spliced
+ * in before its closing brace instead of serialising the parsed message again. For a value
+ * written by `JSON.stringify` (what the producer writes) the line is the same, character for
+ * character, as {@linkcode formatMessage}'s; other valid values keep their own spacing and
+ * number spelling. A value spread over several lines, not ending in `}`, or with its own
+ * `partition` or `offset` field goes through `formatMessage`.
+ *
+ * @param message The parsed, checked value.
+ * @param record The record it was parsed from.
+ * @returns One line of JSON.
+ *
+ * @example
+ * ```ts
+ * import { jsonLine } from "./consume_report.ts";
+ * const value = '{"symbol":"BTC","price_usd":45234.56}';
+ * const message = JSON.parse(value);
+ * console.log(jsonLine(message, { topic: "t", partition: 1, offset: "7", key: "BTC", value, headers: {} }));
+ * // {"symbol":"BTC","price_usd":45234.56,"partition":1,"offset":7}
+ * ```
+ */
+export function jsonLine(message: PriceMessage, record: InRecord): string {
+  const value = record.value;
+  if (
+    value !== null && value.charCodeAt(0) === 0x7b && value.charCodeAt(value.length - 1) === 0x7d &&
+    !("partition" in message) && !("offset" in message) && !LINE_BREAK.test(value)
+  ) {
+    return `${value.slice(0, -1)},"partition":${record.partition},"offset":${
+      Number(record.offset)
+    }}`;
+  }
+  return formatMessage("json", 0, message, record);
+}
+
 /** The consumer's counts, kept across Printer restarts. */
 export class ConsumeReport {
   /** Messages printed. */

@@ -7,7 +7,12 @@
 import type { InRecord } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
-import { type ConsumeReport, formatMessage, type OutputFormat } from "./consume_report.ts";
+import {
+  type ConsumeReport,
+  formatMessage,
+  jsonLine,
+  type OutputFormat,
+} from "./consume_report.ts";
 import { decodePrice } from "./price_schema.ts";
 
 /** What the Printer needs. */
@@ -45,7 +50,11 @@ export function printer(options: PrinterOptions): Actor<InRecord, never> {
         report.filtered++;
       } else {
         // Counted once printed: a print that throws is retried after the restart, same number.
-        print(formatMessage(format, report.printed + 1, decoded.message, record));
+        print(
+          format === "json"
+            ? jsonLine(decoded.message, record)
+            : formatMessage(format, report.printed + 1, decoded.message, record),
+        );
         report.printed++;
       }
       tracker.markHandled(record);

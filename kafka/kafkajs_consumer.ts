@@ -27,8 +27,22 @@ const logger = getLogger(["crypto", "kafka"]);
 const decoder = new TextDecoder();
 const strict = new TextDecoder("utf-8", { fatal: true });
 
+/** UTF-8 to text; short ASCII (keys, header values) without a call into the runtime. */
+function utf8(bytes: Uint8Array): string {
+  if (bytes.length <= 24) {
+    let ascii = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return decoder.decode(bytes);
+      ascii += String.fromCharCode(byte);
+    }
+    return ascii;
+  }
+  return decoder.decode(bytes);
+}
+
 function text(value: unknown): string {
-  if (value instanceof Uint8Array) return decoder.decode(value);
+  if (value instanceof Uint8Array) return utf8(value);
   if (Array.isArray(value)) return value.map(text).join(",");
   return String(value);
 }
@@ -42,6 +56,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
   #topic: string | null = null;
   #groupId: string;
   #handle: (record: InRecord) => Promise<void> = () => Promise.resolve();
+  #handleBatch: (records: InRecord[]) => Promise<number> = () => Promise.resolve(0);
 
   /**
    * @param config Where and how to connect.
@@ -111,6 +126,7 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
     if (this.#topic !== null) {
       // A restarted Subscriber: the consumer is still in the group, paused; go on where it was.
       this.#handle = handle;
+      if (options.handleBatch) this.#handleBatch = options.handleBatch;
       this.#consumer.resume([{ topic }]);
       return;
     }
@@ -128,6 +144,25 @@ export class KafkajsConsumerTransport implements ConsumerTransport {
       });
     });
     await this.#consumer.subscribe({ topic, fromBeginning });
+    if (options.handleBatch) {
+      // A fetched batch at once: kafkajs's per-message loop (a resolve, a heartbeat check and
+      // two promises a message) is skipped, and the records cross the channel together.
+      this.#handleBatch = options.handleBatch;
+      await this.#consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          const { topic, partition, messages } = batch;
+          if (messages.length === 0) return;
+          const records = messages.map((message) => toInRecord(topic, partition, message));
+          const taken = await this.#handleBatch(records);
+          // Only what was taken: the rest is fetched again once consumption resumes.
+          if (taken > 0) resolveOffset(records[taken - 1]!.offset);
+          await heartbeat();
+        },
+      });
+      return;
+    }
     await this.#consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
@@ -174,6 +209,16 @@ function decodeStrict(
   bad: ("key" | "value")[],
 ): string | null {
   if (bytes === null) return null;
+  if (bytes.length <= 24) {
+    // Short ASCII (keys) without a call into the runtime.
+    let ascii = "";
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) break;
+      ascii += String.fromCharCode(byte);
+    }
+    if (ascii.length === bytes.length) return ascii;
+  }
   try {
     return strict.decode(bytes);
   } catch {
@@ -201,7 +246,8 @@ function decodeStrict(
  */
 export function toInRecord(topic: string, partition: number, message: KafkajsMessage): InRecord {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  for (const name in message.headers) {
+    const value = message.headers[name];
     if (value !== undefined) headers[name] = text(value);
   }
   const bad: ("key" | "value")[] = [];

@@ -150,6 +150,13 @@ export interface ConsumeOptions {
    * handler slows consumption down rather than piling records up.
    */
   handle: (record: InRecord) => Promise<void>;
+  /**
+   * Handles a run of one partition's records, in order, when the transport reads records in
+   * batches (it then calls this rather than `handle`). Resolves to how many records, from the
+   * front, were taken; the ones after them are read again when consumption resumes. The next
+   * batch of the same partition waits for the promise.
+   */
+  handleBatch?: (records: InRecord[]) => Promise<number>;
   /** Told the partitions assigned to this consumer after each rebalance. */
   onAssign?: (partitions: number[]) => void;
 }

@@ -44,10 +44,46 @@ export interface Inbox<T> extends AsyncIterable<T> {
 export interface Outbox<T> {
   /** Adds a value; waits while the channel is full (with the `block` policy). */
   send(value: T, options?: WaitOptions): Promise<void>;
+  /**
+   * Adds values in order, as room allows, waiting for room between them (with the `block`
+   * policy). Resolves to how many went in: all of them, or fewer if the signal aborted first.
+   * Optional: {@linkcode sendAll} falls back to one `send` after another.
+   */
+  sendAll?(values: readonly T[], options?: WaitOptions): Promise<number>;
+}
+
+/**
+ * Adds values to an outbox in order, in one go where it can ({@linkcode Channel.sendAll}), else
+ * one `send` after another.
+ *
+ * @param outbox Where to.
+ * @param values The values, oldest first.
+ * @param options The abort signal: once aborted, no more values go in.
+ * @returns How many values went in, from the front: all, unless the signal aborted.
+ */
+export async function sendAll<T>(
+  outbox: Outbox<T>,
+  values: readonly T[],
+  options: WaitOptions = {},
+): Promise<number> {
+  if (outbox.sendAll) return outbox.sendAll(values, options);
+  let sent = 0;
+  for (const value of values) {
+    try {
+      await outbox.send(value, options);
+    } catch (error) {
+      if (options.signal?.aborted) return sent;
+      throw error;
+    }
+    sent++;
+  }
+  return sent;
 }
 
 interface Waiter {
   wake: () => void;
+  /** Room the waiter wants before it is woken by a receive (a batch sender); default 1. */
+  room?: number;
 }
 
 /**
@@ -137,6 +173,54 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
   }
 
   /**
+   * Adds values in order: as many as there is room for at once, then waits for room for the
+   * rest (with the `block` policy; `drop-oldest` takes them all at once). One wait per refill
+   * rather than one `send` per value.
+   *
+   * @param values The values, oldest first.
+   * @param options The abort signal: once aborted, no more values go in.
+   * @returns How many values went in, from the front: all, unless the signal aborted.
+   * @throws {ChannelClosedError} When the channel is closed.
+   */
+  async sendAll(values: readonly T[], options: WaitOptions = {}): Promise<number> {
+    let sent = 0;
+    while (sent < values.length) {
+      if (this.#closed) throw new ChannelClosedError(`Cannot send on closed ${this.name}`);
+      if (options.signal?.aborted) {
+        if (this.size < this.capacity) this.#wakeOne(this.#senders);
+        return sent;
+      }
+      const room = this.#overflow === "drop-oldest"
+        ? values.length - sent
+        : Math.min(this.capacity - this.size, values.length - sent);
+      if (room <= 0) {
+        try {
+          // Woken once a good part of the channel is free, not at each value taken: one wait per
+          // refill rather than one per value.
+          const want = Math.min(values.length - sent, Math.ceil(this.capacity / 2));
+          await this.#wait(this.#senders, options.signal, want);
+        } catch (error) {
+          if (!options.signal?.aborted) throw error;
+          // A sender behind this one may fit now.
+          if (this.size < this.capacity) this.#wakeOne(this.#senders);
+          return sent;
+        }
+        continue;
+      }
+      for (let i = 0; i < room; i++) {
+        if (this.size >= this.capacity) {
+          const oldest = this.#take();
+          this.#dropped++;
+          this.#onDrop?.(oldest);
+        }
+        this.#buffer.push(values[sent++] as T);
+        this.#wakeOne(this.#receivers);
+      }
+    }
+    return sent;
+  }
+
+  /**
    * Takes the next value, waiting while the channel is empty.
    *
    * @param options The abort signal for the wait.
@@ -214,7 +298,7 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
     return value;
   }
 
-  #wait(queue: Waiter[], signal: AbortSignal | undefined): Promise<void> {
+  #wait(queue: Waiter[], signal: AbortSignal | undefined, room?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         wake: () => {
@@ -222,6 +306,7 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
           resolve();
         },
       };
+      if (room !== undefined) waiter.room = room;
       const onAbort = () => {
         const index = queue.indexOf(waiter);
         if (index >= 0) queue.splice(index, 1);
@@ -233,7 +318,10 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
   }
 
   #wakeOne(queue: Waiter[]): void {
-    queue.shift()?.wake();
+    const next = queue[0];
+    if (next === undefined) return;
+    if (next.room !== undefined && this.capacity - this.size < next.room) return;
+    queue.shift()!.wake();
   }
 
   #wakeAll(queue: Waiter[]): void {

@@ -278,3 +278,25 @@ kafkaTest(
     }
   },
 );
+
+kafkaTest("consume --max-messages exits promptly once the last message is printed", async () => {
+  const topic = freshTopic("it-consume-exit");
+  await writeRaw(topic, Array.from({ length: 60 }, (_, i) => valid(SPREAD[i % 3]!, i)));
+  const run = spawnCommand("consume", {
+    args: ["--from-beginning", "--max-messages", "5", "--format", "json"],
+    env: env(topic),
+  });
+  try {
+    await run.waitFor((stdout) => jsonLines(stdout).length >= 5, 60_000);
+  } catch (error) {
+    run.kill("SIGKILL");
+    throw error;
+  }
+  const printedAt = Date.now();
+  const result = await run.done;
+  const exitMs = Date.now() - printedAt;
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(jsonLines(result.stdout).length, 5);
+  // Leaving the group used to wait out a whole fetch (about 5 s) with records still unread.
+  assert.ok(exitMs < 3_000, `exited ${exitMs} ms after printing its last message`);
+});

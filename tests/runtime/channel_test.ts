@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Channel, ChannelClosedError } from "../../runtime/channel.ts";
+import { Channel, ChannelClosedError, sendAll } from "../../runtime/channel.ts";
 
 /** Lets every pending microtask and one macrotask run, then says whether `promise` settled. */
 async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
@@ -410,4 +410,80 @@ Deno.test("Channel keeps per-sender order through receiveBatch with concurrent s
     assert.deepEqual(seqs, Array.from({ length: 500 }, (_, i) => i));
   }
   assert.equal(received.length, 1500);
+});
+
+Deno.test("Channel.sendAll() puts in what fits, waits for room, and delivers every value in order", async () => {
+  const channel = new Channel<number>(4);
+  const values = Array.from({ length: 10 }, (_, i) => i);
+  const sending = channel.sendAll(values);
+  assert.equal(await hasSettled(sending), false, "settled with 10 values in a 4-slot channel");
+  assert.equal(channel.size, 4);
+  const received: number[] = [];
+  while (received.length < values.length) received.push(await channel.receive());
+  assert.equal(await sending, 10);
+  assert.deepEqual(received, values);
+});
+
+Deno.test("Channel.sendAll() wakes a waiting receiver", async () => {
+  const channel = new Channel<number>(4);
+  const receiving = channel.receive();
+  assert.equal(await channel.sendAll([7, 8]), 2);
+  assert.equal(await receiving, 7);
+  assert.equal(await channel.receive(), 8);
+});
+
+Deno.test("Channel.sendAll() aborted while waiting resolves to how many went in, adding no more", async () => {
+  const channel = new Channel<number>(2);
+  const controller = new AbortController();
+  const sending = channel.sendAll([1, 2, 3, 4], { signal: controller.signal });
+  assert.equal(await hasSettled(sending), false);
+  controller.abort();
+  assert.equal(await sending, 2);
+  assert.equal(channel.size, 2);
+  assert.deepEqual([await channel.receive(), await channel.receive()], [1, 2]);
+});
+
+Deno.test("Channel.sendAll() aborted while waiting leaves the freed room to a sender behind it", async () => {
+  const channel = new Channel<number>(4);
+  await channel.sendAll([1, 2, 3, 4]);
+  const controller = new AbortController();
+  const batch = channel.sendAll([5, 6, 7], { signal: controller.signal });
+  const single = channel.send(9);
+  await channel.receive();
+  controller.abort();
+  assert.equal(await batch, 0);
+  assert.equal(await hasSettled(single), true, "the single send never got the freed slot");
+  const rest: number[] = [];
+  channel.close();
+  for await (const value of channel) rest.push(value);
+  assert.deepEqual(rest, [2, 3, 4, 9]);
+});
+
+Deno.test("Channel.sendAll() rejects with ChannelClosedError on a closed channel", async () => {
+  const channel = new Channel<number>(2);
+  channel.close();
+  await assert.rejects(channel.sendAll([1]), ChannelClosedError);
+});
+
+Deno.test("Channel.sendAll() with drop-oldest takes every value at once, dropping the oldest", async () => {
+  const dropped: number[] = [];
+  const channel = new Channel<number>(3, {
+    overflow: "drop-oldest",
+    onDrop: (v) => dropped.push(v),
+  });
+  assert.equal(await channel.sendAll([1, 2, 3, 4, 5]), 5);
+  assert.deepEqual(dropped, [1, 2]);
+  assert.equal(channel.dropped, 2);
+  assert.deepEqual([await channel.receive(), await channel.receive(), await channel.receive()], [
+    3,
+    4,
+    5,
+  ]);
+});
+
+Deno.test("sendAll() on an outbox without sendAll sends one value after another", async () => {
+  const sent: number[] = [];
+  const outbox = { send: (value: number) => Promise.resolve(void sent.push(value)) };
+  assert.equal(await sendAll(outbox, [1, 2, 3]), 3);
+  assert.deepEqual(sent, [1, 2, 3]);
 });
