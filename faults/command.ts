@@ -89,6 +89,11 @@ export class RunningCommand {
     return this.#stderr;
   }
 
+  /** Its process id: the program's own, as `deno run` does not fork. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** How it ended, or null while it runs. */
   get ended(): Ended | null {
     return this.#ended;
