@@ -25,6 +25,10 @@ import { consumedIds, readAll, summarize, unique } from "./topic.ts";
 export interface ProcessSample {
   /** Resident memory, KiB (`VmRSS`). */
   rssKiB: number;
+  /** Of it, anonymous memory (heaps), KiB (`RssAnon`). */
+  anonKiB: number;
+  /** Of it, pages of mapped files (the deno binary's code), KiB (`RssFile`). */
+  fileKiB: number;
   /** Open file descriptors (entries of /proc/<pid>/fd). */
   fds: number;
   /** Of those, sockets. */
@@ -32,23 +36,26 @@ export interface ProcessSample {
 }
 
 /**
- * What bash runs for each pid given: `<pid> <VmRSS kB> <descriptors> <sockets>`, or just the pid
+ * What bash runs for each pid given: `<pid> <VmRSS> <RssAnon> <RssFile> <descriptors> <sockets>`
+ * (kB), or just the pid
  * when the process is gone. Deno asks for `--allow-all` to read /proc/<pid>, so bash (which
  * the fault suite already runs) reads it, without a fork per descriptor: `-S` follows the
  * /proc/<pid>/fd link to the socket.
  */
 const PROC_SCRIPT = `
 for p in "$@"; do
-  rss=; n=0; s=0
+  rss=; anon=; file=; n=0; s=0
   if [[ -r /proc/$p/status ]]; then
-    while read -r k v _; do [[ $k == VmRSS: ]] && rss=$v; done < /proc/$p/status 2>/dev/null
+    while read -r k v _; do
+      case $k in VmRSS:) rss=$v ;; RssAnon:) anon=$v ;; RssFile:) file=$v ;; esac
+    done < /proc/$p/status 2>/dev/null
     for f in /proc/$p/fd/*; do
       [[ -L $f ]] || continue
       n=$((n + 1))
       [[ -S $f ]] && s=$((s + 1))
     done
   fi
-  echo "$p $rss $n $s"
+  echo "$p $rss $anon $file $n $s"
 done`;
 
 /**
@@ -73,9 +80,15 @@ export async function sampleProcesses(
     return samples;
   }
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    const [pid, rss, fds, sockets] = line.trim().split(/\s+/).map(Number);
+    const [pid, rss, anon, file, fds, sockets] = line.trim().split(/\s+/).map(Number);
     if (pid === undefined || !samples.has(pid) || !(rss! > 0)) continue;
-    samples.set(pid, { rssKiB: rss!, fds: fds!, sockets: sockets! });
+    samples.set(pid, {
+      rssKiB: rss!,
+      anonKiB: anon!,
+      fileKiB: file!,
+      fds: fds!,
+      sockets: sockets!,
+    });
   }
   return samples;
 }
@@ -206,15 +219,19 @@ const pct = (end: number, base: number) =>
   `${end >= base ? "+" : ""}${((end / base - 1) * 100).toFixed(1)} %`;
 
 /**
- * The series as CSV: seconds, then RSS (KiB), descriptors and sockets of each process.
+ * The series as CSV: seconds, then RSS, its anonymous and file parts (KiB), descriptors and
+ * sockets of each process.
  *
  * @param samples The series.
  * @returns The CSV text.
  */
 export function soakCsv(samples: readonly SoakSample[]): string {
-  const cells = (s: ProcessSample | null) => s ? [s.rssKiB, s.fds, s.sockets].join(",") : ",,";
+  const cells = (s: ProcessSample | null) =>
+    s ? [s.rssKiB, s.anonKiB, s.fileKiB, s.fds, s.sockets].join(",") : ",,,,";
+  const columns = (p: string) =>
+    ["rss_kib", "anon_kib", "file_kib", "fds", "sockets"].map((c) => `${p}_${c}`);
   return [
-    "seconds,produce_rss_kib,produce_fds,produce_sockets,consume_rss_kib,consume_fds,consume_sockets",
+    ["seconds", ...columns("produce"), ...columns("consume")].join(","),
     ...samples.map((s) => `${s.at.toFixed(1)},${cells(s.produce)},${cells(s.consume)}`),
   ].join("\n") + "\n";
 }
@@ -279,7 +296,13 @@ export const soak: Scenario = {
             plan.warmupS,
             plan.windowS,
           );
-        return { rss: of((s) => s.rssKiB), fds: of((s) => s.fds), sockets: of((s) => s.sockets) };
+        return {
+          rss: of((s) => s.rssKiB),
+          anon: of((s) => s.anonKiB),
+          file: of((s) => s.fileKiB),
+          fds: of((s) => s.fds),
+          sockets: of((s) => s.sockets),
+        };
       };
       const produce = series("produce");
       const consume = series("consume");
@@ -305,8 +328,10 @@ export const soak: Scenario = {
       const line = (name: string, s: ReturnType<typeof series>) =>
         `${name}: RSS ${mib(s.rss.base)} MiB after ${warm}, max ${mib(s.rss.max)}, end ${
           mib(s.rss.end)
-        } (${
-          pct(s.rss.end, s.rss.base)
+        } (${pct(s.rss.end, s.rss.base)}) (anonymous ${mib(s.anon.base)} → ${
+          mib(s.anon.end)
+        }, mapped files ${mib(s.file.base)} → ${
+          mib(s.file.end)
         }); descriptors ${s.fds.base} / max ${s.fds.max} / end ${s.fds.end}; sockets ${s.sockets.base} / ${s.sockets.max} / ${s.sockets.end}`;
 
       return {
@@ -364,7 +389,7 @@ export const soak: Scenario = {
           ? "soak, short form (45 s, inside `deno task test`): the same as the 10-minute row with a 15 s warm-up and a 25 % RSS bound. A 45 s run cannot show the absence of a slow leak; what it does show is that descriptors and sockets do not grow per message and that RSS does not run away."
           : `soak: \`produce --interval ${INTERVAL}\` on the stand-in (\`API_RATE_LIMIT_DELAY=0\`) and \`consume --format json\` on the same topic run side by side for 10 minutes, about ${
             Math.round(summary.fetched / Math.max(1, ranS))
-          } messages a second. Every ${plan.everyS} s the resident memory (\`VmRSS\` of /proc/<pid>/status) and the open descriptors (entries of /proc/<pid>/fd, sockets among them) of both processes are read. *After the first minute* is the median of the samples from 60 to 80 s, *the end* the median of the last 20 s (a median, so one garbage collection landing on a sample does not decide); the series is in \`docs/soak.csv\`. Descriptors may end 2 above their value after the first minute (a connection being replaced at that moment). *fetched* is the producer's \`Prices fetched\`, *delivered* the distinct ids on the topic that the consumer printed, *lost* = fetched − on the topic − dropped, plus ids on the topic never printed; *duplicated* counts both the topic and the console; *restarts* and *exit* cover both commands (exit is the first non-zero of the two).`,
+          } messages a second. Every ${plan.everyS} s the resident memory (\`VmRSS\` of /proc/<pid>/status) and the open descriptors (entries of /proc/<pid>/fd, sockets among them) of both processes are read. *After the first minute* is the median of the samples from 60 to 80 s, *the end* the median of the last 20 s (a median, so one garbage collection landing on a sample does not decide); the notes split RSS into anonymous memory (the V8 heap and native allocations) and pages of mapped files (the deno binary's code, paged in as more of it runs); the series is in \`docs/soak.csv\`. Descriptors may end 2 above their value after the first minute (a connection being replaced at that moment). *fetched* is the producer's \`Prices fetched\`, *delivered* the distinct ids on the topic that the consumer printed, *lost* = fetched − on the topic − dropped, plus ids on the topic never printed; *duplicated* counts both the topic and the console; *restarts* and *exit* cover both commands (exit is the first non-zero of the two).`,
         notes: [line("produce", produce), line("consume", consume)],
       };
     } finally {

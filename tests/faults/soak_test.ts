@@ -7,6 +7,8 @@ Deno.test("sampleProcess reads this process's resident memory and sees a descrip
   const before = await sampleProcess(Deno.pid);
   assert.ok(before !== null);
   assert.ok(before.rssKiB > 1024, `RSS ${before.rssKiB} KiB`);
+  assert.ok(before.anonKiB > 0 && before.fileKiB > 0);
+  assert.ok(Math.abs(before.anonKiB + before.fileKiB - before.rssKiB) < 1024);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const during = await sampleProcess(Deno.pid);
@@ -39,11 +41,13 @@ Deno.test("summarizeSeries takes medians after the warm-up and over the closing 
 
 Deno.test("soakCsv writes one row per sample, empty cells for a process not read", () => {
   const csv = soakCsv([
-    { at: 0, produce: { rssKiB: 1, fds: 2, sockets: 3 }, consume: null },
+    { at: 0, produce: { rssKiB: 5, anonKiB: 3, fileKiB: 2, fds: 4, sockets: 1 }, consume: null },
   ]);
   assert.equal(
     csv,
-    "seconds,produce_rss_kib,produce_fds,produce_sockets,consume_rss_kib,consume_fds,consume_sockets\n0.0,1,2,3,,,\n",
+    "seconds,produce_rss_kib,produce_anon_kib,produce_file_kib,produce_fds,produce_sockets," +
+      "consume_rss_kib,consume_anon_kib,consume_file_kib,consume_fds,consume_sockets\n" +
+      "0.0,5,3,2,4,1,,,,,\n",
   );
 });
 
