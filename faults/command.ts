@@ -5,15 +5,20 @@
  * @module
  */
 
-/** The permissions of `deno task produce` / `deno task consume` in deno.json. */
-const PERMISSIONS: Record<string, string[]> = {
+/**
+ * The flags of `deno task produce` / `deno task consume` in deno.json: the V8 heap's young
+ * generation capped as the tasks cap it, and their permissions.
+ */
+export const PERMISSIONS: Record<string, string[]> = {
   produce: [
+    "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
     "--allow-read",
   ],
   consume: [
+    "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",

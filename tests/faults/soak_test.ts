@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { PERMISSIONS } from "../../faults/command.ts";
 import { sampleProcess, soak, soakCsv, summarizeSeries } from "../../faults/soak.ts";
 import { kafkaTest } from "../support/broker.ts";
 import { runQuickScenario } from "../support/faults.ts";
@@ -59,3 +60,13 @@ kafkaTest(
     assert.equal(result.measured.delivered, result.measured.fetched);
   },
 );
+
+Deno.test("the fault suite starts produce and consume with their tasks' V8 flags and permissions", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  for (const name of ["produce", "consume"]) {
+    const words: string[] = config.tasks[name].command.split(" ");
+    const flags = words.slice(words.indexOf("--env-file") + 1, words.indexOf(`bin/${name}.ts`));
+    assert.ok(flags.includes("--v8-flags=--max-semi-space-size=2"), `${name}: ${flags}`);
+    assert.deepEqual(PERMISSIONS[name], flags);
+  }
+});
