@@ -37,8 +37,7 @@ export interface ProcessSample {
 
 /**
  * What bash runs for each pid given: `<pid> <VmRSS> <RssAnon> <RssFile> <descriptors> <sockets>`
- * (kB), or just the pid
- * when the process is gone. Deno asks for `--allow-all` to read /proc/<pid>, so bash (which
+ * (kB; zeros when the process is gone). Deno asks for `--allow-all` to read /proc/<pid>, so bash (which
  * the fault suite already runs) reads it, without a fork per descriptor: `-S` follows the
  * /proc/<pid>/fd link to the socket.
  */
@@ -46,16 +45,18 @@ const PROC_SCRIPT = `
 for p in "$@"; do
   rss=; anon=; file=; n=0; s=0
   if [[ -r /proc/$p/status ]]; then
+    # Read whole: bash's line-by-line reading of a /proc file now and then misses a line.
+    status=$(< /proc/$p/status) 2>/dev/null
     while read -r k v _; do
       case $k in VmRSS:) rss=$v ;; RssAnon:) anon=$v ;; RssFile:) file=$v ;; esac
-    done < /proc/$p/status 2>/dev/null
+    done <<< "$status"
     for f in /proc/$p/fd/*; do
       [[ -L $f ]] || continue
       n=$((n + 1))
       [[ -S $f ]] && s=$((s + 1))
     done
   fi
-  echo "$p $rss $anon $file $n $s"
+  echo "$p \${rss:-0} \${anon:-0} \${file:-0} $n $s"
 done`;
 
 /**
@@ -80,9 +81,11 @@ export async function sampleProcesses(
     return samples;
   }
   for (const line of new TextDecoder().decode(stdout).split("\n")) {
-    const [pid, rss, anon, file, fds, sockets] = line.trim().split(/\s+/).map(Number);
-    if (pid === undefined || !samples.has(pid) || !(rss! > 0)) continue;
-    samples.set(pid, {
+    const fields = line.trim().split(" ").map(Number);
+    const [pid, rss, anon, file, fds, sockets] = fields;
+    if (fields.length !== 6 || !fields.every(Number.isFinite)) continue;
+    if (!samples.has(pid!) || !(rss! > 0 && anon! > 0 && file! > 0)) continue;
+    samples.set(pid!, {
       rssKiB: rss!,
       anonKiB: anon!,
       fileKiB: file!,
@@ -150,7 +153,7 @@ export function summarizeSeries<S extends { at: number }>(
 ): SeriesSummary {
   const values = (from: number, to: number) =>
     samples.filter((s) => s.at >= from && s.at < to).map(pick).filter((v): v is number =>
-      v !== null
+      v !== null && Number.isFinite(v)
     );
   const last = samples.at(-1)?.at ?? 0;
   const all = values(-Infinity, Infinity);
