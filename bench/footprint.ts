@@ -8,7 +8,9 @@
 import { CoinGeckoStub } from "../tests/support/coingecko_stub.ts";
 import { type BenchOptions, freshTopic, median, rssMb, sleep, unique } from "./common.ts";
 
+// The tasks' flags (deno.json): the V8 young generation capped, then the permissions.
 const PERMISSIONS = [
+  "--v8-flags=--max-semi-space-size=2",
   "--allow-net",
   "--allow-env",
   "--allow-sys=hostname,osRelease,networkInterfaces",

@@ -26,6 +26,7 @@ async function timeStart(file: string, passes: number): Promise<number> {
     args: [
       "run",
       "-q",
+      "--v8-flags=--max-semi-space-size=2",
       "--allow-net",
       "--allow-env",
       "--allow-sys=hostname,osRelease,networkInterfaces",

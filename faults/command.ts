@@ -5,21 +5,27 @@
  * @module
  */
 
-/** The permissions of `deno task produce`, `consume`, `start` and `lag` in deno.json. */
-const PERMISSIONS: Record<string, string[]> = {
+/**
+ * The flags of `deno task produce`, `consume`, `start` and `lag` in deno.json: the V8 heap's young
+ * generation capped as the tasks cap it, and their permissions.
+ */
+export const PERMISSIONS: Record<string, string[]> = {
   produce: [
+    "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
     "--allow-read",
   ],
   consume: [
+    "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
     "--allow-read=.",
   ],
   start: [
+    "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -101,6 +107,11 @@ export class RunningCommand {
   /** What it has printed on stderr so far. */
   get stderr(): string {
     return this.#stderr;
+  }
+
+  /** Its process id: the program's own, as `deno run` does not fork. */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** How it ended, or null while it runs. */

@@ -14,8 +14,9 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Permissions the program's tasks run with. */
+/** The V8 flag and permissions the program's tasks run with. */
 export const PROGRAM_PERMISSIONS = [
+  "--v8-flags=--max-semi-space-size=2",
   "--allow-net",
   "--allow-env",
   "--allow-sys=hostname,osRelease,networkInterfaces",
