@@ -15,6 +15,7 @@ import {
   type Scenario,
   type ScenarioContext,
   type ScenarioResult,
+  startConsumer,
 } from "./scenario.ts";
 import { consumedIds, readAll, summarize, unique } from "./topic.ts";
 
@@ -100,20 +101,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
 
     // The consumer: the Printer throws on every 6th message; all must be printed once.
     const group = unique("faults-crash-group");
-    const consumer = spawn("consume", {
-      args: [
-        "--format",
-        "json",
-        "--group",
-        group,
-        "--from-beginning",
-        "--max-messages",
-        String(onTopic.messages),
-        "--topic",
-        topic,
-        "--brokers",
-        ctx.broker.brokers,
-      ],
+    const consumer = startConsumer(ctx, topic, group, {
+      args: ["--max-messages", String(onTopic.messages)],
       env: { FAULT_INJECT: "printer:every=6" },
     });
     running.push(consumer);

@@ -22,6 +22,7 @@ import {
   type Scenario,
   type ScenarioContext,
   type ScenarioResult,
+  stoppedCleanly,
 } from "./scenario.ts";
 import { readAll, summarize, unique } from "./topic.ts";
 
@@ -311,13 +312,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
           ? `still running when stopped, ${restarts} restarts`
           : `exited early: ${producer.ended?.code}`,
       ),
-      check(
-        "SIGTERM: exit 0 and a summary",
-        ended.code === 0 && summary.printed,
-        `exit ${ended.code}${ended.signal ? ` (${ended.signal})` : ""}, summary ${
-          summary.printed ? "printed" : "missing"
-        }`,
-      ),
+      stoppedCleanly(ended, summary.printed),
       check(
         `no two requests closer than API_RATE_LIMIT_DELAY=${rateS} s (less ${TOLERANCE_MS} ms)`,
         minGap >= rateS * 1000 - TOLERANCE_MS,

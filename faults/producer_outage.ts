@@ -16,6 +16,7 @@ import {
   type ScenarioContext,
   type ScenarioResult,
   startProducer,
+  stoppedCleanly,
 } from "./scenario.ts";
 import { readAll, summarize, unique } from "./topic.ts";
 
@@ -75,13 +76,7 @@ async function run(ctx: ScenarioContext, options: ProducerOutageOptions): Promis
         fetchedDuringOutage > 0,
         `${outage.requests} stand-in requests (${fetchedDuringOutage} prices) during the outage`,
       ),
-      check(
-        "SIGTERM: exit 0 and a summary",
-        ended.code === 0 && summary.printed,
-        `exit ${ended.code}${ended.signal ? ` (${ended.signal})` : ""}, summary ${
-          summary.printed ? "printed" : "missing"
-        }`,
-      ),
+      stoppedCleanly(ended, summary.printed),
       check(
         "nothing lost: fetched = delivered + dropped",
         lost === 0,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FaultBroker } from "./broker.ts";
-import { occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
+import { type Ended, occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
 
 /** What a scenario runs against. */
 export interface ScenarioContext {
@@ -117,7 +117,12 @@ export async function startProducer(
  * @param group The consumer group.
  * @returns The running consumer.
  */
-export function startConsumer(ctx: ScenarioContext, topic: string, group: string): RunningCommand {
+export function startConsumer(
+  ctx: ScenarioContext,
+  topic: string,
+  group: string,
+  more: { args?: string[]; env?: Record<string, string> } = {},
+): RunningCommand {
   return spawn("consume", {
     args: [
       "--format",
@@ -125,12 +130,31 @@ export function startConsumer(ctx: ScenarioContext, topic: string, group: string
       "--group",
       group,
       "--from-beginning",
+      ...(more.args ?? []),
       "--topic",
       topic,
       "--brokers",
       ctx.broker.brokers,
     ],
+    env: more.env ?? {},
   });
+}
+
+/**
+ * The check that a command stopped by SIGTERM exited 0 and printed its summary.
+ *
+ * @param ended How it ended.
+ * @param summaryPrinted Whether its summary is in its output.
+ * @returns The check.
+ */
+export function stoppedCleanly(ended: Ended, summaryPrinted: boolean): Check {
+  return check(
+    "SIGTERM: exit 0 and a summary",
+    ended.code === 0 && summaryPrinted,
+    `exit ${ended.code}${ended.signal ? ` (${ended.signal})` : ""}, summary ${
+      summaryPrinted ? "printed" : "missing"
+    }`,
+  );
 }
 
 /** `Produced:` lines a producer has printed. */
