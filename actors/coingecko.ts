@@ -206,7 +206,10 @@ export class CoinGeckoClient {
           failure: {
             message: `CoinGecko answered HTTP ${response.status}${hint}: ${snippet(text, type)}`,
             status,
-            retryAfterMs: null,
+            // A server that is down for a while may say how long (RFC 9110 §10.2.3).
+            retryAfterMs: response.status === 503
+              ? parseRetryAfter(response.headers.get("retry-after"), this.#clock.now())
+              : null,
             retriable: response.status >= 500 || response.status === 408,
           },
         };

@@ -53,6 +53,7 @@ export class ProduceReport {
   #cycles = new Map<number, Cycle>();
   #lastOffsets = new Map<number, bigint>();
   #everyMessage: boolean;
+  #unacknowledged = 0;
   #totals: ProduceTotals = {
     iterations: 0,
     fetched: 0,
@@ -89,6 +90,16 @@ export class ProduceReport {
   get pending(): number {
     const t = this.#totals;
     return t.fetched - t.produced - t.failed - t.dropped;
+  }
+
+  /**
+   * Messages handed to the broker without an answer yet: a send on its way, or one that failed
+   * and waits to be retried (the broker may have written it all the same).
+   *
+   * @param count How many; 0 once the send was acknowledged or refused.
+   */
+  sending(count: number): void {
+    this.#unacknowledged = count;
   }
 
   /** A fetch cycle begins. */
@@ -208,7 +219,12 @@ export class ProduceReport {
     if (t.unchanged > 0) lines.push(`Unchanged, not published: ${t.unchanged}`);
     if (t.dropped > 0) lines.push(`Dropped (buffer full): ${t.dropped}`);
     if (t.failed > 0) lines.push(`Refused by Kafka: ${t.failed}`);
-    if (this.pending > 0) lines.push(`Not delivered: ${this.pending}`);
+    if (this.pending > 0) {
+      lines.push(`Not delivered: ${this.pending}`);
+      // Stopped while a send had no answer: those may be on the topic after all.
+      const unanswered = Math.min(this.#unacknowledged, this.pending);
+      if (unanswered > 0) lines.push(`Of these, sent without an answer from Kafka: ${unanswered}`);
+    }
     return lines;
   }
 

@@ -70,15 +70,18 @@ export function publisher(options: PublisherOptions): Actor<EncodedPrice, never>
         timestamp: m.timestamp,
         partition: partition(m.key),
       }));
+      report.sending(batch.length);
       for (let attempt = 0;; attempt++) {
         try {
           const deliveries = await transport.send(topic, records);
+          report.sending(0);
           batch.forEach((message, i) => report.delivered(message, deliveries[i]!));
           if (attempt > 0) logger.info("Kafka is reachable again; sending resumed");
           break;
         } catch (error) {
           if (!(error instanceof DeliveryError)) throw error;
           if (!error.retriable) {
+            report.sending(0);
             for (const message of batch) report.failed(message, error);
             break;
           }

@@ -177,6 +177,8 @@ export interface ProducerSummary {
   dropped: number;
   /** `Not delivered`, 0 when absent. */
   notDelivered: number;
+  /** Of those, `sent without an answer from Kafka` (they may be on the topic), 0 when absent. */
+  unanswered: number;
   /** Whether the summary was printed at all. */
   printed: boolean;
 }
@@ -199,6 +201,7 @@ export function producerSummary(stdout: string): ProducerSummary {
     produced: count("Messages produced"),
     dropped: count("Dropped (buffer full)"),
     notDelivered: count("Not delivered"),
+    unanswered: count("Of these, sent without an answer from Kafka"),
     printed: at >= 0,
   };
 }

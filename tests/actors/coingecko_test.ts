@@ -232,6 +232,23 @@ Deno.test("CoinGeckoClient.fetchPrices() waits Retry-After seconds after a 429",
   });
 });
 
+Deno.test("CoinGeckoClient.fetchPrices() waits Retry-After seconds after a 503 that sends one", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue({
+      status: 503,
+      body: "<html><title>Down for maintenance</title></html>",
+      headers: { "retry-after": "12", "content-type": "text/html" },
+    });
+    const clock = new FakeClock(START);
+
+    const { ticks } = await clientFor(stub, { rateLimitDelayMs: 1_000 }, clock)
+      .fetchPrices(COINS, 1);
+
+    assert.deepEqual(clock.sleeps, [12_000]);
+    assert.equal(ticks.length, 2);
+  });
+});
+
 Deno.test("CoinGeckoClient.fetchPrices() waits until a Retry-After HTTP date after a 429", async () => {
   await withStub(async (stub) => {
     const retryAt = new Date(START + 30_000).toUTCString();

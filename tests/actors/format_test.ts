@@ -184,5 +184,21 @@ Deno.test("ProduceReport.summary() counts iterations, produced messages, errors 
   assert.ok(summary.includes("Errors: 1"), summary.join("\n"));
   assert.ok(summary.includes("Coins skipped: 1"), summary.join("\n"));
   assert.ok(summary.includes("Not delivered: 1"), summary.join("\n"));
+  assert.ok(!summary.some((l) => l.startsWith("Of these")), summary.join("\n"));
   assert.equal(report.pending, 1);
+});
+
+Deno.test("ProduceReport.summary() says how many undelivered messages were sent without an answer", () => {
+  const clock = new FakeClock(START);
+  const { report } = reportOn(clock);
+  const ticks = ["BTC", "ETH", "SOL"].map((s, i) => message(s, s.toLowerCase(), 10 + i, 1));
+  report.cycleStarted(1);
+  for (const m of ticks) report.fetched(m.tick);
+  report.cycleFetched(1, 3, null);
+  report.sending(2);
+  const summary = report.summary();
+  assert.ok(summary.includes("Not delivered: 3"), summary.join("\n"));
+  assert.ok(summary.includes("Of these, sent without an answer from Kafka: 2"), summary.join("\n"));
+  report.sending(0);
+  assert.ok(!report.summary().some((l) => l.startsWith("Of these")));
 });
