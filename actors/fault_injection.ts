@@ -6,7 +6,7 @@
  * @module
  */
 import type { FaultInjection } from "../config/fault_injection.ts";
-import { ChannelClosedError, type Inbox, type WaitOptions } from "../runtime/channel.ts";
+import { type Inbox, untilClosed, type WaitOptions } from "../runtime/channel.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 
 /** What an injected fault throws. */
@@ -91,16 +91,7 @@ export function injectFaults(
         const faulty: Inbox<unknown> = {
           receive,
           receiveBatch: async (max, wait) => inspect(await inbox.receiveBatch(max, wait)),
-          async *[Symbol.asyncIterator]() {
-            while (true) {
-              try {
-                yield await receive();
-              } catch (error) {
-                if (error instanceof ChannelClosedError) return;
-                throw error;
-              }
-            }
-          },
+          [Symbol.asyncIterator]: () => untilClosed(() => receive()),
         };
         return actor(faulty, outbox, ctx);
       },

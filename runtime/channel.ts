@@ -40,6 +40,24 @@ export interface Inbox<T> extends AsyncIterable<T> {
   receiveBatch(max: number, options?: WaitOptions): Promise<T[]>;
 }
 
+/**
+ * Yields what `receive` returns until it rejects with {@linkcode ChannelClosedError}: how an
+ * inbox is iterated, whatever stands between it and its channel.
+ *
+ * @param receive Takes the next value.
+ * @returns The values, in order.
+ */
+export async function* untilClosed<T>(receive: () => Promise<T>): AsyncGenerator<T> {
+  while (true) {
+    try {
+      yield await receive();
+    } catch (error) {
+      if (error instanceof ChannelClosedError) return;
+      throw error;
+    }
+  }
+}
+
 /** The sending end of a channel, as an actor sees it. */
 export interface Outbox<T> {
   /** Adds a value; waits while the channel is full (with the `block` policy). */
@@ -276,15 +294,8 @@ export class Channel<T> implements Inbox<T>, Outbox<T> {
   }
 
   /** Yields values until the channel is closed and drained. */
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (true) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof ChannelClosedError) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return untilClosed(() => this.receive());
   }
 
   #take(): T {

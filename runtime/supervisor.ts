@@ -8,7 +8,13 @@
 import type { Actor, ActorContext } from "./actor.ts";
 import { noInbox, noOutbox } from "./actor.ts";
 import { backoffDelay } from "./backoff.ts";
-import { type Channel, ChannelClosedError, type Inbox, type WaitOptions } from "./channel.ts";
+import {
+  type Channel,
+  ChannelClosedError,
+  type Inbox,
+  untilClosed,
+  type WaitOptions,
+} from "./channel.ts";
 import { type Clock, isAbort, systemClock } from "./delay.ts";
 
 /**
@@ -265,16 +271,7 @@ export class Supervisor {
         const take = child.redelivered.length > 0 ? 1 : max;
         return track(await channel.receiveBatch(take, options));
       },
-      async *[Symbol.asyncIterator]() {
-        while (true) {
-          try {
-            yield await receive();
-          } catch (error) {
-            if (error instanceof ChannelClosedError) return;
-            throw error;
-          }
-        }
-      },
+      [Symbol.asyncIterator]: () => untilClosed(() => receive()),
     };
   }
 
