@@ -17,7 +17,7 @@ import {
   type ScenarioResult,
   startConsumer,
 } from "./scenario.ts";
-import { consumedIds, readAll, summarize, unique } from "./topic.ts";
+import { consumedIds, coverage, readAll, summarize, unique } from "./topic.ts";
 
 const COINS = "bitcoin:BTC,ethereum:ETH,solana:SOL,cardano:ADA";
 const PER_CYCLE = 4;
@@ -109,9 +109,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const timer = setTimeout(() => consumer.kill("SIGKILL"), 120_000);
     const consumerEnded = await consumer.done;
     clearTimeout(timer);
-    const printed = consumedIds(consumer.stdout);
-    const printedSet = new Set(printed);
-    const notPrinted = [...onTopic.ids].filter((id) => !printedSet.has(id)).length;
+    const printed = coverage(onTopic.ids, consumedIds(consumer.stdout));
     const printerCrashes = occurrences(consumer.stderr, "printer failed: Injected fault");
 
     // Part 2, past the limit: the Encoder throws on every message (each is let through the
@@ -164,11 +162,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
       ),
       check(
         "consume with a crashing Printer prints every message on the topic once, exit 0",
-        consumerEnded.code === 0 && notPrinted === 0 && printed.length === printedSet.size &&
+        consumerEnded.code === 0 && printed.missed === 0 && printed.duplicated === 0 &&
           printerCrashes >= 2,
-        `exit ${consumerEnded.code}, ${printedSet.size} of ${onTopic.ids.size} printed, ${
-          printed.length - printedSet.size
-        } twice, ${printerCrashes} printer crashes`,
+        `exit ${consumerEnded.code}, ${printed.distinct} of ${onTopic.ids.size} printed, ${printed.duplicated} twice, ${printerCrashes} printer crashes`,
       ),
       check(
         "past the limit: exit 1 with one line naming the actor, a summary, no stack trace",
@@ -210,9 +206,8 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
       measured: {
         fetched,
         delivered,
-        lost: fetched - delivered - dropped - reported + notPrinted,
-        duplicated: onTopic.duplicates + limitedTopic.duplicates + printed.length -
-          printedSet.size,
+        lost: fetched - delivered - dropped - reported + printed.missed,
+        duplicated: onTopic.duplicates + limitedTopic.duplicates + printed.duplicated,
         dropped,
         restarts: restartsOf(producer) + restartsOf(consumer) + restartsOf(limited),
         exitCode: limitedEnded.code,

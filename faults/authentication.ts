@@ -15,7 +15,7 @@ import {
   type ScenarioContext,
   type ScenarioResult,
 } from "./scenario.ts";
-import { consumedIds, readAll, summarize, unique } from "./topic.ts";
+import { consumedIds, coverage, readAll, summarize, unique } from "./topic.ts";
 
 /** The SCRAM user `scripts/kafka.sh` creates, and its password. */
 const USER = Deno.env.get("KAFKA_SCRAM_USER") ?? "crypto";
@@ -81,8 +81,7 @@ export const authentication: Scenario = {
     const printed = consumedIds(consumer.stdout);
     // Read back over the plain listener, independent of the program.
     const onTopic = summarize(await readAll(ctx.broker.brokers, topic));
-    const delivered = printed.filter((id, i) => onTopic.ids.has(id) && printed.indexOf(id) === i);
-    const duplicated = printed.length - new Set(printed).size;
+    const { covered: delivered, duplicated } = coverage(onTopic.ids, printed);
 
     const refused: { name: string; ended: Ended; ms: number; stdout: string; stderr: string }[] =
       [];
@@ -108,7 +107,7 @@ export const authentication: Scenario = {
     const outputs = [producer, consumer].map((c) => c.stdout + c.stderr)
       .concat(refused.map((r) => r.stdout + r.stderr));
     const leaks = outputs.filter((o) => o.includes(PASSWORD) || o.includes(WRONG)).length;
-    const lost = summary.fetched - delivered.length - summary.dropped;
+    const lost = summary.fetched - delivered - summary.dropped;
 
     const checks = [
       check(
@@ -120,9 +119,9 @@ export const authentication: Scenario = {
       ),
       check(
         "consume through SASL: exit 0, every price printed once",
-        consumed.code === 0 && delivered.length === onTopic.ids.size &&
+        consumed.code === 0 && delivered === onTopic.ids.size &&
           onTopic.ids.size === prices && duplicated === 0,
-        `exit ${consumed.code}, ${delivered.length} of ${onTopic.ids.size} on the topic printed, ${duplicated} twice`,
+        `exit ${consumed.code}, ${delivered} of ${onTopic.ids.size} on the topic printed, ${duplicated} twice`,
       ),
       ...refused.map((r) =>
         check(
@@ -150,7 +149,7 @@ export const authentication: Scenario = {
         "all prices through SASL, exit 0; a wrong password: exit 1 at once with a clear message; the password printed nowhere",
       measured: {
         fetched: summary.fetched,
-        delivered: delivered.length,
+        delivered: delivered,
         lost,
         duplicated,
         dropped: summary.dropped,

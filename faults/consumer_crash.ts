@@ -19,6 +19,7 @@ import {
 import {
   committedOffsets,
   consumedIds,
+  coverage,
   printedPositions,
   readAll,
   summarize,
@@ -71,10 +72,10 @@ export const consumerCrash: Scenario = {
       const caughtUp = await waitForAll(() => [first, again], onTopic.ids, 120_000);
       const aliveBeforeStop = again.ended === null;
       const ended = await again.stop();
-      const printed = [...consumedIds(first.stdout), ...consumedIds(again.stdout)];
-      const union = new Set(printed);
-      const missed = [...onTopic.ids].filter((id) => !union.has(id)).length;
-      const duplicated = printed.length - union.size;
+      const { distinct, missed, duplicated } = coverage(onTopic.ids, [
+        ...consumedIds(first.stdout),
+        ...consumedIds(again.stdout),
+      ]);
       return {
         id: "3",
         title: "Consumer crash",
@@ -85,7 +86,7 @@ export const consumerCrash: Scenario = {
           } s before the kill; second run exits 0`,
         measured: {
           fetched: onTopic.messages,
-          delivered: union.size,
+          delivered: distinct,
           lost: missed,
           duplicated,
           dropped: 0,

@@ -18,7 +18,7 @@ import {
   startConsumer,
   startProducer,
 } from "./scenario.ts";
-import { consumedIds, readAll, summarize, unique } from "./topic.ts";
+import { consumedIds, coverage, readAll, summarize, unique } from "./topic.ts";
 
 /**
  * Waits until the consumers together have printed every id, or the time is up.
@@ -69,10 +69,7 @@ export const consumerOutage: Scenario = {
       const aliveBeforeStop = consumer.ended === null;
       const ended = await consumer.stop();
       sampler.stop();
-      const printed = consumedIds(consumer.stdout);
-      const seen = new Set(printed);
-      const missed = [...onTopic.ids].filter((id) => !seen.has(id)).length;
-      const duplicated = printed.length - seen.size;
+      const { distinct, missed, duplicated } = coverage(onTopic.ids, consumedIds(consumer.stdout));
       const clientRestarts = occurrences(consumer.stderr, "Kafka consumer failed");
       return {
         id: "2",
@@ -86,7 +83,7 @@ export const consumerOutage: Scenario = {
           } s before the kill (one uncommitted batch); exit 0`,
         measured: {
           fetched: onTopic.messages,
-          delivered: seen.size,
+          delivered: distinct,
           lost: missed,
           duplicated,
           dropped: 0,

@@ -20,7 +20,7 @@ import {
   type ScenarioResult,
   startConsumer,
 } from "./scenario.ts";
-import { consumedIds, readAll, summarize, unique } from "./topic.ts";
+import { consumedIds, coverage, readAll, summarize, unique } from "./topic.ts";
 
 /** The Publisher's `shutdownMs` (actors/producer_topology.ts), and a margin for the rest. */
 const SEND_DEADLINE_MS = 30_000 + 15_000;
@@ -286,11 +286,10 @@ async function duringRebalance(
     const secondStop = await endWithin(second, PROMPT_MS);
     const fromFirst = consumedIds(first.stdout);
     const fromSecond = consumedIds(second.stdout);
-    const all = union();
-    const missed = [...onTopic.ids].filter((id) => !all.has(id)).length;
-    const duplicates = fromFirst.length + fromSecond.length - all.size;
-    const selfRepeats = fromFirst.length - new Set(fromFirst).size +
-      fromSecond.length - new Set(fromSecond).size;
+    const both = coverage(onTopic.ids, [...fromFirst, ...fromSecond]);
+    const { missed, duplicated: duplicates } = both;
+    const selfRepeats = coverage(onTopic.ids, fromFirst).duplicated +
+      coverage(onTopic.ids, fromSecond).duplicated;
     // What the first printed but may not have committed: since its last commit before the signal.
     const bound = sampler.grewWithin(
       firstEndedAt,
@@ -317,7 +316,7 @@ async function duringRebalance(
       check(
         `${label}: what both printed covers the topic`,
         missed === 0 && onTopic.ids.size > 0,
-        `${all.size} distinct printed of ${onTopic.ids.size} on the topic, ${missed} missed`,
+        `${both.distinct} distinct printed of ${onTopic.ids.size} on the topic, ${missed} missed`,
       ),
       check(
         `${label}: duplicates only across the hand-over, at most what was uncommitted`,
@@ -328,7 +327,7 @@ async function duringRebalance(
     ctx.log(
       `  ${label}: first exit ${firstStop.ended.code} after ${
         (firstStop.ms / 1000).toFixed(1)
-      } s; ${all.size}/${onTopic.ids.size} printed, ${duplicates} duplicates (bound ${bound})`,
+      } s; ${both.distinct}/${onTopic.ids.size} printed, ${duplicates} duplicates (bound ${bound})`,
     );
   } finally {
     sampler.stop();

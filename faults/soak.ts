@@ -19,7 +19,7 @@ import {
   type ScenarioResult,
   startConsumer,
 } from "./scenario.ts";
-import { consumedIds, readAll, summarize, unique } from "./topic.ts";
+import { consumedIds, coverage, readAll, summarize, unique } from "./topic.ts";
 
 /** One look at a process. */
 export interface ProcessSample {
@@ -284,13 +284,11 @@ export const soak: Scenario = {
       const consumerEnded = await consumer.stop();
       if (!ctx.quick) await Deno.writeTextFile(CSV, soakCsv(samples));
 
-      const printed = consumedIds(consumer.stdout);
-      const seen = new Set(printed);
-      const printedOnTopic = [...onTopic.ids].filter((id) => seen.has(id)).length;
-      const missed = onTopic.ids.size - printedOnTopic;
+      const printed = coverage(onTopic.ids, consumedIds(consumer.stdout));
+      const { covered: printedOnTopic, missed } = printed;
       const lostBeforeTopic = summary.fetched - onTopic.ids.size - summary.dropped;
       const lost = Math.max(0, lostBeforeTopic) + missed;
-      const duplicated = onTopic.duplicates + (printed.length - seen.size);
+      const duplicated = onTopic.duplicates + printed.duplicated;
       const restarts = restartsOf(producer) + restartsOf(consumer);
       const exitCode = producerEnded.code !== 0 ? producerEnded.code : consumerEnded.code;
 

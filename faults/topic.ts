@@ -164,6 +164,37 @@ export function consumedIds(stdout: string): string[] {
   return ids;
 }
 
+/** How the ids that consumers printed cover the ids on a topic. */
+export interface Coverage {
+  /** Distinct ids printed. */
+  distinct: number;
+  /** Ids on the topic that were printed. */
+  covered: number;
+  /** Ids on the topic never printed. */
+  missed: number;
+  /** Lines printed again for an id already printed. */
+  duplicated: number;
+}
+
+/**
+ * How `printed` covers the topic's ids.
+ *
+ * @param onTopic The ids on the topic.
+ * @param printed The ids printed, by one or more consumers, repeats included.
+ * @returns The counts.
+ */
+export function coverage(onTopic: ReadonlySet<string>, printed: readonly string[]): Coverage {
+  const seen = new Set(printed);
+  let covered = 0;
+  for (const id of onTopic) if (seen.has(id)) covered++;
+  return {
+    distinct: seen.size,
+    covered,
+    missed: onTopic.size - covered,
+    duplicated: printed.length - seen.size,
+  };
+}
+
 /**
  * The partition and offset of the JSON lines a `consume --format json` printed.
  *
