@@ -4,8 +4,11 @@
  * `scripts/kafka.sh` with its own `KAFKA_HOME_DIR`) and the CoinGecko stand-in, and writes
  * docs/RELIABILITY.md. Exits 1 when any scenario fails.
  *
+ * Its ports stay below Linux's ephemeral range (32768–60999): while the broker is down, a client
+ * socket could otherwise take one of them and the restart would fail to bind.
+ *
  * Start its broker first:
- * `KAFKA_HOME_DIR=/tmp/faults-kafka KAFKA_PORT=39092 KAFKA_CONTROLLER_PORT=39093 KAFKA_SASL_PORT=39094 bash scripts/kafka.sh up`
+ * `KAFKA_HOME_DIR=/tmp/faults-kafka KAFKA_PORT=28092 KAFKA_CONTROLLER_PORT=28093 KAFKA_SASL_PORT=28094 bash scripts/kafka.sh up`
  *
  * @module
  */
@@ -28,12 +31,12 @@ import type { Scenario, ScenarioContext } from "./scenario.ts";
 const USAGE =
   `Usage: deno task faults [--brokers host:port] [--only 1a,1b,2,...,10] [--outage seconds]
 
-Kills and restarts the broker at --brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:39092),
+Kills and restarts the broker at --brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:28092),
 which must have been started by scripts/kafka.sh with KAFKA_HOME_DIR (default /tmp/faults-kafka),
 KAFKA_CONTROLLER_PORT (default port+1) and KAFKA_SASL_PORT (default port+2):
 
-  KAFKA_HOME_DIR=/tmp/faults-kafka KAFKA_PORT=39092 KAFKA_CONTROLLER_PORT=39093 \\
-    KAFKA_SASL_PORT=39094 bash scripts/kafka.sh up
+  KAFKA_HOME_DIR=/tmp/faults-kafka KAFKA_PORT=28092 KAFKA_CONTROLLER_PORT=28093 \\
+    KAFKA_SASL_PORT=28094 bash scripts/kafka.sh up
 
 Writes docs/RELIABILITY.md; exits 1 if any scenario fails.`;
 
@@ -53,7 +56,7 @@ if (flags.help) {
   Deno.exit(0);
 }
 
-const brokers = flags.brokers ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") ?? "127.0.0.1:39092";
+const brokers = flags.brokers ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") ?? "127.0.0.1:28092";
 const port = Number(brokers.split(",")[0]!.split(":")[1]);
 const outageSeconds = Number(flags.outage);
 if (!Number.isInteger(port) || !(outageSeconds > 0)) {
