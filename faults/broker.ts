@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { reachable } from "../tests/support/tcp.ts";
 import { tail } from "./command.ts";
 
 /** Where the broker lives and listens. */
@@ -41,15 +42,8 @@ export class FaultBroker {
   }
 
   /** Whether the bootstrap address accepts a TCP connection. */
-  async reachable(): Promise<boolean> {
-    const [hostname, port] = this.brokers.split(",")[0]!.split(":");
-    try {
-      const conn = await Deno.connect({ hostname: hostname!, port: Number(port) });
-      conn.close();
-      return true;
-    } catch {
-      return false;
-    }
+  reachable(): Promise<boolean> {
+    return reachable(this.brokers);
   }
 
   /** The broker's pid, from its pid file, or null. */

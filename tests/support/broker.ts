@@ -5,20 +5,10 @@
  * @module
  */
 import { Kafka, logLevel } from "kafkajs";
+import { reachable } from "./tcp.ts";
 
 /** Bootstrap servers of the test broker: `KAFKA_TEST_BROKERS`, else 127.0.0.1:9092. */
 export const TEST_BROKERS = Deno.env.get("KAFKA_TEST_BROKERS") ?? "127.0.0.1:9092";
-
-async function reachable(address: string): Promise<boolean> {
-  const [hostname, port] = address.split(",")[0]!.split(":");
-  try {
-    const conn = await Deno.connect({ hostname: hostname!, port: Number(port) });
-    conn.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const available = await reachable(TEST_BROKERS);
 const inCi = Deno.env.get("CI") === "true";
