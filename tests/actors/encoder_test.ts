@@ -8,40 +8,13 @@ import {
 } from "../../actors/encoder.ts";
 import type { EncodedPrice, PriceTick } from "../../actors/price.ts";
 import { Channel } from "../../runtime/channel.ts";
-
-/** 2025-11-12T10:30:45.123Z */
-const FETCHED_AT = Date.UTC(2025, 10, 12, 10, 30, 45, 123);
-
-const BTC_TICK: PriceTick = {
-  coinId: "bitcoin",
-  symbol: "BTC",
-  priceUsd: 45234.56,
-  volume24h: 28456789012.34,
-  marketCap: 886543210987.65,
-  change24h: 2.34,
-  lastUpdated: 1699876543,
-  fetchedAt: FETCHED_AT,
-  cycle: 1,
-};
-
-const FIELDS = [
-  "symbol",
-  "coin_id",
-  "price_usd",
-  "volume_24h",
-  "market_cap",
-  "price_change_24h",
-  "last_updated",
-  "timestamp",
-  "producer_id",
-  "message_id",
-];
+import { FETCHED_AT, MESSAGE_FIELDS, tick } from "../consumer/helpers.ts";
 
 Deno.test("encodePrice() writes exactly the ten fields of the message contract", () => {
-  const encoded = encodePrice(BTC_TICK, "BTC-1762943445123");
+  const encoded = encodePrice(tick(), "BTC-1762943445123");
   const value = JSON.parse(encoded.value);
 
-  assert.deepEqual(Object.keys(value).sort(), [...FIELDS].sort());
+  assert.deepEqual(Object.keys(value).sort(), [...MESSAGE_FIELDS].sort());
   assert.deepEqual(value, {
     symbol: "BTC",
     coin_id: "bitcoin",
@@ -59,12 +32,12 @@ Deno.test("encodePrice() writes exactly the ten fields of the message contract",
 
 Deno.test("encodePrice() keeps unknown optional numbers as null, not missing or zero", () => {
   const encoded = encodePrice(
-    { ...BTC_TICK, volume24h: null, marketCap: null, change24h: null, lastUpdated: null },
+    tick({ volume24h: null, marketCap: null, change24h: null, lastUpdated: null }),
     "BTC-1",
   );
   const value = JSON.parse(encoded.value);
 
-  assert.deepEqual(Object.keys(value).sort(), [...FIELDS].sort());
+  assert.deepEqual(Object.keys(value).sort(), [...MESSAGE_FIELDS].sort());
   assert.equal(value.volume_24h, null);
   assert.equal(value.market_cap, null);
   assert.equal(value.price_change_24h, null);
@@ -73,7 +46,7 @@ Deno.test("encodePrice() keeps unknown optional numbers as null, not missing or 
 });
 
 Deno.test("encodePrice() gives every field the contract's type", () => {
-  const value = JSON.parse(encodePrice(BTC_TICK, "BTC-1").value);
+  const value = JSON.parse(encodePrice(tick(), "BTC-1").value);
 
   for (const field of ["symbol", "coin_id", "timestamp", "producer_id", "message_id"]) {
     assert.equal(typeof value[field], "string", field);
@@ -86,7 +59,7 @@ Deno.test("encodePrice() gives every field the contract's type", () => {
 });
 
 Deno.test("encodePrice() keys the message by symbol with the contract's headers and the fetch time", () => {
-  const encoded = encodePrice({ ...BTC_TICK, symbol: "ETH", coinId: "ethereum" }, "ETH-1");
+  const encoded = encodePrice(tick({ symbol: "ETH", coinId: "ethereum" }), "ETH-1");
 
   assert.equal(encoded.key, "ETH");
   assert.deepEqual(encoded.headers, {
@@ -98,20 +71,20 @@ Deno.test("encodePrice() keys the message by symbol with the contract's headers 
 });
 
 Deno.test("encodePrice() stamps timestamp as ISO-8601 UTC from fetchedAt", () => {
-  const value = JSON.parse(encodePrice({ ...BTC_TICK, fetchedAt: 0 }, "BTC-0").value);
+  const value = JSON.parse(encodePrice(tick({ fetchedAt: 0 }), "BTC-0").value);
 
   assert.equal(value.timestamp, "1970-01-01T00:00:00.000Z");
   assert.match(
-    JSON.parse(encodePrice(BTC_TICK, "BTC-1").value).timestamp,
+    JSON.parse(encodePrice(tick(), "BTC-1").value).timestamp,
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
   );
 });
 
 Deno.test("encodePrice() hands each message its own headers object", () => {
-  const first = encodePrice(BTC_TICK, "BTC-1");
+  const first = encodePrice(tick(), "BTC-1");
   first.headers["schema"] = "tampered";
 
-  assert.equal(encodePrice(BTC_TICK, "BTC-2").headers["schema"], "crypto-price/v1");
+  assert.equal(encodePrice(tick(), "BTC-2").headers["schema"], "crypto-price/v1");
   assert.equal(MESSAGE_HEADERS["schema"], "crypto-price/v1");
 });
 
@@ -148,8 +121,8 @@ Deno.test("encoder() encodes every tick in order with unique message ids, and en
   const inbox = new Channel<PriceTick>(10);
   const outbox = new Channel<EncodedPrice>(10);
   for (let i = 0; i < 3; i++) {
-    await inbox.send({ ...BTC_TICK, cycle: i + 1 });
-    await inbox.send({ ...BTC_TICK, symbol: "ETH", coinId: "ethereum", cycle: i + 1 });
+    await inbox.send(tick({ cycle: i + 1 }));
+    await inbox.send(tick({ symbol: "ETH", coinId: "ethereum", cycle: i + 1 }));
   }
   inbox.close();
 

@@ -15,6 +15,20 @@ import type {
 /** The fetch time of the SPEC §5 example, `2025-11-12T10:30:45.123Z`. */
 export const FETCHED_AT = Date.parse("2025-11-12T10:30:45.123Z");
 
+/** The ten fields of a SPEC §4 message, in its order. */
+export const MESSAGE_FIELDS = [
+  "symbol",
+  "coin_id",
+  "price_usd",
+  "volume_24h",
+  "market_cap",
+  "price_change_24h",
+  "last_updated",
+  "timestamp",
+  "producer_id",
+  "message_id",
+] as const;
+
 /** A tick with the SPEC §4 example's numbers unless overridden. */
 export function tick(overrides: Partial<PriceTick> = {}): PriceTick {
   return {

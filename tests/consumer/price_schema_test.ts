@@ -3,7 +3,7 @@ import { encodePrice } from "../../actors/encoder.ts";
 import { decodePrice } from "../../actors/price_schema.ts";
 import { toInRecord } from "../../kafka/kafkajs_consumer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
-import { rawRecord, tick, validRecord, validValue } from "./helpers.ts";
+import { MESSAGE_FIELDS, rawRecord, tick, validRecord, validValue } from "./helpers.ts";
 
 /** The reason a value is refused; fails the test when it is accepted. */
 function reasonFor(key: string | null, value: string | null): string {
@@ -71,20 +71,7 @@ Deno.test("decodePrice() refuses an empty or null value", () => {
 });
 
 Deno.test("decodePrice() names each missing field", () => {
-  for (
-    const field of [
-      "symbol",
-      "coin_id",
-      "price_usd",
-      "volume_24h",
-      "market_cap",
-      "price_change_24h",
-      "last_updated",
-      "timestamp",
-      "producer_id",
-      "message_id",
-    ]
-  ) {
+  for (const field of MESSAGE_FIELDS) {
     assertReason(reasonFor("BTC", without(field)), new RegExp(`${field}.*missing`));
   }
 });
