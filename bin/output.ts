@@ -12,6 +12,7 @@ import type { ConsumerConfig } from "../config/config.ts";
 import type { ConsumerTransport } from "../kafka/transport.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
+import { writeStdout } from "./shell.ts";
 
 const encoder = new TextEncoder();
 
@@ -32,12 +33,7 @@ export interface BufferedOutput {
  * @param write Writes bytes, synchronously. Default: stdout.
  * @returns The printer and its flush.
  */
-export function bufferedOutput(
-  write: (bytes: Uint8Array) => void = (bytes) => {
-    let at = 0;
-    while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
-  },
-): BufferedOutput {
+export function bufferedOutput(write: (bytes: Uint8Array) => void = writeStdout): BufferedOutput {
   let lines: string[] = [];
   let size = 0;
   let scheduled = false;

@@ -16,12 +16,31 @@ import {
 const encoder = new TextEncoder();
 
 /**
+ * Writes bytes to stdout, all of them, synchronously. When the reader has gone (`| head`),
+ * the program ends with one line and exit 1: nothing more can be shown, and a consumer has
+ * committed only what was written.
+ *
+ * @param bytes What to write.
+ */
+export function writeStdout(bytes: Uint8Array): void {
+  try {
+    let at = 0;
+    while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) {
+      fail("standard output was closed by its reader; stopping", 1);
+    }
+    throw error;
+  }
+}
+
+/**
  * Writes a line to stdout, synchronously so nothing is lost at exit.
  *
  * @param line The text.
  */
 export function print(line: string): void {
-  Deno.stdout.writeSync(encoder.encode(`${line}\n`));
+  writeStdout(encoder.encode(`${line}\n`));
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
-import { runCommand } from "../support/run.ts";
+import { PROGRAM_PERMISSIONS, runCommand } from "../support/run.ts";
 
 function pairs(stdout: string) {
   const produced = [...stdout.matchAll(/^Produced: (\w+) (\$[\d,.]+) to partition (\d+)/gm)]
@@ -39,6 +39,41 @@ Deno.test("start prints produced and consumed prices over the embedded log with 
       );
     }
     assert.match(run.stdout, /Messages printed: 6/);
+  } finally {
+    await stub.close();
+  }
+});
+
+Deno.test("start stops with one line, no stack trace, when its standard output is closed", async () => {
+  const stub = await CoinGeckoStub.start();
+  try {
+    const child = new Deno.Command("deno", {
+      args: ["run", "-q", ...PROGRAM_PERMISSIONS, "bin/start.ts", "--interval", "0.05"],
+      env: { COINGECKO_BASE_URL: stub.url, API_RATE_LIMIT_DELAY: "0", NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    // Read the first lines, then go away as `| head` does.
+    const reader = child.stdout.getReader();
+    let seen = "";
+    while (!seen.includes("Message #1")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    const [status, stderr] = await Promise.all([
+      child.status,
+      new Response(child.stderr).text(),
+    ]);
+    clearTimeout(timer);
+    assert.match(seen, /Message #1/);
+    assert.equal(status.code, 1, stderr);
+    const errors = stderr.split("\n").filter((line) => line.startsWith("error:"));
+    assert.deepEqual(errors, ["error: standard output was closed by its reader; stopping"]);
+    assert.doesNotMatch(stderr, /^\s+at /m);
   } finally {
     await stub.close();
   }
