@@ -20,7 +20,17 @@ export const MESSAGE_HEADERS: Readonly<Record<string, string>> = {
  * repeats for a symbol within the process, so ids stay unique even for fetches in the same ms.
  */
 export class MessageIds {
-  #last = new Map<string, number>();
+  #last: Map<string, number>;
+
+  /** @param last The last stamp handed out per symbol, to carry on from (see {@linkcode snapshot}). */
+  constructor(last: Iterable<readonly [string, number]> = []) {
+    this.#last = new Map(last);
+  }
+
+  /** The last stamp handed out per symbol: a `MessageIds` made from it never repeats these ids. */
+  snapshot(): [string, number][] {
+    return [...this.#last];
+  }
 
   /**
    * @param symbol The coin's symbol.
@@ -49,7 +59,10 @@ export class MessageIds {
  * console.log(encoded.key); // "BTC"
  * ```
  */
-export function encodePrice(tick: PriceTick, messageId: string): EncodedPrice {
+export function encodePrice(
+  tick: PriceTick,
+  messageId: string,
+): EncodedPrice & { value: string } {
   const message: PriceMessage = {
     symbol: tick.symbol,
     coin_id: tick.coinId,

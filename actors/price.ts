@@ -40,16 +40,19 @@ export interface PriceMessage {
   message_id: string;
 }
 
+/** What the producer's report needs of a tick: the symbol, the price and the cycle. */
+export type TickSummary = Pick<PriceTick, "symbol" | "priceUsd" | "cycle">;
+
 /** A tick encoded for the topic, with the tick kept for reporting. */
 export interface EncodedPrice {
   /** The key: the symbol. */
   key: string;
-  /** The JSON value. */
-  value: string;
+  /** The JSON value: as text, or as its UTF-8 bytes (from the replay worker). */
+  value: string | Uint8Array;
   /** The headers. */
   headers: Record<string, string>;
   /** The record timestamp, milliseconds. */
   timestamp: number;
-  /** The tick it was made from. */
-  tick: PriceTick;
+  /** The tick it was made from (at least what the report needs). */
+  tick: TickSummary;
 }

@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatSeconds, formatUsd } from "./format.ts";
-import type { EncodedPrice, PriceTick } from "./price.ts";
+import type { EncodedPrice, PriceTick, TickSummary } from "./price.ts";
 
 const logger = getLogger(["crypto", "producer"]);
 
@@ -51,7 +51,7 @@ export class ProduceReport {
   #print: (line: string) => void;
   #clock: Clock;
   #cycles = new Map<number, Cycle>();
-  #lastOffsets = new Map<number, bigint>();
+  #lastOffsets = new Map<number, string>();
   #everyMessage: boolean;
   #unacknowledged = 0;
   #totals: ProduceTotals = {
@@ -83,7 +83,9 @@ export class ProduceReport {
 
   /** The offset of the last message delivered to each partition. */
   get lastOffsets(): ReadonlyMap<number, bigint> {
-    return this.#lastOffsets;
+    return new Map(
+      [...this.#lastOffsets].map(([partition, offset]) => [partition, BigInt(offset)]),
+    );
   }
 
   /** Messages fetched but neither acknowledged, refused nor dropped (yet). */
@@ -130,7 +132,7 @@ export class ProduceReport {
   }
 
   /** A price was handed on for publishing. */
-  fetched(_tick: PriceTick): void {
+  fetched(_tick: TickSummary): void {
     this.#totals.fetched++;
   }
 
@@ -154,7 +156,7 @@ export class ProduceReport {
   /** The broker acknowledged a message. */
   delivered(message: EncodedPrice, delivery: Delivery): void {
     this.#totals.produced++;
-    this.#lastOffsets.set(delivery.partition, BigInt(delivery.offset));
+    this.#lastOffsets.set(delivery.partition, delivery.offset);
     if (!this.#everyMessage) {
       if (this.#totals.produced % 10_000 === 0) {
         this.#print(`Produced ${this.#totals.produced} messages...`);

@@ -23,6 +23,7 @@ import type { EncodedPrice, PriceTick } from "./price.ts";
 import { ProduceReport } from "./produce_report.ts";
 import { publisher } from "./publisher.ts";
 import { replaySource } from "./replay.ts";
+import { replayFile } from "./replay_file.ts";
 
 const logger = getLogger(["crypto", "supervisor"]);
 
@@ -30,7 +31,10 @@ const logger = getLogger(["crypto", "supervisor"]);
 export interface ProducerTopologyOptions {
   /** The validated configuration. */
   config: ProducerConfig;
-  /** The recording's lines, read afresh each pass, when the source is a replay. */
+  /**
+   * The recording's lines, read afresh each pass, for a replay source fed on this thread (in
+   * place of reading the configured file on a worker thread through an Encoder of its own).
+   */
   replayLines?: () => AsyncIterable<string>;
   /** The price source (CoinGecko). */
   client: {
@@ -105,7 +109,7 @@ export function logSupervisorEvent(event: SupervisorEvent): void {
 
 /** The producing children and their shared state. */
 export interface ProducerChildren {
-  /** In start order: Publisher, Encoder, Fetcher. */
+  /** In start order: Publisher, Encoder, Fetcher (a replay of a file has no Encoder). */
   children: AnyChildSpec[];
   /** Console output and counts. */
   report: ProduceReport;
@@ -141,8 +145,8 @@ export function producerTopology(options: ProducerTopologyOptions): ProducerTopo
 export function producerChildren(options: ProducerTopologyOptions): ProducerChildren {
   const { config, client, transport, partitions, print } = options;
   const clock = options.clock ?? systemClock;
-  const replay = config.source.kind === "replay";
-  if (replay && !options.replayLines) throw new TypeError("A replay source needs replayLines");
+  const { source } = config;
+  const replay = source.kind === "replay";
   const report = new ProduceReport(print, clock, { everyMessage: !replay });
   const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
   // A replay has nothing to lose by waiting: it is held back by a full buffer rather than let the
@@ -162,32 +166,46 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
     clock,
     waiting: () => buffer.size,
   });
-  const children: AnyChildSpec[] = [
-    {
-      name: "publisher",
-      inbox: buffer,
-      restart: "transient",
-      shutdownMs: 30_000,
-      actor: async (inbox: Inbox<EncodedPrice>, outbox: Outbox<never>, ctx: ActorContext) => {
-        await publish(inbox, outbox, ctx);
-        markDelivered();
-      },
+  const publisherChild: AnyChildSpec = {
+    name: "publisher",
+    inbox: buffer,
+    restart: "transient",
+    shutdownMs: 30_000,
+    actor: async (inbox: Inbox<EncodedPrice>, outbox: Outbox<never>, ctx: ActorContext) => {
+      await publish(inbox, outbox, ctx);
+      markDelivered();
     },
-    {
+  };
+  const passes = config.iterations ?? 1;
+  let children: AnyChildSpec[];
+  if (source.kind === "replay" && !options.replayLines) {
+    // The file is read and encoded on a worker thread, which stands in for the Encoder.
+    children = [publisherChild, {
+      name: "replay",
+      outbox: buffer,
+      restart: "transient",
+      actor: replayFile({
+        path: source.path,
+        passes,
+        report,
+        state: { pass: 1, line: 0, sent: 0, stamps: [], announced: 0 },
+      }),
+    }];
+  } else {
+    children = [publisherChild, {
       name: "encoder",
       inbox: ticks,
       outbox: buffer,
       restart: "transient",
       actor: encoder(new MessageIds()),
-    },
-    {
+    }, {
       name: replay ? "replay" : "fetcher",
       outbox: ticks,
       restart: "transient",
       actor: replay
         ? replaySource({
           lines: options.replayLines!,
-          passes: config.iterations ?? 1,
+          passes,
           report,
           state: { pass: 1, line: 0 },
           clock,
@@ -202,7 +220,7 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
           report,
           clock,
         }),
-    },
-  ];
+    }];
+  }
   return { children: injectFaults(children, config.faults), report, buffer, delivered };
 }

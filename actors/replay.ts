@@ -16,6 +16,25 @@ export interface ReplayState {
   pass: number;
   /** Lines of that pass already handed on or skipped. */
   line: number;
+  /** Prices of that pass handed on so far. @default {0} */
+  sent?: number;
+}
+
+/**
+ * Reads a recording's lines (UTF-8, `\n`-separated; a last line without `\n` counts).
+ *
+ * @param path The file.
+ * @returns Its lines, read as they are iterated.
+ */
+export async function* recordingLines(path: string): AsyncGenerator<string> {
+  const file = await Deno.open(path);
+  let rest = "";
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop() ?? "";
+    yield* parts;
+  }
+  if (rest !== "") yield rest;
 }
 
 /** What the replay source needs. */
@@ -92,9 +111,11 @@ export function replaySource(options: ReplayOptions): Actor<unknown, PriceTick> 
   const { lines, passes, report, state, clock } = options;
   return async (_inbox, outbox, ctx) => {
     while (state.pass <= passes) {
-      if (state.line === 0) report.cycleStarted(state.pass);
+      if (state.line === 0) {
+        report.cycleStarted(state.pass);
+        state.sent = 0;
+      }
       let index = 0;
-      let sent = 0;
       for await (const line of lines()) {
         ctx.signal.throwIfAborted();
         index++;
@@ -105,12 +126,12 @@ export function replaySource(options: ReplayOptions): Actor<unknown, PriceTick> 
           else {
             report.fetched(tick);
             await outbox.send(tick);
-            sent++;
+            state.sent = (state.sent ?? 0) + 1;
           }
         }
         state.line = index;
       }
-      report.cycleFetched(state.pass, sent, null);
+      report.cycleFetched(state.pass, state.sent ?? 0, null);
       state.pass++;
       state.line = 0;
     }

@@ -7,7 +7,6 @@
  */
 import { CompressionTypes } from "kafkajs";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { replayLinesOrExit } from "../bin/shell.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { type BenchOptions, freshTopic, plainKafka, producerConfig } from "./common.ts";
@@ -52,7 +51,6 @@ export async function producePipeline(
   });
   const { children, report } = producerChildren({
     config,
-    replayLines: replayLinesOrExit(config.source)!,
     client: { fetchPrices: () => Promise.reject(new Error("not used")) },
     transport,
     partitions,

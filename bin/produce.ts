@@ -9,16 +9,16 @@ import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
 import {
+  checkReplayFileOrExit,
   connectOrExit,
   ensureTopicOrExit,
   loadCommand,
   print,
-  replayLinesOrExit,
   runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(produceCommand, loadProducerConfig);
-const replayLines = replayLinesOrExit(config.source);
+checkReplayFileOrExit(config.source);
 await setupLogging(config.log);
 
 const rule = "==========================================";
@@ -47,7 +47,6 @@ print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 const client = new CoinGeckoClient(config.coingecko);
 const { supervisor, report } = producerTopology({
   config,
-  ...(replayLines ? { replayLines } : {}),
   client,
   transport,
   partitions,

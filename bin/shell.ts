@@ -176,16 +176,14 @@ export function printErr(line: string): void {
 }
 
 /**
- * Checks a `--source replay:FILE` file can be read (exit 2 when not) and returns a reader of
- * its lines, afresh on each call.
+ * Checks a `--source replay:FILE` file can be read (exit 2 when not).
  *
  * @param source The configured source.
- * @returns The line reader, or undefined for CoinGecko.
  */
-export function replayLinesOrExit(
+export function checkReplayFileOrExit(
   source: { kind: "coingecko" } | { kind: "replay"; path: string },
-): (() => AsyncIterable<string>) | undefined {
-  if (source.kind !== "replay") return undefined;
+): void {
+  if (source.kind !== "replay") return;
   const { path } = source;
   try {
     if (!Deno.statSync(path).isFile) throw new Error("not a file");
@@ -197,16 +195,6 @@ export function replayLinesOrExit(
       2,
     );
   }
-  return async function* () {
-    const file = await Deno.open(path);
-    let rest = "";
-    for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      yield* parts;
-    }
-    if (rest !== "") yield rest;
-  };
 }
 
 /** What {@linkcode runSupervised} does around a run. */

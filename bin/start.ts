@@ -16,19 +16,19 @@ import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import {
+  checkReplayFileOrExit,
   connectOrExit,
   describeFatal,
   ensureTopicOrExit,
   fail,
   loadCommand,
   print,
-  replayLinesOrExit,
   runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
 const { producer: producerConfig, consumer: consumerConfig } = config;
-const replayLines = replayLinesOrExit(producerConfig.source);
+checkReplayFileOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
 const rule = "==========================================";
@@ -82,7 +82,6 @@ if (kafkaConsumer && !consumerConfig.fromBeginning) {
 
 const producing = producerChildren({
   config: producerConfig,
-  ...(replayLines ? { replayLines } : {}),
   client: new CoinGeckoClient(producerConfig.coingecko),
   transport: producerTransport,
   partitions,

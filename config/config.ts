@@ -407,6 +407,14 @@ function producerSettings(
     }
     source = { kind: "replay", path };
   }
+  const faults = loadFaults(s, faultActors).filter((f) =>
+    PRODUCER_ACTORS.some((a) => a === f.actor)
+  );
+  if (source.kind === "replay" && faults.some((f) => f.actor === "encoder")) {
+    throw new ConfigError(
+      "Invalid FAULT_INJECT: with --source replay:FILE the replay worker encodes the prices and there is no encoder actor; name publisher",
+    );
+  }
   return {
     kafka,
     coingecko,
@@ -416,7 +424,7 @@ function producerSettings(
     onlyChanged: s.flag("only-changed"),
     bufferSize,
     source,
-    faults: loadFaults(s, faultActors).filter((f) => PRODUCER_ACTORS.some((a) => a === f.actor)),
+    faults,
     log,
   };
 }

@@ -109,6 +109,12 @@ export const BAD_VALUES: BadValue[] = [
   [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
   [{}, ["extra"], "extra", "Unexpected argument"],
   [{}, ["--interval"], "--interval", "needs a value"],
+  [
+    { FAULT_INJECT: "encoder:every=5" },
+    ["--source", "replay:prices.jsonl"],
+    "FAULT_INJECT",
+    "name publisher",
+  ],
 ];
 
 /** Bad values of the variables only the consumer side reads. */

@@ -4,6 +4,7 @@
  * @module
  */
 import "./kafkajs_warnings.ts";
+import { Buffer } from "node:buffer";
 import { getLogger } from "@logtape/logtape";
 import {
   type Admin,
@@ -258,6 +259,29 @@ export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt
   );
 }
 
+/**
+ * Hands out a partition's offsets from a base offset: as numbers while they are exact (every
+ * offset a broker gives out for years), as BigInt beyond.
+ */
+export class Offsets {
+  #number: number;
+  #big: bigint | null;
+
+  /** @param base The first offset, decimal. */
+  constructor(base: string) {
+    this.#number = Number(base);
+    this.#big = Number.isSafeInteger(this.#number + 1e6) ? null : BigInt(base);
+  }
+
+  /** @returns The next offset, decimal. */
+  next(): string {
+    if (this.#big !== null) return (this.#big++).toString();
+    const offset = this.#number++;
+    if (!Number.isSafeInteger(this.#number + 1e6)) this.#big = BigInt(this.#number);
+    return String(offset);
+  }
+}
+
 /** Publishes through a kafkajs producer. */
 export class KafkajsProducerTransport implements ProducerTransport {
   #config: KafkaConfig;
@@ -313,7 +337,10 @@ export class KafkajsProducerTransport implements ProducerTransport {
         compression: this.#gzip ? CompressionTypes.GZIP : CompressionTypes.None,
         messages: records.map((r) => ({
           key: r.key,
-          value: r.value,
+          // kafkajs copies a Buffer as it is and writes anything else as text.
+          value: typeof r.value === "string"
+            ? r.value
+            : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
           headers: r.headers,
           partition: r.partition,
           timestamp: String(r.timestamp),
@@ -327,13 +354,13 @@ export class KafkajsProducerTransport implements ProducerTransport {
         { cause: error, retriable: isRetriable(error) },
       );
     }
-    const base = new Map<number, bigint>();
-    for (const m of metadata) base.set(m.partition, BigInt(m.baseOffset ?? "0"));
-    const next = new Map<number, bigint>();
+    // Offsets count up from each partition's base offset, in record order.
+    const next = new Map<number, Offsets>();
+    for (const m of metadata) next.set(m.partition, new Offsets(m.baseOffset ?? "0"));
     return records.map((r) => {
-      const offset = next.get(r.partition) ?? base.get(r.partition) ?? 0n;
-      next.set(r.partition, offset + 1n);
-      return { partition: r.partition, offset: offset.toString() };
+      let offsets = next.get(r.partition);
+      if (!offsets) next.set(r.partition, offsets = new Offsets("0"));
+      return { partition: r.partition, offset: offsets.next() };
     });
   }
 

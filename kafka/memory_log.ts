@@ -18,12 +18,17 @@ import type {
   TopicSpec,
 } from "./transport.ts";
 
+/** A record as kept: its value as text. */
+type StoredRecord = OutRecord & { value: string };
+
+const utf8 = new TextDecoder();
+
 interface Partition {
   /** The oldest retained offset. */
   start: number;
   /** Offset of `records[0]` (at most `start`: records let go are dropped from the array in bulk). */
   base: number;
-  records: OutRecord[];
+  records: StoredRecord[];
 }
 
 /** Options for {@linkcode MemoryLog}. */
@@ -86,7 +91,11 @@ export class MemoryLog {
       if (!partition) {
         throw new RangeError(`Topic ${topic} has no partition ${record.partition}`);
       }
-      partition.records.push(record);
+      partition.records.push(
+        typeof record.value === "string"
+          ? record as StoredRecord
+          : { ...record, value: utf8.decode(record.value) },
+      );
       const offset = partition.base + partition.records.length - 1;
       return { partition: record.partition, offset: String(offset) };
     });

@@ -9,8 +9,8 @@
 export interface OutRecord {
   /** The key, UTF-8. */
   key: string;
-  /** The value, UTF-8. */
-  value: string;
+  /** The value: text, or its UTF-8 bytes. */
+  value: string | Uint8Array;
   /** Header names and values. */
   headers: Record<string, string>;
   /** The partition. */

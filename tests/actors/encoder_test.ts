@@ -117,6 +117,15 @@ Deno.test("MessageIds.next() never repeats an id when the clock goes back", () =
   assert.match(second, /^BTC-\d+$/);
 });
 
+Deno.test("MessageIds made from a snapshot carries on without repeating an id", () => {
+  const ids = new MessageIds();
+  const before = [ids.next("BTC", 5_000), ids.next("BTC", 5_000), ids.next("ETH", 7_000)];
+  const resumed = new MessageIds(ids.snapshot());
+  const after = [resumed.next("BTC", 5_000), resumed.next("ETH", 6_000), resumed.next("SOL", 1)];
+  assert.deepEqual(after, ["BTC-5002", "ETH-7001", "SOL-1"]);
+  assert.equal(new Set([...before, ...after]).size, 6);
+});
+
 Deno.test("encoder() encodes every tick in order with unique message ids, and ends with its inbox", async () => {
   const inbox = new Channel<PriceTick>(10);
   const outbox = new Channel<EncodedPrice>(10);
@@ -139,7 +148,7 @@ Deno.test("encoder() encodes every tick in order with unique message ids, and en
     encoded.map((m) => `${m.tick.cycle}:${m.key}`),
     ["1:BTC", "1:ETH", "2:BTC", "2:ETH", "3:BTC", "3:ETH"],
   );
-  const ids = encoded.map((m) => JSON.parse(m.value).message_id as string);
+  const ids = encoded.map((m) => JSON.parse(m.value as string).message_id as string);
   assert.equal(new Set(ids).size, 6);
   for (const [i, id] of ids.entries()) assert.ok(id.startsWith(`${encoded[i]!.key}-`), id);
 });

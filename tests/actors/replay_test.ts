@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { ProduceReport } from "../../actors/produce_report.ts";
 import type { PriceTick } from "../../actors/price.ts";
+import { encodePrice, MessageIds } from "../../actors/encoder.ts";
 import { parseReplayLine, replaySource } from "../../actors/replay.ts";
+import { replayFile, type ReplayFileState } from "../../actors/replay_file.ts";
+import type { EncodedPrice } from "../../actors/price.ts";
+import type { Outbox } from "../../runtime/channel.ts";
 import { noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { FakeClock } from "../support/fake_clock.ts";
@@ -71,6 +75,147 @@ Deno.test("replaySource() resumes after the last line it handled when re-run", a
   const sent: string[] = [];
   for await (const tick of out) sent.push(tick.symbol);
   assert.deepEqual(sent, ["ETH"]);
+});
+
+const ctx = () => ({ name: "replay", signal: new AbortController().signal, attempt: 0 });
+const fresh = (): ReplayFileState => ({ pass: 1, line: 0, sent: 0, stamps: [], announced: 0 });
+const text = (m: EncodedPrice) =>
+  typeof m.value === "string" ? m.value : new TextDecoder().decode(m.value);
+
+/** An outbox that keeps what it is given; `crashAt` makes that `sendAll` call throw first. */
+function collector(crashAt = 0): Outbox<EncodedPrice> & { got: EncodedPrice[] } {
+  let calls = 0;
+  const got: EncodedPrice[] = [];
+  return {
+    got,
+    send: (m) => {
+      got.push(m);
+      return Promise.resolve();
+    },
+    sendAll: (values) => {
+      if (++calls === crashAt) return Promise.reject(new Error("crash"));
+      got.push(...values);
+      return Promise.resolve(values.length);
+    },
+  };
+}
+
+async function withRecording(lines: string[], fn: (path: string) => Promise<void>) {
+  const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+  try {
+    await Deno.writeTextFile(path, lines.join("\n") + "\n");
+    await fn(path);
+  } finally {
+    await Deno.remove(path).catch(() => {});
+  }
+}
+
+Deno.test("replayFile() encodes every usable line as the Encoder does, once per pass, and reports the rest", async () => {
+  const printed: string[] = [];
+  const clock = new FakeClock();
+  const report = new ProduceReport((line) => printed.push(line), clock, { everyMessage: false });
+  const lines = [
+    ...LINES,
+    '{"symbol":"ADA","coin_id":"cardano-ü","price_usd":0.5,"timestamp":"2025-11-12T10:30:46Z"}',
+  ];
+  await withRecording(lines, async (path) => {
+    const out = collector();
+    await replayFile({ path, passes: 2, report, state: fresh(), batchSize: 2 })(
+      noInbox,
+      out,
+      ctx(),
+    );
+    // What the in-thread Encoder makes of the same lines, ids and all.
+    const ids = new MessageIds();
+    const expected = [1, 2].flatMap((pass) =>
+      lines.map((line) => parseReplayLine(line, pass, 0)).filter((t) => typeof t !== "string")
+        .map((tick) => encodePrice(tick, ids.next(tick.symbol, tick.fetchedAt)))
+    ).filter((m) => m.timestamp !== 0);
+    const got = out.got.filter((m) => m.key !== "ETH");
+    assert.deepEqual(got.map(text), expected.map((m) => m.value));
+    assert.deepEqual(
+      got.map((m) => [m.key, m.timestamp, m.tick]),
+      expected.map((
+        m,
+      ) => [m.key, m.timestamp, {
+        symbol: m.tick.symbol,
+        priceUsd: m.tick.priceUsd,
+        cycle: m.tick.cycle,
+      }]),
+    );
+    assert.deepEqual(out.got.map((m) => `${m.tick.cycle}:${m.key}`), [
+      "1:BTC",
+      "1:ETH",
+      "1:ADA",
+      "2:BTC",
+      "2:ETH",
+      "2:ADA",
+    ]);
+    assert.equal(new Set(out.got.map((m) => JSON.parse(text(m)).message_id)).size, 6);
+    assert.deepEqual(out.got[1]!.headers, {
+      "content-type": "application/json",
+      schema: "crypto-price/v1",
+    });
+  });
+  assert.equal(report.totals.skipped, 4);
+  assert.equal(report.totals.fetched, 6);
+  assert.equal(report.totals.iterations, 2);
+  assert.deepEqual(printed.filter((l) => l.startsWith("---")), [
+    "--- Iteration 1 ---",
+    "--- Iteration 2 ---",
+  ]);
+});
+
+Deno.test("replayFile() restarted after a crash carries on after the last batch it handed on", async () => {
+  const lines = Array.from(
+    { length: 25 },
+    (_, i) =>
+      JSON.stringify({
+        symbol: "BTC",
+        coin_id: "bitcoin",
+        price_usd: 100 + i,
+        timestamp: "2025-11-12T10:30:45.000Z",
+      }),
+  );
+  await withRecording(lines, async (path) => {
+    const report = new ProduceReport(() => {}, new FakeClock(), { everyMessage: false });
+    const state = fresh();
+    const options = { path, passes: 3, report, state, batchSize: 4 };
+    const first = collector(9);
+    await assert.rejects(replayFile(options)(noInbox, first, ctx()), /crash/);
+    assert.ok(
+      state.pass === 2 && state.line === 4,
+      `stopped at pass ${state.pass} line ${state.line}`,
+    );
+    const second = collector();
+    await replayFile(options)(noInbox, second, ctx());
+    const all = [...first.got, ...second.got];
+    assert.deepEqual(
+      all.map((m) => `${m.tick.cycle}:${m.tick.priceUsd}`),
+      [1, 2, 3].flatMap((pass) => lines.map((_, i) => `${pass}:${100 + i}`)),
+    );
+    // Same fetch time for every line: the ids still never repeat, across the restart too.
+    assert.equal(new Set(all.map((m) => JSON.parse(text(m)).message_id)).size, 75);
+  });
+});
+
+Deno.test("replayFile() fails with the reason when the recording cannot be read, and resumes once it can", async () => {
+  await withRecording([LINES[0]!], async (path) => {
+    const report = new ProduceReport(() => {}, new FakeClock(), { everyMessage: false });
+    const state = fresh();
+    const moved = `${path}.moved`;
+    await Deno.rename(path, moved);
+    const out = collector();
+    await assert.rejects(
+      replayFile({ path, passes: 1, report, state })(noInbox, out, ctx()),
+      (error: Error) =>
+        error.message.startsWith(`Replay of ${path} failed: `) &&
+        /No such file/.test(error.message),
+    );
+    await Deno.rename(moved, path);
+    await replayFile({ path, passes: 1, report, state })(noInbox, out, ctx());
+    assert.deepEqual(out.got.map((m) => m.key), ["BTC"]);
+  });
 });
 
 Deno.test("start --source replay:FILE publishes and prints every usable recorded price", async () => {

@@ -142,3 +142,65 @@ kafkaTest(
     }
   },
 );
+
+kafkaTest(
+  "produce --source replay:FILE puts every usable recorded price on the topic once per pass, in order",
+  async () => {
+    const topic = freshTopic("it-replay");
+    const coins: [string, string][] = [["bitcoin", "BTC"], ["ethereum", "ETH"], [
+      "café-coin",
+      "CAFE",
+    ]];
+    const lines: string[] = [];
+    for (let i = 0; i < 1_300; i++) {
+      const [coinId, symbol] = coins[i % 3]!;
+      lines.push(JSON.stringify({
+        symbol,
+        coin_id: coinId,
+        price_usd: 1000 + i,
+        volume_24h: i,
+        market_cap: null,
+        timestamp: new Date(1_763_000_000_000 + i).toISOString(),
+      }));
+      if (i === 500) lines.push("{not json", '{"symbol":"BTC","coin_id":"bitcoin","price_usd":0}');
+    }
+    const file = await Deno.makeTempFile({ suffix: ".jsonl" });
+    try {
+      await Deno.writeTextFile(file, lines.join("\n") + "\n");
+      const run = await runCommand("produce", {
+        args: ["--source", `replay:${file}`, "--iterations", "2"],
+        env: { KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS, KAFKA_TOPIC: topic },
+      });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /^Messages produced: 2600$/m);
+      assert.match(run.stdout, /^Coins skipped: 4$/m);
+      assert.match(run.stdout, /^Iteration 2 completed in /m);
+      assert.match(run.stderr, /Iteration 1: skipped line 502: not JSON/);
+
+      const records = await readTopic(topic, 2_600);
+      assert.equal(records.length, 2_600);
+      const partitions = await javaPartitions(coins.map(([, s]) => s), 3);
+      const ids = new Set<string>();
+      for (const record of records) {
+        const value = JSON.parse(record.value!);
+        assert.deepEqual(Object.keys(value).sort(), FIELDS);
+        assert.equal(record.key, value.symbol);
+        assert.equal(record.partition, partitions.get(value.symbol));
+        assert.equal(value.coin_id, coins.find(([, s]) => s === value.symbol)![0]);
+        assert.equal(record.headers["schema"], "crypto-price/v1");
+        ids.add(value.message_id);
+      }
+      assert.equal(ids.size, 2_600, "message_ids are not unique");
+      // Per key, the recording's order, twice.
+      for (const [, symbol] of coins) {
+        const prices = records.filter((r) => r.key === symbol).sort((a, b) => a.offset - b.offset)
+          .map((r) => JSON.parse(r.value!).price_usd);
+        const once = lines.map((l) => JSON.parse(l.startsWith("{not") ? "{}" : l))
+          .filter((v) => v.symbol === symbol && v.price_usd > 0).map((v) => v.price_usd);
+        assert.deepEqual(prices, [...once, ...once]);
+      }
+    } finally {
+      await Deno.remove(file);
+    }
+  },
+);

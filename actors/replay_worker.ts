@@ -1,0 +1,120 @@
+/**
+ * The replay worker (see `replay_file.ts`): reads the recording from where the replay stands,
+ * checks each line, encodes it as the Encoder would and posts batches of UTF-8 bytes, one per
+ * credit the main thread has given.
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { encodePrice, MessageIds } from "./encoder.ts";
+import { parseReplayLine, recordingLines } from "./replay.ts";
+import type { ReplayBatch, ReplayCommand, ReplayEvent } from "./replay_file.ts";
+
+let credit = 0;
+let wake: (() => void) | null = null;
+
+async function post(event: ReplayEvent, transfer: Transferable[] = []): Promise<void> {
+  while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credit--;
+  self.postMessage(event, transfer);
+}
+
+const utf8 = new TextEncoder();
+
+/** A batch being filled. */
+class Builder {
+  bytes = new Uint8Array(256 * 1024);
+  used = 0;
+  keys: string[] = [];
+  prices: number[] = [];
+  timestamps: number[] = [];
+  ends: number[] = [];
+  skipped: [number, string][] = [];
+  line = 0;
+
+  add(key: string, value: string, price: number, timestamp: number): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + value.length * 3 > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + value.length * 3));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.used += utf8.encodeInto(value, this.bytes.subarray(this.used)).written;
+    this.keys.push(key);
+    this.prices.push(price);
+    this.timestamps.push(timestamp);
+    this.ends.push(this.used);
+  }
+
+  get size(): number {
+    return this.keys.length + this.skipped.length;
+  }
+
+  /** Posts the batch (when it holds anything) and empties the builder. */
+  async flush(pass: number, ids: MessageIds): Promise<void> {
+    if (this.size === 0) return;
+    const batch: ReplayBatch = {
+      kind: "batch",
+      pass,
+      skipped: this.skipped,
+      keys: this.keys,
+      prices: Float64Array.from(this.prices),
+      timestamps: Float64Array.from(this.timestamps),
+      ends: Uint32Array.from(this.ends),
+      bytes: this.bytes.buffer as ArrayBuffer,
+      line: this.line,
+      stamps: ids.snapshot(),
+    };
+    const line = this.line;
+    Object.assign(this, new Builder());
+    this.line = line;
+    await post(batch, [
+      batch.bytes,
+      batch.prices.buffer as ArrayBuffer,
+      batch.timestamps.buffer as ArrayBuffer,
+      batch.ends.buffer as ArrayBuffer,
+    ]);
+  }
+}
+
+async function replay(start: Extract<ReplayCommand, { kind: "start" }>): Promise<void> {
+  const ids = new MessageIds(start.stamps);
+  for (let pass = start.pass; pass <= start.passes; pass++) {
+    const from = pass === start.pass ? start.line : 0;
+    if (from === 0) await post({ kind: "pass", pass });
+    const batch = new Builder();
+    batch.line = from;
+    let index = 0;
+    for await (const line of recordingLines(start.path)) {
+      index++;
+      if (index <= from) continue;
+      if (line.trim() !== "") {
+        const tick = parseReplayLine(line, pass, Date.now());
+        if (typeof tick === "string") batch.skipped.push([index, tick]);
+        else {
+          const message = encodePrice(tick, ids.next(tick.symbol, tick.fetchedAt));
+          batch.add(message.key, message.value, tick.priceUsd, message.timestamp);
+        }
+      }
+      batch.line = index;
+      if (batch.size >= start.batchSize) await batch.flush(pass, ids);
+    }
+    await batch.flush(pass, ids);
+    await post({ kind: "pass-end", pass });
+  }
+  await post({ kind: "done" });
+}
+
+self.onmessage = (e: MessageEvent<ReplayCommand>) => {
+  const command = e.data;
+  if (command.kind === "more") credit++;
+  else {
+    credit = command.credit;
+    replay(command).catch((error) => {
+      credit = Math.max(credit, 1);
+      void post({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+    });
+  }
+  wake?.();
+  wake = null;
+};
