@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
-import { consumeKafkajs, consumeKcat, consumePipeline } from "./consume.ts";
+import { consumeKafkajs, consumeKafkajsParse, consumeKcat, consumePipeline } from "./consume.ts";
 import { plainRecords, writeRecording } from "./data.ts";
 import { footprint } from "./footprint.ts";
 import { latencyKafkajs, latencyPipeline } from "./latency.ts";
@@ -117,8 +117,20 @@ const results: Record<string, unknown> = {
   },
 };
 
-type Sample = { pipeline: number[]; kafkajs: number[]; java: number[]; kcat: number[] };
-const samples = (): Sample => ({ pipeline: [], kafkajs: [], java: [], kcat: [] });
+type Sample = {
+  pipeline: number[];
+  kafkajs: number[];
+  kafkajs_parse: number[];
+  java: number[];
+  kcat: number[];
+};
+const samples = (): Sample => ({
+  pipeline: [],
+  kafkajs: [],
+  kafkajs_parse: [],
+  java: [],
+  kcat: [],
+});
 const med = (xs: number[]) => round(median(xs));
 
 async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
@@ -194,31 +206,35 @@ if (only.has("consume") && filledTopic) {
   const starts: number[] = [];
   await consumePipeline(opts, { topic: filledTopic, messages: WARM_UP });
   await consumeKafkajs(opts, { topic: filledTopic, messages: WARM_UP });
+  await consumeKafkajsParse(opts, { topic: filledTopic, messages: WARM_UP });
   for (let r = 0; r < opts.repetitions; r++) {
     const p = await consumePipeline(opts, { topic: filledTopic, messages });
     s.pipeline.push(p.rate);
     starts.push(p.startSeconds);
     const k = await consumeKafkajs(opts, { topic: filledTopic, messages });
     s.kafkajs.push(k.rate);
+    const kp = await consumeKafkajsParse(opts, { topic: filledTopic, messages });
+    s.kafkajs_parse.push(kp.rate);
     const c = kcatText !== null
       ? await attempt("kcat", () => consumeKcat(opts, { topic: filledTopic!, messages }))
       : null;
     if (c) s.kcat.push(c.rate);
     say(
-      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, kcat ${
-        c ? c.rate.toFixed(0) : "-"
-      }/s`,
+      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, ` +
+        `kafkajs parse ${kp.rate.toFixed(0)}/s, kcat ${c ? c.rate.toFixed(0) : "-"}/s`,
     );
   }
   results.consume = {
     pipeline: med(s.pipeline),
     kafkajs: med(s.kafkajs),
     kcat: kcatText !== null ? med(s.kcat) : null,
+    kafkajs_parse: med(s.kafkajs_parse),
     pipeline_join_seconds: round(median(starts), 2),
     runs: {
       pipeline: s.pipeline.map((x) => round(x)),
       kafkajs: s.kafkajs.map((x) => round(x)),
       kcat: s.kcat.map((x) => round(x)),
+      kafkajs_parse: s.kafkajs_parse.map((x) => round(x)),
     },
   };
 }
