@@ -1,10 +1,12 @@
 /**
  * Consume throughput: the product's Subscriber → Printer (`--format json` to /dev/null,
- * in-process, the real `consumerChildren` under a `Supervisor`), plain kafkajs `eachBatch`, and
+ * in-process, the real `consumerChildren` under a `Supervisor`), plain kafkajs `eachBatch` writing
+ * the raw values, plain kafkajs `eachBatch` printing JSON lines as a user would hand-wire it, and
  * kcat. Each reads the same prefilled topic with a fresh consumer group.
  *
  * @module
  */
+import type { Batch } from "kafkajs";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
 import { printingConsumer } from "../bin/output.ts";
 import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
@@ -90,11 +92,77 @@ export async function consumePipeline(
  * @param options The topic and how many messages it holds.
  * @returns The measurement.
  */
-export async function consumeKafkajs(
+export function consumeKafkajs(
   opts: BenchOptions,
   options: { topic: string; messages: number },
 ): Promise<ConsumeRun> {
-  const consumer = plainKafka(opts).consumer({ groupId: unique("bench-kafkajs") });
+  return consumeKafkajsBatches(opts, options, "bench-kafkajs", ({ messages }) => {
+    // The values, one a line, in one write (as kcat prints them).
+    let size = 0;
+    for (const message of messages) size += (message.value?.length ?? 0) + 1;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const message of messages) {
+      if (message.value) {
+        out.set(message.value, at);
+        at += message.value.length;
+      }
+      out[at++] = 10;
+    }
+    return out;
+  });
+}
+
+/**
+ * Plain kafkajs doing the pipeline's job as a user would hand-wire it: `eachBatch`, each value
+ * parsed and printed as a JSON line with its partition and offset
+ * (`JSON.stringify({ ...JSON.parse(value), partition, offset: message.offset })`), the batch's
+ * lines joined and written to /dev/null in one write; offsets auto-resolved and committed. No
+ * schema checks (the pipeline checks every value against SPEC §6), and `offset` is kafkajs's
+ * string (`"offset":"42"`, where the pipeline prints a number).
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement.
+ */
+export function consumeKafkajsParse(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const encoder = new TextEncoder();
+  return consumeKafkajsBatches(opts, options, "bench-kafkajs-parse", ({ partition, messages }) => {
+    const lines: string[] = [];
+    for (const message of messages) {
+      lines.push(
+        JSON.stringify({
+          ...JSON.parse(message.value!.toString()),
+          partition,
+          offset: message.offset,
+        }),
+      );
+    }
+    return encoder.encode(lines.join("\n") + "\n");
+  });
+}
+
+/**
+ * The plain kafkajs consumers' harness: a fresh group from the beginning of the topic,
+ * `eachBatch` with offsets auto-resolved and committed, each batch turned into bytes by `render`
+ * and written to /dev/null in one write; the clock runs from the first batch to the last.
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @param group The consumer group's prefix.
+ * @param render What a batch becomes on the output.
+ * @returns The measurement.
+ */
+async function consumeKafkajsBatches(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+  group: string,
+  render: (batch: Batch) => Uint8Array,
+): Promise<ConsumeRun> {
+  const consumer = plainKafka(opts).consumer({ groupId: unique(group) });
   const devNull = Deno.openSync("/dev/null", { write: true });
   let first = 0;
   let last = 0;
@@ -108,20 +176,9 @@ export async function consumeKafkajs(
   await consumer.run({
     eachBatch: async ({ batch }) => {
       if (count === 0) first = performance.now();
-      // The values, one a line, in one write (as kcat prints them).
-      let size = 0;
-      for (const message of batch.messages) size += (message.value?.length ?? 0) + 1;
-      const out = new Uint8Array(size);
-      let at = 0;
-      for (const message of batch.messages) {
-        if (message.value) {
-          out.set(message.value, at);
-          at += message.value.length;
-        }
-        out[at++] = 10;
-      }
+      const out = render(batch);
       devNull.writeSync(out);
-      bytes += size;
+      bytes += out.length;
       count += batch.messages.length;
       last = performance.now();
       if (count >= options.messages) done();

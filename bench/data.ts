@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { MESSAGE_HEADERS } from "../actors/encoder.ts";
 
 const COINS: [string, string, number][] = [
@@ -59,10 +60,13 @@ export async function writeRecording(path: string, lines: number): Promise<numbe
   return bytes / lines;
 }
 
-/** A ready-made record for plain kafkajs: the key, the value and the headers of the product. */
-export interface PlainRecord {
+/**
+ * A ready-made record for plain kafkajs: the key, the value and the headers of the product. The
+ * value is a string, or a `Buffer` for the contender fed pre-encoded values.
+ */
+export interface PlainRecord<Value extends string | Buffer = string> {
   key: string;
-  value: string;
+  value: Value;
   headers: Record<string, string>;
 }
 
@@ -79,4 +83,15 @@ export function plainRecords(count: number): PlainRecord[] {
     records.push({ key: COINS[i % COINS.length]![1], value, headers: { ...MESSAGE_HEADERS } });
   }
   return records;
+}
+
+/**
+ * The same records with only the values pre-encoded, `Buffer.from(value)`; keys and headers stay
+ * strings. kafkajs copies a `Buffer` value instead of measuring and UTF-8-encoding a string.
+ *
+ * @param records The records.
+ * @returns New records, the same keys and headers, `Buffer` values.
+ */
+export function bufferRecords(records: readonly PlainRecord[]): PlainRecord<Buffer>[] {
+  return records.map(({ key, value, headers }) => ({ key, value: Buffer.from(value), headers }));
 }

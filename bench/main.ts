@@ -7,8 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
-import { consumeKafkajs, consumeKcat, consumePipeline } from "./consume.ts";
-import { plainRecords, writeRecording } from "./data.ts";
+import { consumeKafkajs, consumeKafkajsParse, consumeKcat, consumePipeline } from "./consume.ts";
+import { bufferRecords, plainRecords, writeRecording } from "./data.ts";
 import { footprint } from "./footprint.ts";
 import { latencyKafkajs, latencyPipeline } from "./latency.ts";
 import { memoryThroughput } from "./memory.ts";
@@ -67,6 +67,8 @@ const oneLine = `${opts.tmp}/one.jsonl`;
 const valueBytes = await writeRecording(file, LINES);
 await writeRecording(oneLine, 1);
 const records = plainRecords(messages);
+// The same records with their values pre-built as Buffers, for the kafkajs contender fed bytes.
+const buffered = only.has("produce") ? bufferRecords(records) : [];
 
 // Versions and tools.
 const javaText = await runs("java", ["-version"]);
@@ -117,8 +119,22 @@ const results: Record<string, unknown> = {
   },
 };
 
-type Sample = { pipeline: number[]; kafkajs: number[]; java: number[]; kcat: number[] };
-const samples = (): Sample => ({ pipeline: [], kafkajs: [], java: [], kcat: [] });
+type Sample = {
+  pipeline: number[];
+  kafkajs: number[];
+  kafkajs_buffers: number[];
+  kafkajs_parse: number[];
+  java: number[];
+  kcat: number[];
+};
+const samples = (): Sample => ({
+  pipeline: [],
+  kafkajs: [],
+  kafkajs_buffers: [],
+  kafkajs_parse: [],
+  java: [],
+  kcat: [],
+});
 const med = (xs: number[]) => round(median(xs));
 
 async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
@@ -144,7 +160,13 @@ if (only.has("produce")) {
       batch: kafkajsBatch,
       gzip,
     });
-    topics.push(warm.topic, warmKafkajs.topic);
+    const warmBuffers = await produceKafkajs(opts, {
+      records: buffered.slice(0, WARM_UP),
+      batch: kafkajsBatch,
+      gzip,
+      prefix: "bench-produce-kafkajs-buffers",
+    });
+    topics.push(warm.topic, warmKafkajs.topic, warmBuffers.topic);
     for (let r = 0; r < opts.repetitions; r++) {
       const p = await producePipeline(opts, { file, lines: LINES, passes, gzip });
       topics.push(p.topic);
@@ -152,6 +174,14 @@ if (only.has("produce")) {
       const k = await produceKafkajs(opts, { records, batch: kafkajsBatch, gzip });
       topics.push(k.topic);
       s.kafkajs.push(k.rate);
+      const kb = await produceKafkajs(opts, {
+        records: buffered,
+        batch: kafkajsBatch,
+        gzip,
+        prefix: "bench-produce-kafkajs-buffers",
+      });
+      topics.push(kb.topic);
+      s.kafkajs_buffers.push(kb.rate);
       const j = javaOk
         ? await attempt(
           "ProducerPerformance",
@@ -165,17 +195,19 @@ if (only.has("produce")) {
       say(
         `produce gzip=${gzip} #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${
           k.rate.toFixed(0)
-        }/s, java ${j ? j.rate.toFixed(0) : "-"}/s`,
+        }/s, kafkajs buffers ${kb.rate.toFixed(0)}/s, java ${j ? j.rate.toFixed(0) : "-"}/s`,
       );
     }
     results[gzip ? "produce_gzip" : "produce"] = {
       pipeline: med(s.pipeline),
       kafkajs: med(s.kafkajs),
       java: javaOk ? med(s.java) : null,
+      kafkajs_buffers: med(s.kafkajs_buffers),
       runs: {
         pipeline: s.pipeline.map((x) => round(x)),
         kafkajs: s.kafkajs.map((x) => round(x)),
         java: s.java.map((x) => round(x)),
+        kafkajs_buffers: s.kafkajs_buffers.map((x) => round(x)),
       },
     };
   }
@@ -194,31 +226,35 @@ if (only.has("consume") && filledTopic) {
   const starts: number[] = [];
   await consumePipeline(opts, { topic: filledTopic, messages: WARM_UP });
   await consumeKafkajs(opts, { topic: filledTopic, messages: WARM_UP });
+  await consumeKafkajsParse(opts, { topic: filledTopic, messages: WARM_UP });
   for (let r = 0; r < opts.repetitions; r++) {
     const p = await consumePipeline(opts, { topic: filledTopic, messages });
     s.pipeline.push(p.rate);
     starts.push(p.startSeconds);
     const k = await consumeKafkajs(opts, { topic: filledTopic, messages });
     s.kafkajs.push(k.rate);
+    const kp = await consumeKafkajsParse(opts, { topic: filledTopic, messages });
+    s.kafkajs_parse.push(kp.rate);
     const c = kcatText !== null
       ? await attempt("kcat", () => consumeKcat(opts, { topic: filledTopic!, messages }))
       : null;
     if (c) s.kcat.push(c.rate);
     say(
-      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, kcat ${
-        c ? c.rate.toFixed(0) : "-"
-      }/s`,
+      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, ` +
+        `kafkajs parse ${kp.rate.toFixed(0)}/s, kcat ${c ? c.rate.toFixed(0) : "-"}/s`,
     );
   }
   results.consume = {
     pipeline: med(s.pipeline),
     kafkajs: med(s.kafkajs),
     kcat: kcatText !== null ? med(s.kcat) : null,
+    kafkajs_parse: med(s.kafkajs_parse),
     pipeline_join_seconds: round(median(starts), 2),
     runs: {
       pipeline: s.pipeline.map((x) => round(x)),
       kafkajs: s.kafkajs.map((x) => round(x)),
       kcat: s.kcat.map((x) => round(x)),
+      kafkajs_parse: s.kafkajs_parse.map((x) => round(x)),
     },
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Produce throughput: the product's Encoder → Publisher fed by the replay source (in-process,
- * the real `producerChildren` under a `Supervisor`), plain kafkajs with batched `send`, and
- * Kafka's own ProducerPerformance.
+ * the real `producerChildren` under a `Supervisor`), plain kafkajs with batched `send` (string or
+ * pre-built `Buffer` values), and Kafka's own ProducerPerformance.
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
 import { CompressionTypes } from "kafkajs";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
@@ -69,17 +70,26 @@ export async function producePipeline(
 
 /**
  * Plain kafkajs used its best way: an idempotent producer, `acks=-1`, one awaited `send` of
- * `batch` messages after another (kafkajs allows one request in flight when idempotent).
+ * `batch` messages after another (kafkajs allows one request in flight when idempotent). The
+ * records are built before the clock starts: string values, or `Buffer` values (`bufferRecords`)
+ * for the contender fed pre-encoded values.
  *
  * @param opts Bench options.
- * @param options The records, batch size and compression.
+ * @param options The records, batch size and compression; the fresh topic's name prefix.
  * @returns The measurement.
  */
 export async function produceKafkajs(
   opts: BenchOptions,
-  options: { records: readonly PlainRecord[]; batch: number; gzip: boolean; topic?: string },
+  options: {
+    records: readonly PlainRecord<string | Buffer>[];
+    batch: number;
+    gzip: boolean;
+    topic?: string;
+    prefix?: string;
+  },
 ): Promise<ProduceRun> {
-  const topic = options.topic ?? await freshTopic(opts, "bench-produce-kafkajs");
+  const topic = options.topic ??
+    await freshTopic(opts, options.prefix ?? "bench-produce-kafkajs");
   const producer = plainKafka(opts).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const compression = options.gzip ? CompressionTypes.GZIP : CompressionTypes.None;
@@ -90,7 +100,7 @@ export async function produceKafkajs(
       topic,
       acks: -1,
       compression,
-      messages: records.slice(i, i + batch) as PlainRecord[],
+      messages: records.slice(i, i + batch) as PlainRecord<string | Buffer>[],
     });
   }
   const seconds = (performance.now() - started) / 1000;
