@@ -203,27 +203,63 @@ export interface KafkajsMessage {
   headers?: Record<string, unknown>;
 }
 
-function decodeStrict(
-  bytes: Uint8Array | null,
-  part: "key" | "value",
-  bad: ("key" | "value")[],
-): string | null {
-  if (bytes === null) return null;
-  if (bytes.length <= 24) {
-    // Short ASCII (keys) without a call into the runtime.
-    let ascii = "";
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x80) break;
-      ascii += String.fromCharCode(byte);
-    }
-    if (ascii.length === bytes.length) return ascii;
-  }
+/** Text of key or value bytes, and whether the bytes were UTF-8. */
+function decodeText(bytes: Uint8Array): { text: string; utf8: boolean } {
+  const text = utf8(bytes);
+  // The lenient decoder puts U+FFFD for bytes that are not UTF-8; only then (or for a U+FFFD
+  // that was sent as such) does the strict decoder have to tell which.
+  if (!text.includes("\uFFFD")) return { text, utf8: true };
   try {
-    return strict.decode(bytes);
+    strict.decode(bytes);
+    return { text, utf8: true };
   } catch {
-    bad.push(part);
-    return decoder.decode(bytes);
+    return { text, utf8: false };
+  }
+}
+
+/**
+ * A record as kafkajs handed it over: key and value as text, the headers decoded when first read
+ * (nothing on the way to the console reads them).
+ */
+class KafkajsRecord implements InRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null = null;
+  readonly value: string | null = null;
+  declare readonly notUtf8?: readonly ("key" | "value")[];
+  #raw: Record<string, unknown> | undefined;
+  #headers: Record<string, string> | null = null;
+
+  constructor(topic: string, partition: number, message: KafkajsMessage) {
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = message.offset;
+    this.#raw = message.headers;
+    let bad: ("key" | "value")[] | undefined;
+    if (message.key !== null) {
+      const key = decodeText(message.key);
+      this.key = key.text;
+      if (!key.utf8) (bad ??= []).push("key");
+    }
+    if (message.value !== null) {
+      const value = decodeText(message.value);
+      this.value = value.text;
+      if (!value.utf8) (bad ??= []).push("value");
+    }
+    if (bad) (this as { notUtf8?: readonly ("key" | "value")[] }).notUtf8 = bad;
+  }
+
+  get headers(): Record<string, string> {
+    if (this.#headers === null) {
+      const headers: Record<string, string> = {};
+      for (const name in this.#raw) {
+        const value = this.#raw[name];
+        if (value !== undefined) headers[name] = text(value);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
   }
 }
 
@@ -245,22 +281,7 @@ function decodeStrict(
  * ```
  */
 export function toInRecord(topic: string, partition: number, message: KafkajsMessage): InRecord {
-  const headers: Record<string, string> = {};
-  for (const name in message.headers) {
-    const value = message.headers[name];
-    if (value !== undefined) headers[name] = text(value);
-  }
-  const bad: ("key" | "value")[] = [];
-  const record: InRecord = {
-    topic,
-    partition,
-    offset: message.offset,
-    key: decodeStrict(message.key, "key", bad),
-    value: decodeStrict(message.value, "value", bad),
-    headers,
-  };
-  if (bad.length > 0) record.notUtf8 = bad;
-  return record;
+  return new KafkajsRecord(topic, partition, message);
 }
 
 /**

@@ -149,6 +149,18 @@ Deno.test("a consumed value or key that is not UTF-8 is refused, not read with r
 
   const both = toInRecord("t", 2, { offset: "7", key: new Uint8Array([0x42, 0xc3]), value });
   assertReason(reasonOf(both), /^key and value are not UTF-8$/);
+
+  // U+FFFD sent as such is UTF-8: printed, not refused.
+  const replacement = toInRecord("t", 2, {
+    offset: "8",
+    key,
+    value: new TextEncoder().encode(validRecord(0, 0).value!.replace("bitcoin", "bit\uFFFDcoin")),
+    headers: { schema: new TextEncoder().encode("crypto-price/v1") },
+  });
+  assert.equal(replacement.notUtf8, undefined);
+  const decoded = decodePrice(replacement);
+  assert.ok(decoded.ok && decoded.message.coin_id === "bit\uFFFDcoin");
+  assert.deepEqual(replacement.headers, { schema: "crypto-price/v1" });
 });
 
 function reasonOf(record: InRecord): string {
