@@ -91,6 +91,7 @@ export function injectFaults(
         const faulty: Inbox<unknown> = {
           receive,
           receiveBatch: async (max, wait) => inspect(await inbox.receiveBatch(max, wait)),
+          ...(inbox.handled ? { handled: (count: number) => inbox.handled!(count) } : {}),
           [Symbol.asyncIterator]: () => untilClosed(() => receive()),
         };
         return actor(faulty, outbox, ctx);

@@ -6,6 +6,7 @@
  */
 import type { InRecord } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
+import { ChannelClosedError } from "../runtime/channel.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
 import {
   type ConsumeReport,
@@ -31,6 +32,8 @@ export interface PrinterOptions {
   maxMessages: number | null;
   /** Called once `maxMessages` were printed. */
   onLimit?: () => void;
+  /** Most records taken from the inbox at once. @default {128} */
+  batchSize?: number;
 }
 
 /**
@@ -41,26 +44,43 @@ export interface PrinterOptions {
  */
 export function printer(options: PrinterOptions): Actor<InRecord, never> {
   const { format, filter, print, report, tracker, maxMessages } = options;
+  const batchSize = options.batchSize ?? 128;
   return async (inbox) => {
     if (maxMessages !== null && report.printed >= maxMessages) return;
-    for await (const record of inbox) {
-      const decoded = decodePrice(record);
-      if (!decoded.ok) report.reportBad(record, decoded.reason);
-      else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
-        report.filtered++;
-      } else {
-        // Counted once printed: a print that throws is retried after the restart, same number.
-        print(
-          format === "json"
-            ? jsonLine(decoded.message, record)
-            : formatMessage(format, report.printed + 1, decoded.message, record),
+    while (true) {
+      let batch: InRecord[];
+      try {
+        // No more than the limit still allows: records past it stay unread.
+        batch = await inbox.receiveBatch(
+          maxMessages === null ? batchSize : Math.min(batchSize, maxMessages - report.printed),
         );
-        report.printed++;
+      } catch (error) {
+        if (error instanceof ChannelClosedError) return;
+        throw error;
       }
-      tracker.markHandled(record);
-      if (maxMessages !== null && report.printed >= maxMessages) {
-        options.onLimit?.();
-        return;
+      // Records are taken in batches but handled one by one: after a crash, the ones already
+      // printed are not handed back, only the one in hand and those after it.
+      for (let i = 0; i < batch.length; i++) {
+        const record = batch[i]!;
+        const decoded = decodePrice(record);
+        if (!decoded.ok) report.reportBad(record, decoded.reason);
+        else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
+          report.filtered++;
+        } else {
+          // Counted once printed: a print that throws is retried after the restart, same number.
+          print(
+            format === "json"
+              ? jsonLine(decoded.message, record)
+              : formatMessage(format, report.printed + 1, decoded.message, record),
+          );
+          report.printed++;
+        }
+        tracker.markHandled(record);
+        inbox.handled?.(i + 1);
+        if (maxMessages !== null && report.printed >= maxMessages) {
+          options.onLimit?.();
+          return;
+        }
       }
     }
   };

@@ -38,6 +38,11 @@ export interface Inbox<T> extends AsyncIterable<T> {
   receive(options?: WaitOptions): Promise<T>;
   /** Waits for at least one value, then takes up to `max` without waiting more. */
   receiveBatch(max: number, options?: WaitOptions): Promise<T[]>;
+  /**
+   * Optional: the first `count` values of the last batch taken are done with, so that after a
+   * crash only the ones after them are handed back (a supervisor's inbox keeps this).
+   */
+  handled?(count: number): void;
 }
 
 /**

@@ -96,6 +96,8 @@ interface ChildState {
   restarts: number;
   startedAt: number;
   inflight: unknown[];
+  /** How many values at the front of `inflight` the actor said it is done with. */
+  handled: number;
   redelivered: unknown[];
 }
 
@@ -150,6 +152,7 @@ export class Supervisor {
       restarts: 0,
       startedAt: 0,
       inflight: [],
+      handled: 0,
       redelivered: [],
     }));
     this.#options = {
@@ -256,6 +259,7 @@ export class Supervisor {
   #trackedInbox(child: ChildState, channel: Channel<unknown>): Inbox<unknown> {
     const track = (values: unknown[]) => {
       child.inflight = values;
+      child.handled = 0;
       return values;
     };
     const receive = async (options?: WaitOptions) => {
@@ -271,6 +275,9 @@ export class Supervisor {
         const take = child.redelivered.length > 0 ? 1 : max;
         return track(await channel.receiveBatch(take, options));
       },
+      handled: (count: number) => {
+        child.handled = count;
+      },
       [Symbol.asyncIterator]: () => untilClosed(() => receive()),
     };
   }
@@ -281,6 +288,7 @@ export class Supervisor {
       child.redelivered = child.redelivered.filter((v) => !child.inflight.includes(v));
     }
     child.inflight = [];
+    child.handled = 0;
   }
 
   #onExit(child: ChildState, error: unknown): void {
@@ -289,7 +297,7 @@ export class Supervisor {
     const crashed = error !== null && !(child.stopping && isAbort(error, child.controller.signal));
     const restart = spec.restart ?? "permanent";
     const drained = spec.inbox !== undefined && spec.inbox.closed && spec.inbox.size === 0 &&
-      child.inflight.length === 0;
+      child.inflight.length <= child.handled;
     const wanted = !child.stopping && !this.#stopping &&
       (restart === "permanent" ? !(drained && !crashed) : restart === "transient" && crashed);
 
@@ -351,9 +359,10 @@ export class Supervisor {
   /** Hands a crashed run's unfinished values to the next run; a value that fails twice is dropped and reported. */
   #keepUnfinished(child: ChildState, error: unknown): void {
     const { inbox } = child.spec;
-    if (!inbox || child.inflight.length === 0) return;
-    const again = child.inflight.filter((v) => child.redelivered.includes(v));
-    const retry = child.inflight.filter((v) => !child.redelivered.includes(v));
+    const unfinished = child.inflight.slice(child.handled);
+    if (!inbox || unfinished.length === 0) return;
+    const again = unfinished.filter((v) => child.redelivered.includes(v));
+    const retry = unfinished.filter((v) => !child.redelivered.includes(v));
     if (again.length > 0) {
       this.#options.onEvent?.({
         type: "dead-letter",
@@ -364,6 +373,7 @@ export class Supervisor {
     }
     child.redelivered = retry;
     child.inflight = [];
+    child.handled = 0;
     inbox.requeue(retry);
   }
 

@@ -335,6 +335,39 @@ Deno.test("printer() under a Supervisor: a failed print is retried after the res
   assert.equal(tracker.position(0), 3n);
 });
 
+Deno.test("printer() under a Supervisor: a crash in the middle of a batch prints nothing twice", async () => {
+  const inbox = new Channel<InRecord>(10, { name: "records" });
+  for (let offset = 0; offset < 5; offset++) await inbox.send(validRecord(0, offset));
+  inbox.close();
+  const out: string[] = [];
+  let prints = 0;
+  const report = new ConsumeReport();
+  const tracker = new CommitTracker();
+  const supervisor = new Supervisor([{
+    name: "printer",
+    inbox,
+    restart: "transient",
+    actor: printer({
+      format: "json",
+      filter: null,
+      print: (text) => {
+        // The third print of the run fails once, with all five records taken in one batch.
+        if (++prints === 3) throw new Error("stdout is busy");
+        out.push(text);
+      },
+      report,
+      tracker,
+      maxMessages: null,
+    }),
+  }], { clock: new FakeClock(), random: () => 0 });
+  await supervisor.run();
+
+  assert.equal(supervisor.restarts.printer, 1);
+  assert.deepEqual(out.map((line) => JSON.parse(line).offset), [0, 1, 2, 3, 4]);
+  assert.equal(report.printed, 5);
+  assert.equal(tracker.position(0), 5n);
+});
+
 Deno.test("printer() under a Supervisor: onLimit stopping the supervisor ends the run", async () => {
   const inbox = new Channel<InRecord>(10, { name: "records" });
   for (let offset = 0; offset < 5; offset++) await inbox.send(validRecord(0, offset));
