@@ -163,7 +163,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
       check(
         "consume with a crashing Printer prints every message on the topic once, exit 0",
         consumerEnded.code === 0 && printed.missed === 0 && printed.duplicated === 0 &&
-          printerCrashes >= 2,
+          printerCrashes >= 1,
         `exit ${consumerEnded.code}, ${printed.distinct} of ${onTopic.ids.size} printed, ${printed.duplicated} twice, ${printerCrashes} printer crashes`,
       ),
       check(
@@ -228,7 +228,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
             : `then the fifth fetch is held ${
               QUIET_MS / 1000
             } s by the stand-in keeps the Encoder quiet past the supervisor's 30 s reset, and its next delay is ~100 ms again (attempt 1); `
-        }5 crashes in all stay within the limit (more than 5 within 60 s); SIGTERM must exit 0. Then \`consume --max-messages\` with \`printer:every=6\` must print every message once. Last, \`produce\` with \`encoder:every=1\` passes the limit: exit 1, one \`error:\` line naming the Encoder, the summary, no stack trace. *fetched* and *delivered* add both producer runs (delivered = distinct \`message_id\`s on their topics); *lost* = fetched − delivered − dropped − the summaries' \`Not delivered\` + messages on the topic the consumer never printed; *duplicated* counts the topics' and the consumer's repeats; *restarts* all three processes' \`restarted (attempt n)\` lines; *exit code* is that of the run past the limit (the others are checked for 0).`,
+        }5 crashes in all stay within the limit (more than 5 within 60 s); SIGTERM must exit 0. Then \`consume --max-messages\` with \`printer:every=6\` must print every message once (the Printer takes records in batches: the batch in hand at a crash is handed back a record at a time and let through, so the records on the topic give it one crash or more). Last, \`produce\` with \`encoder:every=1\` passes the limit: exit 1, one \`error:\` line naming the Encoder, the summary, no stack trace. *fetched* and *delivered* add both producer runs (delivered = distinct \`message_id\`s on their topics); *lost* = fetched − delivered − dropped − the summaries' \`Not delivered\` + messages on the topic the consumer never printed; *duplicated* counts the topics' and the consumer's repeats; *restarts* all three processes' \`restarted (attempt n)\` lines; *exit code* is that of the run past the limit (the others are checked for 0).`,
     };
   } finally {
     for (const command of running) if (command.ended === null) await command.stop();
