@@ -97,11 +97,21 @@ export function jsonLine(message: PriceMessage, record: InRecord): string {
     value !== null && value.charCodeAt(0) === 0x7b && value.charCodeAt(value.length - 1) === 0x7d &&
     !("partition" in message) && !("offset" in message) && !LINE_BREAK.test(value)
   ) {
-    return `${value.slice(0, -1)},"partition":${record.partition},"offset":${
-      Number(record.offset)
-    }}`;
+    return splicedLine(value, record);
   }
   return formatMessage("json", 0, message, record);
+}
+
+/**
+ * The `--format json` line of a value that is one JSON object on one line, without its own
+ * `partition` or `offset` field: its text with them put before the closing brace.
+ *
+ * @param value The value's text.
+ * @param record Where it was read.
+ * @returns The line.
+ */
+export function splicedLine(value: string, record: InRecord): string {
+  return `${value.slice(0, -1)},"partition":${record.partition},"offset":${Number(record.offset)}}`;
 }
 
 /** The consumer's counts, kept across Printer restarts. */

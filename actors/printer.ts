@@ -13,8 +13,9 @@ import {
   formatMessage,
   jsonLine,
   type OutputFormat,
+  splicedLine,
 } from "./consume_report.ts";
-import { decodePrice } from "./price_schema.ts";
+import { decodePrice, isCanonicalPrice } from "./price_schema.ts";
 
 /** What the Printer needs. */
 export interface PrinterOptions {
@@ -62,18 +63,31 @@ export function printer(options: PrinterOptions): Actor<InRecord, never> {
       // printed are not handed back, only the one in hand and those after it.
       for (let i = 0; i < batch.length; i++) {
         const record = batch[i]!;
-        const decoded = decodePrice(record);
-        if (!decoded.ok) report.reportBad(record, decoded.reason);
-        else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
-          report.filtered++;
+        const { key, value } = record;
+        if (
+          format === "json" && key !== null && value !== null && record.notUtf8 === undefined &&
+          isCanonicalPrice(value, key)
+        ) {
+          // The producer's own form, checked by a scan: the line is the value's text as it is.
+          if (filter !== null && !filter.has(key.toUpperCase())) report.filtered++;
+          else {
+            print(splicedLine(value, record));
+            report.printed++;
+          }
         } else {
-          // Counted once printed: a print that throws is retried after the restart, same number.
-          print(
-            format === "json"
-              ? jsonLine(decoded.message, record)
-              : formatMessage(format, report.printed + 1, decoded.message, record),
-          );
-          report.printed++;
+          const decoded = decodePrice(record);
+          if (!decoded.ok) report.reportBad(record, decoded.reason);
+          else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
+            report.filtered++;
+          } else {
+            // Counted once printed: a print that throws is retried after the restart, same number.
+            print(
+              format === "json"
+                ? jsonLine(decoded.message, record)
+                : formatMessage(format, report.printed + 1, decoded.message, record),
+            );
+            report.printed++;
+          }
         }
         tracker.markHandled(record);
         inbox.handled?.(i + 1);
