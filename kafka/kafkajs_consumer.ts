@@ -203,17 +203,17 @@ export interface KafkajsMessage {
   headers?: Record<string, unknown>;
 }
 
-/** Text of key or value bytes, and whether the bytes were UTF-8. */
-function decodeText(bytes: Uint8Array): { text: string; utf8: boolean } {
-  const text = utf8(bytes);
-  // The lenient decoder puts U+FFFD for bytes that are not UTF-8; only then (or for a U+FFFD
-  // that was sent as such) does the strict decoder have to tell which.
-  if (!text.includes("\uFFFD")) return { text, utf8: true };
+/**
+ * Whether bytes whose lenient decoding is `text` were UTF-8: the lenient decoder puts U+FFFD for
+ * bytes that are not, so only then (or for a U+FFFD sent as such) must the strict decoder tell.
+ */
+function wasUtf8(bytes: Uint8Array, text: string): boolean {
+  if (!text.includes("\uFFFD")) return true;
   try {
     strict.decode(bytes);
-    return { text, utf8: true };
+    return true;
   } catch {
-    return { text, utf8: false };
+    return false;
   }
 }
 
@@ -238,14 +238,12 @@ class KafkajsRecord implements InRecord {
     this.#raw = message.headers;
     let bad: ("key" | "value")[] | undefined;
     if (message.key !== null) {
-      const key = decodeText(message.key);
-      this.key = key.text;
-      if (!key.utf8) (bad ??= []).push("key");
+      this.key = utf8(message.key);
+      if (!wasUtf8(message.key, this.key)) (bad ??= []).push("key");
     }
     if (message.value !== null) {
-      const value = decodeText(message.value);
-      this.value = value.text;
-      if (!value.utf8) (bad ??= []).push("value");
+      this.value = utf8(message.value);
+      if (!wasUtf8(message.value, this.value)) (bad ??= []).push("value");
     }
     if (bad) (this as { notUtf8?: readonly ("key" | "value")[] }).notUtf8 = bad;
   }
