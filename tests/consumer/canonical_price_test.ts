@@ -50,6 +50,9 @@ Deno.test("isCanonicalPrice() takes nothing decodePrice refuses: edge cases and 
     [base.replace('"bitcoin"', "null"), "BTC"],
     [base.replace("2025-11-12T10:30:45.123Z", "yesterday"), "BTC"],
     [base.replace("2025-11-12T10:30:45.123Z", "2025-13-45T99:00:00Z"), "BTC"],
+    [base.replace("2025-11-12T10:30:45.123Z", "2025-11-12T24:00:00.000Z"), "BTC"],
+    [base.replace("2025-11-12T10:30:45.123Z", "2025-11-12T10:30:45Z"), "BTC"],
+    [base.replace("2025-11-12T10:30:45.123Z", "+002025-11-12T10:30:45.123Z"), "BTC"],
     [base.replace(',"partition"', ""), "BTC"],
     [base.replace("}", ',"partition":1}'), "BTC"],
     [base.replace("}", " }"), "BTC"],
@@ -87,4 +90,22 @@ Deno.test("isCanonicalPrice() takes nothing decodePrice refuses: edge cases and 
   }
   // The edits leave some values valid (a digit for a digit): the scan must have taken them.
   assert.ok(taken > 1_000, `only ${taken} edited values taken`);
+});
+
+Deno.test("isCanonicalPrice() takes a time only in toISOString's form, and every such time parses", () => {
+  const base = validRecord(0, 0).value!;
+  for (const year of ["0000", "1970", "2025", "9999"]) {
+    for (let month = 1; month <= 12; month++) {
+      for (let day = 1; day <= 31; day++) {
+        for (const time of ["00:00:00.000", "23:59:59.999"]) {
+          const text = `${year}-${String(month).padStart(2, "0")}-${
+            String(day).padStart(2, "0")
+          }T${time}Z`;
+          assert.ok(!Number.isNaN(Date.parse(text)), text);
+          assert.ok(isCanonicalPrice(base.replace("2025-11-12T10:30:45.123Z", text), "BTC"), text);
+        }
+      }
+    }
+  }
+  assert.ok(!isCanonicalPrice(base.replace("2025-11-12T10:30:45.123Z", "2025-11-12 10:30"), "BTC"));
 });
