@@ -30,19 +30,24 @@ export interface BufferedOutput {
  * `flush` before exiting; {@linkcode flushBeforeCommit} makes sure no offset is committed for a
  * line not yet written.
  *
- * @param write Writes bytes, synchronously. Default: stdout.
+ * @param write Writes bytes, synchronously: it must be done with them when it returns (they are
+ *   reused). Default: stdout.
  * @returns The printer and its flush.
  */
 export function bufferedOutput(write: (bytes: Uint8Array) => void = writeStdout): BufferedOutput {
   let lines: string[] = [];
   let size = 0;
   let scheduled = false;
+  // One buffer, written synchronously and reused: no new 64 KiB of bytes for each write.
+  const bytes = new Uint8Array(256 * 1024);
   const flush = () => {
     if (lines.length === 0) return;
     const text = lines.join("\n") + "\n";
     lines = [];
     size = 0;
-    write(encoder.encode(text));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a rare longer text gets bytes of its own.
+    if (text.length * 3 > bytes.length) write(encoder.encode(text));
+    else write(bytes.subarray(0, encoder.encodeInto(text, bytes).written));
   };
   return {
     print: (line) => {
