@@ -22,6 +22,16 @@ Deno.test("bufferedOutput() writes at once once 64 KiB have gathered", () => {
   assert.equal(writes.length, 1, "an empty flush wrote something");
 });
 
+Deno.test("bufferedOutput() writes every character of long and non-ASCII lines, write after write", () => {
+  const writes: string[] = [];
+  const output = bufferedOutput((bytes) => writes.push(decoder.decode(bytes)));
+  const lines = ["é".repeat(90_000), "€ 1", "x".repeat(66_000), "日本 2", "ü".repeat(40_000)];
+  for (const line of lines) output.print(line);
+  output.flush();
+  assert.equal(writes.join(""), lines.join("\n") + "\n");
+  assert.ok(writes.length >= 3, `${writes.length} writes`);
+});
+
 Deno.test("flushBeforeCommit() writes the gathered lines before the offsets are committed", async () => {
   const events: string[] = [];
   const output = bufferedOutput((bytes) => events.push(`write ${decoder.decode(bytes).trim()}`));
