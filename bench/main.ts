@@ -48,7 +48,7 @@ const opts: BenchOptions = {
   brokers: flags.brokers ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") ?? "127.0.0.1:9092",
   kafkaLibs: `${kafkaHome}/libs`,
   messages: quick ? 50_000 : 200_000,
-  repetitions: quick ? 1 : 3,
+  repetitions: quick ? 1 : 5,
   latencySeconds: quick ? 6 : 30,
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };

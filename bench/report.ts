@@ -84,6 +84,17 @@ export function renderReport(results: Figures, analysis: string): string {
     "An *extra reference* row sets the same pipeline figure against a second plain kafkajs " +
       'contender (see "How each figure is taken" below); the targets stay against the first.',
     "",
+    `Pipeline / kafkajs run by run (each pair ran back to back): ${
+      (["produce", "produce_gzip", "consume"] as const).map((key) => {
+        const runs = (results[key] as Figures | undefined)?.runs as
+          | Record<string, number[]>
+          | undefined;
+        const pairs = (runs?.pipeline ?? []).map((p, i) => ratio(p, runs?.kafkajs?.[i] ?? null));
+        const label = { produce: "produce gzip off", produce_gzip: "gzip on", consume: "consume" };
+        return `${label[key]} ${pairs.length > 0 ? pairs.join(", ") : "n/a"}`;
+      }).join("; ")
+    }.`,
+    "",
     "## End-to-end latency (ms, through the broker)",
     "",
     "| rate | contender | p50 | p99 | max | samples |",
