@@ -45,6 +45,58 @@ export class MessageIds {
 }
 
 /**
+ * `Date.prototype.toISOString`, remembering the last second: prices come in time order, so most
+ * calls only add the milliseconds.
+ */
+export class IsoTimes {
+  #second = NaN;
+  #prefix = "";
+
+  /**
+   * @param ms Milliseconds since the epoch.
+   * @returns What `new Date(ms).toISOString()` returns.
+   */
+  format(ms: number): string {
+    const t = Math.trunc(ms);
+    const second = Math.floor(t / 1000);
+    if (second !== this.#second || !(t >= 0)) {
+      const iso = new Date(t).toISOString();
+      // Only the four-digit years have the fixed "YYYY-MM-DDTHH:mm:ss.sssZ" form.
+      if (iso.length !== 24 || !(t >= 0)) return iso;
+      this.#second = second;
+      this.#prefix = iso.slice(0, 20);
+    }
+    const millis = t - second * 1000;
+    return `${this.#prefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}Z`;
+  }
+}
+
+const times = new IsoTimes();
+
+/**
+ * The message value of a tick: the JSON text of SPEC §4.
+ *
+ * @param tick The price.
+ * @param messageId Its unique id.
+ * @returns The JSON text.
+ */
+export function priceValue(tick: PriceTick, messageId: string): string {
+  const message: PriceMessage = {
+    symbol: tick.symbol,
+    coin_id: tick.coinId,
+    price_usd: tick.priceUsd,
+    volume_24h: tick.volume24h,
+    market_cap: tick.marketCap,
+    price_change_24h: tick.change24h,
+    last_updated: tick.lastUpdated,
+    timestamp: times.format(tick.fetchedAt),
+    producer_id: PRODUCER_ID,
+    message_id: messageId,
+  };
+  return JSON.stringify(message);
+}
+
+/**
  * Encodes one tick as the topic's message.
  *
  * @param tick The price.
@@ -63,21 +115,9 @@ export function encodePrice(
   tick: PriceTick,
   messageId: string,
 ): EncodedPrice & { value: string } {
-  const message: PriceMessage = {
-    symbol: tick.symbol,
-    coin_id: tick.coinId,
-    price_usd: tick.priceUsd,
-    volume_24h: tick.volume24h,
-    market_cap: tick.marketCap,
-    price_change_24h: tick.change24h,
-    last_updated: tick.lastUpdated,
-    timestamp: new Date(tick.fetchedAt).toISOString(),
-    producer_id: PRODUCER_ID,
-    message_id: messageId,
-  };
   return {
     key: tick.symbol,
-    value: JSON.stringify(message),
+    value: priceValue(tick, messageId),
     headers: { ...MESSAGE_HEADERS },
     timestamp: tick.fetchedAt,
     tick,

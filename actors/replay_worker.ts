@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { encodePrice, MessageIds } from "./encoder.ts";
+import { MessageIds, priceValue } from "./encoder.ts";
 import { parseReplayLine, recordingLines } from "./replay.ts";
 import type { ReplayBatch, ReplayCommand, ReplayEvent } from "./replay_file.ts";
 
@@ -85,15 +85,15 @@ async function replay(start: Extract<ReplayCommand, { kind: "start" }>): Promise
     const batch = new Builder();
     batch.line = from;
     let index = 0;
-    for await (const line of recordingLines(start.path)) {
+    for (const line of recordingLines(start.path)) {
       index++;
       if (index <= from) continue;
       if (line.trim() !== "") {
         const tick = parseReplayLine(line, pass, Date.now());
         if (typeof tick === "string") batch.skipped.push([index, tick]);
         else {
-          const message = encodePrice(tick, ids.next(tick.symbol, tick.fetchedAt));
-          batch.add(message.key, message.value, tick.priceUsd, message.timestamp);
+          const value = priceValue(tick, ids.next(tick.symbol, tick.fetchedAt));
+          batch.add(tick.symbol, value, tick.priceUsd, tick.fetchedAt);
         }
       }
       batch.line = index;

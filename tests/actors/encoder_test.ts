@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   encodePrice,
   encoder,
+  IsoTimes,
   MESSAGE_HEADERS,
   MessageIds,
   PRODUCER_ID,
@@ -151,4 +152,17 @@ Deno.test("encoder() encodes every tick in order with unique message ids, and en
   const ids = encoded.map((m) => JSON.parse(m.value as string).message_id as string);
   assert.equal(new Set(ids).size, 6);
   for (const [i, id] of ids.entries()) assert.ok(id.startsWith(`${encoded[i]!.key}-`), id);
+});
+
+Deno.test("IsoTimes.format() writes what toISOString writes, in order and out of it", () => {
+  const times = new IsoTimes();
+  const stamps = [0, 1, 999, 1000, 1000.7, 1001, 59_999, 60_000, -1, -1.7, -1000, 1.5, 0];
+  let seed = 42;
+  for (let i = 0; i < 20_000; i++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const base = 1_763_000_000_000 + (seed % 5_000_000);
+    stamps.push(base, base + 1, base + (seed % 1000) / 7, base - 999);
+  }
+  stamps.push(253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001, 8.64e15);
+  for (const ms of stamps) assert.equal(times.format(ms), new Date(ms).toISOString(), String(ms));
 });
