@@ -20,31 +20,6 @@ export interface ReplayState {
   sent?: number;
 }
 
-/**
- * Reads a recording's lines (UTF-8, `\n`-separated; a last line without `\n` counts), a
- * megabyte at a time, synchronously: for the replay worker, which has nothing else to do.
- *
- * @param path The file.
- * @returns Its lines, read as they are iterated.
- */
-export function* recordingLines(path: string): Generator<string> {
-  const file = Deno.openSync(path);
-  try {
-    const bytes = new Uint8Array(1024 * 1024);
-    const decoder = new TextDecoder();
-    let rest = "";
-    for (let read = file.readSync(bytes); read !== null; read = file.readSync(bytes)) {
-      const lines = (rest + decoder.decode(bytes.subarray(0, read), { stream: true })).split("\n");
-      rest = lines.pop()!;
-      yield* lines;
-    }
-    rest += decoder.decode();
-    if (rest !== "") yield rest;
-  } finally {
-    file.close();
-  }
-}
-
 /** What the replay source needs. */
 export interface ReplayOptions {
   /** Reads the recording's lines afresh, once per pass. */
