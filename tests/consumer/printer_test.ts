@@ -296,48 +296,14 @@ Deno.test("printer() with fewer messages than maxMessages prints them all and ne
 
 // --- under a Supervisor ----------------------------------------------------------------------
 
-Deno.test("printer() under a Supervisor: a failed print is retried after the restart, numbered once", async () => {
-  const eth = { symbol: "ETH", coinId: "ethereum", priceUsd: 3198.23 };
+/** Runs a printer over `records` under a supervisor; `failAt` makes that print throw, once. */
+async function printUnderSupervisor(
+  records: InRecord[],
+  format: "line" | "json",
+  failAt: number,
+): Promise<{ out: string[]; report: ConsumeReport; tracker: CommitTracker; restarts: number }> {
   const inbox = new Channel<InRecord>(10, { name: "records" });
-  for (const record of [validRecord(0, 0), validRecord(0, 1, eth), validRecord(0, 2)]) {
-    await inbox.send(record);
-  }
-  inbox.close();
-  const out: string[] = [];
-  let failures = 1;
-  const report = new ConsumeReport();
-  const tracker = new CommitTracker();
-  const supervisor = new Supervisor([{
-    name: "printer",
-    inbox,
-    restart: "transient",
-    actor: printer({
-      format: "line",
-      filter: null,
-      print: (text) => {
-        if (failures-- > 0) throw new Error("stdout is busy");
-        out.push(text);
-      },
-      report,
-      tracker,
-      maxMessages: null,
-    }),
-  }], { clock: new FakeClock(), random: () => 0 });
-  await supervisor.run();
-
-  assert.equal(supervisor.restarts.printer, 1);
-  assert.deepEqual(out, [
-    "Message #1 - BTC $45,234.56",
-    "Message #2 - ETH $3,198.23",
-    "Message #3 - BTC $45,234.56",
-  ]);
-  assert.equal(report.printed, 3);
-  assert.equal(tracker.position(0), 3n);
-});
-
-Deno.test("printer() under a Supervisor: a crash in the middle of a batch prints nothing twice", async () => {
-  const inbox = new Channel<InRecord>(10, { name: "records" });
-  for (let offset = 0; offset < 5; offset++) await inbox.send(validRecord(0, offset));
+  for (const record of records) await inbox.send(record);
   inbox.close();
   const out: string[] = [];
   let prints = 0;
@@ -348,11 +314,10 @@ Deno.test("printer() under a Supervisor: a crash in the middle of a batch prints
     inbox,
     restart: "transient",
     actor: printer({
-      format: "json",
+      format,
       filter: null,
       print: (text) => {
-        // The third print of the run fails once, with all five records taken in one batch.
-        if (++prints === 3) throw new Error("stdout is busy");
+        if (++prints === failAt) throw new Error("stdout is busy");
         out.push(text);
       },
       report,
@@ -361,8 +326,30 @@ Deno.test("printer() under a Supervisor: a crash in the middle of a batch prints
     }),
   }], { clock: new FakeClock(), random: () => 0 });
   await supervisor.run();
+  return { out, report, tracker, restarts: supervisor.restarts.printer ?? 0 };
+}
 
-  assert.equal(supervisor.restarts.printer, 1);
+Deno.test("printer() under a Supervisor: a failed print is retried after the restart, numbered once", async () => {
+  const eth = { symbol: "ETH", coinId: "ethereum", priceUsd: 3198.23 };
+  const records = [validRecord(0, 0), validRecord(0, 1, eth), validRecord(0, 2)];
+  const { out, report, tracker, restarts } = await printUnderSupervisor(records, "line", 1);
+
+  assert.equal(restarts, 1);
+  assert.deepEqual(out, [
+    "Message #1 - BTC $45,234.56",
+    "Message #2 - ETH $3,198.23",
+    "Message #3 - BTC $45,234.56",
+  ]);
+  assert.equal(report.printed, 3);
+  assert.equal(tracker.position(0), 3n);
+});
+
+Deno.test("printer() under a Supervisor: a crash in the middle of a batch prints nothing twice", async () => {
+  // The third print fails once, with all five records taken in one batch.
+  const records = [0, 1, 2, 3, 4].map((offset) => validRecord(0, offset));
+  const { out, report, tracker, restarts } = await printUnderSupervisor(records, "json", 3);
+
+  assert.equal(restarts, 1);
   assert.deepEqual(out.map((line) => JSON.parse(line).offset), [0, 1, 2, 3, 4]);
   assert.equal(report.printed, 5);
   assert.equal(tracker.position(0), 5n);
