@@ -6,7 +6,7 @@
  */
 import type { InRecord } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
-import { ChannelClosedError } from "../runtime/channel.ts";
+import { untilClosed } from "../runtime/channel.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
 import {
   type ConsumeReport,
@@ -48,41 +48,32 @@ export function printer(options: PrinterOptions): Actor<InRecord, never> {
   const batchSize = options.batchSize ?? 128;
   return async (inbox) => {
     if (maxMessages !== null && report.printed >= maxMessages) return;
-    while (true) {
-      let batch: InRecord[];
-      try {
-        // No more than the limit still allows: records past it stay unread.
-        batch = await inbox.receiveBatch(
-          maxMessages === null ? batchSize : Math.min(batchSize, maxMessages - report.printed),
-        );
-      } catch (error) {
-        if (error instanceof ChannelClosedError) return;
-        throw error;
-      }
+    // No more than the limit still allows: records past it stay unread.
+    const take = () =>
+      inbox.receiveBatch(
+        maxMessages === null ? batchSize : Math.min(batchSize, maxMessages - report.printed),
+      );
+    for await (const batch of untilClosed(take)) {
       // Records are taken in batches but handled one by one: after a crash, the ones already
       // printed are not handed back, only the one in hand and those after it.
       for (let i = 0; i < batch.length; i++) {
         const record = batch[i]!;
         const { key, value } = record;
-        if (
-          format === "json" && key !== null && value !== null && record.notUtf8 === undefined &&
-          isCanonicalPrice(value, key)
-        ) {
-          // The producer's own form, checked by a scan: the line is the value's text as it is.
-          if (filter !== null && !filter.has(key.toUpperCase())) report.filtered++;
+        // The producer's own form is checked by one expression, and its line is the value's
+        // text as it is; anything else is parsed and checked field by field.
+        const canonical = format === "json" && key !== null && value !== null &&
+          record.notUtf8 === undefined && isCanonicalPrice(value, key);
+        const decoded = canonical ? null : decodePrice(record);
+        if (decoded !== null && !decoded.ok) report.reportBad(record, decoded.reason);
+        else {
+          const symbol = decoded === null ? key! : decoded.message.symbol;
+          if (filter !== null && !filter.has(symbol.toUpperCase())) report.filtered++;
           else {
-            print(splicedLine(value, record));
-            report.printed++;
-          }
-        } else {
-          const decoded = decodePrice(record);
-          if (!decoded.ok) report.reportBad(record, decoded.reason);
-          else if (filter !== null && !filter.has(decoded.message.symbol.toUpperCase())) {
-            report.filtered++;
-          } else {
             // Counted once printed: a print that throws is retried after the restart, same number.
             print(
-              format === "json"
+              decoded === null
+                ? splicedLine(value!, record)
+                : format === "json"
                 ? jsonLine(decoded.message, record)
                 : formatMessage(format, report.printed + 1, decoded.message, record),
             );

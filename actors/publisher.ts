@@ -10,6 +10,7 @@ import { partitionFor } from "../kafka/partitioner.ts";
 import { DeliveryError, type OutRecord, type ProducerTransport } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
+import { untilClosed } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { EncodedPrice } from "./price.ts";
 import type { ProduceReport } from "./produce_report.ts";
@@ -55,14 +56,7 @@ export function publisher(options: PublisherOptions): Actor<EncodedPrice, never>
     return p;
   };
   return async (inbox, _outbox, ctx) => {
-    while (true) {
-      let batch: EncodedPrice[];
-      try {
-        batch = await inbox.receiveBatch(batchSize);
-      } catch (error) {
-        if ((error as Error)?.name === "ChannelClosedError") return;
-        throw error;
-      }
+    for await (const batch of untilClosed(() => inbox.receiveBatch(batchSize))) {
       const records: OutRecord[] = batch.map((m) => ({
         key: m.key,
         value: m.value,
