@@ -11,6 +11,9 @@ import { type Clock, isAbort } from "../runtime/delay.ts";
 
 const logger = getLogger(["crypto", "committer"]);
 
+/** The offset after `offset` (decimal: offsets are 64-bit). */
+const after = (offset: string) => BigInt(offset) + 1n;
+
 /**
  * Offsets handled but not yet committed, per partition. It keeps the last handled offset as the
  * record's own decimal string, and works out the next one (a 64-bit sum) only when asked or
@@ -45,7 +48,7 @@ export class CommitTracker {
    */
   position(partition: number): bigint | null {
     const last = this.#positions.get(partition);
-    return last === undefined ? null : BigInt(last) + 1n;
+    return last === undefined ? null : after(last);
   }
 
   /**
@@ -58,14 +61,12 @@ export class CommitTracker {
   async flush(transport: ConsumerTransport, topic: string): Promise<boolean> {
     if (this.#pending.size === 0) return true;
     const snapshot = [...this.#pending];
+    const offsets = snapshot.map(([partition, last]) => ({
+      partition,
+      offset: after(last).toString(),
+    }));
     try {
-      await transport.commit(
-        topic,
-        snapshot.map(([partition, last]) => ({
-          partition,
-          offset: (BigInt(last) + 1n).toString(),
-        })),
-      );
+      await transport.commit(topic, offsets);
     } catch (error) {
       logger.warn("Commit failed, will retry: {error}", {
         error: error instanceof Error ? error.message : String(error),
@@ -76,7 +77,7 @@ export class CommitTracker {
       if (this.#pending.get(partition) === offset) this.#pending.delete(partition);
     }
     logger.debug("Committed {offsets}", {
-      offsets: snapshot.map(([p, last]) => `${p}:${BigInt(last) + 1n}`).join(" "),
+      offsets: offsets.map((o) => `${o.partition}:${o.offset}`).join(" "),
     });
     return true;
   }
