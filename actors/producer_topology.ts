@@ -148,7 +148,6 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
   const { source } = config;
   const replay = source.kind === "replay";
   const report = new ProduceReport(print, clock, { everyMessage: !replay });
-  const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
   // A replay has nothing to lose by waiting: it is held back by a full buffer rather than let the
   // oldest go, which at full speed would drop most of the recording while the broker is up.
   const buffer = new Channel<EncodedPrice>(config.bufferSize, {
@@ -192,6 +191,7 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
       }),
     }];
   } else {
+    const ticks = new Channel<PriceTick>(Math.max(16, config.coins.length * 2), { name: "ticks" });
     children = [publisherChild, {
       name: "encoder",
       inbox: ticks,
