@@ -48,32 +48,46 @@ function transportFor(topic: string): KafkajsConsumerTransport {
   return new KafkajsConsumerTransport(config.kafka, config.group);
 }
 
+/**
+ * Consumes `topic` from the beginning with `handleBatch` until `count` records were taken; `take`
+ * says how many of each call's records are (by default all).
+ */
+async function takeBatches(
+  topic: string,
+  count: number,
+  take: (records: InRecord[], call: number) => number = (records) => records.length,
+): Promise<{ calls: InRecord[][]; taken: InRecord[] }> {
+  const transport = transportFor(topic);
+  await transport.connect();
+  const calls: InRecord[][] = [];
+  const taken: InRecord[] = [];
+  let done!: () => void;
+  const all = new Promise<void>((resolve) => (done = resolve));
+  try {
+    await transport.consume({
+      topic,
+      fromBeginning: true,
+      handle: () => Promise.reject(new Error("handle called although handleBatch was given")),
+      handleBatch: (records) => {
+        calls.push(records);
+        const n = take(records, calls.length);
+        taken.push(...records.slice(0, n));
+        if (taken.length >= count) done();
+        return Promise.resolve(n);
+      },
+    });
+    await within(all, 20_000, "not every record was handed over");
+  } finally {
+    await transport.disconnect();
+  }
+  return { calls, taken };
+}
+
 kafkaTest(
   "KafkajsConsumerTransport hands whole batches, in order, as text, to handleBatch",
   async () => {
     const topic = await filledTopic("transport-batches", 300);
-    const transport = transportFor(topic);
-    await transport.connect();
-    const batches: InRecord[][] = [];
-    const seen: InRecord[] = [];
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    try {
-      await transport.consume({
-        topic,
-        fromBeginning: true,
-        handle: () => Promise.reject(new Error("handle called although handleBatch was given")),
-        handleBatch: (records) => {
-          batches.push(records);
-          seen.push(...records);
-          if (seen.length >= 300) done();
-          return Promise.resolve(records.length);
-        },
-      });
-      await within(all, 20_000, "not every record was handed over");
-    } finally {
-      await transport.disconnect();
-    }
+    const { calls: batches, taken: seen } = await takeBatches(topic, 300);
     assert.deepEqual(seen.map((r) => r.offset), Array.from({ length: 300 }, (_, i) => String(i)));
     assert.ok(batches.length < 300, `${batches.length} calls for 300 records: not batched`);
     const { headers, ...fields } = seen[5]!;
@@ -92,32 +106,14 @@ kafkaTest(
   "KafkajsConsumerTransport reads again the records a batch handler did not take",
   async () => {
     const topic = await filledTopic("transport-partial", 200);
-    const transport = transportFor(topic);
-    await transport.connect();
-    const calls: string[][] = [];
-    const taken: string[] = [];
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    try {
-      await transport.consume({
-        topic,
-        fromBeginning: true,
-        handle: () => Promise.reject(new Error("handle called although handleBatch was given")),
-        // The first call takes 10 records only, as a Subscriber stopped mid-batch does.
-        handleBatch: (records) => {
-          calls.push(records.map((r) => r.offset));
-          const take = calls.length === 1 ? Math.min(10, records.length) : records.length;
-          taken.push(...records.slice(0, take).map((r) => r.offset));
-          if (taken.length >= 200) done();
-          return Promise.resolve(take);
-        },
-      });
-      await within(all, 20_000, "not every record was handed over");
-    } finally {
-      await transport.disconnect();
-    }
+    // The first call takes 10 records only, as a Subscriber stopped mid-batch does.
+    const { calls, taken } = await takeBatches(
+      topic,
+      200,
+      (records, call) => call === 1 ? Math.min(10, records.length) : records.length,
+    );
     assert.ok(calls[0]!.length > 10, `first batch of ${calls[0]!.length}: too small to test`);
-    assert.equal(calls[1]![0], "10", "the records not taken were not read again");
-    assert.deepEqual(taken, Array.from({ length: 200 }, (_, i) => String(i)));
+    assert.equal(calls[1]![0]!.offset, "10", "the records not taken were not read again");
+    assert.deepEqual(taken.map((r) => r.offset), Array.from({ length: 200 }, (_, i) => String(i)));
   },
 );
