@@ -9,6 +9,7 @@ import { CoinGeckoStub } from "../tests/support/coingecko_stub.ts";
 import { occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
 import {
   check,
+  noDuplicates,
   producedLines,
   producerSummary,
   restartsOf,
@@ -155,11 +156,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
           summary.fetched === expected,
         `${summary.fetched} fetched (${expected} expected), ${onTopic.ids.size} on the topic, ${summary.notDelivered} not delivered`,
       ),
-      check(
-        "no duplicates on the topic",
-        onTopic.duplicates === 0,
-        `${onTopic.duplicates} duplicates`,
-      ),
+      noDuplicates("no duplicates on the topic", onTopic),
       check(
         "consume with a crashing Printer prints every message on the topic once, exit 0",
         consumerEnded.code === 0 && printed.missed === 0 && printed.duplicated === 0 &&

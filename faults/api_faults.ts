@@ -17,6 +17,7 @@ import { occurrences, sleep, spawn } from "./command.ts";
 import {
   check,
   INTERVAL,
+  noDuplicates,
   producerSummary,
   restartsOf,
   type Scenario,
@@ -346,11 +347,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
         summary.fetched === onTopic.messages && coinsSkipped === badExpected,
         `fetched ${summary.fetched}, on the topic ${onTopic.messages}; skipped ${coinsSkipped} of ${badExpected}`,
       ),
-      check(
-        "no duplicate message_id",
-        onTopic.duplicates === 0,
-        `${onTopic.duplicates} duplicates`,
-      ),
+      noDuplicates("no duplicate message_id", onTopic),
       check("Not delivered: 0", summary.notDelivered === 0, `${summary.notDelivered}`),
     ];
     return {

@@ -9,6 +9,7 @@ import {
   brokerOutage,
   check,
   COMMIT_INTERVAL_MS,
+  noDuplicates,
   producedLines,
   restartsOf,
   Sampler,
@@ -115,11 +116,7 @@ export const consumerOutage: Scenario = {
           ),
           check("SIGTERM: exit 0", ended.code === 0, `exit ${ended.code}`),
           check("producer: exit 0", producerEnded.code === 0, `exit ${producerEnded.code}`),
-          check(
-            "topic: no duplicate message_id",
-            onTopic.duplicates === 0,
-            `${onTopic.duplicates}`,
-          ),
+          noDuplicates("topic: no duplicate message_id", onTopic),
         ],
         explanation:
           "broker outage while consuming: `consume --format json --group G --from-beginning` reads a topic a producer is writing; the broker is SIGKILLed and restarted. *fetched* is what is on the topic at the end, *delivered* the distinct ids the consumer printed, *lost* the ids on the topic it never printed, *duplicated* the lines printed twice. Duplicates are allowed up to one uncommitted batch: the consumer commits every 1 s, so the bound is what it printed in the 2 s before the kill.",

@@ -9,6 +9,7 @@ import {
   brokerOutage,
   check,
   COINS,
+  noDuplicates,
   producedLines,
   producerSummary,
   restartsOf,
@@ -82,11 +83,7 @@ async function run(ctx: ScenarioContext, options: ProducerOutageOptions): Promis
         lost === 0,
         `${summary.fetched} fetched, ${delivered} on the topic, ${summary.dropped} dropped`,
       ),
-      check(
-        "no duplicate message_id",
-        onTopic.duplicates === 0,
-        `${onTopic.duplicates} duplicates`,
-      ),
+      noDuplicates("no duplicate message_id", onTopic),
       check(
         "per-key order (last_updated grows)",
         onTopic.outOfOrder === 0,

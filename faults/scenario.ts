@@ -5,6 +5,7 @@
  * @module
  */
 import type { FaultBroker } from "./broker.ts";
+import type { TopicSummary } from "./topic.ts";
 import { type Ended, occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
 
 /** What a scenario runs against. */
@@ -271,4 +272,15 @@ export class Sampler {
  */
 export function check(what: string, ok: boolean, detail: string): Check {
   return { what, ok, detail };
+}
+
+/**
+ * The check that no message id is on a topic twice.
+ *
+ * @param what How the scenario's report names it.
+ * @param onTopic What was read back.
+ * @returns The check.
+ */
+export function noDuplicates(what: string, onTopic: TopicSummary): Check {
+  return check(what, onTopic.duplicates === 0, `${onTopic.duplicates} duplicates`);
 }
