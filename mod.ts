@@ -63,7 +63,7 @@ export {
 export { KafkajsProducerTransport } from "./kafka/kafkajs_transport.ts";
 export { fetchLag, KafkajsConsumerTransport } from "./kafka/kafkajs_consumer.ts";
 export { MemoryLog, type MemoryLogOptions } from "./kafka/memory_log.ts";
-export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./actors/coingecko.ts";
+export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./sources/coingecko.ts";
 export { encodePrice, encoder, MessageIds, PRODUCER_ID } from "./actors/encoder.ts";
 export { fetcher, type FetcherState } from "./actors/fetcher.ts";
 export { publisher } from "./actors/publisher.ts";
@@ -72,11 +72,11 @@ export { consumerChildren } from "./actors/consumer_topology.ts";
 export { subscriber } from "./actors/subscriber.ts";
 export { printer } from "./actors/printer.ts";
 export { committer, CommitTracker } from "./actors/commit_tracker.ts";
-export { ConsumeReport, formatMessage, type OutputFormat } from "./actors/consume_report.ts";
-export { decodePrice } from "./actors/price_schema.ts";
-export { parseReplayLine, replaySource } from "./actors/replay.ts";
-export type { EncodedPrice, PriceMessage, PriceTick } from "./actors/price.ts";
-export { formatChange, formatUsd, formatWholeUsd } from "./actors/format.ts";
+export { ConsumeReport, formatMessage, type OutputFormat } from "./market/consume_report.ts";
+export { decodePrice } from "./market/price_schema.ts";
+export { parseReplayLine, replaySource } from "./sources/replay.ts";
+export type { EncodedPrice, PriceMessage, PriceTick } from "./market/price.ts";
+export { formatChange, formatUsd, formatWholeUsd } from "./market/format.ts";
 export {
   type ConsumerConfig,
   type LagConfig,

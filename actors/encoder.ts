@@ -4,7 +4,7 @@
  * @module
  */
 import type { Actor } from "../runtime/actor.ts";
-import type { EncodedPrice, PriceMessage, PriceTick } from "./price.ts";
+import type { EncodedPrice, PriceMessage, PriceTick } from "../market/price.ts";
 
 /** The `producer_id` of every message. */
 export const PRODUCER_ID = "deno-producer-v1";

@@ -14,8 +14,8 @@ import {
   jsonLine,
   type OutputFormat,
   splicedLine,
-} from "./consume_report.ts";
-import { decodePrice, isCanonicalPrice } from "./price_schema.ts";
+} from "../market/consume_report.ts";
+import { decodePrice, isCanonicalPrice } from "../market/price_schema.ts";
 
 /** What the Printer needs. */
 export interface PrinterOptions {

@@ -15,15 +15,15 @@ import {
   type SupervisorEvent,
   type SupervisorOptions,
 } from "../runtime/supervisor.ts";
-import type { FetchOutcome } from "./coingecko.ts";
+import type { FetchOutcome } from "../sources/coingecko.ts";
 import { encoder, MessageIds } from "./encoder.ts";
 import { injectFaults } from "./fault_injection.ts";
 import { fetcher } from "./fetcher.ts";
-import type { EncodedPrice, PriceTick } from "./price.ts";
-import { ProduceReport } from "./produce_report.ts";
+import type { EncodedPrice, PriceTick } from "../market/price.ts";
+import { ProduceReport } from "../market/produce_report.ts";
 import { publisher } from "./publisher.ts";
-import { replaySource } from "./replay.ts";
-import { replayFile } from "./replay_file.ts";
+import { replaySource } from "../sources/replay.ts";
+import { replayFile } from "../sources/replay_file.ts";
 
 const logger = getLogger(["crypto", "supervisor"]);
 

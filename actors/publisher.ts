@@ -12,8 +12,8 @@ import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
-import type { EncodedPrice } from "./price.ts";
-import type { ProduceReport } from "./produce_report.ts";
+import type { EncodedPrice } from "../market/price.ts";
+import type { ProduceReport } from "../market/produce_report.ts";
 
 const logger = getLogger(["crypto", "publisher"]);
 

@@ -6,8 +6,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { jsonLine } from "../actors/consume_report.ts";
-import { decodePrice } from "../actors/price_schema.ts";
+import { jsonLine } from "../market/consume_report.ts";
+import { decodePrice } from "../market/price_schema.ts";
 import type { InRecord } from "../kafka/transport.ts";
 
 /** A batch as the main thread packs it (see `pack` in `bench/worker_probe.ts`). */

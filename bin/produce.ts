@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CoinGeckoClient } from "../actors/coingecko.ts";
+import { CoinGeckoClient } from "../sources/coingecko.ts";
 import { producerTopology } from "../actors/producer_topology.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";

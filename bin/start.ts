@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CoinGeckoClient } from "../actors/coingecko.ts";
+import { CoinGeckoClient } from "../sources/coingecko.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";

@@ -7,7 +7,7 @@ import {
   MessageIds,
   PRODUCER_ID,
 } from "../../actors/encoder.ts";
-import type { EncodedPrice, PriceTick } from "../../actors/price.ts";
+import type { EncodedPrice, PriceTick } from "../../market/price.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { FETCHED_AT, MESSAGE_FIELDS, tick } from "../consumer/helpers.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { encodePrice } from "../../actors/encoder.ts";
-import type { PriceTick } from "../../actors/price.ts";
+import type { PriceTick } from "../../market/price.ts";
 import type {
   CommitOffset,
   ConsumeOptions,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { formatMessage, jsonLine } from "../../actors/consume_report.ts";
-import type { PriceMessage } from "../../actors/price.ts";
-import { decodePrice } from "../../actors/price_schema.ts";
+import { formatMessage, jsonLine } from "../../market/consume_report.ts";
+import type { PriceMessage } from "../../market/price.ts";
+import { decodePrice } from "../../market/price_schema.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { priceLine } from "../../bench/data.ts";
 import { rawRecord, tick, validRecord, validValue } from "./helpers.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CommitTracker } from "../../actors/commit_tracker.ts";
-import { ConsumeReport, type OutputFormat } from "../../actors/consume_report.ts";
+import { ConsumeReport, type OutputFormat } from "../../market/consume_report.ts";
 import { printer, type PrinterOptions } from "../../actors/printer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { noOutbox } from "../../runtime/actor.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { decodePrice, isCanonicalPrice } from "../../actors/price_schema.ts";
+import { decodePrice, isCanonicalPrice } from "../../market/price_schema.ts";
 import { priceLine } from "../../bench/data.ts";
-import { rawRecord, tick, validRecord } from "./helpers.ts";
+import { rawRecord, tick, validRecord } from "../consumer/helpers.ts";
 
 const accepted = (value: string, key: string) => decodePrice(rawRecord(0, 0, key, value)).ok;
 

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { encodePrice } from "../../actors/encoder.ts";
-import { formatChange, formatSeconds, formatUsd, formatWholeUsd } from "../../actors/format.ts";
-import type { EncodedPrice, PriceTick } from "../../actors/price.ts";
-import { ProduceReport } from "../../actors/produce_report.ts";
+import { formatChange, formatSeconds, formatUsd, formatWholeUsd } from "../../market/format.ts";
+import type { EncodedPrice, PriceTick } from "../../market/price.ts";
+import { ProduceReport } from "../../market/produce_report.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 
 Deno.test("formatUsd() shows $1 and up with two decimals and thousands separators", () => {

@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { MessageIds, priceValue } from "./encoder.ts";
+import { MessageIds, priceValue } from "../actors/encoder.ts";
 import { parseReplayLine } from "./replay.ts";
 import type { ReplayBatch, ReplayCommand, ReplayEvent } from "./replay_file.ts";
 

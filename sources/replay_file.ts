@@ -12,9 +12,9 @@
  */
 import type { Actor } from "../runtime/actor.ts";
 import { Channel, sendAll } from "../runtime/channel.ts";
-import { MESSAGE_HEADERS } from "./encoder.ts";
-import type { EncodedPrice } from "./price.ts";
-import type { ProduceReport } from "./produce_report.ts";
+import { MESSAGE_HEADERS } from "../actors/encoder.ts";
+import type { EncodedPrice } from "../market/price.ts";
+import type { ProduceReport } from "../market/produce_report.ts";
 import type { ReplayState } from "./replay.ts";
 
 /** Where a replay of a file stands. */

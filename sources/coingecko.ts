@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Coin, CoinGeckoConfig } from "../config/config.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
-import type { PriceTick } from "./price.ts";
+import type { PriceTick } from "../market/price.ts";
 
 const logger = getLogger(["crypto", "coingecko"]);
 

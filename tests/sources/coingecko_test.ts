@@ -4,7 +4,7 @@ import {
   CoinGeckoError,
   parsePrices,
   parseRetryAfter,
-} from "../../actors/coingecko.ts";
+} from "../../sources/coingecko.ts";
 import type { Coin, CoinGeckoConfig } from "../../config/config.ts";
 import type { Clock, DelayOptions } from "../../runtime/delay.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { encodePrice } from "../../actors/encoder.ts";
-import { decodePrice } from "../../actors/price_schema.ts";
+import { decodePrice } from "../../market/price_schema.ts";
 import { toInRecord } from "../../kafka/kafkajs_consumer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
-import { MESSAGE_FIELDS, rawRecord, tick, validRecord, validValue } from "./helpers.ts";
+import { MESSAGE_FIELDS, rawRecord, tick, validRecord, validValue } from "../consumer/helpers.ts";
 
 /** The reason a value is refused; fails the test when it is accepted. */
 function reasonFor(key: string | null, value: string | null): string {
