@@ -1,0 +1,85 @@
+/**
+ * The candle (SPEC §8): open, high, low, close and counts of one symbol's observations in one
+ * tumbling window, and the intervals a candle may have.
+ *
+ * @module
+ */
+
+/** The intervals a candle may have, shortest first. */
+export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"] as const;
+
+/** A candle interval. */
+export type Interval = typeof INTERVALS[number];
+
+const INTERVAL_MS: Readonly<Record<Interval, number>> = {
+  "1m": 60_000,
+  "5m": 300_000,
+  "15m": 900_000,
+  "30m": 1_800_000,
+  "1h": 3_600_000,
+  "4h": 14_400_000,
+  "1d": 86_400_000,
+};
+
+/**
+ * An interval's length.
+ *
+ * @param interval The interval.
+ * @returns Its length in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { intervalMs } from "./candle.ts";
+ * console.log(intervalMs("5m")); // 300000
+ * ```
+ */
+export function intervalMs(interval: Interval): number {
+  return INTERVAL_MS[interval];
+}
+
+/**
+ * Whether a text names an interval.
+ *
+ * @param text The text.
+ * @returns True for `1m`, `5m`, `15m`, `30m`, `1h`, `4h` and `1d`.
+ */
+export function isInterval(text: string): text is Interval {
+  return (INTERVALS as readonly string[]).includes(text);
+}
+
+/** One candle. Times are milliseconds since the epoch (UTC); they are shown as ISO-8601. */
+export interface Candle {
+  /** The symbol, e.g. `BTC`. */
+  symbol: string;
+  /** The interval. */
+  interval: Interval;
+  /** Start of the window, inclusive: `floor(t / size) * size`. */
+  windowStart: number;
+  /** End of the window, exclusive: `windowStart + size`. */
+  windowEnd: number;
+  /** Price of the earliest observation by event time. */
+  open: number;
+  /** Highest price. */
+  high: number;
+  /** Lowest price. */
+  low: number;
+  /** Price of the latest observation by event time. */
+  close: number;
+  /** Distinct observations. */
+  samples: number;
+  /** Sum of trade sizes; null for candles of price snapshots. */
+  volume: number | null;
+  /** Volume-weighted average price; null for candles of price snapshots. */
+  vwap: number | null;
+  /** Event time of the earliest observation. */
+  firstEvent: number;
+  /** Event time of the latest observation. */
+  lastEvent: number;
+  /** Whether the window has closed (its symbol's watermark passed its end, or it went idle). */
+  closed: boolean;
+  /** 0 when first closed; +1 for each late update after that. */
+  revision: number;
+}
+
+/** A candle's identity: its row's primary key. */
+export type CandleKey = Pick<Candle, "symbol" | "interval" | "windowStart">;

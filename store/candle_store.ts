@@ -1,0 +1,105 @@
+/**
+ * What the candle pipeline and the HTTP API need of a store (SPEC §8), so that the embedded
+ * SQLite store and PostgreSQL are interchangeable. Both implement this interface and pass one
+ * contract suite (`tests/store/contract.ts`).
+ *
+ * @module
+ */
+import type { Candle, CandleKey, Interval } from "../market/candle.ts";
+
+/** The latest price of a symbol (table `latest_prices`). Times are ms since the epoch. */
+export interface LatestPrice {
+  /** The symbol. */
+  symbol: string;
+  /** The price in USD. */
+  priceUsd: number;
+  /** 24 h volume in USD, or null. */
+  volume24h: number | null;
+  /** Market capitalisation in USD, or null. */
+  marketCap: number | null;
+  /** 24 h change in percent, or null. */
+  priceChange24h: number | null;
+  /** The price's event time. */
+  eventTime: number;
+}
+
+/**
+ * What the aggregator keeps of a symbol between runs (internal table `candle_state`): enough to
+ * tell a repeated observation from a new one after a restart, and where its watermark stood.
+ */
+export interface SymbolState {
+  /** The symbol. */
+  symbol: string;
+  /** The latest event time seen for the symbol (its watermark plus the out-of-orderness). */
+  maxEvent: number;
+  /** The identities of observations still able to change a candle, encoded by the aggregator. */
+  seen: string;
+  /** The log the last record applied came from, e.g. `crypto-prices/1`. */
+  log: string;
+  /** That record's offset, decimal. A write whose offset is below the stored one for the same log is stale. */
+  lastOffset: string;
+}
+
+/** One atomic write: everything in it is applied in one transaction, or nothing is. */
+export interface StoreWrite {
+  /**
+   * Symbol states. A state whose `log` equals the stored one and whose `lastOffset` is below the
+   * stored one is stale: it is not applied, and neither are that symbol's candles in this write.
+   */
+  states: SymbolState[];
+  /** Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above. */
+  candles: Candle[];
+  /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
+  latest: LatestPrice[];
+  /** Closed candles and revisions to put on the candle topic: queued in the outbox. */
+  publish: CandleKey[];
+}
+
+/** Which candles to read. */
+export interface CandleQuery {
+  /** The symbol. */
+  symbol: string;
+  /** The interval. */
+  interval: Interval;
+  /** Only windows starting at or after this time. */
+  from?: number;
+  /** Only windows starting before this time. */
+  to?: number;
+  /** At most this many: the latest ones when there are more, returned ascending. @default {500} */
+  limit?: number;
+}
+
+/** A symbol's state as stored, and its candles that may still change. */
+export interface LoadedSymbol {
+  /** The state, or null for a symbol never written. */
+  state: SymbolState | null;
+  /** Its candles whose `window_end` is after `state.maxEvent - horizonMs`, every interval. */
+  candles: Candle[];
+}
+
+/** A candle store. */
+export interface CandleStore {
+  /** What it is, for logs and messages; never holds a password. */
+  readonly description: string;
+  /** Applies a write atomically: upserts are idempotent, a write applied twice changes nothing. */
+  write(batch: StoreWrite): Promise<void>;
+  /**
+   * A symbol's state and the candles that may still change, for the aggregator after a restart
+   * or a rebalance.
+   */
+  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol>;
+  /** Candles, ascending by `window_start`. */
+  candles(query: CandleQuery): Promise<Candle[]>;
+  /** Latest prices, by symbol; all of them when no symbol is given. */
+  latest(symbol?: string): Promise<LatestPrice[]>;
+  /** Candles queued for the candle topic, oldest first, as they stand now. */
+  outbox(limit: number): Promise<Candle[]>;
+  /** Removes from the outbox the given candles, at the revision given or below. */
+  published(
+    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
+  ): Promise<void>;
+  /** Resolves when the store answers, rejects with the reason when it does not. */
+  ping(): Promise<void>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
