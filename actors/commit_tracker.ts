@@ -35,8 +35,18 @@ export class CommitTracker {
    * @param record The record.
    */
   markHandled(record: InRecord): void {
-    this.#pending.set(record.partition, record.offset);
-    this.#positions.set(record.partition, record.offset);
+    this.markOffset(record.partition, record.offset);
+  }
+
+  /**
+   * Every record of a partition up to an offset was handled: that offset may be committed.
+   *
+   * @param partition The partition.
+   * @param offset The last handled offset, decimal.
+   */
+  markOffset(partition: number, offset: string): void {
+    this.#pending.set(partition, offset);
+    this.#positions.set(partition, offset);
     this.#handled++;
   }
 

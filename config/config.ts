@@ -217,15 +217,26 @@ const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
 const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
 
 /** Reads a setting: the flag when given, else the variable when set and not blank, else the default. */
-class Settings {
+export class Settings {
   #flags: Map<string, string | boolean>;
   #env: Env;
+  /**
+   * @param flags The parsed flags.
+   * @param env The environment lookup.
+   */
   constructor(flags: Map<string, string | boolean>, env: Env) {
     this.#flags = flags;
     this.#env = env;
   }
 
-  /** Returns `[name, text]` of the first source that has a value, or the default. */
+  /**
+   * The first source that has a value, or the default.
+   *
+   * @param variable The environment variable, or null.
+   * @param flag The flag, or null.
+   * @param fallback The default.
+   * @returns `[name, text]`: where the value came from and the value.
+   */
   get(variable: string | null, flag: string | null, fallback: string): [string, string] {
     const fromFlag = flag === null ? undefined : this.#flags.get(flag);
     if (typeof fromFlag === "string") return [`--${flag}`, fromFlag];
@@ -236,18 +247,36 @@ class Settings {
     return [variable ?? `--${flag}`, fallback];
   }
 
-  /** The variable's text, or undefined when unset or blank. */
+  /**
+   * A variable's text.
+   *
+   * @param variable The variable.
+   * @returns Its text, or undefined when unset or blank.
+   */
   optional(variable: string): string | undefined {
     const value = this.#env(variable);
     return value === undefined || value.trim() === "" ? undefined : value;
   }
 
+  /**
+   * Whether a switch was given.
+   *
+   * @param name The flag.
+   * @returns True when given.
+   */
   flag(name: string): boolean {
     return this.#flags.get(name) === true;
   }
 }
 
-function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
+/**
+ * Reads how to reach Kafka.
+ *
+ * @param s The settings.
+ * @param defaultClientId The client id when none is set.
+ * @returns The Kafka configuration.
+ */
+export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
   const brokers = parseBrokers(...s.get("KAFKA_BOOTSTRAP_SERVERS", "brokers", "localhost:9092"));
   const topic = parseTopic(...s.get("KAFKA_TOPIC", "topic", "crypto-prices"));
   const partitions = parseNumber(...s.get("KAFKA_TOPIC_PARTITIONS", null, "3"), {
@@ -325,7 +354,13 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
   };
 }
 
-function loadLog(s: Settings): LogConfig {
+/**
+ * Reads the logging settings.
+ *
+ * @param s The settings.
+ * @returns Level and format.
+ */
+export function loadLog(s: Settings): LogConfig {
   const [levelName, levelRaw] = s.get("LOG_LEVEL", "log-level", "info");
   return {
     level: parseChoice(levelName, levelRaw === "warn" ? "warning" : levelRaw, LOG_LEVELS),

@@ -248,3 +248,71 @@ export function parseSecret(name: string, raw: string): string {
   }
   return raw;
 }
+
+/** A URL with its password, if any, masked: for messages. */
+function masked(raw: string): string {
+  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}
+
+/**
+ * Parses the candle store's address: `sqlite:PATH` or `postgres://…` (`postgresql://…`).
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The address, trimmed.
+ * @throws {ConfigError} For anything else; the error never shows a password.
+ *
+ * @example
+ * ```ts
+ * import { parseStoreUrl } from "./values.ts";
+ * console.log(parseStoreUrl("CANDLE_STORE", "sqlite:.data/market.db")); // "sqlite:.data/market.db"
+ * ```
+ */
+export function parseStoreUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  if (/^sqlite:.+/.test(text) && !/^sqlite:\/\/$/.test(text)) return text;
+  if (/^postgres(ql)?:\/\//.test(text)) {
+    try {
+      const url = new URL(text);
+      if (url.hostname !== "" && !/\s/.test(text)) return text;
+    } catch {
+      // reported below
+    }
+  }
+  throw new ConfigError(
+    `Invalid ${name}: expected sqlite:PATH or postgres://user@host:port/database, current value is ${
+      quote(masked(raw))
+    }`,
+  );
+}
+
+/**
+ * Parses a Redis address, `redis://…` or `rediss://…`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The address, trimmed.
+ * @throws {ConfigError} For anything else; the error never shows a password.
+ *
+ * @example
+ * ```ts
+ * import { parseRedisUrl } from "./values.ts";
+ * console.log(parseRedisUrl("REDIS_URL", "redis://127.0.0.1:6379")); // "redis://127.0.0.1:6379"
+ * ```
+ */
+export function parseRedisUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  try {
+    const url = new URL(text);
+    if ((url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "") {
+      return text;
+    }
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(
+    `Invalid ${name}: expected redis://host:port or rediss://host:port, current value is ${
+      quote(masked(raw))
+    }`,
+  );
+}

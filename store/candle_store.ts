@@ -25,7 +25,8 @@ export interface LatestPrice {
 
 /**
  * What the aggregator keeps of a symbol between runs (internal table `candle_state`): enough to
- * tell a repeated observation from a new one after a restart, and where its watermark stood.
+ * tell a repeated observation from a new one after a restart, where its watermark stood, and
+ * which process owns it.
  */
 export interface SymbolState {
   /** The symbol. */
@@ -34,17 +35,19 @@ export interface SymbolState {
   maxEvent: number;
   /** The identities of observations still able to change a candle, encoded by the aggregator. */
   seen: string;
-  /** The log the last record applied came from, e.g. `crypto-prices/1`. */
-  log: string;
-  /** That record's offset, decimal. A write whose offset is below the stored one for the same log is stale. */
-  lastOffset: string;
+  /**
+   * The owner's epoch: {@linkcode CandleStore.loadSymbol} raises it by one for each process that
+   * takes the symbol over (after a restart or a rebalance). A write with an epoch below the stored
+   * one comes from a process that lost the symbol: it is stale.
+   */
+  epoch: number;
 }
 
 /** One atomic write: everything in it is applied in one transaction, or nothing is. */
 export interface StoreWrite {
   /**
-   * Symbol states. A state whose `log` equals the stored one and whose `lastOffset` is below the
-   * stored one is stale: it is not applied, and neither are that symbol's candles in this write.
+   * Symbol states. A state whose `epoch` is below the stored one is stale: it is not applied, and
+   * neither are that symbol's candles or latest price in this write.
    */
   states: SymbolState[];
   /** Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above. */
@@ -73,6 +76,8 @@ export interface CandleQuery {
 export interface LoadedSymbol {
   /** The state, or null for a symbol never written. */
   state: SymbolState | null;
+  /** The epoch now claimed for this process: one above the stored one (1 for a new symbol). */
+  epoch: number;
   /** Its candles whose `window_end` is after `state.maxEvent - horizonMs`, every interval. */
   candles: Candle[];
 }
@@ -81,11 +86,15 @@ export interface LoadedSymbol {
 export interface CandleStore {
   /** What it is, for logs and messages; never holds a password. */
   readonly description: string;
-  /** Applies a write atomically: upserts are idempotent, a write applied twice changes nothing. */
-  write(batch: StoreWrite): Promise<void>;
   /**
-   * A symbol's state and the candles that may still change, for the aggregator after a restart
-   * or a rebalance.
+   * Applies a write atomically: upserts are idempotent, a write applied twice changes nothing.
+   * Resolves to the symbols whose states were stale (nothing of theirs was written).
+   */
+  write(batch: StoreWrite): Promise<string[]>;
+  /**
+   * Takes a symbol over: raises its epoch (storing it, so that writes of any earlier owner are
+   * stale from now on) and returns its state and the candles that may still change, for the
+   * aggregator after a restart or a rebalance.
    */
   loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol>;
   /** Candles, ascending by `window_start`. */
