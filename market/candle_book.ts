@@ -405,13 +405,13 @@ function fold(working: Working, observation: Observation): void {
 const INTERVAL_ORDER = (interval: Interval) => intervalMs(interval);
 
 /**
- * Orders candles by window start, then interval, then symbol: how closed candles are printed.
+ * Orders candles by window end, then interval, then symbol: how closed candles are printed.
  *
  * @param a One candle.
  * @param b Another.
  * @returns Negative, zero or positive.
  */
 export function candleOrder(a: Candle, b: Candle): number {
-  return a.windowStart - b.windowStart || INTERVAL_ORDER(a.interval) - INTERVAL_ORDER(b.interval) ||
+  return a.windowEnd - b.windowEnd || INTERVAL_ORDER(a.interval) - INTERVAL_ORDER(b.interval) ||
     (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 }
