@@ -301,3 +301,35 @@ export function parseStoreUrl(name: string, raw: string): string {
     }`,
   );
 }
+
+/**
+ * Parses a Redis URL: `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
+ *
+ * @example
+ * ```ts
+ * import { parseRedisUrl } from "./values.ts";
+ * console.log(parseRedisUrl("REDIS_URL", "redis://127.0.0.1:6379")); // "redis://127.0.0.1:6379"
+ * ```
+ */
+export function parseRedisUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  let url: URL | null = null;
+  try {
+    url = /^rediss?:\/\//i.test(text) && !/\s/.test(text) ? new URL(text) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+    throw new ConfigError(
+      `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
+        quote(redactUrl(raw))
+      }`,
+    );
+  }
+  return text;
+}

@@ -28,18 +28,29 @@ export interface SymbolState {
   lastOffset: string;
 }
 
-/** One atomic write: everything in it is applied in one transaction, or nothing is. */
+/**
+ * One atomic write: everything in it is applied in one transaction, or nothing is. A key given
+ * twice counts once: the last candle, state and queued key given, the latest price with the
+ * latest event time. A value a store cannot keep (not finite, a time outside 1970-9999, an
+ * offset that is not a decimal from 0 to 2^63-1) rejects the whole write with a `RangeError`.
+ */
 export interface StoreWrite {
   /**
    * Symbol states. A state whose `log` equals the stored one and whose `lastOffset` is below the
    * stored one is stale: it is not applied, and neither are that symbol's candles in this write.
    */
   states: SymbolState[];
-  /** Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above. */
+  /**
+   * Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above
+   * (a candle whose symbol has none is applied, there being nothing to guard it).
+   */
   candles: Candle[];
   /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
   latest: LatestPrice[];
-  /** Closed candles and revisions to put on the candle topic: queued in the outbox. */
+  /**
+   * Closed candles and revisions to put on the candle topic: queued in the outbox at the
+   * revision the candle has once this write is applied (a key queued already keeps its place).
+   */
   publish: CandleKey[];
 }
 

@@ -1,7 +1,8 @@
 /**
- * What both stores do with a {@linkcode StoreWrite} before any SQL: check every value, and keep
- * one entry per key (the last candle, state and queued key given; the latest price with the
- * latest event time), since a database may not update one row twice in one statement.
+ * What both stores do with a {@linkcode StoreWrite} before any SQL: check every value, keep one
+ * entry per key (the last candle, state and queued key given; the latest price with the latest
+ * event time), since a database may not update one row twice in one statement, and put rows in
+ * key order, so that concurrent writes lock them in the same order.
  *
  * @module
  */
@@ -40,7 +41,7 @@ export function keyOf(key: CandleKey): string {
  * Checks a write and keeps one entry per key.
  *
  * @param write The write.
- * @returns The plan.
+ * @returns The plan: states, candles and latest prices in key order, queued keys as given.
  * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
  * unknown interval, an offset that is not a decimal integer).
  */
@@ -66,10 +67,12 @@ export function planWrite(write: StoreWrite): WritePlan {
     checkKey(key, "queue");
     publish.set(keyOf(key), key);
   }
+  // In key order, so that two writes running at once lock rows in the same order.
+  const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
   return {
-    states: [...states.values()],
-    candles: [...candles.values()],
-    latest: [...latest.values()],
+    states: [...states.values()].sort((a, b) => byText(a.symbol, b.symbol)),
+    candles: [...candles.entries()].sort(([a], [b]) => byText(a, b)).map(([, candle]) => candle),
+    latest: [...latest.values()].sort((a, b) => byText(a.symbol, b.symbol)),
     publish: [...publish.values()],
   };
 }

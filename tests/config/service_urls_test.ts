@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/config_error.ts";
-import { parseStoreUrl, redactUrl } from "../../config/values.ts";
+import { parseRedisUrl, parseStoreUrl, redactUrl } from "../../config/values.ts";
 
 Deno.test("parseStoreUrl() accepts sqlite:PATH, postgres:// and postgresql://", () => {
   for (
@@ -86,4 +86,40 @@ Deno.test("redactUrl() hides the password in the user part and in a password par
   );
   assert.equal(redactUrl("postgres://crypto@db/market"), "postgres://crypto@db/market");
   assert.equal(redactUrl("sqlite:.data/market.db"), "sqlite:.data/market.db");
+});
+
+Deno.test("parseRedisUrl() accepts redis:// and rediss:// with a host", () => {
+  for (
+    const url of [
+      "redis://127.0.0.1:6379",
+      "redis://cache",
+      "redis://:s3cret@cache:6380/2",
+      "rediss://user:s3cret@cache.example.com:6380",
+    ]
+  ) {
+    assert.equal(parseRedisUrl("REDIS_URL", ` ${url}\n`), url);
+  }
+});
+
+Deno.test("parseRedisUrl() refuses anything else without showing the password", () => {
+  for (
+    const raw of [
+      "127.0.0.1:6379",
+      "redis://",
+      "redis://:hunter2@",
+      "http://cache:6379",
+      "redis://cache/x",
+    ]
+  ) {
+    assert.throws(
+      () => parseRedisUrl("--redis", raw),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, `${raw}: ${error}`);
+        assert.match(error.message, /^Invalid --redis: expected redis:\/\/\[user:password@\]host/);
+        assert.ok(!error.message.includes("hunter2"), error.message);
+        return true;
+      },
+      `${JSON.stringify(raw)} was accepted`,
+    );
+  }
 });
