@@ -20,6 +20,9 @@ import { type LatestPrice, latestPriceJson } from "../market/latest_price.ts";
 
 const logger = getLogger(["crypto", "redis"]);
 
+/** The pause before sending again after a batch failed while the connection stayed up. */
+const FAILED_FLUSH_PAUSE_MS = 1_000;
+
 /** Options for {@linkcode RedisPublisher}. */
 export interface RedisPublisherOptions {
   /** Put before every key and channel name (tests give each run its own). @default {""} */
@@ -241,13 +244,13 @@ export class RedisPublisher {
     this.#schedule();
   }
 
-  /** Sends soon, together with whatever else is queued in the same turn. */
-  #schedule(): void {
+  /** Sends soon, together with whatever else is queued in the same turn (or after a pause). */
+  #schedule(delayMs = 0): void {
     if (this.#closed || this.#timer !== null || this.#flushing || !this.#client.isReady) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#flush();
-    }, 0);
+    }, delayMs);
   }
 
   /** Sends everything queued in one pipeline; what fails is queued again, unless replaced. */
@@ -264,11 +267,13 @@ export class RedisPublisher {
       else pipeline.set(key, value, { expiration: { type: "EX", value: ttlSeconds } });
     }
     for (const { channel, message } of messages) pipeline.publish(channel, message);
+    let failed = false;
     this.#flushing = this.#within(pipeline.execAsPipeline(), "send")
       .then(() => {
         this.#counters.sent += keys.size + messages.length;
       })
       .catch((error: unknown) => {
+        failed = true;
         this.#failed(error);
         for (const [key, pending] of keys) if (!this.#keys.has(key)) this.#keys.set(key, pending);
         this.#messages = [...messages, ...this.#messages];
@@ -280,7 +285,8 @@ export class RedisPublisher {
       })
       .finally(() => {
         this.#flushing = null;
-        if (this.counters.pending > 0) this.#schedule();
+        // After a failure on a connection that is still up, a pause rather than a busy loop.
+        if (this.counters.pending > 0) this.#schedule(failed ? FAILED_FLUSH_PAUSE_MS : 0);
       });
     return this.#flushing;
   }
