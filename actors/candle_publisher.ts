@@ -94,7 +94,7 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
     if (candles.length === 0) return true;
     const records: OutRecord[] = candles.map((candle) => ({
       key: candle.symbol,
-      value: candleJson(candle),
+      value: JSON.stringify(candleJson(candle)),
       headers: { ...CANDLE_HEADERS },
       partition: partitionFor(candle.symbol, partitions),
       timestamp: candle.windowEnd,

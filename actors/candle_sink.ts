@@ -10,7 +10,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { Flush } from "../market/candle_book.ts";
 import { type CandleFormat, formatCandle } from "../market/candle_format.ts";
-import { candleJson } from "../market/candle_json.ts";
 import type { CandleReport } from "../market/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
@@ -98,7 +97,7 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       if (print) {
         const staleSet = new Set(stale);
         for (const candle of flush.closed) {
-          if (!staleSet.has(candle.symbol)) print(formatCandle(candle, format, candleJson));
+          if (!staleSet.has(candle.symbol)) print(formatCandle(candle, format));
         }
       }
       options.onWritten?.(flush);

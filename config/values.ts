@@ -249,18 +249,33 @@ export function parseSecret(name: string, raw: string): string {
   return raw;
 }
 
-/** A URL with its password, if any, masked: for messages. */
-function masked(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+/**
+ * A URL fit to show: its password, in the user part or a `password=` parameter, replaced by `***`.
+ * Works on text that is not a valid URL too, hiding more rather than less.
+ *
+ * @param raw The URL as given.
+ * @returns The URL without its password.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./values.ts";
+ * console.log(redactUrl("postgres://crypto:s3cret@db:5432/market")); // "postgres://crypto:***@db:5432/market"
+ * ```
+ */
+export function redactUrl(raw: string): string {
+  return raw
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):.*@/is, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/gi, "$1***");
 }
 
 /**
- * Parses the candle store's address: `sqlite:PATH` or `postgres://…` (`postgresql://…`).
+ * Parses the candle store's URL: `sqlite:PATH` (a file, created when missing) or
+ * `postgres://user:password@host:port/database` (also `postgresql://`).
  *
  * @param name The flag or variable.
  * @param raw Its text.
- * @returns The address, trimmed.
- * @throws {ConfigError} For anything else; the error never shows a password.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
  *
  * @example
  * ```ts
@@ -270,29 +285,30 @@ function masked(raw: string): string {
  */
 export function parseStoreUrl(name: string, raw: string): string {
   const text = raw.trim();
-  if (/^sqlite:.+/.test(text) && !/^sqlite:\/\/$/.test(text)) return text;
-  if (/^postgres(ql)?:\/\//.test(text)) {
+  if (/^sqlite:./.test(text) && !/^sqlite:\/\/$/.test(text)) return text;
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    let url: URL | null = null;
     try {
-      const url = new URL(text);
-      if (url.hostname !== "" && !/\s/.test(text)) return text;
+      url = new URL(text);
     } catch {
-      // reported below
+      url = null;
     }
+    if (url && url.hostname !== "" && !/[\s]/.test(text)) return text;
   }
   throw new ConfigError(
-    `Invalid ${name}: expected sqlite:PATH or postgres://user@host:port/database, current value is ${
-      quote(masked(raw))
+    `Invalid ${name}: expected sqlite:PATH or postgres://user:password@host:port/database, current value is ${
+      quote(redactUrl(raw))
     }`,
   );
 }
 
 /**
- * Parses a Redis address, `redis://…` or `rediss://…`.
+ * Parses a Redis URL: `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS.
  *
  * @param name The flag or variable.
  * @param raw Its text.
- * @returns The address, trimmed.
- * @throws {ConfigError} For anything else; the error never shows a password.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
  *
  * @example
  * ```ts
@@ -302,17 +318,18 @@ export function parseStoreUrl(name: string, raw: string): string {
  */
 export function parseRedisUrl(name: string, raw: string): string {
   const text = raw.trim();
+  let url: URL | null = null;
   try {
-    const url = new URL(text);
-    if ((url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "") {
-      return text;
-    }
+    url = /^rediss?:\/\//i.test(text) && !/\s/.test(text) ? new URL(text) : null;
   } catch {
-    // reported below
+    url = null;
   }
-  throw new ConfigError(
-    `Invalid ${name}: expected redis://host:port or rediss://host:port, current value is ${
-      quote(masked(raw))
-    }`,
-  );
+  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+    throw new ConfigError(
+      `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
+        quote(redactUrl(raw))
+      }`,
+    );
+  }
+  return text;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Candle } from "./candle.ts";
+import { candleJson } from "./candle_json.ts";
 import { formatUsd } from "./format.ts";
 
 /** How closed candles are printed: the line of SPEC §8, the same with volume, VWAP and revision, or JSON. */
@@ -17,7 +18,6 @@ const minute = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "
  * @param candle The candle.
  * @param format `line`: SPEC §8's line; `pretty`: the same, with volume and VWAP when it has them
  * and the revision when it is one; `json`: the candle's JSON.
- * @param json The candle's JSON, for `json`.
  * @returns The line.
  *
  * @example
@@ -28,12 +28,8 @@ const minute = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "
  * // Candle BTC 1m 2025-11-12T10:30:00Z O $45,234.56 H $45,300.00 L $45,200.12 C $45,250.00 (6 samples)
  * ```
  */
-export function formatCandle(
-  candle: Candle,
-  format: CandleFormat,
-  json: (candle: Candle) => string = (c) => JSON.stringify(c),
-): string {
-  if (format === "json") return json(candle);
+export function formatCandle(candle: Candle, format: CandleFormat): string {
+  if (format === "json") return JSON.stringify(candleJson(candle));
   const { symbol, interval, windowStart, open, high, low, close, samples } = candle;
   const base = `Candle ${symbol} ${interval} ${minute(windowStart)} O ${formatUsd(open)} H ${
     formatUsd(high)

@@ -1,21 +1,50 @@
 /**
- * A candle and a latest price as JSON (SPEC §8): the candle topic's value, Redis's values and the
- * HTTP API's, with snake_case fields and ISO-8601 UTC times.
+ * The JSON form of a candle (SPEC §8), shared by the candle topic, Redis and the HTTP API.
  *
  * @module
  */
-import type { LatestPrice } from "../store/candle_store.ts";
-import type { Candle } from "./candle.ts";
+import type { Candle, Interval } from "./candle.ts";
+
+/** A candle as JSON: the field names of SPEC §8, times ISO-8601 UTC. */
+export interface CandleJson {
+  symbol: string;
+  interval: Interval;
+  window_start: string;
+  window_end: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  samples: number;
+  volume: number | null;
+  vwap: number | null;
+  first_event: string;
+  last_event: string;
+  closed: boolean;
+  revision: number;
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * A candle as the object of SPEC §8.
+ * The JSON form of a candle.
  *
  * @param candle The candle.
- * @returns The plain object, ready for `JSON.stringify`.
+ * @returns A plain object ready for `JSON.stringify`, fields in SPEC §8's order.
+ *
+ * @example
+ * ```ts
+ * import { candleJson } from "./candle_json.ts";
+ * const start = Date.UTC(2025, 10, 12, 10, 30);
+ * const json = candleJson({
+ *   symbol: "BTC", interval: "1m", windowStart: start, windowEnd: start + 60_000,
+ *   open: 45234.56, high: 45300, low: 45200.12, close: 45250, samples: 6, volume: null,
+ *   vwap: null, firstEvent: start + 5_000, lastEvent: start + 55_000, closed: true, revision: 0,
+ * });
+ * console.log(json.window_start, json.closed); // "2025-11-12T10:30:00.000Z" true
+ * ```
  */
-export function candleObject(candle: Candle): Record<string, unknown> {
+export function candleJson(candle: Candle): CandleJson {
   return {
     symbol: candle.symbol,
     interval: candle.interval,
@@ -33,39 +62,4 @@ export function candleObject(candle: Candle): Record<string, unknown> {
     closed: candle.closed,
     revision: candle.revision,
   };
-}
-
-/**
- * A candle as JSON text.
- *
- * @param candle The candle.
- * @returns One line of JSON.
- *
- * @example
- * ```ts
- * import { candleJson } from "./candle_json.ts";
- * const t = Date.UTC(2025, 0, 1);
- * const json = candleJson({ symbol: "BTC", interval: "1m", windowStart: t, windowEnd: t + 60_000, open: 1, high: 2, low: 1, close: 2, samples: 2, volume: null, vwap: null, firstEvent: t, lastEvent: t + 1_000, closed: true, revision: 0 });
- * console.log(JSON.parse(json).window_start); // "2025-01-01T00:00:00.000Z"
- * ```
- */
-export function candleJson(candle: Candle): string {
-  return JSON.stringify(candleObject(candle));
-}
-
-/**
- * A latest price as JSON text.
- *
- * @param latest The price.
- * @returns One line of JSON.
- */
-export function latestPriceJson(latest: LatestPrice): string {
-  return JSON.stringify({
-    symbol: latest.symbol,
-    price_usd: latest.priceUsd,
-    volume_24h: latest.volume24h,
-    market_cap: latest.marketCap,
-    price_change_24h: latest.priceChange24h,
-    event_time: iso(latest.eventTime),
-  });
 }

@@ -5,23 +5,11 @@
  *
  * @module
  */
+import type { Alert } from "../market/alert.ts";
 import type { Candle, CandleKey, Interval } from "../market/candle.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
 
-/** The latest price of a symbol (table `latest_prices`). Times are ms since the epoch. */
-export interface LatestPrice {
-  /** The symbol. */
-  symbol: string;
-  /** The price in USD. */
-  priceUsd: number;
-  /** 24 h volume in USD, or null. */
-  volume24h: number | null;
-  /** Market capitalisation in USD, or null. */
-  marketCap: number | null;
-  /** 24 h change in percent, or null. */
-  priceChange24h: number | null;
-  /** The price's event time. */
-  eventTime: number;
-}
+export type { LatestPrice } from "../market/latest_price.ts";
 
 /**
  * What the aggregator keeps of a symbol between runs (internal table `candle_state`): enough to
@@ -43,18 +31,29 @@ export interface SymbolState {
   epoch: number;
 }
 
-/** One atomic write: everything in it is applied in one transaction, or nothing is. */
+/**
+ * One atomic write: everything in it is applied in one transaction, or nothing is. A key given
+ * twice counts once: the last candle, state and queued key given, the latest price with the
+ * latest event time. A value a store cannot keep (not finite, a time outside 1970-9999, an
+ * epoch that is not a whole number from 1) rejects the whole write with a `RangeError`.
+ */
 export interface StoreWrite {
   /**
    * Symbol states. A state whose `epoch` is below the stored one is stale: it is not applied, and
    * neither are that symbol's candles or latest price in this write.
    */
   states: SymbolState[];
-  /** Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above. */
+  /**
+   * Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above
+   * (a candle whose symbol has none is applied, there being nothing to guard it).
+   */
   candles: Candle[];
   /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
   latest: LatestPrice[];
-  /** Closed candles and revisions to put on the candle topic: queued in the outbox. */
+  /**
+   * Closed candles and revisions to put on the candle topic: queued in the outbox at the
+   * revision the candle has once this write is applied (a key queued already keeps its place).
+   */
   publish: CandleKey[];
 }
 
@@ -82,6 +81,26 @@ export interface LoadedSymbol {
   candles: Candle[];
 }
 
+/** A symbol the store knows, with its latest price when it has one (`GET /api/v1/symbols`). */
+export interface KnownSymbol {
+  /** The symbol. */
+  symbol: string;
+  /** Its latest price in USD, or null when only candles are known. */
+  priceUsd: number | null;
+  /** That price's event time, or null. */
+  eventTime: number | null;
+}
+
+/** Which alerts to read. */
+export interface AlertQuery {
+  /** Only this symbol's. */
+  symbol?: string;
+  /** Only alerts created at or after this time. */
+  since?: number;
+  /** At most this many: the newest ones. */
+  limit: number;
+}
+
 /** A candle store. */
 export interface CandleStore {
   /** What it is, for logs and messages; never holds a password. */
@@ -107,6 +126,16 @@ export interface CandleStore {
   published(
     candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
   ): Promise<void>;
+  /** The symbols known (with a latest price or a candle state), by name. */
+  symbols(): Promise<KnownSymbol[]>;
+  /**
+   * Stores alerts; one whose `(symbol, interval, windowStart, kind)` is already stored is ignored.
+   *
+   * @returns The alerts that were new, in the order given.
+   */
+  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]>;
+  /** Alerts, newest first (by `createdAt`). */
+  alerts(query: AlertQuery): Promise<Alert[]>;
   /** Resolves when the store answers, rejects with the reason when it does not. */
   ping(): Promise<void>;
   /** Closes connections. */

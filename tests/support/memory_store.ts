@@ -5,10 +5,13 @@
  *
  * @module
  */
+import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import type {
+  AlertQuery,
   CandleQuery,
   CandleStore,
+  KnownSymbol,
   LatestPrice,
   LoadedSymbol,
   StoreWrite,
@@ -18,6 +21,8 @@ import type {
 const key = (c: Pick<Candle, "symbol" | "interval" | "windowStart">) =>
   `${c.symbol}|${c.interval}|${c.windowStart}`;
 
+const alertKey = (a: Alert) => `${a.symbol}|${a.interval}|${a.windowStart}|${a.kind}`;
+
 /** An in-memory candle store; `failing` makes every call reject. */
 export class MemoryStore implements CandleStore {
   readonly description = "memory";
@@ -25,6 +30,7 @@ export class MemoryStore implements CandleStore {
   states = new Map<string, SymbolState>();
   prices = new Map<string, LatestPrice>();
   queue = new Map<string, number>();
+  alertRows = new Map<string, Alert>();
   /** While true, every call rejects, as a store that is down. */
   failing = false;
   /** Writes applied. */
@@ -104,6 +110,35 @@ export class MemoryStore implements CandleStore {
       if (queued !== undefined && queued <= c.revision) this.queue.delete(key(c));
     }
     return Promise.resolve();
+  }
+
+  symbols(): Promise<KnownSymbol[]> {
+    this.#check();
+    const names = new Set([...this.prices.keys(), ...this.states.keys()]);
+    return Promise.resolve(
+      [...names].sort().map((symbol) => ({
+        symbol,
+        priceUsd: this.prices.get(symbol)?.priceUsd ?? null,
+        eventTime: this.prices.get(symbol)?.eventTime ?? null,
+      })),
+    );
+  }
+
+  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+    this.#check();
+    const fresh = alerts.filter((a) => !this.alertRows.has(alertKey(a)));
+    for (const a of fresh) this.alertRows.set(alertKey(a), { ...a });
+    return Promise.resolve(fresh);
+  }
+
+  alerts(query: AlertQuery): Promise<Alert[]> {
+    this.#check();
+    return Promise.resolve(
+      [...this.alertRows.values()].filter((a) =>
+        (query.symbol === undefined || a.symbol === query.symbol) &&
+        (query.since === undefined || a.createdAt >= query.since)
+      ).sort((a, b) => b.createdAt - a.createdAt).slice(0, query.limit),
+    );
   }
 
   ping(): Promise<void> {
