@@ -188,6 +188,8 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       }
       const { observation, latest } = decoded;
       if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
+      // A close and its revision go out as two writes, so that both are published.
+      if (book.wouldRevisePending(observation)) await send([observation.symbol]);
       const outcome = book.apply(observation, now(), latest);
       offsets.processed(record, outcome === "added" ? observation.symbol : null);
     };

@@ -6,6 +6,8 @@
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { KafkaConfig } from "../config/config.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import { openStore } from "../store/open_store.ts";
 import {
   BrokerAuthenticationError,
   BrokerUnreachableError,
@@ -267,5 +269,28 @@ export async function ensureTopicOrExit(
   } catch (error) {
     await transport.disconnect();
     fail(`Kafka: cannot use topic ${kafka.topic}: ${describeFatal(error)}`, 1);
+  }
+}
+
+/**
+ * Opens the candle store, or ends the program: exit 1 with one line (never a password) when it
+ * cannot be reached within its timeout or refuses, exit 0 when a stop signal came first.
+ *
+ * @param url `sqlite:PATH` or `postgres://…`, already validated.
+ * @param timeoutMs How long it may stay unreachable.
+ * @returns The open store.
+ */
+export async function openStoreOrExit(url: string, timeoutMs: number): Promise<CandleStore> {
+  let stopped!: () => void;
+  const stop = new Promise<null>((resolve) => (stopped = () => resolve(null)));
+  const removeHandlers = onStopSignals(() => stopped());
+  try {
+    const store = await Promise.race([openStore(url, { timeoutMs }), stop]);
+    if (store === null) Deno.exit(0);
+    return store;
+  } catch (error) {
+    fail(`Candle store: ${describeFatal(error)}`, 1);
+  } finally {
+    removeHandlers();
   }
 }

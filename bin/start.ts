@@ -5,6 +5,7 @@
  * @module
  */
 import { CoinGeckoClient } from "../sources/coingecko.ts";
+import { candleChildren } from "../actors/candle_topology.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
@@ -22,12 +23,13 @@ import {
   ensureTopicOrExit,
   fail,
   loadCommand,
+  openStoreOrExit,
   print,
   runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
-const { producer: producerConfig, consumer: consumerConfig } = config;
+const { producer: producerConfig, consumer: consumerConfig, candles: candleConfig } = config;
 checkReplayFileOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
@@ -47,6 +49,12 @@ if (producerConfig.source.kind === "replay") {
   print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Topic: ${producerConfig.kafka.topic}`);
+const store = candleConfig
+  ? await openStoreOrExit(candleConfig.store, candleConfig.storeTimeoutMs)
+  : null;
+if (candleConfig && store) {
+  print(`Candles: ${candleConfig.intervals.join(", ")} into ${store.description}`);
+}
 if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
   producerConfig.iterations === null
@@ -58,11 +66,13 @@ print(
 
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport;
+let candleTransport: ConsumerTransport | null = null;
 let kafkaConsumer: KafkajsConsumerTransport | null = null;
 if (config.transport === "memory") {
   const log = new MemoryLog();
   producerTransport = log.producer();
   consumerTransport = log.consumer(consumerConfig.group);
+  if (candleConfig) candleTransport = log.consumer("crypto-candles");
 } else {
   producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
   consumerTransport = kafkaConsumer = new KafkajsConsumerTransport(
@@ -71,8 +81,18 @@ if (config.transport === "memory") {
   );
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
+  if (candleConfig) {
+    candleTransport = new KafkajsConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    await connectOrExit(candleTransport);
+  }
 }
 const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka, print);
+const candlePartitions = candleConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: candleConfig.topic,
+  })
+  : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
 if (kafkaConsumer && !consumerConfig.fromBeginning) {
   await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>
@@ -96,16 +116,36 @@ const consuming = consumerChildren({
   print,
   clock: systemClock,
 });
-const supervisor = new Supervisor([...consuming.children, ...producing.children], {
-  onEvent: logSupervisorEvent,
-});
+const candles = candleConfig && store && candleTransport
+  ? candleChildren({
+    config: candleConfig,
+    sources: [{ topic: producerConfig.kafka.topic, transport: candleTransport }],
+    // The embedded log is new with every run: all of it is this run's.
+    fromBeginning: consumerConfig.fromBeginning || config.transport === "memory",
+    store,
+    candleTopic: {
+      transport: producerTransport,
+      topic: candleConfig.topic,
+      partitions: candlePartitions,
+    },
+    print,
+    format: "line",
+    clock: systemClock,
+  })
+  : null;
+const supervisor = new Supervisor(
+  [...(candles?.children ?? []), ...consuming.children, ...producing.children],
+  { onEvent: logSupervisorEvent },
+);
 
 // With --iterations: stop once everything delivered has been handled by the consumer side.
 void producing.delivered.then(async () => {
+  const topic = producerConfig.kafka.topic;
   const handledAll = () =>
     [...producing.report.lastOffsets].every(([partition, offset]) => {
       const position = consuming.tracker.position(partition);
-      return position !== null && position > offset;
+      const aggregated = candles?.offsets.position(topic, partition) ?? offset;
+      return position !== null && position > offset && aggregated >= offset;
     });
   while (!handledAll()) await delay(20);
   await supervisor.stop();
@@ -115,9 +155,13 @@ await runSupervised(supervisor, {
   cleanup: async () => {
     await producerTransport.disconnect();
     await consumerTransport.disconnect();
+    await candleTransport?.disconnect();
+    await store?.close();
   },
   summary: () =>
-    [...producing.report.summary(), ...consuming.report.summary().slice(4)].forEach((line) =>
-      print(line)
-    ),
+    [
+      ...producing.report.summary(),
+      ...consuming.report.summary().slice(4),
+      ...(candles ? candles.report.summary(candles.book.counts) : []),
+    ].forEach((line) => print(line)),
 });

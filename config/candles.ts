@@ -7,18 +7,12 @@
 import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
 import type { CandleFormat } from "../market/candle_format.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
-import {
-  type Env,
-  type KafkaConfig,
-  loadKafka,
-  loadLog,
-  type LogConfig,
-  Settings,
-} from "./config.ts";
+import type { Env, KafkaConfig, LogConfig } from "./config.ts";
+import { loadKafka, loadLog, Settings } from "./settings.ts";
 import { ConfigError } from "./config_error.ts";
 import { parseChoice, parseNumber, parseRedisUrl, parseStoreUrl, parseTopic } from "./values.ts";
 
-/** The topic closed candles and revisions are published to. */
+/** The topic closed candles and revisions are published to, unless `CANDLE_TOPIC` names another. */
 export const CANDLE_TOPIC = "crypto-candles";
 
 /** How candles are made and where they go. */
@@ -35,6 +29,10 @@ export interface CandleConfig {
   allowedLatenessMs: number;
   /** Wall-clock time without an observation after which a symbol's windows close, ms. */
   idleTimeoutMs: number;
+  /** How long the store may stay unreachable at start-up, ms. */
+  storeTimeoutMs: number;
+  /** The topic closed candles and revisions are published to. */
+  topic: string;
 }
 
 /** The candle flags `candles` and `start` share. */
@@ -151,6 +149,12 @@ export function loadCandleSettings(s: Settings): CandleConfig {
       exclusiveMin: true,
       max: 7 * 86_400,
     }),
+    storeTimeoutMs: 1000 * parseNumber(...s.get("CANDLE_STORE_TIMEOUT", null, "30"), {
+      min: 0,
+      exclusiveMin: true,
+      max: 3_600,
+    }),
+    topic: parseTopic(...s.get("CANDLE_TOPIC", null, CANDLE_TOPIC)),
   };
 }
 

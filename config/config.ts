@@ -7,16 +7,15 @@
 import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
+import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
+import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
   type Coin,
-  parseBoolean,
-  parseBrokers,
   parseChoice,
   parseCoins,
   parseHttpUrl,
   parseNumber,
   parseSecret,
-  parseTopic,
 } from "./values.ts";
 
 export type { Coin } from "./values.ts";
@@ -191,7 +190,7 @@ export const consumeCommand: CommandSpec = {
 export const startCommand: CommandSpec = {
   name: "start",
   summary:
-    "Run producer and consumer in one process: over an embedded in-process log (no broker needed), or through Kafka.",
+    "Run producer, consumer and candle aggregator in one process: over an embedded in-process log (no broker needed), or through Kafka.",
   flags: [
     {
       name: "transport",
@@ -201,6 +200,12 @@ export const startCommand: CommandSpec = {
     },
     ...produceFlags,
     ...consumeFlags.filter((f) => f.name !== "max-messages"),
+    ...candleFlags,
+    {
+      name: "no-candles",
+      type: "boolean",
+      help: "do not aggregate candles (they are made and stored by default)",
+    },
     ...commonFlags,
   ],
 };
@@ -212,113 +217,6 @@ export const lagCommand: CommandSpec = {
     "Show a consumer group's committed offset, end offset and lag per partition, and the total.",
   flags: [consumeFlags.find((f) => f.name === "group")!, ...commonFlags],
 };
-
-const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
-const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
-
-/** Reads a setting: the flag when given, else the variable when set and not blank, else the default. */
-export class Settings {
-  #flags: Map<string, string | boolean>;
-  #env: Env;
-  /**
-   * @param flags The parsed flags.
-   * @param env The environment lookup.
-   */
-  constructor(flags: Map<string, string | boolean>, env: Env) {
-    this.#flags = flags;
-    this.#env = env;
-  }
-
-  /**
-   * The first source that has a value, or the default.
-   *
-   * @param variable The environment variable, or null.
-   * @param flag The flag, or null.
-   * @param fallback The default.
-   * @returns `[name, text]`: where the value came from and the value.
-   */
-  get(variable: string | null, flag: string | null, fallback: string): [string, string] {
-    const fromFlag = flag === null ? undefined : this.#flags.get(flag);
-    if (typeof fromFlag === "string") return [`--${flag}`, fromFlag];
-    if (variable !== null) {
-      const fromEnv = this.#env(variable);
-      if (fromEnv !== undefined && fromEnv.trim() !== "") return [variable, fromEnv];
-    }
-    return [variable ?? `--${flag}`, fallback];
-  }
-
-  /**
-   * A variable's text.
-   *
-   * @param variable The variable.
-   * @returns Its text, or undefined when unset or blank.
-   */
-  optional(variable: string): string | undefined {
-    const value = this.#env(variable);
-    return value === undefined || value.trim() === "" ? undefined : value;
-  }
-
-  /**
-   * Whether a switch was given.
-   *
-   * @param name The flag.
-   * @returns True when given.
-   */
-  flag(name: string): boolean {
-    return this.#flags.get(name) === true;
-  }
-}
-
-/**
- * Reads how to reach Kafka.
- *
- * @param s The settings.
- * @param defaultClientId The client id when none is set.
- * @returns The Kafka configuration.
- */
-export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
-  const brokers = parseBrokers(...s.get("KAFKA_BOOTSTRAP_SERVERS", "brokers", "localhost:9092"));
-  const topic = parseTopic(...s.get("KAFKA_TOPIC", "topic", "crypto-prices"));
-  const partitions = parseNumber(...s.get("KAFKA_TOPIC_PARTITIONS", null, "3"), {
-    min: 1,
-    max: 10_000,
-    integer: true,
-  });
-  const replicationFactor = parseNumber(...s.get("KAFKA_REPLICATION_FACTOR", null, "1"), {
-    min: 1,
-    max: 32,
-    integer: true,
-  });
-  const [clientIdName, clientIdRaw] = s.get("KAFKA_CLIENT_ID", null, defaultClientId);
-  const clientId = clientIdRaw.trim();
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(clientId)) {
-    throw new ConfigError(
-      `Invalid ${clientIdName}: expected 1-255 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
-        JSON.stringify(clientIdRaw)
-      }`,
-    );
-  }
-  const ssl = parseBoolean(...s.get("KAFKA_SSL", null, "false"));
-  const connectTimeoutMs = 1000 * parseNumber(...s.get("KAFKA_CONNECT_TIMEOUT", null, "30"), {
-    min: 1,
-    max: 3600,
-  });
-  const mechanismRaw = s.optional("KAFKA_SASL_MECHANISM");
-  let sasl: SaslConfig | null = null;
-  if (mechanismRaw !== undefined) {
-    const mechanism = parseChoice("KAFKA_SASL_MECHANISM", mechanismRaw, SASL_MECHANISMS);
-    const username = s.optional("KAFKA_SASL_USERNAME");
-    const password = s.optional("KAFKA_SASL_PASSWORD");
-    if (username === undefined) {
-      throw new ConfigError("KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set");
-    }
-    if (password === undefined) {
-      throw new ConfigError("KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set");
-    }
-    sasl = { mechanism, username, password: parseSecret("KAFKA_SASL_PASSWORD", password) };
-  }
-  return { brokers, topic, partitions, replicationFactor, clientId, ssl, sasl, connectTimeoutMs };
-}
 
 function loadCoinGecko(s: Settings): CoinGeckoConfig {
   const keyRaw = s.optional("COINGECKO_API_KEY");
@@ -351,26 +249,6 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
       min: 0,
       max: 3600,
     }),
-  };
-}
-
-/**
- * Reads the logging settings.
- *
- * @param s The settings.
- * @returns Level and format.
- */
-export function loadLog(s: Settings): LogConfig {
-  const [levelName, levelRaw] = s.get("LOG_LEVEL", "log-level", "info");
-  return {
-    level: parseChoice(levelName, levelRaw === "warn" ? "warning" : levelRaw, LOG_LEVELS),
-    format: parseChoice(
-      ...s.get("LOG_FORMAT", "log-format", "pretty"),
-      [
-        "pretty",
-        "json",
-      ] as const,
-    ),
   };
 }
 
@@ -561,6 +439,8 @@ export interface StartConfig {
   producer: ProducerConfig;
   /** The consuming side. */
   consumer: ConsumerConfig;
+  /** The candles, or null with `--no-candles`. */
+  candles: CandleConfig | null;
 }
 
 /**
@@ -589,7 +469,12 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   const consumer = consumerSettings(s, parsed.values, actors);
   // One process shows both sides: one line a message unless a format was asked for.
   if (!parsed.values.has("format")) consumer.format = "line";
-  return { transport, producer: producerSettings(s, parsed.values, actors), consumer };
+  return {
+    transport,
+    producer: producerSettings(s, parsed.values, actors),
+    consumer,
+    candles: s.flag("no-candles") ? null : loadCandleSettings(s),
+  };
 }
 
 /** Everything `lag` needs. */

@@ -1,15 +1,16 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3 and every flag of produce, consume, start and lag, each with wrong, empty
+ * variable of SPEC §3 and §8 and every flag of produce, consume, start, lag and candles, each with wrong, empty
  * and extreme values, and the name its one-line error must carry.
  *
  * @module
  */
+import { candlesCommand } from "../config/candles.ts";
 import { consumeCommand, lagCommand, produceCommand, startCommand } from "../config/config.ts";
 import type { CommandSpec } from "../config/cli.ts";
 
 /** A command of the program. */
-export type CommandName = "produce" | "consume" | "start" | "lag";
+export type CommandName = "produce" | "consume" | "start" | "lag" | "candles";
 
 /** One bad value: the environment and flags, the name the error must carry and a piece of what is allowed. */
 export type BadValue = [
@@ -123,6 +124,32 @@ export const CONSUMER_BAD_VALUES: BadValue[] = [
   [{ KAFKA_CONSUMER_GROUP: long(256, "g") }, [], "KAFKA_CONSUMER_GROUP", "1-255 characters"],
 ];
 
+/** Bad values of the candle variables (SPEC §8), which `candles` and `start` read. */
+export const CANDLE_BAD_VALUES: BadValue[] = [
+  [{ CANDLE_INTERVALS: "7m" }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
+  [{ CANDLE_INTERVALS: long(1000, "1m,") }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
+  [{ CANDLE_STORE: "mysql://x" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
+  [{ CANDLE_STORE: "postgres://user:hunter2@" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
+  [{ REDIS_URL: "http://127.0.0.1:6379" }, [], "REDIS_URL", "redis://"],
+  [{ REDIS_URL: `redis://${long(300, "h")}:99999` }, [], "REDIS_URL", "redis://"],
+  [{ CANDLE_OUT_OF_ORDERNESS: "soon" }, [], "CANDLE_OUT_OF_ORDERNESS", "a number"],
+  [{ CANDLE_OUT_OF_ORDERNESS: "86401" }, [], "CANDLE_OUT_OF_ORDERNESS", "at most 86400"],
+  [{ CANDLE_ALLOWED_LATENESS: "-1" }, [], "CANDLE_ALLOWED_LATENESS", "at least 0"],
+  [{ CANDLE_ALLOWED_LATENESS: "1e9" }, [], "CANDLE_ALLOWED_LATENESS", "at most 604800"],
+  [{ CANDLE_IDLE_TIMEOUT: "0" }, [], "CANDLE_IDLE_TIMEOUT", "greater than 0"],
+  [{ CANDLE_IDLE_TIMEOUT: "forever" }, [], "CANDLE_IDLE_TIMEOUT", "a number"],
+  [{ CANDLE_STORE_TIMEOUT: "0" }, [], "CANDLE_STORE_TIMEOUT", "greater than 0"],
+  [{ CANDLE_STORE_TIMEOUT: "3601" }, [], "CANDLE_STORE_TIMEOUT", "at most 3600"],
+  [{ CANDLE_TOPIC: "bad topic!" }, [], "CANDLE_TOPIC", "1-249 characters"],
+  [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
+];
+
+/** Bad values of the variables only `candles` reads. */
+export const CANDLES_ONLY_BAD_VALUES: BadValue[] = [
+  [{ CANDLES_CONSUMER_GROUP: "a b" }, [], "CANDLES_CONSUMER_GROUP", "without spaces"],
+  [{ CANDLES_CONSUMER_GROUP: long(256, "g") }, [], "CANDLES_CONSUMER_GROUP", "1-255 characters"],
+];
+
 /** Every variable of SPEC §3 (and `PRODUCER_BUFFER_SIZE`), with the commands that read it. */
 export const VARIABLES: [string, CommandName[]][] = [
   ...[
@@ -138,8 +165,19 @@ export const VARIABLES: [string, CommandName[]][] = [
     "KAFKA_CONNECT_TIMEOUT",
     "LOG_LEVEL",
     "LOG_FORMAT",
-  ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag"]]),
+  ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag", "candles"]]),
   ["KAFKA_CONSUMER_GROUP", ["consume", "start", "lag"]],
+  ["CANDLES_CONSUMER_GROUP", ["candles"]],
+  ...[
+    "CANDLE_INTERVALS",
+    "CANDLE_STORE",
+    "REDIS_URL",
+    "CANDLE_OUT_OF_ORDERNESS",
+    "CANDLE_ALLOWED_LATENESS",
+    "CANDLE_IDLE_TIMEOUT",
+    "CANDLE_STORE_TIMEOUT",
+    "CANDLE_TOPIC",
+  ].map((v): [string, CommandName[]] => [v, ["candles", "start"]]),
   ...[
     "COINGECKO_BASE_URL",
     "COINGECKO_API_KEY",
@@ -175,6 +213,12 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   topic: ["bad topic!", long(250, "t")],
   "log-level": ["loud", "warn\nerror"],
   "log-format": ["yaml", long(1000, "y")],
+  intervals: ["7m", long(2000, "1h,")],
+  store: ["mysql://x", "postgres://admin:hunter2@"],
+  redis: ["http://localhost:6379", `redis://${long(300, "r")}:0`],
+  "out-of-orderness": ["soon", "86401"],
+  "allowed-lateness": ["-1", "1e9"],
+  "idle-timeout": ["0", "1e9"],
 };
 
 /** A case of the fault suite: one command, its environment and flags, and the name expected. */
@@ -196,6 +240,7 @@ const COMMANDS: [CommandName, CommandSpec][] = [
   ["consume", consumeCommand],
   ["start", startCommand],
   ["lag", lagCommand],
+  ["candles", candlesCommand],
 ];
 
 /**
@@ -208,7 +253,13 @@ const COMMANDS: [CommandName, CommandSpec][] = [
 export function badCases(): BadCase[] {
   const cases: BadCase[] = [];
   const readers = new Map(VARIABLES);
-  for (const [env, args, name] of [...BAD_VALUES, ...CONSUMER_BAD_VALUES]) {
+  const all = [
+    ...BAD_VALUES,
+    ...CONSUMER_BAD_VALUES,
+    ...CANDLE_BAD_VALUES,
+    ...CANDLES_ONLY_BAD_VALUES,
+  ];
+  for (const [env, args, name] of all) {
     if (args.length > 0) continue; // the flags come below, for every command
     const variable = Object.keys(env).find((v) => !v.startsWith("KAFKA_SASL_")) ??
       "KAFKA_SASL_MECHANISM";

@@ -6,8 +6,9 @@
  */
 
 /**
- * The flags of `deno task produce`, `consume`, `start` and `lag` in deno.json: the V8 heap's young
- * generation capped as the tasks cap it, and their permissions.
+ * The flags of `deno task produce`, `consume`, `start`, `lag` and `candles` in deno.json: the V8
+ * heap's young generation capped as the tasks cap it, and their permissions (writing `/tmp` too,
+ * where the fault suite keeps its SQLite stores).
  */
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
@@ -28,8 +29,17 @@ export const PERMISSIONS: Record<string, string[]> = {
     "--v8-flags=--max-semi-space-size=2",
     "--allow-net",
     "--allow-env",
-    "--allow-sys=hostname,osRelease,networkInterfaces",
+    "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
+    "--allow-write=.data,/tmp",
+  ],
+  candles: [
+    "--v8-flags=--max-semi-space-size=2",
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
+    "--allow-read",
+    "--allow-write=.data,/tmp",
   ],
   lag: [
     "--allow-net",
@@ -185,7 +195,7 @@ export class RunningCommand {
  * @returns The running command.
  */
 export function spawn(
-  name: "produce" | "consume" | "start" | "lag",
+  name: "produce" | "consume" | "start" | "lag" | "candles",
   options: { args: string[]; env?: Record<string, string> },
 ): RunningCommand {
   return new RunningCommand(name, { args: options.args, env: options.env ?? {} });

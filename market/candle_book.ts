@@ -8,7 +8,7 @@
  * @module
  */
 import type { LatestPrice, LoadedSymbol, StoreWrite, SymbolState } from "../store/candle_store.ts";
-import { type Candle, type CandleKey, type Interval, intervalMs } from "./candle.ts";
+import { type Candle, type Interval, intervalMs } from "./candle.ts";
 import type { Observation } from "./observation.ts";
 import { SeenSet } from "./seen_set.ts";
 
@@ -269,6 +269,26 @@ export class CandleBook {
   }
 
   /**
+   * Whether an observation would revise a candle whose close (or last revision) is not written
+   * yet: then that one should be written first, so that every revision is published as it was.
+   *
+   * @param observation The observation.
+   * @returns True when the symbol's changes should be flushed before applying it.
+   */
+  wouldRevisePending(observation: Observation): boolean {
+    const book = this.#symbols.get(observation.symbol);
+    if (!book || book.closed.size === 0 || book.seen.has(observation.id)) return false;
+    const watermark = book.maxEvent - this.#ooo;
+    for (const interval of this.#intervals) {
+      const size = intervalMs(interval);
+      const windowStart = Math.floor(observation.time / size) * size;
+      if (watermark >= windowStart + size + this.#lateness) continue;
+      if (book.closed.has(keyOf(interval, windowStart))) return true;
+    }
+    return false;
+  }
+
+  /**
    * Closes the open windows of every symbol idle for the idle timeout.
    *
    * @param now The wall-clock time, ms.
@@ -342,11 +362,7 @@ export class CandleBook {
       write.states.push(state);
     }
     closed.sort(candleOrder);
-    write.publish = closed.map(({ symbol, interval, windowStart }): CandleKey => ({
-      symbol,
-      interval,
-      windowStart,
-    }));
+    write.publish = closed;
     return { write, closed, changed: write.candles };
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Alert } from "../market/alert.ts";
-import type { Candle, CandleKey, Interval } from "../market/candle.ts";
+import type { Candle, Interval } from "../market/candle.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 
 export type { LatestPrice } from "../market/latest_price.ts";
@@ -51,10 +51,10 @@ export interface StoreWrite {
   /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
   latest: LatestPrice[];
   /**
-   * Closed candles and revisions to put on the candle topic: queued in the outbox at the
-   * revision the candle has once this write is applied (a key queued already keeps its place).
+   * Closed candles and revisions to put on the candle topic, as they are now: queued in the
+   * outbox, each revision once.
    */
-  publish: CandleKey[];
+  publish: Candle[];
 }
 
 /** Which candles to read. */
@@ -120,9 +120,9 @@ export interface CandleStore {
   candles(query: CandleQuery): Promise<Candle[]>;
   /** Latest prices, by symbol; all of them when no symbol is given. */
   latest(symbol?: string): Promise<LatestPrice[]>;
-  /** Candles queued for the candle topic, oldest first, as they stand now. */
+  /** Candles queued for the candle topic, oldest first, as they were queued. */
   outbox(limit: number): Promise<Candle[]>;
-  /** Removes from the outbox the given candles, at the revision given or below. */
+  /** Removes from the outbox the given candles, each at the revision given. */
   published(
     candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
   ): Promise<void>;

@@ -314,10 +314,12 @@ export class PostgresCandleStore implements CandleStore {
         }
         if (publish.length > 0) {
           statements.push(tx.unsafe(QUEUE, [
-            rows(publish.map((key, n) => ({
-              symbol: key.symbol,
-              interval: key.interval,
-              window_start: isoTime(key.windowStart),
+            rows(publish.map((c, n) => ({
+              symbol: c.symbol,
+              interval: c.interval,
+              window_start: isoTime(c.windowStart),
+              revision: c.revision,
+              candle: JSON.stringify(c),
               n,
             }))),
           ]));
@@ -412,23 +414,20 @@ export class PostgresCandleStore implements CandleStore {
    * Candles queued for the candle topic.
    *
    * @param limit At most this many.
-   * @returns The candles as they stand now, oldest queued first.
+   * @returns The candles as they were queued, oldest first.
    */
   outbox(limit: number): Promise<Candle[]> {
     return this.#run(async () => {
       const found = await this.#sql.unsafe(
-        `SELECT ${candleColumns("c.")}
-         FROM candle_outbox o
-         JOIN candles c USING (symbol, "interval", window_start)
-         ORDER BY o.seq LIMIT $1`,
+        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT $1`,
         [checkLimit(limit)],
       );
-      return found.map(toCandle);
+      return found.map((row) => JSON.parse(row.candle as string) as Candle);
     });
   }
 
   /**
-   * Removes candles from the outbox, each at the revision given or below.
+   * Removes candles from the outbox, each at the revision given.
    *
    * @param candles The candles published.
    * @returns Resolves once removed.
@@ -443,7 +442,7 @@ export class PostgresCandleStore implements CandleStore {
          USING json_to_recordset($1::text::json)
            AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
          WHERE o.symbol = x.symbol AND o."interval" = x."interval"
-           AND o.window_start = x.window_start AND o.revision <= x.revision`,
+           AND o.window_start = x.window_start AND o.revision = x.revision`,
         [
           rows(candles.map((c) => ({
             symbol: c.symbol,
@@ -670,11 +669,10 @@ const UPSERT_LATEST = `
         (excluded.price_usd, excluded.volume_24h, excluded.market_cap, excluded.price_change_24h))`;
 
 const QUEUE = `
-  INSERT INTO candle_outbox AS o (symbol, "interval", window_start, revision)
-  SELECT c.symbol, c."interval", c.window_start, c.revision
+  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  SELECT symbol, "interval", window_start, revision, candle
   FROM json_to_recordset($1::text::json)
-    AS x(symbol text, "interval" text, window_start timestamptz, n integer)
-  JOIN candles c USING (symbol, "interval", window_start)
+    AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
+      n integer)
   ORDER BY x.n
-  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
-    revision = greatest(o.revision, excluded.revision)`;
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;

@@ -73,7 +73,8 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         "interval" text NOT NULL,
         window_start timestamptz NOT NULL,
         revision integer NOT NULL,
-        PRIMARY KEY (symbol, "interval", window_start)
+        candle text NOT NULL,
+        PRIMARY KEY (symbol, "interval", window_start, revision)
       );
       CREATE INDEX candle_outbox_by_seq ON candle_outbox (seq);
     `,

@@ -259,9 +259,9 @@ export class SqliteCandleStore implements CandleStore {
           );
         }
         const queue = this.#statement("queue", QUEUE);
-        for (const key of plan.publish) {
-          if (stale.has(key.symbol)) continue;
-          queue.run(key.symbol, key.interval, isoTime(key.windowStart));
+        for (const c of plan.publish) {
+          if (stale.has(c.symbol)) continue;
+          queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
         }
         return [...stale];
       });
@@ -350,23 +350,20 @@ export class SqliteCandleStore implements CandleStore {
    * Candles queued for the candle topic.
    *
    * @param limit At most this many.
-   * @returns The candles as they stand now, oldest queued first.
+   * @returns The candles as they were queued, oldest first.
    */
   outbox(limit: number): Promise<Candle[]> {
     return this.#run(() => {
       const rows = this.#statement(
         "outbox",
-        `SELECT ${candleColumns("c.")}
-         FROM candle_outbox o JOIN candles c
-           ON c.symbol = o.symbol AND c."interval" = o."interval" AND c.window_start = o.window_start
-         ORDER BY o.seq LIMIT ?`,
+        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT ?`,
       ).all(checkLimit(limit));
-      return rows.map(toCandle);
+      return rows.map((row) => JSON.parse(row.candle as string) as Candle);
     });
   }
 
   /**
-   * Removes candles from the outbox, each at the revision given or below.
+   * Removes candles from the outbox, each at the revision given.
    *
    * @param candles The candles published.
    * @returns Resolves once removed.
@@ -378,7 +375,7 @@ export class SqliteCandleStore implements CandleStore {
       const remove = this.#statement(
         "published",
         `DELETE FROM candle_outbox
-         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision <= ?`,
+         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`,
       );
       this.#transaction(() => {
         for (const c of candles) {
@@ -575,8 +572,6 @@ const UPSERT_LATEST = `
       OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
 
 const QUEUE = `
-  INSERT INTO candle_outbox (symbol, "interval", window_start, revision)
-  SELECT symbol, "interval", window_start, revision FROM candles
-  WHERE symbol = ? AND "interval" = ? AND window_start = ?
-  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
-    revision = max(candle_outbox.revision, excluded.revision)`;
+  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;

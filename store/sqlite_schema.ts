@@ -75,7 +75,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         "interval" TEXT NOT NULL,
         window_start TEXT NOT NULL,
         revision INTEGER NOT NULL,
-        UNIQUE (symbol, "interval", window_start)
+        candle TEXT NOT NULL,
+        UNIQUE (symbol, "interval", window_start, revision)
       ) STRICT;
     `,
   },

@@ -18,8 +18,8 @@ export interface WritePlan {
   candles: Candle[];
   /** One latest price per symbol, the one with the latest event time. */
   latest: LatestPrice[];
-  /** Each key once. */
-  publish: CandleKey[];
+  /** Each candle revision once, in the order given. */
+  publish: Candle[];
 }
 
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
@@ -60,10 +60,10 @@ export function planWrite(write: StoreWrite): WritePlan {
     const known = latest.get(price.symbol);
     if (!known || known.eventTime <= price.eventTime) latest.set(price.symbol, price);
   }
-  const publish = new Map<string, CandleKey>();
-  for (const key of write.publish) {
-    checkKey(key, "queue");
-    publish.set(keyOf(key), key);
+  const publish = new Map<string, Candle>();
+  for (const candle of write.publish) {
+    checkCandle(candle);
+    publish.set(`${keyOf(candle)}|${candle.revision}`, candle);
   }
   // In key order, so that two writes running at once lock rows in the same order.
   const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;

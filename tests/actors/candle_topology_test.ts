@@ -20,6 +20,8 @@ const config: CandleConfig = {
   outOfOrdernessMs: 10_000,
   allowedLatenessMs: 60_000,
   idleTimeoutMs: 3_600_000,
+  storeTimeoutMs: 1_000,
+  topic: "crypto-candles",
 };
 
 /** Price records of three symbols, a few seconds apart, some repeated (CoinGecko's unchanged price). */

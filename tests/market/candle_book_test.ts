@@ -112,12 +112,24 @@ Deno.test("CandleBook revises a closed candle with a late price within the allow
   assert.equal(revised.closed.length, 1);
   const [candle] = revised.closed as [Candle];
   assert.deepEqual([candle.revision, candle.samples, candle.low, candle.close], [1, 2, 90, 90]);
-  assert.deepEqual(revised.write.publish, [{ symbol: "BTC", interval: "1m", windowStart: T0 }]);
+  assert.deepEqual(revised.write.publish, [candle]);
   // The watermark moves past the lateness: a price for that window now is dropped and counted.
   b.apply(price(T0 + 2 * M + 10 * S, 111), 0); // watermark T0 + 120 s = end + lateness
   assert.equal(b.apply(price(T0 + 30 * S, 1), 0), "late");
   assert.equal(b.counts.late, 1);
   assert.equal(b.counts.revisions, 1);
+});
+
+Deno.test("CandleBook.wouldRevisePending() asks for a write between a close and its revision", () => {
+  const b = book();
+  b.apply(price(T0 + 10 * S, 100), 0);
+  b.apply(price(T0 + 2 * M, 110), 0); // closes T0's window, not yet written
+  const late = price(T0 + 20 * S, 90);
+  assert.equal(b.wouldRevisePending(late), true);
+  assert.equal(b.wouldRevisePending(price(T0 + 2 * M + S, 1)), false, "an open window");
+  assert.equal(b.wouldRevisePending(price(T0 + 10 * S, 100)), false, "a repeat");
+  b.flush(["BTC"]);
+  assert.equal(b.wouldRevisePending(late), false, "the close is written");
 });
 
 Deno.test("CandleBook counts a repeated observation once and changes nothing for it", () => {

@@ -126,15 +126,16 @@ export function storeContract(
     });
 
   test("write() applied twice leaves the same rows", async (store) => {
+    const closed = makeCandle("BTC", "1m", T0);
     const write = writeOf({
       states: [makeState("BTC")],
       candles: [
-        makeCandle("BTC", "1m", T0),
+        closed,
         makeCandle("BTC", "1m", T0 + MINUTE, { closed: false, volume: 2.5, vwap: 101.25 }),
         makeCandle("BTC", "5m", T0),
       ],
       latest: [makeLatest("BTC", T0 + 90_000, 105)],
-      publish: [{ symbol: "BTC", interval: "1m", windowStart: T0 }],
+      publish: [closed],
     });
     await store.write(write);
     const before = await snapshot(store);
@@ -347,7 +348,7 @@ export function storeContract(
     assert.equal(got.at(-1)?.windowStart, all[500]?.windowStart);
   });
 
-  test("outbox() queues keys at their revision and published() removes up to it", async (store) => {
+  test("outbox() gives each queued revision as it was queued, oldest first, until published()", async (store) => {
     const a = makeCandle("BTC", "1m", T0);
     const b = makeCandle("ETH", "1m", T0);
     const c = makeCandle("BTC", "5m", T0);
@@ -359,33 +360,21 @@ export function storeContract(
     await store.write(writeOf({
       states: [makeState("BTC")],
       candles: [c],
-      publish: [c],
+      publish: [c, c],
     }));
     assert.deepEqual(await store.outbox(10), [a, b, c]);
     assert.deepEqual(await store.outbox(2), [a, b]);
 
-    // A revision lands while revision 0 is being published: publishing 0 leaves 1 queued.
-    const a1 = { ...a, close: 111, high: 111, revision: 1 };
-    await store.write(writeOf({
-      states: [makeState("BTC")],
-      candles: [a1],
-      publish: [a1],
-    }));
+    // A revision lands before revision 0 was published: both go out, each as it was.
+    const a1 = { ...a, close: 111, high: 111, samples: 2, revision: 1 };
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
+    assert.deepEqual(await store.outbox(10), [a, b, c, a1]);
     await store.published([a, b]);
-    assert.deepEqual(await store.outbox(10), [a1, c]);
+    assert.deepEqual(await store.outbox(10), [c, a1]);
+    // Queued again (a write repeated after a crash), a revision is still there once.
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
     await store.published([a1, c]);
     assert.deepEqual(await store.outbox(10), []);
-
-    // An open candle is queued as it stands when read.
-    const open = makeCandle("BTC", "1m", T0 + MINUTE, { closed: false });
-    await store.write(writeOf({
-      states: [makeState("BTC")],
-      candles: [open],
-      publish: [open],
-    }));
-    const closed = { ...open, closed: true, samples: 5 };
-    await store.write(writeOf({ states: [makeState("BTC")], candles: [closed] }));
-    assert.deepEqual(await store.outbox(10), [closed]);
     await assert.rejects(store.outbox(0), RangeError);
   });
 

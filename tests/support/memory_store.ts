@@ -29,7 +29,7 @@ export class MemoryStore implements CandleStore {
   rows = new Map<string, Candle>();
   states = new Map<string, SymbolState>();
   prices = new Map<string, LatestPrice>();
-  queue = new Map<string, number>();
+  queue = new Map<string, Candle>();
   alertRows = new Map<string, Alert>();
   /** While true, every call rejects, as a store that is down. */
   failing = false;
@@ -57,8 +57,8 @@ export class MemoryStore implements CandleStore {
         this.prices.set(latest.symbol, { ...latest });
       }
     }
-    for (const k of batch.publish) {
-      if (!stale.includes(k.symbol)) this.queue.set(key(k), this.rows.get(key(k))!.revision);
+    for (const c of batch.publish) {
+      if (!stale.includes(c.symbol)) this.queue.set(`${key(c)}|${c.revision}`, { ...c });
     }
     this.writes++;
     return Promise.resolve(stale);
@@ -99,16 +99,13 @@ export class MemoryStore implements CandleStore {
   outbox(limit: number): Promise<Candle[]> {
     this.#check();
     return Promise.resolve(
-      [...this.queue.keys()].slice(0, limit).map((k) => ({ ...this.rows.get(k)! })),
+      [...this.queue.values()].slice(0, limit).map((c) => ({ ...c })),
     );
   }
 
   published(candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[]) {
     this.#check();
-    for (const c of candles) {
-      const queued = this.queue.get(key(c));
-      if (queued !== undefined && queued <= c.revision) this.queue.delete(key(c));
-    }
+    for (const c of candles) this.queue.delete(`${key(c)}|${c.revision}`);
     return Promise.resolve();
   }
 

@@ -19,8 +19,9 @@ export const PROGRAM_PERMISSIONS = [
   "--v8-flags=--max-semi-space-size=2",
   "--allow-net",
   "--allow-env",
-  "--allow-sys=hostname,osRelease,networkInterfaces",
+  "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
   "--allow-read",
+  "--allow-write=.data,/tmp",
 ];
 
 /** How the tests start `bin/<command>.ts`: the tasks' permissions, nothing inherited but PATH/HOME. */
@@ -35,6 +36,8 @@ function commandOptions(
       HOME: Deno.env.get("HOME") ?? "",
       DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
       NO_COLOR: "1",
+      // Each run its own candle store, unless the test names one.
+      CANDLE_STORE: `sqlite:${Deno.makeTempDirSync({ prefix: "crypto-run-" })}/market.db`,
       ...options.env,
     },
     clearEnv: true,
