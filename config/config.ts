@@ -69,6 +69,8 @@ export interface CoinGeckoConfig {
   maxRetries: number;
   /** Least gap between two API calls, and the base of backoff, in milliseconds. */
   rateLimitDelayMs: number;
+  /** The longest wait a `Retry-After` is honoured for, in milliseconds; a longer one is capped. */
+  maxRetryAfterMs: number;
 }
 
 /** Logging. */
@@ -321,6 +323,10 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
     rateLimitDelayMs: 1000 * parseNumber(...s.get("API_RATE_LIMIT_DELAY", null, "6"), {
       min: 0,
       max: 3600,
+    }),
+    maxRetryAfterMs: 1000 * parseNumber(...s.get("API_MAX_RETRY_AFTER", null, "300"), {
+      min: 1,
+      max: 86_400,
     }),
   };
 }

@@ -95,6 +95,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "1.5" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "101" }, [], "API_MAX_RETRIES", "at most 100"],
+  [{ API_MAX_RETRY_AFTER: "0" }, [], "API_MAX_RETRY_AFTER", "at least 1"],
+  [{ API_MAX_RETRY_AFTER: "86401" }, [], "API_MAX_RETRY_AFTER", "at most 86400"],
+  [{ API_MAX_RETRY_AFTER: "5m" }, [], "API_MAX_RETRY_AFTER", "a number"],
   [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
   [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
   [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
@@ -149,6 +152,7 @@ export const VARIABLES: [string, CommandName[]][] = [
     "API_RATE_LIMIT_DELAY",
     "API_TIMEOUT",
     "API_MAX_RETRIES",
+    "API_MAX_RETRY_AFTER",
     "PRODUCER_BUFFER_SIZE",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
 ];

@@ -126,14 +126,18 @@ export class CoinGeckoClient {
       const result = await this.#request(url, options.signal);
       if ("body" in result) return parsePrices(result.body, coins, cycle, this.#clock.now());
       const failure = result.failure;
-      if (failure.retryAfterMs !== null) {
-        this.#notBefore = this.#clock.now() + failure.retryAfterMs;
-      }
+      const retryAfterMs = this.#capRetryAfter(failure.retryAfterMs);
+      if (retryAfterMs !== null) this.#notBefore = this.#clock.now() + retryAfterMs;
       if (!failure.retriable || attempt >= maxRetries) {
         const tries = attempt + 1;
-        const next = failure.retryAfterMs === null
+        const asked = failure.retryAfterMs;
+        const next = retryAfterMs === null || asked === null
           ? ""
-          : `; next request in ${(failure.retryAfterMs / 1000).toFixed(1)}s as Retry-After asks`;
+          : `; next request in ${(retryAfterMs / 1000).toFixed(1)}s ${
+            retryAfterMs < asked
+              ? `(Retry-After asked ${seconds(asked)}s, capped by API_MAX_RETRY_AFTER)`
+              : "as Retry-After asks"
+          }`;
         throw new CoinGeckoError(
           `CoinGecko request failed${
             failure.retriable ? ` after ${tries} attempt${tries === 1 ? "" : "s"}` : ""
@@ -141,7 +145,7 @@ export class CoinGeckoClient {
           { status: failure.status },
         );
       }
-      const wait = failure.retryAfterMs ??
+      const wait = retryAfterMs ??
         backoffDelay(attempt, {
           minMs: rateLimitDelayMs,
           maxMs: Math.max(rateLimitDelayMs, 300_000),
@@ -156,6 +160,17 @@ export class CoinGeckoClient {
       });
       if (wait > 0) await this.#clock.sleep(wait, options);
     }
+  }
+
+  /** A `Retry-After` wait cut to `maxRetryAfterMs`, with a warning when it was longer. */
+  #capRetryAfter(askedMs: number | null): number | null {
+    const { maxRetryAfterMs } = this.#config;
+    if (askedMs === null || askedMs <= maxRetryAfterMs) return askedMs;
+    logger.warn(
+      "CoinGecko's Retry-After asks to wait {asked}s; waiting {cap}s instead, the most API_MAX_RETRY_AFTER allows",
+      { asked: seconds(askedMs), cap: seconds(maxRetryAfterMs) },
+    );
+    return maxRetryAfterMs;
   }
 
   async #request(
@@ -263,6 +278,10 @@ export function parseRetryAfter(header: string | null, now: number): number | nu
   const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
+
+/** Milliseconds as whole seconds when they are whole, else to a tenth. */
+const seconds = (ms: number): string =>
+  Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
 
 function snippet(text: string, type: string): string {
   let plain = text;

@@ -22,6 +22,7 @@ Deno.test("loadProducerConfig() gives the SPEC defaults with an empty environmen
   assert.equal(config.coingecko.timeoutMs, 10_000);
   assert.equal(config.coingecko.maxRetries, 3);
   assert.equal(config.coingecko.rateLimitDelayMs, 6_000);
+  assert.equal(config.coingecko.maxRetryAfterMs, 300_000);
   assert.deepEqual(config.coins, [{ id: "bitcoin", symbol: "BTC" }, {
     id: "ethereum",
     symbol: "ETH",
