@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Coin, CoinGeckoConfig } from "../config/config.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
-import type { PriceTick } from "../market/price.ts";
+import type { PriceTick, SkippedCoin } from "../market/price.ts";
 
 const logger = getLogger(["crypto", "coingecko"]);
 
@@ -31,8 +31,8 @@ export class CoinGeckoError extends Error {
 export interface FetchOutcome {
   /** The coins with a usable price. */
   ticks: PriceTick[];
-  /** One line for each coin that was skipped, and why. */
-  skipped: string[];
+  /** Each coin that was skipped, and why. */
+  skipped: SkippedCoin[];
 }
 
 /** Options for {@linkcode CoinGeckoClient}. */
@@ -312,7 +312,7 @@ const finiteOrNull = (value: unknown): number | null =>
  * @param coins The coins asked for.
  * @param cycle The fetch cycle.
  * @param fetchedAt When it was fetched.
- * @returns The usable ticks and one line for each coin skipped.
+ * @returns The usable ticks and each coin skipped, with why.
  * @throws {CoinGeckoError} When the answer is not a JSON object, or an empty one.
  *
  * @example
@@ -320,7 +320,7 @@ const finiteOrNull = (value: unknown): number | null =>
  * import { parsePrices } from "./coingecko.ts";
  * const { ticks, skipped } = parsePrices({ bitcoin: { usd: 1 } },
  *   [{ id: "bitcoin", symbol: "BTC" }, { id: "ethereum", symbol: "ETH" }], 1, 0);
- * console.log(ticks.length, skipped); // 1 ["ethereum (ETH) is missing from the CoinGecko response"]
+ * console.log(ticks.length, skipped[0]?.reason); // 1 "ethereum (ETH) is missing from the CoinGecko response"
  * ```
  */
 export function parsePrices(
@@ -344,19 +344,21 @@ export function parsePrices(
     );
   }
   const ticks: PriceTick[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedCoin[] = [];
   for (const coin of coins) {
     const entry = (body as Record<string, unknown>)[coin.id];
     const name = `${coin.id} (${coin.symbol})`;
+    const skip = (missing: boolean, reason: string) =>
+      skipped.push({ coinId: coin.id, symbol: coin.symbol, missing, reason });
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-      skipped.push(`${name} is missing from the CoinGecko response`);
+      skip(true, `${name} is missing from the CoinGecko response`);
       continue;
     }
     const fields = entry as Record<string, unknown>;
     const price = fields.usd;
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
       const shown = typeof price === "number" ? String(price) : JSON.stringify(price ?? null);
-      skipped.push(`${name} has no usable price: usd is ${shown}`);
+      skip(false, `${name} has no usable price: usd is ${shown}`);
       continue;
     }
     for (const key of ["usd_24h_vol", "usd_market_cap", "usd_24h_change", "last_updated_at"]) {

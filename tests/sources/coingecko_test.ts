@@ -636,8 +636,9 @@ Deno.test("CoinGeckoClient.fetchPrices() skips a coin missing from the answer an
 
     assert.deepEqual(ticks.map((t) => t.symbol), ["BTC"]);
     assert.equal(skipped.length, 1);
-    assert.match(skipped[0]!, /ethereum/);
-    assert.match(skipped[0]!, /missing/);
+    assert.match(skipped[0]!.reason, /ethereum/);
+    assert.match(skipped[0]!.reason, /missing/);
+    assert.equal(skipped[0]!.missing, true);
   });
 });
 
@@ -665,10 +666,11 @@ Deno.test("CoinGeckoClient.fetchPrices() skips null, negative, zero, text and no
     assert.deepEqual(ticks.map((t) => [t.symbol, t.priceUsd]), [["BTC", 45234.56]]);
     assert.equal(skipped.length, bad.length);
     bad.forEach(([coin], i) => {
-      assert.match(skipped[i]!, new RegExp(`${coin.id} \\(${coin.symbol}\\)`));
-      assert.match(skipped[i]!, /no usable price/);
+      assert.match(skipped[i]!.reason, new RegExp(`${coin.id} \\(${coin.symbol}\\)`));
+      assert.match(skipped[i]!.reason, /no usable price/);
+      assert.equal(skipped[i]!.missing, false);
     });
-    assert.match(skipped[3]!, /45000\.12/);
+    assert.match(skipped[3]!.reason, /45000\.12/);
   });
 });
 
@@ -802,5 +804,5 @@ Deno.test("parsePrices() names an overflowing price as Infinity, not null", () =
     1,
     0,
   );
-  assert.match(skipped[0]!, /usd is Infinity/);
+  assert.match(skipped[0]!.reason, /usd is Infinity/);
 });
