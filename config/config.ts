@@ -17,6 +17,7 @@ import {
   parseNumber,
   parseSecret,
   parseTopic,
+  shown,
 } from "./values.ts";
 
 export type { Coin } from "./values.ts";
@@ -477,8 +478,8 @@ function consumerSettings(
     const symbols = filterRaw.split(",").map((x) => x.trim()).filter((x) => x !== "");
     if (symbols.length === 0 || !symbols.every((x) => /^[A-Za-z0-9]{1,15}$/.test(x))) {
       throw new ConfigError(
-        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, current value is ${
-          JSON.stringify(filterRaw)
+        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, each 1-15 characters of A-Z and 0-9, current value is ${
+          shown(filterRaw)
         }`,
       );
     }

@@ -83,7 +83,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
   [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
   [{ CRYPTO_COINS: ",,," }, [], "CRYPTO_COINS", "at least one"],
-  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: "bitcoin:B.T.C" }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: `${long(101, "c")}:CCC` }, [], "CRYPTO_COINS", "1-100 characters of a-z"],
   [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
@@ -167,7 +169,7 @@ export const EMPTY_VARIABLES: string[] = VARIABLES.map(([v]) => v);
 /** A wrong and an extreme value of each string flag (the empty value is added for all). */
 const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   interval: ["soon", "86401"],
-  coins: ["bitcoin", `bitcoin:${long(2000, "B")}`],
+  coins: ["bitcoin", `${long(2000, "b")}:BTC`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
   filter: ["B-T-C", long(16, "B")],

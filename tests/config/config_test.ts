@@ -80,6 +80,50 @@ Deno.test("loadProducerConfig() names the variable or flag and what is allowed f
   }
 });
 
+Deno.test("loadProducerConfig() bounds coin ids and symbols, with a short line saying what is allowed", () => {
+  const cases: [string, RegExp][] = [
+    [`${"a".repeat(2000)}:BTC`, /a coin id is 1-100 characters of a-z, 0-9/],
+    [`bitcoin:${"B".repeat(2000)}`, /a symbol is 1-15 characters of A-Z and 0-9/],
+    ["bitcoin:BT-C", /a symbol is 1-15 characters of A-Z and 0-9/],
+    ["bitcoin:BTC,bit coin:XBT", /a coin id is 1-100 characters/],
+  ];
+  for (const [coins, allowed] of cases) {
+    assert.throws(
+      () => loadProducerConfig(["--coins", coins], envOf({})),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, /^Invalid --coins: /);
+        assert.match(error.message, allowed);
+        assert.ok(error.message.length < 250, `${error.message.length} characters`);
+        return true;
+      },
+      `${coins.slice(0, 30)} was accepted`,
+    );
+  }
+  const widest = `${"a".repeat(100)}:${"B".repeat(15)}`;
+  assert.deepEqual(loadProducerConfig(["--coins", widest], envOf({}))?.coins, [
+    { id: "a".repeat(100), symbol: "B".repeat(15) },
+  ]);
+});
+
+Deno.test("produce exits 2 with one line for a 2,000-character coin id in CRYPTO_COINS", async () => {
+  // Nothing listens on port 1: a run that got past the check would fail there, not elsewhere.
+  const result = await runCommand("produce", {
+    env: {
+      CRYPTO_COINS: `${"x".repeat(2000)}:XYZ`,
+      KAFKA_BOOTSTRAP_SERVERS: "127.0.0.1:1",
+      KAFKA_CONNECT_TIMEOUT: "1",
+      COINGECKO_BASE_URL: "http://127.0.0.1:1/api/v3",
+    },
+    timeoutMs: 60_000,
+  });
+  assert.equal(result.code, 2, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, /^error: Invalid CRYPTO_COINS: .*a coin id is 1-100 characters/);
+  assert.equal(result.stdout, "");
+});
+
 Deno.test("loadProducerConfig() never puts a secret in its error", () => {
   for (
     const vars of [
