@@ -203,7 +203,12 @@ export const startCommand: CommandSpec = {
       help: "memory: the embedded log (default); kafka: through the broker",
     },
     ...produceFlags,
-    ...consumeFlags.filter((f) => f.name !== "max-messages"),
+    // One process shows both sides, so a message is one line unless a format is asked for.
+    ...consumeFlags.filter((f) => f.name !== "max-messages").map((f) =>
+      f.name === "format"
+        ? { ...f, help: "how each consumed message is printed (default: line)" }
+        : f
+    ),
     ...commonFlags,
   ],
 };

@@ -220,3 +220,15 @@ Deno.test("produce --help lists every flag and exits 0 without the API key", asy
   ) assert.ok(result.stdout.includes(flag), `${flag} missing from --help`);
   assert.ok(!result.stdout.includes("topsecret"));
 });
+
+Deno.test("start --help and consume --help each give the --format default they print with", async () => {
+  const [start, consume] = await Promise.all([
+    runCommand("start", { args: ["--help"] }),
+    runCommand("consume", { args: ["--help"] }),
+  ]);
+  const formatLine = (help: string) =>
+    help.split("\n").find((l) => l.startsWith("  --format ")) ?? "";
+  assert.match(formatLine(start.stdout), /\(default: line\)/);
+  assert.doesNotMatch(start.stdout, /default: pretty/);
+  assert.match(formatLine(consume.stdout), /\(default: pretty\)/);
+});
