@@ -25,15 +25,56 @@ const encoder = new TextEncoder();
  * @param bytes What to write.
  */
 export function writeStdout(bytes: Uint8Array): void {
+  if (!tryWriteStdout(bytes)) fail("standard output was closed by its reader; stopping", 1);
+}
+
+/**
+ * Writes bytes to stdout, all of them, synchronously.
+ *
+ * @param bytes What to write.
+ * @returns False when the reader has gone (`| head`), and nothing more can be written.
+ */
+function tryWriteStdout(bytes: Uint8Array): boolean {
   try {
     let at = 0;
     while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
+    return true;
   } catch (error) {
-    if (error instanceof Deno.errors.BrokenPipe) {
-      fail("standard output was closed by its reader; stopping", 1);
-    }
+    if (error instanceof Deno.errors.BrokenPipe) return false;
     throw error;
   }
+}
+
+/** Console output that outlives its reader; see {@linkcode closableStdout}. */
+export interface ClosableOutput {
+  /** Writes a line to stdout; once stdout was closed, drops it. */
+  print: (line: string) => void;
+  /** Writes a line to stdout, or to stderr once stdout was closed (notices, the summary). */
+  say: (line: string) => void;
+  /** Whether stdout was closed by its reader. */
+  closed: () => boolean;
+}
+
+/**
+ * Console output for a program that can stop cleanly when its reader goes away (`| head`): the
+ * first write that finds stdout closed calls `onClosed` once, instead of ending the program;
+ * later progress lines are dropped, and what must be seen goes to stderr.
+ *
+ * @param onClosed Called once, when stdout is found closed.
+ * @returns The output.
+ */
+export function closableStdout(onClosed: () => void): ClosableOutput {
+  let closed = false;
+  const print = (line: string) => {
+    if (closed || tryWriteStdout(encoder.encode(`${line}\n`))) return;
+    closed = true;
+    onClosed();
+  };
+  return {
+    print,
+    say: (line) => (closed ? printErr(line) : print(line)),
+    closed: () => closed,
+  };
 }
 
 /**
@@ -203,6 +244,8 @@ export function checkReplayFileOrExit(
 export interface SupervisedRun {
   /** Where the stopping notice goes. @default {printErr} */
   notice?: (line: string) => void;
+  /** The exit code of a run that ended without a fatal error. @default {() => 0} */
+  exitCode?: () => number;
   /** Disconnects, after the actors have stopped. */
   cleanup: () => Promise<void>;
   /** The closing lines, printed last. */
@@ -229,6 +272,7 @@ export async function runSupervised(
   let code = 0;
   try {
     await supervisor.run();
+    code = run.exitCode?.() ?? 0;
   } catch (error) {
     code = 1;
     printErr(`error: ${describeFatal(error)}`);

@@ -141,7 +141,10 @@ export function loadCandleSettings(s: Settings): CandleConfig {
   return {
     intervals,
     store: parseStoreUrl(...s.get("CANDLE_STORE", "store", "sqlite:.data/market.db")),
-    redis: redisRaw[1].trim() === "" ? null : parseRedisUrl(...redisRaw),
+    // An empty REDIS_URL means off; an empty --redis is a mistake.
+    redis: redisRaw[1].trim() === "" && redisRaw[0] !== "--redis"
+      ? null
+      : parseRedisUrl(...redisRaw),
     outOfOrdernessMs: seconds("CANDLE_OUT_OF_ORDERNESS", "out-of-orderness", "10", 86_400),
     allowedLatenessMs: seconds("CANDLE_ALLOWED_LATENESS", "allowed-lateness", "60", 7 * 86_400),
     idleTimeoutMs: 1000 * parseNumber(...s.get("CANDLE_IDLE_TIMEOUT", "idle-timeout", "120"), {

@@ -16,6 +16,7 @@ import {
   parseHttpUrl,
   parseNumber,
   parseSecret,
+  shown,
 } from "./values.ts";
 
 export type { Coin } from "./values.ts";
@@ -68,6 +69,8 @@ export interface CoinGeckoConfig {
   maxRetries: number;
   /** Least gap between two API calls, and the base of backoff, in milliseconds. */
   rateLimitDelayMs: number;
+  /** The longest wait a `Retry-After` is honoured for, in milliseconds; a longer one is capped. */
+  maxRetryAfterMs: number;
 }
 
 /** Logging. */
@@ -199,7 +202,12 @@ export const startCommand: CommandSpec = {
       help: "memory: the embedded log (default); kafka: through the broker",
     },
     ...produceFlags,
-    ...consumeFlags.filter((f) => f.name !== "max-messages"),
+    // One process shows both sides, so a message is one line unless a format is asked for.
+    ...consumeFlags.filter((f) => f.name !== "max-messages").map((f) =>
+      f.name === "format"
+        ? { ...f, help: "how each consumed message is printed (default: line)" }
+        : f
+    ),
     ...candleFlags,
     {
       name: "no-candles",
@@ -248,6 +256,10 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
     rateLimitDelayMs: 1000 * parseNumber(...s.get("API_RATE_LIMIT_DELAY", null, "6"), {
       min: 0,
       max: 3600,
+    }),
+    maxRetryAfterMs: 1000 * parseNumber(...s.get("API_MAX_RETRY_AFTER", null, "300"), {
+      min: 1,
+      max: 86_400,
     }),
   };
 }
@@ -384,8 +396,8 @@ function consumerSettings(
     const symbols = filterRaw.split(",").map((x) => x.trim()).filter((x) => x !== "");
     if (symbols.length === 0 || !symbols.every((x) => /^[A-Za-z0-9]{1,15}$/.test(x))) {
       throw new ConfigError(
-        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, current value is ${
-          JSON.stringify(filterRaw)
+        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, each 1-15 characters of A-Z and 0-9, current value is ${
+          shown(filterRaw)
         }`,
       );
     }

@@ -84,7 +84,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
   [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
   [{ CRYPTO_COINS: ",,," }, [], "CRYPTO_COINS", "at least one"],
-  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: "bitcoin:B.T.C" }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: `${long(101, "c")}:CCC` }, [], "CRYPTO_COINS", "1-100 characters of a-z"],
   [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
@@ -96,6 +98,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "1.5" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "101" }, [], "API_MAX_RETRIES", "at most 100"],
+  [{ API_MAX_RETRY_AFTER: "0" }, [], "API_MAX_RETRY_AFTER", "at least 1"],
+  [{ API_MAX_RETRY_AFTER: "86401" }, [], "API_MAX_RETRY_AFTER", "at most 86400"],
+  [{ API_MAX_RETRY_AFTER: "5m" }, [], "API_MAX_RETRY_AFTER", "a number"],
   [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
   [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
   [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
@@ -187,6 +192,7 @@ export const VARIABLES: [string, CommandName[]][] = [
     "API_RATE_LIMIT_DELAY",
     "API_TIMEOUT",
     "API_MAX_RETRIES",
+    "API_MAX_RETRY_AFTER",
     "PRODUCER_BUFFER_SIZE",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
 ];
@@ -201,7 +207,7 @@ export const EMPTY_VARIABLES: string[] = VARIABLES.map(([v]) => v);
 /** A wrong and an extreme value of each string flag (the empty value is added for all). */
 const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   interval: ["soon", "86401"],
-  coins: ["bitcoin", `bitcoin:${long(2000, "B")}`],
+  coins: ["bitcoin", `${long(2000, "b")}:BTC`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
   filter: ["B-T-C", long(16, "B")],

@@ -8,7 +8,8 @@ import { getLogger } from "@logtape/logtape";
 import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatSeconds, formatUsd } from "./format.ts";
-import type { EncodedPrice, PriceTick, TickSummary } from "./price.ts";
+import { MissingCoins } from "./missing_coins.ts";
+import type { EncodedPrice, PriceTick, SkippedCoin, TickSummary } from "./price.ts";
 
 const logger = getLogger(["crypto", "producer"]);
 
@@ -53,6 +54,7 @@ export class ProduceReport {
   #cycles = new Map<number, Cycle>();
   #lastOffsets = new Map<number, string>();
   #everyMessage: boolean;
+  #missing = new MissingCoins();
   #unacknowledged = 0;
   #totals: ProduceTotals = {
     iterations: 0,
@@ -118,22 +120,46 @@ export class ProduceReport {
     this.#print(`--- Iteration ${cycle} ---`);
   }
 
-  /** A coin was left out of a cycle. */
-  coinSkipped(cycle: number, reason: string): void {
+  /**
+   * A coin (or a line of a replay) was left out of a cycle. Each is counted; a coin missing from
+   * the answer (an id CoinGecko does not know) is logged the first time, then at most every 10
+   * minutes while it stays missing, with the number of cycles it has been missing in.
+   */
+  coinSkipped(cycle: number, skipped: SkippedCoin | string): void {
     this.#totals.skipped++;
     this.#totals.errors++;
-    logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
+    if (typeof skipped === "string" || !skipped.missing) {
+      const reason = typeof skipped === "string" ? skipped : skipped.reason;
+      logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
+      return;
+    }
+    const { reason } = skipped;
+    const note = this.#missing.missing(skipped.symbol, { cycle, now: this.#clock.now() });
+    if (!note.report) return;
+    if (note.cycles === 1) {
+      logger.warn(
+        "Iteration {cycle}: skipped {reason} (is the coin id in CRYPTO_COINS right?); while it stays missing, this is logged at most every 10 minutes",
+        { cycle, reason },
+      );
+    } else {
+      logger.warn(
+        "Iteration {cycle}: skipped {reason}: missing in {cycles} cycles since iteration {since}",
+        { cycle, reason, cycles: note.cycles, since: note.since },
+      );
+    }
   }
 
   /** A price was not published because it had not changed. */
   unchanged(tick: PriceTick): void {
     this.#totals.unchanged++;
+    this.#missing.present(tick.symbol);
     logger.debug("Iteration {cycle}: {symbol} unchanged since last fetch", { ...tick });
   }
 
   /** A price was handed on for publishing. */
-  fetched(_tick: TickSummary): void {
+  fetched(tick: TickSummary): void {
     this.#totals.fetched++;
+    this.#missing.present(tick.symbol);
   }
 
   /** A fetch cycle failed as a whole. */
