@@ -248,3 +248,56 @@ export function parseSecret(name: string, raw: string): string {
   }
   return raw;
 }
+
+/**
+ * A URL fit to show: its password, in the user part or a `password=` parameter, replaced by `***`.
+ * Works on text that is not a valid URL too, hiding more rather than less.
+ *
+ * @param raw The URL as given.
+ * @returns The URL without its password.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./values.ts";
+ * console.log(redactUrl("postgres://crypto:s3cret@db:5432/market")); // "postgres://crypto:***@db:5432/market"
+ * ```
+ */
+export function redactUrl(raw: string): string {
+  return raw
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):.*@/is, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/gi, "$1***");
+}
+
+/**
+ * Parses the candle store's URL: `sqlite:PATH` (a file, created when missing) or
+ * `postgres://user:password@host:port/database` (also `postgresql://`).
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
+ *
+ * @example
+ * ```ts
+ * import { parseStoreUrl } from "./values.ts";
+ * console.log(parseStoreUrl("CANDLE_STORE", "sqlite:.data/market.db")); // "sqlite:.data/market.db"
+ * ```
+ */
+export function parseStoreUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  if (/^sqlite:./.test(text) && !/^sqlite:\/\/$/.test(text)) return text;
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(text);
+    } catch {
+      url = null;
+    }
+    if (url && url.hostname !== "" && !/[\s]/.test(text)) return text;
+  }
+  throw new ConfigError(
+    `Invalid ${name}: expected sqlite:PATH or postgres://user:password@host:port/database, current value is ${
+      quote(redactUrl(raw))
+    }`,
+  );
+}

@@ -6,16 +6,9 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { Migration } from "./migration.ts";
 
-/** One step of the schema. */
-export interface Migration {
-  /** Its number, from 1, in the order applied. */
-  version: number;
-  /** What it does. */
-  name: string;
-  /** The statements. */
-  sql: string;
-}
+export type { Migration } from "./migration.ts";
 
 /** The SQLite store's migrations, in order. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
