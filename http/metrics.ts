@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Counter, Histogram, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { LiveHubStats } from "./live_hub.ts";
 import type { HistogramSnapshot, PipelineProvider, PipelineSnapshot } from "./pipeline_snapshot.ts";
 
@@ -68,26 +68,34 @@ export class Metrics {
   #pipeline: PipelineProvider;
   #hub: (() => Readonly<LiveHubStats>) | undefined;
   #snapshot: PipelineSnapshot | null = null;
-  #requests: Counter<"route" | "method" | "status">;
-  #duration: Histogram<"route">;
+  // Counted here, without prom-client's label hashing on every request, and rendered by it.
+  #requests = new Map<string, { labels: Labels; count: number }>();
+  #durations = new Map<string, { counts: number[]; sum: number; count: number }>();
 
   /** @param options Where the counters come from. */
   constructor(options: MetricsOptions) {
     this.#pipeline = options.pipeline;
     this.#hub = options.hub;
-    this.#requests = new Counter({
-      name: "crypto_http_requests_total",
-      help: "HTTP requests answered, by route, method and status",
-      labelNames: ["route", "method", "status"] as const,
-      registers: [this.registry],
-    });
-    this.#duration = new Histogram({
-      name: "crypto_http_request_duration_seconds",
-      help: "Time from a request to its response headers, by route",
-      labelNames: ["route"] as const,
-      buckets: HTTP_BUCKETS,
-      registers: [this.registry],
-    });
+    this.#register(
+      "crypto_http_requests_total",
+      "HTTP requests answered, by route, method and status",
+      "counter",
+      () => [...this.#requests.values()].map(({ labels, count }) => ({ labels, value: count })),
+    );
+    this.#register(
+      "crypto_http_request_duration_seconds",
+      "Time from a request to its response headers, by route",
+      "histogram",
+      () =>
+        [...this.#durations].flatMap(([route, h]) =>
+          histogramValues("crypto_http_request_duration_seconds", {
+            bounds: HTTP_BUCKETS,
+            counts: h.counts,
+            sum: h.sum,
+            count: h.count,
+          }, { route })
+        ),
+    );
     this.#registerPipeline();
     this.#registerHub();
   }
@@ -106,12 +114,21 @@ export class Metrics {
   observeRequest(
     request: { route: string; method: string; status: number; seconds: number },
   ): void {
-    this.#requests.inc({
-      route: request.route,
-      method: request.method,
-      status: String(request.status),
-    });
-    this.#duration.observe({ route: request.route }, request.seconds);
+    const { route, method, status, seconds } = request;
+    const key = `${route} ${method} ${status}`;
+    const counted = this.#requests.get(key);
+    if (counted !== undefined) counted.count++;
+    else this.#requests.set(key, { labels: { route, method, status }, count: 1 });
+    let h = this.#durations.get(route);
+    if (h === undefined) {
+      h = { counts: new Array(HTTP_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+      this.#durations.set(route, h);
+    }
+    let i = 0;
+    while (i < HTTP_BUCKETS.length && seconds > HTTP_BUCKETS[i]!) i++;
+    h.counts[i]!++;
+    h.sum += seconds;
+    h.count++;
   }
 
   /**
@@ -126,6 +143,22 @@ export class Metrics {
     } finally {
       this.#snapshot = null;
     }
+  }
+
+  #register(
+    name: string,
+    help: string,
+    type: SnapshotMetric["type"],
+    values: () => Value[],
+  ): void {
+    this.registry.registerMetric(
+      {
+        name,
+        help,
+        type,
+        get: () => Promise.resolve({ name, help, type, values: values(), aggregator: "sum" }),
+      } as unknown as Parameters<Registry["registerMetric"]>[0],
+    );
   }
 
   #add(

@@ -246,7 +246,7 @@ function apiTests(
     }
     assert.match(
       text,
-      /crypto_http_request_duration_seconds_bucket\{le="0.005",route="\/healthz"\}/,
+      /crypto_http_request_duration_seconds_bucket\{route="\/healthz",le="0.005"\}/,
     );
 
     const page = await app.request("/");
