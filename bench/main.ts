@@ -1,7 +1,9 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory]`:
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http]`:
  * measures the pipeline against plain kafkajs, Kafka's own Java client and kcat on a running
- * broker, and writes `bench/results.json` and `bench/RESULTS.md`.
+ * broker, and the HTTP side (`http`: the API against a bare `Deno.serve` with wrk, the live
+ * stream's fan-out, the dashboard in Chromium; no broker needed), and writes `bench/results.json`
+ * and `bench/RESULTS.md`.
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { type BenchOptions, deleteTopics, median, round, runs, say } from "./com
 import { consumeKafkajs, consumeKafkajsParse, consumeKcat, consumePipeline } from "./consume.ts";
 import { bufferRecords, plainRecords, writeRecording } from "./data.ts";
 import { footprint } from "./footprint.ts";
+import { apiThroughput, dashboardLoad, sseFanOut } from "./http.ts";
 import { latencyKafkajs, latencyPipeline } from "./latency.ts";
 import { memoryThroughput } from "./memory.ts";
 import { produceJava, produceKafkajs, producePipeline } from "./produce.ts";
@@ -53,7 +56,7 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory").split(",").map((s) => s.trim()),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http").split(",").map((s) => s.trim()),
 );
 const kafkajsBatch = Number(flags["kafkajs-batch"] ?? 500);
 const topics: string[] = [];
@@ -314,6 +317,16 @@ if (only.has("memory")) {
     gross_seconds: round(m.grossSeconds, 2),
     startup_seconds: round(m.baseSeconds, 2),
   };
+}
+
+if (only.has("http")) {
+  const api = await apiThroughput({
+    seconds: quick ? 5 : 10,
+    repetitions: quick ? 1 : opts.repetitions > 1 ? 3 : 1,
+  });
+  const sse = await sseFanOut(1000);
+  const dashboard = await dashboardLoad(quick ? 1 : 3);
+  results.http = { generated_at: new Date().toISOString(), ...api, sse_fan_out: sse, dashboard };
 }
 
 await deleteTopics(opts, topics);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
+import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
 import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
@@ -16,6 +16,7 @@ import {
   parseHttpUrl,
   parseNumber,
   parseSecret,
+  parseStoreUrl,
   shown,
 } from "./values.ts";
 
@@ -214,6 +215,8 @@ export const startCommand: CommandSpec = {
       type: "boolean",
       help: "do not aggregate candles (they are made and stored by default)",
     },
+    httpFlag(),
+    { name: "no-http", type: "boolean", help: "run without the HTTP server" },
     ...commonFlags,
   ],
 };
@@ -447,6 +450,8 @@ export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerC
 export interface StartConfig {
   /** The embedded log or Kafka. */
   transport: "memory" | "kafka";
+  /** The HTTP server, or null with `--no-http`. */
+  http: HttpConfig | null;
   /** The producing side. */
   producer: ProducerConfig;
   /** The consuming side. */
@@ -481,8 +486,13 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   const consumer = consumerSettings(s, parsed.values, actors);
   // One process shows both sides: one line a message unless a format was asked for.
   if (!parsed.values.has("format")) consumer.format = "line";
+  if (parsed.values.has("http") && parsed.values.get("no-http") === true) {
+    throw new ConfigError("Invalid flags: --http and --no-http cannot both be given");
+  }
+  const http = parsed.values.get("no-http") === true ? null : loadHttp(s);
   return {
     transport,
+    http,
     producer: producerSettings(s, parsed.values, actors),
     consumer,
     candles: s.flag("no-candles") ? null : loadCandleSettings(s),
@@ -522,4 +532,142 @@ export function loadLagConfig(args: readonly string[], env: Env): LagConfig | nu
     [],
   );
   return { kafka, group, log };
+}
+
+/** Where the HTTP server listens, and the token its API asks for (SPEC §9). */
+export interface HttpConfig {
+  /** The address to bind, e.g. `127.0.0.1`. */
+  hostname: string;
+  /** The port; 0 takes any free one. */
+  port: number;
+  /** `API_TOKEN`: when set, every `/api` request must carry `Authorization: Bearer <token>`. Never logged. */
+  token: string | null;
+}
+
+/** `--http <host:port>` (`HTTP_ADDR`). */
+function httpFlag(): FlagSpec {
+  return {
+    name: "http",
+    type: "string",
+    value: "<host:port>",
+    help:
+      "where the HTTP API and dashboard listen; an address other than 127.0.0.1 needs API_TOKEN",
+    env: "HTTP_ADDR",
+  };
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+
+function loadHttp(s: Settings): HttpConfig {
+  const [name, raw] = s.get("HTTP_ADDR", "http", "127.0.0.1:8080");
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new ConfigError(
+      `Invalid ${name}: expected host:port such as 127.0.0.1:8080 (port 0-65535), current value is ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  const host = match[1]!;
+  const tokenRaw = s.optional("API_TOKEN");
+  const token = tokenRaw === undefined ? null : parseSecret("API_TOKEN", tokenRaw);
+  if (!LOOPBACK.test(host) && token === null) {
+    throw new ConfigError(
+      `Invalid ${name}: ${host} is not a loopback address, so API_TOKEN is required (clients then send Authorization: Bearer <token>); set it, or listen on 127.0.0.1`,
+    );
+  }
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token };
+}
+
+/** Everything `serve` needs. */
+export interface ServeConfig {
+  /** Where to listen. */
+  http: HttpConfig;
+  /** The candle store: `sqlite:PATH` or `postgres://…`. May hold a password: never log it. */
+  store: string;
+  /** Redis for the live stream (`crypto:prices`, `crypto:candles`, `crypto:alerts`), or null. */
+  redis: string | null;
+  /** Kafka: the lag of the candle group, and the live stream when there is no Redis. */
+  kafka: KafkaConfig;
+  /** The candle topic. */
+  candlesTopic: string;
+  /** The consumer group whose lag `/api/v1/pipeline` shows. */
+  group: string;
+  /** Logging. */
+  log: LogConfig;
+}
+
+/** The `serve` command and its flags. */
+export const serveCommand: CommandSpec = {
+  name: "serve",
+  summary:
+    "Serve the HTTP API, the live stream, probes, metrics and the dashboard over the candle store.",
+  flags: [
+    httpFlag(),
+    {
+      name: "store",
+      type: "string",
+      value: "<url>",
+      help: "the candle store: sqlite:PATH or postgres://user:password@host:port/db",
+      env: "CANDLE_STORE",
+    },
+    {
+      name: "redis",
+      type: "string",
+      value: "<url>",
+      help: "Redis for live events (else they are read from Kafka)",
+      env: "REDIS_URL",
+    },
+    {
+      name: "group",
+      type: "string",
+      value: "<id>",
+      help: "the candle consumer group whose lag is shown",
+      env: "CANDLES_CONSUMER_GROUP",
+    },
+    ...commonFlags,
+  ],
+};
+
+/**
+ * Loads the `serve` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value, and for an address other than loopback
+ * without `API_TOKEN`.
+ *
+ * @example
+ * ```ts
+ * import { loadServeConfig } from "./config.ts";
+ * console.log(loadServeConfig([], () => undefined)?.http.port); // 8080
+ * ```
+ */
+export function loadServeConfig(args: readonly string[], env: Env): ServeConfig | null {
+  const parsed = parseFlags(serveCommand, args);
+  if (parsed.help) return null;
+  const s = new Settings(parsed.values, env);
+  const log = loadLog(s);
+  const http = loadHttp(s);
+  const store = parseStoreUrl(...s.get("CANDLE_STORE", "store", "sqlite:.data/market.db"));
+  const [redisName, redisRaw] = s.get("REDIS_URL", "redis", "");
+  const redis = redisRaw.trim() === "" ? null : redisRaw.trim();
+  if (redis !== null && !/^rediss?:\/\/[^\s]+$/.test(redis)) {
+    throw new ConfigError(
+      `Invalid ${redisName}: expected redis://host:port or rediss://… (the value is not shown)`,
+    );
+  }
+  const [groupName, groupRaw] = s.get("CANDLES_CONSUMER_GROUP", "group", "crypto-candles");
+  const group = groupRaw.trim();
+  if (!/^[^\s]{1,255}$/.test(group)) {
+    throw new ConfigError(
+      `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
+        JSON.stringify(groupRaw)
+      }`,
+    );
+  }
+  const kafka = loadKafka(s, "crypto-serve");
+  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, log };
 }
