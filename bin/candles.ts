@@ -8,10 +8,13 @@ import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import { candleChildren, type CandleSource } from "../actors/candle_topology.ts";
 import { candlesCommand, loadCandlesConfig } from "../config/candles.ts";
 import { setupLogging } from "../config/logging.ts";
+import { redactUrl } from "../config/values.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
+import { RedisPublisher } from "../store/redis.ts";
+import { candleOutputs, redisSummary } from "./candle_outputs.ts";
 import { bufferedOutput } from "./output.ts";
 import {
   connectOrExit,
@@ -44,6 +47,8 @@ say(
 
 const store = await openStoreOrExit(candles.store, candles.storeTimeoutMs);
 say(`Store: ${store.description}`);
+const redis = candles.redis ? new RedisPublisher(candles.redis) : null;
+say(`Redis: ${candles.redis ? redactUrl(candles.redis) : "off"}`);
 say(`Candle topic: ${candles.topic}`);
 say("Press Ctrl+C to stop");
 say(rule);
@@ -79,6 +84,7 @@ const topology = candleChildren({
   print: output.print,
   format: config.format,
   clock: systemClock,
+  onWritten: candleOutputs({ hub: null, redis }),
 });
 const supervisor = new Supervisor(topology.children, { onEvent: logSupervisorEvent });
 
@@ -87,7 +93,11 @@ await runSupervised(supervisor, {
     output.flush();
     for (const { transport } of sources) await transport.disconnect();
     await producer.disconnect();
+    await redis?.close();
     await store.close();
   },
-  summary: () => topology.report.summary(topology.book.counts).forEach((line) => say(line)),
+  summary: () =>
+    [...topology.report.summary(topology.book.counts), ...redisSummary(redis)].forEach((line) =>
+      say(line)
+    ),
 });

@@ -458,6 +458,8 @@ export interface StartConfig {
   consumer: ConsumerConfig;
   /** The candles, or null with `--no-candles`. */
   candles: CandleConfig | null;
+  /** The candle store, which the candles and the HTTP API use. */
+  store: { url: string; timeoutMs: number };
 }
 
 /**
@@ -490,12 +492,14 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
     throw new ConfigError("Invalid flags: --http and --no-http cannot both be given");
   }
   const http = parsed.values.get("no-http") === true ? null : loadHttp(s);
+  const candleSettings = loadCandleSettings(s);
   return {
     transport,
     http,
     producer: producerSettings(s, parsed.values, actors),
     consumer,
-    candles: s.flag("no-candles") ? null : loadCandleSettings(s),
+    candles: s.flag("no-candles") ? null : candleSettings,
+    store: { url: candleSettings.store, timeoutMs: candleSettings.storeTimeoutMs },
   };
 }
 

@@ -76,11 +76,16 @@ export class RunningCommand {
     const permissions = PERMISSIONS[name];
     if (!permissions) {
       throw new RangeError(
-        `Cannot run command "${name}": expected produce, consume, start or lag`,
+        `Cannot run command "${name}": expected produce, consume, start, lag or candles`,
       );
     }
     this.name = name;
-    const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" };
+    // The HTTP server of `start` on a port of its own, so that runs at once do not collide.
+    const env: Record<string, string> = {
+      PATH: Deno.env.get("PATH") ?? "",
+      NO_COLOR: "1",
+      HTTP_ADDR: "127.0.0.1:0",
+    };
     for (const variable of ["HOME", "DENO_DIR"]) {
       const value = Deno.env.get(variable);
       if (value) env[variable] = value;

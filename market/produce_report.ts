@@ -41,6 +41,16 @@ export interface ProduceTotals {
   unchanged: number;
 }
 
+/** How the last fetch cycle ended. */
+export interface LastFetch {
+  /** When, ms since the epoch. */
+  at: number;
+  /** `ok`, `partial` (some coins skipped) or `error` (the cycle failed). */
+  outcome: "ok" | "partial" | "error";
+  /** What went wrong, one line, or null. */
+  detail: string | null;
+}
+
 /** Options for {@linkcode ProduceReport}. */
 export interface ProduceReportOptions {
   /** A `Produced:` line for every message; when false, a progress line every 10,000. @default {true} */
@@ -56,6 +66,8 @@ export class ProduceReport {
   #everyMessage: boolean;
   #missing = new MissingCoins();
   #unacknowledged = 0;
+  #lastFetch: LastFetch | null = null;
+  #skippedIn = new Map<number, string>();
   #totals: ProduceTotals = {
     iterations: 0,
     fetched: 0,
@@ -106,6 +118,11 @@ export class ProduceReport {
     this.#unacknowledged = count;
   }
 
+  /** How the last fetch cycle ended, or null before the first ended. */
+  get lastFetch(): LastFetch | null {
+    return this.#lastFetch;
+  }
+
   /** A fetch cycle begins. */
   cycleStarted(cycle: number): void {
     this.#totals.iterations = Math.max(this.#totals.iterations, cycle);
@@ -128,6 +145,7 @@ export class ProduceReport {
   coinSkipped(cycle: number, skipped: SkippedCoin | string): void {
     this.#totals.skipped++;
     this.#totals.errors++;
+    this.#skippedIn.set(cycle, typeof skipped === "string" ? skipped : skipped.reason);
     if (typeof skipped === "string" || !skipped.missing) {
       const reason = typeof skipped === "string" ? skipped : skipped.reason;
       logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
@@ -167,11 +185,19 @@ export class ProduceReport {
     this.#totals.errors++;
     const state = this.#cycles.get(cycle);
     if (state) state.failure = error instanceof Error ? error.message : String(error);
+    this.#lastFetch = { at: this.#clock.now(), outcome: "error", detail: String(state?.failure) };
     logger.error("Iteration {cycle} failed: {error}", { cycle, error: String(state?.failure) });
   }
 
   /** All prices of a cycle were handed on; `nextFetchAt` is null after the last cycle. */
   cycleFetched(cycle: number, sent: number, nextFetchAt: number | null): void {
+    const skipped = this.#skippedIn.get(cycle) ?? null;
+    this.#skippedIn.delete(cycle);
+    this.#lastFetch = {
+      at: this.#clock.now(),
+      outcome: skipped ? "partial" : "ok",
+      detail: skipped,
+    };
     const state = this.#cycles.get(cycle);
     if (!state) return;
     state.sent = sent;

@@ -47,6 +47,7 @@ Deno.test("the systemd example's command line stops cleanly on SIGTERM, with exi
         ...env,
         COINGECKO_BASE_URL: stub.url,
         API_RATE_LIMIT_DELAY: "0",
+        HTTP_ADDR: "127.0.0.1:0",
       },
       clearEnv: true,
       stdin: "null",

@@ -36,8 +36,9 @@ function commandOptions(
       HOME: Deno.env.get("HOME") ?? "",
       DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
       NO_COLOR: "1",
-      // Each run its own candle store, unless the test names one.
+      // Each run its own candle store and HTTP port, unless the test names them.
       CANDLE_STORE: `sqlite:${Deno.makeTempDirSync({ prefix: "crypto-run-" })}/market.db`,
+      HTTP_ADDR: "127.0.0.1:0",
       ...options.env,
     },
     clearEnv: true,
