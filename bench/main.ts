@@ -9,6 +9,13 @@
  */
 import { parseArgs } from "node:util";
 import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
+import {
+  candlePrices,
+  candlesPipeline,
+  closeLatency,
+  upsertsAgainstCopy,
+  withDatabase,
+} from "./candles.ts";
 import { consumeKafkajs, consumeKafkajsParse, consumeKcat, consumePipeline } from "./consume.ts";
 import { bufferRecords, plainRecords, writeRecording } from "./data.ts";
 import { footprint } from "./footprint.ts";
@@ -31,7 +38,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -56,7 +63,9 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http").split(",").map((s) => s.trim()),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles").split(",").map((s) =>
+    s.trim()
+  ),
 );
 const kafkajsBatch = Number(flags["kafkajs-batch"] ?? 500);
 const topics: string[] = [];
@@ -327,6 +336,82 @@ if (only.has("http")) {
   const sse = await sseFanOut(1000);
   const dashboard = await dashboardLoad(quick ? 1 : 3);
   results.http = { generated_at: new Date().toISOString(), ...api, sse_fan_out: sse, dashboard };
+}
+
+if (only.has("candles")) {
+  const count = quick ? 100_000 : 1_000_000;
+  const fill = await produceKafkajs(opts, {
+    records: candlePrices(count),
+    batch: kafkajsBatch,
+    gzip: false,
+    prefix: "bench-candles-in",
+  });
+  topics.push(fill.topic);
+  const reps = quick ? 1 : 3;
+  const s = { consume: [] as number[], sqlite: [] as number[], postgres: [] as number[] };
+  await consumePipeline(opts, { topic: fill.topic, messages: WARM_UP });
+  for (let r = 0; r < reps; r++) {
+    const c = await consumePipeline(opts, { topic: fill.topic, messages: count });
+    s.consume.push(c.rate);
+    const lite = await candlesPipeline(opts, {
+      topic: fill.topic,
+      messages: count,
+      store: `sqlite:${opts.tmp}/candles-${r}.db`,
+    });
+    s.sqlite.push(lite.rate);
+    const pg = await withDatabase((url) =>
+      candlesPipeline(opts, { topic: fill.topic, messages: count, store: url })
+    );
+    s.postgres.push(pg.rate);
+    say(
+      `candles #${r + 1}: consume ${c.rate.toFixed(0)}/s, candles→SQLite ${
+        lite.rate.toFixed(0)
+      }/s (${lite.rows} rows), candles→PostgreSQL ${pg.rate.toFixed(0)}/s`,
+    );
+  }
+  const rows = quick ? 20_000 : 100_000;
+  const upsert = await withDatabase((url) => upsertsAgainstCopy(url, rows));
+  const { benchUpserts } = await import("./store.ts");
+  const { openStore } = await import("../store/open_store.ts");
+  const lite = await openStore(`sqlite:${opts.tmp}/upserts.db`);
+  await benchUpserts(lite, 10_000);
+  const sqliteUpserts = await benchUpserts(lite, rows);
+  await lite.close();
+  const latency = await closeLatency(opts, {
+    store: `sqlite:${opts.tmp}/latency.db`,
+    seconds: quick ? 10 : 30,
+  });
+  say(
+    `candles: upsert ${upsert.upsert.toFixed(0)} rows/s, COPY ${
+      upsert.copy.toFixed(0)
+    } rows/s; close p99 ${latency.p99.toFixed(1)} ms`,
+  );
+  results.candles = {
+    generated_at: new Date().toISOString(),
+    messages: count,
+    symbols: 100,
+    repetitions: reps,
+    consume: med(s.consume),
+    sqlite: med(s.sqlite),
+    postgres: med(s.postgres),
+    runs: {
+      consume: s.consume.map((x) => round(x)),
+      sqlite: s.sqlite.map((x) => round(x)),
+      postgres: s.postgres.map((x) => round(x)),
+    },
+    upsert: {
+      rows,
+      postgres: round(upsert.upsert),
+      copy: round(upsert.copy),
+      sqlite: round(sqliteUpserts),
+    },
+    close_latency_ms: {
+      p50: round(latency.p50, 1),
+      p99: round(latency.p99, 1),
+      max: round(latency.max, 1),
+      samples: latency.samples,
+    },
+  };
 }
 
 await deleteTopics(opts, topics);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { candlesSection } from "./candles_report.ts";
+
 type Figures = Record<string, unknown>;
 
 function get(results: Figures, path: string): number | null {
@@ -228,6 +230,7 @@ export function renderReport(results: Figures, analysis: string): string {
       check(sseP99 === null ? null : sseP99 <= 100)
     } |`,
     "",
+    ...candlesSection(results),
   );
   return lines.join("\n") + (analysis ? `\n${analysis.trim()}\n` : "");
 }

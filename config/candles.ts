@@ -198,7 +198,9 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
   if (parsed.help) return null;
   const s = new Settings(parsed.values, env);
   const log = loadLog(s);
-  const kafka = loadKafka(s, "crypto-candles");
+  // --topic names the topics read, not KAFKA_TOPIC's one: Kafka's settings are read without it.
+  const withoutTopic = new Map([...parsed.values].filter(([name]) => name !== "topic"));
+  const kafka = loadKafka(new Settings(withoutTopic, env), "crypto-candles");
   const topicsRaw = parsed.values.get("topic");
   const topics = typeof topicsRaw === "string"
     ? [...new Set(topicsRaw.split(",").map((t) => parseTopic("--topic", t)))]

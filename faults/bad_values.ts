@@ -132,7 +132,7 @@ export const CONSUMER_BAD_VALUES: BadValue[] = [
 /** Bad values of the candle variables (SPEC §8), which `candles` and `start` read. */
 export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_INTERVALS: "7m" }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
-  [{ CANDLE_INTERVALS: long(1000, "1m,") }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
+  [{ CANDLE_INTERVALS: `${long(1000, "1m,")}1w` }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
   [{ CANDLE_STORE: "mysql://x" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
   [{ CANDLE_STORE: "postgres://user:hunter2@" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
   [{ REDIS_URL: "http://127.0.0.1:6379" }, [], "REDIS_URL", "redis://"],
@@ -219,7 +219,7 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   topic: ["bad topic!", long(250, "t")],
   "log-level": ["loud", "warn\nerror"],
   "log-format": ["yaml", long(1000, "y")],
-  intervals: ["7m", long(2000, "1h,")],
+  intervals: ["7m", `${long(2000, "1h,")}2h`],
   store: ["mysql://x", "postgres://admin:hunter2@"],
   redis: ["http://localhost:6379", `redis://${long(300, "r")}:0`],
   "out-of-orderness": ["soon", "86401"],
