@@ -22,7 +22,7 @@ import {
   type ScenarioResult,
 } from "./scenario.ts";
 import { PrivatePostgres, PrivateRedis } from "./services.ts";
-import { plainKafka, unique } from "./topic.ts";
+import { committedAll, unique } from "./topic.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m"];
 const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
@@ -39,22 +39,6 @@ async function produce(ctx: ScenarioContext, topic: string, prices: PriceMessage
     if (ended.code !== 0) throw new Error(`produce exited ${ended.code}: ${run.stderr}`);
   } finally {
     await Deno.remove(file);
-  }
-}
-
-/** Whether a group has committed the end of every partition of a topic. */
-async function committedAll(brokers: string, group: string, topic: string): Promise<boolean> {
-  const admin = plainKafka(brokers).admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return ends.every((end) =>
-      Number(end.offset) === 0 ||
-      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
-    );
-  } finally {
-    await admin.disconnect();
   }
 }
 

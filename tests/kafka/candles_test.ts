@@ -10,7 +10,8 @@ import { candleJson } from "../../market/candle_json.ts";
 import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/price.ts";
 import { openStore } from "../../store/open_store.ts";
-import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
+import { committedAll } from "../../faults/topic.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
 import { referenceCandles } from "../support/candle_reference.ts";
 import { market, recordedPrice, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
@@ -33,22 +34,6 @@ async function replayToTopic(prices: readonly PriceMessage[]): Promise<string> {
     await Deno.remove(file);
   }
   return topic;
-}
-
-/** How far a group has committed on a topic, and the topic's end: equal once it has read all. */
-async function committedAll(group: string, topic: string): Promise<boolean> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return ends.every((end) =>
-      Number(end.offset) === 0 ||
-      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
-    );
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000) {
@@ -102,7 +87,7 @@ function candlesArgs(topic: string, group: string, store: string, extra: string[
 async function aggregate(topic: string, group: string, store: string, extra: string[] = []) {
   const run = spawnCommand("candles", candlesArgs(topic, group, store, extra));
   try {
-    await until(() => committedAll(group, topic), `${group} to commit ${topic}`);
+    await until(() => committedAll(TEST_BROKERS, group, topic), `${group} to commit ${topic}`);
   } finally {
     run.kill("SIGTERM");
   }
@@ -256,7 +241,11 @@ kafkaTest(
           run = spawnCommand("candles", candlesArgs(topic, group, killed.url));
         }
       }
-      await until(() => committedAll(group, topic), "the restarted candles to catch up", 180_000);
+      await until(
+        () => committedAll(TEST_BROKERS, group, topic),
+        "the restarted candles to catch up",
+        180_000,
+      );
       run.kill("SIGTERM");
       assert.equal((await run.done).code, 0);
       assert.equal(kills, 3);
@@ -271,7 +260,11 @@ kafkaTest(
       const first = spawnCommand("candles", candlesArgs(topic, together, pair.url));
       await new Promise((r) => setTimeout(r, 1_500));
       const second = spawnCommand("candles", candlesArgs(topic, together, pair.url));
-      await until(() => committedAll(together, topic), "the pair to commit the topic", 180_000);
+      await until(
+        () => committedAll(TEST_BROKERS, together, topic),
+        "the pair to commit the topic",
+        180_000,
+      );
       first.kill("SIGTERM");
       second.kill("SIGTERM");
       assert.equal((await first.done).code, 0);
