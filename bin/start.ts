@@ -21,7 +21,7 @@ import type { PipelineSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
 import { candleOutputs, redisSummary } from "./candle_outputs.ts";
 import { startHttpServer } from "./http_server.ts";
-import { checkBroker } from "./live_feeds.ts";
+import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
   checkReplayFileOrExit,
   connectOrExit,
@@ -149,6 +149,24 @@ const supervisor = new Supervisor(
   { onEvent: logSupervisorEvent },
 );
 
+// Through Kafka, the groups' lag is read from the broker every few seconds while serving.
+const kafkaLag = config.transport === "kafka" && config.http
+  ? [
+    lagPoller(consumerConfig.kafka, {
+      group: consumerConfig.group,
+      topic: producerConfig.kafka.topic,
+    }),
+    ...(candles
+      ? [
+        lagPoller(consumerConfig.kafka, {
+          group: "crypto-candles",
+          topic: producerConfig.kafka.topic,
+        }),
+      ]
+      : []),
+  ]
+  : null;
+
 /** What `/api/v1/pipeline`, `/metrics` and the dashboard show of this process. */
 function snapshot(): PipelineSnapshot {
   const restarts = supervisor.restarts;
@@ -170,7 +188,7 @@ function snapshot(): PipelineSnapshot {
     capacity: channel?.capacity ?? null,
   });
   const topic = producerConfig.kafka.topic;
-  const lag = memoryLog
+  const lag = kafkaLag ? kafkaLag.flatMap((poller) => poller.lag()) : memoryLog
     ? [
       ...memoryLog.lag(consumerConfig.group, topic).map((p) => ({
         ...p,
@@ -270,6 +288,7 @@ void producing.delivered.then(async () => {
 
 await runSupervised(supervisor, {
   cleanup: async () => {
+    kafkaLag?.forEach((poller) => poller.close());
     await server?.shutdown();
     await producerTransport.disconnect();
     await consumerTransport.disconnect();

@@ -7,8 +7,8 @@
 
 /**
  * The flags of `deno task produce`, `consume`, `start`, `lag` and `candles` in deno.json: the V8
- * heap's young generation capped as the tasks cap it, and their permissions (writing `/tmp` too,
- * where the fault suite keeps its SQLite stores).
+ * heap's young generation capped as the tasks cap it, and their permissions (so the suite keeps its
+ * SQLite stores under `.data/`, where the tasks may write).
  */
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
@@ -31,7 +31,7 @@ export const PERMISSIONS: Record<string, string[]> = {
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
-    "--allow-write=.data,/tmp",
+    "--allow-write=.data",
   ],
   candles: [
     "--v8-flags=--max-semi-space-size=2",
@@ -39,7 +39,7 @@ export const PERMISSIONS: Record<string, string[]> = {
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
-    "--allow-write=.data,/tmp",
+    "--allow-write=.data",
   ],
   lag: [
     "--allow-net",

@@ -234,7 +234,8 @@ export const redisOutage: Scenario = {
   id: "12",
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const redis = await PrivateRedis.start();
-    const dir = await Deno.makeTempDir({ prefix: "faults-redis-" });
+    // Under .data/, where the candles task may write.
+    const dir = `.data/${unique("faults-redis")}`;
     try {
       const run = await outageRun(ctx, {
         store: `sqlite:${dir}/market.db`,
