@@ -48,6 +48,18 @@ export class PendingOffsets {
   #processed = new Map<string, { topic: string; partition: number; offset: bigint }>();
   #firstDirty = new Map<string, { log: string; offset: bigint }>();
   #owner = new Map<string, string>();
+  #assigned = new Map<string, Set<number>>();
+
+  /**
+   * Whether a record's partition is this process's: false for a record of a partition that went
+   * to another process while the record waited in the channel (the new owner reads it again).
+   *
+   * @param record The record.
+   * @returns True unless its partition was revoked.
+   */
+  owns(record: Pick<InRecord, "topic" | "partition">): boolean {
+    return this.#assigned.get(record.topic)?.has(record.partition) ?? true;
+  }
 
   /**
    * A record was handled.
@@ -107,6 +119,7 @@ export class PendingOffsets {
    * @returns The symbols to let go.
    */
   revoke(topic: string, partitions: readonly number[]): string[] {
+    this.#assigned.set(topic, new Set(partitions));
     const kept = new Set(partitions.map((p) => `${topic}/${p}`));
     const gone = (log: string) => log.startsWith(`${topic}/`) && !kept.has(log);
     for (const log of [...this.#processed.keys()]) if (gone(log)) this.#processed.delete(log);
@@ -174,6 +187,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       await outbox.send({ flush, commits });
     };
     const handle = async (record: InRecord) => {
+      if (!offsets.owns(record)) return;
       report.read++;
       const decoded = decode(record);
       if (typeof decoded === "string") {
@@ -187,9 +201,10 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return;
       }
       const { observation, latest } = decoded;
-      if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
       // A close and its revision go out as two writes, so that both are published.
       if (book.wouldRevisePending(observation)) await send([observation.symbol]);
+      // Claimed last, right before applying: a write found stale meanwhile lets the symbol go.
+      if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
       const outcome = book.apply(observation, now(), latest);
       offsets.processed(record, outcome === "added" ? observation.symbol : null);
     };

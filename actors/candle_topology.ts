@@ -143,6 +143,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         fromBeginning: options.fromBeginning,
         onAssign: (partitions) => {
           for (const symbol of offsets.revoke(topic, partitions)) book.drop(symbol);
+          trackers.get(topic)?.retain(partitions);
         },
       });
       return {

@@ -25,7 +25,8 @@ import { PrivatePostgres, PrivateRedis } from "./services.ts";
 import { committedAll, unique } from "./topic.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m"];
-const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
+/** Prices of two hours ago: the broker deletes records older than its retention (7 days). */
+const START = Math.floor(Date.now() / 3_600_000) * 3_600 - 2 * 3_600;
 
 /** Puts prices on the topic through `produce --source replay:FILE`. */
 async function produce(ctx: ScenarioContext, topic: string, prices: PriceMessage[]) {
