@@ -268,20 +268,41 @@ kafkaTest(
       assert.ok(reference.some((c) => c.revision > 0), "the flow has revisions");
       assert.deepEqual(await table(killed.url), reference);
 
-      // Two processes in one group split the partitions and together make the same table.
+      // Two processes in one group split the partitions and together make the same table: both
+      // have joined before the prices (the same ones, on a topic of their own) are written.
+      const pairTopic = freshTopic("it-candles-pair");
       const together = freshTopic("g-pair");
-      const first = spawnCommand("candles", candlesArgs(topic, together, pair.url));
-      await new Promise((r) => setTimeout(r, 1_500));
-      const second = spawnCommand("candles", candlesArgs(topic, together, pair.url));
+      const first = spawnCommand("candles", candlesArgs(pairTopic, together, pair.url));
+      const second = spawnCommand("candles", candlesArgs(pairTopic, together, pair.url));
+      const joined = /Assigned partitions of [\w.-]+: \d/;
+      await second.waitFor((_out, err) => joined.test(err), 60_000);
+      await first.waitFor((_out, err) => joined.test(err), 60_000);
+      for (let i = 0; i < chunks; i++) {
+        const file = await writeRecording(prices.slice(i * size, (i + 1) * size));
+        const produced = await runCommand("produce", {
+          args: ["--source", `replay:${file}`, "--iterations", "1"],
+          env: { KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS, KAFKA_TOPIC: pairTopic },
+        });
+        await Deno.remove(file);
+        assert.equal(produced.code, 0, produced.stderr);
+      }
       await until(
-        () => committedAll(TEST_BROKERS, together, topic),
+        () => committedAll(TEST_BROKERS, together, pairTopic),
         "the pair to commit the topic",
         180_000,
       );
       first.kill("SIGTERM");
       second.kill("SIGTERM");
-      assert.equal((await first.done).code, 0);
-      assert.equal((await second.done).code, 0);
+      const read = [];
+      for (const run of [first, second]) {
+        const ended = await run.done;
+        assert.equal(ended.code, 0, ended.stderr);
+        read.push(Number(/Records read: (\d+)/.exec(ended.stdout)?.[1]));
+      }
+      assert.ok(
+        read.every((n) => n > 0),
+        `each process aggregated some prices: ${read.join(", ")}`,
+      );
       assert.deepEqual(await table(pair.url), reference);
     } finally {
       await once.drop();
