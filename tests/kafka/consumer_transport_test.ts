@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConsumerConfig } from "../../config/config.ts";
-import { KafkajsConsumerTransport } from "../../kafka/kafkajs_consumer.ts";
+import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 
@@ -40,12 +40,12 @@ async function within(promise: Promise<void>, ms: number, what: string): Promise
   }
 }
 
-function transportFor(topic: string): KafkajsConsumerTransport {
+function transportFor(topic: string): PlatformaticConsumerTransport {
   const config = loadConsumerConfig(
     ["--brokers", TEST_BROKERS, "--topic", topic, "--group", `${topic}-group`],
     () => undefined,
   )!;
-  return new KafkajsConsumerTransport(config.kafka, config.group);
+  return new PlatformaticConsumerTransport(config.kafka, config.group);
 }
 
 /**
@@ -84,7 +84,7 @@ async function takeBatches(
 }
 
 kafkaTest(
-  "KafkajsConsumerTransport hands whole batches, in order, as text, to handleBatch",
+  "PlatformaticConsumerTransport hands whole batches, in order, as text, to handleBatch",
   async () => {
     const topic = await filledTopic("transport-batches", 300);
     const { calls: batches, taken: seen } = await takeBatches(topic, 300);
@@ -103,7 +103,7 @@ kafkaTest(
 );
 
 kafkaTest(
-  "KafkajsConsumerTransport reads again the records a batch handler did not take",
+  "PlatformaticConsumerTransport reads again the records a batch handler did not take",
   async () => {
     const topic = await filledTopic("transport-partial", 200);
     // The first call takes 10 records only, as a Subscriber stopped mid-batch does.
