@@ -7,7 +7,7 @@
  * @module
  */
 import type { Batch } from "kafkajs";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { printingConsumer } from "../bin/output.ts";
 import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
 
@@ -53,7 +53,7 @@ export async function consumePipeline(
   let last = 0;
   let count = 0;
   let writes = 0;
-  const transport = new KafkajsConsumerTransport(config.kafka, config.group);
+  const transport = new PlatformaticConsumerTransport(config.kafka, config.group);
   const started = performance.now();
   await transport.connect();
   // Exactly what `consume` runs, its output written to /dev/null.

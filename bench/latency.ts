@@ -8,8 +8,8 @@
  */
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { bufferedOutput, flushBeforeCommit } from "../bin/output.ts";
@@ -134,8 +134,8 @@ export async function latencyPipeline(opts: BenchOptions, rate: number): Promise
     "--group",
     unique("bench-latency"),
   ]);
-  const producerTransport = new KafkajsProducerTransport(pConfig.kafka, { gzip: true });
-  const consumerTransport = new KafkajsConsumerTransport(cConfig.kafka, cConfig.group);
+  const producerTransport = new PlatformaticProducerTransport(pConfig.kafka, { gzip: true });
+  const consumerTransport = new PlatformaticConsumerTransport(cConfig.kafka, cConfig.group);
   await producerTransport.connect();
   await consumerTransport.connect();
   const producing = producerChildren({

@@ -8,7 +8,7 @@
 import type { Buffer } from "node:buffer";
 import { CompressionTypes } from "kafkajs";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { type BenchOptions, freshTopic, plainKafka, producerConfig } from "./common.ts";
 import type { PlainRecord } from "./data.ts";
@@ -43,7 +43,7 @@ export async function producePipeline(
     "--iterations",
     String(options.passes),
   ]);
-  const transport = new KafkajsProducerTransport(config.kafka, { gzip: options.gzip });
+  const transport = new PlatformaticProducerTransport(config.kafka, { gzip: options.gzip });
   await transport.connect();
   const { partitions } = await transport.ensureTopic({
     topic,

@@ -9,8 +9,8 @@ import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
@@ -58,14 +58,14 @@ print(
 
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport;
-let kafkaConsumer: KafkajsConsumerTransport | null = null;
+let kafkaConsumer: PlatformaticConsumerTransport | null = null;
 if (config.transport === "memory") {
   const log = new MemoryLog();
   producerTransport = log.producer();
   consumerTransport = log.consumer(consumerConfig.group);
 } else {
-  producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
-  consumerTransport = kafkaConsumer = new KafkajsConsumerTransport(
+  producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
+  consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
     consumerConfig.kafka,
     consumerConfig.group,
   );

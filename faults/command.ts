@@ -12,6 +12,7 @@
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -19,6 +20,7 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   consume: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -26,12 +28,14 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   start: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
     "--allow-read",
   ],
   lag: [
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
