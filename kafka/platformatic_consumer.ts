@@ -73,17 +73,34 @@ interface NodeFetch {
 }
 
 /** A partition's records from one fetch, and the offset after them. */
-interface PartitionRecords {
+export interface PartitionRecords {
+  /** The records, in offset order. */
   records: InRecord[];
   /** The offset after the last record (or transaction marker) fetched. */
   end: bigint;
 }
 
 /**
- * The records of a partition's batches from offset `from` on, as the actors see them. Offsets are
- * worked out as numbers while exact (a BigInt a record is what this avoids).
+ * The records of a partition's fetched batches from offset `from` on, as the actors see them, and
+ * the offset after the last one: records before `from` (a compressed batch starts where it
+ * starts) and transaction markers are left out, but the markers still move the offset on.
+ * Offsets are worked out as numbers while exact, as BigInt beyond (a BigInt a record is what this
+ * avoids).
+ *
+ * @param topic The topic.
+ * @param partition The partition.
+ * @param batches The partition's record batches, as the client decoded them.
+ * @param from The offset the fetch asked for.
+ * @returns The records and the next offset to fetch.
+ *
+ * @example
+ * ```ts
+ * import { batchRecords } from "./platformatic_consumer.ts";
+ * const { records, end } = batchRecords("t", 0, [], 5n);
+ * console.log(records.length, end); // 0 5n
+ * ```
  */
-function recordsOf(
+export function batchRecords(
   topic: string,
   partition: number,
   batches: readonly RecordsBatch[],
@@ -517,7 +534,11 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
         const partition = p.partitionIndex;
         const requested = fetch.requested.get(partition);
         if (requested === undefined || this.#positions.get(partition) !== requested) continue;
-        ready.push([partition, requested, recordsOf(topic, partition, p.records ?? [], requested)]);
+        ready.push([
+          partition,
+          requested,
+          batchRecords(topic, partition, p.records ?? [], requested),
+        ]);
       }
     }
     await this.#startFetches(new Map(ready.map(([partition, , r]) => [partition, r.end])));
