@@ -64,7 +64,10 @@ export {
   type PlatformaticProducerOptions,
   PlatformaticProducerTransport,
 } from "./kafka/platformatic_producer.ts";
-export { PlatformaticConsumerTransport } from "./kafka/platformatic_consumer.ts";
+export {
+  type PlatformaticConsumerOptions,
+  PlatformaticConsumerTransport,
+} from "./kafka/platformatic_consumer.ts";
 export { fetchLag } from "./kafka/lag.ts";
 export { toInRecord } from "./kafka/in_record.ts";
 export { MemoryLog, type MemoryLogOptions } from "./kafka/memory_log.ts";

@@ -9,28 +9,59 @@ import type { InRecord } from "./transport.ts";
 const decoder = new TextDecoder();
 const strict = new TextDecoder("utf-8", { fatal: true });
 
-/** UTF-8 to text; short ASCII (keys, header values) without a call into the runtime. */
-function utf8(bytes: Uint8Array): string {
-  if (bytes.length <= 24) {
+/**
+ * UTF-8 bytes `start` to `end` as text (bytes that are not UTF-8 become U+FFFD); short ASCII
+ * (keys, header values) without a call into the runtime.
+ *
+ * @param bytes The bytes.
+ * @param start Where the text starts.
+ * @param end Where it ends.
+ * @returns The text.
+ *
+ * @example
+ * ```ts
+ * import { utf8Range } from "./in_record.ts";
+ * console.log(utf8Range(new TextEncoder().encode("xBTCx"), 1, 4)); // "BTC"
+ * ```
+ */
+export function utf8Range(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 24) {
     let ascii = "";
-    for (let i = 0; i < bytes.length; i++) {
+    for (let i = start; i < end; i++) {
       const byte = bytes[i]!;
-      if (byte >= 0x80) return decoder.decode(bytes);
+      if (byte >= 0x80) return decoder.decode(bytes.subarray(start, end));
       ascii += String.fromCharCode(byte);
     }
     return ascii;
   }
-  return decoder.decode(bytes);
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+function utf8(bytes: Uint8Array): string {
+  return utf8Range(bytes, 0, bytes.length);
 }
 
 /**
- * Whether bytes whose lenient decoding is `text` were UTF-8: the lenient decoder puts U+FFFD for
- * bytes that are not, so only then (or for a U+FFFD sent as such) must the strict decoder tell.
+ * Whether bytes `start` to `end`, whose lenient decoding is `text`, were UTF-8: the lenient
+ * decoder puts U+FFFD for bytes that are not, so only then (or for a U+FFFD sent as such) must
+ * the strict decoder tell.
+ *
+ * @param bytes The bytes.
+ * @param start Where the text starts.
+ * @param end Where it ends.
+ * @param text Their lenient decoding.
+ * @returns Whether they were UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { wasUtf8 } from "./in_record.ts";
+ * console.log(wasUtf8(new Uint8Array([0xff]), 0, 1, "\uFFFD")); // false
+ * ```
  */
-function wasUtf8(bytes: Uint8Array, text: string): boolean {
+export function wasUtf8(bytes: Uint8Array, start: number, end: number, text: string): boolean {
   if (!text.includes("\uFFFD")) return true;
   try {
-    strict.decode(bytes);
+    strict.decode(bytes.subarray(start, end));
     return true;
   } catch {
     return false;
@@ -73,11 +104,11 @@ class ConsumedRecord implements InRecord {
     let bad: ("key" | "value")[] | undefined;
     if (record.key !== null) {
       this.key = utf8(record.key);
-      if (!wasUtf8(record.key, this.key)) (bad ??= []).push("key");
+      if (!wasUtf8(record.key, 0, record.key.length, this.key)) (bad ??= []).push("key");
     }
     if (record.value !== null) {
       this.value = utf8(record.value);
-      if (!wasUtf8(record.value, this.value)) (bad ??= []).push("value");
+      if (!wasUtf8(record.value, 0, record.value.length, this.value)) (bad ??= []).push("value");
     }
     if (bad) (this as { notUtf8?: readonly ("key" | "value")[] }).notUtf8 = bad;
   }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { CompressionTypes } from "kafkajs";
 import { type KafkaConfig, loadConsumerConfig } from "../../config/config.ts";
 import { fetchLag } from "../../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
@@ -294,5 +296,90 @@ kafkaTest(
       await producer.disconnect();
       await transport.disconnect();
     }
+  },
+);
+
+kafkaTest(
+  "PlatformaticConsumerTransport reads records as the client's own reader does, aborted transactions left out",
+  async () => {
+    const topic = freshTopic("transport-decoding");
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37) % 256);
+    await producer.send({
+      topic,
+      compression: CompressionTypes.GZIP,
+      messages: [
+        { key: "K", value: "gzip-1", headers: { schema: "crypto-price/v1", n: "1" } },
+        { key: null, value: "no key" },
+        { key: "K", value: Buffer.from(bytes(300)) },
+      ],
+    });
+    await producer.send({
+      topic,
+      messages: [{ key: "K", value: null }, { key: "K", value: "plain" }],
+    });
+    await producer.disconnect();
+    // A transaction aborted, then one committed.
+    const tx = kafka.producer({
+      transactionalId: freshTopic("tx"),
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await tx.connect();
+    const aborted = await tx.transaction();
+    await aborted.send({
+      topic,
+      messages: [{ key: "K", value: "aborted-1" }, { key: "K", value: "aborted-2" }],
+    });
+    await aborted.abort();
+    const committed = await tx.transaction();
+    await committed.send({ topic, messages: [{ key: "K", value: "committed" }] });
+    await committed.commit();
+    await tx.disconnect();
+
+    const read = async (clientDecoding: boolean) => {
+      const { config } = transportFor(topic);
+      const transport = new PlatformaticConsumerTransport(config, freshTopic("g"), {
+        clientDecoding,
+      });
+      try {
+        await transport.connect();
+        const taken = await consuming(transport, topic, true);
+        await until(
+          () => taken.some((r) => r.value === "committed"),
+          20_000,
+          "not every record came",
+        );
+        return taken.map((r) => ({
+          offset: r.offset,
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          notUtf8: r.notUtf8 ?? null,
+        }));
+      } finally {
+        await transport.disconnect();
+      }
+    };
+    const own = await read(false);
+    const client = await read(true);
+    assert.deepEqual(own, client);
+    assert.deepEqual(own.map((r) => r.value?.slice(0, 10) ?? null), [
+      "gzip-1",
+      "no key",
+      new TextDecoder().decode(bytes(300)).slice(0, 10),
+      null,
+      "plain",
+      "committed",
+    ]);
+    assert.deepEqual(own[0]!.headers, { schema: "crypto-price/v1", n: "1" });
+    assert.deepEqual(own[2]!.notUtf8, ["value"]);
+    assert.equal(own[1]!.key, null);
   },
 );
