@@ -10,8 +10,8 @@ import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
@@ -74,7 +74,7 @@ print(
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport;
 let candleTransport: ConsumerTransport | null = null;
-let kafkaConsumer: KafkajsConsumerTransport | null = null;
+let kafkaConsumer: PlatformaticConsumerTransport | null = null;
 let memoryLog: MemoryLog | null = null;
 if (config.transport === "memory") {
   const log = memoryLog = new MemoryLog();
@@ -82,15 +82,15 @@ if (config.transport === "memory") {
   consumerTransport = log.consumer(consumerConfig.group);
   if (candleConfig) candleTransport = log.consumer("crypto-candles");
 } else {
-  producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
-  consumerTransport = kafkaConsumer = new KafkajsConsumerTransport(
+  producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
+  consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
     consumerConfig.kafka,
     consumerConfig.group,
   );
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
   if (candleConfig) {
-    candleTransport = new KafkajsConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
     await connectOrExit(candleTransport);
   }
 }

@@ -13,6 +13,7 @@
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -20,6 +21,7 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   consume: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -27,6 +29,7 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   start: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
@@ -35,6 +38,7 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   candles: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
@@ -42,6 +46,7 @@ export const PERMISSIONS: Record<string, string[]> = {
     "--allow-write=.data",
   ],
   lag: [
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import "../kafka/kafkajs_warnings.ts";
+import "../tests/support/kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
 
 /** One message as read back. */
