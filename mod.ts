@@ -83,7 +83,7 @@ export { committer, CommitTracker } from "./actors/commit_tracker.ts";
 export { ConsumeReport, formatMessage, type OutputFormat } from "./market/consume_report.ts";
 export { decodePrice } from "./market/price_schema.ts";
 export { parseReplayLine, replaySource } from "./sources/replay.ts";
-export type { EncodedPrice, PriceMessage, PriceTick } from "./market/price.ts";
+export type { EncodedPrice, PriceMessage, PriceTick, SkippedCoin } from "./market/price.ts";
 export { formatChange, formatUsd, formatWholeUsd } from "./market/format.ts";
 export {
   type ConsumerConfig,

@@ -35,8 +35,18 @@ export class CommitTracker {
    * @param record The record.
    */
   markHandled(record: InRecord): void {
-    this.#pending.set(record.partition, record.offset);
-    this.#positions.set(record.partition, record.offset);
+    this.markOffset(record.partition, record.offset);
+  }
+
+  /**
+   * Every record of a partition up to an offset was handled: that offset may be committed.
+   *
+   * @param partition The partition.
+   * @param offset The last handled offset, decimal.
+   */
+  markOffset(partition: number, offset: string): void {
+    this.#pending.set(partition, offset);
+    this.#positions.set(partition, offset);
     this.#handled++;
   }
 
@@ -49,6 +59,18 @@ export class CommitTracker {
   position(partition: number): bigint | null {
     const last = this.#positions.get(partition);
     return last === undefined ? null : after(last);
+  }
+
+  /**
+   * Forgets what is pending on partitions no longer assigned, so that a commit does not carry them.
+   *
+   * @param partitions The partitions still assigned.
+   */
+  retain(partitions: readonly number[]): void {
+    const kept = new Set(partitions);
+    for (const partition of [...this.#pending.keys()]) {
+      if (!kept.has(partition)) this.#pending.delete(partition);
+    }
   }
 
   /**

@@ -66,7 +66,7 @@ export function fetcher(options: FetcherOptions): Actor<unknown, PriceTick> {
       let sent = 0;
       try {
         const { ticks, skipped } = await client.fetchPrices(coins, cycle, { signal: ctx.signal });
-        for (const reason of skipped) report.coinSkipped(cycle, reason);
+        for (const coin of skipped) report.coinSkipped(cycle, coin);
         for (const tick of ticks) {
           const unchanged = onlyChanged && tick.lastUpdated !== null &&
             state.lastUpdated.get(tick.coinId) === tick.lastUpdated;

@@ -20,6 +20,8 @@ export interface SubscriberOptions {
   topic: string;
   /** Start from the oldest record when the group has no committed offset. */
   fromBeginning: boolean;
+  /** Told the partitions assigned after each rebalance. */
+  onAssign?: (partitions: number[]) => void;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface SubscriberOptions {
  * @returns The actor; it runs until its signal aborts, then stops fetching.
  */
 export function subscriber(options: SubscriberOptions): Actor<unknown, InRecord> {
-  const { transport, topic, fromBeginning } = options;
+  const { transport, topic, fromBeginning, onAssign } = options;
   return async (_inbox, outbox, ctx) => {
     const stopped = new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
@@ -55,6 +57,7 @@ export function subscriber(options: SubscriberOptions): Actor<unknown, InRecord>
           topic,
           partitions: partitions.length === 0 ? "none" : partitions.join(", "),
         });
+        onAssign?.(partitions);
       },
     });
     await stopped;

@@ -1,11 +1,21 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory]`:
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]`:
  * measures the pipeline against plain `@platformatic/kafka`, plain kafkajs, kcat and Kafka's own
- * Java tools on a running broker, and writes `bench/results.json` and `bench/RESULTS.md`.
+ * Java tools on a running broker; the HTTP side (`http`: the API against a bare `Deno.serve` with
+ * wrk, the live stream's fan-out, the dashboard in Chromium; no broker needed); the candles
+ * (`candles`: against plain consume, the store's upserts against `COPY`, close to readable); and
+ * writes `bench/results.json` and `bench/RESULTS.md`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import {
+  candlePrices,
+  candlesPipeline,
+  closeLatency,
+  upsertsAgainstCopy,
+  withDatabase,
+} from "./candles.ts";
 import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
 import {
   consumeJava,
@@ -16,6 +26,7 @@ import {
 } from "./consume.ts";
 import { plainRecords, writeRecording, writeRecordsFile } from "./data.ts";
 import { footprint } from "./footprint.ts";
+import { apiThroughput, dashboardLoad, sseFanOut } from "./http.ts";
 import { latencyKafkajs, latencyPipeline, latencyPlatformatic } from "./latency.ts";
 import { memoryThroughput } from "./memory.ts";
 import {
@@ -42,7 +53,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory] [--batch N] [--messages N] [--repetitions N]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles] [--batch N] [--messages N] [--repetitions N]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -67,7 +78,9 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory").split(",").map((s) => s.trim()),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles").split(",").map((s) =>
+    s.trim()
+  ),
 );
 // The plain clients send batches of this many records.
 const plainBatch = Number(flags.batch ?? 500);
@@ -320,6 +333,91 @@ if (only.has("memory")) {
     messages: m.messages,
     gross_seconds: round(m.grossSeconds, 2),
     startup_seconds: round(m.baseSeconds, 2),
+  };
+}
+
+if (only.has("http")) {
+  const api = await apiThroughput({
+    seconds: quick ? 5 : 10,
+    repetitions: quick ? 1 : opts.repetitions > 1 ? 3 : 1,
+  });
+  const sse = await sseFanOut(1000);
+  const dashboard = await dashboardLoad(quick ? 1 : 3);
+  results.http = { generated_at: new Date().toISOString(), ...api, sse_fan_out: sse, dashboard };
+}
+
+if (only.has("candles")) {
+  const count = quick ? 100_000 : 1_000_000;
+  const fill = await produceKafkajs(opts, {
+    records: candlePrices(count),
+    batch: plainBatch,
+    gzip: false,
+  });
+  topics.push(fill.topic);
+  const reps = quick ? 1 : 3;
+  const s = { consume: [] as number[], sqlite: [] as number[], postgres: [] as number[] };
+  await consumePipeline(opts, { topic: fill.topic, messages: WARM_UP });
+  for (let r = 0; r < reps; r++) {
+    const c = await consumePipeline(opts, { topic: fill.topic, messages: count });
+    s.consume.push(c.rate);
+    const lite = await candlesPipeline(opts, {
+      topic: fill.topic,
+      messages: count,
+      store: `sqlite:${opts.tmp}/candles-${r}.db`,
+    });
+    s.sqlite.push(lite.rate);
+    const pg = await withDatabase((url) =>
+      candlesPipeline(opts, { topic: fill.topic, messages: count, store: url })
+    );
+    s.postgres.push(pg.rate);
+    say(
+      `candles #${r + 1}: consume ${c.rate.toFixed(0)}/s, candles→SQLite ${
+        lite.rate.toFixed(0)
+      }/s (${lite.rows} rows), candles→PostgreSQL ${pg.rate.toFixed(0)}/s`,
+    );
+  }
+  const rows = quick ? 20_000 : 100_000;
+  const upsert = await withDatabase((url) => upsertsAgainstCopy(url, rows));
+  const { benchUpserts } = await import("./store.ts");
+  const { openStore } = await import("../store/open_store.ts");
+  const lite = await openStore(`sqlite:${opts.tmp}/upserts.db`);
+  await benchUpserts(lite, 10_000);
+  const sqliteUpserts = await benchUpserts(lite, rows);
+  await lite.close();
+  const latency = await closeLatency(opts, {
+    store: `sqlite:${opts.tmp}/latency.db`,
+    seconds: quick ? 10 : 30,
+  });
+  say(
+    `candles: upsert ${upsert.upsert.toFixed(0)} rows/s, COPY ${
+      upsert.copy.toFixed(0)
+    } rows/s; close p99 ${latency.p99.toFixed(1)} ms`,
+  );
+  results.candles = {
+    generated_at: new Date().toISOString(),
+    messages: count,
+    symbols: 100,
+    repetitions: reps,
+    consume: med(s.consume),
+    sqlite: med(s.sqlite),
+    postgres: med(s.postgres),
+    runs: {
+      consume: s.consume.map((x) => round(x)),
+      sqlite: s.sqlite.map((x) => round(x)),
+      postgres: s.postgres.map((x) => round(x)),
+    },
+    upsert: {
+      rows,
+      postgres: round(upsert.upsert),
+      copy: round(upsert.copy),
+      sqlite: round(sqliteUpserts),
+    },
+    close_latency_ms: {
+      p50: round(latency.p50, 1),
+      p99: round(latency.p99, 1),
+      max: round(latency.max, 1),
+      samples: latency.samples,
+    },
   };
 }
 

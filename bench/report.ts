@@ -5,6 +5,8 @@
  * @module
  */
 
+import { candlesSection } from "./candles_report.ts";
+
 type Figures = Record<string, unknown>;
 
 function get(results: Figures, path: string): number | null {
@@ -126,6 +128,46 @@ export function renderReport(results: Figures, analysis: string): string {
       n(g("startup_ms.to_first_produced"))
     } ms |`,
     "",
+    "## HTTP (`serve`)",
+    "",
+    `Taken at ${
+      (results.http as Figures | undefined)?.generated_at ?? "n/a"
+    } with wrk (1 thread, 32 connections, 10 s after a 2 s warm-up, median of the runs) on the same machine; the bare server is a plain \`Deno.serve\` answering the very bytes the API answers. p99 ratio: bare p99 / API p99 (1.0 is as fast as bare).`,
+    "",
+    "| route | API req/s | bare req/s | API / bare | API p99 | bare p99 | bare / API p99 | API, cache off, req/s (p99) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (
+    const [label, key] of [
+      ["`/api/v1/prices/latest` (10 prices)", "prices_latest"],
+      ["`/api/v1/candles/BTC` (500 candles)", "candles_500"],
+    ] as const
+  ) {
+    const base = `http.${key}`;
+    lines.push(
+      `| ${label} | ${n(g(`${base}.app.rps`))} | ${n(g(`${base}.bare.rps`))} | ${
+        ratio(g(`${base}.app.rps`), g(`${base}.bare.rps`))
+      } | ${n(g(`${base}.app.p99_ms`), 2)} ms | ${n(g(`${base}.bare.p99_ms`), 2)} ms | ${
+        ratio(g(`${base}.bare.p99_ms`), g(`${base}.app.p99_ms`))
+      } | ${n(g(`${base}.app_nocache.rps`))} (${n(g(`${base}.app_nocache.p99_ms`), 2)} ms) |`,
+    );
+  }
+  lines.push(
+    "",
+    `Live stream fan-out to ${
+      n(g("http.sse_fan_out.clients"))
+    } clients (time from a price entering the hub to the last client reading it, ${
+      n(g("http.sse_fan_out.events"))
+    } events): p50 ${n(g("http.sse_fan_out.p50_ms"), 2)} ms, p99 ${
+      n(g("http.sse_fan_out.p99_ms"), 2)
+    } ms, max ${n(g("http.sse_fan_out.max_ms"), 2)} ms.`,
+    "",
+    `Dashboard first load in headless Chromium: ${
+      n(g("http.dashboard.first_load_bytes"))
+    } bytes (page, styles, module, chart library and the API answers; uncompressed), first chart painted ${
+      n(g("http.dashboard.first_chart_ms"))
+    } ms after navigation start.`,
+    "",
     "## Targets",
     "",
     "| target | figure | result |",
@@ -154,7 +196,35 @@ export function renderReport(results: Figures, analysis: string): string {
     } |`,
     `| \`produce\` idle RSS ≤ 80 MB | ${n(pi, 1)} MB | ${check(pi === null ? null : pi <= 80)} |`,
     `| \`consume\` idle RSS ≤ 80 MB | ${n(ci, 1)} MB | ${check(ci === null ? null : ci <= 80)} |`,
+  );
+  for (
+    const [label, key, min] of [
+      ["`/api/v1/prices/latest`", "prices_latest", 0.7],
+      ["500-candle `/api/v1/candles/BTC`", "candles_500", 0.5],
+    ] as const
+  ) {
+    const rps = g(`http.${key}.app.rps`);
+    const bare = g(`http.${key}.bare.rps`);
+    const p99 = g(`http.${key}.app.p99_ms`);
+    const bareP99 = g(`http.${key}.bare.p99_ms`);
+    const r = rps === null || bare === null ? null : rps / bare;
+    const q = p99 === null || bareP99 === null || p99 === 0 ? null : bareP99 / p99;
+    lines.push(
+      `| ${label} req/s ≥ ${min} × bare | ${ratio(rps, bare)} | ${
+        check(r === null ? null : r >= min)
+      } |`,
+      `| ${label} p99 ≥ ${min} × bare (bare p99 / API p99) | ${ratio(bareP99, p99)} | ${
+        check(q === null ? null : q >= min)
+      } |`,
+    );
+  }
+  const sseP99 = g("http.sse_fan_out.p99_ms");
+  lines.push(
+    `| SSE fan-out to 1,000 clients p99 ≤ 100 ms | ${n(sseP99, 2)} ms | ${
+      check(sseP99 === null ? null : sseP99 <= 100)
+    } |`,
     "",
+    ...candlesSection(results),
   );
   return lines.join("\n") + (analysis ? `\n${analysis.trim()}\n` : "");
 }

@@ -10,16 +10,23 @@ import { setupLogging } from "../config/logging.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import {
   checkReplayFileOrExit,
+  closableStdout,
   connectOrExit,
   ensureTopicOrExit,
+  fail,
   loadCommand,
-  print,
+  printErr,
   runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(produceCommand, loadProducerConfig);
 checkReplayFileOrExit(config.source);
 await setupLogging(config.log);
+
+const CLOSED = "standard output was closed by its reader; stopping";
+// Until prices flow there is nothing to deliver: a closed stdout ends the program at once.
+let stdoutClosed: () => void = () => fail(CLOSED, 1);
+const { print, say } = closableStdout(() => stdoutClosed());
 
 const rule = "==========================================";
 print(rule);
@@ -52,8 +59,16 @@ const { supervisor, report } = producerTopology({
   partitions,
   print,
 });
+// Once they flow, stop fetching, deliver what was fetched, and say so on stderr.
+let exitCode = 0;
+stdoutClosed = () => {
+  exitCode = 1;
+  printErr(`error: ${CLOSED}: no more fetching; delivering what was fetched, then exiting`);
+  void supervisor.stop();
+};
 await runSupervised(supervisor, {
-  notice: print,
+  notice: say,
+  exitCode: () => exitCode,
   cleanup: () => transport.disconnect(),
-  summary: () => report.summary().forEach((line) => print(line)),
+  summary: () => report.summary().forEach((line) => say(line)),
 });

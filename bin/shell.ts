@@ -6,6 +6,8 @@
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
 import type { KafkaConfig } from "../config/config.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import { openStore } from "../store/open_store.ts";
 import {
   BrokerAuthenticationError,
   BrokerUnreachableError,
@@ -23,15 +25,56 @@ const encoder = new TextEncoder();
  * @param bytes What to write.
  */
 export function writeStdout(bytes: Uint8Array): void {
+  if (!tryWriteStdout(bytes)) fail("standard output was closed by its reader; stopping", 1);
+}
+
+/**
+ * Writes bytes to stdout, all of them, synchronously.
+ *
+ * @param bytes What to write.
+ * @returns False when the reader has gone (`| head`), and nothing more can be written.
+ */
+function tryWriteStdout(bytes: Uint8Array): boolean {
   try {
     let at = 0;
     while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
+    return true;
   } catch (error) {
-    if (error instanceof Deno.errors.BrokenPipe) {
-      fail("standard output was closed by its reader; stopping", 1);
-    }
+    if (error instanceof Deno.errors.BrokenPipe) return false;
     throw error;
   }
+}
+
+/** Console output that outlives its reader; see {@linkcode closableStdout}. */
+export interface ClosableOutput {
+  /** Writes a line to stdout; once stdout was closed, drops it. */
+  print: (line: string) => void;
+  /** Writes a line to stdout, or to stderr once stdout was closed (notices, the summary). */
+  say: (line: string) => void;
+  /** Whether stdout was closed by its reader. */
+  closed: () => boolean;
+}
+
+/**
+ * Console output for a program that can stop cleanly when its reader goes away (`| head`): the
+ * first write that finds stdout closed calls `onClosed` once, instead of ending the program;
+ * later progress lines are dropped, and what must be seen goes to stderr.
+ *
+ * @param onClosed Called once, when stdout is found closed.
+ * @returns The output.
+ */
+export function closableStdout(onClosed: () => void): ClosableOutput {
+  let closed = false;
+  const print = (line: string) => {
+    if (closed || tryWriteStdout(encoder.encode(`${line}\n`))) return;
+    closed = true;
+    onClosed();
+  };
+  return {
+    print,
+    say: (line) => (closed ? printErr(line) : print(line)),
+    closed: () => closed,
+  };
 }
 
 /**
@@ -201,6 +244,8 @@ export function checkReplayFileOrExit(
 export interface SupervisedRun {
   /** Where the stopping notice goes. @default {printErr} */
   notice?: (line: string) => void;
+  /** The exit code of a run that ended without a fatal error. @default {() => 0} */
+  exitCode?: () => number;
   /** Disconnects, after the actors have stopped. */
   cleanup: () => Promise<void>;
   /** The closing lines, printed last. */
@@ -227,6 +272,7 @@ export async function runSupervised(
   let code = 0;
   try {
     await supervisor.run();
+    code = run.exitCode?.() ?? 0;
   } catch (error) {
     code = 1;
     printErr(`error: ${describeFatal(error)}`);
@@ -267,5 +313,28 @@ export async function ensureTopicOrExit(
   } catch (error) {
     await transport.disconnect();
     fail(`Kafka: cannot use topic ${kafka.topic}: ${describeFatal(error)}`, 1);
+  }
+}
+
+/**
+ * Opens the candle store, or ends the program: exit 1 with one line (never a password) when it
+ * cannot be reached within its timeout or refuses, exit 0 when a stop signal came first.
+ *
+ * @param url `sqlite:PATH` or `postgres://…`, already validated.
+ * @param timeoutMs How long it may stay unreachable.
+ * @returns The open store.
+ */
+export async function openStoreOrExit(url: string, timeoutMs: number): Promise<CandleStore> {
+  let stopped!: () => void;
+  const stop = new Promise<null>((resolve) => (stopped = () => resolve(null)));
+  const removeHandlers = onStopSignals(() => stopped());
+  try {
+    const store = await Promise.race([openStore(url, { timeoutMs }), stop]);
+    if (store === null) Deno.exit(0);
+    return store;
+  } catch (error) {
+    fail(`Candle store: ${describeFatal(error)}`, 1);
+  } finally {
+    removeHandlers();
   }
 }

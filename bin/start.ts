@@ -5,6 +5,7 @@
  * @module
  */
 import { CoinGeckoClient } from "../sources/coingecko.ts";
+import { candleChildren } from "../actors/candle_topology.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
@@ -15,6 +16,12 @@ import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
+import { LiveHub } from "../http/live_hub.ts";
+import type { PipelineSnapshot } from "../http/pipeline_snapshot.ts";
+import { RedisPublisher } from "../store/redis.ts";
+import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { startHttpServer } from "./http_server.ts";
+import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
   checkReplayFileOrExit,
   connectOrExit,
@@ -22,12 +29,13 @@ import {
   ensureTopicOrExit,
   fail,
   loadCommand,
+  openStoreOrExit,
   print,
   runSupervised,
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
-const { producer: producerConfig, consumer: consumerConfig } = config;
+const { producer: producerConfig, consumer: consumerConfig, candles: candleConfig } = config;
 checkReplayFileOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
@@ -47,6 +55,13 @@ if (producerConfig.source.kind === "replay") {
   print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Topic: ${producerConfig.kafka.topic}`);
+// The store holds the candles, and the HTTP API reads it: open unless neither runs.
+const store = candleConfig || config.http
+  ? await openStoreOrExit(config.store.url, config.store.timeoutMs)
+  : null;
+if (candleConfig && store) {
+  print(`Candles: ${candleConfig.intervals.join(", ")} into ${store.description}`);
+}
 if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
   producerConfig.iterations === null
@@ -58,11 +73,14 @@ print(
 
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport;
+let candleTransport: ConsumerTransport | null = null;
 let kafkaConsumer: PlatformaticConsumerTransport | null = null;
+let memoryLog: MemoryLog | null = null;
 if (config.transport === "memory") {
-  const log = new MemoryLog();
+  const log = memoryLog = new MemoryLog();
   producerTransport = log.producer();
   consumerTransport = log.consumer(consumerConfig.group);
+  if (candleConfig) candleTransport = log.consumer("crypto-candles");
 } else {
   producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
   consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
@@ -71,8 +89,18 @@ if (config.transport === "memory") {
   );
   await connectOrExit(producerTransport);
   await connectOrExit(consumerTransport);
+  if (candleConfig) {
+    candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    await connectOrExit(candleTransport);
+  }
 }
 const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka, print);
+const candlePartitions = candleConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: candleConfig.topic,
+  })
+  : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
 if (kafkaConsumer && !consumerConfig.fromBeginning) {
   await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>
@@ -96,16 +124,163 @@ const consuming = consumerChildren({
   print,
   clock: systemClock,
 });
-const supervisor = new Supervisor([...consuming.children, ...producing.children], {
-  onEvent: logSupervisorEvent,
-});
+const hub = config.http ? new LiveHub() : null;
+const redis = candleConfig?.redis ? new RedisPublisher(candleConfig.redis) : null;
+const candles = candleConfig && store && candleTransport
+  ? candleChildren({
+    config: candleConfig,
+    sources: [{ topic: producerConfig.kafka.topic, transport: candleTransport }],
+    // The embedded log is new with every run: all of it is this run's.
+    fromBeginning: consumerConfig.fromBeginning || config.transport === "memory",
+    store,
+    candleTopic: {
+      transport: producerTransport,
+      topic: candleConfig.topic,
+      partitions: candlePartitions,
+    },
+    print,
+    format: "line",
+    clock: systemClock,
+    onWritten: candleOutputs({ hub, redis }),
+  })
+  : null;
+const supervisor = new Supervisor(
+  [...(candles?.children ?? []), ...consuming.children, ...producing.children],
+  { onEvent: logSupervisorEvent },
+);
+
+// Through Kafka, the groups' lag is read from the broker every few seconds while serving.
+const kafkaLag = config.transport === "kafka" && config.http
+  ? [
+    lagPoller(consumerConfig.kafka, {
+      group: consumerConfig.group,
+      topic: producerConfig.kafka.topic,
+    }),
+    ...(candles
+      ? [
+        lagPoller(consumerConfig.kafka, {
+          group: "crypto-candles",
+          topic: producerConfig.kafka.topic,
+        }),
+      ]
+      : []),
+  ]
+  : null;
+
+/** What `/api/v1/pipeline`, `/metrics` and the dashboard show of this process. */
+function snapshot(): PipelineSnapshot {
+  const restarts = supervisor.restarts;
+  const restartsOf = (prefix: string) =>
+    Object.entries(restarts).filter(([name]) => name.startsWith(prefix))
+      .reduce((sum, [, n]) => sum + n, 0);
+  const totals = producing.report.totals;
+  const stage = (
+    name: string,
+    messages: number,
+    errors: number,
+    channel: { size: number; capacity?: number } | null,
+  ) => ({
+    name,
+    messages,
+    errors,
+    restarts: restartsOf(name),
+    depth: channel?.size ?? null,
+    capacity: channel?.capacity ?? null,
+  });
+  const topic = producerConfig.kafka.topic;
+  const lag = kafkaLag ? kafkaLag.flatMap((poller) => poller.lag()) : memoryLog
+    ? [
+      ...memoryLog.lag(consumerConfig.group, topic).map((p) => ({
+        ...p,
+        group: consumerConfig.group,
+      })),
+      ...(candles
+        ? memoryLog.lag("crypto-candles", topic).map((p) => ({ ...p, group: "crypto-candles" }))
+        : []),
+    ].map((p) => ({ topic, group: p.group, partition: p.partition, lag: p.lag }))
+    : [];
+  const fetchState = producing.report.lastFetch;
+  return {
+    transport: config.transport,
+    stages: [
+      stage("fetcher", totals.fetched, totals.errors - totals.failed - totals.dropped, null),
+      stage("publisher", totals.produced, totals.failed + totals.dropped, producing.buffer),
+      stage("printer", consuming.tracker.handled, consuming.report.bad, consuming.records),
+      ...(candles
+        ? [
+          stage("aggregator", candles.report.read, candles.report.bad, candles.records),
+          stage("candle-sink", candles.report.writes, candles.report.storeErrors, candles.batches),
+        ]
+        : []),
+    ],
+    fetch: {
+      ok: Math.max(0, totals.iterations - (fetchState?.outcome === "error" ? 1 : 0)),
+      failed: totals.errors - totals.skipped - totals.failed - totals.dropped,
+      last: fetchState,
+    },
+    produced: totals.produced,
+    consumed: consuming.tracker.handled,
+    bad: consuming.report.bad,
+    buffer: {
+      depth: producing.buffer.size,
+      capacity: producerConfig.bufferSize,
+      dropped: totals.dropped,
+    },
+    candles: candles
+      ? {
+        closed: candles.book.counts.closed,
+        revisions: candles.book.counts.revisions,
+        late: candles.book.counts.late,
+        storeWrites: candles.report.writes,
+        storeErrors: candles.report.storeErrors,
+      }
+      : null,
+    lag,
+  };
+}
+
+const server = config.http && store && hub
+  ? await startHttpServer({
+    config: config.http,
+    store,
+    hub,
+    pipeline: snapshot,
+    readiness: {
+      source: () => {
+        const last = producing.report.lastFetch;
+        return last?.outcome === "error"
+          ? Promise.reject(new Error(`the last fetch failed: ${last.detail}`))
+          : Promise.resolve();
+      },
+      log: () =>
+        config.transport === "memory"
+          ? Promise.resolve()
+          : checkBroker(producerConfig.kafka.brokers),
+      store: () => store.ping(),
+    },
+  }).catch((error) => {
+    const where = `${config.http!.hostname}:${config.http!.port}`;
+    fail(
+      error instanceof Deno.errors.AddrInUse
+        ? `Cannot listen on ${where}: the address is in use (choose another with --http or HTTP_ADDR, or --no-http)`
+        : `Cannot listen on ${where}: ${describeFatal(error)}`,
+      1,
+    );
+  })
+  : null;
+if (server) {
+  const { hostname, port } = server.addr;
+  print(`Dashboard: http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`);
+}
 
 // With --iterations: stop once everything delivered has been handled by the consumer side.
 void producing.delivered.then(async () => {
+  const topic = producerConfig.kafka.topic;
   const handledAll = () =>
     [...producing.report.lastOffsets].every(([partition, offset]) => {
       const position = consuming.tracker.position(partition);
-      return position !== null && position > offset;
+      const aggregated = candles?.offsets.position(topic, partition) ?? offset;
+      return position !== null && position > offset && aggregated >= offset;
     });
   while (!handledAll()) await delay(20);
   await supervisor.stop();
@@ -113,11 +288,19 @@ void producing.delivered.then(async () => {
 
 await runSupervised(supervisor, {
   cleanup: async () => {
+    kafkaLag?.forEach((poller) => poller.close());
+    await server?.shutdown();
     await producerTransport.disconnect();
     await consumerTransport.disconnect();
+    await candleTransport?.disconnect();
+    await redis?.close();
+    await store?.close();
   },
   summary: () =>
-    [...producing.report.summary(), ...consuming.report.summary().slice(4)].forEach((line) =>
-      print(line)
-    ),
+    [
+      ...producing.report.summary(),
+      ...consuming.report.summary().slice(4),
+      ...(candles ? candles.report.summary(candles.book.counts) : []),
+      ...redisSummary(redis),
+    ].forEach((line) => print(line)),
 });

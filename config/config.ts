@@ -4,19 +4,20 @@
  *
  * @module
  */
-import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
+import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
+import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
+import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
   type Coin,
-  parseBoolean,
-  parseBrokers,
   parseChoice,
   parseCoins,
   parseHttpUrl,
   parseNumber,
   parseSecret,
-  parseTopic,
+  parseStoreUrl,
+  shown,
 } from "./values.ts";
 
 export type { Coin } from "./values.ts";
@@ -69,6 +70,8 @@ export interface CoinGeckoConfig {
   maxRetries: number;
   /** Least gap between two API calls, and the base of backoff, in milliseconds. */
   rateLimitDelayMs: number;
+  /** The longest wait a `Retry-After` is honoured for, in milliseconds; a longer one is capped. */
+  maxRetryAfterMs: number;
 }
 
 /** Logging. */
@@ -191,7 +194,7 @@ export const consumeCommand: CommandSpec = {
 export const startCommand: CommandSpec = {
   name: "start",
   summary:
-    "Run producer and consumer in one process: over an embedded in-process log (no broker needed), or through Kafka.",
+    "Run producer, consumer and candle aggregator in one process: over an embedded in-process log (no broker needed), or through Kafka.",
   flags: [
     {
       name: "transport",
@@ -200,7 +203,20 @@ export const startCommand: CommandSpec = {
       help: "memory: the embedded log (default); kafka: through the broker",
     },
     ...produceFlags,
-    ...consumeFlags.filter((f) => f.name !== "max-messages"),
+    // One process shows both sides, so a message is one line unless a format is asked for.
+    ...consumeFlags.filter((f) => f.name !== "max-messages").map((f) =>
+      f.name === "format"
+        ? { ...f, help: "how each consumed message is printed (default: line)" }
+        : f
+    ),
+    ...candleFlags,
+    {
+      name: "no-candles",
+      type: "boolean",
+      help: "do not aggregate candles (they are made and stored by default)",
+    },
+    httpFlag(),
+    { name: "no-http", type: "boolean", help: "run without the HTTP server" },
     ...commonFlags,
   ],
 };
@@ -212,84 +228,6 @@ export const lagCommand: CommandSpec = {
     "Show a consumer group's committed offset, end offset and lag per partition, and the total.",
   flags: [consumeFlags.find((f) => f.name === "group")!, ...commonFlags],
 };
-
-const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
-const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
-
-/** Reads a setting: the flag when given, else the variable when set and not blank, else the default. */
-class Settings {
-  #flags: Map<string, string | boolean>;
-  #env: Env;
-  constructor(flags: Map<string, string | boolean>, env: Env) {
-    this.#flags = flags;
-    this.#env = env;
-  }
-
-  /** Returns `[name, text]` of the first source that has a value, or the default. */
-  get(variable: string | null, flag: string | null, fallback: string): [string, string] {
-    const fromFlag = flag === null ? undefined : this.#flags.get(flag);
-    if (typeof fromFlag === "string") return [`--${flag}`, fromFlag];
-    if (variable !== null) {
-      const fromEnv = this.#env(variable);
-      if (fromEnv !== undefined && fromEnv.trim() !== "") return [variable, fromEnv];
-    }
-    return [variable ?? `--${flag}`, fallback];
-  }
-
-  /** The variable's text, or undefined when unset or blank. */
-  optional(variable: string): string | undefined {
-    const value = this.#env(variable);
-    return value === undefined || value.trim() === "" ? undefined : value;
-  }
-
-  flag(name: string): boolean {
-    return this.#flags.get(name) === true;
-  }
-}
-
-function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
-  const brokers = parseBrokers(...s.get("KAFKA_BOOTSTRAP_SERVERS", "brokers", "localhost:9092"));
-  const topic = parseTopic(...s.get("KAFKA_TOPIC", "topic", "crypto-prices"));
-  const partitions = parseNumber(...s.get("KAFKA_TOPIC_PARTITIONS", null, "3"), {
-    min: 1,
-    max: 10_000,
-    integer: true,
-  });
-  const replicationFactor = parseNumber(...s.get("KAFKA_REPLICATION_FACTOR", null, "1"), {
-    min: 1,
-    max: 32,
-    integer: true,
-  });
-  const [clientIdName, clientIdRaw] = s.get("KAFKA_CLIENT_ID", null, defaultClientId);
-  const clientId = clientIdRaw.trim();
-  if (!/^[A-Za-z0-9._-]{1,255}$/.test(clientId)) {
-    throw new ConfigError(
-      `Invalid ${clientIdName}: expected 1-255 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
-        JSON.stringify(clientIdRaw)
-      }`,
-    );
-  }
-  const ssl = parseBoolean(...s.get("KAFKA_SSL", null, "false"));
-  const connectTimeoutMs = 1000 * parseNumber(...s.get("KAFKA_CONNECT_TIMEOUT", null, "30"), {
-    min: 1,
-    max: 3600,
-  });
-  const mechanismRaw = s.optional("KAFKA_SASL_MECHANISM");
-  let sasl: SaslConfig | null = null;
-  if (mechanismRaw !== undefined) {
-    const mechanism = parseChoice("KAFKA_SASL_MECHANISM", mechanismRaw, SASL_MECHANISMS);
-    const username = s.optional("KAFKA_SASL_USERNAME");
-    const password = s.optional("KAFKA_SASL_PASSWORD");
-    if (username === undefined) {
-      throw new ConfigError("KAFKA_SASL_USERNAME is required when KAFKA_SASL_MECHANISM is set");
-    }
-    if (password === undefined) {
-      throw new ConfigError("KAFKA_SASL_PASSWORD is required when KAFKA_SASL_MECHANISM is set");
-    }
-    sasl = { mechanism, username, password: parseSecret("KAFKA_SASL_PASSWORD", password) };
-  }
-  return { brokers, topic, partitions, replicationFactor, clientId, ssl, sasl, connectTimeoutMs };
-}
 
 function loadCoinGecko(s: Settings): CoinGeckoConfig {
   const keyRaw = s.optional("COINGECKO_API_KEY");
@@ -322,20 +260,10 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
       min: 0,
       max: 3600,
     }),
-  };
-}
-
-function loadLog(s: Settings): LogConfig {
-  const [levelName, levelRaw] = s.get("LOG_LEVEL", "log-level", "info");
-  return {
-    level: parseChoice(levelName, levelRaw === "warn" ? "warning" : levelRaw, LOG_LEVELS),
-    format: parseChoice(
-      ...s.get("LOG_FORMAT", "log-format", "pretty"),
-      [
-        "pretty",
-        "json",
-      ] as const,
-    ),
+    maxRetryAfterMs: 1000 * parseNumber(...s.get("API_MAX_RETRY_AFTER", null, "300"), {
+      min: 1,
+      max: 86_400,
+    }),
   };
 }
 
@@ -471,8 +399,8 @@ function consumerSettings(
     const symbols = filterRaw.split(",").map((x) => x.trim()).filter((x) => x !== "");
     if (symbols.length === 0 || !symbols.every((x) => /^[A-Za-z0-9]{1,15}$/.test(x))) {
       throw new ConfigError(
-        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, current value is ${
-          JSON.stringify(filterRaw)
+        `Invalid --filter: expected SYMBOL[,SYMBOL...] such as BTC,ETH, each 1-15 characters of A-Z and 0-9, current value is ${
+          shown(filterRaw)
         }`,
       );
     }
@@ -522,10 +450,16 @@ export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerC
 export interface StartConfig {
   /** The embedded log or Kafka. */
   transport: "memory" | "kafka";
+  /** The HTTP server, or null with `--no-http`. */
+  http: HttpConfig | null;
   /** The producing side. */
   producer: ProducerConfig;
   /** The consuming side. */
   consumer: ConsumerConfig;
+  /** The candles, or null with `--no-candles`. */
+  candles: CandleConfig | null;
+  /** The candle store, which the candles and the HTTP API use. */
+  store: { url: string; timeoutMs: number };
 }
 
 /**
@@ -554,7 +488,19 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   const consumer = consumerSettings(s, parsed.values, actors);
   // One process shows both sides: one line a message unless a format was asked for.
   if (!parsed.values.has("format")) consumer.format = "line";
-  return { transport, producer: producerSettings(s, parsed.values, actors), consumer };
+  if (parsed.values.has("http") && parsed.values.get("no-http") === true) {
+    throw new ConfigError("Invalid flags: --http and --no-http cannot both be given");
+  }
+  const http = parsed.values.get("no-http") === true ? null : loadHttp(s);
+  const candleSettings = loadCandleSettings(s);
+  return {
+    transport,
+    http,
+    producer: producerSettings(s, parsed.values, actors),
+    consumer,
+    candles: s.flag("no-candles") ? null : candleSettings,
+    store: { url: candleSettings.store, timeoutMs: candleSettings.storeTimeoutMs },
+  };
 }
 
 /** Everything `lag` needs. */
@@ -590,4 +536,142 @@ export function loadLagConfig(args: readonly string[], env: Env): LagConfig | nu
     [],
   );
   return { kafka, group, log };
+}
+
+/** Where the HTTP server listens, and the token its API asks for (SPEC §9). */
+export interface HttpConfig {
+  /** The address to bind, e.g. `127.0.0.1`. */
+  hostname: string;
+  /** The port; 0 takes any free one. */
+  port: number;
+  /** `API_TOKEN`: when set, every `/api` request must carry `Authorization: Bearer <token>`. Never logged. */
+  token: string | null;
+}
+
+/** `--http <host:port>` (`HTTP_ADDR`). */
+function httpFlag(): FlagSpec {
+  return {
+    name: "http",
+    type: "string",
+    value: "<host:port>",
+    help:
+      "where the HTTP API and dashboard listen; an address other than 127.0.0.1 needs API_TOKEN",
+    env: "HTTP_ADDR",
+  };
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+
+function loadHttp(s: Settings): HttpConfig {
+  const [name, raw] = s.get("HTTP_ADDR", "http", "127.0.0.1:8080");
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new ConfigError(
+      `Invalid ${name}: expected host:port such as 127.0.0.1:8080 (port 0-65535), current value is ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  const host = match[1]!;
+  const tokenRaw = s.optional("API_TOKEN");
+  const token = tokenRaw === undefined ? null : parseSecret("API_TOKEN", tokenRaw);
+  if (!LOOPBACK.test(host) && token === null) {
+    throw new ConfigError(
+      `Invalid ${name}: ${host} is not a loopback address, so API_TOKEN is required (clients then send Authorization: Bearer <token>); set it, or listen on 127.0.0.1`,
+    );
+  }
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token };
+}
+
+/** Everything `serve` needs. */
+export interface ServeConfig {
+  /** Where to listen. */
+  http: HttpConfig;
+  /** The candle store: `sqlite:PATH` or `postgres://…`. May hold a password: never log it. */
+  store: string;
+  /** Redis for the live stream (`crypto:prices`, `crypto:candles`, `crypto:alerts`), or null. */
+  redis: string | null;
+  /** Kafka: the lag of the candle group, and the live stream when there is no Redis. */
+  kafka: KafkaConfig;
+  /** The candle topic. */
+  candlesTopic: string;
+  /** The consumer group whose lag `/api/v1/pipeline` shows. */
+  group: string;
+  /** Logging. */
+  log: LogConfig;
+}
+
+/** The `serve` command and its flags. */
+export const serveCommand: CommandSpec = {
+  name: "serve",
+  summary:
+    "Serve the HTTP API, the live stream, probes, metrics and the dashboard over the candle store.",
+  flags: [
+    httpFlag(),
+    {
+      name: "store",
+      type: "string",
+      value: "<url>",
+      help: "the candle store: sqlite:PATH or postgres://user:password@host:port/db",
+      env: "CANDLE_STORE",
+    },
+    {
+      name: "redis",
+      type: "string",
+      value: "<url>",
+      help: "Redis for live events (else they are read from Kafka)",
+      env: "REDIS_URL",
+    },
+    {
+      name: "group",
+      type: "string",
+      value: "<id>",
+      help: "the candle consumer group whose lag is shown",
+      env: "CANDLES_CONSUMER_GROUP",
+    },
+    ...commonFlags,
+  ],
+};
+
+/**
+ * Loads the `serve` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value, and for an address other than loopback
+ * without `API_TOKEN`.
+ *
+ * @example
+ * ```ts
+ * import { loadServeConfig } from "./config.ts";
+ * console.log(loadServeConfig([], () => undefined)?.http.port); // 8080
+ * ```
+ */
+export function loadServeConfig(args: readonly string[], env: Env): ServeConfig | null {
+  const parsed = parseFlags(serveCommand, args);
+  if (parsed.help) return null;
+  const s = new Settings(parsed.values, env);
+  const log = loadLog(s);
+  const http = loadHttp(s);
+  const store = parseStoreUrl(...s.get("CANDLE_STORE", "store", "sqlite:.data/market.db"));
+  const [redisName, redisRaw] = s.get("REDIS_URL", "redis", "");
+  const redis = redisRaw.trim() === "" ? null : redisRaw.trim();
+  if (redis !== null && !/^rediss?:\/\/[^\s]+$/.test(redis)) {
+    throw new ConfigError(
+      `Invalid ${redisName}: expected redis://host:port or rediss://… (the value is not shown)`,
+    );
+  }
+  const [groupName, groupRaw] = s.get("CANDLES_CONSUMER_GROUP", "group", "crypto-candles");
+  const group = groupRaw.trim();
+  if (!/^[^\s]{1,255}$/.test(group)) {
+    throw new ConfigError(
+      `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
+        JSON.stringify(groupRaw)
+      }`,
+    );
+  }
+  const kafka = loadKafka(s, "crypto-serve");
+  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, log };
 }

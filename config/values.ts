@@ -157,13 +157,35 @@ export function parseTopic(name: string, raw: string): string {
   return text;
 }
 
+/** The longest coin id accepted: CoinGecko's are well below it. */
+export const MAX_COIN_ID_LENGTH = 100;
+
+/** The longest symbol accepted (the message key). */
+export const MAX_SYMBOL_LENGTH = 15;
+
+const COIN_ID = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_COIN_ID_LENGTH - 1}}$`);
+const SYMBOL = new RegExp(`^[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}$`);
+
 /**
- * Parses the coins to fetch, `coin_id:SYMBOL,...` (`bitcoin:BTC,ethereum:ETH`).
+ * A value for an error line: quoted, and cut with its length when long, so the line stays short.
+ *
+ * @param value The text.
+ * @returns The text to show.
+ */
+export function shown(value: string): string {
+  return value.length <= 40
+    ? quote(value)
+    : `${quote(`${value.slice(0, 32)}...`)} (${value.length} characters)`;
+}
+
+/**
+ * Parses the coins to fetch, `coin_id:SYMBOL,...` (`bitcoin:BTC,ethereum:ETH`): a coin id is 1-100
+ * characters of `a-z 0-9 . _ -` starting with a letter or digit, a symbol 1-15 of `A-Z 0-9`.
  *
  * @param name The flag or variable.
  * @param raw Its text.
  * @returns The coins, symbols upper case.
- * @throws {ConfigError} When an entry is malformed or an id or symbol repeats.
+ * @throws {ConfigError} When an entry is malformed, an id or symbol is out of bounds, or repeats.
  *
  * @example
  * ```ts
@@ -175,23 +197,38 @@ export function parseCoins(name: string, raw: string): Coin[] {
   const entries = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const coins: Coin[] = [];
   for (const entry of entries) {
-    const match = /^([a-z0-9][a-z0-9._-]*):([A-Za-z0-9]{1,15})$/.exec(entry);
-    if (!match) {
+    const parts = entry.split(":");
+    if (parts.length !== 2) {
       throw new ConfigError(
         `Invalid ${name}: expected coin_id:SYMBOL[,coin_id:SYMBOL...] such as bitcoin:BTC, but ${
-          quote(entry)
+          shown(entry)
         } is not of that form`,
       );
     }
-    const coin = { id: match[1] as string, symbol: (match[2] as string).toUpperCase() };
+    const [id, symbol] = parts as [string, string];
+    if (!COIN_ID.test(id)) {
+      throw new ConfigError(
+        `Invalid ${name}: in coin_id:SYMBOL, a coin id is 1-${MAX_COIN_ID_LENGTH} characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit, but the entry is ${
+          shown(entry)
+        }`,
+      );
+    }
+    if (!SYMBOL.test(symbol)) {
+      throw new ConfigError(
+        `Invalid ${name}: in coin_id:SYMBOL, a symbol is 1-${MAX_SYMBOL_LENGTH} characters of A-Z and 0-9, but the entry is ${
+          shown(entry)
+        }`,
+      );
+    }
+    const coin = { id, symbol: symbol.toUpperCase() };
     if (coins.some((c) => c.id === coin.id || c.symbol === coin.symbol)) {
-      throw new ConfigError(`Invalid ${name}: ${quote(entry)} repeats a coin id or symbol`);
+      throw new ConfigError(`Invalid ${name}: ${shown(entry)} repeats a coin id or symbol`);
     }
     coins.push(coin);
   }
   if (coins.length === 0) {
     throw new ConfigError(
-      `Invalid ${name}: at least one coin_id:SYMBOL is needed, current value is ${quote(raw)}`,
+      `Invalid ${name}: at least one coin_id:SYMBOL is needed, current value is ${shown(raw)}`,
     );
   }
   return coins;
@@ -247,4 +284,89 @@ export function parseSecret(name: string, raw: string): string {
     );
   }
   return raw;
+}
+
+/**
+ * A URL fit to show: its password, in the user part or a `password=` parameter, replaced by `***`.
+ * Works on text that is not a valid URL too, hiding more rather than less.
+ *
+ * @param raw The URL as given.
+ * @returns The URL without its password.
+ *
+ * @example
+ * ```ts
+ * import { redactUrl } from "./values.ts";
+ * console.log(redactUrl("postgres://crypto:s3cret@db:5432/market")); // "postgres://crypto:***@db:5432/market"
+ * ```
+ */
+export function redactUrl(raw: string): string {
+  return raw
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):.*@/is, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/gi, "$1***");
+}
+
+/**
+ * Parses the candle store's URL: `sqlite:PATH` (a file, created when missing) or
+ * `postgres://user:password@host:port/database` (also `postgresql://`).
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
+ *
+ * @example
+ * ```ts
+ * import { parseStoreUrl } from "./values.ts";
+ * console.log(parseStoreUrl("CANDLE_STORE", "sqlite:.data/market.db")); // "sqlite:.data/market.db"
+ * ```
+ */
+export function parseStoreUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  if (/^sqlite:./.test(text) && !/^sqlite:\/\/$/.test(text)) return text;
+  if (/^postgres(ql)?:\/\//i.test(text)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(text);
+    } catch {
+      url = null;
+    }
+    if (url && url.hostname !== "" && !/[\s]/.test(text)) return text;
+  }
+  throw new ConfigError(
+    `Invalid ${name}: expected sqlite:PATH or postgres://user:password@host:port/database, current value is ${
+      quote(redactUrl(raw))
+    }`,
+  );
+}
+
+/**
+ * Parses a Redis URL: `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL, trimmed.
+ * @throws {ConfigError} For anything else; the message never shows the password.
+ *
+ * @example
+ * ```ts
+ * import { parseRedisUrl } from "./values.ts";
+ * console.log(parseRedisUrl("REDIS_URL", "redis://127.0.0.1:6379")); // "redis://127.0.0.1:6379"
+ * ```
+ */
+export function parseRedisUrl(name: string, raw: string): string {
+  const text = raw.trim();
+  let url: URL | null = null;
+  try {
+    url = /^rediss?:\/\//i.test(text) && !/\s/.test(text) ? new URL(text) : null;
+  } catch {
+    url = null;
+  }
+  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+    throw new ConfigError(
+      `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
+        quote(redactUrl(raw))
+      }`,
+    );
+  }
+  return text;
 }

@@ -115,7 +115,13 @@ export const badConfig: Scenario = {
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const port = closedPort();
     const nowhere = `127.0.0.1:${port}`;
-    const base = { COINGECKO_BASE_URL: ctx.coingeckoUrl, COINGECKO_API_KEY: "CG-topsecret-9f2" };
+    // Under .data/, where the tasks may write; removed at the end.
+    const storeFile = `.data/${unique("faults-badconfig")}.db`;
+    const base = {
+      COINGECKO_BASE_URL: ctx.coingeckoUrl,
+      COINGECKO_API_KEY: "CG-topsecret-9f2",
+      CANDLE_STORE: `sqlite:${storeFile}`,
+    };
     // A value wrongly accepted must not reach a broker of anyone's: it fails at a closed port.
     const contained = { ...base, KAFKA_BOOTSTRAP_SERVERS: nowhere, KAFKA_CONNECT_TIMEOUT: "2" };
     const generated = badCases();
@@ -144,7 +150,7 @@ export const badConfig: Scenario = {
         label: `${command} ${variable}=""`,
       };
     });
-    const commands: CommandName[] = ["produce", "consume", "start", "lag"];
+    const commands: CommandName[] = ["produce", "consume", "start", "lag", "candles"];
     const extra = (command: CommandName) => command === "start" ? ["--transport", "kafka"] : [];
     const broker: Case[] = commands.map((command) => ({
       group: "wrong broker",
@@ -185,6 +191,9 @@ export const badConfig: Scenario = {
     }
     ctx.log(`  ${cases.length} cases, ${PARALLEL} at a time`);
     const outcomes = await pool(cases, ctx.log);
+    for (const suffix of ["", "-wal", "-shm"]) {
+      await Deno.remove(storeFile + suffix).catch(() => {});
+    }
     const failures = outcomes.filter((o) => o.failure !== null);
     const groupCheck = (what: string, group: Case["group"]) => {
       const mine = outcomes.filter((o) => o.c.group === group);
@@ -224,7 +233,7 @@ export const badConfig: Scenario = {
         !generated.some((b) => b.name === v || v in b.env)
       );
       checks.push(check(
-        "every variable and every flag of the four commands is covered",
+        "every variable and every flag of the five commands is covered",
         uncovered.length === 0,
         `${variables.size} variables, ${flagsCovered.size} command/flag pairs${
           uncovered.length ? `; not covered: ${uncovered.join(", ")}` : ""
@@ -237,7 +246,7 @@ export const badConfig: Scenario = {
       title: "Bad configuration",
       injected: `${
         byGroup("bad value")
-      } wrong, empty or extreme variables and flags over produce, consume, start and lag; ${
+      } wrong, empty or extreme variables and flags over produce, consume, start, lag and candles; ${
         byGroup("empty variable")
       } empty variables; a closed broker port and a wrong SASL password for ${
         byGroup("wrong broker")
@@ -256,7 +265,7 @@ export const badConfig: Scenario = {
       checks,
       notes: failures.slice(0, 10).map((o) => o.failure!),
       explanation:
-        `bad configuration: every variable of SPEC §3 (and \`PRODUCER_BUFFER_SIZE\`) through each command that reads it, and every flag of produce, consume, start and lag, with a wrong, an empty and an extreme value (out of range, 250–2,000 characters, a line break), plus an unknown flag, a stray argument and a flag without its value, each run as the real command (\`faults/bad_values.ts\`, the table the configuration tests use too): exit 2, exactly one \`error:\` line on stderr naming the variable or flag, no stack frame, nothing on stdout, and no secret (\`COINGECKO_API_KEY\`, \`KAFKA_SASL_PASSWORD\`) in the output. An empty variable means unset, so each is also run alone and must get past the configuration (exit 1 at the closed broker port, not 2). Then each command with a closed broker port and with a wrong SASL password, \`KAFKA_CONNECT_TIMEOUT=${CONNECT_TIMEOUT_S}\`: exit 1 within that plus ${
+        `bad configuration: every variable of SPEC §3 and §8 (and \`PRODUCER_BUFFER_SIZE\`) through each command that reads it, and every flag of produce, consume, start, lag and candles, with a wrong, an empty and an extreme value (out of range, 250–2,000 characters, a line break), plus an unknown flag, a stray argument and a flag without its value, each run as the real command (\`faults/bad_values.ts\`, the table the configuration tests use too): exit 2, exactly one \`error:\` line on stderr naming the variable or flag, no stack frame, nothing on stdout, and no secret (\`COINGECKO_API_KEY\`, \`KAFKA_SASL_PASSWORD\`) in the output. An empty variable means unset, so each is also run alone and must get past the configuration (exit 1 at the closed broker port, not 2). Then each command with a closed broker port and with a wrong SASL password, \`KAFKA_CONNECT_TIMEOUT=${CONNECT_TIMEOUT_S}\`: exit 1 within that plus ${
           SLACK_MS / 1000
         } s of start-up, one \`error:\` line (\`Cannot reach Kafka at … within ${CONNECT_TIMEOUT_S}s\`, \`refused the credentials of user …\`). *fetched* is the cases run, *delivered* the cases that behaved, *lost* the cases that did not; *duplicated* and *dropped* do not apply (0); *restarts* counts supervisor restarts logged by any case; *exit* is 0 when every case passed.`,
     };

@@ -1,15 +1,16 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3 and every flag of produce, consume, start and lag, each with wrong, empty
+ * variable of SPEC §3 and §8 and every flag of produce, consume, start, lag and candles, each with wrong, empty
  * and extreme values, and the name its one-line error must carry.
  *
  * @module
  */
+import { candlesCommand } from "../config/candles.ts";
 import { consumeCommand, lagCommand, produceCommand, startCommand } from "../config/config.ts";
 import type { CommandSpec } from "../config/cli.ts";
 
 /** A command of the program. */
-export type CommandName = "produce" | "consume" | "start" | "lag";
+export type CommandName = "produce" | "consume" | "start" | "lag" | "candles";
 
 /** One bad value: the environment and flags, the name the error must carry and a piece of what is allowed. */
 export type BadValue = [
@@ -83,7 +84,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ CRYPTO_COINS: "bitcoin" }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
   [{ CRYPTO_COINS: "bitcoin:BTC,bitcoin:XBT" }, [], "CRYPTO_COINS", "repeats"],
   [{ CRYPTO_COINS: ",,," }, [], "CRYPTO_COINS", "at least one"],
-  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "coin_id:SYMBOL"],
+  [{ CRYPTO_COINS: `bitcoin:${long(16, "B")}` }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: "bitcoin:B.T.C" }, [], "CRYPTO_COINS", "1-15 characters of A-Z"],
+  [{ CRYPTO_COINS: `${long(101, "c")}:CCC` }, [], "CRYPTO_COINS", "1-100 characters of a-z"],
   [{ PRODUCER_FETCH_INTERVAL: "ten" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "0" }, [], "PRODUCER_FETCH_INTERVAL", "greater than 0"],
   [{ PRODUCER_FETCH_INTERVAL: "Infinity" }, [], "PRODUCER_FETCH_INTERVAL", "a number"],
@@ -95,6 +98,9 @@ export const BAD_VALUES: BadValue[] = [
   [{ API_MAX_RETRIES: "1e400" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "1.5" }, [], "API_MAX_RETRIES", "whole number"],
   [{ API_MAX_RETRIES: "101" }, [], "API_MAX_RETRIES", "at most 100"],
+  [{ API_MAX_RETRY_AFTER: "0" }, [], "API_MAX_RETRY_AFTER", "at least 1"],
+  [{ API_MAX_RETRY_AFTER: "86401" }, [], "API_MAX_RETRY_AFTER", "at most 86400"],
+  [{ API_MAX_RETRY_AFTER: "5m" }, [], "API_MAX_RETRY_AFTER", "a number"],
   [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
   [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
   [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
@@ -123,6 +129,32 @@ export const CONSUMER_BAD_VALUES: BadValue[] = [
   [{ KAFKA_CONSUMER_GROUP: long(256, "g") }, [], "KAFKA_CONSUMER_GROUP", "1-255 characters"],
 ];
 
+/** Bad values of the candle variables (SPEC §8), which `candles` and `start` read. */
+export const CANDLE_BAD_VALUES: BadValue[] = [
+  [{ CANDLE_INTERVALS: "7m" }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
+  [{ CANDLE_INTERVALS: `${long(1000, "1m,")}1w` }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
+  [{ CANDLE_STORE: "mysql://x" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
+  [{ CANDLE_STORE: "postgres://user:hunter2@" }, [], "CANDLE_STORE", "sqlite:PATH or postgres://"],
+  [{ REDIS_URL: "http://127.0.0.1:6379" }, [], "REDIS_URL", "redis://"],
+  [{ REDIS_URL: `redis://${long(300, "h")}:99999` }, [], "REDIS_URL", "redis://"],
+  [{ CANDLE_OUT_OF_ORDERNESS: "soon" }, [], "CANDLE_OUT_OF_ORDERNESS", "a number"],
+  [{ CANDLE_OUT_OF_ORDERNESS: "86401" }, [], "CANDLE_OUT_OF_ORDERNESS", "at most 86400"],
+  [{ CANDLE_ALLOWED_LATENESS: "-1" }, [], "CANDLE_ALLOWED_LATENESS", "at least 0"],
+  [{ CANDLE_ALLOWED_LATENESS: "1e9" }, [], "CANDLE_ALLOWED_LATENESS", "at most 604800"],
+  [{ CANDLE_IDLE_TIMEOUT: "0" }, [], "CANDLE_IDLE_TIMEOUT", "greater than 0"],
+  [{ CANDLE_IDLE_TIMEOUT: "forever" }, [], "CANDLE_IDLE_TIMEOUT", "a number"],
+  [{ CANDLE_STORE_TIMEOUT: "0" }, [], "CANDLE_STORE_TIMEOUT", "greater than 0"],
+  [{ CANDLE_STORE_TIMEOUT: "3601" }, [], "CANDLE_STORE_TIMEOUT", "at most 3600"],
+  [{ CANDLE_TOPIC: "bad topic!" }, [], "CANDLE_TOPIC", "1-249 characters"],
+  [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
+];
+
+/** Bad values of the variables only `candles` reads. */
+export const CANDLES_ONLY_BAD_VALUES: BadValue[] = [
+  [{ CANDLES_CONSUMER_GROUP: "a b" }, [], "CANDLES_CONSUMER_GROUP", "without spaces"],
+  [{ CANDLES_CONSUMER_GROUP: long(256, "g") }, [], "CANDLES_CONSUMER_GROUP", "1-255 characters"],
+];
+
 /** Every variable of SPEC §3 (and `PRODUCER_BUFFER_SIZE`), with the commands that read it. */
 export const VARIABLES: [string, CommandName[]][] = [
   ...[
@@ -138,8 +170,19 @@ export const VARIABLES: [string, CommandName[]][] = [
     "KAFKA_CONNECT_TIMEOUT",
     "LOG_LEVEL",
     "LOG_FORMAT",
-  ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag"]]),
+  ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag", "candles"]]),
   ["KAFKA_CONSUMER_GROUP", ["consume", "start", "lag"]],
+  ["CANDLES_CONSUMER_GROUP", ["candles"]],
+  ...[
+    "CANDLE_INTERVALS",
+    "CANDLE_STORE",
+    "REDIS_URL",
+    "CANDLE_OUT_OF_ORDERNESS",
+    "CANDLE_ALLOWED_LATENESS",
+    "CANDLE_IDLE_TIMEOUT",
+    "CANDLE_STORE_TIMEOUT",
+    "CANDLE_TOPIC",
+  ].map((v): [string, CommandName[]] => [v, ["candles", "start"]]),
   ...[
     "COINGECKO_BASE_URL",
     "COINGECKO_API_KEY",
@@ -149,6 +192,7 @@ export const VARIABLES: [string, CommandName[]][] = [
     "API_RATE_LIMIT_DELAY",
     "API_TIMEOUT",
     "API_MAX_RETRIES",
+    "API_MAX_RETRY_AFTER",
     "PRODUCER_BUFFER_SIZE",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
 ];
@@ -163,7 +207,7 @@ export const EMPTY_VARIABLES: string[] = VARIABLES.map(([v]) => v);
 /** A wrong and an extreme value of each string flag (the empty value is added for all). */
 const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   interval: ["soon", "86401"],
-  coins: ["bitcoin", `bitcoin:${long(2000, "B")}`],
+  coins: ["bitcoin", `${long(2000, "b")}:BTC`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
   filter: ["B-T-C", long(16, "B")],
@@ -175,6 +219,12 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   topic: ["bad topic!", long(250, "t")],
   "log-level": ["loud", "warn\nerror"],
   "log-format": ["yaml", long(1000, "y")],
+  intervals: ["7m", `${long(2000, "1h,")}2h`],
+  store: ["mysql://x", "postgres://admin:hunter2@"],
+  redis: ["http://localhost:6379", `redis://${long(300, "r")}:0`],
+  "out-of-orderness": ["soon", "86401"],
+  "allowed-lateness": ["-1", "1e9"],
+  "idle-timeout": ["0", "1e9"],
 };
 
 /** A case of the fault suite: one command, its environment and flags, and the name expected. */
@@ -196,6 +246,7 @@ const COMMANDS: [CommandName, CommandSpec][] = [
   ["consume", consumeCommand],
   ["start", startCommand],
   ["lag", lagCommand],
+  ["candles", candlesCommand],
 ];
 
 /**
@@ -208,7 +259,13 @@ const COMMANDS: [CommandName, CommandSpec][] = [
 export function badCases(): BadCase[] {
   const cases: BadCase[] = [];
   const readers = new Map(VARIABLES);
-  for (const [env, args, name] of [...BAD_VALUES, ...CONSUMER_BAD_VALUES]) {
+  const all = [
+    ...BAD_VALUES,
+    ...CONSUMER_BAD_VALUES,
+    ...CANDLE_BAD_VALUES,
+    ...CANDLES_ONLY_BAD_VALUES,
+  ];
+  for (const [env, args, name] of all) {
     if (args.length > 0) continue; // the flags come below, for every command
     const variable = Object.keys(env).find((v) => !v.startsWith("KAFKA_SASL_")) ??
       "KAFKA_SASL_MECHANISM";

@@ -6,8 +6,9 @@
  */
 
 /**
- * The flags of `deno task produce`, `consume`, `start` and `lag` in deno.json: the V8 heap's young
- * generation capped as the tasks cap it, and their permissions.
+ * The flags of `deno task produce`, `consume`, `start`, `lag` and `candles` in deno.json: the V8
+ * heap's young generation capped as the tasks cap it, and their permissions (so the suite keeps its
+ * SQLite stores under `.data/`, where the tasks may write).
  */
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
@@ -31,8 +32,18 @@ export const PERMISSIONS: Record<string, string[]> = {
     "--deny-ffi",
     "--allow-net",
     "--allow-env",
-    "--allow-sys=hostname,osRelease,networkInterfaces",
+    "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
+    "--allow-write=.data",
+  ],
+  candles: [
+    "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
+    "--allow-read",
+    "--allow-write=.data",
   ],
   lag: [
     "--deny-ffi",
@@ -70,11 +81,16 @@ export class RunningCommand {
     const permissions = PERMISSIONS[name];
     if (!permissions) {
       throw new RangeError(
-        `Cannot run command "${name}": expected produce, consume, start or lag`,
+        `Cannot run command "${name}": expected produce, consume, start, lag or candles`,
       );
     }
     this.name = name;
-    const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" };
+    // The HTTP server of `start` on a port of its own, so that runs at once do not collide.
+    const env: Record<string, string> = {
+      PATH: Deno.env.get("PATH") ?? "",
+      NO_COLOR: "1",
+      HTTP_ADDR: "127.0.0.1:0",
+    };
     for (const variable of ["HOME", "DENO_DIR"]) {
       const value = Deno.env.get(variable);
       if (value) env[variable] = value;
@@ -189,7 +205,7 @@ export class RunningCommand {
  * @returns The running command.
  */
 export function spawn(
-  name: "produce" | "consume" | "start" | "lag",
+  name: "produce" | "consume" | "start" | "lag" | "candles",
   options: { args: string[]; env?: Record<string, string> },
 ): RunningCommand {
   return new RunningCommand(name, { args: options.args, env: options.env ?? {} });

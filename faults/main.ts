@@ -25,6 +25,7 @@ import { soak } from "./soak.ts";
 import { consumerCrash } from "./consumer_crash.ts";
 import { consumerOutage } from "./consumer_outage.ts";
 import { producerOutage } from "./producer_outage.ts";
+import { redisOutage, storeOutage } from "./store_outage.ts";
 import { passed, renderReport, type Row } from "./report.ts";
 import type { Scenario, ScenarioContext } from "./scenario.ts";
 
@@ -101,6 +102,8 @@ const all: Scenario[] = [
   shutdown,
   authentication,
   soak,
+  storeOutage,
+  redisOutage,
 ];
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : null;
 const scenarios = all.filter((s) => only === null || only.has(s.id));

@@ -8,7 +8,8 @@ import { getLogger } from "@logtape/logtape";
 import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatSeconds, formatUsd } from "./format.ts";
-import type { EncodedPrice, PriceTick, TickSummary } from "./price.ts";
+import { MissingCoins } from "./missing_coins.ts";
+import type { EncodedPrice, PriceTick, SkippedCoin, TickSummary } from "./price.ts";
 
 const logger = getLogger(["crypto", "producer"]);
 
@@ -40,6 +41,16 @@ export interface ProduceTotals {
   unchanged: number;
 }
 
+/** How the last fetch cycle ended. */
+export interface LastFetch {
+  /** When, ms since the epoch. */
+  at: number;
+  /** `ok`, `partial` (some coins skipped) or `error` (the cycle failed). */
+  outcome: "ok" | "partial" | "error";
+  /** What went wrong, one line, or null. */
+  detail: string | null;
+}
+
 /** Options for {@linkcode ProduceReport}. */
 export interface ProduceReportOptions {
   /** A `Produced:` line for every message; when false, a progress line every 10,000. @default {true} */
@@ -53,7 +64,10 @@ export class ProduceReport {
   #cycles = new Map<number, Cycle>();
   #lastOffsets = new Map<number, string>();
   #everyMessage: boolean;
+  #missing = new MissingCoins();
   #unacknowledged = 0;
+  #lastFetch: LastFetch | null = null;
+  #skippedIn = new Map<number, string>();
   #totals: ProduceTotals = {
     iterations: 0,
     fetched: 0,
@@ -104,6 +118,11 @@ export class ProduceReport {
     this.#unacknowledged = count;
   }
 
+  /** How the last fetch cycle ended, or null before the first ended. */
+  get lastFetch(): LastFetch | null {
+    return this.#lastFetch;
+  }
+
   /** A fetch cycle begins. */
   cycleStarted(cycle: number): void {
     this.#totals.iterations = Math.max(this.#totals.iterations, cycle);
@@ -118,22 +137,47 @@ export class ProduceReport {
     this.#print(`--- Iteration ${cycle} ---`);
   }
 
-  /** A coin was left out of a cycle. */
-  coinSkipped(cycle: number, reason: string): void {
+  /**
+   * A coin (or a line of a replay) was left out of a cycle. Each is counted; a coin missing from
+   * the answer (an id CoinGecko does not know) is logged the first time, then at most every 10
+   * minutes while it stays missing, with the number of cycles it has been missing in.
+   */
+  coinSkipped(cycle: number, skipped: SkippedCoin | string): void {
     this.#totals.skipped++;
     this.#totals.errors++;
-    logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
+    this.#skippedIn.set(cycle, typeof skipped === "string" ? skipped : skipped.reason);
+    if (typeof skipped === "string" || !skipped.missing) {
+      const reason = typeof skipped === "string" ? skipped : skipped.reason;
+      logger.warn("Iteration {cycle}: skipped {reason}", { cycle, reason });
+      return;
+    }
+    const { reason } = skipped;
+    const note = this.#missing.missing(skipped.symbol, { cycle, now: this.#clock.now() });
+    if (!note.report) return;
+    if (note.cycles === 1) {
+      logger.warn(
+        "Iteration {cycle}: skipped {reason} (is the coin id in CRYPTO_COINS right?); while it stays missing, this is logged at most every 10 minutes",
+        { cycle, reason },
+      );
+    } else {
+      logger.warn(
+        "Iteration {cycle}: skipped {reason}: missing in {cycles} cycles since iteration {since}",
+        { cycle, reason, cycles: note.cycles, since: note.since },
+      );
+    }
   }
 
   /** A price was not published because it had not changed. */
   unchanged(tick: PriceTick): void {
     this.#totals.unchanged++;
+    this.#missing.present(tick.symbol);
     logger.debug("Iteration {cycle}: {symbol} unchanged since last fetch", { ...tick });
   }
 
   /** A price was handed on for publishing. */
-  fetched(_tick: TickSummary): void {
+  fetched(tick: TickSummary): void {
     this.#totals.fetched++;
+    this.#missing.present(tick.symbol);
   }
 
   /** A fetch cycle failed as a whole. */
@@ -141,11 +185,19 @@ export class ProduceReport {
     this.#totals.errors++;
     const state = this.#cycles.get(cycle);
     if (state) state.failure = error instanceof Error ? error.message : String(error);
+    this.#lastFetch = { at: this.#clock.now(), outcome: "error", detail: String(state?.failure) };
     logger.error("Iteration {cycle} failed: {error}", { cycle, error: String(state?.failure) });
   }
 
   /** All prices of a cycle were handed on; `nextFetchAt` is null after the last cycle. */
   cycleFetched(cycle: number, sent: number, nextFetchAt: number | null): void {
+    const skipped = this.#skippedIn.get(cycle) ?? null;
+    this.#skippedIn.delete(cycle);
+    this.#lastFetch = {
+      at: this.#clock.now(),
+      outcome: skipped ? "partial" : "ok",
+      detail: skipped,
+    };
     const state = this.#cycles.get(cycle);
     if (!state) return;
     state.sent = sent;

@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Coin, CoinGeckoConfig } from "../config/config.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
-import type { PriceTick } from "../market/price.ts";
+import type { PriceTick, SkippedCoin } from "../market/price.ts";
 
 const logger = getLogger(["crypto", "coingecko"]);
 
@@ -31,8 +31,8 @@ export class CoinGeckoError extends Error {
 export interface FetchOutcome {
   /** The coins with a usable price. */
   ticks: PriceTick[];
-  /** One line for each coin that was skipped, and why. */
-  skipped: string[];
+  /** Each coin that was skipped, and why. */
+  skipped: SkippedCoin[];
 }
 
 /** Options for {@linkcode CoinGeckoClient}. */
@@ -126,14 +126,18 @@ export class CoinGeckoClient {
       const result = await this.#request(url, options.signal);
       if ("body" in result) return parsePrices(result.body, coins, cycle, this.#clock.now());
       const failure = result.failure;
-      if (failure.retryAfterMs !== null) {
-        this.#notBefore = this.#clock.now() + failure.retryAfterMs;
-      }
+      const retryAfterMs = this.#capRetryAfter(failure.retryAfterMs);
+      if (retryAfterMs !== null) this.#notBefore = this.#clock.now() + retryAfterMs;
       if (!failure.retriable || attempt >= maxRetries) {
         const tries = attempt + 1;
-        const next = failure.retryAfterMs === null
+        const asked = failure.retryAfterMs;
+        const next = retryAfterMs === null || asked === null
           ? ""
-          : `; next request in ${(failure.retryAfterMs / 1000).toFixed(1)}s as Retry-After asks`;
+          : `; next request in ${(retryAfterMs / 1000).toFixed(1)}s ${
+            retryAfterMs < asked
+              ? `(Retry-After asked ${seconds(asked)}s, capped by API_MAX_RETRY_AFTER)`
+              : "as Retry-After asks"
+          }`;
         throw new CoinGeckoError(
           `CoinGecko request failed${
             failure.retriable ? ` after ${tries} attempt${tries === 1 ? "" : "s"}` : ""
@@ -141,7 +145,7 @@ export class CoinGeckoClient {
           { status: failure.status },
         );
       }
-      const wait = failure.retryAfterMs ??
+      const wait = retryAfterMs ??
         backoffDelay(attempt, {
           minMs: rateLimitDelayMs,
           maxMs: Math.max(rateLimitDelayMs, 300_000),
@@ -156,6 +160,17 @@ export class CoinGeckoClient {
       });
       if (wait > 0) await this.#clock.sleep(wait, options);
     }
+  }
+
+  /** A `Retry-After` wait cut to `maxRetryAfterMs`, with a warning when it was longer. */
+  #capRetryAfter(askedMs: number | null): number | null {
+    const { maxRetryAfterMs } = this.#config;
+    if (askedMs === null || askedMs <= maxRetryAfterMs) return askedMs;
+    logger.warn(
+      "CoinGecko's Retry-After asks to wait {asked}s; waiting {cap}s instead, the most API_MAX_RETRY_AFTER allows",
+      { asked: seconds(askedMs), cap: seconds(maxRetryAfterMs) },
+    );
+    return maxRetryAfterMs;
   }
 
   async #request(
@@ -264,6 +279,10 @@ export function parseRetryAfter(header: string | null, now: number): number | nu
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
+/** Milliseconds as whole seconds when they are whole, else to a tenth. */
+const seconds = (ms: number): string =>
+  Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(1);
+
 function snippet(text: string, type: string): string {
   let plain = text;
   if (type.includes("html") || /^\s*</.test(text)) {
@@ -293,7 +312,7 @@ const finiteOrNull = (value: unknown): number | null =>
  * @param coins The coins asked for.
  * @param cycle The fetch cycle.
  * @param fetchedAt When it was fetched.
- * @returns The usable ticks and one line for each coin skipped.
+ * @returns The usable ticks and each coin skipped, with why.
  * @throws {CoinGeckoError} When the answer is not a JSON object, or an empty one.
  *
  * @example
@@ -301,7 +320,7 @@ const finiteOrNull = (value: unknown): number | null =>
  * import { parsePrices } from "./coingecko.ts";
  * const { ticks, skipped } = parsePrices({ bitcoin: { usd: 1 } },
  *   [{ id: "bitcoin", symbol: "BTC" }, { id: "ethereum", symbol: "ETH" }], 1, 0);
- * console.log(ticks.length, skipped); // 1 ["ethereum (ETH) is missing from the CoinGecko response"]
+ * console.log(ticks.length, skipped[0]?.reason); // 1 "ethereum (ETH) is missing from the CoinGecko response"
  * ```
  */
 export function parsePrices(
@@ -325,19 +344,21 @@ export function parsePrices(
     );
   }
   const ticks: PriceTick[] = [];
-  const skipped: string[] = [];
+  const skipped: SkippedCoin[] = [];
   for (const coin of coins) {
     const entry = (body as Record<string, unknown>)[coin.id];
     const name = `${coin.id} (${coin.symbol})`;
+    const skip = (missing: boolean, reason: string) =>
+      skipped.push({ coinId: coin.id, symbol: coin.symbol, missing, reason });
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-      skipped.push(`${name} is missing from the CoinGecko response`);
+      skip(true, `${name} is missing from the CoinGecko response`);
       continue;
     }
     const fields = entry as Record<string, unknown>;
     const price = fields.usd;
     if (typeof price !== "number" || !Number.isFinite(price) || price <= 0) {
       const shown = typeof price === "number" ? String(price) : JSON.stringify(price ?? null);
-      skipped.push(`${name} has no usable price: usd is ${shown}`);
+      skip(false, `${name} has no usable price: usd is ${shown}`);
       continue;
     }
     for (const key of ["usd_24h_vol", "usd_market_cap", "usd_24h_change", "last_updated_at"]) {

@@ -5,27 +5,16 @@
  *
  * @module
  */
-import type { Candle, CandleKey, Interval } from "../market/candle.ts";
+import type { Alert } from "../market/alert.ts";
+import type { Candle, Interval } from "../market/candle.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
 
-/** The latest price of a symbol (table `latest_prices`). Times are ms since the epoch. */
-export interface LatestPrice {
-  /** The symbol. */
-  symbol: string;
-  /** The price in USD. */
-  priceUsd: number;
-  /** 24 h volume in USD, or null. */
-  volume24h: number | null;
-  /** Market capitalisation in USD, or null. */
-  marketCap: number | null;
-  /** 24 h change in percent, or null. */
-  priceChange24h: number | null;
-  /** The price's event time. */
-  eventTime: number;
-}
+export type { LatestPrice } from "../market/latest_price.ts";
 
 /**
  * What the aggregator keeps of a symbol between runs (internal table `candle_state`): enough to
- * tell a repeated observation from a new one after a restart, and where its watermark stood.
+ * tell a repeated observation from a new one after a restart, where its watermark stood, and
+ * which process owns it.
  */
 export interface SymbolState {
   /** The symbol. */
@@ -34,25 +23,38 @@ export interface SymbolState {
   maxEvent: number;
   /** The identities of observations still able to change a candle, encoded by the aggregator. */
   seen: string;
-  /** The log the last record applied came from, e.g. `crypto-prices/1`. */
-  log: string;
-  /** That record's offset, decimal. A write whose offset is below the stored one for the same log is stale. */
-  lastOffset: string;
+  /**
+   * The owner's epoch: {@linkcode CandleStore.loadSymbol} raises it by one for each process that
+   * takes the symbol over (after a restart or a rebalance). A write with an epoch below the stored
+   * one comes from a process that lost the symbol: it is stale.
+   */
+  epoch: number;
 }
 
-/** One atomic write: everything in it is applied in one transaction, or nothing is. */
+/**
+ * One atomic write: everything in it is applied in one transaction, or nothing is. A key given
+ * twice counts once: the last candle, state and queued key given, the latest price with the
+ * latest event time. A value a store cannot keep (not finite, a time outside 1970-9999, an
+ * epoch that is not a whole number from 1) rejects the whole write with a `RangeError`.
+ */
 export interface StoreWrite {
   /**
-   * Symbol states. A state whose `log` equals the stored one and whose `lastOffset` is below the
-   * stored one is stale: it is not applied, and neither are that symbol's candles in this write.
+   * Symbol states. A state whose `epoch` is below the stored one is stale: it is not applied, and
+   * neither are that symbol's candles or latest price in this write.
    */
   states: SymbolState[];
-  /** Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above. */
+  /**
+   * Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above
+   * (a candle whose symbol has none is applied, there being nothing to guard it).
+   */
   candles: Candle[];
   /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
   latest: LatestPrice[];
-  /** Closed candles and revisions to put on the candle topic: queued in the outbox. */
-  publish: CandleKey[];
+  /**
+   * Closed candles and revisions to put on the candle topic, as they are now: queued in the
+   * outbox, each revision once.
+   */
+  publish: Candle[];
 }
 
 /** Which candles to read. */
@@ -73,31 +75,67 @@ export interface CandleQuery {
 export interface LoadedSymbol {
   /** The state, or null for a symbol never written. */
   state: SymbolState | null;
+  /** The epoch now claimed for this process: one above the stored one (1 for a new symbol). */
+  epoch: number;
   /** Its candles whose `window_end` is after `state.maxEvent - horizonMs`, every interval. */
   candles: Candle[];
+}
+
+/** A symbol the store knows, with its latest price when it has one (`GET /api/v1/symbols`). */
+export interface KnownSymbol {
+  /** The symbol. */
+  symbol: string;
+  /** Its latest price in USD, or null when only candles are known. */
+  priceUsd: number | null;
+  /** That price's event time, or null. */
+  eventTime: number | null;
+}
+
+/** Which alerts to read. */
+export interface AlertQuery {
+  /** Only this symbol's. */
+  symbol?: string;
+  /** Only alerts created at or after this time. */
+  since?: number;
+  /** At most this many: the newest ones. */
+  limit: number;
 }
 
 /** A candle store. */
 export interface CandleStore {
   /** What it is, for logs and messages; never holds a password. */
   readonly description: string;
-  /** Applies a write atomically: upserts are idempotent, a write applied twice changes nothing. */
-  write(batch: StoreWrite): Promise<void>;
   /**
-   * A symbol's state and the candles that may still change, for the aggregator after a restart
-   * or a rebalance.
+   * Applies a write atomically: upserts are idempotent, a write applied twice changes nothing.
+   * Resolves to the symbols whose states were stale (nothing of theirs was written).
+   */
+  write(batch: StoreWrite): Promise<string[]>;
+  /**
+   * Takes a symbol over: raises its epoch (storing it, so that writes of any earlier owner are
+   * stale from now on) and returns its state and the candles that may still change, for the
+   * aggregator after a restart or a rebalance.
    */
   loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol>;
   /** Candles, ascending by `window_start`. */
   candles(query: CandleQuery): Promise<Candle[]>;
   /** Latest prices, by symbol; all of them when no symbol is given. */
   latest(symbol?: string): Promise<LatestPrice[]>;
-  /** Candles queued for the candle topic, oldest first, as they stand now. */
+  /** Candles queued for the candle topic, oldest first, as they were queued. */
   outbox(limit: number): Promise<Candle[]>;
-  /** Removes from the outbox the given candles, at the revision given or below. */
+  /** Removes from the outbox the given candles, each at the revision given. */
   published(
     candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
   ): Promise<void>;
+  /** The symbols known (with a latest price or a candle state), by name. */
+  symbols(): Promise<KnownSymbol[]>;
+  /**
+   * Stores alerts; one whose `(symbol, interval, windowStart, kind)` is already stored is ignored.
+   *
+   * @returns The alerts that were new, in the order given.
+   */
+  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]>;
+  /** Alerts, newest first (by `createdAt`). */
+  alerts(query: AlertQuery): Promise<Alert[]>;
   /** Resolves when the store answers, rejects with the reason when it does not. */
   ping(): Promise<void>;
   /** Closes connections. */

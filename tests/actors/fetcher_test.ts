@@ -1,18 +1,25 @@
 import assert from "node:assert/strict";
 import { CoinGeckoError, type FetchOutcome } from "../../sources/coingecko.ts";
 import { fetcher, type FetcherState } from "../../actors/fetcher.ts";
-import type { PriceTick } from "../../market/price.ts";
+import type { PriceTick, SkippedCoin } from "../../market/price.ts";
 import { ProduceReport } from "../../market/produce_report.ts";
 import type { Coin } from "../../config/config.ts";
 import { type ActorContext, noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { captureLogs } from "../support/logs.ts";
 
 const COINS: readonly Coin[] = [
   { id: "bitcoin", symbol: "BTC" },
   { id: "ethereum", symbol: "ETH" },
 ];
 const INTERVAL_MS = 10_000;
+const ETH_MISSING: SkippedCoin = {
+  coinId: "ethereum",
+  symbol: "ETH",
+  missing: true,
+  reason: "ethereum (ETH) is missing from the CoinGecko response",
+};
 
 /** What the fake client does in a cycle: an answer, or an error to throw. */
 type Script = (cycle: number, call: number) => FetchOutcome | Error;
@@ -220,7 +227,7 @@ Deno.test("fetcher() counts a CoinGeckoError as a failed iteration and runs the 
 Deno.test("fetcher() reports skipped coins as errors and still sends the others", async () => {
   const s = setup((cycle) => ({
     ticks: [tick(COINS[0]!, cycle, 1)],
-    skipped: ["ethereum (ETH) is missing from the CoinGecko response"],
+    skipped: [ETH_MISSING],
   }));
   const actor = fetcher({
     client: s.client,
@@ -426,4 +433,79 @@ Deno.test("fetcher() with onlyChanged does not take a price lost in a failed sen
   s.state.cycle = 0; // the same answer again, as after a restart within one cycle
   await fetcher(options)(noInbox, failingOnce, context(new AbortController().signal, 1));
   assert.deepEqual(sent(await drain(s.outbox)), ["1:BTC", "1:ETH"]);
+});
+
+Deno.test("fetcher() logs a coin missing from every answer once, then at most every 10 minutes with its count", async () => {
+  const s = setup((cycle) => ({
+    ticks: [tick(COINS[0]!, cycle, cycle)],
+    skipped: [ETH_MISSING],
+  }));
+  const actor = fetcher({
+    client: s.client,
+    coins: COINS,
+    intervalMs: INTERVAL_MS,
+    iterations: 130,
+    onlyChanged: false,
+    state: s.state,
+    report: s.report,
+    clock: s.clock,
+  });
+
+  const logs = await captureLogs(() => actor(noInbox, s.outbox, context()));
+
+  // Cycle n starts (n - 1) * 10 s in: 1 is the first, 61 ten minutes on, 121 ten more.
+  const missing = logs.filter((l) => l.text.includes("ethereum (ETH) is missing"));
+  assert.deepEqual(missing.map((l) => /^Iteration (\d+):/.exec(l.text)?.[1]), ["1", "61", "121"]);
+  assert.ok(missing.every((l) => l.level === "warning"));
+  assert.match(missing[1]!.text, /missing in 61 cycles since iteration 1\b/);
+  assert.match(missing[2]!.text, /missing in 121 cycles since iteration 1\b/);
+  assert.equal(s.report.totals.skipped, 130);
+});
+
+Deno.test("fetcher() logs a missing coin that came back and went missing again at once, counting afresh", async () => {
+  const s = setup((cycle) => {
+    const back = cycle === 3;
+    return {
+      ticks: COINS.filter((c) => back || c.symbol === "BTC").map((c) => tick(c, cycle, cycle)),
+      skipped: back ? [] : [ETH_MISSING],
+    };
+  });
+  const actor = fetcher({
+    client: s.client,
+    coins: COINS,
+    intervalMs: INTERVAL_MS,
+    iterations: 5,
+    onlyChanged: false,
+    state: s.state,
+    report: s.report,
+    clock: s.clock,
+  });
+
+  const logs = await captureLogs(() => actor(noInbox, s.outbox, context()));
+
+  const missing = logs.filter((l) => l.text.includes("ethereum (ETH) is missing"));
+  assert.deepEqual(missing.map((l) => /^Iteration (\d+):/.exec(l.text)?.[1]), ["1", "4"]);
+  assert.match(missing[1]!.text, /CRYPTO_COINS/);
+  assert.equal(s.report.totals.skipped, 4);
+});
+
+Deno.test("fetcher() logs a coin without a usable price on every cycle", async () => {
+  const s = setup((cycle) => ({
+    ticks: [tick(COINS[0]!, cycle, cycle)],
+    skipped: [{ ...ETH_MISSING, missing: false, reason: "ethereum (ETH) has no usable price" }],
+  }));
+  const actor = fetcher({
+    client: s.client,
+    coins: COINS,
+    intervalMs: INTERVAL_MS,
+    iterations: 3,
+    onlyChanged: false,
+    state: s.state,
+    report: s.report,
+    clock: s.clock,
+  });
+
+  const logs = await captureLogs(() => actor(noInbox, s.outbox, context()));
+
+  assert.equal(logs.filter((l) => l.text.includes("no usable price")).length, 3);
 });

@@ -22,6 +22,7 @@ Deno.test("loadProducerConfig() gives the SPEC defaults with an empty environmen
   assert.equal(config.coingecko.timeoutMs, 10_000);
   assert.equal(config.coingecko.maxRetries, 3);
   assert.equal(config.coingecko.rateLimitDelayMs, 6_000);
+  assert.equal(config.coingecko.maxRetryAfterMs, 300_000);
   assert.deepEqual(config.coins, [{ id: "bitcoin", symbol: "BTC" }, {
     id: "ethereum",
     symbol: "ETH",
@@ -77,6 +78,50 @@ Deno.test("loadProducerConfig() names the variable or flag and what is allowed f
       `${name} ${JSON.stringify(vars)} ${args.join(" ")} was accepted`,
     );
   }
+});
+
+Deno.test("loadProducerConfig() bounds coin ids and symbols, with a short line saying what is allowed", () => {
+  const cases: [string, RegExp][] = [
+    [`${"a".repeat(2000)}:BTC`, /a coin id is 1-100 characters of a-z, 0-9/],
+    [`bitcoin:${"B".repeat(2000)}`, /a symbol is 1-15 characters of A-Z and 0-9/],
+    ["bitcoin:BT-C", /a symbol is 1-15 characters of A-Z and 0-9/],
+    ["bitcoin:BTC,bit coin:XBT", /a coin id is 1-100 characters/],
+  ];
+  for (const [coins, allowed] of cases) {
+    assert.throws(
+      () => loadProducerConfig(["--coins", coins], envOf({})),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, /^Invalid --coins: /);
+        assert.match(error.message, allowed);
+        assert.ok(error.message.length < 250, `${error.message.length} characters`);
+        return true;
+      },
+      `${coins.slice(0, 30)} was accepted`,
+    );
+  }
+  const widest = `${"a".repeat(100)}:${"B".repeat(15)}`;
+  assert.deepEqual(loadProducerConfig(["--coins", widest], envOf({}))?.coins, [
+    { id: "a".repeat(100), symbol: "B".repeat(15) },
+  ]);
+});
+
+Deno.test("produce exits 2 with one line for a 2,000-character coin id in CRYPTO_COINS", async () => {
+  // Nothing listens on port 1: a run that got past the check would fail there, not elsewhere.
+  const result = await runCommand("produce", {
+    env: {
+      CRYPTO_COINS: `${"x".repeat(2000)}:XYZ`,
+      KAFKA_BOOTSTRAP_SERVERS: "127.0.0.1:1",
+      KAFKA_CONNECT_TIMEOUT: "1",
+      COINGECKO_BASE_URL: "http://127.0.0.1:1/api/v3",
+    },
+    timeoutMs: 60_000,
+  });
+  assert.equal(result.code, 2, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, result.stderr);
+  assert.match(lines[0]!, /^error: Invalid CRYPTO_COINS: .*a coin id is 1-100 characters/);
+  assert.equal(result.stdout, "");
 });
 
 Deno.test("loadProducerConfig() never puts a secret in its error", () => {
@@ -174,4 +219,16 @@ Deno.test("produce --help lists every flag and exits 0 without the API key", asy
     ]
   ) assert.ok(result.stdout.includes(flag), `${flag} missing from --help`);
   assert.ok(!result.stdout.includes("topsecret"));
+});
+
+Deno.test("start --help and consume --help each give the --format default they print with", async () => {
+  const [start, consume] = await Promise.all([
+    runCommand("start", { args: ["--help"] }),
+    runCommand("consume", { args: ["--help"] }),
+  ]);
+  const formatLine = (help: string) =>
+    help.split("\n").find((l) => l.startsWith("  --format ")) ?? "";
+  assert.match(formatLine(start.stdout), /\(default: line\)/);
+  assert.doesNotMatch(start.stdout, /default: pretty/);
+  assert.match(formatLine(consume.stdout), /\(default: pretty\)/);
 });

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { badCases, VARIABLES } from "../../faults/bad_values.ts";
 import { badConfig } from "../../faults/bad_config.ts";
+import { candlesCommand } from "../../config/candles.ts";
 import { consumeCommand, lagCommand, produceCommand, startCommand } from "../../config/config.ts";
 import { kafkaTest } from "../support/broker.ts";
 import { runQuickScenario } from "../support/faults.ts";
 
-Deno.test("the bad-configuration cases cover every variable and every flag of the four commands", () => {
+Deno.test("the bad-configuration cases cover every variable and every flag of the five commands", () => {
   const cases = badCases();
   for (const [variable] of VARIABLES) {
     assert.ok(
@@ -13,7 +14,7 @@ Deno.test("the bad-configuration cases cover every variable and every flag of th
       `${variable} not covered`,
     );
   }
-  for (const spec of [produceCommand, consumeCommand, startCommand, lagCommand]) {
+  for (const spec of [produceCommand, consumeCommand, startCommand, lagCommand, candlesCommand]) {
     for (const flag of spec.flags) {
       const mine = cases.filter((c) => c.command === spec.name && c.name === `--${flag.name}`);
       assert.ok(mine.length >= 2, `${spec.name} --${flag.name}: ${mine.length} cases`);

@@ -7,7 +7,7 @@ import {
   TEST_BROKERS,
 } from "../support/broker.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
-import { runCommand } from "../support/run.ts";
+import { PROGRAM_PERMISSIONS, runCommand } from "../support/run.ts";
 
 const FIELDS = [
   "coin_id",
@@ -201,6 +201,73 @@ kafkaTest(
       }
     } finally {
       await Deno.remove(file);
+    }
+  },
+);
+
+kafkaTest(
+  "produce on a closed standard output stops fetching, delivers what it fetched and writes its summary to stderr",
+  async () => {
+    const stub = await CoinGeckoStub.start();
+    const topic = freshTopic("it-closed-stdout");
+    // Many coins a cycle and a short interval, so that prices are on their way when it stops.
+    const coins = Array.from({ length: 40 }, (_, i) => `coin-${i}:C${i}`).join(",");
+    try {
+      const child = new Deno.Command("deno", {
+        args: ["run", "-q", ...PROGRAM_PERMISSIONS, "bin/produce.ts", "--interval", "0.05"],
+        env: {
+          PATH: Deno.env.get("PATH") ?? "",
+          HOME: Deno.env.get("HOME") ?? "",
+          NO_COLOR: "1",
+          KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
+          KAFKA_TOPIC: topic,
+          CRYPTO_COINS: coins,
+          COINGECKO_BASE_URL: stub.url,
+          API_RATE_LIMIT_DELAY: "0",
+        },
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+      // Read until the first prices are delivered, then go away as `| head` does.
+      const reader = child.stdout.getReader();
+      let seen = "";
+      while (!seen.includes("Produced: ")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      const [status, stderr] = await Promise.all([
+        child.status,
+        new Response(child.stderr).text(),
+      ]);
+      clearTimeout(timer);
+
+      assert.match(seen, /Produced: /);
+      assert.equal(status.code, 1, stderr);
+      const errors = stderr.split("\n").filter((line) => line.startsWith("error:"));
+      assert.equal(errors.length, 1, stderr);
+      assert.match(errors[0]!, /^error: standard output was closed by its reader; stopping/);
+      assert.match(stderr, /^Producer summary$/m);
+      const count = (label: string) =>
+        Number(new RegExp(`^${label}: (\\d+)$`, "m").exec(stderr)?.[1]);
+      const fetched = count("Prices fetched");
+      const produced = count("Messages produced");
+      assert.ok(fetched > 0, stderr);
+      assert.equal(produced, fetched, stderr);
+      assert.doesNotMatch(stderr, /Not delivered/);
+      assert.doesNotMatch(stderr, /^\s+at /m);
+      // It stopped fetching: no request after the stop but the one it may have had under way.
+      assert.ok(stub.requests.length <= count("Iterations"), `${stub.requests.length} requests`);
+
+      const records = await readTopic(topic, produced);
+      const ids = new Set(records.map((r) => JSON.parse(r.value ?? "{}").message_id));
+      assert.equal(ids.size, produced);
+    } finally {
+      await stub.close();
     }
   },
 );

@@ -49,7 +49,13 @@ Deno.test("start stops with one line, no stack trace, when its standard output i
   try {
     const child = new Deno.Command("deno", {
       args: ["run", "-q", ...PROGRAM_PERMISSIONS, "bin/start.ts", "--interval", "0.05"],
-      env: { COINGECKO_BASE_URL: stub.url, API_RATE_LIMIT_DELAY: "0", NO_COLOR: "1" },
+      env: {
+        COINGECKO_BASE_URL: stub.url,
+        API_RATE_LIMIT_DELAY: "0",
+        NO_COLOR: "1",
+        HTTP_ADDR: "127.0.0.1:0",
+        CANDLE_STORE: `sqlite:${await Deno.makeTempDir()}/market.db`,
+      },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",

@@ -9,6 +9,7 @@ import type { Coin, CoinGeckoConfig } from "../../config/config.ts";
 import type { Clock, DelayOptions } from "../../runtime/delay.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { captureLogs } from "../support/logs.ts";
 
 const BTC: Coin = { id: "bitcoin", symbol: "BTC" };
 const ETH: Coin = { id: "ethereum", symbol: "ETH" };
@@ -48,6 +49,7 @@ function configFor(stub: CoinGeckoStub, overrides: Partial<CoinGeckoConfig> = {}
     timeoutMs: 10_000,
     maxRetries: 3,
     rateLimitDelayMs: 1_000,
+    maxRetryAfterMs: 300_000,
     ...overrides,
   };
 }
@@ -284,6 +286,50 @@ Deno.test("CoinGeckoClient.fetchPrices() keeps the last Retry-After for the next
     assert.equal(stub.requests.length, 3);
     assert.equal(clock.now() - givenUpAt, 9_000);
     assert.equal(ticks.length, 2);
+  });
+});
+
+Deno.test("CoinGeckoClient.fetchPrices() waits at most maxRetryAfterMs, with one warning naming both", async () => {
+  await withStub(async (stub) => {
+    stub.enqueue({
+      status: 429,
+      body: { error: "Throttled" },
+      headers: { "retry-after": "86400" },
+    });
+    const clock = new FakeClock(START);
+    const client = clientFor(stub, { rateLimitDelayMs: 1_000, maxRetryAfterMs: 300_000 }, clock);
+
+    let ticks: unknown[] = [];
+    const logs = await captureLogs(async () => {
+      ({ ticks } = await client.fetchPrices(COINS, 1));
+    });
+
+    assert.deepEqual(clock.sleeps, [300_000]);
+    assert.equal(ticks.length, 2);
+    const capped = logs.filter((l) => l.text.includes("86400"));
+    assert.equal(capped.length, 1, JSON.stringify(logs));
+    assert.equal(capped[0]!.level, "warning");
+    assert.match(capped[0]!.text, /\b86400s\b.*\b300s\b.*API_MAX_RETRY_AFTER/);
+  });
+});
+
+Deno.test("CoinGeckoClient.fetchPrices() caps a far Retry-After date and the wait it leaves for the next cycle", async () => {
+  await withStub(async (stub) => {
+    const tomorrow = new Date(START + 86_400_000).toUTCString();
+    stub.enqueue(
+      { status: 429, body: { error: "Throttled" }, headers: { "retry-after": tomorrow } },
+      { status: 429, body: { error: "Throttled" }, headers: { "retry-after": tomorrow } },
+    );
+    const clock = new FakeClock(START);
+    const client = clientFor(stub, { maxRetries: 0, maxRetryAfterMs: 60_000 }, clock);
+
+    const error = await coinGeckoError(client.fetchPrices(COINS, 1));
+    assert.match(error.message, /next request in 60\.0s/);
+    const givenUpAt = clock.now();
+    await captureLogs(async () => {
+      await coinGeckoError(client.fetchPrices(COINS, 2));
+    });
+    assert.equal(clock.now() - givenUpAt, 60_000);
   });
 });
 
@@ -590,8 +636,9 @@ Deno.test("CoinGeckoClient.fetchPrices() skips a coin missing from the answer an
 
     assert.deepEqual(ticks.map((t) => t.symbol), ["BTC"]);
     assert.equal(skipped.length, 1);
-    assert.match(skipped[0]!, /ethereum/);
-    assert.match(skipped[0]!, /missing/);
+    assert.match(skipped[0]!.reason, /ethereum/);
+    assert.match(skipped[0]!.reason, /missing/);
+    assert.equal(skipped[0]!.missing, true);
   });
 });
 
@@ -619,10 +666,11 @@ Deno.test("CoinGeckoClient.fetchPrices() skips null, negative, zero, text and no
     assert.deepEqual(ticks.map((t) => [t.symbol, t.priceUsd]), [["BTC", 45234.56]]);
     assert.equal(skipped.length, bad.length);
     bad.forEach(([coin], i) => {
-      assert.match(skipped[i]!, new RegExp(`${coin.id} \\(${coin.symbol}\\)`));
-      assert.match(skipped[i]!, /no usable price/);
+      assert.match(skipped[i]!.reason, new RegExp(`${coin.id} \\(${coin.symbol}\\)`));
+      assert.match(skipped[i]!.reason, /no usable price/);
+      assert.equal(skipped[i]!.missing, false);
     });
-    assert.match(skipped[3]!, /45000\.12/);
+    assert.match(skipped[3]!.reason, /45000\.12/);
   });
 });
 
@@ -756,5 +804,5 @@ Deno.test("parsePrices() names an overflowing price as Infinity, not null", () =
     1,
     0,
   );
-  assert.match(skipped[0]!, /usd is Infinity/);
+  assert.match(skipped[0]!.reason, /usd is Infinity/);
 });

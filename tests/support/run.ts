@@ -20,8 +20,9 @@ export const PROGRAM_PERMISSIONS = [
   "--deny-ffi",
   "--allow-net",
   "--allow-env",
-  "--allow-sys=hostname,osRelease,networkInterfaces",
+  "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
   "--allow-read",
+  "--allow-write=.data,/tmp",
 ];
 
 /** How the tests start `bin/<command>.ts`: the tasks' permissions, nothing inherited but PATH/HOME. */
@@ -36,6 +37,9 @@ function commandOptions(
       HOME: Deno.env.get("HOME") ?? "",
       DENO_DIR: Deno.env.get("DENO_DIR") ?? "",
       NO_COLOR: "1",
+      // Each run its own candle store and HTTP port, unless the test names them.
+      CANDLE_STORE: `sqlite:${Deno.makeTempDirSync({ prefix: "crypto-run-" })}/market.db`,
+      HTTP_ADDR: "127.0.0.1:0",
       ...options.env,
     },
     clearEnv: true,

@@ -1,0 +1,139 @@
+/**
+ * The candle topic's publisher: puts the closed candles and revisions queued in the store's
+ * outbox on the topic `crypto-candles` (key = symbol, schema `crypto-candle/v1`), then takes
+ * them off the outbox. A candle queued in the same write as its row is published even after a
+ * crash between the two (at least once; a revision number tells a reader which is newer).
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { partitionFor } from "../kafka/partitioner.ts";
+import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
+import { candleJson } from "../market/candle_json.ts";
+import type { CandleReport } from "../market/candle_report.ts";
+import type { Actor } from "../runtime/actor.ts";
+import { backoffDelay } from "../runtime/backoff.ts";
+import { delay, isAbort } from "../runtime/delay.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+
+const logger = getLogger(["crypto", "candle-publisher"]);
+
+/** The headers of a candle record. */
+export const CANDLE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "schema": "crypto-candle/v1",
+};
+
+/** Wakes the publisher when the sink has queued something. */
+export class Nudge {
+  #wake: (() => void) | null = null;
+  #pending = false;
+
+  /** Something was queued. */
+  poke(): void {
+    this.#pending = true;
+    this.#wake?.();
+  }
+
+  /**
+   * Waits for a poke (or returns at once if one came since the last wait), at most `ms`.
+   *
+   * @param ms The longest wait.
+   * @param signal Aborts the wait.
+   */
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return;
+    }
+    const poked = new Promise<void>((resolve) => (this.#wake = resolve));
+    const timer = new AbortController();
+    try {
+      await Promise.race([poked, delay(ms, { signal: AbortSignal.any([signal, timer.signal]) })]);
+    } catch (error) {
+      if (signal.aborted) throw error;
+    } finally {
+      timer.abort();
+      this.#wake = null;
+      this.#pending = false;
+    }
+  }
+}
+
+/** What the publisher needs. */
+export interface CandlePublisherOptions {
+  /** The outbox. */
+  store: Pick<CandleStore, "outbox" | "published">;
+  /** The producer. */
+  transport: ProducerTransport;
+  /** The topic. */
+  topic: string;
+  /** Its partition count. */
+  partitions: number;
+  /** Counts. */
+  report: CandleReport;
+  /** Poked by the sink. */
+  nudge: Nudge;
+  /** Longest wait between two looks at the outbox, ms. @default {1_000} */
+  pollMs?: number;
+}
+
+/**
+ * Makes the candle topic's publisher actor.
+ *
+ * @param options Outbox, producer and topic.
+ * @returns The actor; when stopped it empties the outbox once more, then ends.
+ */
+export function candlePublisher(options: CandlePublisherOptions): Actor<unknown, never> {
+  const { store, transport, topic, partitions, report, nudge } = options;
+  const pollMs = options.pollMs ?? 1_000;
+
+  /** Publishes what is queued; returns whether the outbox is empty now. */
+  const drain = async (): Promise<boolean> => {
+    const candles = await store.outbox(500);
+    if (candles.length === 0) return true;
+    const records: OutRecord[] = candles.map((candle) => ({
+      key: candle.symbol,
+      value: JSON.stringify(candleJson(candle)),
+      headers: { ...CANDLE_HEADERS },
+      partition: partitionFor(candle.symbol, partitions),
+      timestamp: candle.windowEnd,
+    }));
+    await transport.send(topic, records);
+    await store.published(candles);
+    report.published += candles.length;
+    return candles.length < 500;
+  };
+
+  return async (_inbox, _outbox, ctx) => {
+    let attempt = 0;
+    while (!ctx.signal.aborted) {
+      try {
+        if (await drain()) {
+          attempt = 0;
+          await nudge.wait(pollMs, ctx.signal);
+        }
+      } catch (error) {
+        if (isAbort(error, ctx.signal)) break;
+        report.publishErrors++;
+        if (attempt === 0) {
+          logger.warn("Cannot publish candles to {topic}: {error}; retrying", {
+            topic,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        await delay(backoffDelay(attempt++, { minMs: 200, maxMs: 5_000 }), {
+          signal: ctx.signal,
+        }).catch(() => {});
+      }
+    }
+    // Stopping: one more pass, so what the last writes queued goes out.
+    try {
+      while (!(await drain()));
+    } catch (error) {
+      logger.warn("Candles left in the outbox for the next run: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+}

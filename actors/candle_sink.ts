@@ -1,0 +1,106 @@
+/**
+ * The CandleSink: writes each batch of the Aggregator to the candle store, retrying with backoff
+ * while the store is away (the bounded channel before it then fills, and the Aggregator and the
+ * Subscriber wait: back-pressure, nothing skipped); once a write is in, it marks its offsets
+ * committable, prints the closed candles and tells whoever listens (Redis, the live stream, the
+ * candle topic's publisher).
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Flush } from "../market/candle_book.ts";
+import { type CandleFormat, formatCandle } from "../market/candle_format.ts";
+import type { CandleReport } from "../market/candle_report.ts";
+import type { Actor } from "../runtime/actor.ts";
+import { backoffDelay } from "../runtime/backoff.ts";
+import { delay } from "../runtime/delay.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { CandleBatch } from "./aggregator.ts";
+import type { CommitTracker } from "./commit_tracker.ts";
+
+const logger = getLogger(["crypto", "candle-sink"]);
+
+/** What the CandleSink needs. */
+export interface CandleSinkOptions {
+  /** The store. */
+  store: Pick<CandleStore, "write" | "description">;
+  /** Commit bookkeeping, per topic read. */
+  trackers: ReadonlyMap<string, CommitTracker>;
+  /** Counts. */
+  report: CandleReport;
+  /** Writes a console line, or null to print nothing. */
+  print: ((line: string) => void) | null;
+  /** How closed candles are printed. */
+  format: CandleFormat;
+  /** Told of the symbols whose write was stale: another process owns them now. */
+  onStale: (symbols: string[]) => void;
+  /** Told of every write once it is in the store. */
+  onWritten?: (flush: Flush) => void;
+  /** The first retry delay, ms. @default {200} */
+  retryMinMs?: number;
+  /** The longest retry delay, ms. @default {5_000} */
+  retryMaxMs?: number;
+}
+
+/**
+ * Makes the CandleSink actor.
+ *
+ * @param options Store, bookkeeping and output.
+ * @returns The actor; it ends when its inbox is drained.
+ */
+export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never> {
+  const { store, trackers, report, print, format, onStale } = options;
+  const minMs = options.retryMinMs ?? 200;
+  const maxMs = options.retryMaxMs ?? 5_000;
+
+  const write = async (batch: CandleBatch, signal: AbortSignal) => {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const stale = await store.write(batch.flush.write);
+        if (attempt > 0) logger.info("The candle store answers again; writing resumed");
+        return stale;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        report.storeErrors++;
+        const wait = backoffDelay(attempt, { minMs, maxMs });
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt === 0) {
+          logger.warn(
+            "Cannot write to the candle store ({store}): {error}; holding back and retrying",
+            {
+              store: store.description,
+              error: message,
+            },
+          );
+        } else logger.debug("Candle store still failing: {error}", { error: message });
+        await delay(wait, { signal });
+      }
+    }
+  };
+
+  return async (inbox, _outbox, ctx) => {
+    for await (const batch of inbox) {
+      const stale = await write(batch, ctx.signal);
+      const { flush } = batch;
+      report.writes++;
+      report.candlesWritten += flush.write.candles.length;
+      if (stale.length > 0) {
+        report.stale += stale.length;
+        logger.warn("Another process has taken over {symbols}; letting them go", {
+          symbols: stale.join(", "),
+        });
+        onStale(stale);
+      }
+      for (const point of batch.commits) {
+        trackers.get(point.topic)?.markOffset(point.partition, point.offset);
+      }
+      if (print) {
+        const staleSet = new Set(stale);
+        for (const candle of flush.closed) {
+          if (!staleSet.has(candle.symbol)) print(formatCandle(candle, format));
+        }
+      }
+      options.onWritten?.(flush);
+    }
+  };
+}

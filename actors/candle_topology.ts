@@ -1,0 +1,160 @@
+/**
+ * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
+ * store, with the candle topic's publisher and a Committer per topic beside them.
+ *
+ * @module
+ */
+import type { CandleConfig } from "../config/candles.ts";
+import type { ConsumerTransport, InRecord, ProducerTransport } from "../kafka/transport.ts";
+import { CandleBook, type Flush } from "../market/candle_book.ts";
+import type { CandleFormat } from "../market/candle_format.ts";
+import { CandleReport } from "../market/candle_report.ts";
+import { Channel } from "../runtime/channel.ts";
+import type { Clock } from "../runtime/delay.ts";
+import type { AnyChildSpec } from "../runtime/supervisor.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import { aggregator, type CandleBatch, PendingOffsets } from "./aggregator.ts";
+import { candlePublisher, Nudge } from "./candle_publisher.ts";
+import { candleSink } from "./candle_sink.ts";
+import { committer, CommitTracker } from "./commit_tracker.ts";
+import { subscriber } from "./subscriber.ts";
+
+/** A topic read, with its own consumer. */
+export interface CandleSource {
+  /** The topic. */
+  topic: string;
+  /** Its consumer, connected. */
+  transport: ConsumerTransport;
+}
+
+/** What the candle topology is built from. */
+export interface CandleChildrenOptions {
+  /** How candles are made. */
+  config: CandleConfig;
+  /** The topics read. */
+  sources: readonly CandleSource[];
+  /** Start at the oldest record when the group has no committed offset. */
+  fromBeginning: boolean;
+  /** The store, open. */
+  store: CandleStore;
+  /** The producer for the candle topic, and the topic's name and partitions; null to publish nothing. */
+  candleTopic: { transport: ProducerTransport; topic: string; partitions: number } | null;
+  /** Writes a console line for each closed candle, or null. */
+  print: ((line: string) => void) | null;
+  /** How closed candles are printed. */
+  format: CandleFormat;
+  /** The clock. */
+  clock: Clock;
+  /** Told of every write once it is in the store (Redis, the live stream). */
+  onWritten?: (flush: Flush) => void;
+  /** Time between commits, ms. @default {1_000} */
+  commitIntervalMs?: number;
+}
+
+/** The candle children and their shared state. */
+export interface CandleChildren {
+  /** In start order. */
+  children: AnyChildSpec[];
+  /** Counts. */
+  report: CandleReport;
+  /** The candles being made. */
+  book: CandleBook;
+  /** Offsets handled. */
+  offsets: PendingOffsets;
+  /** Records waiting for the Aggregator. */
+  records: Channel<InRecord>;
+  /** Writes waiting for the CandleSink. */
+  batches: Channel<CandleBatch>;
+}
+
+/**
+ * Builds the candle children, to run under a supervisor (alone or beside others).
+ *
+ * @param options Configuration, consumers, store and output.
+ * @returns The children in start order and their shared state.
+ */
+export function candleChildren(options: CandleChildrenOptions): CandleChildren {
+  const { config, sources, store, clock } = options;
+  const report = new CandleReport();
+  const book = new CandleBook({
+    intervals: config.intervals,
+    outOfOrdernessMs: config.outOfOrdernessMs,
+    allowedLatenessMs: config.allowedLatenessMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+  });
+  const offsets = new PendingOffsets();
+  const records = new Channel<InRecord>(8_192, { name: "candle-records" });
+  const batches = new Channel<CandleBatch>(4, { name: "candle-writes" });
+  const trackers = new Map(sources.map(({ topic }) => [topic, new CommitTracker()]));
+  const nudge = new Nudge();
+  const children: AnyChildSpec[] = sources.map(({ topic, transport }) => ({
+    name: `candle-committer:${topic}`,
+    restart: "transient",
+    shutdownMs: 10_000,
+    actor: committer({
+      tracker: trackers.get(topic)!,
+      transport,
+      topic,
+      clock,
+      intervalMs: options.commitIntervalMs ?? 1_000,
+    }),
+  }));
+  if (options.candleTopic) {
+    children.push({
+      name: "candle-publisher",
+      restart: "transient",
+      shutdownMs: 10_000,
+      actor: candlePublisher({ store, ...options.candleTopic, report, nudge }),
+    });
+  }
+  children.push(
+    {
+      name: "candle-sink",
+      inbox: batches,
+      restart: "transient",
+      shutdownMs: 15_000,
+      actor: candleSink({
+        store,
+        trackers,
+        report,
+        print: options.print,
+        format: options.format,
+        onStale: (symbols) => symbols.forEach((s) => book.drop(s)),
+        onWritten: (flush) => {
+          if (flush.write.publish.length > 0) nudge.poke();
+          options.onWritten?.(flush);
+        },
+      }),
+    },
+    {
+      name: "aggregator",
+      inbox: records,
+      outbox: batches,
+      restart: "transient",
+      shutdownMs: 15_000,
+      actor: aggregator({ book, store, offsets, report, now: () => clock.now() }),
+    },
+    // The records channel is closed when its owner ends for good; the other subscribers send to it
+    // without owning it, and stop before the owner does (children stop in reverse order).
+    ...sources.map(({ topic, transport }, index): AnyChildSpec => {
+      const actor = subscriber({
+        transport,
+        topic,
+        fromBeginning: options.fromBeginning,
+        onAssign: (partitions) => {
+          for (const symbol of offsets.revoke(topic, partitions)) book.drop(symbol);
+          trackers.get(topic)?.retain(partitions);
+        },
+      });
+      return {
+        name: sources.length === 1 ? "candle-subscriber" : `candle-subscriber:${topic}`,
+        restart: "transient",
+        shutdownMs: 10_000,
+        ...(index === 0
+          ? { outbox: records, actor }
+          : { actor: (inbox, _outbox, ctx) => actor(inbox, records, ctx) }),
+      };
+    }),
+  );
+  return { children, report, book, offsets, records, batches };
+}

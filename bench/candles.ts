@@ -1,0 +1,293 @@
+/**
+ * The candle benchmarks: `candles --from-beginning` over a topic of prices (into SQLite and into
+ * PostgreSQL) against the pipeline's plain consume of the same topic; the store's upsert rate
+ * against PostgreSQL's own `COPY`; and the time from a window's close to its row being readable.
+ *
+ * @module
+ */
+import { encodePrice } from "../actors/encoder.ts";
+import { candleChildren } from "../actors/candle_topology.ts";
+import type { CandleConfig } from "../config/candles.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
+import { partitionFor } from "../kafka/partitioner.ts";
+import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
+import type { Interval } from "../market/candle.ts";
+import { delay, systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { openStore } from "../store/open_store.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import { type BenchOptions, consumerConfig, freshTopic, unique } from "./common.ts";
+import type { PlainRecord } from "./data.ts";
+import { benchUpserts, copyCeiling } from "./store.ts";
+
+const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
+const T0 = Date.UTC(2025, 10, 12) / 1000;
+
+/** The candle settings of a run: the defaults, idle closing out of the way. */
+function candleConfig(topic: string): CandleConfig {
+  return {
+    intervals: INTERVALS,
+    store: "",
+    redis: null,
+    outOfOrdernessMs: 10_000,
+    allowedLatenessMs: 60_000,
+    idleTimeoutMs: 3_600_000,
+    storeTimeoutMs: 30_000,
+    topic,
+  };
+}
+
+/**
+ * Prices of `symbols` symbols, one a second each, in time order: `count` SPEC §4 values.
+ *
+ * @param count How many.
+ * @param symbols How many symbols.
+ * @returns Records for a plain producer.
+ */
+export function candlePrices(count: number, symbols = 100): PlainRecord[] {
+  const records: PlainRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const symbol = `C${String(i % symbols).padStart(2, "0")}`;
+    const second = T0 + Math.floor(i / symbols);
+    const encoded = encodePrice({
+      coinId: symbol.toLowerCase(),
+      symbol,
+      priceUsd: 100 + (i % 997) / 10,
+      volume24h: null,
+      marketCap: null,
+      change24h: null,
+      lastUpdated: second,
+      fetchedAt: second * 1000 + 500,
+      cycle: 1,
+    }, `${symbol}-${i}`);
+    records.push({ key: symbol, value: encoded.value, headers: encoded.headers });
+  }
+  return records;
+}
+
+/** Wraps a consumer so that the time of the first record handed on is kept. */
+function timedConsumer(transport: ConsumerTransport, first: { at: number }): ConsumerTransport {
+  const mark = () => {
+    if (first.at === 0) first.at = performance.now();
+  };
+  return {
+    connect: (options) => transport.connect(options),
+    consume: (options) =>
+      transport.consume({
+        ...options,
+        handle: (record: InRecord) => (mark(), options.handle(record)),
+        ...(options.handleBatch
+          ? { handleBatch: (records: InRecord[]) => (mark(), options.handleBatch!(records)) }
+          : {}),
+      }),
+    stop: () => transport.stop(),
+    commit: (topic, offsets) => transport.commit(topic, offsets),
+    disconnect: () => transport.disconnect(),
+  };
+}
+
+/** One run of the candle pipeline over a filled topic. */
+export interface CandlesRun {
+  /** Prices per second, from the first record handed on to the last write in the store. */
+  rate: number;
+  /** Those seconds. */
+  seconds: number;
+  /** Candle rows written. */
+  rows: number;
+}
+
+/**
+ * Runs what `candles --from-beginning` runs, in this process, over a filled topic into a store,
+ * until every record is aggregated and written.
+ *
+ * @param opts The bench options.
+ * @param options The topic, its record count and the store's URL.
+ * @returns The rate.
+ */
+export async function candlesPipeline(
+  opts: BenchOptions,
+  options: { topic: string; messages: number; store: string },
+): Promise<CandlesRun> {
+  const config = consumerConfig(opts, options.topic, ["--from-beginning"]);
+  const consumer = new PlatformaticConsumerTransport(config.kafka, unique("bench-candles"));
+  const producer = new PlatformaticProducerTransport({
+    ...config.kafka,
+    clientId: "bench-candles",
+  });
+  const store = await openStore(options.store, { timeoutMs: 10_000 });
+  const candleTopic = await freshTopic(opts, "bench-candles-out");
+  await consumer.connect();
+  await producer.connect();
+  const first = { at: 0 };
+  let lastWrite = 0;
+  const topology = candleChildren({
+    config: candleConfig(candleTopic),
+    sources: [{ topic: options.topic, transport: timedConsumer(consumer, first) }],
+    fromBeginning: true,
+    store,
+    candleTopic: { transport: producer, topic: candleTopic, partitions: 3 },
+    print: null,
+    format: "line",
+    clock: systemClock,
+    onWritten: () => (lastWrite = performance.now()),
+  });
+  const supervisor = new Supervisor(topology.children);
+  const running = supervisor.run();
+  while (topology.report.read < options.messages) await delay(5);
+  // Every record is in the book: stopping writes what is left, as Ctrl+C does.
+  await supervisor.stop();
+  await running;
+  await consumer.disconnect();
+  await producer.disconnect();
+  await store.close();
+  const seconds = (lastWrite - first.at) / 1000;
+  return { rate: options.messages / seconds, seconds, rows: topology.report.candlesWritten };
+}
+
+/**
+ * The store's upsert rate against PostgreSQL's `COPY` of the same rows (both warmed up first).
+ *
+ * @param url A PostgreSQL database.
+ * @param rows Rows per measurement.
+ * @returns Candle rows per second, both ways.
+ */
+export async function upsertsAgainstCopy(
+  url: string,
+  rows: number,
+): Promise<{ upsert: number; copy: number }> {
+  const store = await openStore(url, { timeoutMs: 10_000 });
+  try {
+    await benchUpserts(store, Math.min(rows, 10_000));
+    await copyCeiling(url, Math.min(rows, 10_000));
+    const upsert = await benchUpserts(store, rows);
+    const copy = await copyCeiling(url, rows);
+    return { upsert, copy };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Percentiles of the close-to-readable time. */
+export interface CloseLatency {
+  /** Median, ms. */
+  p50: number;
+  /** 99th percentile, ms. */
+  p99: number;
+  /** Largest, ms. */
+  max: number;
+  /** Closed candles measured. */
+  samples: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+
+/**
+ * The time from a window's close to its row being readable: prices of 20 symbols go to a topic,
+ * event time one second ahead every 20 ms, while the candle pipeline runs over it into the
+ * store. For each closed 1m candle, from the send of the price that moved its symbol's watermark
+ * past the window's end to the store's answer to the write holding the closed row.
+ *
+ * @param opts The bench options.
+ * @param options The store's URL and how long to send.
+ * @returns The percentiles.
+ */
+export async function closeLatency(
+  opts: BenchOptions,
+  options: { store: string; seconds: number },
+): Promise<CloseLatency> {
+  const topic = await freshTopic(opts, "bench-candles-live");
+  const config = consumerConfig(opts, topic, ["--from-beginning"]);
+  const consumer = new PlatformaticConsumerTransport(config.kafka, unique("bench-candles-live"));
+  const producer = new PlatformaticProducerTransport({ ...config.kafka, clientId: "bench-live" });
+  const store: CandleStore = await openStore(options.store, { timeoutMs: 10_000 });
+  await consumer.connect();
+  await producer.connect();
+  const symbols = Array.from({ length: 20 }, (_, i) => `L${String(i).padStart(2, "0")}`);
+  const ooo = 10_000;
+  // Per symbol, the send time of each event second, to find what closed a window.
+  const sent = new Map<string, Map<number, number>>(symbols.map((s) => [s, new Map()]));
+  const latencies: number[] = [];
+  const candleTopic = await freshTopic(opts, "bench-candles-live-out");
+  const topology = candleChildren({
+    config: { ...candleConfig(candleTopic), intervals: ["1m"] },
+    sources: [{ topic, transport: consumer }],
+    fromBeginning: true,
+    store,
+    candleTopic: { transport: producer, topic: candleTopic, partitions: 3 },
+    print: null,
+    format: "line",
+    clock: systemClock,
+    onWritten: (flush) => {
+      const now = performance.now();
+      for (const candle of flush.closed) {
+        if (candle.revision !== 0) continue;
+        const trigger = sent.get(candle.symbol)?.get((candle.windowEnd + ooo) / 1000);
+        if (trigger !== undefined) latencies.push(now - trigger);
+      }
+    },
+  });
+  const supervisor = new Supervisor(topology.children);
+  const running = supervisor.run();
+  const until = performance.now() + options.seconds * 1000;
+  let second = T0;
+  while (performance.now() < until) {
+    second++;
+    const records = symbols.map((symbol, i) => {
+      const encoded = encodePrice({
+        coinId: symbol.toLowerCase(),
+        symbol,
+        priceUsd: 100 + i + (second % 60) / 10,
+        volume24h: null,
+        marketCap: null,
+        change24h: null,
+        lastUpdated: second,
+        fetchedAt: second * 1000,
+        cycle: 1,
+      }, `${symbol}-${second}`);
+      return { ...encoded, partition: partitionFor(symbol, 3), timestamp: Date.now() };
+    });
+    const at = performance.now();
+    for (const symbol of symbols) sent.get(symbol)!.set(second, at);
+    await producer.send(topic, records);
+    await delay(20);
+  }
+  await delay(1_500);
+  await supervisor.stop();
+  await running;
+  await consumer.disconnect();
+  await producer.disconnect();
+  await store.close();
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted.at(-1) ?? Number.NaN,
+    samples: sorted.length,
+  };
+}
+
+/**
+ * Runs `body` with a PostgreSQL database of its own (`BENCH_POSTGRES_URL`, default the local
+ * server), dropped after.
+ *
+ * @param body What to run with the database's URL.
+ * @returns What it returned.
+ */
+export async function withDatabase<T>(body: (url: string) => Promise<T>): Promise<T> {
+  const { default: postgres } = await import("postgres");
+  const server = Deno.env.get("BENCH_POSTGRES_URL") ??
+    "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `crypto_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  try {
+    return await body(url.href);
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The server side of the HTTP benchmarks, run as its own process:
+ * `http_target.ts app|bare|sse <port> [clients]`.
+ *
+ * - `app`: the product's server over a SQLite store of 10 latest prices and 600 BTC candles
+ *   (`app-nocache`: the same with its answer cache off, every request a store query).
+ * - `bare`: a bare `Deno.serve` answering the very bytes `app` answers, by path.
+ * - `sse`: the product's server; once `clients` stream clients are connected, publishes 60
+ *   prices 100 ms apart, each carrying the time it entered the hub (in `price_usd`), then exits.
+ *
+ * @module
+ */
+import { loadDashboard, startHttpServer } from "../bin/http_server.ts";
+import { createApp } from "../http/app.ts";
+import { LiveHub } from "../http/live_hub.ts";
+import { Metrics } from "../http/metrics.ts";
+import { NO_PIPELINE } from "../http/pipeline_snapshot.ts";
+import { SqliteCandleStore } from "../store/sqlite.ts";
+
+const [mode, portText, clientsText] = Deno.args;
+const port = Number(portText);
+const MINUTE = 60_000;
+const now = Math.floor(Date.now() / MINUTE) * MINUTE;
+
+const store = SqliteCandleStore.open(":memory:");
+const symbols = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "DOT", "AVAX", "LINK", "LTC"];
+await store.write({
+  states: symbols.map((symbol) => ({
+    symbol,
+    maxEvent: now,
+    seen: "",
+    epoch: 1,
+  })),
+  candles: Array.from({ length: 600 }, (_, i) => {
+    const start = now - (600 - i) * MINUTE;
+    return {
+      symbol: "BTC",
+      interval: "1m" as const,
+      windowStart: start,
+      windowEnd: start + MINUTE,
+      open: 45_000 + i,
+      high: 45_020 + i,
+      low: 44_980 + i,
+      close: 45_005 + i,
+      samples: 6,
+      volume: null,
+      vwap: null,
+      firstEvent: start + 1000,
+      lastEvent: start + 59_000,
+      closed: true,
+      revision: 0,
+    };
+  }),
+  latest: symbols.map((symbol, i) => ({
+    symbol,
+    priceUsd: 1000 / (i + 1),
+    volume24h: 1e9,
+    marketCap: 1e10,
+    priceChange24h: 1.5,
+    eventTime: now,
+  })),
+  publish: [],
+});
+
+const hub = new LiveHub();
+if (mode === "bare") {
+  // The same bytes as the app answers, computed once through the app itself.
+  const app = createApp({
+    store,
+    hub,
+    pipeline: () => NO_PIPELINE,
+    readiness: {},
+    metrics: new Metrics({ pipeline: () => NO_PIPELINE }),
+    dashboard: await loadDashboard(),
+  });
+  const bodies = new Map<string, Uint8Array<ArrayBuffer>>();
+  for (const path of ["/api/v1/prices/latest", "/api/v1/candles/BTC?limit=500"]) {
+    bodies.set(path, new Uint8Array(await (await app.request(path)).arrayBuffer()));
+  }
+  const headers = { "content-type": "application/json; charset=utf-8" };
+  Deno.serve({ hostname: "127.0.0.1", port, onListen: () => console.log("ready") }, (request) => {
+    const url = request.url;
+    const body = bodies.get(url.slice(url.indexOf("/", 8)));
+    return body === undefined
+      ? new Response(null, { status: 404 })
+      : new Response(body, { headers });
+  });
+} else {
+  await startHttpServer({
+    config: { hostname: "127.0.0.1", port, token: null },
+    store,
+    hub,
+    pipeline: () => NO_PIPELINE,
+    readiness: {},
+    pipelineEveryMs: 0,
+    ...(mode === "app-nocache" ? { cacheMs: 0 } : {}),
+  });
+  console.log("ready");
+  if (mode === "sse") {
+    const clients = Number(clientsText);
+    while (hub.stats.clients < clients) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 60; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      hub.publish({
+        type: "price",
+        price: {
+          symbol: "BTC",
+          priceUsd: performance.timeOrigin + performance.now(),
+          volume24h: null,
+          marketCap: null,
+          priceChange24h: null,
+          eventTime: Date.now(),
+        },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    Deno.exit(0);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `deno task candles`: Kafka → Subscriber → Aggregator → CandleSink → candle store, with closed
+ * candles and revisions published to the topic `crypto-candles` (SPEC §8).
+ *
+ * @module
+ */
+import { logSupervisorEvent } from "../actors/producer_topology.ts";
+import { candleChildren, type CandleSource } from "../actors/candle_topology.ts";
+import { candlesCommand, loadCandlesConfig } from "../config/candles.ts";
+import { setupLogging } from "../config/logging.ts";
+import { redactUrl } from "../config/values.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
+import { systemClock } from "../runtime/delay.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
+import { RedisPublisher } from "../store/redis.ts";
+import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { bufferedOutput } from "./output.ts";
+import {
+  connectOrExit,
+  ensureTopicOrExit,
+  loadCommand,
+  openStoreOrExit,
+  print,
+  printErr,
+  runSupervised,
+} from "./shell.ts";
+
+const config = loadCommand(candlesCommand, loadCandlesConfig);
+await setupLogging(config.log);
+// With --format json, stdout carries only the candles; everything else goes to stderr.
+const say = config.format === "json" ? printErr : print;
+const { candles } = config;
+
+const rule = "=".repeat(72);
+say(rule);
+say("Starting Cryptocurrency Candle Aggregator");
+say(rule);
+say(`Topics: ${config.topics.join(", ")}`);
+say(`Consumer group: ${config.group}`);
+say(`Intervals: ${candles.intervals.join(", ")}`);
+say(
+  `Out-of-orderness: ${candles.outOfOrdernessMs / 1000} s, allowed lateness: ${
+    candles.allowedLatenessMs / 1000
+  } s, idle timeout: ${candles.idleTimeoutMs / 1000} s`,
+);
+
+const store = await openStoreOrExit(candles.store, candles.storeTimeoutMs);
+say(`Store: ${store.description}`);
+const redis = candles.redis ? new RedisPublisher(candles.redis) : null;
+say(`Redis: ${candles.redis ? redactUrl(candles.redis) : "off"}`);
+say(`Candle topic: ${candles.topic}`);
+say("Press Ctrl+C to stop");
+say(rule);
+
+const producer = new PlatformaticProducerTransport({ ...config.kafka, clientId: "crypto-candles" });
+await connectOrExit(producer);
+// The topics read are made when missing, so that the group can wait on an empty one.
+for (const topic of config.topics) await ensureTopicOrExit(producer, { ...config.kafka, topic });
+const candlePartitions = await ensureTopicOrExit(
+  producer,
+  { ...config.kafka, topic: candles.topic },
+  say,
+);
+
+// One consumer a topic; each topic after the first is read by its own group, `<group>.<topic>`,
+// so that no member of a group is assigned partitions of a topic it does not read.
+const sources: CandleSource[] = [];
+for (const [index, topic] of config.topics.entries()) {
+  const group = index === 0 ? config.group : `${config.group}.${topic}`;
+  const transport = new PlatformaticConsumerTransport({ ...config.kafka, topic }, group);
+  await connectOrExit(transport);
+  sources.push({ topic, transport });
+}
+say(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
+
+const output = bufferedOutput();
+const topology = candleChildren({
+  config: candles,
+  sources,
+  fromBeginning: config.fromBeginning,
+  store,
+  candleTopic: { transport: producer, topic: candles.topic, partitions: candlePartitions },
+  print: output.print,
+  format: config.format,
+  clock: systemClock,
+  onWritten: candleOutputs({ hub: null, redis }),
+});
+const supervisor = new Supervisor(topology.children, { onEvent: logSupervisorEvent });
+
+await runSupervised(supervisor, {
+  cleanup: async () => {
+    output.flush();
+    for (const { transport } of sources) await transport.disconnect();
+    await producer.disconnect();
+    await redis?.close();
+    await store.close();
+  },
+  summary: () =>
+    [...topology.report.summary(topology.book.counts), ...redisSummary(redis)].forEach((line) =>
+      say(line)
+    ),
+});

@@ -1,0 +1,229 @@
+/**
+ * The candle pipeline's configuration (SPEC §8): the `candles` command, and the candle settings
+ * that `start` shares with it.
+ *
+ * @module
+ */
+import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
+import type { CandleFormat } from "../market/candle_format.ts";
+import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
+import type { Env, KafkaConfig, LogConfig } from "./config.ts";
+import { loadKafka, loadLog, Settings } from "./settings.ts";
+import { ConfigError } from "./config_error.ts";
+import { parseChoice, parseNumber, parseRedisUrl, parseStoreUrl, parseTopic } from "./values.ts";
+
+/** The topic closed candles and revisions are published to, unless `CANDLE_TOPIC` names another. */
+export const CANDLE_TOPIC = "crypto-candles";
+
+/** How candles are made and where they go. */
+export interface CandleConfig {
+  /** The intervals, shortest first. */
+  intervals: Interval[];
+  /** The store: `sqlite:PATH` or `postgres://…`. */
+  store: string;
+  /** Redis, or null when off. */
+  redis: string | null;
+  /** How far a symbol's watermark trails its latest event time, ms. */
+  outOfOrdernessMs: number;
+  /** How long after closing a window still takes late observations, ms. */
+  allowedLatenessMs: number;
+  /** Wall-clock time without an observation after which a symbol's windows close, ms. */
+  idleTimeoutMs: number;
+  /** How long the store may stay unreachable at start-up, ms. */
+  storeTimeoutMs: number;
+  /** The topic closed candles and revisions are published to. */
+  topic: string;
+}
+
+/** The candle flags `candles` and `start` share. */
+export const candleFlags: readonly FlagSpec[] = [
+  {
+    name: "intervals",
+    type: "string",
+    value: "<1m,5m,...>",
+    help: "candle intervals, of 1m 5m 15m 30m 1h 4h 1d (default: 1m,5m,15m,1h)",
+    env: "CANDLE_INTERVALS",
+  },
+  {
+    name: "store",
+    type: "string",
+    value: "<url>",
+    help: "candle store: sqlite:PATH or postgres://… (default: sqlite:.data/market.db)",
+    env: "CANDLE_STORE",
+  },
+  {
+    name: "redis",
+    type: "string",
+    value: "<url>",
+    help: "Redis for the latest prices, current candles and pub/sub (default: off)",
+    env: "REDIS_URL",
+  },
+  {
+    name: "out-of-orderness",
+    type: "string",
+    value: "<seconds>",
+    help: "how far a symbol's watermark trails its latest event time (default: 10)",
+    env: "CANDLE_OUT_OF_ORDERNESS",
+  },
+  {
+    name: "allowed-lateness",
+    type: "string",
+    value: "<seconds>",
+    help: "how long a closed candle still takes late prices, as revisions (default: 60)",
+    env: "CANDLE_ALLOWED_LATENESS",
+  },
+  {
+    name: "idle-timeout",
+    type: "string",
+    value: "<seconds>",
+    help: "close a symbol's open candles after this long without a new price (default: 120)",
+    env: "CANDLE_IDLE_TIMEOUT",
+  },
+];
+
+/** The `candles` command and its flags. */
+export const candlesCommand: CommandSpec = {
+  name: "candles",
+  summary:
+    "Aggregate prices and trades from Kafka into OHLC candles per interval (event time), stored in SQLite or PostgreSQL, mirrored to Redis and published to the topic crypto-candles.",
+  flags: [
+    {
+      name: "topic",
+      type: "string",
+      value: "<name,...>",
+      help: "the topics read (default: $KAFKA_TOPIC or crypto-prices, and crypto-trades)",
+    },
+    ...candleFlags,
+    {
+      name: "from-beginning",
+      type: "boolean",
+      help: "start at the oldest message when the group has no committed offset",
+    },
+    {
+      name: "format",
+      type: "string",
+      value: "<pretty|line|json>",
+      help: "how closed candles are printed (default: pretty)",
+    },
+    {
+      name: "group",
+      type: "string",
+      value: "<id>",
+      help: "consumer group (default: crypto-candles)",
+      env: "CANDLES_CONSUMER_GROUP",
+    },
+    ...commonFlags.filter((f) => f.name !== "topic"),
+  ],
+};
+
+/**
+ * Reads the candle settings.
+ *
+ * @param s The settings.
+ * @returns The candle configuration.
+ * @throws {ConfigError} For a bad value.
+ */
+export function loadCandleSettings(s: Settings): CandleConfig {
+  const [intervalsName, intervalsRaw] = s.get("CANDLE_INTERVALS", "intervals", "1m,5m,15m,1h");
+  const parts = intervalsRaw.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  const bad = parts.find((x) => !isInterval(x));
+  if (parts.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      `Invalid ${intervalsName}: expected intervals of 1m, 5m, 15m, 30m, 1h, 4h, 1d separated by commas, current value is ${
+        JSON.stringify(intervalsRaw)
+      }`,
+    );
+  }
+  const intervals = [...new Set(parts as Interval[])].sort((a, b) => intervalMs(a) - intervalMs(b));
+  const seconds = (variable: string, flag: string, fallback: string, max: number) =>
+    1000 * parseNumber(...s.get(variable, flag, fallback), { min: 0, max });
+  const redisRaw = s.get("REDIS_URL", "redis", "");
+  return {
+    intervals,
+    store: parseStoreUrl(...s.get("CANDLE_STORE", "store", "sqlite:.data/market.db")),
+    // An empty REDIS_URL means off; an empty --redis is a mistake.
+    redis: redisRaw[1].trim() === "" && redisRaw[0] !== "--redis"
+      ? null
+      : parseRedisUrl(...redisRaw),
+    outOfOrdernessMs: seconds("CANDLE_OUT_OF_ORDERNESS", "out-of-orderness", "10", 86_400),
+    allowedLatenessMs: seconds("CANDLE_ALLOWED_LATENESS", "allowed-lateness", "60", 7 * 86_400),
+    idleTimeoutMs: 1000 * parseNumber(...s.get("CANDLE_IDLE_TIMEOUT", "idle-timeout", "120"), {
+      min: 0,
+      exclusiveMin: true,
+      max: 7 * 86_400,
+    }),
+    storeTimeoutMs: 1000 * parseNumber(...s.get("CANDLE_STORE_TIMEOUT", null, "30"), {
+      min: 0,
+      exclusiveMin: true,
+      max: 3_600,
+    }),
+    topic: parseTopic(...s.get("CANDLE_TOPIC", null, CANDLE_TOPIC)),
+  };
+}
+
+/** Everything `candles` needs. */
+export interface CandlesCommandConfig {
+  /** Kafka (its `topic` is the first topic read). */
+  kafka: KafkaConfig;
+  /** The topics read. */
+  topics: string[];
+  /** The consumer group. */
+  group: string;
+  /** Start at the oldest message when the group has no committed offset. */
+  fromBeginning: boolean;
+  /** How closed candles are printed. */
+  format: CandleFormat;
+  /** The candle settings. */
+  candles: CandleConfig;
+  /** Logging. */
+  log: LogConfig;
+}
+
+/**
+ * Loads the `candles` configuration from flags and the environment.
+ *
+ * @param args The command-line arguments.
+ * @param env The environment lookup.
+ * @returns The configuration, or `null` when `--help` was asked for.
+ * @throws {ConfigError} For any bad flag or value.
+ *
+ * @example
+ * ```ts
+ * import { loadCandlesConfig } from "./candles.ts";
+ * console.log(loadCandlesConfig([], () => undefined)?.topics); // ["crypto-prices", "crypto-trades"]
+ * ```
+ */
+export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCommandConfig | null {
+  const parsed = parseFlags(candlesCommand, args);
+  if (parsed.help) return null;
+  const s = new Settings(parsed.values, env);
+  const log = loadLog(s);
+  // --topic names the topics read, not KAFKA_TOPIC's one: Kafka's settings are read without it.
+  const withoutTopic = new Map([...parsed.values].filter(([name]) => name !== "topic"));
+  const kafka = loadKafka(new Settings(withoutTopic, env), "crypto-candles");
+  const topicsRaw = parsed.values.get("topic");
+  const topics = typeof topicsRaw === "string"
+    ? [...new Set(topicsRaw.split(",").map((t) => parseTopic("--topic", t)))]
+    : [...new Set([kafka.topic, "crypto-trades"])];
+  const [groupName, groupRaw] = s.get("CANDLES_CONSUMER_GROUP", "group", "crypto-candles");
+  const group = groupRaw.trim();
+  if (group === "" || group.length > 255 || /\s/.test(group)) {
+    throw new ConfigError(
+      `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
+        JSON.stringify(groupRaw)
+      }`,
+    );
+  }
+  const formatRaw = parsed.values.get("format");
+  return {
+    kafka: { ...kafka, topic: topics[0]! },
+    topics,
+    group,
+    fromBeginning: parsed.values.get("from-beginning") === true,
+    format: typeof formatRaw === "string"
+      ? parseChoice("--format", formatRaw, ["pretty", "line", "json"] as const)
+      : "pretty",
+    candles: loadCandleSettings(s),
+    log,
+  };
+}

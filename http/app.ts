@@ -1,0 +1,197 @@
+/**
+ * The HTTP API, live stream, probes, metrics and dashboard of SPEC §9 as one Hono app. It knows
+ * nothing of the runtime: it speaks `Request`/`Response`, and the entry point serves it with
+ * `Deno.serve(app.fetch)`.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { Hono } from "hono";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { DashboardAssets } from "./dashboard_assets.ts";
+import { HttpError } from "./http_error.ts";
+import { KnownSymbols } from "./known_symbols.ts";
+import type { LiveHub } from "./live_hub.ts";
+import type { Metrics } from "./metrics.ts";
+import { type PipelineProvider, PipelineRates } from "./pipeline_snapshot.ts";
+import { json } from "./respond.ts";
+import { ResponseCache } from "./response_cache.ts";
+import { alertRoutes } from "./routes/alerts.ts";
+import { candleRoutes } from "./routes/candles.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
+import { pipelineRoutes } from "./routes/pipeline.ts";
+import { priceRoutes } from "./routes/prices.ts";
+import { probeRoutes, type ReadinessCheck } from "./routes/probes.ts";
+import { statsRoutes } from "./routes/stats.ts";
+import { streamRoutes } from "./routes/stream.ts";
+import { symbolRoutes } from "./routes/symbols.ts";
+
+/** What the API reads of the store. */
+export type ApiStore = Pick<CandleStore, "symbols" | "latest" | "candles" | "alerts">;
+
+/** What {@linkcode createApp} needs. */
+export interface AppDeps {
+  /** The candle store. */
+  store: ApiStore;
+  /** The live hub the stream reads. */
+  hub: LiveHub;
+  /** The pipeline's counters, for `/api/v1/pipeline`. */
+  pipeline: PipelineProvider;
+  /** The checks behind `/readyz`, by name (`source`, `broker`, `store`…). */
+  readiness: Readonly<Record<string, ReadinessCheck>>;
+  /** The registry behind `/metrics`; the app counts its requests there. */
+  metrics: Metrics;
+  /** The dashboard page and assets. */
+  dashboard: DashboardAssets;
+  /** When set, every `/api` request must carry `Authorization: Bearer <token>`. @default {null} */
+  token?: string | null;
+  /** How long an answer from the store is reused, in milliseconds; 0 for never. @default {1000} */
+  cacheMs?: number;
+  /** Time a readiness check may take, in milliseconds. @default {2000} */
+  readinessTimeoutMs?: number;
+  /** The wall clock, ms since the epoch. @default {Date.now} */
+  now?: () => number;
+}
+
+const log = getLogger(["crypto", "http"]);
+
+/** Compares two texts in time that depends only on their lengths (for the token). */
+function sameText(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
+}
+
+/** The store's read methods, a failure of each turned into a 503 with one sentence. */
+function guarded(store: ApiStore): ApiStore {
+  const fail = (error: unknown): never => {
+    throw new HttpError(503, "The store did not answer: try again shortly", { cause: error });
+  };
+  return {
+    symbols: () => store.symbols().catch(fail),
+    latest: (symbol) => store.latest(symbol).catch(fail),
+    candles: (query) => store.candles(query).catch(fail),
+    alerts: (query) => store.alerts(query).catch(fail),
+  };
+}
+
+/**
+ * Builds the app from its route modules.
+ *
+ * @param deps The store, hub, pipeline provider, readiness checks, metrics, dashboard and token.
+ * @returns The Hono app; serve it with `Deno.serve(app.fetch)`, test it with `app.request(...)`.
+ *
+ * @example
+ * ```ts
+ * import { createApp } from "./app.ts";
+ * import { LiveHub } from "./live_hub.ts";
+ * import { Metrics } from "./metrics.ts";
+ * import { NO_PIPELINE } from "./pipeline_snapshot.ts";
+ * const app = createApp({
+ *   store: {
+ *     symbols: () => Promise.resolve([]), latest: () => Promise.resolve([]),
+ *     candles: () => Promise.resolve([]), alerts: () => Promise.resolve([]),
+ *   },
+ *   hub: new LiveHub(),
+ *   pipeline: () => NO_PIPELINE,
+ *   readiness: {},
+ *   metrics: new Metrics({ pipeline: () => NO_PIPELINE }),
+ *   dashboard: { page: new Uint8Array(), assets: new Map() },
+ * });
+ * const response = await app.request("/api/v1/candles/BTC?interval=2m");
+ * console.log(response.status, await response.json()); // 400 { error: 'Unknown symbol "BTC": none is known yet' }
+ * ```
+ */
+export function createApp(deps: AppDeps): Hono {
+  const { hub, metrics } = deps;
+  const store = guarded(deps.store);
+  const now = deps.now ?? Date.now;
+  const token = deps.token ?? null;
+  const cache = new ResponseCache({ ttlMs: deps.cacheMs ?? 1000 });
+  const symbols = new KnownSymbols(() => store.symbols(), { ttlMs: deps.cacheMs ?? 1000 });
+  hub.listen((event) => {
+    switch (event.type) {
+      case "price":
+        symbols.seen(event.price.symbol);
+        cache.invalidate("prices");
+        break;
+      case "candle":
+        symbols.seen(event.candle.symbol);
+        cache.invalidate(`candles ${event.candle.symbol}`);
+        break;
+      case "alert":
+        cache.invalidate("alerts");
+        break;
+    }
+  });
+
+  const app = new Hono();
+  app.use("*", async (c, next) => {
+    const start = performance.now();
+    await next();
+    const status = c.res.status;
+    metrics.observeRequest({
+      route: status === 404 && c.req.routePath === "/*" ? "unmatched" : c.req.routePath,
+      method: c.req.method,
+      status,
+      seconds: (performance.now() - start) / 1000,
+    });
+  });
+  if (token !== null) {
+    const expected = `Bearer ${token}`;
+    app.use("/api/*", async (c, next) => {
+      const given = c.req.header("authorization");
+      if (given === undefined || !sameText(given, expected)) {
+        return c.json(
+          { error: "Missing or wrong Authorization header: expected Bearer and the API token" },
+          401,
+          { "www-authenticate": 'Bearer realm="crypto-analyzer"', "cache-control": "no-store" },
+        );
+      }
+      await next();
+    });
+  }
+
+  const api = new Hono()
+    .route("/", symbolRoutes({ store, cache }))
+    .route("/", priceRoutes({ store, symbols, cache }))
+    .route("/", candleRoutes({ store, symbols, cache }))
+    .route("/", statsRoutes({ store, symbols, cache, now }))
+    .route("/", alertRoutes({ store, symbols, cache }))
+    .route("/", pipelineRoutes({ pipeline: deps.pipeline, rates: new PipelineRates(), now }))
+    .route("/", streamRoutes({ hub }));
+  app.route("/api/v1", api);
+  app.route(
+    "/",
+    probeRoutes({
+      readiness: deps.readiness,
+      ...(deps.readinessTimeoutMs === undefined ? {} : { timeoutMs: deps.readinessTimeoutMs }),
+    }),
+  );
+  app.route("/", metricsRoutes({ metrics }));
+  app.route("/", dashboardRoutes({ dashboard: deps.dashboard }));
+
+  app.notFound((c) => {
+    const path = c.req.path.length > 80 ? `${c.req.path.slice(0, 77)}...` : c.req.path;
+    return json({ error: `No route ${c.req.method} ${path}: see the routes in the README` }, 404);
+  });
+  app.onError((error, c) => {
+    if (error instanceof HttpError) {
+      if (error.status === 503) {
+        log.warn("{method} {path}: {error}", { method: c.req.method, path: c.req.path, error });
+      }
+      return json({ error: error.message }, error.status);
+    }
+    log.error("{method} {path} failed: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error,
+    });
+    return json({ error: "Internal error: the request could not be answered" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,226 @@
+/**
+ * Checks of the API's path and query parameters (SPEC §9). Each returns the value or throws an
+ * {@linkcode HttpError} 400 whose one sentence names the parameter, the value and what is allowed.
+ *
+ * @module
+ */
+import { type Interval, INTERVALS, isInterval } from "../market/candle.ts";
+import { HttpError, quoteValue } from "./http_error.ts";
+
+/**
+ * Refuses query parameters a route does not know.
+ *
+ * @param query The query parameters.
+ * @param allowed The names the route takes.
+ * @throws {HttpError} 400 for any other name.
+ *
+ * @example
+ * ```ts
+ * import { checkQueryNames } from "./params.ts";
+ * checkQueryNames({ limit: "5" }, ["limit"]); // fine
+ * ```
+ */
+export function checkQueryNames(query: Record<string, string>, allowed: readonly string[]): void {
+  for (const name of Object.keys(query)) {
+    if (!allowed.includes(name)) {
+      throw new HttpError(
+        400,
+        `Unknown parameter ${quoteValue(name)}: expected ${
+          allowed.length === 0 ? "no parameters" : allowed.join(", ")
+        }`,
+      );
+    }
+  }
+}
+
+/**
+ * Checks a symbol against the symbols the store knows (exactly, or in upper case).
+ *
+ * @param raw The symbol as given.
+ * @param known The symbols known.
+ * @returns The symbol as known.
+ * @throws {HttpError} 400 when it is not known.
+ *
+ * @example
+ * ```ts
+ * import { parseSymbol } from "./params.ts";
+ * console.log(parseSymbol("btc", new Set(["BTC", "ETH"]))); // "BTC"
+ * ```
+ */
+export function parseSymbol(raw: string, known: ReadonlySet<string>): string {
+  if (known.has(raw)) return raw;
+  const upper = raw.toUpperCase();
+  if (known.has(upper)) return upper;
+  const list = [...known].sort();
+  const shown = list.length === 0
+    ? "none is known yet"
+    : `expected one of ${list.slice(0, 20).join(", ")}${list.length > 20 ? ", ..." : ""}`;
+  throw new HttpError(400, `Unknown symbol ${quoteValue(raw)}: ${shown}`);
+}
+
+/**
+ * Checks a list of symbols, `BTC,ETH` (for the stream, which may name symbols not seen yet).
+ *
+ * @param name The parameter.
+ * @param raw Its text.
+ * @returns The symbols, upper case.
+ * @throws {HttpError} 400 for an empty list, a malformed symbol or more than 100.
+ *
+ * @example
+ * ```ts
+ * import { parseSymbolList } from "./params.ts";
+ * console.log(parseSymbolList("symbols", "btc,ETH")); // Set(2) { "BTC", "ETH" }
+ * ```
+ */
+export function parseSymbolList(name: string, raw: string): Set<string> {
+  const symbols = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (
+    symbols.length === 0 || symbols.length > 100 ||
+    !symbols.every((s) => /^[A-Za-z0-9]{1,15}$/.test(s))
+  ) {
+    throw new HttpError(
+      400,
+      `Invalid ${name} ${
+        quoteValue(raw)
+      }: expected 1-100 comma-separated symbols of 1-15 letters or digits, such as BTC,ETH`,
+    );
+  }
+  return new Set(symbols.map((s) => s.toUpperCase()));
+}
+
+/**
+ * Checks a candle interval.
+ *
+ * @param raw The text, or undefined for the default `1m`.
+ * @returns The interval.
+ * @throws {HttpError} 400 for anything but `1m 5m 15m 30m 1h 4h 1d`.
+ *
+ * @example
+ * ```ts
+ * import { parseInterval } from "./params.ts";
+ * console.log(parseInterval("5m")); // "5m"
+ * ```
+ */
+export function parseInterval(raw: string | undefined): Interval {
+  if (raw === undefined) return "1m";
+  if (isInterval(raw)) return raw;
+  throw new HttpError(
+    400,
+    `Invalid interval ${quoteValue(raw)}: expected one of ${INTERVALS.join(", ")}`,
+  );
+}
+
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+
+/**
+ * Checks an ISO-8601 time: a date (`2025-11-12`, midnight UTC) or a date and time with `Z` or an
+ * offset.
+ *
+ * @param name The parameter.
+ * @param raw Its text, or undefined.
+ * @returns Milliseconds since the epoch, or undefined when not given.
+ * @throws {HttpError} 400 for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseTime } from "./params.ts";
+ * console.log(parseTime("from", "2025-11-12T10:30:00Z")); // 1762943400000
+ * ```
+ */
+export function parseTime(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new HttpError(
+      400,
+      `Invalid ${name} ${
+        quoteValue(raw)
+      }: expected an ISO-8601 time with a zone, such as 2025-11-12T10:30:00Z`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Checks that a time range runs forwards.
+ *
+ * @param from The start, if given.
+ * @param to The end, if given.
+ * @throws {HttpError} 400 when `from` is not before `to`.
+ *
+ * @example
+ * ```ts
+ * import { checkRange } from "./params.ts";
+ * checkRange(1, 2); // fine
+ * ```
+ */
+export function checkRange(from: number | undefined, to: number | undefined): void {
+  if (from !== undefined && to !== undefined && from >= to) {
+    throw new HttpError(
+      400,
+      `Invalid time range: from ${new Date(from).toISOString()} is not before to ${
+        new Date(to).toISOString()
+      }; from must come first`,
+    );
+  }
+}
+
+/**
+ * Checks a limit: a whole number from 1 to `max`.
+ *
+ * @param raw The text, or undefined for the default.
+ * @param range The default and the largest allowed.
+ * @returns The limit.
+ * @throws {HttpError} 400 for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseLimit } from "./params.ts";
+ * console.log(parseLimit(undefined, { fallback: 500, max: 5000 })); // 500
+ * ```
+ */
+export function parseLimit(
+  raw: string | undefined,
+  range: { fallback: number; max: number },
+): number {
+  if (raw === undefined) return range.fallback;
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1 && value <= range.max)) {
+    throw new HttpError(
+      400,
+      `Invalid limit ${quoteValue(raw)}: expected a whole number from 1 to ${range.max}`,
+    );
+  }
+  return value;
+}
+
+const WINDOW_UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * Checks a statistics window such as `24h`: minutes, hours or days, from 1 minute to 30 days.
+ *
+ * @param raw The text, or undefined for `24h`.
+ * @returns The window's text and length in milliseconds.
+ * @throws {HttpError} 400 for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseWindow } from "./params.ts";
+ * console.log(parseWindow("1h")); // { text: "1h", ms: 3600000 }
+ * ```
+ */
+export function parseWindow(raw: string | undefined): { text: string; ms: number } {
+  const text = raw ?? "24h";
+  const match = /^(\d{1,5})([mhd])$/.exec(text);
+  const ms = match ? Number(match[1]) * WINDOW_UNITS[match[2] as keyof typeof WINDOW_UNITS] : NaN;
+  if (!(ms >= 60_000 && ms <= 30 * 86_400_000)) {
+    throw new HttpError(
+      400,
+      `Invalid window ${
+        quoteValue(text)
+      }: expected minutes, hours or days such as 15m, 24h or 7d, from 1m to 30d`,
+    );
+  }
+  return { text, ms };
+}

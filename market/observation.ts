@@ -1,0 +1,65 @@
+/**
+ * An observation: one price of one symbol at one event time, what a candle is folded from. A
+ * price snapshot (SPEC §4) and a trade (SPEC §11) are both observations; each has an identity, so
+ * that a repeated one is recognised and counted once.
+ *
+ * @module
+ */
+import type { PriceMessage } from "./price.ts";
+
+/** One observation of a symbol's price. */
+export interface Observation {
+  /** The symbol. */
+  symbol: string;
+  /** The event time, ms since the epoch. */
+  time: number;
+  /** The price. */
+  price: number;
+  /** The traded size, for a trade; null for a price snapshot. */
+  size: number | null;
+  /**
+   * The identity within the symbol: the event time for a price snapshot (a snapshot repeated with
+   * the same `last_updated` is the same observation), `-(trade_id + 1)` for a trade.
+   */
+  id: number;
+}
+
+/**
+ * A price message's event time: its `last_updated` (CoinGecko's time of the price), or when that
+ * is null, its `timestamp`.
+ *
+ * @param message The message, valid by SPEC §4.
+ * @returns Milliseconds since the epoch.
+ *
+ * @example
+ * ```ts
+ * import { priceEventTime } from "./observation.ts";
+ * console.log(priceEventTime({ last_updated: 1699876543, timestamp: "2023-11-13T11:55:45.123Z" })); // 1699876543000
+ * ```
+ */
+export function priceEventTime(message: Pick<PriceMessage, "last_updated" | "timestamp">): number {
+  return message.last_updated === null
+    ? Date.parse(message.timestamp)
+    : message.last_updated * 1000;
+}
+
+/**
+ * The observation a price message makes.
+ *
+ * @param message The message, valid by SPEC §4.
+ * @returns The observation, identified by its event time.
+ */
+export function priceObservation(message: PriceMessage): Observation {
+  const time = priceEventTime(message);
+  return { symbol: message.symbol, time, price: message.price_usd, size: null, id: time };
+}
+
+/**
+ * The identity of a trade within its symbol.
+ *
+ * @param tradeId The exchange's trade id (a whole number, 0 or more).
+ * @returns A negative number, apart from every price snapshot's identity.
+ */
+export function tradeIdentity(tradeId: number): number {
+  return -(tradeId + 1);
+}

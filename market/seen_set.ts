@@ -1,0 +1,105 @@
+/**
+ * The identities of a symbol's observations that can still change a candle, so that a repeat
+ * (CoinGecko's unchanged price, a replayed topic, records read again after a restart) changes
+ * nothing. It is kept with the symbol's candles in the store, in a compact text form.
+ *
+ * @module
+ */
+
+/**
+ * A set of observation identities, each with its event time so that the ones too old to matter
+ * can be let go.
+ *
+ * @example
+ * ```ts
+ * import { SeenSet } from "./seen_set.ts";
+ * const seen = new SeenSet();
+ * seen.add(60_000, 60_000);
+ * console.log(seen.has(60_000), SeenSet.decode(seen.encode()).has(60_000)); // true true
+ * ```
+ */
+export class SeenSet {
+  #times = new Map<number, number>();
+
+  /** How many identities are kept. */
+  get size(): number {
+    return this.#times.size;
+  }
+
+  /**
+   * Whether an identity is in the set.
+   *
+   * @param id The identity.
+   * @returns True when it was added and not let go.
+   */
+  has(id: number): boolean {
+    return this.#times.has(id);
+  }
+
+  /**
+   * Adds an identity.
+   *
+   * @param id The identity.
+   * @param time Its event time, ms.
+   */
+  add(id: number, time: number): void {
+    this.#times.set(id, time);
+  }
+
+  /**
+   * Lets go of the identities whose event time is before `time`.
+   *
+   * @param time The oldest event time still kept.
+   * @returns How many were let go.
+   */
+  pruneBefore(time: number): number {
+    let pruned = 0;
+    for (const [id, t] of this.#times) {
+      if (t < time) {
+        this.#times.delete(id);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
+  /**
+   * The set as text: entries sorted by time, each the time's difference from the previous one in
+   * base 36, followed by `:` and the identity when the identity is not the time itself.
+   *
+   * @returns The text; empty for an empty set.
+   */
+  encode(): string {
+    const entries = [...this.#times].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    let previous = 0;
+    const parts = entries.map(([id, time]) => {
+      const part = (time - previous).toString(36) + (id === time ? "" : `:${id.toString(36)}`);
+      previous = time;
+      return part;
+    });
+    return parts.join(",");
+  }
+
+  /**
+   * Reads the text {@linkcode SeenSet.encode} wrote.
+   *
+   * @param text The text.
+   * @returns The set.
+   * @throws {SyntaxError} When the text is not such a set.
+   */
+  static decode(text: string): SeenSet {
+    const set = new SeenSet();
+    if (text === "") return set;
+    let time = 0;
+    for (const part of text.split(",")) {
+      const [delta, id] = part.split(":");
+      const step = parseInt(delta ?? "", 36);
+      if (!Number.isFinite(step)) throw new SyntaxError(`Invalid seen-set entry: ${part}`);
+      time += step;
+      const identity = id === undefined ? time : parseInt(id, 36);
+      if (!Number.isFinite(identity)) throw new SyntaxError(`Invalid seen-set entry: ${part}`);
+      set.add(identity, time);
+    }
+    return set;
+  }
+}

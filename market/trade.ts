@@ -1,0 +1,94 @@
+/**
+ * The trade message of SPEC §11 (topic `crypto-trades`, schema `crypto-trade/v1`) and its check.
+ *
+ * @module
+ */
+import type { InRecord } from "../kafka/transport.ts";
+
+/** A trade as published. */
+export interface TradeMessage {
+  symbol: string;
+  product_id: string;
+  trade_id: number;
+  price: number;
+  size: number;
+  side: "buy" | "sell";
+  time: string;
+  sequence: number | null;
+  received_at: string;
+  source: string;
+}
+
+/** A record that matched, or what is wrong with it. */
+export type DecodedTrade = { ok: true; message: TradeMessage } | { ok: false; reason: string };
+
+const FIELDS = [
+  "symbol",
+  "product_id",
+  "trade_id",
+  "price",
+  "size",
+  "side",
+  "time",
+  "sequence",
+  "received_at",
+  "source",
+];
+
+const positive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
+const isTime = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
+
+/**
+ * Checks a consumed record against the trade contract.
+ *
+ * @param record The record.
+ * @returns The trade, or the reason it does not match (one short line).
+ *
+ * @example
+ * ```ts
+ * import { decodeTrade } from "./trade.ts";
+ * const value = JSON.stringify({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
+ * console.log(decodeTrade({ topic: "t", partition: 0, offset: "0", key: "BTC", value, headers: {} }).ok); // true
+ * ```
+ */
+export function decodeTrade(record: InRecord): DecodedTrade {
+  if (record.notUtf8 !== undefined && record.notUtf8.length > 0) {
+    return { ok: false, reason: `${record.notUtf8.join(" and ")} not UTF-8` };
+  }
+  if (record.value === null || record.value === "") return { ok: false, reason: "value is empty" };
+  let value: unknown;
+  try {
+    value = JSON.parse(record.value);
+  } catch {
+    return { ok: false, reason: "value is not JSON" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, reason: "value is not a JSON object" };
+  }
+  const v = value as Record<string, unknown>;
+  const missing = FIELDS.filter((f) => !(f in v));
+  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
+  if (typeof v.symbol !== "string" || !/^[A-Z0-9]{1,15}$/.test(v.symbol)) {
+    return { ok: false, reason: "symbol is not 1-15 upper-case letters and digits" };
+  }
+  if (record.key !== null && record.key !== v.symbol) {
+    return { ok: false, reason: "key does not match symbol" };
+  }
+  if (typeof v.trade_id !== "number" || !Number.isSafeInteger(v.trade_id) || v.trade_id < 0) {
+    return { ok: false, reason: "trade_id is not a whole number" };
+  }
+  if (!positive(v.price)) return { ok: false, reason: "price is not a positive number" };
+  if (!positive(v.size)) return { ok: false, reason: "size is not a positive number" };
+  if (v.side !== "buy" && v.side !== "sell") {
+    return { ok: false, reason: "side is not buy or sell" };
+  }
+  if (!isTime(v.time)) return { ok: false, reason: "time is not an ISO-8601 time" };
+  if (!isTime(v.received_at)) return { ok: false, reason: "received_at is not an ISO-8601 time" };
+  if (v.sequence !== null && (typeof v.sequence !== "number" || !Number.isFinite(v.sequence))) {
+    return { ok: false, reason: "sequence is not a number" };
+  }
+  if (typeof v.product_id !== "string" || typeof v.source !== "string") {
+    return { ok: false, reason: "product_id or source is not text" };
+  }
+  return { ok: true, message: v as unknown as TradeMessage };
+}

@@ -1,0 +1,678 @@
+/**
+ * The PostgreSQL candle store (`postgres://…`), on porsager's `postgres` client. A write is one
+ * transaction of a few statements, each one upserting a whole batch: the rows go as one JSON
+ * parameter that `json_to_recordset` turns into typed rows, so a write of thousands of candles
+ * costs a handful of round trips. Connection errors become one-line
+ * {@linkcode StoreUnavailableError}s naming `host:port`, never the password.
+ *
+ * @module
+ */
+import postgres, { type Sql } from "postgres";
+import { redactUrl } from "../config/values.ts";
+import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
+import type { Candle, Interval } from "../market/candle.ts";
+import { candleJson } from "../market/candle_json.ts";
+import { delay } from "../runtime/delay.ts";
+import type {
+  AlertQuery,
+  CandleQuery,
+  CandleStore,
+  KnownSymbol,
+  LatestPrice,
+  LoadedSymbol,
+  StoreWrite,
+  SymbolState,
+} from "./candle_store.ts";
+import { migratePostgres } from "./postgres_schema.ts";
+import { StoreUnavailableError } from "./store_error.ts";
+import { checkAlert, isoTime, keyOf, planWrite } from "./write_plan.ts";
+
+/** Options for {@linkcode PostgresCandleStore.connect}. */
+export interface PostgresStoreOptions {
+  /** How long the database may stay unreachable at start-up. @default {30_000} */
+  connectTimeoutMs?: number;
+  /** Connections in the pool. @default {4} */
+  maxConnections?: number;
+}
+
+type Row = Record<string, unknown>;
+
+/** Where a URL points, for messages: `host:port`. */
+function addressOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const host = parsed.hostname === "" ? "localhost" : parsed.hostname;
+    return `${host}:${parsed.port === "" ? "5432" : parsed.port}`;
+  } catch {
+    return "an unparsable address";
+  }
+}
+
+/** The password in a URL, to scrub from any message that might echo it. */
+function passwordOf(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    const fromQuery = parsed.searchParams.get("password");
+    const password = parsed.password !== "" ? decodeURIComponent(parsed.password) : fromQuery;
+    return password === null || password === "" ? null : password;
+  } catch {
+    return null;
+  }
+}
+
+/** Error codes of a connection that failed or went away: trying again later may work. */
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up)
+  "53300", // too_many_connections
+  "40001", // serialization_failure
+  "40P01", // deadlock_detected
+]);
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+/** Whether an error is of the connection (or a conflict) rather than of the statement. */
+function isTransient(error: unknown): boolean {
+  const code = codeOf(error);
+  return TRANSIENT_CODES.has(code) || code.startsWith("08");
+}
+
+function toCandle(row: Row): Candle {
+  return {
+    symbol: row.symbol as string,
+    interval: row.interval as Interval,
+    windowStart: (row.window_start as Date).getTime(),
+    windowEnd: (row.window_end as Date).getTime(),
+    open: row.open as number,
+    high: row.high as number,
+    low: row.low as number,
+    close: row.close as number,
+    samples: row.samples as number,
+    volume: row.volume as number | null,
+    vwap: row.vwap as number | null,
+    firstEvent: (row.first_event as Date).getTime(),
+    lastEvent: (row.last_event as Date).getTime(),
+    closed: row.closed as boolean,
+    revision: row.revision as number,
+  };
+}
+
+function toLatest(row: Row): LatestPrice {
+  return {
+    symbol: row.symbol as string,
+    priceUsd: row.price_usd as number,
+    volume24h: row.volume_24h as number | null,
+    marketCap: row.market_cap as number | null,
+    priceChange24h: row.price_change_24h as number | null,
+    eventTime: (row.event_time as Date).getTime(),
+  };
+}
+
+function toAlert(row: Row): Alert {
+  return {
+    symbol: row.symbol as string,
+    interval: row.interval as Interval,
+    windowStart: (row.window_start as Date).getTime(),
+    kind: row.kind as AlertKind,
+    direction: row.direction as AlertDirection,
+    changePct: row.change_pct as number,
+    zscore: row.zscore as number | null,
+    price: row.price as number,
+    createdAt: (row.created_at as Date).getTime(),
+  };
+}
+
+/** A bound of a time range as a `timestamptz` literal. */
+function bound(name: string, value: number | undefined, open: "-infinity" | "infinity"): string {
+  if (value === undefined) return open;
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`Cannot read: ${name} must be a finite time, not ${value}`);
+  }
+  return isoTime(Math.min(253_402_300_799_999, Math.max(0, Math.floor(value))));
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`The limit must be a whole number of at least 1, not ${limit}`);
+  }
+  return limit;
+}
+
+/** The rows of a batch as the one JSON parameter that `json_to_recordset` reads. */
+const rows = (values: readonly object[]) => JSON.stringify(values);
+
+const CANDLE_NAMES = [
+  "symbol",
+  `"interval"`,
+  "window_start",
+  "window_end",
+  "open",
+  "high",
+  "low",
+  "close",
+  "samples",
+  "volume",
+  "vwap",
+  "first_event",
+  "last_event",
+  "closed",
+  "revision",
+];
+
+/** The candle columns, optionally of a table alias. */
+const candleColumns = (alias = "") => CANDLE_NAMES.map((name) => alias + name).join(", ");
+const CANDLE_COLUMNS = candleColumns();
+
+const CANDLE_RECORD = `symbol text, "interval" text, window_start timestamptz,
+  window_end timestamptz, open double precision, high double precision, low double precision,
+  close double precision, samples integer, volume double precision, vwap double precision,
+  first_event timestamptz, last_event timestamptz, closed boolean, revision integer`;
+
+const CANDLE_CHANGED = [
+  "window_end",
+  "open",
+  "high",
+  "low",
+  "close",
+  "samples",
+  "volume",
+  "vwap",
+  "first_event",
+  "last_event",
+  "closed",
+  "revision",
+];
+
+const ALERT_COLUMNS =
+  `symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
+
+/**
+ * The candle store on PostgreSQL.
+ *
+ * @example
+ * ```ts ignore
+ * import { PostgresCandleStore } from "./postgres.ts";
+ * const store = await PostgresCandleStore.connect("postgres://postgres@127.0.0.1:5432/market");
+ * console.log(await store.latest("BTC"));
+ * await store.close();
+ * ```
+ */
+export class PostgresCandleStore implements CandleStore {
+  /** The URL without its password. */
+  readonly description: string;
+  #sql: Sql;
+  #address: string;
+  #password: string | null;
+  #closed = false;
+
+  private constructor(sql: Sql, url: string) {
+    this.#sql = sql;
+    this.description = redactUrl(url);
+    this.#address = addressOf(url);
+    this.#password = passwordOf(url);
+  }
+
+  /**
+   * Connects, retrying until the timeout while the database is unreachable, and migrates it.
+   *
+   * @param url `postgres://user:password@host:port/database` (or `postgresql://`).
+   * @param options The start-up timeout and the pool size.
+   * @returns The store.
+   * @throws {StoreUnavailableError} When the database stays unreachable for the timeout, or
+   * refuses the connection (a wrong password, a missing database): one line naming `host:port`
+   * and the reason, never the password.
+   */
+  static async connect(
+    url: string,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresCandleStore> {
+    const { connectTimeoutMs = 30_000, maxConnections = 4 } = options;
+    const deadline = Date.now() + connectTimeoutMs;
+    const sql = postgres(url, {
+      max: maxConnections,
+      connect_timeout: Math.max(1, Math.min(10, Math.ceil(connectTimeoutMs / 1000))),
+      idle_timeout: 60,
+      onnotice: () => {},
+      connection: { application_name: "crypto-analyzer" },
+    });
+    const store = new PostgresCandleStore(sql, url);
+    try {
+      await store.#reachWithin(deadline, connectTimeoutMs);
+      await migratePostgres(sql).catch((error) => {
+        if (isTransient(error)) throw store.#translate(error, "Lost the connection to");
+        throw new Error(
+          `Cannot migrate the PostgreSQL store at ${store.#address}: ${store.#scrub(error)}`,
+          { cause: error },
+        );
+      });
+      return store;
+    } catch (error) {
+      await sql.end({ timeout: 0 }).catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Applies a write in one transaction: states first (telling which symbols are stale), then
+   * the candles of the others, the latest prices and the queued keys.
+   *
+   * @param batch The states, candles, latest prices and keys to queue.
+   * @returns The symbols whose states were stale (nothing of theirs was written).
+   */
+  write(batch: StoreWrite): Promise<string[]> {
+    return this.#run(async () => {
+      const plan = planWrite(batch);
+      return await this.#sql.begin(async (tx) => {
+        const stale = new Set<string>();
+        if (plan.states.length > 0) {
+          const applied = await tx.unsafe(UPSERT_STATES, [
+            rows(plan.states.map((s) => ({
+              symbol: s.symbol,
+              max_event: isoTime(s.maxEvent),
+              seen: s.seen,
+              epoch: s.epoch,
+            }))),
+          ]);
+          const fresh = new Set(applied.map((row) => row.symbol as string));
+          for (const state of plan.states) if (!fresh.has(state.symbol)) stale.add(state.symbol);
+        }
+        const candles = plan.candles.filter((c) => !stale.has(c.symbol));
+        const publish = plan.publish.filter((key) => !stale.has(key.symbol));
+        // Sent together: one connection runs them in order, without waiting between them.
+        const statements: Promise<unknown>[] = [];
+        if (candles.length > 0) {
+          statements.push(tx.unsafe(UPSERT_CANDLES, [rows(candles.map(candleJson))]));
+        }
+        const latest = plan.latest.filter((p) => !stale.has(p.symbol));
+        if (latest.length > 0) {
+          statements.push(tx.unsafe(UPSERT_LATEST, [
+            rows(latest.map((p) => ({
+              symbol: p.symbol,
+              price_usd: p.priceUsd,
+              volume_24h: p.volume24h,
+              market_cap: p.marketCap,
+              price_change_24h: p.priceChange24h,
+              event_time: isoTime(p.eventTime),
+            }))),
+          ]));
+        }
+        if (publish.length > 0) {
+          statements.push(tx.unsafe(QUEUE, [
+            rows(publish.map((c, n) => ({
+              symbol: c.symbol,
+              interval: c.interval,
+              window_start: isoTime(c.windowStart),
+              revision: c.revision,
+              candle: JSON.stringify(c),
+              n,
+            }))),
+          ]));
+        }
+        await Promise.all(statements);
+        return [...stale];
+      });
+    });
+  }
+
+  /**
+   * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
+   * still change.
+   *
+   * @param symbol The symbol.
+   * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
+   * @returns The state (null when never written), the epoch claimed and those candles.
+   */
+  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
+    return this.#run(async () => {
+      const [row] = await this.#sql`
+        INSERT INTO candle_state AS s (symbol, max_event, seen, epoch)
+        VALUES (${symbol}, NULL, '', 1)
+        ON CONFLICT (symbol) DO UPDATE SET epoch = s.epoch + 1
+        RETURNING symbol, max_event, seen, epoch`;
+      const epoch = Number(row!.epoch);
+      if (row!.max_event === null) return { state: null, epoch, candles: [] };
+      const state: SymbolState = {
+        symbol: row!.symbol as string,
+        maxEvent: (row!.max_event as Date).getTime(),
+        seen: row!.seen as string,
+        epoch,
+      };
+      const after = bound("the horizon", state.maxEvent - horizonMs, "-infinity");
+      const candles = await this.#sql.unsafe(
+        `SELECT ${CANDLE_COLUMNS} FROM candles
+         WHERE symbol = $1 AND window_end > $2::text::timestamptz
+         ORDER BY window_start, "interval"`,
+        [symbol, after],
+      );
+      return { state, epoch, candles: candles.map(toCandle) };
+    });
+  }
+
+  /**
+   * Candles of one symbol and interval: the latest `limit` of those in `[from, to)`, ascending.
+   *
+   * @param query The symbol, interval, range and limit.
+   * @returns The candles, ascending by `windowStart`.
+   */
+  candles(query: CandleQuery): Promise<Candle[]> {
+    return this.#run(async () => {
+      const limit = checkLimit(query.limit ?? 500);
+      const found = await this.#sql.unsafe(
+        `SELECT * FROM (
+           SELECT ${CANDLE_COLUMNS} FROM candles
+           WHERE symbol = $1 AND "interval" = $2
+             AND window_start >= $3::text::timestamptz AND window_start < $4::text::timestamptz
+           ORDER BY window_start DESC LIMIT $5
+         ) latest ORDER BY window_start`,
+        [
+          query.symbol,
+          query.interval,
+          bound("from", query.from, "-infinity"),
+          bound("to", query.to, "infinity"),
+          limit,
+        ],
+      );
+      return found.map(toCandle);
+    });
+  }
+
+  /**
+   * Latest prices.
+   *
+   * @param symbol One symbol, or every symbol when omitted.
+   * @returns The prices, by symbol.
+   */
+  latest(symbol?: string): Promise<LatestPrice[]> {
+    return this.#run(async () => {
+      const sql = this.#sql;
+      const found = await sql`
+        SELECT symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time
+        FROM latest_prices
+        ${symbol === undefined ? sql`` : sql`WHERE symbol = ${symbol}`}
+        ORDER BY symbol`;
+      return found.map(toLatest);
+    });
+  }
+
+  /**
+   * Candles queued for the candle topic.
+   *
+   * @param limit At most this many.
+   * @returns The candles as they were queued, oldest first.
+   */
+  outbox(limit: number): Promise<Candle[]> {
+    return this.#run(async () => {
+      const found = await this.#sql.unsafe(
+        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT $1`,
+        [checkLimit(limit)],
+      );
+      return found.map((row) => JSON.parse(row.candle as string) as Candle);
+    });
+  }
+
+  /**
+   * Removes candles from the outbox, each at the revision given.
+   *
+   * @param candles The candles published.
+   * @returns Resolves once removed.
+   */
+  published(
+    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
+  ): Promise<void> {
+    return this.#run(async () => {
+      if (candles.length === 0) return;
+      await this.#sql.unsafe(
+        `DELETE FROM candle_outbox o
+         USING json_to_recordset($1::text::json)
+           AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
+         WHERE o.symbol = x.symbol AND o."interval" = x."interval"
+           AND o.window_start = x.window_start AND o.revision = x.revision`,
+        [
+          rows(candles.map((c) => ({
+            symbol: c.symbol,
+            interval: c.interval,
+            window_start: isoTime(c.windowStart),
+            revision: c.revision,
+          }))),
+        ],
+      );
+    });
+  }
+
+  /**
+   * The symbols known, with their latest price when there is one.
+   *
+   * @returns The symbols, by name.
+   */
+  symbols(): Promise<KnownSymbol[]> {
+    return this.#run(async () => {
+      const found = await this.#sql`
+        SELECT s.symbol, l.price_usd, l.event_time
+        FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
+        LEFT JOIN latest_prices l ON l.symbol = s.symbol
+        ORDER BY s.symbol`;
+      return found.map((row) => ({
+        symbol: row.symbol as string,
+        priceUsd: row.price_usd as number | null,
+        eventTime: row.event_time === null ? null : (row.event_time as Date).getTime(),
+      }));
+    });
+  }
+
+  /**
+   * Stores alerts, ignoring those already stored.
+   *
+   * @param alerts The alerts.
+   * @returns The ones that were new, in the order given.
+   */
+  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+    return this.#run(async () => {
+      alerts.forEach(checkAlert);
+      const alertKey = (a: Pick<Alert, "symbol" | "interval" | "windowStart" | "kind">) =>
+        `${keyOf(a)}\u0000${a.kind}`;
+      const unique = new Map<string, Alert>();
+      for (const alert of alerts) {
+        if (!unique.has(alertKey(alert))) unique.set(alertKey(alert), alert);
+      }
+      if (unique.size === 0) return [];
+      const inserted = await this.#sql.unsafe(
+        `INSERT INTO alerts (${ALERT_COLUMNS})
+         SELECT ${ALERT_COLUMNS} FROM json_to_recordset($1::text::json) AS x(
+           symbol text, "interval" text, window_start timestamptz, kind text, direction text,
+           change_pct double precision, zscore double precision, price double precision,
+           created_at timestamptz, n integer)
+         ORDER BY n
+         ON CONFLICT DO NOTHING
+         RETURNING symbol, "interval", window_start, kind`,
+        [
+          rows([...unique.values()].map((a, n) => ({
+            symbol: a.symbol,
+            interval: a.interval,
+            window_start: isoTime(a.windowStart),
+            kind: a.kind,
+            direction: a.direction,
+            change_pct: a.changePct,
+            zscore: a.zscore,
+            price: a.price,
+            created_at: isoTime(a.createdAt),
+            n,
+          }))),
+        ],
+      );
+      const fresh = new Set(inserted.map((row) =>
+        alertKey({
+          symbol: row.symbol as string,
+          interval: row.interval as Interval,
+          windowStart: (row.window_start as Date).getTime(),
+          kind: row.kind as AlertKind,
+        })
+      ));
+      return [...unique.entries()].filter(([key]) => fresh.has(key)).map(([, alert]) => alert);
+    });
+  }
+
+  /**
+   * Alerts, newest first.
+   *
+   * @param query The symbol, the earliest creation time and the limit.
+   * @returns The alerts.
+   */
+  alerts(query: AlertQuery): Promise<Alert[]> {
+    return this.#run(async () => {
+      const sql = this.#sql;
+      const limit = checkLimit(query.limit);
+      const since = bound("since", query.since, "-infinity");
+      const found = await sql`
+        SELECT symbol, "interval", window_start, kind, direction, change_pct, zscore, price,
+          created_at
+        FROM alerts
+        WHERE created_at >= ${since}::text::timestamptz
+        ${query.symbol === undefined ? sql`` : sql`AND symbol = ${query.symbol}`}
+        ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind
+        LIMIT ${limit}`;
+      return found.map(toAlert);
+    });
+  }
+
+  /**
+   * Checks that the database answers.
+   *
+   * @returns Resolves when it does.
+   * @throws {StoreUnavailableError} When it does not.
+   */
+  ping(): Promise<void> {
+    return this.#run(async () => {
+      await this.#sql`SELECT 1`;
+    });
+  }
+
+  /**
+   * Closes the pool, letting running statements finish for up to 2 s (a connection that broke
+   * while in use is only let go at that deadline: the client never sees it end); closing twice is
+   * harmless.
+   *
+   * @returns Resolves once closed.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sql.end({ timeout: 2 });
+  }
+
+  /** Tries `SELECT 1` until it answers or the deadline passes. */
+  async #reachWithin(deadline: number, timeoutMs: number): Promise<void> {
+    let last: unknown = null;
+    while (true) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          this.#sql`SELECT 1`,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("no answer")), left);
+          }),
+        ]);
+        return;
+      } catch (error) {
+        last = error;
+        if (!isTransient(error) && !(error instanceof Error && error.message === "no answer")) {
+          throw this.#translate(error, "Cannot connect to");
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      await delay(Math.min(500, Math.max(0, deadline - Date.now())));
+    }
+    const seconds = Math.round(timeoutMs / 100) / 10;
+    throw this.#translate(last, "Cannot reach", ` within ${seconds}s`);
+  }
+
+  /** Runs a body, a connection error becoming a {@linkcode StoreUnavailableError}. */
+  async #run<T>(body: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error(`The store ${this.description} is closed`);
+    try {
+      return await body();
+    } catch (error) {
+      if (isTransient(error)) throw this.#translate(error, "Lost the connection to");
+      throw error;
+    }
+  }
+
+  /** One line naming the database and the reason, with the password scrubbed out. */
+  #translate(error: unknown, verb: string, within = ""): StoreUnavailableError {
+    return new StoreUnavailableError(
+      `${verb} PostgreSQL at ${this.#address}${within}: ${this.#scrub(error)}`,
+      { cause: error },
+    );
+  }
+
+  /** An error's message on one line, without the password. */
+  #scrub(error: unknown): string {
+    let reason = error instanceof Error ? error.message : String(error ?? "no answer");
+    if (reason === "") reason = codeOf(error) || "no reason given";
+    if (this.#password !== null) reason = reason.replaceAll(this.#password, "***");
+    return reason.replaceAll(/\s*\n\s*/g, " ");
+  }
+}
+
+const UPSERT_STATES = `
+  INSERT INTO candle_state AS s (symbol, max_event, seen, epoch, updated_at)
+  SELECT symbol, max_event, seen, epoch, now()
+  FROM json_to_recordset($1::text::json)
+    AS x(symbol text, max_event timestamptz, seen text, epoch integer)
+  ON CONFLICT (symbol) DO UPDATE SET
+    max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
+    updated_at = excluded.updated_at
+  WHERE s.epoch <= excluded.epoch
+  RETURNING symbol`;
+
+const UPSERT_CANDLES = `
+  INSERT INTO candles AS c (${CANDLE_COLUMNS}, updated_at)
+  SELECT ${CANDLE_COLUMNS}, now() FROM json_to_recordset($1::text::json) AS x(${CANDLE_RECORD})
+  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+    ${CANDLE_CHANGED.map((column) => `${column} = excluded.${column}`).join(", ")},
+    updated_at = excluded.updated_at
+  WHERE (${CANDLE_CHANGED.map((column) => `c.${column}`).join(", ")})
+    IS DISTINCT FROM (${CANDLE_CHANGED.map((column) => `excluded.${column}`).join(", ")})`;
+
+const UPSERT_LATEST = `
+  INSERT INTO latest_prices AS l
+    (symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, updated_at)
+  SELECT symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, now()
+  FROM json_to_recordset($1::text::json) AS x(symbol text, price_usd double precision,
+    volume_24h double precision, market_cap double precision,
+    price_change_24h double precision, event_time timestamptz)
+  ON CONFLICT (symbol) DO UPDATE SET
+    price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
+    market_cap = excluded.market_cap, price_change_24h = excluded.price_change_24h,
+    event_time = excluded.event_time, updated_at = excluded.updated_at
+  WHERE l.event_time < excluded.event_time
+    OR (l.event_time = excluded.event_time
+      AND (l.price_usd, l.volume_24h, l.market_cap, l.price_change_24h) IS DISTINCT FROM
+        (excluded.price_usd, excluded.volume_24h, excluded.market_cap, excluded.price_change_24h))`;
+
+const QUEUE = `
+  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  SELECT symbol, "interval", window_start, revision, candle
+  FROM json_to_recordset($1::text::json)
+    AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
+      n integer)
+  ORDER BY x.n
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;

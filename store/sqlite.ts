@@ -1,0 +1,577 @@
+/**
+ * The embedded candle store (`sqlite:PATH`, the default): one SQLite file through Deno's
+ * built-in `node:sqlite`, in WAL mode with a busy timeout so that two processes can share it.
+ * Every statement is prepared once and reused; a write is one `BEGIN IMMEDIATE … COMMIT`.
+ *
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
+import type { Candle, Interval } from "../market/candle.ts";
+import type {
+  AlertQuery,
+  CandleQuery,
+  CandleStore,
+  KnownSymbol,
+  LatestPrice,
+  LoadedSymbol,
+  StoreWrite,
+  SymbolState,
+} from "./candle_store.ts";
+import { migrateSqlite } from "./sqlite_schema.ts";
+import { StoreUnavailableError } from "./store_error.ts";
+import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
+
+/** Options for {@linkcode SqliteCandleStore.open}. */
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's write lock. @default {5000} */
+  busyTimeoutMs?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const CANDLE_NAMES = [
+  "symbol",
+  `"interval"`,
+  "window_start",
+  "window_end",
+  "open",
+  "high",
+  "low",
+  "close",
+  "samples",
+  "volume",
+  "vwap",
+  "first_event",
+  "last_event",
+  "closed",
+  "revision",
+];
+
+/** The candle columns, optionally of a table alias. */
+const candleColumns = (alias = "") => CANDLE_NAMES.map((name) => alias + name).join(", ");
+const CANDLE_COLUMNS = candleColumns();
+
+const CANDLE_CHANGED = [
+  "window_end",
+  "open",
+  "high",
+  "low",
+  "close",
+  "samples",
+  "volume",
+  "vwap",
+  "first_event",
+  "last_event",
+  "closed",
+  "revision",
+];
+
+const ALERT_COLUMNS =
+  `symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
+
+/** A time read back: ISO text to milliseconds. */
+const ms = (value: unknown) => Date.parse(value as string);
+
+function toCandle(row: Row): Candle {
+  return {
+    symbol: row.symbol as string,
+    interval: row.interval as Interval,
+    windowStart: ms(row.window_start),
+    windowEnd: ms(row.window_end),
+    open: row.open as number,
+    high: row.high as number,
+    low: row.low as number,
+    close: row.close as number,
+    samples: row.samples as number,
+    volume: row.volume as number | null,
+    vwap: row.vwap as number | null,
+    firstEvent: ms(row.first_event),
+    lastEvent: ms(row.last_event),
+    closed: row.closed === 1,
+    revision: row.revision as number,
+  };
+}
+
+function toLatest(row: Row): LatestPrice {
+  return {
+    symbol: row.symbol as string,
+    priceUsd: row.price_usd as number,
+    volume24h: row.volume_24h as number | null,
+    marketCap: row.market_cap as number | null,
+    priceChange24h: row.price_change_24h as number | null,
+    eventTime: ms(row.event_time),
+  };
+}
+
+function toAlert(row: Row): Alert {
+  return {
+    symbol: row.symbol as string,
+    interval: row.interval as Interval,
+    windowStart: ms(row.window_start),
+    kind: row.kind as AlertKind,
+    direction: row.direction as AlertDirection,
+    changePct: row.change_pct as number,
+    zscore: row.zscore as number | null,
+    price: row.price as number,
+    createdAt: ms(row.created_at),
+  };
+}
+
+/** A bound of a time range as stored text, clamped to the years the store keeps. */
+function bound(name: string, value: number): string {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`Cannot read candles: ${name} must be a finite time, not ${value}`);
+  }
+  return isoTime(Math.min(253_402_300_799_999, Math.max(0, Math.floor(value))));
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`The limit must be a whole number of at least 1, not ${limit}`);
+  }
+  return limit;
+}
+
+/** Runs a synchronous body as a promise, rejecting with what it throws. */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The candle store on SQLite.
+ *
+ * @example
+ * ```ts
+ * import { SqliteCandleStore } from "./sqlite.ts";
+ * const store = SqliteCandleStore.open(":memory:");
+ * await store.write({
+ *   states: [], candles: [], publish: [],
+ *   latest: [{ symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null,
+ *     priceChange24h: 2.34, eventTime: Date.UTC(2025, 10, 12, 10, 30) }],
+ * });
+ * console.log((await store.latest("BTC"))[0]?.priceUsd); // 45234.56
+ * await store.close();
+ * ```
+ */
+export class SqliteCandleStore implements CandleStore {
+  /** `sqlite:PATH`. */
+  readonly description: string;
+  #db: DatabaseSync;
+  #statements = new Map<string, StatementSync>();
+
+  private constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.description = `sqlite:${path}`;
+  }
+
+  /**
+   * Opens (creating it and its folder when missing) and migrates a database file.
+   *
+   * @param path The file, or `:memory:` for a database that lives as long as the store.
+   * @param options The busy timeout.
+   * @returns The store.
+   * @throws {StoreUnavailableError} When the file cannot be opened or is locked for longer than
+   * the busy timeout.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteCandleStore {
+    const { busyTimeoutMs = 5_000 } = options;
+    let db: DatabaseSync | null = null;
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path);
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+      if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+      migrateSqlite(db);
+      return new SqliteCandleStore(db, path);
+    } catch (error) {
+      db?.close();
+      throw new StoreUnavailableError(
+        `Cannot open the SQLite store ${path}: ${error instanceof Error ? error.message : error}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Applies a write in one transaction.
+   *
+   * @param batch The states, candles, latest prices and keys to queue.
+   * @returns The symbols whose states were stale (nothing of theirs was written).
+   */
+  write(batch: StoreWrite): Promise<string[]> {
+    return this.#run(() => {
+      const plan = planWrite(batch);
+      const now = isoTime(Date.now());
+      return this.#transaction(() => {
+        const stale = new Set<string>();
+        const upsertState = this.#statement("state", UPSERT_STATE);
+        for (const state of plan.states) {
+          const applied = upsertState.get(
+            state.symbol,
+            isoTime(state.maxEvent),
+            state.seen,
+            state.epoch,
+            now,
+          );
+          if (applied === undefined) stale.add(state.symbol);
+        }
+        const upsertCandle = this.#statement("candle", UPSERT_CANDLE);
+        for (const c of plan.candles) {
+          if (stale.has(c.symbol)) continue;
+          upsertCandle.run(
+            c.symbol,
+            c.interval,
+            isoTime(c.windowStart),
+            isoTime(c.windowEnd),
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.samples,
+            c.volume,
+            c.vwap,
+            isoTime(c.firstEvent),
+            isoTime(c.lastEvent),
+            c.closed ? 1 : 0,
+            c.revision,
+            now,
+          );
+        }
+        const upsertLatest = this.#statement("latest", UPSERT_LATEST);
+        for (const p of plan.latest) {
+          if (stale.has(p.symbol)) continue;
+          upsertLatest.run(
+            p.symbol,
+            p.priceUsd,
+            p.volume24h,
+            p.marketCap,
+            p.priceChange24h,
+            isoTime(p.eventTime),
+            now,
+          );
+        }
+        const queue = this.#statement("queue", QUEUE);
+        for (const c of plan.publish) {
+          if (stale.has(c.symbol)) continue;
+          queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
+        }
+        return [...stale];
+      });
+    });
+  }
+
+  /**
+   * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
+   * still change.
+   *
+   * @param symbol The symbol.
+   * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
+   * @returns The state (null when never written), the epoch claimed and those candles.
+   */
+  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
+    return this.#run(() => {
+      const row = this.#statement("claim", CLAIM).get(symbol, isoTime(Date.now()))!;
+      const epoch = Number(row.epoch);
+      if (row.max_event === null) return { state: null, epoch, candles: [] };
+      const state: SymbolState = {
+        symbol: row.symbol as string,
+        maxEvent: ms(row.max_event),
+        seen: row.seen as string,
+        epoch,
+      };
+      const after = bound("the horizon", state.maxEvent - horizonMs);
+      const rows = this.#statement(
+        "load",
+        `SELECT ${CANDLE_COLUMNS} FROM candles WHERE symbol = ? AND window_end > ?
+         ORDER BY window_start, "interval"`,
+      ).all(symbol, after);
+      return { state, epoch, candles: rows.map(toCandle) };
+    });
+  }
+
+  /**
+   * Candles of one symbol and interval: the latest `limit` of those in `[from, to)`, ascending.
+   *
+   * @param query The symbol, interval, range and limit.
+   * @returns The candles, ascending by `windowStart`.
+   */
+  candles(query: CandleQuery): Promise<Candle[]> {
+    return this.#run(() => {
+      const limit = checkLimit(query.limit ?? 500);
+      const args: (string | number)[] = [query.symbol, query.interval];
+      let where = "";
+      if (query.from !== undefined) {
+        where += " AND window_start >= ?";
+        args.push(bound("from", query.from));
+      }
+      if (query.to !== undefined) {
+        where += " AND window_start < ?";
+        args.push(bound("to", query.to));
+      }
+      args.push(limit);
+      const rows = this.#statement(
+        `candles${where}`,
+        `SELECT * FROM (
+           SELECT ${CANDLE_COLUMNS} FROM candles WHERE symbol = ? AND "interval" = ?${where}
+           ORDER BY window_start DESC LIMIT ?
+         ) ORDER BY window_start`,
+      ).all(...args);
+      return rows.map(toCandle);
+    });
+  }
+
+  /**
+   * Latest prices.
+   *
+   * @param symbol One symbol, or every symbol when omitted.
+   * @returns The prices, by symbol.
+   */
+  latest(symbol?: string): Promise<LatestPrice[]> {
+    return this.#run(() => {
+      const columns = "symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time";
+      const rows = symbol === undefined
+        ? this.#statement("latest-all", `SELECT ${columns} FROM latest_prices ORDER BY symbol`)
+          .all()
+        : this.#statement("latest-one", `SELECT ${columns} FROM latest_prices WHERE symbol = ?`)
+          .all(symbol);
+      return rows.map(toLatest);
+    });
+  }
+
+  /**
+   * Candles queued for the candle topic.
+   *
+   * @param limit At most this many.
+   * @returns The candles as they were queued, oldest first.
+   */
+  outbox(limit: number): Promise<Candle[]> {
+    return this.#run(() => {
+      const rows = this.#statement(
+        "outbox",
+        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT ?`,
+      ).all(checkLimit(limit));
+      return rows.map((row) => JSON.parse(row.candle as string) as Candle);
+    });
+  }
+
+  /**
+   * Removes candles from the outbox, each at the revision given.
+   *
+   * @param candles The candles published.
+   * @returns Resolves once removed.
+   */
+  published(
+    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
+  ): Promise<void> {
+    return this.#run(() => {
+      const remove = this.#statement(
+        "published",
+        `DELETE FROM candle_outbox
+         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`,
+      );
+      this.#transaction(() => {
+        for (const c of candles) {
+          remove.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision);
+        }
+      });
+    });
+  }
+
+  /**
+   * The symbols known, with their latest price when there is one.
+   *
+   * @returns The symbols, by name.
+   */
+  symbols(): Promise<KnownSymbol[]> {
+    return this.#run(() =>
+      this.#statement(
+        "symbols",
+        `SELECT s.symbol, l.price_usd, l.event_time
+         FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
+         LEFT JOIN latest_prices l ON l.symbol = s.symbol
+         ORDER BY s.symbol`,
+      ).all().map((row) => ({
+        symbol: row.symbol as string,
+        priceUsd: row.price_usd as number | null,
+        eventTime: row.event_time === null ? null : ms(row.event_time),
+      }))
+    );
+  }
+
+  /**
+   * Stores alerts, ignoring those already stored.
+   *
+   * @param alerts The alerts.
+   * @returns The ones that were new, in the order given.
+   */
+  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+    return this.#run(() => {
+      alerts.forEach(checkAlert);
+      const insert = this.#statement(
+        "alert",
+        `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING symbol`,
+      );
+      const inserted: Alert[] = [];
+      this.#transaction(() => {
+        for (const a of alerts) {
+          const row = insert.get(
+            a.symbol,
+            a.interval,
+            isoTime(a.windowStart),
+            a.kind,
+            a.direction,
+            a.changePct,
+            a.zscore,
+            a.price,
+            isoTime(a.createdAt),
+          );
+          if (row !== undefined) inserted.push(a);
+        }
+      });
+      return inserted;
+    });
+  }
+
+  /**
+   * Alerts, newest first.
+   *
+   * @param query The symbol, the earliest creation time and the limit.
+   * @returns The alerts.
+   */
+  alerts(query: AlertQuery): Promise<Alert[]> {
+    return this.#run(() => {
+      const args: (string | number)[] = [];
+      const where: string[] = [];
+      if (query.symbol !== undefined) {
+        where.push("symbol = ?");
+        args.push(query.symbol);
+      }
+      if (query.since !== undefined) {
+        where.push("created_at >= ?");
+        args.push(bound("since", query.since));
+      }
+      args.push(checkLimit(query.limit));
+      const filter = where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`;
+      return this.#statement(
+        `alerts${filter}`,
+        `SELECT ${ALERT_COLUMNS} FROM alerts${filter}
+         ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind LIMIT ?`,
+      ).all(...args).map(toAlert);
+    });
+  }
+
+  /**
+   * Checks that the database answers.
+   *
+   * @returns Resolves when it does.
+   */
+  ping(): Promise<void> {
+    return this.#run(() => {
+      this.#statement("ping", "SELECT 1").get();
+    });
+  }
+
+  /**
+   * Closes the database; closing twice is harmless.
+   *
+   * @returns Resolves once closed.
+   */
+  close(): Promise<void> {
+    return settle(() => {
+      if (!this.#db.isOpen) return;
+      this.#statements.clear();
+      this.#db.close();
+    });
+  }
+
+  #statement(name: string, sql: string): StatementSync {
+    let statement = this.#statements.get(name);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(name, statement);
+    }
+    return statement;
+  }
+
+  #transaction<T>(body: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = body();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Runs a body against the database, a locked database becoming a {@linkcode StoreUnavailableError}. */
+  #run<T>(body: () => T): Promise<T> {
+    return settle(() => {
+      if (!this.#db.isOpen) throw new Error(`The store ${this.description} is closed`);
+      try {
+        return body();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (/database (table )?is locked|database is busy|disk I\/O error/i.test(message)) {
+          throw new StoreUnavailableError(`The SQLite store ${this.description}: ${message}`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    });
+  }
+}
+
+const UPSERT_STATE = `
+  INSERT INTO candle_state (symbol, max_event, seen, epoch, updated_at)
+  VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (symbol) DO UPDATE SET
+    max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
+    updated_at = excluded.updated_at
+  WHERE candle_state.epoch <= excluded.epoch
+  RETURNING symbol`;
+
+const CLAIM = `
+  INSERT INTO candle_state (symbol, max_event, seen, epoch, updated_at)
+  VALUES (?, NULL, '', 1, ?)
+  ON CONFLICT (symbol) DO UPDATE SET epoch = candle_state.epoch + 1
+  RETURNING symbol, max_event, seen, epoch`;
+
+const UPSERT_CANDLE = `
+  INSERT INTO candles (${CANDLE_COLUMNS}, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+    ${CANDLE_CHANGED.map((c) => `${c} = excluded.${c}`).join(", ")},
+    updated_at = excluded.updated_at
+  WHERE ${CANDLE_CHANGED.map((c) => `candles.${c} IS NOT excluded.${c}`).join(" OR ")}`;
+
+const UPSERT_LATEST = `
+  INSERT INTO latest_prices
+    (symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (symbol) DO UPDATE SET
+    price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
+    market_cap = excluded.market_cap, price_change_24h = excluded.price_change_24h,
+    event_time = excluded.event_time, updated_at = excluded.updated_at
+  WHERE latest_prices.event_time < excluded.event_time
+    OR (latest_prices.event_time = excluded.event_time AND (
+      latest_prices.price_usd IS NOT excluded.price_usd
+      OR latest_prices.volume_24h IS NOT excluded.volume_24h
+      OR latest_prices.market_cap IS NOT excluded.market_cap
+      OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
+
+const QUEUE = `
+  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;

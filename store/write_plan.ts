@@ -1,0 +1,184 @@
+/**
+ * What both stores do with a {@linkcode StoreWrite} before any SQL: check every value, keep one
+ * entry per key (the last candle, state and queued key given; the latest price with the latest
+ * event time), since a database may not update one row twice in one statement, and put rows in
+ * key order, so that concurrent writes lock them in the same order.
+ *
+ * @module
+ */
+import type { Alert } from "../market/alert.ts";
+import { type Candle, type CandleKey, isInterval } from "../market/candle.ts";
+import type { LatestPrice, StoreWrite, SymbolState } from "./candle_store.ts";
+
+/** A write with one entry per key, every value checked. */
+export interface WritePlan {
+  /** One state per symbol. */
+  states: SymbolState[];
+  /** One candle per `(symbol, interval, windowStart)`. */
+  candles: Candle[];
+  /** One latest price per symbol, the one with the latest event time. */
+  latest: LatestPrice[];
+  /** Each candle revision once, in the order given. */
+  publish: Candle[];
+}
+
+/** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
+const MAX_TIME = 253_402_300_799_999;
+
+/**
+ * A candle's key as one string, for maps.
+ *
+ * @param key The candle or its key.
+ * @returns `symbol\u0000interval\u0000windowStart`.
+ */
+export function keyOf(key: CandleKey): string {
+  return `${key.symbol}\u0000${key.interval}\u0000${key.windowStart}`;
+}
+
+/**
+ * Checks a write and keeps one entry per key.
+ *
+ * @param write The write.
+ * @returns The plan: states, candles and latest prices in key order, queued keys as given.
+ * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
+ * unknown interval, an epoch that is not a whole number from 1).
+ */
+export function planWrite(write: StoreWrite): WritePlan {
+  const states = new Map<string, SymbolState>();
+  for (const state of write.states) {
+    checkState(state);
+    states.set(state.symbol, state);
+  }
+  const candles = new Map<string, Candle>();
+  for (const candle of write.candles) {
+    checkCandle(candle);
+    candles.set(keyOf(candle), candle);
+  }
+  const latest = new Map<string, LatestPrice>();
+  for (const price of write.latest) {
+    checkLatest(price);
+    const known = latest.get(price.symbol);
+    if (!known || known.eventTime <= price.eventTime) latest.set(price.symbol, price);
+  }
+  const publish = new Map<string, Candle>();
+  for (const candle of write.publish) {
+    checkCandle(candle);
+    publish.set(`${keyOf(candle)}|${candle.revision}`, candle);
+  }
+  // In key order, so that two writes running at once lock rows in the same order.
+  const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  return {
+    states: [...states.values()].sort((a, b) => byText(a.symbol, b.symbol)),
+    candles: [...candles.entries()].sort(([a], [b]) => byText(a, b)).map(([, candle]) => candle),
+    latest: [...latest.values()].sort((a, b) => byText(a.symbol, b.symbol)),
+    publish: [...publish.values()],
+  };
+}
+
+/**
+ * Checks an alert.
+ *
+ * @param alert The alert.
+ * @throws {RangeError} When a value cannot be stored.
+ */
+export function checkAlert(alert: Alert): void {
+  const what = `alert ${alert.symbol} ${alert.interval} ${alert.kind} ${alert.windowStart}`;
+  checkKey(alert, "store");
+  if (alert.kind !== "move" && alert.kind !== "anomaly") {
+    throw new RangeError(`Cannot store ${what}: kind must be move or anomaly`);
+  }
+  if (alert.direction !== "up" && alert.direction !== "down") {
+    throw new RangeError(`Cannot store ${what}: direction must be up or down`);
+  }
+  finite(what, "changePct", alert.changePct);
+  if (alert.zscore !== null) finite(what, "zscore", alert.zscore);
+  finite(what, "price", alert.price);
+  time(what, "createdAt", alert.createdAt);
+}
+
+/**
+ * A time as the stores write it: ISO-8601 with milliseconds, UTC.
+ *
+ * @param ms Milliseconds since the epoch.
+ * @returns `YYYY-MM-DDTHH:MM:SS.sssZ`.
+ */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function checkKey(key: CandleKey, verb: string): void {
+  const what = `${key.symbol} ${key.interval} ${key.windowStart}`;
+  if (typeof key.symbol !== "string" || key.symbol === "") {
+    throw new RangeError(`Cannot ${verb} ${what}: the symbol is empty`);
+  }
+  if (!isInterval(key.interval)) {
+    throw new RangeError(
+      `Cannot ${verb} ${what}: unknown interval ${JSON.stringify(key.interval)}`,
+    );
+  }
+  time(what, "windowStart", key.windowStart);
+}
+
+function checkCandle(candle: Candle): void {
+  checkKey(candle, "store candle");
+  const what = `candle ${candle.symbol} ${candle.interval} ${isoTime(candle.windowStart)}`;
+  time(what, "windowEnd", candle.windowEnd);
+  time(what, "firstEvent", candle.firstEvent);
+  time(what, "lastEvent", candle.lastEvent);
+  for (const field of ["open", "high", "low", "close"] as const) finite(what, field, candle[field]);
+  if (candle.volume !== null) finite(what, "volume", candle.volume);
+  if (candle.vwap !== null) finite(what, "vwap", candle.vwap);
+  whole(what, "samples", candle.samples);
+  whole(what, "revision", candle.revision);
+  if (typeof candle.closed !== "boolean") {
+    throw new RangeError(`Cannot store ${what}: closed must be a boolean`);
+  }
+}
+
+function checkState(state: SymbolState): void {
+  const what = `the state of ${state.symbol}`;
+  if (typeof state.symbol !== "string" || state.symbol === "") {
+    throw new RangeError(`Cannot store a state: the symbol is empty`);
+  }
+  time(what, "maxEvent", state.maxEvent);
+  if (!Number.isSafeInteger(state.epoch) || state.epoch < 1 || state.epoch > 2_147_483_647) {
+    throw new RangeError(
+      `Cannot store ${what}: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
+    );
+  }
+}
+
+function checkLatest(price: LatestPrice): void {
+  const what = `the latest price of ${price.symbol}`;
+  if (typeof price.symbol !== "string" || price.symbol === "") {
+    throw new RangeError(`Cannot store a latest price: the symbol is empty`);
+  }
+  finite(what, "priceUsd", price.priceUsd);
+  for (const field of ["volume24h", "marketCap", "priceChange24h"] as const) {
+    const value = price[field];
+    if (value !== null) finite(what, field, value);
+  }
+  time(what, "eventTime", price.eventTime);
+}
+
+function finite(what: string, field: string, value: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new RangeError(`Cannot store ${what}: ${field} must be a finite number, not ${value}`);
+  }
+}
+
+function whole(what: string, field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) {
+    throw new RangeError(
+      `Cannot store ${what}: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
+    );
+  }
+}
+
+function time(what: string, field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIME) {
+    throw new RangeError(
+      `Cannot store ${what}: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import assert from "node:assert/strict";
+import { candleChildren } from "../../actors/candle_topology.ts";
+import { encodePrice } from "../../actors/encoder.ts";
+import type { CandleConfig } from "../../config/candles.ts";
+import { MemoryLog } from "../../kafka/memory_log.ts";
+import { partitionFor } from "../../kafka/partitioner.ts";
+import type { OutRecord } from "../../kafka/transport.ts";
+import { priceObservation } from "../../market/observation.ts";
+import { systemClock } from "../../runtime/delay.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import { referenceCandles } from "../support/candle_reference.ts";
+import { MemoryStore } from "../support/memory_store.ts";
+
+const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
+
+const config: CandleConfig = {
+  intervals: ["1m", "5m"],
+  store: "memory",
+  redis: null,
+  outOfOrdernessMs: 10_000,
+  allowedLatenessMs: 60_000,
+  idleTimeoutMs: 3_600_000,
+  storeTimeoutMs: 1_000,
+  topic: "crypto-candles",
+};
+
+/** Price records of three symbols, a few seconds apart, some repeated (CoinGecko's unchanged price). */
+function priceRecords(count: number): OutRecord[] {
+  const records: OutRecord[] = [];
+  const symbols = ["BTC", "ETH", "SOL"];
+  for (let i = 0; i < count; i++) {
+    const symbol = symbols[i % 3]!;
+    const lastUpdated = T0 + Math.floor(i / 3) * 7 - (i % 5 === 0 ? 5 : 0);
+    const encoded = encodePrice({
+      coinId: symbol.toLowerCase(),
+      symbol,
+      priceUsd: 100 + ((i * 37) % 101),
+      volume24h: null,
+      marketCap: null,
+      change24h: null,
+      lastUpdated,
+      fetchedAt: lastUpdated * 1000 + 500,
+      cycle: i,
+    }, `${symbol}-${i}`);
+    const record = { ...encoded, partition: partitionFor(symbol, 3) };
+    records.push(record);
+    if (i % 4 === 0) records.push({ ...record });
+  }
+  return records;
+}
+
+async function runTopology(log: MemoryLog, store: MemoryStore, whileRunning?: () => Promise<void>) {
+  const lines: string[] = [];
+  const candles = candleChildren({
+    config,
+    sources: [{ topic: "crypto-prices", transport: log.consumer("crypto-candles") }],
+    fromBeginning: true,
+    store,
+    candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+    print: (line) => lines.push(line),
+    format: "line",
+    clock: systemClock,
+    commitIntervalMs: 50,
+  });
+  const supervisor = new Supervisor(candles.children);
+  const running = supervisor.run();
+  const total = log.lag("crypto-candles", "crypto-prices").reduce((n, p) => n + Number(p.end), 0);
+  await whileRunning?.();
+  while (candles.report.read < total) await new Promise((r) => setTimeout(r, 20));
+  await supervisor.stop();
+  await running;
+  return { lines, report: candles.report, book: candles.book };
+}
+
+/** Every value on the candle topic, read through the embedded log's consumer. */
+async function published(log: MemoryLog): Promise<Record<string, unknown>[]> {
+  const end = log.lag("check", "crypto-candles").reduce((n, p) => n + Number(p.end), 0);
+  const values: Record<string, unknown>[] = [];
+  if (end === 0) return values;
+  const consumer = log.consumer("check");
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.consume({
+    topic: "crypto-candles",
+    fromBeginning: true,
+    handle: (record) => {
+      values.push(JSON.parse(record.value!));
+      if (values.length === end) done();
+      return Promise.resolve();
+    },
+  });
+  await finished;
+  await consumer.stop();
+  return values;
+}
+
+Deno.test("The candle topology over the embedded log stores the candles an independent computation gives, prints and publishes the closed ones, and commits everything", async () => {
+  const log = new MemoryLog();
+  log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  const records = priceRecords(600);
+  for (const record of records) log.append("crypto-prices", [record]);
+  const store = new MemoryStore();
+  const { lines, report, book } = await runTopology(log, store);
+
+  const observations = records.map((r) => priceObservation(JSON.parse(r.value as string)));
+  const expected = referenceCandles(observations, config.intervals);
+  const table = store.table();
+  assert.equal(table.length, expected.size);
+  for (const { closed: _closed, revision: _revision, ...fields } of table) {
+    assert.deepEqual(
+      fields,
+      expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
+    );
+  }
+  const closed = table.filter((c) => c.closed);
+  assert.ok(closed.length > 20 && closed.length < table.length, "the last windows stay open");
+  assert.equal(lines.length, book.counts.closed + book.counts.revisions);
+  assert.match(
+    lines[0]!,
+    /^Candle (BTC|ETH|SOL) 1m 2025-11-12T10:29:00Z O \$\d+\.00 H .* \(\d+ samples?\)$/,
+  );
+  assert.equal(report.read, records.length);
+  assert.equal(book.counts.repeats, records.length - book.counts.added);
+  const onTopic = await published(log);
+  assert.equal(onTopic.length, closed.length);
+  assert.deepEqual(
+    Object.keys(onTopic[0]!),
+    [
+      "symbol",
+      "interval",
+      "window_start",
+      "window_end",
+      "open",
+      "high",
+      "low",
+      "close",
+      "samples",
+      "volume",
+      "vwap",
+      "first_event",
+      "last_event",
+      "closed",
+      "revision",
+    ],
+  );
+  assert.equal(store.queue.size, 0, "the outbox is empty");
+  for (const partition of log.lag("crypto-candles", "crypto-prices")) {
+    assert.equal(partition.lag, 0, `partition ${partition.partition} committed to its end`);
+  }
+});
+
+Deno.test("The candle topology holds back while the store is down, retries, and ends with the full table", async () => {
+  const log = new MemoryLog();
+  log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  const records = priceRecords(300);
+  for (const record of records) log.append("crypto-prices", [record]);
+
+  const reference = new MemoryStore();
+  await runTopology(log, reference);
+
+  const log2 = new MemoryLog({});
+  log2.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+  log2.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  for (const record of records) log2.append("crypto-prices", [record]);
+  const store = new MemoryStore();
+  store.failing = true;
+  let committedWhileDown = -1;
+  const { report } = await runTopology(log2, store, async () => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    committedWhileDown = log2.lag("crypto-candles", "crypto-prices")
+      .reduce((n, p) => n + Number(p.committed ?? 0), 0);
+    store.failing = false;
+  });
+  assert.equal(committedWhileDown, 0, "nothing is committed while nothing is stored");
+  assert.ok(report.storeErrors > 0);
+  assert.deepEqual(store.table(), reference.table());
+});

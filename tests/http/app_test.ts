@@ -1,0 +1,420 @@
+import assert from "node:assert/strict";
+import type { CandleStore } from "../../store/candle_store.ts";
+import { postgresTest } from "../support/services.ts";
+import { alert, appOver, fill, HTML_SYMBOL, NOW, STORES } from "./support.ts";
+
+type Body = Record<string, unknown>;
+
+async function get(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Body; text: string; type: string | null }> {
+  const response = await app.request(path, init);
+  const text = await response.text();
+  let body: Body = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body, text, type: response.headers.get("content-type") };
+}
+
+/** One sentence: a capital first, one line, no stack trace. */
+function assertOneSentence(error: unknown, mentions: string[]): void {
+  assert.equal(typeof error, "string");
+  const text = error as string;
+  assert.match(text, /^[A-Z][^\n]*$/);
+  assert.doesNotMatch(text, /\bat .*:\d+:\d+/);
+  for (const m of mentions) assert.ok(text.includes(m), `${JSON.stringify(text)} names ${m}`);
+}
+
+const BAD: [path: string, mentions: string[]][] = [
+  ["/api/v1/candles/DOGE", ["symbol", "DOGE", "BTC"]],
+  ["/api/v1/candles/BTC?interval=2m", ["interval", "2m", "1m, 5m"]],
+  ["/api/v1/candles/BTC?interval=", ["interval", '""']],
+  ["/api/v1/candles/BTC?from=yesterday", ["from", "yesterday", "ISO-8601"]],
+  ["/api/v1/candles/BTC?to=2025-13-45T99:00:00Z", ["to", "2025-13-45", "ISO-8601"]],
+  ["/api/v1/candles/BTC?from=2025-11-12T10:00:00", ["from", "zone"]],
+  [
+    "/api/v1/candles/BTC?from=2025-11-12T11:00:00Z&to=2025-11-12T10:00:00Z",
+    ["from", "to", "before"],
+  ],
+  ["/api/v1/candles/BTC?limit=0", ["limit", '"0"', "1 to 5000"]],
+  ["/api/v1/candles/BTC?limit=5001", ["limit", "5001", "1 to 5000"]],
+  ["/api/v1/candles/BTC?limit=ten", ["limit", "ten"]],
+  ["/api/v1/candles/BTC?limit=-1", ["limit", "-1"]],
+  ["/api/v1/candles/BTC?limt=5", ["parameter", "limt", "interval, from, to, limit"]],
+  ["/api/v1/prices/latest/NOPE", ["symbol", "NOPE"]],
+  ["/api/v1/prices/latest?symbol=BTC", ["parameter", "symbol"]],
+  ["/api/v1/stats/BTC?window=3w", ["window", "3w", "24h"]],
+  ["/api/v1/stats/BTC?window=0m", ["window", "0m"]],
+  ["/api/v1/stats/BTC?window=31d", ["window", "31d", "30d"]],
+  ["/api/v1/stats/XRP", ["symbol", "XRP"]],
+  ["/api/v1/alerts?symbol=XRP", ["symbol", "XRP"]],
+  ["/api/v1/alerts?since=now", ["since", "now", "ISO-8601"]],
+  ["/api/v1/alerts?limit=1001", ["limit", "1001", "1 to 1000"]],
+  ["/api/v1/stream?symbols=BTC,<b>", ["symbols", "<b>", "BTC,ETH"]],
+  ["/api/v1/stream?symbols=", ["symbols"]],
+  ["/api/v1/symbols?x=1", ["parameter", "x", "no parameters"]],
+  ["/api/v1/pipeline?verbose=1", ["parameter", "verbose"]],
+];
+
+function apiTests(
+  name: string,
+  open: () => Promise<{ store: CandleStore; cleanup: () => Promise<void> }>,
+  test: (name: string, fn: () => Promise<void>) => void,
+): void {
+  const withApp = (
+    behaviour: string,
+    body: (app: Awaited<ReturnType<typeof appOver>>, store: CandleStore) => Promise<void>,
+    options: Parameters<typeof appOver>[1] = {},
+  ) =>
+    test(`API over ${name}: ${behaviour}`, async () => {
+      const { store, cleanup } = await open();
+      try {
+        await fill(store);
+        await body(await appOver(store, options), store);
+      } finally {
+        await cleanup();
+      }
+    });
+
+  withApp("every route gives its normal answer", async ({ app }) => {
+    const symbols = await get(app, "/api/v1/symbols");
+    assert.equal(symbols.status, 200);
+    assert.match(symbols.type ?? "", /^application\/json/);
+    assert.deepEqual(symbols.body, {
+      symbols: [
+        { symbol: "BTC", price_usd: 45_234.56, event_time: new Date(NOW - 5000).toISOString() },
+        { symbol: "ETH", price_usd: null, event_time: null },
+        { symbol: "SOL", price_usd: 0.000012345, event_time: new Date(NOW - 5000).toISOString() },
+      ],
+    });
+
+    const prices = await get(app, "/api/v1/prices/latest");
+    assert.equal(prices.status, 200);
+    assert.deepEqual((prices.body.prices as Body[]).map((p) => p.symbol), ["BTC", "SOL"]);
+    assert.deepEqual((prices.body.prices as Body[])[0], {
+      symbol: "BTC",
+      price_usd: 45_234.56,
+      volume_24h: 2.8e10,
+      market_cap: 8.8e11,
+      price_change_24h: 2.34,
+      event_time: "2025-11-12T11:59:55.000Z",
+    });
+    const one = await get(app, "/api/v1/prices/latest/btc");
+    assert.equal(one.status, 200);
+    assert.equal(one.body.price_usd, 45_234.56);
+    const none = await get(app, "/api/v1/prices/latest/ETH");
+    assert.equal(none.status, 404);
+    assert.equal(none.body.error, "No price for ETH yet");
+
+    const candles = await get(app, "/api/v1/candles/BTC");
+    assert.equal(candles.status, 200);
+    const list = candles.body.candles as Body[];
+    assert.equal(candles.body.interval, "1m");
+    assert.equal(list.length, 120);
+    assert.deepEqual(Object.keys(list[0]!), [
+      "symbol",
+      "interval",
+      "window_start",
+      "window_end",
+      "open",
+      "high",
+      "low",
+      "close",
+      "samples",
+      "volume",
+      "vwap",
+      "first_event",
+      "last_event",
+      "closed",
+      "revision",
+    ]);
+    assert.equal(list[0]!.window_start, "2025-11-12T10:00:00.000Z");
+    assert.ok(list.every((c, i) => i === 0 || c.window_start! > list[i - 1]!.window_start!));
+    assert.equal(list.at(-1)!.closed, false, "the open candle is included and marked");
+    const last5 = await get(app, "/api/v1/candles/BTC?limit=5");
+    assert.deepEqual(
+      (last5.body.candles as Body[]).map((c) => c.window_start),
+      list.slice(-5).map((c) => c.window_start),
+    );
+    const ranged = await get(
+      app,
+      "/api/v1/candles/BTC?interval=5m&from=2025-11-12T10:30:00Z&to=2025-11-12T11:00:00%2B00:00",
+    );
+    assert.deepEqual(
+      (ranged.body.candles as Body[]).map((c) => c.window_start),
+      [30, 35, 40, 45, 50, 55].map((m) => `2025-11-12T10:${m}:00.000Z`),
+    );
+    const empty = await get(app, "/api/v1/candles/SOL?interval=1d");
+    assert.deepEqual(empty.body, { symbol: "SOL", interval: "1d", candles: [] });
+
+    const stats = await get(app, "/api/v1/stats/BTC?window=1h");
+    assert.equal(stats.status, 200);
+    assert.deepEqual(stats.body, {
+      symbol: "BTC",
+      window: "1h",
+      from: "2025-11-12T11:00:00.000Z",
+      to: "2025-11-12T12:00:00.000Z",
+      interval: "1m",
+      open: 45_060,
+      high: 45_010 + 119,
+      low: 44_990 + 60,
+      last: 45_001 + 119,
+      change_pct: Math.round(((45_120 - 45_060) / 45_060) * 100 * 10_000) / 10_000,
+      samples: 180,
+    });
+    const day = await get(app, "/api/v1/stats/ETH");
+    assert.equal(day.body.window, "24h");
+    assert.equal(day.body.samples, 30);
+
+    const alerts = await get(app, "/api/v1/alerts");
+    assert.equal(alerts.status, 200);
+    assert.deepEqual((alerts.body.alerts as Body[]).map((a) => a.symbol), ["ETH", "BTC"]);
+    assert.deepEqual((alerts.body.alerts as Body[])[0], {
+      symbol: "ETH",
+      interval: "1m",
+      window_start: "2025-11-12T11:40:00.000Z",
+      kind: "anomaly",
+      direction: "down",
+      change_pct: 6.12,
+      zscore: -5.3,
+      price: 48001,
+      created_at: "2025-11-12T11:41:00.005Z",
+    });
+    const btcAlerts = await get(app, "/api/v1/alerts?symbol=BTC&limit=1");
+    assert.deepEqual((btcAlerts.body.alerts as Body[]).map((a) => a.symbol), ["BTC"]);
+    const since = await get(app, "/api/v1/alerts?since=2025-11-12T11:35:00Z");
+    assert.deepEqual((since.body.alerts as Body[]).map((a) => a.symbol), ["ETH"]);
+
+    const pipeline = await get(app, "/api/v1/pipeline");
+    assert.equal(pipeline.status, 200);
+    assert.equal(pipeline.body.transport, "memory");
+    assert.equal(pipeline.body.total_lag, 10);
+    assert.equal(pipeline.body.restarts, 2);
+    assert.deepEqual((pipeline.body.stages as Body[])[1], {
+      name: "publisher",
+      messages: 200,
+      messages_per_s: 0,
+      errors: 0,
+      restarts: 2,
+      depth: 3,
+      capacity: 1024,
+    });
+    assert.deepEqual(pipeline.body.fetch, {
+      ok: 9,
+      failed: 1,
+      last_at: "2025-11-12T11:59:59.000Z",
+      last_outcome: "ok",
+      last_detail: null,
+    });
+
+    assert.deepEqual((await get(app, "/healthz")).body, { status: "ok" });
+    const ready = await get(app, "/readyz");
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: "ready", checks: { store: "ok" } });
+
+    const metrics = await app.request("/metrics");
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0.0.4/);
+    const text = await metrics.text();
+    for (
+      const line of [
+        'crypto_stage_messages_total{stage="publisher"} 200',
+        'crypto_actor_restarts_total{stage="publisher"} 2',
+        'crypto_channel_depth{stage="publisher"} 3',
+        'crypto_fetches_total{outcome="error"} 1',
+        "crypto_produced_total 200",
+        "crypto_consumed_total 190",
+        "crypto_bad_messages_total 1",
+        "crypto_buffer_depth 0",
+        "crypto_candles_closed_total 40",
+        "crypto_late_records_total 1",
+        "crypto_store_writes_total 50",
+        "crypto_store_errors_total 0",
+        'crypto_consumer_lag{topic="crypto-prices",group="g",partition="0"} 10',
+        'crypto_stage_latency_seconds_bucket{stage="publisher",le="0.01"} 8',
+        'crypto_stage_latency_seconds_count{stage="publisher"} 9',
+        'crypto_http_requests_total{route="/api/v1/candles/:symbol",method="GET",status="200"} 4',
+        "crypto_sse_clients 0",
+      ]
+    ) {
+      assert.ok(text.includes(line), `metrics has ${line}`);
+    }
+    assert.match(
+      text,
+      /crypto_http_request_duration_seconds_bucket\{route="\/healthz",le="0.005"\}/,
+    );
+
+    const page = await app.request("/");
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self'/);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.equal(assets.length, 3);
+    for (const asset of assets) {
+      assert.match(asset, /\.[0-9a-f]{16}\.(js|css)$/);
+      const response = await app.request(asset);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get("cache-control") ?? "", /immutable/);
+      await response.body?.cancel();
+    }
+  });
+
+  withApp("every bad parameter gets 400 with one sentence naming it", async ({ app }) => {
+    for (const [path, mentions] of BAD) {
+      const { status, body } = await get(app, path);
+      assert.equal(status, 400, `${path}: ${JSON.stringify(body)}`);
+      assert.deepEqual(Object.keys(body), ["error"]);
+      assertOneSentence(body.error, mentions);
+    }
+    const unknown = await get(app, "/api/v2/candles");
+    assert.equal(unknown.status, 404);
+    assertOneSentence(unknown.body.error, ["/api/v2/candles"]);
+    assert.equal((await get(app, "/api/v1/symbols", { method: "POST" })).status, 404);
+  });
+
+  withApp("a symbol that is markup is known as it is", async ({ app }, store) => {
+    await store.write({
+      states: [{ symbol: HTML_SYMBOL, maxEvent: NOW, seen: "", epoch: 1 }],
+      candles: [],
+      latest: [{ ...(await store.latest("BTC"))[0]!, symbol: HTML_SYMBOL }],
+      publish: [],
+    });
+    await store.insertAlerts([alert(HTML_SYMBOL, NOW - 60_000)]);
+    const one = await get(app, `/api/v1/prices/latest/${encodeURIComponent(HTML_SYMBOL)}`);
+    assert.equal(one.status, 200);
+    assert.equal(one.body.symbol, HTML_SYMBOL);
+    assert.match(one.type ?? "", /^application\/json/);
+  });
+
+  withApp(
+    "a fuzz of 2,000 random paths and queries gets no 5xx and no stack trace",
+    async ({ app }) => {
+      const pieces = [
+        "api",
+        "v1",
+        "candles",
+        "prices",
+        "latest",
+        "stats",
+        "alerts",
+        "symbols",
+        "pipeline",
+        "BTC",
+        "btc",
+        "%00",
+        "%E0%A4%A",
+        "..",
+        "%2e%2e",
+        "<script>",
+        "'",
+        '"',
+        "%",
+        "ETH",
+        "metrics",
+        "healthz",
+        "readyz",
+        "assets",
+        "x".repeat(300),
+        "😀",
+        "%F0%9F%98%80",
+        "\\",
+        ";",
+        "?",
+        "&",
+        "=",
+        "#",
+      ];
+      const keys = ["interval", "from", "to", "limit", "window", "symbol", "since", "symbols", "x"];
+      const values = [
+        "1m",
+        "5m",
+        "2m",
+        "",
+        "-1",
+        "0",
+        "5000",
+        "5001",
+        "1e3",
+        "NaN",
+        "2025-11-12T10:00:00Z",
+        "2025-02-30T10:00:00Z",
+        "9999-99-99",
+        "24h",
+        "0d",
+        "BTC,ETH",
+        "%",
+        "%ZZ",
+        "'; DROP TABLE candles;--",
+        "a".repeat(5000),
+        "\u0000",
+        "1".repeat(40),
+      ];
+      let seed = 42;
+      const random = (n: number) => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed % n;
+      };
+      const pick = <T>(xs: readonly T[]) => xs[random(xs.length)]!;
+      for (let i = 0; i < 2000; i++) {
+        const depth = 1 + random(5);
+        const path = i % 2 === 0
+          ? `/api/v1/${["candles", "prices/latest", "stats", "alerts", "symbols"][random(5)]}/${
+            pick(pieces)
+          }`
+          : "/" + Array.from({ length: depth }, () => pick(pieces)).join("/");
+        const query = Array.from({ length: random(4) }, () => `${pick(keys)}=${pick(values)}`)
+          .join("&");
+        const url = `http://localhost${path}${query ? `?${query}` : ""}`;
+        let response: Response;
+        try {
+          response = await app.request(url);
+        } catch (error) {
+          // A URL the platform itself refuses to build never reaches the server.
+          if (error instanceof TypeError) continue;
+          throw error;
+        }
+        const text = await response.text();
+        assert.ok(response.status < 500, `${url} gave ${response.status}: ${text}`);
+        assert.doesNotMatch(text, /\bat .*\.ts:\d+|Error:|stack/i, url);
+      }
+    },
+  );
+
+  withApp("with a token, /api routes need it and the others do not", async ({ app }) => {
+    const missing = await get(app, "/api/v1/symbols");
+    assert.equal(missing.status, 401);
+    assertOneSentence(missing.body.error, ["Authorization", "Bearer"]);
+    assert.doesNotMatch(missing.text, /s3cret-token/);
+    const wrong = await get(app, "/api/v1/symbols", {
+      headers: { authorization: "Bearer s3cret-tokeN-123" },
+    });
+    assert.equal(wrong.status, 401);
+    const right = await get(app, "/api/v1/symbols", {
+      headers: { authorization: "Bearer s3cret-token-123" },
+    });
+    assert.equal(right.status, 200);
+    assert.equal((await get(app, "/api/v1/stream")).status, 401);
+    assert.equal((await get(app, "/healthz")).status, 200);
+    assert.equal((await app.request("/")).status, 200);
+  }, { token: "s3cret-token-123" });
+
+  withApp("a store that fails gives 503 with one sentence", async ({ app }, store) => {
+    await store.close();
+    const { status, body } = await get(app, "/api/v1/symbols");
+    assert.equal(status, 503);
+    assertOneSentence(body.error, ["store"]);
+    const ready = await get(app, "/readyz");
+    assert.equal(ready.status, 503);
+    assert.equal(ready.body.status, "not ready");
+    assert.match((ready.body.reasons as string[])[0]!, /^store: /);
+  });
+}
+
+const [sqlite, pg] = STORES;
+apiTests(sqlite!.name, sqlite!.open, (name, fn) => Deno.test(name, fn));
+apiTests(pg!.name, pg!.open, postgresTest);

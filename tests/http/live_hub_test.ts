@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { LiveHub } from "../../http/live_hub.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import { candle, NOW } from "./support.ts";
+import { SseReader } from "./sse.ts";
+
+const price = (symbol: string, priceUsd: number): LatestPrice => ({
+  symbol,
+  priceUsd,
+  volume24h: null,
+  marketCap: null,
+  priceChange24h: 1.5,
+  eventTime: NOW,
+});
+
+Deno.test("LiveHub.subscribe() sends each client only its symbols, and pipeline events to all", async () => {
+  const hub = new LiveHub({ bootId: "b" });
+  const btc = new SseReader(hub.subscribe({ symbols: new Set(["BTC"]) }));
+  const all = new SseReader(hub.subscribe());
+  hub.publish({ type: "price", price: price("ETH", 3000) });
+  hub.publish({ type: "price", price: price("BTC", 45000) });
+  hub.publish({ type: "candle", candle: candle("BTC", "1m", NOW) });
+  hub.publish({ type: "pipeline", pipeline: { total_lag: 0 } });
+  const seen = [await btc.next(), await btc.next(), await btc.next()];
+  assert.deepEqual(seen.map((e) => [e.id, e.event]), [
+    ["b-2", "price"],
+    ["b-3", "candle"],
+    ["b-4", "pipeline"],
+  ]);
+  assert.deepEqual(seen[0]!.data, {
+    symbol: "BTC",
+    price_usd: 45000,
+    volume_24h: null,
+    market_cap: null,
+    price_change_24h: 1.5,
+    event_time: "2025-11-12T12:00:00.000Z",
+  });
+  assert.equal(seen[1]!.data.window_start, "2025-11-12T12:00:00.000Z");
+  assert.equal((await all.next()).data.symbol, "ETH");
+  await btc.cancel();
+  await all.cancel();
+  assert.equal(hub.stats.clients, 0);
+  hub.close();
+});
+
+Deno.test("LiveHub.subscribe() with Last-Event-ID sends the buffered events missed since", async () => {
+  const hub = new LiveHub({ bootId: "b", replay: 3 });
+  const ids = [1, 2, 3, 4, 5].map((n) => hub.publish({ type: "price", price: price("BTC", n) }));
+  // Events 4 and 5 were missed after 3; 1-2 are no longer buffered (replay 3 keeps 3, 4, 5).
+  const reader = new SseReader(hub.subscribe({ lastEventId: ids[2]! }));
+  assert.deepEqual([(await reader.next()).id, (await reader.next()).id], ["b-4", "b-5"]);
+  hub.publish({ type: "price", price: price("BTC", 6) });
+  assert.equal((await reader.next()).id, "b-6");
+  await reader.cancel();
+  // An id from an earlier run of the server: everything buffered is newer than it.
+  const stale = new SseReader(hub.subscribe({ lastEventId: "zz-99" }));
+  assert.deepEqual(
+    [(await stale.next()).id, (await stale.next()).id, (await stale.next()).id],
+    ["b-4", "b-5", "b-6"],
+  );
+  await stale.cancel();
+  assert.equal(hub.stats.replayed, 5);
+  hub.close();
+});
+
+Deno.test("LiveHub.publish() drops a client that does not read, never waiting for it", () => {
+  const hub = new LiveHub({ clientQueue: 8 });
+  const slow = hub.subscribe();
+  const started = performance.now();
+  for (let i = 0; i < 10_000; i++) hub.publish({ type: "price", price: price("BTC", i + 1) });
+  assert.ok(performance.now() - started < 2000);
+  assert.equal(hub.stats.dropped, 1);
+  assert.equal(hub.stats.clients, 0);
+  assert.equal(hub.stats.published.price, 10_000);
+  void slow.cancel().catch(() => {});
+  hub.close();
+});
+
+Deno.test("LiveHub sends a heartbeat comment while clients are connected", async () => {
+  const hub = new LiveHub({ heartbeatMs: 20 });
+  const reader = new SseReader(hub.subscribe());
+  await new Promise((resolve) => setTimeout(resolve, 70));
+  hub.publish({ type: "pipeline", pipeline: {} });
+  await reader.next();
+  assert.ok(reader.comments.filter((c) => c === "heartbeat").length >= 2, reader.comments.join());
+  await reader.cancel();
+  hub.close();
+});
+
+Deno.test("LiveHub.close() ends every stream", async () => {
+  const hub = new LiveHub();
+  const reader = new SseReader(hub.subscribe());
+  hub.close();
+  await assert.rejects(reader.next(), /ended/);
+  assert.equal(hub.stats.clients, 0);
+});

@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { PendingOffsets } from "../../actors/aggregator.ts";
+import type { InRecord } from "../../kafka/transport.ts";
+import type { Candle, Interval } from "../../market/candle.ts";
+import { CandleBook, type CandleBookOptions } from "../../market/candle_book.ts";
+import type { Observation } from "../../market/observation.ts";
+import { SeenSet } from "../../market/seen_set.ts";
+import { referenceCandles } from "../support/candle_reference.ts";
+import { MemoryStore } from "../support/memory_store.ts";
+import { seeded } from "../support/prices.ts";
+
+const T0 = Date.UTC(2025, 10, 12, 10, 30);
+const S = 1_000;
+const M = 60_000;
+const price = (time: number, p: number, symbol = "BTC"): Observation => ({
+  symbol,
+  time,
+  price: p,
+  size: null,
+  id: time,
+});
+
+function book(options: Partial<CandleBookOptions> = {}): CandleBook {
+  const b = new CandleBook({
+    intervals: ["1m"],
+    outOfOrdernessMs: 10 * S,
+    allowedLatenessMs: 60 * S,
+    idleTimeoutMs: 120 * S,
+    ...options,
+  });
+  for (const symbol of ["BTC", "ETH"]) b.claim(symbol, { state: null, epoch: 1, candles: [] }, 0);
+  return b;
+}
+
+/** A stream of prices of two symbols, out of order by at most `disorder` ms, with repeats. */
+function stream(seed: number, count: number, disorder: number): Observation[] {
+  const rnd = seeded(seed);
+  const out: Observation[] = [];
+  for (let i = 0; i < count; i++) {
+    const symbol = rnd() < 0.5 ? "BTC" : "ETH";
+    const base = T0 + i * 2 * S;
+    const time = Math.max(T0, base - Math.floor(rnd() * disorder / S) * S);
+    out.push(price(time, Math.round(1000 + rnd() * 100_000) / 100, symbol));
+    if (rnd() < 0.15) out.push({ ...out[Math.floor(rnd() * out.length)]! });
+  }
+  return out;
+}
+
+Deno.test("CandleBook folds out-of-order prices within the out-of-orderness into the candles an independent computation gives", () => {
+  const intervals: Interval[] = ["1m", "5m", "15m"];
+  for (const seed of [1, 2, 3]) {
+    const observations = stream(seed, 600, 10 * S);
+    const b = book({ intervals, idleTimeoutMs: 1e12 });
+    const store = new MemoryStore();
+    for (const o of observations) {
+      b.apply(o, 0);
+      void store.write(b.flush(b.dirtySymbols).write);
+    }
+    const expected = referenceCandles(observations, intervals);
+    const got = store.table();
+    assert.equal(got.length, expected.size);
+    for (const candle of got) {
+      const { closed: _c, revision, ...fields } = candle;
+      assert.deepEqual(
+        fields,
+        expected.get(`${candle.symbol}|${candle.interval}|${candle.windowStart}`),
+      );
+      assert.equal(revision, 0, "no observation was late");
+    }
+    // Repeats of prices whose windows are past the lateness are dropped as late: either way, once.
+    assert.equal(b.counts.repeats + b.counts.late, observations.length - b.counts.added);
+  }
+});
+
+Deno.test("CandleBook closes a window once its symbol's watermark passes the window's end", () => {
+  const b = book();
+  b.apply(price(T0 + 5 * S, 100), 0);
+  b.apply(price(T0 + M + 9 * S, 101), 0); // watermark T0 + 59 s
+  assert.deepEqual(b.flush(["BTC"]).closed, []);
+  b.apply(price(T0 + M + 10 * S, 102), 0); // watermark T0 + 60 s: the first window closes
+  const { closed } = b.flush(["BTC"]);
+  assert.equal(closed.length, 1);
+  assert.deepEqual(
+    [closed[0]!.windowStart, closed[0]!.open, closed[0]!.close, closed[0]!.samples],
+    [T0, 100, 100, 1],
+  );
+  assert.equal(closed[0]!.closed, true);
+  assert.equal(b.watermark("BTC"), T0 + M);
+  assert.equal(b.watermark("ETH"), -Infinity, "each symbol has its own watermark");
+});
+
+Deno.test("CandleBook revises a closed candle with a late price within the allowed lateness, and drops and counts a later one", () => {
+  const b = book();
+  b.apply(price(T0 + 10 * S, 100), 0);
+  b.apply(price(T0 + 2 * M, 110), 0); // closes the first window
+  const first = b.flush(["BTC"]);
+  assert.deepEqual(first.closed.map((c) => [c.windowStart, c.revision]), [[T0, 0]]);
+  // Within the lateness (watermark T0 + 110 s < window end T0 + 60 s + 60 s):
+  assert.equal(b.apply(price(T0 + 20 * S, 90), 0), "added");
+  const revised = b.flush(["BTC"]);
+  assert.equal(revised.closed.length, 1);
+  const [candle] = revised.closed as [Candle];
+  assert.deepEqual([candle.revision, candle.samples, candle.low, candle.close], [1, 2, 90, 90]);
+  assert.deepEqual(revised.write.publish, [candle]);
+  // The watermark moves past the lateness: a price for that window now is dropped and counted.
+  b.apply(price(T0 + 2 * M + 10 * S, 111), 0); // watermark T0 + 120 s = end + lateness
+  assert.equal(b.apply(price(T0 + 30 * S, 1), 0), "late");
+  assert.equal(b.counts.late, 1);
+  assert.equal(b.counts.revisions, 1);
+});
+
+Deno.test("CandleBook.wouldRevisePending() asks for a write between a close and its revision", () => {
+  const b = book();
+  b.apply(price(T0 + 10 * S, 100), 0);
+  b.apply(price(T0 + 2 * M, 110), 0); // closes T0's window, not yet written
+  const late = price(T0 + 20 * S, 90);
+  assert.equal(b.wouldRevisePending(late), true);
+  assert.equal(b.wouldRevisePending(price(T0 + 2 * M + S, 1)), false, "an open window");
+  assert.equal(b.wouldRevisePending(price(T0 + 10 * S, 100)), false, "a repeat");
+  b.flush(["BTC"]);
+  assert.equal(b.wouldRevisePending(late), false, "the close is written");
+});
+
+Deno.test("CandleBook counts a repeated observation once and changes nothing for it", () => {
+  const b = book();
+  assert.equal(b.apply(price(T0, 100), 0), "added");
+  b.flush(["BTC"]);
+  assert.equal(b.apply(price(T0, 100), 0), "repeat");
+  assert.deepEqual(b.flush(["BTC"]).write.candles, []);
+  assert.equal(b.counts.repeats, 1);
+});
+
+Deno.test("CandleBook closes an idle symbol's open windows after the idle timeout of wall-clock time", () => {
+  const b = book({ idleTimeoutMs: 120 * S });
+  b.apply(price(T0, 100), 1_000);
+  b.apply(price(T0, 100, "ETH"), 50_000);
+  assert.equal(b.closeIdle(120_999), 0);
+  assert.equal(b.closeIdle(121_000), 1, "BTC only: ETH brought a price later");
+  const { closed } = b.flush(["BTC", "ETH"]);
+  assert.deepEqual(closed.map((c) => c.symbol), ["BTC"]);
+});
+
+Deno.test("CandleBook.due() writes an open candle at most once a second and a closed one at once", () => {
+  const b = book();
+  b.apply(price(T0, 100), 0);
+  assert.deepEqual(b.due(999), []);
+  assert.deepEqual(b.due(1_000), ["BTC"]);
+  b.flush(["BTC"]);
+  b.apply(price(T0 + 2 * M, 100), 1_100); // closes T0's window
+  assert.deepEqual(b.due(1_100), ["BTC"]);
+});
+
+Deno.test("CandleBook keeps trades' volume and VWAP", () => {
+  const b = book();
+  const trade = (time: number, p: number, size: number, id: number): Observation => ({
+    symbol: "BTC",
+    time,
+    price: p,
+    size,
+    id: -(id + 1),
+  });
+  b.apply(trade(T0, 100, 2, 1), 0);
+  b.apply(trade(T0, 110, 1, 2), 0); // same millisecond: the later trade closes
+  b.apply(trade(T0 + S, 90, 1, 3), 0);
+  const [candle] = b.flush(["BTC"]).write.candles as [Candle];
+  assert.deepEqual([candle.open, candle.close, candle.volume, candle.samples], [100, 90, 4, 3]);
+  assert.ok(Math.abs(candle.vwap! - (200 + 110 + 90) / 4) < 1e-12);
+});
+
+Deno.test("SeenSet round-trips through its text form and lets old identities go", () => {
+  const set = new SeenSet();
+  for (const t of [T0, T0 + S, T0 + 7 * S]) set.add(t, t);
+  set.add(-(123_456 + 1), T0 + 2 * S);
+  const copy = SeenSet.decode(set.encode());
+  assert.equal(copy.size, 4);
+  assert.ok(copy.has(-123_457) && copy.has(T0 + 7 * S));
+  assert.equal(copy.pruneBefore(T0 + 2 * S), 2);
+  assert.ok(!copy.has(T0) && copy.has(-123_457));
+  assert.throws(() => SeenSet.decode("zz:??"), SyntaxError);
+});
+
+/** Runs records through a book with the Aggregator's bookkeeping, writing to the store. */
+async function run(
+  store: MemoryStore,
+  records: readonly Observation[],
+  from: number,
+  to: number,
+  options: { intervals: Interval[]; flushEvery: number },
+): Promise<{ committed: number }> {
+  const b = new CandleBook({
+    intervals: options.intervals,
+    outOfOrdernessMs: 10 * S,
+    allowedLatenessMs: 30 * S,
+    idleTimeoutMs: 1e12,
+  });
+  const offsets = new PendingOffsets();
+  let committed = from - 1;
+  let now = 0;
+  const writeDue = async (symbols: string[]) => {
+    const flush = b.flush(symbols);
+    const points = offsets.written(symbols);
+    await store.write(flush.write);
+    for (const p of points) committed = Math.max(committed, Number(p.offset));
+  };
+  for (let offset = from; offset < to; offset++) {
+    const o = records[offset]!;
+    if (!b.has(o.symbol)) b.claim(o.symbol, await store.loadSymbol(o.symbol, b.horizonMs), now);
+    const outcome = b.apply(o, now);
+    const record = { topic: "t", partition: 0, offset: String(offset) } as InRecord;
+    offsets.processed(record, outcome === "added" ? o.symbol : null);
+    now += 100;
+    if (offset % options.flushEvery === 0) await writeDue(b.due(now));
+  }
+  if (to === records.length) await writeDue(b.dirtySymbols);
+  return { committed };
+}
+
+Deno.test("CandleBook restarted from what it wrote, at random moments, ends with the table of one uninterrupted run", async () => {
+  const intervals: Interval[] = ["1m", "5m"];
+  for (const seed of [11, 12, 13, 14, 15]) {
+    const rnd = seeded(seed);
+    // Late prices too: some beyond the out-of-orderness, a few beyond the lateness.
+    const records = stream(seed, 800, 50 * S);
+    const once = new MemoryStore();
+    await run(once, records, 0, records.length, { intervals, flushEvery: 7 });
+
+    const crashed = new MemoryStore();
+    let next = 0;
+    while (next < records.length) {
+      const stop = Math.min(records.length, next + 1 + Math.floor(rnd() * 200));
+      const { committed } = await run(crashed, records, next, stop, { intervals, flushEvery: 7 });
+      // A restart reads from the committed offset on; sometimes from further back (a replay).
+      next = rnd() < 0.2 ? Math.floor(rnd() * (committed + 1)) : committed + 1;
+      if (stop === records.length && next < records.length) {
+        await run(crashed, records, next, records.length, { intervals, flushEvery: 7 });
+        break;
+      }
+    }
+    assert.deepEqual(crashed.table(), once.table(), `seed ${seed}`);
+    assert.ok(once.table().some((c) => c.revision > 0), "the stream has revisions");
+  }
+});
+
+Deno.test("A write from a process that lost the symbol to another is stale and changes nothing", async () => {
+  const store = new MemoryStore();
+  const a = new CandleBook({
+    intervals: ["1m"],
+    outOfOrdernessMs: 0,
+    allowedLatenessMs: 0,
+    idleTimeoutMs: 1e12,
+  });
+  a.claim("BTC", await store.loadSymbol("BTC", a.horizonMs), 0);
+  a.apply(price(T0, 100), 0);
+  await store.write(a.flush(["BTC"]).write);
+  const b = new CandleBook({
+    intervals: ["1m"],
+    outOfOrdernessMs: 0,
+    allowedLatenessMs: 0,
+    idleTimeoutMs: 1e12,
+  });
+  b.claim("BTC", await store.loadSymbol("BTC", b.horizonMs), 0);
+  a.apply(price(T0 + S, 999), 0);
+  assert.deepEqual(await store.write(a.flush(["BTC"]).write), ["BTC"]);
+  assert.equal(store.table()[0]!.close, 100);
+  b.apply(price(T0 + S, 101), 0);
+  assert.deepEqual(await store.write(b.flush(["BTC"]).write), []);
+  assert.deepEqual([store.table()[0]!.close, store.table()[0]!.samples], [101, 2]);
+});

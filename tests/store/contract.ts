@@ -1,0 +1,516 @@
+/**
+ * The behaviour every candle store must show (SPEC §8), registered once per implementation by
+ * its own test file: `storeContract("SqliteCandleStore", open)`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Alert } from "../../market/alert.ts";
+import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
+import type {
+  CandleStore,
+  LatestPrice,
+  StoreWrite,
+  SymbolState,
+} from "../../store/candle_store.ts";
+
+/** A store opened for one test, and how to get rid of it. */
+export interface OpenedStore {
+  /** The store, empty. */
+  store: CandleStore;
+  /** Closes the store and removes its database. */
+  cleanup: () => Promise<void>;
+}
+
+/** Options for {@linkcode storeContract}. */
+export interface ContractOptions {
+  /** Registers one test. @default {Deno.test} */
+  test?: (name: string, fn: () => Promise<void>) => void;
+}
+
+const T0 = Date.UTC(2025, 10, 12, 10, 0);
+const MINUTE = 60_000;
+
+/**
+ * A candle with plausible values.
+ *
+ * @param symbol The symbol.
+ * @param interval The interval.
+ * @param windowStart The window's start.
+ * @param fields Fields to set.
+ * @returns The candle.
+ */
+export function makeCandle(
+  symbol: string,
+  interval: Interval,
+  windowStart: number,
+  fields: Partial<Candle> = {},
+): Candle {
+  return {
+    symbol,
+    interval,
+    windowStart,
+    windowEnd: windowStart + intervalMs(interval),
+    open: 100,
+    high: 110,
+    low: 90,
+    close: 105,
+    samples: 3,
+    volume: null,
+    vwap: null,
+    firstEvent: windowStart + 1,
+    lastEvent: windowStart + 2,
+    closed: true,
+    revision: 0,
+    ...fields,
+  };
+}
+
+/**
+ * A symbol state.
+ *
+ * @param symbol The symbol.
+ * @param epoch The owner's epoch.
+ * @param maxEvent The latest event time.
+ * @returns The state.
+ */
+export function makeState(symbol: string, epoch = 1, maxEvent = T0): SymbolState {
+  return { symbol, epoch, maxEvent, seen: `seen ${symbol} ${epoch}` };
+}
+
+function makeLatest(symbol: string, eventTime: number, priceUsd: number): LatestPrice {
+  return { symbol, priceUsd, eventTime, volume24h: 1e9, marketCap: null, priceChange24h: -1.5 };
+}
+
+function makeAlert(symbol: string, windowStart: number, fields: Partial<Alert> = {}): Alert {
+  return {
+    symbol,
+    interval: "1m",
+    windowStart,
+    kind: "move",
+    direction: "up",
+    changePct: 6.12,
+    zscore: null,
+    price: 48001,
+    createdAt: windowStart + MINUTE + 5,
+    ...fields,
+  };
+}
+
+/** A write with every part empty but those given. */
+function writeOf(parts: Partial<StoreWrite>): StoreWrite {
+  return { states: [], candles: [], latest: [], publish: [], ...parts };
+}
+
+/**
+ * Registers the contract's tests for one store implementation.
+ *
+ * @param name The implementation, the prefix of every test name.
+ * @param open Opens a fresh, empty store for one test.
+ * @param options How to register a test.
+ */
+export function storeContract(
+  name: string,
+  open: () => Promise<OpenedStore>,
+  options: ContractOptions = {},
+): void {
+  const register = options.test ?? ((n: string, fn: () => Promise<void>) => Deno.test(n, fn));
+  const test = (behaviour: string, body: (store: CandleStore) => Promise<void>) =>
+    register(`${name} ${behaviour}`, async () => {
+      const { store, cleanup } = await open();
+      try {
+        await body(store);
+      } finally {
+        await cleanup();
+      }
+    });
+
+  test("write() applied twice leaves the same rows", async (store) => {
+    const closed = makeCandle("BTC", "1m", T0);
+    const write = writeOf({
+      states: [makeState("BTC")],
+      candles: [
+        closed,
+        makeCandle("BTC", "1m", T0 + MINUTE, { closed: false, volume: 2.5, vwap: 101.25 }),
+        makeCandle("BTC", "5m", T0),
+      ],
+      latest: [makeLatest("BTC", T0 + 90_000, 105)],
+      publish: [closed],
+    });
+    await store.write(write);
+    const before = await snapshot(store);
+    await store.write(write);
+    assert.deepEqual(await snapshot(store), before);
+    assert.equal(before.candles1m.length, 2);
+    assert.equal(before.candles5m.length, 1);
+    assert.equal(before.outbox.length, 1);
+  });
+
+  test("write() of a later revision overwrites the candle", async (store) => {
+    await store.write(writeOf({
+      states: [makeState("ETH")],
+      candles: [makeCandle("ETH", "1m", T0)],
+    }));
+    const revised = makeCandle("ETH", "1m", T0, { close: 99.5, samples: 4, revision: 1 });
+    await store.write(writeOf({
+      states: [makeState("ETH")],
+      candles: [revised],
+    }));
+    assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [revised]);
+  });
+
+  test("write() keeps the last of repeated keys in one write", async (store) => {
+    const last = makeCandle("ETH", "1m", T0, { close: 120, high: 120, revision: 2 });
+    await store.write(writeOf({
+      states: [makeState("ETH", 1, T0), makeState("ETH", 1, T0 + 5)],
+      candles: [makeCandle("ETH", "1m", T0, { revision: 1 }), last],
+      latest: [makeLatest("ETH", T0 + 2, 2), makeLatest("ETH", T0 + 1, 1)],
+      publish: [last, last],
+    }));
+    assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [last]);
+    assert.equal((await store.latest("ETH"))[0]?.priceUsd, 2);
+    assert.equal((await store.loadSymbol("ETH", 0)).state?.maxEvent, T0 + 5);
+    assert.deepEqual(await store.outbox(10), [last]);
+  });
+
+  test("loadSymbol() claims a symbol: its epoch rises by one for each claim, from 1", async (store) => {
+    assert.equal((await store.loadSymbol("BTC", MINUTE)).epoch, 1);
+    assert.equal((await store.loadSymbol("BTC", MINUTE)).epoch, 2);
+    await store.write(writeOf({ states: [makeState("BTC", 2)] }));
+    const third = await store.loadSymbol("BTC", MINUTE);
+    assert.equal(third.epoch, 3);
+    assert.equal(third.state?.epoch, 3);
+    assert.equal((await store.loadSymbol("ETH", MINUTE)).epoch, 1, "each symbol its own");
+  });
+
+  test("write() skips the state, candles, latest price and queued keys of a symbol claimed since, and says which", async (store) => {
+    const a = await store.loadSymbol("BTC", MINUTE);
+    const first = makeCandle("BTC", "1m", T0, { close: 1 });
+    assert.deepEqual(
+      await store.write(writeOf({ states: [makeState("BTC", a.epoch)], candles: [first] })),
+      [],
+    );
+    // Another process takes BTC over; the first one's next write is stale.
+    const b = await store.loadSymbol("BTC", MINUTE);
+    await store.loadSymbol("ETH", MINUTE);
+    const staleCandle = makeCandle("BTC", "1m", T0, { close: 2, revision: 1 });
+    const freshCandle = makeCandle("ETH", "1m", T0, { close: 7 });
+    const stale = await store.write(writeOf({
+      states: [makeState("BTC", a.epoch, T0 + 9), makeState("ETH", 1)],
+      candles: [staleCandle, freshCandle],
+      latest: [makeLatest("BTC", T0 + 9, 9)],
+      publish: [staleCandle, freshCandle],
+    }));
+    assert.deepEqual(stale, ["BTC"]);
+    assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), [first]);
+    assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [freshCandle]);
+    assert.deepEqual(await store.latest("BTC"), []);
+    assert.deepEqual(await store.outbox(10), [freshCandle]);
+
+    // The new owner's writes apply, the same epoch again too (a write repeated after a crash).
+    const same = makeCandle("BTC", "1m", T0, { close: 3 });
+    for (let i = 0; i < 2; i++) {
+      assert.deepEqual(
+        await store.write(writeOf({ states: [makeState("BTC", b.epoch)], candles: [same] })),
+        [],
+      );
+    }
+    assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), [same]);
+  });
+
+  test("write() refuses an epoch that is not a whole number from 1", async (store) => {
+    for (const epoch of [0, 1.5, -1, Number.NaN]) {
+      await assert.rejects(store.write(writeOf({ states: [makeState("BTC", epoch)] })), RangeError);
+    }
+  });
+
+  test("write() ignores a latest price older than the one stored", async (store) => {
+    await store.write(writeOf({ latest: [makeLatest("BTC", T0 + 2_000, 2)] }));
+    await store.write(writeOf({ latest: [makeLatest("BTC", T0 + 1_000, 1)] }));
+    assert.deepEqual(await store.latest("BTC"), [makeLatest("BTC", T0 + 2_000, 2)]);
+    await store.write(writeOf({
+      latest: [makeLatest("BTC", T0 + 3_000, 3), makeLatest("ADA", T0, 0.45)],
+    }));
+    assert.deepEqual(await store.latest(), [
+      makeLatest("ADA", T0, 0.45),
+      makeLatest("BTC", T0 + 3_000, 3),
+    ]);
+    assert.deepEqual(await store.latest("DOGE"), []);
+  });
+
+  test("write() rejects a value it cannot store and writes nothing", async (store) => {
+    await assert.rejects(
+      store.write(writeOf({
+        states: [makeState("BTC")],
+        candles: [makeCandle("BTC", "1m", T0), makeCandle("BTC", "1m", T0 + MINUTE, { high: NaN })],
+      })),
+      RangeError,
+    );
+    assert.equal((await store.loadSymbol("BTC", MINUTE)).state, null);
+    assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), []);
+  });
+
+  test("loadSymbol() gives the state and the candles ending after the horizon", async (store) => {
+    assert.deepEqual(await store.loadSymbol("BTC", MINUTE), { state: null, epoch: 1, candles: [] });
+    const maxEvent = T0 + 10 * MINUTE + 30_000;
+    const state: SymbolState = {
+      symbol: "BTC",
+      maxEvent,
+      seen: '{"1699876543123":true} ünïcødé',
+      epoch: 1,
+    };
+    const horizon = 2 * MINUTE;
+    // 1m windows ending at maxEvent - horizon (excluded) and one ms later (included).
+    const edge = maxEvent - horizon;
+    const candles = [
+      makeCandle("BTC", "1m", edge - MINUTE),
+      makeCandle("BTC", "1m", edge - MINUTE + 1),
+      makeCandle("BTC", "1m", T0 + 10 * MINUTE, { closed: false }),
+      makeCandle("BTC", "5m", T0 + 5 * MINUTE),
+      makeCandle("BTC", "5m", T0),
+      makeCandle("BTC", "1h", T0),
+    ];
+    await store.write(writeOf({
+      states: [state, makeState("ETH", 1, maxEvent)],
+      candles: [...candles, makeCandle("ETH", "1m", T0 + 10 * MINUTE)],
+    }));
+    const loaded = await store.loadSymbol("BTC", horizon);
+    assert.deepEqual(loaded.state, { ...state, epoch: 2 }, "claimed again: epoch 2");
+    const key = (c: Candle) => `${c.interval} ${c.windowStart}`;
+    assert.deepEqual(
+      loaded.candles.map(key).sort(),
+      [candles[1]!, candles[2]!, candles[3]!, candles[5]!].map(key).sort(),
+    );
+    const open = loaded.candles.find((c) => !c.closed);
+    assert.deepEqual(open, candles[2]);
+  });
+
+  test("candles() takes from inclusive, to exclusive and the latest limit, ascending", async (store) => {
+    const all = Array.from({ length: 10 }, (_, i) => makeCandle("BTC", "1m", T0 + i * MINUTE));
+    await store.write(writeOf({
+      states: [makeState("BTC"), makeState("ETH")],
+      candles: [
+        ...all.toReversed(),
+        makeCandle("BTC", "5m", T0),
+        makeCandle("ETH", "1m", T0),
+      ],
+    }));
+    const starts = (candles: Candle[]) => candles.map((c) => (c.windowStart - T0) / MINUTE);
+    assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), all);
+    assert.deepEqual(starts(await store.candles({ symbol: "BTC", interval: "1m", limit: 3 })), [
+      7,
+      8,
+      9,
+    ]);
+    const from = T0 + 2 * MINUTE;
+    const to = T0 + 6 * MINUTE;
+    assert.deepEqual(starts(await store.candles({ symbol: "BTC", interval: "1m", from })), [
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+    ]);
+    assert.deepEqual(starts(await store.candles({ symbol: "BTC", interval: "1m", to })), [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+    ]);
+    assert.deepEqual(
+      starts(await store.candles({ symbol: "BTC", interval: "1m", from, to, limit: 2 })),
+      [4, 5],
+    );
+    assert.deepEqual(
+      starts(await store.candles({ symbol: "BTC", interval: "1m", from: from + 1, to: to + 1 })),
+      [3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      await store.candles({ symbol: "BTC", interval: "1m", from: to, to: from }),
+      [],
+    );
+    assert.deepEqual(await store.candles({ symbol: "BTC", interval: "15m" }), []);
+    assert.deepEqual(await store.candles({ symbol: "SOL", interval: "1m" }), []);
+    await assert.rejects(store.candles({ symbol: "BTC", interval: "1m", limit: 0 }), RangeError);
+  });
+
+  test("candles() returns 500 when no limit is given", async (store) => {
+    const all = Array.from({ length: 501 }, (_, i) => makeCandle("BTC", "1m", T0 + i * MINUTE));
+    await store.write(writeOf({ states: [makeState("BTC")], candles: all }));
+    const got = await store.candles({ symbol: "BTC", interval: "1m" });
+    assert.equal(got.length, 500);
+    assert.equal(got[0]?.windowStart, all[1]?.windowStart);
+    assert.equal(got.at(-1)?.windowStart, all[500]?.windowStart);
+  });
+
+  test("outbox() gives each queued revision as it was queued, oldest first, until published()", async (store) => {
+    const a = makeCandle("BTC", "1m", T0);
+    const b = makeCandle("ETH", "1m", T0);
+    const c = makeCandle("BTC", "5m", T0);
+    await store.write(writeOf({
+      states: [makeState("BTC"), makeState("ETH")],
+      candles: [a, b],
+      publish: [a, b],
+    }));
+    await store.write(writeOf({
+      states: [makeState("BTC")],
+      candles: [c],
+      publish: [c, c],
+    }));
+    assert.deepEqual(await store.outbox(10), [a, b, c]);
+    assert.deepEqual(await store.outbox(2), [a, b]);
+
+    // A revision lands before revision 0 was published: both go out, each as it was.
+    const a1 = { ...a, close: 111, high: 111, samples: 2, revision: 1 };
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
+    assert.deepEqual(await store.outbox(10), [a, b, c, a1]);
+    await store.published([a, b]);
+    assert.deepEqual(await store.outbox(10), [c, a1]);
+    // Queued again (a write repeated after a crash), a revision is still there once.
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
+    await store.published([a1, c]);
+    assert.deepEqual(await store.outbox(10), []);
+    await assert.rejects(store.outbox(0), RangeError);
+  });
+
+  test("insertAlerts() stores each key once and alerts() gives the newest first", async (store) => {
+    const a1 = makeAlert("BTC", T0);
+    const a2 = makeAlert("BTC", T0, {
+      kind: "anomaly",
+      zscore: -5.25,
+      direction: "down",
+      changePct: -0.5,
+    });
+    const a3 = makeAlert("ETH", T0 + MINUTE, { interval: "5m", createdAt: T0 + 10 * MINUTE });
+    assert.deepEqual(await store.insertAlerts([a1, a2, { ...a1, price: 1 }]), [a1, a2]);
+    assert.deepEqual(await store.insertAlerts([{ ...a1, changePct: 9 }, a3, a2]), [a3]);
+    assert.deepEqual(await store.insertAlerts([]), []);
+    assert.deepEqual(await store.alerts({ limit: 10 }), [a3, a2, a1]);
+    assert.deepEqual(await store.alerts({ limit: 1 }), [a3]);
+    assert.deepEqual(await store.alerts({ symbol: "BTC", limit: 10 }), [a2, a1]);
+    assert.deepEqual(await store.alerts({ since: T0 + 10 * MINUTE, limit: 10 }), [a3]);
+    assert.deepEqual(await store.alerts({ symbol: "BTC", since: T0 + 10 * MINUTE, limit: 10 }), []);
+  });
+
+  test("symbols() lists the symbols with a latest price or a state", async (store) => {
+    assert.deepEqual(await store.symbols(), []);
+    await store.write(writeOf({
+      states: [makeState("SOL")],
+      latest: [makeLatest("BTC", T0, 45_000), makeLatest("ETH", T0 + 1, 3_000)],
+    }));
+    assert.deepEqual(await store.symbols(), [
+      { symbol: "BTC", priceUsd: 45_000, eventTime: T0 },
+      { symbol: "ETH", priceUsd: 3_000, eventTime: T0 + 1 },
+      { symbol: "SOL", priceUsd: null, eventTime: null },
+    ]);
+  });
+
+  test("write() takes a batch of 5,000 candles in one write", async (store) => {
+    const symbols = ["BTC", "ETH", "SOL", "ADA", "XRP"];
+    const candles = symbols.flatMap((symbol) =>
+      Array.from(
+        { length: 1_000 },
+        (_, i) => makeCandle(symbol, "1m", T0 + i * MINUTE, { close: 100 + i / 7 }),
+      )
+    );
+    const states = symbols.map((symbol) => makeState(symbol));
+    await store.write(writeOf({ states, candles }));
+    const revised = candles.map((c) => ({ ...c, revision: 1, close: c.close + 1 }));
+    const started = performance.now();
+    await store.write(writeOf({ states, candles: revised }));
+    const elapsed = performance.now() - started;
+    for (const symbol of symbols) {
+      const got = await store.candles({ symbol, interval: "1m", limit: 5_000 });
+      assert.deepEqual(got, revised.filter((c) => c.symbol === symbol));
+    }
+    assert.ok(elapsed < 10_000, `5,000 upserts took ${elapsed.toFixed(0)} ms`);
+  });
+
+  test("values round-trip exactly: floats, nulls, booleans and times to the ms", async (store) => {
+    const candles = [
+      makeCandle("BTC", "1m", 0, {
+        open: 0.1 + 0.2,
+        high: 1.7976931348623157e308,
+        low: 5e-324,
+        close: 45_234.56,
+        volume: 1e-300,
+        vwap: 123_456_789.123_456_78,
+        samples: 2_147_483_647,
+        firstEvent: 1,
+        lastEvent: 59_999,
+        revision: 2_147_483_647,
+      }),
+      makeCandle("BTC", "1d", 253_402_214_400_000, {
+        windowEnd: 253_402_300_799_999,
+        firstEvent: 253_402_300_799_998,
+        lastEvent: 253_402_300_799_999,
+        closed: false,
+        open: 0.000012345,
+        high: 0.000012346,
+        low: 0.000012344,
+        close: 0.000012345,
+      }),
+      makeCandle("BTC", "4h", 1_699_876_800_000 - 1_699_876_800_000 % 14_400_000, {
+        firstEvent: 1_699_876_543_123,
+        lastEvent: 1_699_876_543_999,
+        volume: 0,
+        vwap: -0.5,
+      }),
+    ];
+    const latest: LatestPrice = {
+      symbol: "BTC",
+      priceUsd: 0.1 + 0.7,
+      volume24h: null,
+      marketCap: 886_543_210_987.65,
+      priceChange24h: null,
+      eventTime: 1_699_876_543_001,
+    };
+    await store.write(writeOf({
+      states: [makeState("BTC", 1, 1_699_876_543_999)],
+      candles,
+      latest: [latest],
+    }));
+    for (const candle of candles) {
+      assert.deepEqual(
+        await store.candles({ symbol: "BTC", interval: candle.interval }),
+        [candle],
+      );
+    }
+    assert.deepEqual(await store.latest("BTC"), [latest]);
+    const alert = makeAlert("BTC", 0, {
+      changePct: -1e-9,
+      zscore: 4.000000000000001,
+      createdAt: 7,
+    });
+    await store.insertAlerts([alert]);
+    assert.deepEqual(await store.alerts({ limit: 1 }), [alert]);
+  });
+
+  test("ping() resolves and close() may be called twice", async (store) => {
+    await store.ping();
+    assert.ok(!/:[^:@/]+@/.test(store.description), store.description);
+    await store.close();
+    await store.close();
+  });
+}
+
+/** Everything a store holds about BTC, through the interface. */
+async function snapshot(store: CandleStore) {
+  return {
+    candles1m: await store.candles({ symbol: "BTC", interval: "1m" }),
+    candles5m: await store.candles({ symbol: "BTC", interval: "5m" }),
+    latest: await store.latest(),
+    // Loading claims the symbol, raising its epoch: everything else must stay as it was.
+    loaded: await store.loadSymbol("BTC", 3_600_000).then(({ state, candles }) => ({
+      state: state && { ...state, epoch: 0 },
+      candles,
+    })),
+    outbox: await store.outbox(100),
+    symbols: await store.symbols(),
+  };
+}

@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { PostgresCandleStore } from "../../store/postgres.ts";
+import { POSTGRES_MIGRATIONS } from "../../store/postgres_schema.ts";
+import { StoreUnavailableError } from "../../store/store_error.ts";
+import {
+  createTestDatabase,
+  freePort,
+  POSTGRES_TEST_URL,
+  postgresTest,
+} from "../support/services.ts";
+import { makeCandle, makeState, storeContract } from "./contract.ts";
+
+storeContract("PostgresCandleStore", async () => {
+  const database = await createTestDatabase();
+  try {
+    const store = await PostgresCandleStore.connect(database.url, { connectTimeoutMs: 10_000 });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await database.drop();
+      },
+    };
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}, { test: postgresTest });
+
+Deno.test("PostgresCandleStore.connect() gives up after the timeout naming host:port, never the password", async () => {
+  const port = freePort();
+  const started = Date.now();
+  await assert.rejects(
+    PostgresCandleStore.connect(`postgres://crypto:hunter2-secret@127.0.0.1:${port}/market`, {
+      connectTimeoutMs: 1_200,
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof StoreUnavailableError, String(error));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Cannot reach PostgreSQL at 127\\.0\\.0\\.1:${port} within 1\\.2s: .*ECONNREFUSED`,
+        ),
+      );
+      assert.ok(!error.message.includes("hunter2"), error.message);
+      assert.ok(!error.message.includes("\n"), error.message);
+      return true;
+    },
+  );
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed >= 1_100 && elapsed < 4_000, `gave up after ${elapsed} ms`);
+});
+
+postgresTest(
+  "PostgresCandleStore.connect() fails at once on a database that does not exist",
+  async () => {
+    const url = new URL(POSTGRES_TEST_URL);
+    url.password = "hunter2-secret";
+    url.pathname = "/crypto_test_missing_database";
+    const started = Date.now();
+    await assert.rejects(
+      PostgresCandleStore.connect(url.href, { connectTimeoutMs: 10_000 }),
+      (error: unknown) => {
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        assert.match(error.message, /^Cannot connect to PostgreSQL at [^ ]+:\d+: .*does not exist/);
+        assert.ok(!error.message.includes("hunter2"), error.message);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 5_000);
+  },
+);
+
+postgresTest(
+  "PostgresCandleStore migrates a new database once, even when two connect at once",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const stores = await Promise.all([
+        PostgresCandleStore.connect(database.url),
+        PostgresCandleStore.connect(database.url),
+      ]);
+      await Promise.all(stores.map((store) => store.close()));
+      const versions = await admin`SELECT version FROM schema_migrations ORDER BY version`;
+      assert.deepEqual(
+        versions.map((row) => row.version),
+        POSTGRES_MIGRATIONS.map((m) => m.version),
+      );
+      const columns = await admin`
+      SELECT column_name, data_type FROM information_schema.columns
+      WHERE table_name = 'candles' ORDER BY ordinal_position`;
+      assert.deepEqual(columns.map((c) => `${c.column_name} ${c.data_type}`), [
+        "symbol text",
+        "interval text",
+        "window_start timestamp with time zone",
+        "window_end timestamp with time zone",
+        "open double precision",
+        "high double precision",
+        "low double precision",
+        "close double precision",
+        "samples integer",
+        "volume double precision",
+        "vwap double precision",
+        "first_event timestamp with time zone",
+        "last_event timestamp with time zone",
+        "closed boolean",
+        "revision integer",
+        "updated_at timestamp with time zone",
+      ]);
+    } finally {
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
+postgresTest(
+  "PostgresCandleStore keeps a write's times as timestamptz and leaves an unchanged row alone",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    const store = await PostgresCandleStore.connect(database.url);
+    try {
+      const candle = makeCandle("BTC", "1m", Date.UTC(2025, 10, 12, 10, 30), {
+        firstEvent: Date.UTC(2025, 10, 12, 10, 30, 5, 123),
+      });
+      const write = {
+        states: [makeState("BTC")],
+        candles: [candle],
+        latest: [],
+        publish: [],
+      };
+      await store.write(write);
+      const [first] = await admin`
+      SELECT to_char(first_event AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS first_event,
+        xmin::text AS version FROM candles`;
+      assert.equal(first?.first_event, "2025-11-12T10:30:05.123");
+      await store.write(write);
+      const [second] = await admin`SELECT xmin::text AS version FROM candles`;
+      assert.equal(second?.version, first?.version, "the same candle again rewrote its row");
+    } finally {
+      await store.close();
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
+postgresTest("PostgresCandleStore reconnects after its connections are cut", async () => {
+  const database = await createTestDatabase();
+  const admin = postgres(POSTGRES_TEST_URL, { max: 1, onnotice: () => {} });
+  const store = await PostgresCandleStore.connect(database.url);
+  try {
+    await store.ping();
+    const name = new URL(database.url).pathname.slice(1);
+    await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name}`;
+    await store.ping().catch((error) => {
+      assert.ok(error instanceof StoreUnavailableError, String(error));
+      assert.match(error.message, /^Lost the connection to PostgreSQL at /);
+    });
+    await store.ping();
+  } finally {
+    await store.close();
+    await admin.end();
+    await database.drop();
+  }
+});
