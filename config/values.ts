@@ -361,7 +361,11 @@ export function parseRedisUrl(name: string, raw: string): string {
   } catch {
     url = null;
   }
-  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+  const port = url?.port === "" ? 6379 : Number(url?.port);
+  if (
+    !url || url.hostname === "" || url.hostname.length > 253 || !(port >= 1 && port <= 65535) ||
+    !/^(\/\d*)?$/.test(url.pathname)
+  ) {
     throw new ConfigError(
       `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
         quote(redactUrl(raw))
