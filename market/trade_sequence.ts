@@ -1,0 +1,124 @@
+/**
+ * Where a product's trade ids stand: which trade is new, which was seen already (a replay after a
+ * reconnect: Coinbase sends the last trade again on every subscription), and where ids were
+ * skipped (trades missed while the feed was away). Pure: ids in, verdicts out.
+ *
+ * @module
+ */
+
+/** What a trade id is, against the ones seen before it. */
+export type TradeVerdict =
+  /** Not seen before; `missing` ids were skipped between the last one and it (0: none). */
+  | { kind: "new"; missing: number; after: number | null }
+  /** Below the last id and not seen: it fills an earlier gap. */
+  | { kind: "late" }
+  /** Seen already (or too old to tell): not to be published again. */
+  | { kind: "repeat" };
+
+/** Options for {@linkcode TradeSequence}. */
+export interface TradeSequenceOptions {
+  /** How many recent ids are remembered to tell a late trade from a repeat. @default {10_000} */
+  remember?: number;
+}
+
+/**
+ * One product's trade ids.
+ *
+ * @example
+ * ```ts
+ * import { TradeSequence } from "./trade_sequence.ts";
+ * const ids = new TradeSequence();
+ * console.log(ids.accept(10).kind, ids.accept(10).kind, ids.accept(13)); // "new" "repeat" { kind: "new", missing: 2, after: 10 }
+ * ```
+ */
+export class TradeSequence {
+  #last: number | null = null;
+  #recent = new Set<number>();
+  #order: number[] = [];
+  #head = 0;
+  #remember: number;
+
+  /** @param options How many ids to remember. */
+  constructor(options: TradeSequenceOptions = {}) {
+    this.#remember = Math.max(1, options.remember ?? 10_000);
+  }
+
+  /** The highest trade id seen, or null before the first. */
+  get last(): number | null {
+    return this.#last;
+  }
+
+  /**
+   * Takes a trade id in and says what it is.
+   *
+   * @param tradeId The exchange's trade id.
+   * @returns `new` (with the ids skipped before it), `late` or `repeat`.
+   */
+  accept(tradeId: number): TradeVerdict {
+    const last = this.#last;
+    if (last === null || tradeId > last) {
+      this.#keep(tradeId);
+      this.#last = tradeId;
+      return { kind: "new", missing: last === null ? 0 : tradeId - last - 1, after: last };
+    }
+    // At or below the last id: a replay, unless it is a skipped id still within memory.
+    if (this.#recent.has(tradeId) || tradeId <= last - this.#remember) return { kind: "repeat" };
+    this.#keep(tradeId);
+    return { kind: "late" };
+  }
+
+  #keep(tradeId: number): void {
+    this.#recent.add(tradeId);
+    this.#order.push(tradeId);
+    if (this.#recent.size > this.#remember) this.#recent.delete(this.#order[this.#head++]!);
+    // Compacts the queue now and then, so it does not grow without end.
+    if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/**
+ * The trade ids of every product, kept across reconnections (and restarts of the trade source).
+ *
+ * @example
+ * ```ts
+ * import { TradeSequences } from "./trade_sequence.ts";
+ * const ids = new TradeSequences();
+ * ids.accept("BTC-USD", 5);
+ * console.log(ids.accept("ETH-USD", 5).kind, ids.accept("BTC-USD", 5).kind); // "new" "repeat"
+ * ```
+ */
+export class TradeSequences {
+  #products = new Map<string, TradeSequence>();
+  #options: TradeSequenceOptions;
+
+  /** @param options How many ids to remember per product. */
+  constructor(options: TradeSequenceOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * Takes a product's trade id in and says what it is.
+   *
+   * @param productId The product.
+   * @param tradeId Its trade id.
+   * @returns The verdict.
+   */
+  accept(productId: string, tradeId: number): TradeVerdict {
+    let sequence = this.#products.get(productId);
+    if (!sequence) this.#products.set(productId, sequence = new TradeSequence(this.#options));
+    return sequence.accept(tradeId);
+  }
+
+  /**
+   * The highest trade id seen of a product.
+   *
+   * @param productId The product.
+   * @returns The id, or null before its first trade.
+   */
+  last(productId: string): number | null {
+    return this.#products.get(productId)?.last ?? null;
+  }
+}
