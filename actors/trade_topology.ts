@@ -93,9 +93,13 @@ export function tradeChildren(options: TradeChildrenOptions): TradeChildren {
       name: "trade-console",
       restart: "transient",
       actor: async (_inbox: Inbox<unknown>, _outbox: Outbox<unknown>, ctx: ActorContext) => {
-        while (true) {
-          await clock.sleep(tickMs - (clock.now() % tickMs), { signal: ctx.signal });
-          report.tick();
+        try {
+          while (true) {
+            await clock.sleep(tickMs - (clock.now() % tickMs), { signal: ctx.signal });
+            report.tick();
+          }
+        } finally {
+          report.tick(); // the last, partial second, before the summary
         }
       },
     },
