@@ -24,6 +24,7 @@ import { latencyKafkajs, latencyPipeline } from "./latency.ts";
 import { memoryThroughput } from "./memory.ts";
 import { produceJava, produceKafkajs, producePipeline } from "./produce.ts";
 import { writeReport } from "./report.ts";
+import { tradesFigures } from "./trades.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -38,7 +39,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -63,9 +64,9 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles").split(",").map((s) =>
-    s.trim()
-  ),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades").split(",").map((
+    s,
+  ) => s.trim()),
 );
 const kafkajsBatch = Number(flags["kafkajs-batch"] ?? 500);
 const topics: string[] = [];
@@ -413,6 +414,8 @@ if (only.has("candles")) {
     },
   };
 }
+
+if (only.has("trades")) results.trades = await tradesFigures(opts);
 
 await deleteTopics(opts, topics);
 await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});

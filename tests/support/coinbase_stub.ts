@@ -67,6 +67,8 @@ const BASE_PRICES: Record<string, number> = {
 };
 
 const PRODUCT = /^[A-Z0-9]{1,15}-[A-Z0-9]{1,15}$/;
+const MAKER = "ac928c66-ca53-498f-9c13-a110027a60e8";
+const TAKER = "132fb6ae-456b-4654-b4e0-d681ac05cea1";
 
 /**
  * A time in the feed's form, with microseconds: `2025-11-12T10:30:45.123456Z`.
@@ -204,6 +206,33 @@ export class CoinbaseStub {
     for (const client of this.#clients) {
       if (client.products.size > 0) this.#send(client, text);
     }
+  }
+
+  /**
+   * Sends `count` matches as fast as it can, round robin over the products subscribed to (made
+   * up front, so that making them costs nothing while sending); not kept in {@linkcode sent}.
+   *
+   * @param count How many.
+   * @returns When the first and the last were handed to the sockets, ms since the epoch.
+   */
+  burst(count: number): { firstAt: number; lastAt: number } {
+    const products = [...new Set([...this.#clients].flatMap((c) => [...c.products]))];
+    const time = microTime(Date.now());
+    const frames: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const product = products[i % products.length]!;
+      const ids = this.#ids(product);
+      const price = ((BASE_PRICES[product.split("-")[0]!] ?? 100) + (i % 100) / 100).toFixed(2);
+      const tradeId = ids.tradeId++;
+      const sequence = ids.sequence++;
+      frames.push(
+        `{"type":"match","trade_id":${tradeId},"maker_order_id":"${MAKER}","taker_order_id":"${TAKER}","side":"buy","size":"0.01000000","price":"${price}","product_id":"${product}","sequence":${sequence},"time":"${time}"}`,
+      );
+    }
+    const clients = [...this.#clients].filter((c) => c.products.size > 0);
+    const firstAt = performance.timeOrigin + performance.now();
+    for (const frame of frames) for (const client of clients) this.#send(client, frame);
+    return { firstAt, lastAt: performance.timeOrigin + performance.now() };
   }
 
   /** Drops every connection (a close frame with code 1011, as a server that failed). */
@@ -409,10 +438,18 @@ if (import.meta.main) {
   // By hand, it knows the products of a few base currencies, as the exchange knows its own.
   stub.knows = (product) => product.split("-")[0]! in BASE_PRICES;
   const rate = flag("rate", 5);
-  if (rate > 0) stub.startFlow(rate);
-  console.log(
-    `Coinbase feed stand-in on ${stub.url}: ${rate} trade(s) a second per product subscribed to, of ${
-      Object.keys(BASE_PRICES).join(", ")
-    } (any quote currency)`,
-  );
+  const burst = flag("burst", 0);
+  if (burst > 0) {
+    // For the benchmarks: once a client is subscribed, `burst` trades at full speed, then the
+    // times as one JSON line.
+    while (stub.subscribed === 0) await new Promise((r) => setTimeout(r, 2));
+    console.log(JSON.stringify(stub.burst(burst)));
+  } else {
+    if (rate > 0) stub.startFlow(rate);
+    console.log(
+      `Coinbase feed stand-in on ${stub.url}: ${rate} trade(s) a second per product subscribed to, of ${
+        Object.keys(BASE_PRICES).join(", ")
+      } (any quote currency)`,
+    );
+  }
 }

@@ -1,0 +1,51 @@
+/**
+ * The trade section of `bench/RESULTS.md`.
+ *
+ * @module
+ */
+
+type Figures = Record<string, unknown>;
+
+const num = (v: unknown, digits = 0) =>
+  typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: digits }) : "n/a";
+const ratio = (a: unknown, b: unknown) =>
+  typeof a === "number" && typeof b === "number" && b > 0 ? (a / b).toFixed(2) : "n/a";
+
+/**
+ * Renders the trade figures of `results.json`, if it has them.
+ *
+ * @param results The figures.
+ * @returns Markdown lines (none without trade figures).
+ */
+export function tradesSection(results: Figures): string[] {
+  const t = results.trades as Figures | undefined;
+  if (!t) return [];
+  const latency = t.latency_ms as Figures;
+  return [
+    "## Trades (`--source coinbase`)",
+    "",
+    `Run at ${t.generated_at}. Throughput: the feed's stand-in (\`tests/support/coinbase_stub.ts\`, a process of its own) sends ${
+      num(t.trades)
+    } matches of 3 products as fast as it can once subscribed; in the bench's process, \`produce --source coinbase\`'s topology (TradeSource → Publisher, the buffer large enough to hold them all) reads, checks, de-duplicates, encodes and publishes them (acks=all, idempotent, 3 partitions). From the first frame handed to the stand-in's socket to the last acknowledgement (and to the last frame read by the trade source); medians of ${
+      num(t.repetitions)
+    } run(s). The bare socket is a WebSocket client that only counts the same frames.`,
+    "",
+    "| | trades/s | ratio to the bare socket |",
+    "| --- | ---: | ---: |",
+    `| bare socket (read, nothing done) | ${num(t.socket)} | 1.00 |`,
+    `| socket → trade source (read and checked) | ${num(t.read)} | ${ratio(t.read, t.socket)} |`,
+    `| socket → acknowledged on the topic | ${num(t.pipeline)} | ${ratio(t.pipeline, t.socket)} |`,
+    "",
+    `Dropped from the buffer: ${num(t.dropped)}. Runs (socket → acknowledged): ${
+      ((t.runs as Figures | undefined)?.pipeline as number[] | undefined)?.map((x) => num(x))
+        .join(", ") ?? "n/a"
+    }.`,
+    "",
+    `Frame to closed candle readable, at 100 trades/s (10 products, each product's event time 6 s ahead a trade so that each closes a 1m window a second; stand-in → socket → TradeSource → Publisher → Kafka → Subscriber → Aggregator → CandleSink → SQLite, one process; from the send of the frame of the first trade at or past a window's end plus the 10 s out-of-orderness to the store's answer to the write holding the closed row): p50 ${
+      num(latency.p50, 1)
+    } ms, p99 ${num(latency.p99, 1)} ms, max ${num(latency.max, 1)} ms over ${
+      num(latency.samples)
+    } candles (${num(latency.seconds)} s).`,
+    "",
+  ];
+}
