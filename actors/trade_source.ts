@@ -9,6 +9,7 @@
  */
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay, type BackoffOptions } from "../runtime/backoff.ts";
+import { sendAll } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { IsoTimes } from "./encoder.ts";
 import { type EncodedTrade, encodeTrade } from "../market/trade.ts";
@@ -84,42 +85,51 @@ export function tradeSource(options: TradeSourceOptions): Actor<unknown, Encoded
         clock,
         ...(options.connect ? { connect: options.connect } : {}),
       });
-      for await (const { event, receivedAt } of frames) {
-        switch (event.type) {
-          case "trade": {
-            const { trade } = event;
-            state.attempt = 0;
-            const verdict = state.sequences.accept(trade.productId, trade.tradeId);
-            if (verdict.kind === "repeat") {
-              report.repeat(trade.productId, trade.tradeId);
+      for await (const batch of frames) {
+        const encoded: EncodedTrade[] = [];
+        let refused: { refused: string[]; reason: string } | null = null;
+        for (const { event, receivedAt } of batch) {
+          switch (event.type) {
+            case "trade": {
+              const { trade } = event;
+              state.attempt = 0;
+              const verdict = state.sequences.accept(trade.productId, trade.tradeId);
+              if (verdict.kind === "repeat") {
+                report.repeat(trade.productId, trade.tradeId);
+                break;
+              }
+              const message = tradeMessage(trade, times.format(receivedAt));
+              report.trade(message, verdict.kind === "new" ? verdict : { missing: 0, after: null });
+              encoded.push(encodeTrade(message, trade.timeMs));
               break;
             }
-            const message = tradeMessage(trade, times.format(receivedAt));
-            report.trade(message, verdict.kind === "new" ? verdict : { missing: 0, after: null });
-            await outbox.send(encodeTrade(message), { signal: ctx.signal });
-            break;
+            case "heartbeat":
+              state.attempt = 0;
+              break;
+            case "subscriptions":
+              report.subscribed(event.products.length > 0 ? event.products : products);
+              break;
+            case "error": {
+              report.feedError(event.message, event.reason);
+              const named = products.filter((p) => new RegExp(`\\b${p}\\b`).test(event.reason));
+              if (named.length === 0) {
+                throw new FeedError(
+                  `the feed answered "${event.message}${event.reason ? `: ${event.reason}` : ""}"`,
+                  { failure: "closed" },
+                );
+              }
+              refused ??= { refused: named, reason: event.reason };
+              break;
+            }
+            case "malformed":
+              report.malformed(event.reason);
+              break;
+            case "ignored":
+              break;
           }
-          case "heartbeat":
-            state.attempt = 0;
-            break;
-          case "subscriptions":
-            report.subscribed(event.products.length > 0 ? event.products : products);
-            break;
-          case "error": {
-            report.feedError(event.message, event.reason);
-            const refused = products.filter((p) => new RegExp(`\\b${p}\\b`).test(event.reason));
-            if (refused.length > 0) return { refused, reason: event.reason };
-            throw new FeedError(
-              `the feed answered "${event.message}${event.reason ? `: ${event.reason}` : ""}"`,
-              { failure: "closed" },
-            );
-          }
-          case "malformed":
-            report.malformed(event.reason);
-            break;
-          case "ignored":
-            break;
         }
+        if (encoded.length > 0) await sendAll(outbox, encoded, { signal: ctx.signal });
+        if (refused) return refused;
       }
       throw new FeedError("the connection ended", { failure: "closed" });
     };

@@ -53,6 +53,7 @@ export interface EncodedTrade {
  * Encodes a trade as its record: key = symbol, the value's fields in the order of SPEC §11.
  *
  * @param trade The message.
+ * @param timestamp The trade's time, ms, when the caller has it already. @default {Date.parse(trade.time)}
  * @returns Key, JSON value, headers and timestamp.
  *
  * @example
@@ -62,7 +63,7 @@ export interface EncodedTrade {
  * console.log(encoded.key, encoded.value.slice(0, 16)); // "BTC" '{"symbol":"BTC",'
  * ```
  */
-export function encodeTrade(trade: TradeMessage): EncodedTrade {
+export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTrade {
   const message: TradeMessage = {
     symbol: trade.symbol,
     product_id: trade.product_id,
@@ -79,7 +80,7 @@ export function encodeTrade(trade: TradeMessage): EncodedTrade {
     key: trade.symbol,
     value: JSON.stringify(message),
     headers: { ...TRADE_HEADERS },
-    timestamp: Date.parse(trade.time),
+    timestamp: timestamp ?? Date.parse(trade.time),
     trade: message,
   };
 }

@@ -70,29 +70,28 @@ function networkReason(message: string): string {
 }
 
 /**
- * Opens a connection, subscribes to the products' `matches` and `heartbeat`, and yields every
- * frame as it is read.
+ * Opens a connection, subscribes to the products' `matches` and `heartbeat`, and yields the
+ * frames as they are read: all those read since the last batch, in order, as one batch.
  *
  * @param options The URL, the products, the silence limit and the abort signal.
- * @returns The frames; the iteration throws a {@linkcode FeedError} when the connection ends,
- *   and the signal's reason once it is aborted.
+ * @returns Batches of frames; the iteration throws a {@linkcode FeedError} when the connection
+ *   ends, and the signal's reason once it is aborted.
  *
  * @example
  * ```ts ignore
  * import { readFeed } from "./coinbase.ts";
- * for await (const { event } of readFeed({ url: "wss://ws-feed.exchange.coinbase.com",
+ * for await (const frames of readFeed({ url: "wss://ws-feed.exchange.coinbase.com",
  *   products: ["BTC-USD"], staleAfterMs: 30_000, signal: AbortSignal.timeout(10_000) })) {
- *   console.log(event.type);
+ *   for (const { event } of frames) console.log(event.type);
  * }
  * ```
  */
-export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame> {
+export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame[]> {
   const { url, products, staleAfterMs, signal } = options;
   const clock = options.clock ?? systemClock;
   signal.throwIfAborted();
   const socket = (options.connect ?? ((u: string) => new WebSocket(u)))(url);
   let queue: { data: unknown; at: number }[] = [];
-  let head = 0;
   let opened = false;
   let errorMessage = "";
   let ended: FeedError | null = null;
@@ -131,16 +130,16 @@ export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame>
   try {
     let lastFrameAt = clock.now();
     while (true) {
-      if (head < queue.length) {
-        const { data, at } = queue[head]!;
-        queue[head++] = undefined!;
-        if (head > 1024 && head * 2 > queue.length) {
-          queue = queue.slice(head);
-          head = 0;
-        }
-        lastFrameAt = at;
-        const text = typeof data === "string" ? data : "";
-        yield { event: parseFeedFrame(data), receivedAt: at, text };
+      if (queue.length > 0) {
+        // Everything read so far, in one go: a busy feed costs one wake-up per batch.
+        const taken = queue;
+        queue = [];
+        lastFrameAt = taken[taken.length - 1]!.at;
+        yield taken.map(({ data, at }) => ({
+          event: parseFeedFrame(data),
+          receivedAt: at,
+          text: typeof data === "string" ? data : "",
+        }));
         continue;
       }
       signal.throwIfAborted();
