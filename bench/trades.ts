@@ -11,6 +11,7 @@ import { tradeChildren } from "../actors/trade_topology.ts";
 import type { ProducerConfig } from "../config/config.ts";
 import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
 import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import type { ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { openStore } from "../store/open_store.ts";
@@ -230,6 +231,10 @@ export interface TradesLatency {
   max: number;
   /** Closed candles measured. */
   samples: number;
+  /** Median of the same frames' time to their acknowledgement by Kafka, ms. */
+  ackP50: number;
+  /** 99th percentile of that, ms. */
+  ackP99: number;
 }
 
 /**
@@ -260,11 +265,30 @@ export async function tradesLatency(
   const store = await openStore(options.store, { timeoutMs: 10_000 });
   await producer.connect();
   await consumer.connect();
-  // Per symbol, each trade's event time and when its frame was sent.
-  const sent = new Map<string, { time: number; at: number }[]>();
+  // Per symbol, each trade's event time, when its frame was sent and when Kafka acknowledged it.
+  const sent = new Map<string, { time: number; at: number; ackedAt: number }[]>();
   const latencies: number[] = [];
+  const acks: number[] = [];
+  const byTime = new Map<string, { time: number; at: number; ackedAt: number }>();
+  // The Publisher's sends, timed: when each trade was acknowledged.
+  const timed: ProducerTransport = {
+    connect: (o) => producer.connect(o),
+    ensureTopic: (spec) => producer.ensureTopic(spec),
+    disconnect: () => producer.disconnect(),
+    send: async (to, records) => {
+      const deliveries = await producer.send(to, records);
+      const at = performance.now();
+      if (to === topic) {
+        for (const r of records) {
+          const entry = byTime.get(`${r.key}|${r.timestamp}`);
+          if (entry) entry.ackedAt = at;
+        }
+      }
+      return deliveries;
+    },
+  };
   let measureFrom = Infinity;
-  const trades = tradeChildren({ config, transport: producer, partitions: 3, print: () => {} });
+  const trades = tradeChildren({ config, transport: timed, partitions: 3, print: () => {} });
   const candles = candleChildren({
     config: {
       intervals: ["1m"],
@@ -288,7 +312,10 @@ export async function tradesLatency(
       for (const candle of flush.closed) {
         if (candle.revision !== 0) continue;
         const trigger = sent.get(candle.symbol)?.find((t) => t.time >= candle.windowEnd + OOO);
-        if (trigger && trigger.at >= measureFrom) latencies.push(at - trigger.at);
+        if (trigger && trigger.at >= measureFrom) {
+          latencies.push(at - trigger.at);
+          acks.push(trigger.ackedAt - trigger.at);
+        }
       }
     },
   });
@@ -306,7 +333,9 @@ export async function tradesLatency(
     const time = start + k * 6_000;
     let list = sent.get(symbol);
     if (!list) sent.set(symbol, list = []);
-    list.push({ time, at: performance.now() });
+    const entry = { time, at: performance.now(), ackedAt: NaN };
+    list.push(entry);
+    byTime.set(`${symbol}|${time}`, entry);
     stub.trade({ product, price: (100 + (k % 50)).toFixed(2), size: "0.5", time: microTime(time) });
     const wait = began + (i + 1) * everyMs - performance.now();
     if (wait > 0) await delay(wait);
@@ -319,11 +348,14 @@ export async function tradesLatency(
   await store.close();
   await stub.close();
   const sorted = latencies.sort((a, b) => a - b);
+  const acked = acks.sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? Number.NaN,
     samples: sorted.length,
+    ackP50: percentile(acked, 50),
+    ackP99: percentile(acked, 99),
   };
 }
 
@@ -378,6 +410,8 @@ export async function tradesFigures(opts: BenchOptions): Promise<Record<string, 
       p99: round(latency.p99, 1),
       max: round(latency.max, 1),
       samples: latency.samples,
+      acked_p50: round(latency.ackP50, 1),
+      acked_p99: round(latency.ackP99, 1),
     },
   };
 }

@@ -45,7 +45,11 @@ export function tradesSection(results: Figures): string[] {
       num(latency.p50, 1)
     } ms, p99 ${num(latency.p99, 1)} ms, max ${num(latency.max, 1)} ms over ${
       num(latency.samples)
-    } candles (${num(latency.seconds)} s).`,
+    } candles (${num(latency.seconds)} s). The same frames to their acknowledgement by Kafka: p50 ${
+      num(latency.acked_p50, 1)
+    } ms, p99 ${num(latency.acked_p99, 1)} ms.`,
+    "",
+    "What limits them: a CPU profile of a throughput run (`deno run --cpu-prof`) puts about three quarters of the busy time in kafkajs and the Node `Buffer` code under it (building and gzipping the record batches, on the same thread as the trade source) and under a tenth in the trade source itself (parsing and checking each frame, encoding its message); the bare socket shows what the WebSocket alone could carry. At 100 trades/s the tail of the frame-to-candle time is the broker's acknowledgement, whose p99 is most of the candle's: the 2 cores also run the broker's JVM and the stand-in.",
     "",
   ];
 }
