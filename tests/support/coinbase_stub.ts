@@ -308,9 +308,10 @@ export class CoinbaseStub {
   #ids(product: string): { tradeId: number; sequence: number } {
     let ids = this.#next.get(product);
     if (!ids) {
-      // Ids of a product start somewhere, as on the exchange, the same for every run of a product.
-      const seed = [...product].reduce((sum, c) => sum * 31 + c.charCodeAt(0), 7) % 9_000_000;
-      this.#next.set(product, ids = { tradeId: 1_000_000 + seed, sequence: 50_000_000 + seed });
+      // Ids start where an earlier run of the stand-in cannot have reached (10,000 a second of
+      // wall-clock time), so that trades of two runs on one topic never share an id.
+      const start = Date.now() * 10;
+      this.#next.set(product, ids = { tradeId: start, sequence: start * 2 });
     }
     return ids;
   }
