@@ -78,3 +78,12 @@ Deno.test("loadStartConfig() with --source coinbase makes crypto-trades the prod
   assert.deepEqual(config.producer.source, { kind: "coinbase" });
   assert.equal(config.producer.kafka.topic, "crypto-trades");
 });
+
+Deno.test(".env.example and the README's configuration table document the Coinbase variables", async () => {
+  const example = await Deno.readTextFile(".env.example");
+  const readme = await Deno.readTextFile("README.md");
+  for (const name of ["COINBASE_WS_URL", "COINBASE_PRODUCTS", "COINBASE_STALE_AFTER"]) {
+    assert.match(example, new RegExp(`^${name}=`, "m"), `${name} in .env.example`);
+    assert.match(readme, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in README.md`);
+  }
+});
