@@ -38,12 +38,19 @@ export interface FeedFrame {
 
 /** The part of the WebSocket API a feed connection uses (the global `WebSocket` has it). */
 export interface FeedSocket {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Called once the connection is open. */
   onopen: ((event: Event) => void) | null;
+  /** Called with each frame. */
   onmessage: ((event: MessageEvent) => void) | null;
+  /** Called when the connection fails (an `ErrorEvent` with a message, in Deno). */
   onerror: ((event: Event) => void) | null;
+  /** Called once the connection is closed, whoever closed it. */
   onclose: ((event: CloseEvent) => void) | null;
+  /** Sends a text frame. */
   send(data: string): void;
+  /** Closes the connection. */
   close(code?: number, reason?: string): void;
 }
 

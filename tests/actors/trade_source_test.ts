@@ -2,22 +2,31 @@ import assert from "node:assert/strict";
 import { logSupervisorEvent } from "../../actors/producer_topology.ts";
 import { tradeChildren } from "../../actors/trade_topology.ts";
 import { loadProducerConfig } from "../../config/config.ts";
-import type { Delivery, OutRecord, ProducerTransport } from "../../kafka/transport.ts";
+import {
+  type Delivery,
+  DeliveryError,
+  type OutRecord,
+  type ProducerTransport,
+} from "../../kafka/transport.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { CoinbaseStub, type StubMatch } from "../support/coinbase_stub.ts";
 import { captureLogs, type LoggedLine } from "../support/logs.ts";
 import { freePort } from "../support/services.ts";
 
-/** A broker that acknowledges everything and keeps the records, in order. */
-function keepingTransport(): ProducerTransport & { records: OutRecord[] } {
+/** A broker that acknowledges everything (while `away` is false) and keeps the records, in order. */
+function keepingTransport(): ProducerTransport & { records: OutRecord[]; away: boolean } {
   const records: OutRecord[] = [];
   let offset = 0;
   return {
     records,
+    away: false,
     connect: () => Promise.resolve(),
     ensureTopic: () => Promise.resolve({ partitions: 3, created: false }),
     disconnect: () => Promise.resolve(),
     send(_topic: string, batch: readonly OutRecord[]): Promise<Delivery[]> {
+      if (this.away) {
+        return Promise.reject(new DeliveryError("Kafka is unavailable", { retriable: true }));
+      }
       records.push(...batch);
       return Promise.resolve(batch.map((r) => ({ partition: r.partition, offset: `${offset++}` })));
     },
@@ -35,16 +44,22 @@ async function until(what: string, condition: () => boolean, timeoutMs = 10_000)
 /** Runs the trade children against a feed URL until `body` is done, then stops them. */
 async function withTrades(
   url: string,
-  options: { products: string; staleAfter?: string },
+  options: { products: string; staleAfter?: string; bufferSize?: string },
   body: (run: {
     records: OutRecord[];
     printed: string[];
     report: ReturnType<typeof tradeChildren>["report"];
+    transport: ReturnType<typeof keepingTransport>;
   }) => Promise<void>,
 ): Promise<{ logs: LoggedLine[]; printed: string[]; summary: string[] }> {
   const config = loadProducerConfig(
     ["--source", "coinbase", "--products", options.products],
-    (name) => ({ COINBASE_WS_URL: url, COINBASE_STALE_AFTER: options.staleAfter ?? "5" })[name],
+    (name) =>
+      ({
+        COINBASE_WS_URL: url,
+        COINBASE_STALE_AFTER: options.staleAfter ?? "5",
+        PRODUCER_BUFFER_SIZE: options.bufferSize ?? "10000",
+      })[name],
   )!;
   const transport = keepingTransport();
   const printed: string[] = [];
@@ -61,7 +76,7 @@ async function withTrades(
     const supervisor = new Supervisor(topology.children, { onEvent: logSupervisorEvent });
     const running = supervisor.run();
     try {
-      await body({ records: transport.records, printed, report: topology.report });
+      await body({ records: transport.records, printed, report: topology.report, transport });
     } finally {
       await supervisor.stop();
       await running;
@@ -324,4 +339,55 @@ Deno.test("tradeSource() logs one warning per retry while the feed is unreachabl
   assert.equal(logs.length, retries.length, logs.map((l) => l.text).join("\n"));
   assert.ok(summary.includes("Connections: 0"));
   assert.ok(summary.includes(`Disconnections: ${retries.length}`));
+});
+
+Deno.test("tradeSource() reconnects with backoff after an error frame that names no product", async () => {
+  const stub = await CoinbaseStub.start({ heartbeatMs: 50 });
+  try {
+    const { logs, summary } = await withTrades(stub.url, { products: "BTC-USD" }, async () => {
+      await until("the subscription", () => stub.subscribed === 1);
+      stub.raw(JSON.stringify({ type: "error", message: "Slow down", reason: "rate limited" }));
+      await until("the resubscription", () => stub.subscriptions.length === 2);
+    });
+    assert.ok(
+      logs.some((l) =>
+        /^Coinbase feed: the feed answered "Slow down: rate limited"; reconnecting in/.test(l.text)
+      ),
+      logs.map((l) => l.text).join("\n"),
+    );
+    assert.ok(summary.includes("Feed errors: 1"), summary.join("\n"));
+  } finally {
+    await stub.close();
+  }
+});
+
+Deno.test("tradeSource() keeps reading while the broker is away: the full buffer drops the oldest trades, counted and logged once a tick, and the rest are delivered when it returns", async () => {
+  const stub = await CoinbaseStub.start({ heartbeatMs: 0 });
+  try {
+    const { logs, summary } = await withTrades(
+      stub.url,
+      { products: "BTC-USD", bufferSize: "5" },
+      async ({ records, transport, report }) => {
+        await until("the subscription", () => stub.subscribed === 1);
+        transport.away = true;
+        for (let i = 0; i < 30; i++) stub.trade({ product: "BTC-USD", price: "100", size: "1" });
+        await until("30 trades read", () => report.totals.published === 30);
+        await new Promise((r) => setTimeout(r, 250));
+        transport.away = false;
+        await until("the rest delivered", () => report.pending === 0, 15_000);
+        const ids = values(records).map((v) => v.trade_id);
+        const sent = stub.sent.get("BTC-USD")!.map((m) => m.trade_id);
+        // Whatever was delivered went out in order, and the newest were kept.
+        assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+        assert.equal(ids.at(-1), sent.at(-1));
+        assert.equal(report.totals.dropped + report.totals.produced, 30);
+        assert.ok(report.totals.dropped >= 20, `${report.totals.dropped} dropped`);
+      },
+    );
+    const drops = logs.filter((l) => l.text.startsWith("Buffer full"));
+    assert.ok(drops.length >= 1 && drops.length <= 3, drops.map((l) => l.text).join("\n"));
+    assert.match(summary.join("\n"), /^Dropped \(buffer full\): \d+$/m);
+  } finally {
+    await stub.close();
+  }
 });
