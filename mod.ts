@@ -60,8 +60,16 @@ export {
   type PartitionLag,
   type ProducerTransport,
 } from "./kafka/transport.ts";
-export { KafkajsProducerTransport } from "./kafka/kafkajs_transport.ts";
-export { fetchLag, KafkajsConsumerTransport } from "./kafka/kafkajs_consumer.ts";
+export {
+  type PlatformaticProducerOptions,
+  PlatformaticProducerTransport,
+} from "./kafka/platformatic_producer.ts";
+export {
+  type PlatformaticConsumerOptions,
+  PlatformaticConsumerTransport,
+} from "./kafka/platformatic_consumer.ts";
+export { fetchLag } from "./kafka/lag.ts";
+export { toInRecord } from "./kafka/in_record.ts";
 export { MemoryLog, type MemoryLogOptions } from "./kafka/memory_log.ts";
 export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./sources/coingecko.ts";
 export { encodePrice, encoder, MessageIds, PRODUCER_ID } from "./actors/encoder.ts";

@@ -45,23 +45,47 @@ export interface CandleBatch {
  * to a symbol is not yet written.
  */
 export class PendingOffsets {
-  #processed = new Map<string, { topic: string; partition: number; offset: bigint }>();
-  #firstDirty = new Map<string, { log: string; offset: bigint }>();
-  #owner = new Map<string, string>();
+  /** Per topic and partition, the last offset handled (decimal, as the record carries it). */
+  #positions = new Map<string, Map<number, Position>>();
+  /** Per symbol with changes not yet taken for a write, its partition and the first such offset. */
+  #firstDirty = new Map<string, { position: Position; offset: string }>();
+  #owner = new Map<string, Position>();
+  #assigned = new Map<string, Set<number>>();
 
   /**
-   * A record was handled.
+   * Whether a record's partition is this process's: false for a record of a partition that went
+   * to another process while the record waited in the channel (the new owner reads it again).
+   *
+   * @param record The record.
+   * @returns True unless its partition was revoked.
+   */
+  owns(record: Pick<InRecord, "topic" | "partition">): boolean {
+    return this.#assigned.get(record.topic)?.has(record.partition) ?? true;
+  }
+
+  /**
+   * A record was handled. (Called for every record: it keeps offsets as the records' own text,
+   * and works with 64-bit numbers only when a write is taken.)
    *
    * @param record The record.
    * @param changed The symbol whose state it changed, or null when it changed nothing.
    */
   processed(record: InRecord, changed: string | null): void {
-    const log = `${record.topic}/${record.partition}`;
-    const offset = BigInt(record.offset);
-    this.#processed.set(log, { topic: record.topic, partition: record.partition, offset });
+    let partitions = this.#positions.get(record.topic);
+    if (!partitions) this.#positions.set(record.topic, partitions = new Map());
+    let position = partitions.get(record.partition);
+    if (!position) {
+      partitions.set(
+        record.partition,
+        position = { topic: record.topic, partition: record.partition, last: record.offset },
+      );
+    }
+    position.last = record.offset;
     if (changed !== null) {
-      this.#owner.set(changed, log);
-      if (!this.#firstDirty.has(changed)) this.#firstDirty.set(changed, { log, offset });
+      this.#owner.set(changed, position);
+      if (!this.#firstDirty.has(changed)) {
+        this.#firstDirty.set(changed, { position, offset: record.offset });
+      }
     }
   }
 
@@ -73,16 +97,21 @@ export class PendingOffsets {
    */
   written(symbols: readonly string[]): CommitPoint[] {
     for (const symbol of symbols) this.#firstDirty.delete(symbol);
-    const oldest = new Map<string, bigint>();
-    for (const { log, offset } of this.#firstDirty.values()) {
-      const known = oldest.get(log);
-      if (known === undefined || offset < known) oldest.set(log, offset);
+    const oldest = new Map<Position, bigint>();
+    for (const { position, offset } of this.#firstDirty.values()) {
+      const first = BigInt(offset);
+      const known = oldest.get(position);
+      if (known === undefined || first < known) oldest.set(position, first);
     }
     const points: CommitPoint[] = [];
-    for (const [log, { topic, partition, offset }] of this.#processed) {
-      const dirty = oldest.get(log);
-      const safe = dirty === undefined ? offset : dirty - 1n;
-      if (safe >= 0n) points.push({ topic, partition, offset: safe.toString() });
+    for (const partitions of this.#positions.values()) {
+      for (const position of partitions.values()) {
+        const dirty = oldest.get(position);
+        const safe = dirty === undefined ? BigInt(position.last) : dirty - 1n;
+        if (safe >= 0n) {
+          points.push({ topic: position.topic, partition: position.partition, offset: `${safe}` });
+        }
+      }
     }
     return points;
   }
@@ -95,7 +124,8 @@ export class PendingOffsets {
    * @returns The offset.
    */
   position(topic: string, partition: number): bigint | null {
-    return this.#processed.get(`${topic}/${partition}`)?.offset ?? null;
+    const last = this.#positions.get(topic)?.get(partition)?.last;
+    return last === undefined ? null : BigInt(last);
   }
 
   /**
@@ -107,16 +137,27 @@ export class PendingOffsets {
    * @returns The symbols to let go.
    */
   revoke(topic: string, partitions: readonly number[]): string[] {
-    const kept = new Set(partitions.map((p) => `${topic}/${p}`));
-    const gone = (log: string) => log.startsWith(`${topic}/`) && !kept.has(log);
-    for (const log of [...this.#processed.keys()]) if (gone(log)) this.#processed.delete(log);
-    const symbols = [...this.#owner].filter(([, log]) => gone(log)).map(([s]) => s);
+    const kept = new Set(partitions);
+    this.#assigned.set(topic, kept);
+    const byPartition = this.#positions.get(topic);
+    for (const partition of [...byPartition?.keys() ?? []]) {
+      if (!kept.has(partition)) byPartition!.delete(partition);
+    }
+    const gone = (p: Position) => p.topic === topic && !kept.has(p.partition);
+    const symbols = [...this.#owner].filter(([, p]) => gone(p)).map(([s]) => s);
     for (const symbol of symbols) {
       this.#owner.delete(symbol);
       this.#firstDirty.delete(symbol);
     }
     return symbols;
   }
+}
+
+/** Where a partition stands. */
+interface Position {
+  topic: string;
+  partition: number;
+  last: string;
 }
 
 /** What the Aggregator needs. */
@@ -174,6 +215,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       await outbox.send({ flush, commits });
     };
     const handle = async (record: InRecord) => {
+      if (!offsets.owns(record)) return;
       report.read++;
       const decoded = decode(record);
       if (typeof decoded === "string") {
@@ -187,9 +229,10 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return;
       }
       const { observation, latest } = decoded;
-      if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
       // A close and its revision go out as two writes, so that both are published.
       if (book.wouldRevisePending(observation)) await send([observation.symbol]);
+      // Claimed last, right before applying: a write found stale meanwhile lets the symbol go.
+      if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
       const outcome = book.apply(observation, now(), latest);
       offsets.processed(record, outcome === "added" ? observation.symbol : null);
     };

@@ -83,7 +83,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
     idleTimeoutMs: config.idleTimeoutMs,
   });
   const offsets = new PendingOffsets();
-  const records = new Channel<InRecord>(1_024, { name: "candle-records" });
+  const records = new Channel<InRecord>(8_192, { name: "candle-records" });
   const batches = new Channel<CandleBatch>(4, { name: "candle-writes" });
   const trackers = new Map(sources.map(({ topic }) => [topic, new CommitTracker()]));
   const nudge = new Nudge();
@@ -143,6 +143,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         fromBeginning: options.fromBeginning,
         onAssign: (partitions) => {
           for (const symbol of offsets.revoke(topic, partitions)) book.drop(symbol);
+          trackers.get(topic)?.retain(partitions);
         },
       });
       return {

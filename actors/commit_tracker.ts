@@ -62,6 +62,18 @@ export class CommitTracker {
   }
 
   /**
+   * Forgets what is pending on partitions no longer assigned, so that a commit does not carry them.
+   *
+   * @param partitions The partitions still assigned.
+   */
+  retain(partitions: readonly number[]): void {
+    const kept = new Set(partitions);
+    for (const partition of [...this.#pending.keys()]) {
+      if (!kept.has(partition)) this.#pending.delete(partition);
+    }
+  }
+
+  /**
    * Commits what is pending; on failure it stays pending for the next try.
    *
    * @param transport The consumer.

@@ -8,8 +8,8 @@
 import { encodePrice } from "../actors/encoder.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
 import type { CandleConfig } from "../config/candles.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
 import type { Interval } from "../market/candle.ts";
@@ -110,8 +110,11 @@ export async function candlesPipeline(
   options: { topic: string; messages: number; store: string },
 ): Promise<CandlesRun> {
   const config = consumerConfig(opts, options.topic, ["--from-beginning"]);
-  const consumer = new KafkajsConsumerTransport(config.kafka, unique("bench-candles"));
-  const producer = new KafkajsProducerTransport({ ...config.kafka, clientId: "bench-candles" });
+  const consumer = new PlatformaticConsumerTransport(config.kafka, unique("bench-candles"));
+  const producer = new PlatformaticProducerTransport({
+    ...config.kafka,
+    clientId: "bench-candles",
+  });
   const store = await openStore(options.store, { timeoutMs: 10_000 });
   const candleTopic = await freshTopic(opts, "bench-candles-out");
   await consumer.connect();
@@ -196,8 +199,8 @@ export async function closeLatency(
 ): Promise<CloseLatency> {
   const topic = await freshTopic(opts, "bench-candles-live");
   const config = consumerConfig(opts, topic, ["--from-beginning"]);
-  const consumer = new KafkajsConsumerTransport(config.kafka, unique("bench-candles-live"));
-  const producer = new KafkajsProducerTransport({ ...config.kafka, clientId: "bench-live" });
+  const consumer = new PlatformaticConsumerTransport(config.kafka, unique("bench-candles-live"));
+  const producer = new PlatformaticProducerTransport({ ...config.kafka, clientId: "bench-live" });
   const store: CandleStore = await openStore(options.store, { timeoutMs: 10_000 });
   await consumer.connect();
   await producer.connect();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "../tests/support/kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { loadConsumerConfig, loadProducerConfig } from "../config/config.ts";
 import type { ConsumerConfig, ProducerConfig } from "../config/config.ts";

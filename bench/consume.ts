@@ -1,13 +1,16 @@
 /**
  * Consume throughput: the product's Subscriber → Printer (`--format json` to /dev/null,
- * in-process, the real `consumerChildren` under a `Supervisor`), plain kafkajs `eachBatch` writing
- * the raw values, plain kafkajs `eachBatch` printing JSON lines as a user would hand-wire it, and
- * kcat. Each reads the same prefilled topic with a fresh consumer group.
+ * in-process, the real `consumerChildren` under a `Supervisor`, over
+ * `PlatformaticConsumerTransport`), plain `@platformatic/kafka` (its messages stream) and plain
+ * kafkajs (`eachBatch`) writing the raw values, kcat, and Kafka's own ConsumerPerformance. Each
+ * reads the same prefilled topic with a fresh consumer group.
  *
  * @module
  */
+import type { Buffer } from "node:buffer";
+import { Consumer } from "@platformatic/kafka";
 import type { Batch } from "kafkajs";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { printingConsumer } from "../bin/output.ts";
 import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
 
@@ -53,7 +56,7 @@ export async function consumePipeline(
   let last = 0;
   let count = 0;
   let writes = 0;
-  const transport = new KafkajsConsumerTransport(config.kafka, config.group);
+  const transport = new PlatformaticConsumerTransport(config.kafka, config.group);
   const started = performance.now();
   await transport.connect();
   // Exactly what `consume` runs, its output written to /dev/null.
@@ -114,38 +117,6 @@ export function consumeKafkajs(
 }
 
 /**
- * Plain kafkajs doing the pipeline's job as a user would hand-wire it: `eachBatch`, each value
- * parsed and printed as a JSON line with its partition and offset
- * (`JSON.stringify({ ...JSON.parse(value), partition, offset: message.offset })`), the batch's
- * lines joined and written to /dev/null in one write; offsets auto-resolved and committed. No
- * schema checks (the pipeline checks every value against SPEC §6), and `offset` is kafkajs's
- * string (`"offset":"42"`, where the pipeline prints a number).
- *
- * @param opts Bench options.
- * @param options The topic and how many messages it holds.
- * @returns The measurement.
- */
-export function consumeKafkajsParse(
-  opts: BenchOptions,
-  options: { topic: string; messages: number },
-): Promise<ConsumeRun> {
-  const encoder = new TextEncoder();
-  return consumeKafkajsBatches(opts, options, "bench-kafkajs-parse", ({ partition, messages }) => {
-    const lines: string[] = [];
-    for (const message of messages) {
-      lines.push(
-        JSON.stringify({
-          ...JSON.parse(message.value!.toString()),
-          partition,
-          offset: message.offset,
-        }),
-      );
-    }
-    return encoder.encode(lines.join("\n") + "\n");
-  });
-}
-
-/**
  * The plain kafkajs consumers' harness: a fresh group from the beginning of the topic,
  * `eachBatch` with offsets auto-resolved and committed, each batch turned into bytes by `render`
  * and written to /dev/null in one write; the clock runs from the first batch to the last.
@@ -196,6 +167,127 @@ async function consumeKafkajsBatches(
     rate: count / seconds,
     startSeconds: (first - started) / 1000,
   };
+}
+
+/**
+ * Plain `@platformatic/kafka` as its documentation has it: a consumer's messages stream from the
+ * earliest offset, each message's value written to /dev/null with a newline, gathered into one
+ * write per turn of the event loop (what kcat prints); no offsets committed.
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement.
+ */
+export async function consumePlatformatic(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const consumer = new Consumer({
+    clientId: "bench",
+    bootstrapBrokers: opts.brokers.split(","),
+    groupId: unique("bench-platformatic"),
+    autocommit: false,
+    maxBytesPerPartition: 1_048_576,
+    maxBytes: 4 * 1_048_576,
+  });
+  const devNull = Deno.openSync("/dev/null", { write: true });
+  let first = 0;
+  let last = 0;
+  let count = 0;
+  let values: Buffer[] = [];
+  let size = 0;
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const value of values) {
+      out.set(value, at);
+      at += value.length;
+      out[at++] = 10;
+    }
+    devNull.writeSync(out);
+    values = [];
+    size = 0;
+    last = performance.now();
+  };
+  const started = performance.now();
+  const stream = await consumer.consume({ topics: [options.topic], mode: "earliest" });
+  await new Promise<void>((resolve) => {
+    stream.on("data", (message) => {
+      if (count >= options.messages) return;
+      if (count++ === 0) first = performance.now();
+      values.push(message.value);
+      size += message.value.length + 1;
+      if (count >= options.messages) {
+        flush();
+        resolve();
+      } else if (!scheduled) {
+        scheduled = true;
+        setTimeout(flush, 0);
+      }
+    });
+  });
+  await consumer.close(true);
+  devNull.close();
+  const seconds = (last - first) / 1000;
+  return {
+    messages: count,
+    seconds,
+    rate: count / seconds,
+    startSeconds: (first - started) / 1000,
+  };
+}
+
+/**
+ * Kafka's own ConsumerPerformance (Java client, default fetch settings) reading the topic with a
+ * fresh group; its fetch rate (`fetch.nMsg.sec`: from the first fetch to the last, without the
+ * group join).
+ *
+ * @param opts Bench options.
+ * @param options The topic and how many messages it holds.
+ * @returns The measurement.
+ */
+export async function consumeJava(
+  opts: BenchOptions,
+  options: { topic: string; messages: number },
+): Promise<ConsumeRun> {
+  const out = await new Deno.Command("java", {
+    args: [
+      "-Xmx512m",
+      "-cp",
+      `${opts.kafkaLibs}/*`,
+      "org.apache.kafka.tools.ConsumerPerformance",
+      "--bootstrap-server",
+      opts.brokers,
+      "--topic",
+      options.topic,
+      "--num-records",
+      String(options.messages),
+      "--group",
+      unique("bench-java"),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  // "start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+  //  rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec" and one line of figures.
+  const lines = text.split("\n");
+  const header = lines.findIndex((l) => l.startsWith("start.time"));
+  const fields = (lines[header + 1] ?? "").split(",").map((f) => f.trim());
+  const names = (lines[header] ?? "").split(",").map((f) => f.trim());
+  const rate = Number(fields[names.indexOf("fetch.nMsg.sec")]);
+  const messages = Number(fields[names.indexOf("data.consumed.in.nMsg")]);
+  if (!out.success || header < 0 || !(rate > 0)) {
+    throw new Error(
+      `ConsumerPerformance failed: ${text.slice(-500)}${
+        new TextDecoder().decode(out.stderr).slice(-1000)
+      }`,
+    );
+  }
+  const rebalanceMs = Number(fields[names.indexOf("rebalance.time.ms")]);
+  return { messages, seconds: messages / rate, rate, startSeconds: rebalanceMs / 1000 };
 }
 
 /**

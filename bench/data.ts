@@ -1,10 +1,9 @@
 /**
- * The bench's messages: SPEC §4 values of about 300 bytes, as a replay recording (JSON lines)
- * and as ready-made records for plain kafkajs.
+ * The bench's messages: SPEC §4 values of about 300 bytes, as a replay recording (JSON lines),
+ * as ready-made records for the plain clients, and as a file for kcat.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { MESSAGE_HEADERS } from "../actors/encoder.ts";
 
 const COINS: [string, string, number][] = [
@@ -60,18 +59,15 @@ export async function writeRecording(path: string, lines: number): Promise<numbe
   return bytes / lines;
 }
 
-/**
- * A ready-made record for plain kafkajs: the key, the value and the headers of the product. The
- * value is a string, or a `Buffer` for the contender fed pre-encoded values.
- */
-export interface PlainRecord<Value extends string | Buffer = string> {
+/** A ready-made record for the plain clients: the key, the value and the headers of the product. */
+export interface PlainRecord {
   key: string;
-  value: Value;
+  value: string;
   headers: Record<string, string>;
 }
 
 /**
- * The records plain kafkajs sends: the same values, keys and headers as the pipeline's.
+ * The records the plain clients send: the same values, keys and headers as the pipeline's.
  *
  * @param count How many.
  * @returns The records.
@@ -86,12 +82,14 @@ export function plainRecords(count: number): PlainRecord[] {
 }
 
 /**
- * The same records with only the values pre-encoded, `Buffer.from(value)`; keys and headers stay
- * strings. kafkajs copies a `Buffer` value instead of measuring and UTF-8-encoding a string.
+ * Writes the records for kcat: `KEY<TAB>VALUE`, one a line (the values have neither).
  *
+ * @param path Where.
  * @param records The records.
- * @returns New records, the same keys and headers, `Buffer` values.
  */
-export function bufferRecords(records: readonly PlainRecord[]): PlainRecord<Buffer>[] {
-  return records.map(({ key, value, headers }) => ({ key, value: Buffer.from(value), headers }));
+export async function writeRecordsFile(
+  path: string,
+  records: readonly PlainRecord[],
+): Promise<void> {
+  await Deno.writeTextFile(path, records.map((r) => `${r.key}\t${r.value}\n`).join(""));
 }

@@ -11,6 +11,7 @@ import { type BenchOptions, freshTopic, median, rssMb, sleep, unique } from "./c
 // The tasks' flags (deno.json): the V8 young generation capped, then the permissions.
 const PERMISSIONS = [
   "--v8-flags=--max-semi-space-size=2",
+  "--deny-ffi",
   "--allow-net",
   "--allow-env",
   "--allow-sys=hostname,osRelease,networkInterfaces",

@@ -1,15 +1,22 @@
 /**
  * End-to-end latency through the broker at a fixed rate: the product's producer and consumer
  * topologies in one process (as `start --transport kafka`), from the moment a price is handed
- * to the Encoder's channel to the moment the Printer writes it; and the same for plain kafkajs
- * producer → consumer.
+ * to the Encoder's channel to the moment the Printer writes it; and the same for plain
+ * `@platformatic/kafka` and plain kafkajs producer → consumer.
  *
  * @module
  */
+import {
+  Consumer,
+  ProduceAcks,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from "@platformatic/kafka";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { bufferedOutput, flushBeforeCommit } from "../bin/output.ts";
@@ -134,8 +141,8 @@ export async function latencyPipeline(opts: BenchOptions, rate: number): Promise
     "--group",
     unique("bench-latency"),
   ]);
-  const producerTransport = new KafkajsProducerTransport(pConfig.kafka, { gzip: true });
-  const consumerTransport = new KafkajsConsumerTransport(cConfig.kafka, cConfig.group);
+  const producerTransport = new PlatformaticProducerTransport(pConfig.kafka, { gzip: true });
+  const consumerTransport = new PlatformaticConsumerTransport(cConfig.kafka, cConfig.group);
   await producerTransport.connect();
   await consumerTransport.connect();
   const producing = producerChildren({
@@ -164,6 +171,66 @@ export async function latencyPipeline(opts: BenchOptions, rate: number): Promise
   await producerTransport.disconnect();
   await consumerTransport.disconnect();
   devNull.close();
+  return summarize(rate, latencies, count);
+}
+
+/**
+ * Plain `@platformatic/kafka`: an idempotent producer sending each message as it comes (`acks=all`,
+ * gzip, as the product), a consumer's messages stream taking the time.
+ *
+ * @param opts Bench options.
+ * @param rate Messages per second.
+ * @returns The figures.
+ */
+export async function latencyPlatformatic(opts: BenchOptions, rate: number): Promise<LatencyRun> {
+  const topic = await freshTopic(opts, "bench-latency-platformatic");
+  const count = Math.round(rate * opts.latencySeconds);
+  const brokers = opts.brokers.split(",");
+  const producer = new Producer<string, string, string, string>({
+    clientId: "bench",
+    bootstrapBrokers: brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    compression: "gzip",
+    serializers: stringSerializers,
+  });
+  const consumer = new Consumer<string, string, string, string>({
+    clientId: "bench",
+    bootstrapBrokers: brokers,
+    groupId: unique("bench-latency-platformatic"),
+    autocommit: false,
+    deserializers: stringDeserializers,
+  });
+  const t0 = new Map<string, number>();
+  const latencies: number[] = [];
+  let warm = false;
+  await producer.initIdempotentProducer({});
+  const stream = await consumer.consume({ topics: [topic], mode: "earliest" });
+  stream.on("data", (message) => {
+    const now = performance.now();
+    const id = message.key ?? "";
+    if (id === "WARM") warm = true;
+    const at = t0.get(id);
+    if (at !== undefined) latencies.push(now - at);
+  });
+  for (let i = 0; !warm && i < 600; i++) {
+    await producer.send({ messages: [{ topic, key: "WARM", value: "{}" }] });
+    await sleep(50);
+  }
+  await sleep(200);
+  const base = Date.now();
+  const pending: Promise<unknown>[] = [];
+  await paced(rate, count, (i) => {
+    const value = priceLine(i, base);
+    const id = /"message_id":"([^"]+)"/.exec(value)![1]!;
+    t0.set(id, performance.now());
+    pending.push(producer.send({ messages: [{ topic, key: id, value }] }));
+  });
+  await Promise.all(pending);
+  const deadline = performance.now() + 5_000;
+  while (latencies.length < count && performance.now() < deadline) await sleep(20);
+  await consumer.close(true);
+  await producer.close();
   return summarize(rate, latencies, count);
 }
 

@@ -1,14 +1,14 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http]`:
- * measures the pipeline against plain kafkajs, Kafka's own Java client and kcat on a running
- * broker, and the HTTP side (`http`: the API against a bare `Deno.serve` with wrk, the live
- * stream's fan-out, the dashboard in Chromium; no broker needed), and writes `bench/results.json`
- * and `bench/RESULTS.md`.
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]`:
+ * measures the pipeline against plain `@platformatic/kafka`, plain kafkajs, kcat and Kafka's own
+ * Java tools on a running broker; the HTTP side (`http`: the API against a bare `Deno.serve` with
+ * wrk, the live stream's fan-out, the dashboard in Chromium; no broker needed); the candles
+ * (`candles`: against plain consume, the store's upserts against `COPY`, close to readable); and
+ * writes `bench/results.json` and `bench/RESULTS.md`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
 import {
   candlePrices,
   candlesPipeline,
@@ -16,13 +16,26 @@ import {
   upsertsAgainstCopy,
   withDatabase,
 } from "./candles.ts";
-import { consumeKafkajs, consumeKafkajsParse, consumeKcat, consumePipeline } from "./consume.ts";
-import { bufferRecords, plainRecords, writeRecording } from "./data.ts";
+import { type BenchOptions, deleteTopics, median, round, runs, say } from "./common.ts";
+import {
+  consumeJava,
+  consumeKafkajs,
+  consumeKcat,
+  consumePipeline,
+  consumePlatformatic,
+} from "./consume.ts";
+import { plainRecords, writeRecording, writeRecordsFile } from "./data.ts";
 import { footprint } from "./footprint.ts";
 import { apiThroughput, dashboardLoad, sseFanOut } from "./http.ts";
-import { latencyKafkajs, latencyPipeline } from "./latency.ts";
+import { latencyKafkajs, latencyPipeline, latencyPlatformatic } from "./latency.ts";
 import { memoryThroughput } from "./memory.ts";
-import { produceJava, produceKafkajs, producePipeline } from "./produce.ts";
+import {
+  produceJava,
+  produceKafkajs,
+  produceKcat,
+  producePipeline,
+  producePlatformatic,
+} from "./produce.ts";
 import { writeReport } from "./report.ts";
 import { tradesFigures } from "./trades.ts";
 
@@ -32,14 +45,16 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     brokers: { type: "string" },
     only: { type: "string" },
-    "kafkajs-batch": { type: "string" },
+    batch: { type: "string" },
+    messages: { type: "string" },
+    repetitions: { type: "string" },
     "report-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades] [--batch N] [--messages N] [--repetitions N]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -58,8 +73,8 @@ const opts: BenchOptions = {
   quick,
   brokers: flags.brokers ?? Deno.env.get("KAFKA_BOOTSTRAP_SERVERS") ?? "127.0.0.1:9092",
   kafkaLibs: `${kafkaHome}/libs`,
-  messages: quick ? 50_000 : 200_000,
-  repetitions: quick ? 1 : 5,
+  messages: Number(flags.messages ?? (quick ? 50_000 : 200_000)),
+  repetitions: Number(flags.repetitions ?? (quick ? 1 : 5)),
   latencySeconds: quick ? 6 : 30,
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
@@ -68,7 +83,8 @@ const only = new Set(
     s,
   ) => s.trim()),
 );
-const kafkajsBatch = Number(flags["kafkajs-batch"] ?? 500);
+// The plain clients send batches of this many records.
+const plainBatch = Number(flags.batch ?? 500);
 const topics: string[] = [];
 
 // The recording: LINES distinct messages, replayed PASSES times.
@@ -80,8 +96,8 @@ const oneLine = `${opts.tmp}/one.jsonl`;
 const valueBytes = await writeRecording(file, LINES);
 await writeRecording(oneLine, 1);
 const records = plainRecords(messages);
-// The same records with their values pre-built as Buffers, for the kafkajs contender fed bytes.
-const buffered = only.has("produce") ? bufferRecords(records) : [];
+const recordsFile = `${opts.tmp}/records.tsv`;
+if (only.has("produce")) await writeRecordsFile(recordsFile, records);
 
 // Versions and tools.
 const javaText = await runs("java", ["-version"]);
@@ -95,14 +111,17 @@ try {
 } catch {
   say(`no Kafka jars in ${opts.kafkaLibs} (set KAFKA_HOME_DIR): ProducerPerformance skipped`);
 }
-const kafkajsVersion = /kafkajs@([\d.]+)/.exec(await Deno.readTextFile("deno.json"))?.[1] ?? null;
+const denoJson = await Deno.readTextFile("deno.json");
+const kafkajsVersion = /kafkajs@([\d.]+)/.exec(denoJson)?.[1] ?? null;
+const platformaticVersion = /@platformatic\/kafka@([\d.]+)/.exec(denoJson)?.[1] ?? null;
 const javaOk = javaText !== null && kafkaVersion !== null;
-if (javaText === null) say("java not found: ProducerPerformance figures are null");
+if (javaText === null) say("java not found: the Java tools' figures are null");
 if (kcatText === null) say("kcat not found: kcat figures are null (apt-get install kcat)");
 
 const versions = {
   deno: Deno.version.deno,
   v8: Deno.version.v8,
+  platformatic_kafka: platformaticVersion,
   kafkajs: kafkajsVersion,
   kafka: kafkaVersion,
   java: javaText ? /version "([^"]+)"/.exec(javaText)?.[1] ?? javaText.split("\n")[0] : null,
@@ -127,28 +146,29 @@ const results: Record<string, unknown> = {
     acks: "all",
     idempotent: true,
     repetitions: opts.repetitions,
-    kafkajs_batch: kafkajsBatch,
+    plain_batch: plainBatch,
     latency_seconds: opts.latencySeconds,
   },
 };
 
 type Sample = {
   pipeline: number[];
+  platformatic: number[];
   kafkajs: number[];
-  kafkajs_buffers: number[];
-  kafkajs_parse: number[];
-  java: number[];
   kcat: number[];
+  java: number[];
 };
-const samples = (): Sample => ({
-  pipeline: [],
-  kafkajs: [],
-  kafkajs_buffers: [],
-  kafkajs_parse: [],
-  java: [],
-  kcat: [],
-});
+const samples = (): Sample => ({ pipeline: [], platformatic: [], kafkajs: [], kcat: [], java: [] });
 const med = (xs: number[]) => round(median(xs));
+const figures = (s: Sample, present: { kcat: boolean; java: boolean }) => ({
+  pipeline: med(s.pipeline),
+  platformatic: med(s.platformatic),
+  kafkajs: med(s.kafkajs),
+  kcat: present.kcat ? med(s.kcat) : null,
+  java: present.java ? med(s.java) : null,
+  runs: Object.fromEntries(Object.entries(s).map(([k, xs]) => [k, xs.map((x) => round(x))])),
+});
+const rate = (x: { rate: number } | null) => (x ? x.rate.toFixed(0) : "-");
 
 async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
   try {
@@ -159,42 +179,38 @@ async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null
   }
 }
 
-// Every contender runs once on 10,000 records before anything is measured: kafkajs's encoder and
-// decoder are code the pipeline and plain kafkajs share, and V8 compiles them while they run, so
-// without this whichever contender runs first in the process pays for it alone.
+// The in-process contenders run once on 10,000 records before anything is measured, so V8 has
+// compiled each client's encoder and decoder before the clock starts for any of them.
 const WARM_UP = Math.min(10_000, messages);
 
 if (only.has("produce")) {
   for (const gzip of [false, true]) {
     const s = samples();
-    const warm = await producePipeline(opts, { file, lines: LINES, passes: 1, gzip });
-    const warmKafkajs = await produceKafkajs(opts, {
-      records: records.slice(0, WARM_UP),
-      batch: kafkajsBatch,
-      gzip,
-    });
-    const warmBuffers = await produceKafkajs(opts, {
-      records: buffered.slice(0, WARM_UP),
-      batch: kafkajsBatch,
-      gzip,
-      prefix: "bench-produce-kafkajs-buffers",
-    });
-    topics.push(warm.topic, warmKafkajs.topic, warmBuffers.topic);
+    const warm = [
+      await producePipeline(opts, { file, lines: LINES, passes: 1, gzip }),
+      await producePlatformatic(opts, {
+        records: records.slice(0, WARM_UP),
+        batch: plainBatch,
+        gzip,
+      }),
+      await produceKafkajs(opts, { records: records.slice(0, WARM_UP), batch: plainBatch, gzip }),
+    ];
+    topics.push(...warm.map((w) => w.topic));
     for (let r = 0; r < opts.repetitions; r++) {
       const p = await producePipeline(opts, { file, lines: LINES, passes, gzip });
-      topics.push(p.topic);
       s.pipeline.push(p.rate);
-      const k = await produceKafkajs(opts, { records, batch: kafkajsBatch, gzip });
-      topics.push(k.topic);
+      const pk = await producePlatformatic(opts, { records, batch: plainBatch, gzip });
+      s.platformatic.push(pk.rate);
+      const k = await produceKafkajs(opts, { records, batch: plainBatch, gzip });
       s.kafkajs.push(k.rate);
-      const kb = await produceKafkajs(opts, {
-        records: buffered,
-        batch: kafkajsBatch,
-        gzip,
-        prefix: "bench-produce-kafkajs-buffers",
-      });
-      topics.push(kb.topic);
-      s.kafkajs_buffers.push(kb.rate);
+      topics.push(p.topic, pk.topic, k.topic);
+      const c = kcatText !== null
+        ? await attempt("kcat", () => produceKcat(opts, { recordsFile, messages, gzip }))
+        : null;
+      if (c) {
+        topics.push(c.topic);
+        s.kcat.push(c.rate);
+      }
       const j = javaOk
         ? await attempt(
           "ProducerPerformance",
@@ -206,30 +222,21 @@ if (only.has("produce")) {
         s.java.push(j.rate);
       }
       say(
-        `produce gzip=${gzip} #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${
-          k.rate.toFixed(0)
-        }/s, kafkajs buffers ${kb.rate.toFixed(0)}/s, java ${j ? j.rate.toFixed(0) : "-"}/s`,
+        `produce gzip=${gzip} #${r + 1}: pipeline ${rate(p)}/s, platformatic ${rate(pk)}/s, ` +
+          `kafkajs ${rate(k)}/s, kcat ${rate(c)}/s, java ${rate(j)}/s`,
       );
     }
-    results[gzip ? "produce_gzip" : "produce"] = {
-      pipeline: med(s.pipeline),
-      kafkajs: med(s.kafkajs),
-      java: javaOk ? med(s.java) : null,
-      kafkajs_buffers: med(s.kafkajs_buffers),
-      runs: {
-        pipeline: s.pipeline.map((x) => round(x)),
-        kafkajs: s.kafkajs.map((x) => round(x)),
-        java: s.java.map((x) => round(x)),
-        kafkajs_buffers: s.kafkajs_buffers.map((x) => round(x)),
-      },
-    };
+    results[gzip ? "produce_gzip" : "produce"] = figures(s, {
+      kcat: kcatText !== null,
+      java: javaOk,
+    });
   }
 }
 
 let filledTopic: string | null = null;
 if (only.has("consume") || only.has("footprint")) {
   // One topic, filled once with the product's records (gzip off), read by every consumer.
-  const fill = await produceKafkajs(opts, { records, batch: kafkajsBatch, gzip: false });
+  const fill = await produceKafkajs(opts, { records, batch: plainBatch, gzip: false });
   filledTopic = fill.topic;
   topics.push(fill.topic);
 }
@@ -237,61 +244,62 @@ if (only.has("consume") || only.has("footprint")) {
 if (only.has("consume") && filledTopic) {
   const s = samples();
   const starts: number[] = [];
-  await consumePipeline(opts, { topic: filledTopic, messages: WARM_UP });
-  await consumeKafkajs(opts, { topic: filledTopic, messages: WARM_UP });
-  await consumeKafkajsParse(opts, { topic: filledTopic, messages: WARM_UP });
+  const topic = filledTopic;
+  await consumePipeline(opts, { topic, messages: WARM_UP });
+  await consumePlatformatic(opts, { topic, messages: WARM_UP });
+  await consumeKafkajs(opts, { topic, messages: WARM_UP });
   for (let r = 0; r < opts.repetitions; r++) {
-    const p = await consumePipeline(opts, { topic: filledTopic, messages });
+    const p = await consumePipeline(opts, { topic, messages });
     s.pipeline.push(p.rate);
     starts.push(p.startSeconds);
-    const k = await consumeKafkajs(opts, { topic: filledTopic, messages });
+    const pk = await consumePlatformatic(opts, { topic, messages });
+    s.platformatic.push(pk.rate);
+    const k = await consumeKafkajs(opts, { topic, messages });
     s.kafkajs.push(k.rate);
-    const kp = await consumeKafkajsParse(opts, { topic: filledTopic, messages });
-    s.kafkajs_parse.push(kp.rate);
     const c = kcatText !== null
-      ? await attempt("kcat", () => consumeKcat(opts, { topic: filledTopic!, messages }))
+      ? await attempt("kcat", () => consumeKcat(opts, { topic, messages }))
       : null;
     if (c) s.kcat.push(c.rate);
+    const j = javaOk
+      ? await attempt("ConsumerPerformance", () => consumeJava(opts, { topic, messages }))
+      : null;
+    if (j) s.java.push(j.rate);
     say(
-      `consume #${r + 1}: pipeline ${p.rate.toFixed(0)}/s, kafkajs ${k.rate.toFixed(0)}/s, ` +
-        `kafkajs parse ${kp.rate.toFixed(0)}/s, kcat ${c ? c.rate.toFixed(0) : "-"}/s`,
+      `consume #${r + 1}: pipeline ${rate(p)}/s, platformatic ${rate(pk)}/s, ` +
+        `kafkajs ${rate(k)}/s, kcat ${rate(c)}/s, java ${rate(j)}/s`,
     );
   }
   results.consume = {
-    pipeline: med(s.pipeline),
-    kafkajs: med(s.kafkajs),
-    kcat: kcatText !== null ? med(s.kcat) : null,
-    kafkajs_parse: med(s.kafkajs_parse),
+    ...figures(s, { kcat: kcatText !== null, java: javaOk }),
     pipeline_join_seconds: round(median(starts), 2),
-    runs: {
-      pipeline: s.pipeline.map((x) => round(x)),
-      kafkajs: s.kafkajs.map((x) => round(x)),
-      kcat: s.kcat.map((x) => round(x)),
-      kafkajs_parse: s.kafkajs_parse.map((x) => round(x)),
-    },
   };
 }
 
 if (only.has("latency")) {
-  const latency: Record<string, Record<string, unknown>> = { pipeline: {}, kafkajs: {} };
-  for (const rate of [10, 1000]) {
-    const p = await latencyPipeline(opts, rate);
-    const k = await latencyKafkajs(opts, rate);
+  const latency: Record<string, Record<string, unknown>> = {
+    pipeline: {},
+    platformatic: {},
+    kafkajs: {},
+  };
+  for (const perSecond of [10, 1000]) {
+    const p = await latencyPipeline(opts, perSecond);
+    const pk = await latencyPlatformatic(opts, perSecond);
+    const k = await latencyKafkajs(opts, perSecond);
+    const line = (run: typeof p) =>
+      `p50 ${run.p50.toFixed(2)} p99 ${run.p99.toFixed(2)} max ${run.max.toFixed(2)} ms`;
     say(
-      `latency ${rate}/s: pipeline p50 ${p.p50.toFixed(2)} p99 ${p.p99.toFixed(2)} max ${
-        p.max.toFixed(2)
-      } ms; kafkajs p50 ${k.p50.toFixed(2)} p99 ${k.p99.toFixed(2)} max ${k.max.toFixed(2)} ms`,
+      `latency ${perSecond}/s: pipeline ${line(p)}; platformatic ${line(pk)}; kafkajs ${line(k)}`,
     );
-    for (const [name, run] of [["pipeline", p], ["kafkajs", k]] as const) {
-      const figures = {
+    for (const [name, run] of [["pipeline", p], ["platformatic", pk], ["kafkajs", k]] as const) {
+      const summary = {
         p50: round(run.p50, 2),
         p99: round(run.p99, 2),
         max: round(run.max, 2),
         samples: run.samples,
         lost: run.lost,
       };
-      if (rate === 10) Object.assign(latency[name]!, figures);
-      latency[name]![`at_${rate}`] = figures;
+      if (perSecond === 10) Object.assign(latency[name]!, summary);
+      latency[name]![`at_${perSecond}`] = summary;
     }
   }
   results.latency_ms = latency;
@@ -343,9 +351,8 @@ if (only.has("candles")) {
   const count = quick ? 100_000 : 1_000_000;
   const fill = await produceKafkajs(opts, {
     records: candlePrices(count),
-    batch: kafkajsBatch,
+    batch: plainBatch,
     gzip: false,
-    prefix: "bench-candles-in",
   });
   topics.push(fill.topic);
   const reps = quick ? 1 : 3;

@@ -27,6 +27,7 @@ async function timeStart(file: string, passes: number): Promise<number> {
       "run",
       "-q",
       "--v8-flags=--max-semi-space-size=2",
+      "--deny-ffi",
       "--allow-net",
       "--allow-env",
       "--allow-sys=hostname,osRelease,networkInterfaces",

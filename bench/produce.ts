@@ -1,14 +1,21 @@
 /**
- * Produce throughput: the product's Encoder → Publisher fed by the replay source (in-process,
- * the real `producerChildren` under a `Supervisor`), plain kafkajs with batched `send` (string or
- * pre-built `Buffer` values), and Kafka's own ProducerPerformance.
+ * Produce throughput: the product's replay worker → Publisher (in-process, the real
+ * `producerChildren` under a `Supervisor`, over `PlatformaticProducerTransport`), plain
+ * `@platformatic/kafka` and plain kafkajs with batched `send`, kcat, and Kafka's own
+ * ProducerPerformance.
  *
  * @module
  */
-import type { Buffer } from "node:buffer";
+import {
+  compatibilityPartitioner,
+  type MessageToProduce,
+  ProduceAcks,
+  Producer,
+  stringSerializers,
+} from "@platformatic/kafka";
 import { CompressionTypes } from "kafkajs";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { type BenchOptions, freshTopic, plainKafka, producerConfig } from "./common.ts";
 import type { PlainRecord } from "./data.ts";
@@ -43,7 +50,7 @@ export async function producePipeline(
     "--iterations",
     String(options.passes),
   ]);
-  const transport = new KafkajsProducerTransport(config.kafka, { gzip: options.gzip });
+  const transport = new PlatformaticProducerTransport(config.kafka, { gzip: options.gzip });
   await transport.connect();
   const { partitions } = await transport.ensureTopic({
     topic,
@@ -69,27 +76,65 @@ export async function producePipeline(
 }
 
 /**
- * Plain kafkajs used its best way: an idempotent producer, `acks=-1`, one awaited `send` of
- * `batch` messages after another (kafkajs allows one request in flight when idempotent). The
- * records are built before the clock starts: string values, or `Buffer` values (`bufferRecords`)
- * for the contender fed pre-encoded values.
+ * Plain `@platformatic/kafka` used its best way: an idempotent producer, `acks=all`, one awaited
+ * `send` of `batch` messages after another (it allows one request in flight when idempotent),
+ * string keys, values and headers through its own string serializers, the partition chosen by its
+ * Java-compatible partitioner. The messages are built before the clock starts.
  *
  * @param opts Bench options.
- * @param options The records, batch size and compression; the fresh topic's name prefix.
+ * @param options The records, batch size and compression.
+ * @returns The measurement.
+ */
+export async function producePlatformatic(
+  opts: BenchOptions,
+  options: { records: readonly PlainRecord[]; batch: number; gzip: boolean },
+): Promise<ProduceRun> {
+  const topic = await freshTopic(opts, "bench-produce-platformatic");
+  const producer = new Producer<string, string, string, string>({
+    clientId: "bench",
+    bootstrapBrokers: opts.brokers.split(","),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    compression: options.gzip ? "gzip" : "none",
+    serializers: stringSerializers,
+    partitioner: compatibilityPartitioner,
+  });
+  await producer.initIdempotentProducer({});
+  const messages: MessageToProduce<string, string, string, string>[] = options.records.map((r) => ({
+    topic,
+    key: r.key,
+    value: r.value,
+    headers: r.headers,
+  }));
+  const { batch } = options;
+  const started = performance.now();
+  for (let i = 0; i < messages.length; i += batch) {
+    await producer.send({ messages: messages.slice(i, i + batch) });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await producer.close();
+  return { messages: messages.length, seconds, rate: messages.length / seconds, topic };
+}
+
+/**
+ * Plain kafkajs used its best way: an idempotent producer, `acks=-1`, one awaited `send` of
+ * `batch` messages after another (kafkajs allows one request in flight when idempotent). The
+ * records are built before the clock starts.
+ *
+ * @param opts Bench options.
+ * @param options The records, batch size and compression; the topic (a fresh one by default).
  * @returns The measurement.
  */
 export async function produceKafkajs(
   opts: BenchOptions,
   options: {
-    records: readonly PlainRecord<string | Buffer>[];
+    records: readonly PlainRecord[];
     batch: number;
     gzip: boolean;
     topic?: string;
-    prefix?: string;
   },
 ): Promise<ProduceRun> {
-  const topic = options.topic ??
-    await freshTopic(opts, options.prefix ?? "bench-produce-kafkajs");
+  const topic = options.topic ?? await freshTopic(opts, "bench-produce-kafkajs");
   const producer = plainKafka(opts).producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const compression = options.gzip ? CompressionTypes.GZIP : CompressionTypes.None;
@@ -100,12 +145,59 @@ export async function produceKafkajs(
       topic,
       acks: -1,
       compression,
-      messages: records.slice(i, i + batch) as PlainRecord<string | Buffer>[],
+      messages: records.slice(i, i + batch) as PlainRecord[],
     });
   }
   const seconds = (performance.now() - started) / 1000;
   await producer.disconnect();
   return { messages: records.length, seconds, rate: records.length / seconds, topic };
+}
+
+/**
+ * kcat (librdkafka) producing the same records from a file (`KEY<TAB>VALUE` a line, the two
+ * headers on every record): idempotent, `acks=all`, Kafka's murmur2 partitioner, librdkafka's
+ * default batching. Wall time of the whole process, connecting included.
+ *
+ * @param opts Bench options.
+ * @param options The records file, how many it holds, and compression.
+ * @returns The measurement.
+ */
+export async function produceKcat(
+  opts: BenchOptions,
+  options: { recordsFile: string; messages: number; gzip: boolean },
+): Promise<ProduceRun> {
+  const topic = await freshTopic(opts, "bench-produce-kcat");
+  const started = performance.now();
+  const out = await new Deno.Command("kcat", {
+    args: [
+      "-P",
+      "-b",
+      opts.brokers,
+      "-t",
+      topic,
+      "-K",
+      "\t",
+      "-H",
+      "content-type=application/json",
+      "-H",
+      "schema=crypto-price/v1",
+      "-z",
+      options.gzip ? "gzip" : "none",
+      "-X",
+      "enable.idempotence=true",
+      "-X",
+      "acks=all",
+      "-X",
+      "partitioner=murmur2_random",
+      "-l",
+      options.recordsFile,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - started) / 1000;
+  if (!out.success) throw new Error(`kcat failed: ${new TextDecoder().decode(out.stderr)}`);
+  return { messages: options.messages, seconds, rate: options.messages / seconds, topic };
 }
 
 /**

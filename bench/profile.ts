@@ -1,14 +1,14 @@
 /**
  * One pipeline measurement alone, to run under a profiler:
- * `deno run -A --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts produce|consume [--gzip] [--brokers host:port]`.
+ * `deno run -A --deny-ffi --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts produce|consume [--gzip] [--kafkajs|--platformatic] [--brokers host:port] [--topic T]`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { type BenchOptions, freshTopic } from "./common.ts";
-import { consumeKafkajs, consumePipeline } from "./consume.ts";
+import { consumeKafkajs, consumePipeline, consumePlatformatic } from "./consume.ts";
 import { plainRecords, writeRecording } from "./data.ts";
-import { produceKafkajs, producePipeline } from "./produce.ts";
+import { produceKafkajs, producePipeline, producePlatformatic } from "./produce.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -18,6 +18,7 @@ const { values, positionals } = parseArgs({
     brokers: { type: "string", default: "127.0.0.1:9092" },
     messages: { type: "string", default: "100000" },
     kafkajs: { type: "boolean", default: false },
+    platformatic: { type: "boolean", default: false },
     topic: { type: "string" },
   },
 });
@@ -35,22 +36,30 @@ const passes = Math.ceil(opts.messages / lines);
 const file = `${opts.tmp}/prices.jsonl`;
 await writeRecording(file, lines);
 if (positionals[0] === "produce") {
+  const records = values.kafkajs || values.platformatic ? plainRecords(lines * passes) : [];
   const run = values.kafkajs
-    ? await produceKafkajs(opts, {
-      records: plainRecords(lines * passes),
-      batch: 1000,
-      gzip: values.gzip!,
-    })
+    ? await produceKafkajs(opts, { records, batch: 500, gzip: values.gzip! })
+    : values.platformatic
+    ? await producePlatformatic(opts, { records, batch: 500, gzip: values.gzip! })
     : await producePipeline(opts, { file, lines, passes, gzip: values.gzip! });
   console.log(`${run.rate.toFixed(0)} messages/s`);
 } else {
-  const records = plainRecords(lines * passes);
+  const messages = lines * passes;
   const topic = values.topic ?? await freshTopic(opts, "bench-profile");
-  if (!values.topic) await produceKafkajs(opts, { records, batch: 1000, gzip: false, topic });
+  if (!values.topic) {
+    await produceKafkajs(opts, {
+      records: plainRecords(messages),
+      batch: 1000,
+      gzip: false,
+      topic,
+    });
+  }
   console.log(`topic ${topic}`);
   const run = values.kafkajs
-    ? await consumeKafkajs(opts, { topic, messages: records.length })
-    : await consumePipeline(opts, { topic, messages: records.length });
+    ? await consumeKafkajs(opts, { topic, messages })
+    : values.platformatic
+    ? await consumePlatformatic(opts, { topic, messages })
+    : await consumePipeline(opts, { topic, messages });
   console.log(`${run.rate.toFixed(0)} messages/s`, run);
 }
 Deno.exit(0);

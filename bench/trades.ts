@@ -9,8 +9,8 @@
 import { candleChildren } from "../actors/candle_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
 import type { ProducerConfig } from "../config/config.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
@@ -157,7 +157,7 @@ export async function tradesThroughput(opts: BenchOptions, trades: number): Prom
   const topic = await topicFor(opts, "bench-trades");
   const stub = await burstStub(trades);
   const config = tradeConfig(opts, topic, stub.url, PRODUCTS);
-  const transport = new KafkajsProducerTransport(config.kafka);
+  const transport = new PlatformaticProducerTransport(config.kafka);
   await transport.connect();
   const topology = tradeChildren({
     config: { ...config, bufferSize: trades + 1 },
@@ -257,8 +257,8 @@ export async function tradesLatency(
   const topic = await topicFor(opts, "bench-trades-live");
   const candleTopic = await topicFor(opts, "bench-trades-candles");
   const config = tradeConfig(opts, topic, stub.url, LIVE_PRODUCTS);
-  const producer = new KafkajsProducerTransport(config.kafka);
-  const consumer = new KafkajsConsumerTransport(
+  const producer = new PlatformaticProducerTransport(config.kafka);
+  const consumer = new PlatformaticConsumerTransport(
     consumerConfig(opts, topic, ["--from-beginning"]).kafka,
     unique("bench-trades-live"),
   );

@@ -9,8 +9,8 @@ import { candleChildren, type CandleSource } from "../actors/candle_topology.ts"
 import { candlesCommand, loadCandlesConfig } from "../config/candles.ts";
 import { setupLogging } from "../config/logging.ts";
 import { redactUrl } from "../config/values.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { RedisPublisher } from "../store/redis.ts";
@@ -53,7 +53,7 @@ say(`Candle topic: ${candles.topic}`);
 say("Press Ctrl+C to stop");
 say(rule);
 
-const producer = new KafkajsProducerTransport({ ...config.kafka, clientId: "crypto-candles" });
+const producer = new PlatformaticProducerTransport({ ...config.kafka, clientId: "crypto-candles" });
 await connectOrExit(producer);
 // The topics read are made when missing, so that the group can wait on an empty one.
 for (const topic of config.topics) await ensureTopicOrExit(producer, { ...config.kafka, topic });
@@ -68,7 +68,7 @@ const candlePartitions = await ensureTopicOrExit(
 const sources: CandleSource[] = [];
 for (const [index, topic] of config.topics.entries()) {
   const group = index === 0 ? config.group : `${config.group}.${topic}`;
-  const transport = new KafkajsConsumerTransport({ ...config.kafka, topic }, group);
+  const transport = new PlatformaticConsumerTransport({ ...config.kafka, topic }, group);
   await connectOrExit(transport);
   sources.push({ topic, transport });
 }

@@ -5,7 +5,7 @@
  */
 import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import {
   connectOrExit,
   ensureTopicOrExit,
@@ -32,7 +32,7 @@ if (config.maxMessages !== null) say(`Will stop after ${config.maxMessages} mess
 say("Press Ctrl+C to stop");
 say(rule);
 
-const transport = new KafkajsConsumerTransport(config.kafka, config.group);
+const transport = new PlatformaticConsumerTransport(config.kafka, config.group);
 await connectOrExit(transport);
 await ensureTopicOrExit(transport, config.kafka);
 say(`Connected to Kafka topic: ${config.kafka.topic}`);

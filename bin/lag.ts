@@ -5,7 +5,7 @@
  */
 import { lagCommand, loadLagConfig } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { fetchLag } from "../kafka/kafkajs_consumer.ts";
+import { fetchLag } from "../kafka/lag.ts";
 import { BrokerUnreachableError } from "../kafka/transport.ts";
 import { describeFatal, fail, loadCommand, print } from "./shell.ts";
 

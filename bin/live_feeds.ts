@@ -6,14 +6,13 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Kafka, logLevel } from "kafkajs";
 import { createClient } from "redis";
 import type { KafkaConfig } from "../config/config.ts";
 import { decodeLiveMessage } from "../http/live_decode.ts";
 import type { LiveHub } from "../http/live_hub.ts";
 import type { LagSnapshot, PipelineSnapshot } from "../http/pipeline_snapshot.ts";
-import { fetchLag } from "../kafka/kafkajs_consumer.ts";
-import { kafkajsOptions } from "../kafka/kafkajs_transport.ts";
+import { fetchLag } from "../kafka/lag.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 
 const log = getLogger(["crypto", "http", "feed"]);
 
@@ -99,43 +98,41 @@ export function kafkaFeed(
   let running = false;
   let lastError = "not connected yet";
   let stopped = false;
-  const kafka = new Kafka({ ...kafkajsOptions(config), logLevel: logLevel.NOTHING });
   const groupId = `crypto-serve-${crypto.randomUUID().slice(0, 8)}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-  consumer.on(consumer.events.CRASH, (event) => {
-    running = false;
-    lastError = String(event.payload.error);
-  });
-  consumer.on(consumer.events.GROUP_JOIN, () => (running = true));
-  const kinds = new Map<string, "price" | "candle">([
-    [topics.candles, "candle"],
-    [topics.prices, "price"],
-  ]);
+  // A consumer (and a group) a topic: each reads its topic from the end, committing nothing.
+  const readers = ([[topics.candles, "candle"], [topics.prices, "price"]] as const).map((
+    [topic, kind],
+  ) => ({
+    topic,
+    kind,
+    transport: new PlatformaticConsumerTransport(config, `${groupId}-${kind}`),
+  }));
   const start = async () => {
     while (!stopped) {
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [...kinds.keys()], fromBeginning: false });
-        await consumer.run({
-          autoCommit: false,
-          eachMessage: ({ topic, message }) => {
-            const kind = kinds.get(topic)!;
-            const event = message.value === null
-              ? null
-              : decodeLiveMessage(kind, new TextDecoder().decode(message.value));
-            if (event === null) refused++;
-            else {
-              events++;
-              hub.publish(event);
-            }
-            return Promise.resolve();
-          },
-        });
+        for (const { topic, kind, transport } of readers) {
+          await transport.connect();
+          await transport.consume({
+            topic,
+            fromBeginning: false,
+            handle: (record) => {
+              const event = record.value === null ? null : decodeLiveMessage(kind, record.value);
+              if (event === null) refused++;
+              else {
+                events++;
+                hub.publish(event);
+              }
+              return Promise.resolve();
+            },
+            onAssign: () => (running = true),
+          });
+        }
         return;
       } catch (error) {
+        running = false;
         lastError = error instanceof Error ? error.message : String(error);
         log.warn("Kafka live feed: {message}; trying again in 5 s", { message: lastError });
-        await consumer.disconnect().catch(() => {});
+        for (const { transport } of readers) await transport.disconnect().catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, 5000));
       }
     }
@@ -147,7 +144,7 @@ export function kafkaFeed(
     counts: () => ({ events, refused }),
     async close() {
       stopped = true;
-      await consumer.disconnect().catch(() => {});
+      for (const { transport } of readers) await transport.disconnect().catch(() => {});
       await Promise.race([starting, new Promise((resolve) => setTimeout(resolve, 100))]);
     },
   };
@@ -269,8 +266,8 @@ export async function checkBroker(brokers: readonly string[], timeoutMs = 1500):
         : error instanceof Deno.errors.ConnectionRefused
         ? `${broker}: connection refused`
         : error instanceof Error
-        ? error.message
-        : String(error);
+        ? (error.message.startsWith(`${broker}: `) ? error.message : `${broker}: ${error.message}`)
+        : `${broker}: ${String(error)}`;
     } finally {
       clearTimeout(timer);
       try {

@@ -10,7 +10,7 @@ import { tradeChildren } from "../actors/trade_topology.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import {
   checkReplayFileOrExit,
   closableStdout,
@@ -52,7 +52,7 @@ print(
     : `Will run ${config.iterations} iteration${config.iterations === 1 ? "" : "s"}`,
 );
 
-const transport = new KafkajsProducerTransport(config.kafka);
+const transport = new PlatformaticProducerTransport(config.kafka);
 await connectOrExit(transport);
 const partitions = await ensureTopicOrExit(transport, config.kafka, print);
 

@@ -12,8 +12,8 @@ import { logSupervisorEvent, producerChildren } from "../actors/producer_topolog
 import { tradeChildren } from "../actors/trade_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
-import { KafkajsConsumerTransport } from "../kafka/kafkajs_consumer.ts";
-import { KafkajsProducerTransport } from "../kafka/kafkajs_transport.ts";
+import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
@@ -23,7 +23,7 @@ import type { FetchSnapshot, PipelineSnapshot, StageSnapshot } from "../http/pip
 import { RedisPublisher } from "../store/redis.ts";
 import { candleOutputs, redisSummary } from "./candle_outputs.ts";
 import { startHttpServer } from "./http_server.ts";
-import { checkBroker } from "./live_feeds.ts";
+import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
   checkReplayFileOrExit,
   connectOrExit,
@@ -81,7 +81,7 @@ print(
 let producerTransport: ProducerTransport;
 let consumerTransport: ConsumerTransport | null = null;
 let candleTransport: ConsumerTransport | null = null;
-let kafkaConsumer: KafkajsConsumerTransport | null = null;
+let kafkaConsumer: PlatformaticConsumerTransport | null = null;
 let memoryLog: MemoryLog | null = null;
 if (config.transport === "memory") {
   const log = memoryLog = new MemoryLog();
@@ -89,17 +89,17 @@ if (config.transport === "memory") {
   if (!trades) consumerTransport = log.consumer(consumerConfig.group);
   if (candleConfig) candleTransport = log.consumer("crypto-candles");
 } else {
-  producerTransport = new KafkajsProducerTransport(producerConfig.kafka);
+  producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
   await connectOrExit(producerTransport);
   if (!trades) {
-    consumerTransport = kafkaConsumer = new KafkajsConsumerTransport(
+    consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
       consumerConfig.kafka,
       consumerConfig.group,
     );
     await connectOrExit(consumerTransport);
   }
   if (candleConfig) {
-    candleTransport = new KafkajsConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
     await connectOrExit(candleTransport);
   }
 }
@@ -167,6 +167,28 @@ const supervisor = new Supervisor(
   { onEvent: logSupervisorEvent },
 );
 
+// Through Kafka, the groups' lag is read from the broker every few seconds while serving.
+const kafkaLag = config.transport === "kafka" && config.http
+  ? [
+    ...(consuming
+      ? [
+        lagPoller(consumerConfig.kafka, {
+          group: consumerConfig.group,
+          topic: producerConfig.kafka.topic,
+        }),
+      ]
+      : []),
+    ...(candles
+      ? [
+        lagPoller(consumerConfig.kafka, {
+          group: "crypto-candles",
+          topic: producerConfig.kafka.topic,
+        }),
+      ]
+      : []),
+  ]
+  : null;
+
 /** What `/api/v1/pipeline`, `/metrics` and the dashboard show of this process. */
 function snapshot(): PipelineSnapshot {
   const restarts = supervisor.restarts;
@@ -191,7 +213,9 @@ function snapshot(): PipelineSnapshot {
     ...(consuming ? [consumerConfig.group] : []),
     ...(candles ? ["crypto-candles"] : []),
   ];
-  const lag = memoryLog
+  const lag = kafkaLag
+    ? kafkaLag.flatMap((poller) => poller.lag())
+    : memoryLog
     ? groups.flatMap((group) =>
       memoryLog!.lag(group, topic).map((p) => ({
         topic,
@@ -337,6 +361,7 @@ void producing?.delivered.then(async () => {
 
 await runSupervised(supervisor, {
   cleanup: async () => {
+    kafkaLag?.forEach((poller) => poller.close());
     await server?.shutdown();
     await producerTransport.disconnect();
     await consumerTransport?.disconnect();

@@ -16,7 +16,7 @@ import type { LogConfig } from "./config.ts";
 const encoder = new TextEncoder();
 
 /**
- * Configures logging for the `crypto` categories (and kafkajs, which logs under them).
+ * Configures logging for the `crypto` categories (the Kafka transports log under `crypto.kafka`).
  *
  * @param log Level and format.
  * @returns Resolves once configured.

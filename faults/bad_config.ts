@@ -115,10 +115,12 @@ export const badConfig: Scenario = {
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const port = closedPort();
     const nowhere = `127.0.0.1:${port}`;
+    // Under .data/, where the tasks may write; removed at the end.
+    const storeFile = `.data/${unique("faults-badconfig")}.db`;
     const base = {
       COINGECKO_BASE_URL: ctx.coingeckoUrl,
       COINGECKO_API_KEY: "CG-topsecret-9f2",
-      CANDLE_STORE: `sqlite:${Deno.makeTempDirSync({ prefix: "faults-badconfig-" })}/market.db`,
+      CANDLE_STORE: `sqlite:${storeFile}`,
     };
     // A value wrongly accepted must not reach a broker of anyone's: it fails at a closed port.
     const contained = { ...base, KAFKA_BOOTSTRAP_SERVERS: nowhere, KAFKA_CONNECT_TIMEOUT: "2" };
@@ -189,6 +191,9 @@ export const badConfig: Scenario = {
     }
     ctx.log(`  ${cases.length} cases, ${PARALLEL} at a time`);
     const outcomes = await pool(cases, ctx.log);
+    for (const suffix of ["", "-wal", "-shm"]) {
+      await Deno.remove(storeFile + suffix).catch(() => {});
+    }
     const failures = outcomes.filter((o) => o.failure !== null);
     const groupCheck = (what: string, group: Case["group"]) => {
       const mine = outcomes.filter((o) => o.c.group === group);

@@ -7,12 +7,13 @@
 
 /**
  * The flags of `deno task produce`, `consume`, `start`, `lag` and `candles` in deno.json: the V8
- * heap's young generation capped as the tasks cap it, and their permissions (writing `/tmp` too,
- * where the fault suite keeps its SQLite stores).
+ * heap's young generation capped as the tasks cap it, and their permissions (so the suite keeps its
+ * SQLite stores under `.data/`, where the tasks may write).
  */
 export const PERMISSIONS: Record<string, string[]> = {
   produce: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -20,6 +21,7 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   consume: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",
@@ -27,21 +29,24 @@ export const PERMISSIONS: Record<string, string[]> = {
   ],
   start: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
-    "--allow-write=.data,/tmp",
+    "--allow-write=.data",
   ],
   candles: [
     "--v8-flags=--max-semi-space-size=2",
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",
     "--allow-read",
-    "--allow-write=.data,/tmp",
+    "--allow-write=.data",
   ],
   lag: [
+    "--deny-ffi",
     "--allow-net",
     "--allow-env",
     "--allow-sys=hostname,osRelease,networkInterfaces",

@@ -121,7 +121,7 @@ export const consumerOutage: Scenario = {
         explanation:
           "broker outage while consuming: `consume --format json --group G --from-beginning` reads a topic a producer is writing; the broker is SIGKILLed and restarted. *fetched* is what is on the topic at the end, *delivered* the distinct ids the consumer printed, *lost* the ids on the topic it never printed, *duplicated* the lines printed twice. Duplicates are allowed up to one uncommitted batch: the consumer commits every 1 s, so the bound is what it printed in the 2 s before the kill.",
         notes: [
-          `kafkajs consumer restarts logged ("Kafka consumer failed"): ${clientRestarts}; duplicate bound ${bound} (messages printed in the ${
+          `Kafka consumer failures logged and retried ("Kafka consumer failed"): ${clientRestarts}; duplicate bound ${bound} (messages printed in the ${
             2 * COMMIT_INTERVAL_MS / 1000
           } s before the kill)`,
         ],

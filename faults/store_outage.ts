@@ -22,10 +22,11 @@ import {
   type ScenarioResult,
 } from "./scenario.ts";
 import { PrivatePostgres, PrivateRedis } from "./services.ts";
-import { plainKafka, unique } from "./topic.ts";
+import { committedAll, unique } from "./topic.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m"];
-const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
+/** Prices of two hours ago: the broker deletes records older than its retention (7 days). */
+const START = Math.floor(Date.now() / 3_600_000) * 3_600 - 2 * 3_600;
 
 /** Puts prices on the topic through `produce --source replay:FILE`. */
 async function produce(ctx: ScenarioContext, topic: string, prices: PriceMessage[]) {
@@ -39,22 +40,6 @@ async function produce(ctx: ScenarioContext, topic: string, prices: PriceMessage
     if (ended.code !== 0) throw new Error(`produce exited ${ended.code}: ${run.stderr}`);
   } finally {
     await Deno.remove(file);
-  }
-}
-
-/** Whether a group has committed the end of every partition of a topic. */
-async function committedAll(brokers: string, group: string, topic: string): Promise<boolean> {
-  const admin = plainKafka(brokers).admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return ends.every((end) =>
-      Number(end.offset) === 0 ||
-      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
-    );
-  } finally {
-    await admin.disconnect();
   }
 }
 
@@ -250,7 +235,8 @@ export const redisOutage: Scenario = {
   id: "12",
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const redis = await PrivateRedis.start();
-    const dir = await Deno.makeTempDir({ prefix: "faults-redis-" });
+    // Under .data/, where the candles task may write.
+    const dir = `.data/${unique("faults-redis")}`;
     try {
       const run = await outageRun(ctx, {
         store: `sqlite:${dir}/market.db`,

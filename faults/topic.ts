@@ -4,7 +4,7 @@
  *
  * @module
  */
-import "../kafka/kafkajs_warnings.ts";
+import "../tests/support/kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
 
 /** One message as read back. */
@@ -237,6 +237,34 @@ export async function committedOffsets(
       (committed?.partitions ?? []).filter((p) => Number(p.offset) >= 0).map((
         p,
       ) => [p.partition, Number(p.offset)]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Whether a consumer group has committed the end of every partition of a topic (an empty
+ * partition counts as done).
+ *
+ * @param brokers Bootstrap servers.
+ * @param group The group.
+ * @param topic The topic.
+ * @returns True once the group has read and committed everything.
+ */
+export async function committedAll(
+  brokers: string,
+  group: string,
+  topic: string,
+): Promise<boolean> {
+  const admin = plainKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return ends.every((end) =>
+      Number(end.offset) === 0 ||
+      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
     );
   } finally {
     await admin.disconnect();

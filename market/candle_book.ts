@@ -38,15 +38,16 @@ interface Working {
 interface SymbolBook {
   maxEvent: number;
   seen: SeenSet;
-  candles: Map<string, Working>;
+  /** Per interval, by window start. */
+  candles: Map<Interval, Map<number, Working>>;
   epoch: number;
   lastSeenAt: number;
   latest: LatestPrice | null;
   latestDirty: boolean;
-  /** Keys of candles changed since the last flush. */
-  dirty: Set<string>;
-  /** Keys of candles closed or revised since the last flush (to publish). */
-  closed: Set<string>;
+  /** Candles changed since the last flush. */
+  dirty: Set<Working>;
+  /** Candles closed or revised since the last flush (to publish). */
+  closed: Set<Working>;
   /** When the first unflushed change was made (wall clock), or null when clean. */
   dirtySince: number | null;
 }
@@ -74,8 +75,6 @@ export interface BookCounts {
   /** Revisions of closed candles. */
   revisions: number;
 }
-
-const keyOf = (interval: Interval, windowStart: number) => `${interval}|${windowStart}`;
 
 /**
  * The candles of every symbol being aggregated.
@@ -141,10 +140,9 @@ export class CandleBook {
    * @param now The wall-clock time, ms (its idle timeout starts now).
    */
   claim(symbol: string, loaded: LoadedSymbol, now: number): void {
-    const candles = new Map<string, Working>();
+    const candles = new Map(this.#intervals.map((i) => [i, new Map<number, Working>()]));
     for (const candle of loaded.candles) {
-      if (!this.#intervals.includes(candle.interval)) continue;
-      candles.set(keyOf(candle.interval, candle.windowStart), {
+      candles.get(candle.interval)?.set(candle.windowStart, {
         candle: { ...candle },
         priceVolume: candle.vwap !== null && candle.volume !== null
           ? candle.vwap * candle.volume
@@ -210,18 +208,18 @@ export class CandleBook {
       const windowStart = Math.floor(time / size) * size;
       const windowEnd = windowStart + size;
       if (watermark >= windowEnd + this.#lateness) continue;
-      const key = keyOf(interval, windowStart);
-      const working = book.candles.get(key);
+      const windows = book.candles.get(interval)!;
+      let working = windows.get(windowStart);
       if (working) {
         fold(working, observation);
         if (working.candle.closed) {
           working.candle.revision++;
           this.counts.revisions++;
-          book.closed.add(key);
+          book.closed.add(working);
         }
       } else {
         const closed = watermark >= windowEnd;
-        book.candles.set(key, {
+        working = {
           candle: {
             symbol: observation.symbol,
             interval,
@@ -240,13 +238,14 @@ export class CandleBook {
             revision: 0,
           },
           priceVolume: observation.size === null ? 0 : observation.price * observation.size,
-        });
+        };
+        windows.set(windowStart, working);
         if (closed) {
           this.counts.closed++;
-          book.closed.add(key);
+          book.closed.add(working);
         }
       }
-      book.dirty.add(key);
+      book.dirty.add(working);
       accepted = true;
     }
     if (!accepted) {
@@ -283,7 +282,8 @@ export class CandleBook {
       const size = intervalMs(interval);
       const windowStart = Math.floor(observation.time / size) * size;
       if (watermark >= windowStart + size + this.#lateness) continue;
-      if (book.closed.has(keyOf(interval, windowStart))) return true;
+      const working = book.candles.get(interval)!.get(windowStart);
+      if (working && book.closed.has(working)) return true;
     }
     return false;
   }
@@ -347,10 +347,10 @@ export class CandleBook {
         seen: "",
         epoch: book.epoch,
       };
-      for (const key of book.dirty) {
-        const candle = { ...book.candles.get(key)!.candle };
+      for (const working of book.dirty) {
+        const candle = { ...working.candle };
         write.candles.push(candle);
-        if (book.closed.has(key)) closed.push(candle);
+        if (book.closed.has(working)) closed.push(candle);
       }
       if (book.latestDirty && book.latest) write.latest.push(book.latest);
       book.dirty.clear();
@@ -368,13 +368,15 @@ export class CandleBook {
 
   #closeUpTo(book: SymbolBook, watermark: number): number {
     let closed = 0;
-    for (const [key, working] of book.candles) {
-      const { candle } = working;
-      if (!candle.closed && watermark >= candle.windowEnd) {
-        candle.closed = true;
-        book.dirty.add(key);
-        book.closed.add(key);
-        closed++;
+    for (const windows of book.candles.values()) {
+      for (const working of windows.values()) {
+        const { candle } = working;
+        if (!candle.closed && watermark >= candle.windowEnd) {
+          candle.closed = true;
+          book.dirty.add(working);
+          book.closed.add(working);
+          closed++;
+        }
       }
     }
     this.counts.closed += closed;
@@ -384,9 +386,9 @@ export class CandleBook {
   /** Lets go of the candles and identities that nothing can change any more. */
   #evict(book: SymbolBook): void {
     const watermark = book.maxEvent - this.#ooo;
-    for (const [key, { candle }] of book.candles) {
-      if (candle.closed && watermark >= candle.windowEnd + this.#lateness) {
-        book.candles.delete(key);
+    for (const windows of book.candles.values()) {
+      for (const [start, { candle }] of windows) {
+        if (candle.closed && watermark >= candle.windowEnd + this.#lateness) windows.delete(start);
       }
     }
     // An observation at time t is taken by some interval only while the watermark is before the

@@ -71,7 +71,7 @@ kafkaTest(
 
 Deno.test("the fault suite starts each command with its task's V8 flags and permissions", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
-  for (const name of ["produce", "consume", "start", "lag"]) {
+  for (const name of ["produce", "consume", "start", "lag", "candles"]) {
     const words: string[] = config.tasks[name].command.split(" ");
     const flags = words.slice(words.indexOf("--env-file") + 1, words.indexOf(`bin/${name}.ts`));
     if (name !== "lag") {

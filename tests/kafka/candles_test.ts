@@ -10,14 +10,18 @@ import { candleJson } from "../../market/candle_json.ts";
 import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/price.ts";
 import { openStore } from "../../store/open_store.ts";
-import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
+import { committedAll } from "../../faults/topic.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
 import { referenceCandles } from "../support/candle_reference.ts";
 import { market, recordedPrice, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
-const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
+// Prices of two hours ago, on the hour: replayed records keep their recorded time as their Kafka
+// timestamp, and the broker deletes records older than its retention (7 days) within minutes.
+const START = Math.floor(Date.now() / 3_600_000) * 3_600 - 2 * 3_600;
+const minuteOf = (m: number) => new Date((START + m * 60) * 1000).toISOString();
 
 /** Puts a recording on a new topic through `produce --source replay:FILE`. */
 async function replayToTopic(prices: readonly PriceMessage[]): Promise<string> {
@@ -33,22 +37,6 @@ async function replayToTopic(prices: readonly PriceMessage[]): Promise<string> {
     await Deno.remove(file);
   }
   return topic;
-}
-
-/** How far a group has committed on a topic, and the topic's end: equal once it has read all. */
-async function committedAll(group: string, topic: string): Promise<boolean> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return ends.every((end) =>
-      Number(end.offset) === 0 ||
-      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
-    );
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000) {
@@ -102,7 +90,7 @@ function candlesArgs(topic: string, group: string, store: string, extra: string[
 async function aggregate(topic: string, group: string, store: string, extra: string[] = []) {
   const run = spawnCommand("candles", candlesArgs(topic, group, store, extra));
   try {
-    await until(() => committedAll(group, topic), `${group} to commit ${topic}`);
+    await until(() => committedAll(TEST_BROKERS, group, topic), `${group} to commit ${topic}`);
   } finally {
     run.kill("SIGTERM");
   }
@@ -195,20 +183,28 @@ kafkaTest(
       assert.match(result.stdout, /repeats: 1/);
       assert.match(
         result.stdout,
-        /Candle BTC 1m 2025-11-12T10:00:00Z O \$100\.00 H \$105\.00 L \$100\.00 C \$101\.00 \(4 samples\)/,
+        new RegExp(
+          `Candle BTC 1m ${
+            minuteOf(0).replace(".000Z", "Z")
+          } O \\$100\\.00 H \\$105\\.00 L \\$100\\.00 C \\$101\\.00 \\(4 samples\\)`,
+        ),
       );
       assert.match(
         result.stdout,
-        /Candle BTC 1m 2025-11-12T10:00:00Z O \$100\.00 H \$105\.00 L \$90\.00 C \$101\.00 \(5 samples, revision 1\)/,
+        new RegExp(
+          `Candle BTC 1m ${
+            minuteOf(0).replace(".000Z", "Z")
+          } O \\$100\\.00 H \\$105\\.00 L \\$90\\.00 C \\$101\\.00 \\(5 samples, revision 1\\)`,
+        ),
       );
       // The candle topic carries 10:00 twice (revisions 0 and 1) and 10:01 once.
       const published = (await readTopic(`${topic}-candles`, 3)).map((r) => JSON.parse(r.value!));
       assert.deepEqual(
         published.map((c) => [c.window_start, c.revision]).sort(),
         [
-          ["2025-11-12T10:00:00.000Z", 0],
-          ["2025-11-12T10:00:00.000Z", 1],
-          ["2025-11-12T10:01:00.000Z", 0],
+          [minuteOf(0), 0],
+          [minuteOf(0), 1],
+          [minuteOf(1), 0],
         ],
       );
       assert.deepEqual(published.find((c) => c.revision === 1), candleJson(at(0)));
@@ -256,7 +252,13 @@ kafkaTest(
           run = spawnCommand("candles", candlesArgs(topic, group, killed.url));
         }
       }
-      await until(() => committedAll(group, topic), "the restarted candles to catch up", 180_000);
+      await until(
+        () => committedAll(TEST_BROKERS, group, topic),
+        "the restarted candles to catch up",
+        300_000,
+      ).catch((error) => {
+        throw new Error(`${error.message}; its output:\n${run.stdout()}\n${run.stderr()}`);
+      });
       run.kill("SIGTERM");
       assert.equal((await run.done).code, 0);
       assert.equal(kills, 3);
@@ -266,16 +268,41 @@ kafkaTest(
       assert.ok(reference.some((c) => c.revision > 0), "the flow has revisions");
       assert.deepEqual(await table(killed.url), reference);
 
-      // Two processes in one group split the partitions and together make the same table.
+      // Two processes in one group split the partitions and together make the same table: both
+      // have joined before the prices (the same ones, on a topic of their own) are written.
+      const pairTopic = freshTopic("it-candles-pair");
       const together = freshTopic("g-pair");
-      const first = spawnCommand("candles", candlesArgs(topic, together, pair.url));
-      await new Promise((r) => setTimeout(r, 1_500));
-      const second = spawnCommand("candles", candlesArgs(topic, together, pair.url));
-      await until(() => committedAll(together, topic), "the pair to commit the topic", 180_000);
+      const first = spawnCommand("candles", candlesArgs(pairTopic, together, pair.url));
+      const second = spawnCommand("candles", candlesArgs(pairTopic, together, pair.url));
+      const joined = /Assigned partitions of [\w.-]+: \d/;
+      await second.waitFor((_out, err) => joined.test(err), 60_000);
+      await first.waitFor((_out, err) => joined.test(err), 60_000);
+      for (let i = 0; i < chunks; i++) {
+        const file = await writeRecording(prices.slice(i * size, (i + 1) * size));
+        const produced = await runCommand("produce", {
+          args: ["--source", `replay:${file}`, "--iterations", "1"],
+          env: { KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS, KAFKA_TOPIC: pairTopic },
+        });
+        await Deno.remove(file);
+        assert.equal(produced.code, 0, produced.stderr);
+      }
+      await until(
+        () => committedAll(TEST_BROKERS, together, pairTopic),
+        "the pair to commit the topic",
+        180_000,
+      );
       first.kill("SIGTERM");
       second.kill("SIGTERM");
-      assert.equal((await first.done).code, 0);
-      assert.equal((await second.done).code, 0);
+      const read = [];
+      for (const run of [first, second]) {
+        const ended = await run.done;
+        assert.equal(ended.code, 0, ended.stderr);
+        read.push(Number(/Records read: (\d+)/.exec(ended.stdout)?.[1]));
+      }
+      assert.ok(
+        read.every((n) => n > 0),
+        `each process aggregated some prices: ${read.join(", ")}`,
+      );
       assert.deepEqual(await table(pair.url), reference);
     } finally {
       await once.drop();

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import { loadConsumerConfig } from "../../config/config.ts";
-import { KafkajsConsumerTransport } from "../../kafka/kafkajs_consumer.ts";
+import { Buffer } from "node:buffer";
+import { CompressionTypes } from "kafkajs";
+import { type KafkaConfig, loadConsumerConfig } from "../../config/config.ts";
+import { fetchLag } from "../../kafka/lag.ts";
+import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 
@@ -40,12 +43,13 @@ async function within(promise: Promise<void>, ms: number, what: string): Promise
   }
 }
 
-function transportFor(topic: string): KafkajsConsumerTransport {
+/** The consumer configuration for a topic, with a group of its own. */
+function transportFor(topic: string): { config: KafkaConfig; group: string } {
   const config = loadConsumerConfig(
     ["--brokers", TEST_BROKERS, "--topic", topic, "--group", `${topic}-group`],
     () => undefined,
   )!;
-  return new KafkajsConsumerTransport(config.kafka, config.group);
+  return { config: config.kafka, group: config.group };
 }
 
 /**
@@ -57,7 +61,8 @@ async function takeBatches(
   count: number,
   take: (records: InRecord[], call: number) => number = (records) => records.length,
 ): Promise<{ calls: InRecord[][]; taken: InRecord[] }> {
-  const transport = transportFor(topic);
+  const { config, group } = transportFor(topic);
+  const transport = new PlatformaticConsumerTransport(config, group);
   await transport.connect();
   const calls: InRecord[][] = [];
   const taken: InRecord[] = [];
@@ -84,7 +89,7 @@ async function takeBatches(
 }
 
 kafkaTest(
-  "KafkajsConsumerTransport hands whole batches, in order, as text, to handleBatch",
+  "PlatformaticConsumerTransport hands whole batches, in order, as text, to handleBatch",
   async () => {
     const topic = await filledTopic("transport-batches", 300);
     const { calls: batches, taken: seen } = await takeBatches(topic, 300);
@@ -103,7 +108,7 @@ kafkaTest(
 );
 
 kafkaTest(
-  "KafkajsConsumerTransport reads again the records a batch handler did not take",
+  "PlatformaticConsumerTransport reads again the records a batch handler did not take",
   async () => {
     const topic = await filledTopic("transport-partial", 200);
     // The first call takes 10 records only, as a Subscriber stopped mid-batch does.
@@ -115,5 +120,266 @@ kafkaTest(
     assert.ok(calls[0]!.length > 10, `first batch of ${calls[0]!.length}: too small to test`);
     assert.equal(calls[1]![0]!.offset, "10", "the records not taken were not read again");
     assert.deepEqual(taken.map((r) => r.offset), Array.from({ length: 200 }, (_, i) => String(i)));
+  },
+);
+
+/** Writes `count` more records (`v<from>`, `v<from+1>` …) to partition 0 of `topic`. */
+async function append(topic: string, from: number, count: number): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: Array.from({ length: count }, (_, i) => ({
+      key: "K",
+      value: `v${from + i}`,
+      partition: 0,
+    })),
+  });
+  await producer.disconnect();
+}
+
+/** Consumes with a batch handler that takes everything; the records taken so far. */
+async function consuming(
+  transport: PlatformaticConsumerTransport,
+  topic: string,
+  fromBeginning: boolean,
+): Promise<InRecord[]> {
+  const taken: InRecord[] = [];
+  await transport.consume({
+    topic,
+    fromBeginning,
+    handle: () => Promise.reject(new Error("handle called although handleBatch was given")),
+    handleBatch: (records) => {
+      taken.push(...records);
+      return Promise.resolve(records.length);
+    },
+  });
+  return taken;
+}
+
+async function until(test: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+kafkaTest(
+  "PlatformaticConsumerTransport starts a new group at the end, or at the oldest record with fromBeginning",
+  async () => {
+    const topic = await filledTopic("transport-start", 50);
+    for (const fromBeginning of [false, true]) {
+      const transport = new PlatformaticConsumerTransport(
+        transportFor(topic).config,
+        freshTopic(`g-${fromBeginning}`),
+      );
+      try {
+        await transport.connect();
+        const taken = await consuming(transport, topic, fromBeginning);
+        if (fromBeginning) {
+          await until(() => taken.length >= 55, 20_000, "not every record came");
+          assert.equal(taken[0]!.offset, "0");
+        } else {
+          // Joined and fetching from the end: only what is written from now on comes.
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          await append(topic, 50, 5);
+          await until(() => taken.length >= 5, 20_000, "the new records did not come");
+          assert.deepEqual(taken.map((r) => r.value), ["v50", "v51", "v52", "v53", "v54"]);
+        }
+      } finally {
+        await transport.disconnect();
+      }
+    }
+  },
+);
+
+kafkaTest(
+  "PlatformaticConsumerTransport commits nothing by itself: only what commit() is given",
+  async () => {
+    const topic = await filledTopic("transport-commit", 120);
+    const { config, group } = transportFor(topic);
+    const transport = new PlatformaticConsumerTransport(config, group);
+    try {
+      await transport.connect();
+      const taken = await consuming(transport, topic, true);
+      await until(() => taken.length >= 120, 20_000, "not every record came");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      let lag = await fetchLag(config, { group, topic });
+      assert.equal(lag[0]!.committed, null, "records were committed before they were handled");
+      await transport.commit(topic, [{ partition: 0, offset: "40" }]);
+      lag = await fetchLag(config, { group, topic });
+      assert.deepEqual([lag[0]!.committed, lag[0]!.lag], ["40", 80]);
+    } finally {
+      await transport.disconnect();
+    }
+  },
+);
+
+kafkaTest(
+  "PlatformaticConsumerTransport, stopped and consuming again, goes on at the next record",
+  async () => {
+    const topic = await filledTopic("transport-resume", 400);
+    const { config, group } = transportFor(topic);
+    const transport = new PlatformaticConsumerTransport(config, group);
+    const taken: InRecord[] = [];
+    let stopping: Promise<void> | null = null;
+    const handleBatch = (records: InRecord[]) => {
+      if (stopping) return Promise.resolve(0);
+      // The first Subscriber takes 100 records, then stops as its signal aborts.
+      const n = Math.min(records.length, 100 - taken.length);
+      taken.push(...records.slice(0, n));
+      if (taken.length >= 100) stopping = transport.stop();
+      return Promise.resolve(n);
+    };
+    try {
+      await transport.connect();
+      const handle = () => Promise.reject(new Error("handle called"));
+      await transport.consume({ topic, fromBeginning: true, handle, handleBatch });
+      await until(() => stopping !== null, 20_000, "the first 100 did not come");
+      await stopping;
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      assert.equal(taken.length, 100, "records were handed on after stop()");
+      // A restarted Subscriber.
+      stopping = null;
+      const more: InRecord[] = [];
+      await transport.consume({
+        topic,
+        fromBeginning: true,
+        handle,
+        handleBatch: (records) => (more.push(...records), Promise.resolve(records.length)),
+      });
+      await until(() => more.length >= 300, 20_000, "the other 300 did not come");
+      assert.deepEqual(
+        [...taken, ...more].map((r) => r.offset),
+        Array.from({ length: 400 }, (_, i) => String(i)),
+      );
+    } finally {
+      await transport.disconnect();
+    }
+  },
+);
+
+kafkaTest(
+  "PlatformaticConsumerTransport hands a record on as soon as it is written, not at the end of a long poll",
+  async () => {
+    const topic = await filledTopic("transport-first", 1);
+    const { config, group } = transportFor(topic);
+    const transport = new PlatformaticConsumerTransport(config, group);
+    const producer = testKafka().producer();
+    try {
+      await transport.connect();
+      await producer.connect();
+      const arrived = new Map<string, number>();
+      await transport.consume({
+        topic,
+        fromBeginning: true,
+        handle: () => Promise.reject(new Error("handle called")),
+        handleBatch: (records) => {
+          for (const r of records) arrived.set(r.value ?? "", performance.now());
+          return Promise.resolve(records.length);
+        },
+      });
+      await until(() => arrived.has("v0"), 20_000, "the first record did not come");
+      const delays: number[] = [];
+      for (let i = 1; i <= 5; i++) {
+        // Sent while the consumer waits on an empty partition (its long poll is 1 s).
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const sent = performance.now();
+        await producer.send({ topic, messages: [{ key: "K", value: `w${i}`, partition: 0 }] });
+        await until(() => arrived.has(`w${i}`), 10_000, `w${i} did not come`);
+        delays.push(arrived.get(`w${i}`)! - sent);
+      }
+      delays.sort((a, b) => a - b);
+      assert.ok(delays[2]! < 500, `median ${delays[2]!.toFixed(0)} ms from send to hand-over`);
+    } finally {
+      await producer.disconnect();
+      await transport.disconnect();
+    }
+  },
+);
+
+kafkaTest(
+  "PlatformaticConsumerTransport reads records as the client's own reader does, aborted transactions left out",
+  async () => {
+    const topic = freshTopic("transport-decoding");
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37) % 256);
+    await producer.send({
+      topic,
+      compression: CompressionTypes.GZIP,
+      messages: [
+        { key: "K", value: "gzip-1", headers: { schema: "crypto-price/v1", n: "1" } },
+        { key: null, value: "no key" },
+        { key: "K", value: Buffer.from(bytes(300)) },
+      ],
+    });
+    await producer.send({
+      topic,
+      messages: [{ key: "K", value: null }, { key: "K", value: "plain" }],
+    });
+    await producer.disconnect();
+    // A transaction aborted, then one committed.
+    const tx = kafka.producer({
+      transactionalId: freshTopic("tx"),
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await tx.connect();
+    const aborted = await tx.transaction();
+    await aborted.send({
+      topic,
+      messages: [{ key: "K", value: "aborted-1" }, { key: "K", value: "aborted-2" }],
+    });
+    await aborted.abort();
+    const committed = await tx.transaction();
+    await committed.send({ topic, messages: [{ key: "K", value: "committed" }] });
+    await committed.commit();
+    await tx.disconnect();
+
+    const read = async (clientDecoding: boolean) => {
+      const { config } = transportFor(topic);
+      const transport = new PlatformaticConsumerTransport(config, freshTopic("g"), {
+        clientDecoding,
+      });
+      try {
+        await transport.connect();
+        const taken = await consuming(transport, topic, true);
+        await until(
+          () => taken.some((r) => r.value === "committed"),
+          20_000,
+          "not every record came",
+        );
+        return taken.map((r) => ({
+          offset: r.offset,
+          key: r.key,
+          value: r.value,
+          headers: r.headers,
+          notUtf8: r.notUtf8 ?? null,
+        }));
+      } finally {
+        await transport.disconnect();
+      }
+    };
+    const own = await read(false);
+    const client = await read(true);
+    assert.deepEqual(own, client);
+    assert.deepEqual(own.map((r) => r.value?.slice(0, 10) ?? null), [
+      "gzip-1",
+      "no key",
+      new TextDecoder().decode(bytes(300)).slice(0, 10),
+      null,
+      "plain",
+      "committed",
+    ]);
+    assert.deepEqual(own[0]!.headers, { schema: "crypto-price/v1", n: "1" });
+    assert.deepEqual(own[2]!.notUtf8, ["value"]);
+    assert.equal(own[1]!.key, null);
   },
 );

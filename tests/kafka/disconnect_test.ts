@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { disconnectWithin } from "../../kafka/kafkajs_transport.ts";
+import { disconnectWithin } from "../../kafka/connect.ts";
 
 Deno.test("disconnectWithin() goes on past a client that never finishes disconnecting", async () => {
   const order: string[] = [];

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Offsets } from "../../kafka/kafkajs_transport.ts";
+import { Offsets } from "../../kafka/offsets.ts";
 
 Deno.test("Offsets counts up from a partition's base offset", () => {
   const offsets = new Offsets("41");
@@ -15,4 +15,13 @@ Deno.test("Offsets stays exact past the largest exact double", () => {
   });
   assert.equal(got.at(-1), (base + 2_000_009n).toString());
   assert.equal(new Offsets("9223372036854775806").next(), "9223372036854775806");
+});
+
+Deno.test("Offsets takes the client's BigInt base offset as it is", () => {
+  const offsets = new Offsets(2n ** 63n - 2n);
+  assert.deepEqual([offsets.next(), offsets.next()], [
+    "9223372036854775806",
+    "9223372036854775807",
+  ]);
+  assert.deepEqual([new Offsets(0n).next()], ["0"]);
 });

@@ -7,6 +7,7 @@ import type { Observation } from "../../market/observation.ts";
 import { SeenSet } from "../../market/seen_set.ts";
 import { referenceCandles } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
+import { seeded } from "../support/prices.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 const S = 1_000;
@@ -31,21 +32,9 @@ function book(options: Partial<CandleBookOptions> = {}): CandleBook {
   return b;
 }
 
-/** A seeded random source, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A stream of prices of two symbols, out of order by at most `disorder` ms, with repeats. */
 function stream(seed: number, count: number, disorder: number): Observation[] {
-  const rnd = random(seed);
+  const rnd = seeded(seed);
   const out: Observation[] = [];
   for (let i = 0; i < count; i++) {
     const symbol = rnd() < 0.5 ? "BTC" : "ETH";
@@ -229,7 +218,7 @@ async function run(
 Deno.test("CandleBook restarted from what it wrote, at random moments, ends with the table of one uninterrupted run", async () => {
   const intervals: Interval[] = ["1m", "5m"];
   for (const seed of [11, 12, 13, 14, 15]) {
-    const rnd = random(seed);
+    const rnd = seeded(seed);
     // Late prices too: some beyond the out-of-orderness, a few beyond the lateness.
     const records = stream(seed, 800, 50 * S);
     const once = new MemoryStore();

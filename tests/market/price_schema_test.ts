@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodePrice } from "../../actors/encoder.ts";
 import { decodePrice } from "../../market/price_schema.ts";
-import { toInRecord } from "../../kafka/kafkajs_consumer.ts";
+import { toInRecord } from "../../kafka/in_record.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { MESSAGE_FIELDS, rawRecord, tick, validRecord, validValue } from "../consumer/helpers.ts";
 

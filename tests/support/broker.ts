@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "./kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { reachable } from "./tcp.ts";
 

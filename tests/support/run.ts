@@ -17,6 +17,7 @@ export interface RunResult {
 /** The V8 flag and permissions the program's tasks run with. */
 export const PROGRAM_PERMISSIONS = [
   "--v8-flags=--max-semi-space-size=2",
+  "--deny-ffi",
   "--allow-net",
   "--allow-env",
   "--allow-sys=hostname,osRelease,networkInterfaces,userInfo",

@@ -1,7 +1,9 @@
 /**
- * kafkajs 2.2.4 arms a timer with a negative delay when it is not throttled (the runtime treats
- * it as 1 ms, and prints a TimeoutNegativeWarning about it). Importing this module keeps that one
- * warning off the console; every other warning is printed as before.
+ * kafkajs 2.2.4, which the tests, the fault suite and the benchmarks still use as an independent
+ * client, arms a timer with a negative delay when it is not throttled (the runtime treats it as
+ * 1 ms, and prints a TimeoutNegativeWarning about it). Importing this module keeps that one
+ * warning off the console; every other warning is printed as before. The program itself no longer
+ * uses kafkajs.
  *
  * @module
  */

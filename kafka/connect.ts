@@ -1,0 +1,141 @@
+/**
+ * Connecting within a deadline and disconnecting within a bound, whatever the client: a broker
+ * that is not there yet is retried until `KAFKA_CONNECT_TIMEOUT`, one that refuses the
+ * credentials ends the attempt at once, and one that stopped answering cannot hold up the exit.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { KafkaConfig } from "../config/config.ts";
+import { delay } from "../runtime/delay.ts";
+import { describeClientError, refusedCredentials } from "./client_errors.ts";
+import { BrokerAuthenticationError, BrokerUnreachableError } from "./transport.ts";
+
+const logger = getLogger(["crypto", "kafka"]);
+
+/** How long disconnecting may take before the program goes on without it, ms. */
+export const DISCONNECT_TIMEOUT_MS = 5_000;
+
+class DeadlineError extends Error {
+  override name = "DeadlineError";
+}
+
+/** Runs `work`, rejecting once the deadline passes (the work itself is left to fail). */
+async function beforeDeadline(deadline: number, work: () => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeadlineError("no answer before the deadline")),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  const attempt = work();
+  attempt.catch(() => {});
+  try {
+    await Promise.race([attempt, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Disconnects clients one after the other, giving up on one that has not finished within
+ * `timeoutMs` (a broker that stopped answering keeps a request open for its whole request
+ * timeout, which would hold up the exit). A client whose disconnect fails counts as done.
+ *
+ * @param clients What to disconnect, in order.
+ * @param timeoutMs The time allowed each.
+ * @returns The clients that did not finish in time, by index.
+ *
+ * @example
+ * ```ts
+ * import { disconnectWithin } from "./connect.ts";
+ * const late = await disconnectWithin([{ disconnect: () => new Promise<void>(() => {}) }], 10);
+ * console.log(late); // [0]
+ * ```
+ */
+export async function disconnectWithin(
+  clients: readonly { disconnect(): Promise<void> }[],
+  timeoutMs: number = DISCONNECT_TIMEOUT_MS,
+): Promise<number[]> {
+  const late: number[] = [];
+  for (const [i, client] of clients.entries()) {
+    try {
+      await beforeDeadline(Date.now() + timeoutMs, () => client.disconnect());
+    } catch (error) {
+      if (error instanceof DeadlineError) {
+        late.push(i);
+        logger.warn("Kafka did not confirm the disconnect within {seconds} s; going on", {
+          seconds: timeoutMs / 1000,
+        });
+      }
+    }
+  }
+  return late;
+}
+
+/** What {@linkcode connectWithin} retries. */
+export interface ConnectAttempt {
+  /** One try at reaching the broker (and authenticating). */
+  attempt: () => Promise<void>;
+  /** Aborting gives up at once. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Retries `attempt` until it succeeds or `connectTimeoutMs` has passed.
+ *
+ * @param config Brokers, credentials and the deadline.
+ * @param connect The attempt.
+ * @returns Resolves once connected.
+ * @throws {BrokerUnreachableError} Past the deadline, with the last error the client gave.
+ * @throws {BrokerAuthenticationError} When the broker refuses the credentials.
+ *
+ * @example
+ * ```ts
+ * import { connectWithin } from "./connect.ts";
+ * await connectWithin({ brokers: ["localhost:9092"], clientId: "x", ssl: false, sasl: null,
+ *   topic: "t", partitions: 3, replicationFactor: 1, connectTimeoutMs: 1_000 },
+ *   { attempt: () => Promise.resolve() });
+ * ```
+ */
+export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt): Promise<void> {
+  const deadline = Date.now() + config.connectTimeoutMs;
+  // The client's own last error says more than "no answer before the deadline".
+  let last: unknown = null;
+  let attempt = 0;
+  while (Date.now() < deadline) {
+    connect.signal?.throwIfAborted();
+    try {
+      await beforeDeadline(deadline, connect.attempt);
+      return;
+    } catch (error) {
+      if (!(error instanceof DeadlineError) || last === null) last = error;
+      attempt++;
+      if (refusedCredentials(error)) {
+        const who = config.sasl
+          ? `user ${JSON.stringify(config.sasl.username)} (${config.sasl.mechanism.toUpperCase()})`
+          : "this client";
+        throw new BrokerAuthenticationError(
+          `Kafka at ${
+            config.brokers.join(",")
+          } refused the credentials of ${who}: check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM`,
+          { cause: error },
+        );
+      }
+      logger.debug("Kafka not reachable yet (attempt {attempt}): {error}", {
+        attempt,
+        error: describeClientError(error),
+      });
+      const wait = Math.min(1_000, Math.max(0, deadline - Date.now()));
+      await delay(wait, connect.signal ? { signal: connect.signal } : {});
+    }
+  }
+  const seconds = Math.round(config.connectTimeoutMs / 1000);
+  throw new BrokerUnreachableError(
+    `Cannot reach Kafka at ${config.brokers.join(",")} within ${seconds}s: ${
+      describeClientError(last)
+    }`,
+    { cause: last },
+  );
+}
