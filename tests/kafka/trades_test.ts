@@ -7,10 +7,10 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Kafka, logLevel } from "kafkajs";
+import { committedAll } from "../../faults/topic.ts";
 import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
-import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { referenceCandles } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -26,39 +26,15 @@ import {
 const INTERVALS: Interval[] = ["1m", "5m"];
 const PRODUCTS = ["BTC-USD", "ETH-USD", "SOL-USD"];
 
-const admin = () =>
-  new Kafka({
-    clientId: "trades-test",
-    brokers: TEST_BROKERS.split(","),
-    logLevel: logLevel.NOTHING,
-  })
-    .admin();
-
 /** Records on a topic, all partitions. */
 async function topicSize(topic: string): Promise<number> {
-  const client = admin();
-  await client.connect();
+  const admin = testKafka().admin();
+  await admin.connect();
   try {
-    const ends = await client.fetchTopicOffsets(topic);
+    const ends = await admin.fetchTopicOffsets(topic);
     return ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
   } finally {
-    await client.disconnect();
-  }
-}
-
-/** Whether a group has committed everything on a topic. */
-async function committedAll(group: string, topic: string): Promise<boolean> {
-  const client = admin();
-  await client.connect();
-  try {
-    const ends = await client.fetchTopicOffsets(topic);
-    const [committed] = await client.fetchOffsets({ groupId: group, topics: [topic] });
-    return ends.every((end) =>
-      Number(end.offset) === 0 ||
-      committed!.partitions.some((p) => p.partition === end.partition && p.offset === end.offset)
-    );
-  } finally {
-    await client.disconnect();
+    await admin.disconnect();
   }
 }
 
@@ -149,7 +125,11 @@ kafkaTest(
         ],
         env: { KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS, CANDLE_TOPIC: `${topic}-candles` },
       });
-      await until(`${group} to commit ${topic}`, () => committedAll(group, topic), 120_000);
+      await until(
+        `${group} to commit ${topic}`,
+        () => committedAll(TEST_BROKERS, group, topic),
+        120_000,
+      );
       candles.kill("SIGTERM");
       const aggregated = await candles.done;
       assert.equal(aggregated.code, 0, aggregated.stdout + aggregated.stderr);
