@@ -35,13 +35,19 @@ export const TRADE_HEADERS: Readonly<Record<string, string>> = {
   "schema": "crypto-trade/v1",
 };
 
+/**
+ * One headers object shared by every encoded trade (never changed), so that a Kafka client that
+ * keeps the encoded form of a headers object encodes them once.
+ */
+const SHARED_HEADERS: Record<string, string> = { ...TRADE_HEADERS };
+
 /** A trade encoded for the topic, with the message kept for reporting. */
 export interface EncodedTrade {
   /** The key: the symbol (the product's base currency). */
   key: string;
   /** The JSON value. */
   value: string;
-  /** The headers. */
+  /** The headers (one object shared by every trade: not to be changed). */
   headers: Record<string, string>;
   /** The record timestamp: the trade's time, ms since the epoch. */
   timestamp: number;
@@ -79,7 +85,7 @@ export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTra
   return {
     key: trade.symbol,
     value: JSON.stringify(message),
-    headers: { ...TRADE_HEADERS },
+    headers: SHARED_HEADERS,
     timestamp: timestamp ?? Date.parse(trade.time),
     trade: message,
   };

@@ -3,6 +3,10 @@
  * reconnect: Coinbase sends the last trade again on every subscription), and where ids were
  * skipped (trades missed while the feed was away). Pure: ids in, verdicts out.
  *
+ * Ids come in increasing order nearly always, so what is kept is the highest id seen and the ids
+ * below it that were skipped (as ranges, few and short-lived), not every id seen: a trade in order
+ * costs a comparison.
+ *
  * @module
  */
 
@@ -17,7 +21,7 @@ export type TradeVerdict =
 
 /** Options for {@linkcode TradeSequence}. */
 export interface TradeSequenceOptions {
-  /** How many recent ids are remembered to tell a late trade from a repeat. @default {10_000} */
+  /** How far below the highest id a skipped id is still remembered, to be taken as late when it comes. @default {10_000} */
   remember?: number;
 }
 
@@ -33,12 +37,11 @@ export interface TradeSequenceOptions {
  */
 export class TradeSequence {
   #last: number | null = null;
-  #recent = new Set<number>();
-  #order: number[] = [];
-  #head = 0;
+  /** Skipped ids, as `[from, to]` ranges (inclusive), ascending, all within memory. */
+  #skipped: [number, number][] = [];
   #remember: number;
 
-  /** @param options How many ids to remember. */
+  /** @param options How far below the highest id skipped ids are remembered. */
   constructor(options: TradeSequenceOptions = {}) {
     this.#remember = Math.max(1, options.remember ?? 10_000);
   }
@@ -57,25 +60,28 @@ export class TradeSequence {
   accept(tradeId: number): TradeVerdict {
     const last = this.#last;
     if (last === null || tradeId > last) {
-      this.#keep(tradeId);
       this.#last = tradeId;
-      return { kind: "new", missing: last === null ? 0 : tradeId - last - 1, after: last };
+      const missing = last === null ? 0 : tradeId - last - 1;
+      if (missing > 0) this.#skipped.push([last! + 1, tradeId - 1]);
+      if (this.#skipped.length > 0) this.#forget(tradeId - this.#remember);
+      return { kind: "new", missing, after: last };
     }
     // At or below the last id: a replay, unless it is a skipped id still within memory.
-    if (this.#recent.has(tradeId) || tradeId <= last - this.#remember) return { kind: "repeat" };
-    this.#keep(tradeId);
+    const index = this.#skipped.findIndex(([from, to]) => from <= tradeId && tradeId <= to);
+    if (index < 0 || tradeId <= last - this.#remember) return { kind: "repeat" };
+    const [from, to] = this.#skipped[index]!;
+    const rest: [number, number][] = [];
+    if (from < tradeId) rest.push([from, tradeId - 1]);
+    if (tradeId < to) rest.push([tradeId + 1, to]);
+    this.#skipped.splice(index, 1, ...rest);
     return { kind: "late" };
   }
 
-  #keep(tradeId: number): void {
-    this.#recent.add(tradeId);
-    this.#order.push(tradeId);
-    if (this.#recent.size > this.#remember) this.#recent.delete(this.#order[this.#head++]!);
-    // Compacts the queue now and then, so it does not grow without end.
-    if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
-      this.#order = this.#order.slice(this.#head);
-      this.#head = 0;
-    }
+  /** Lets go of the skipped ids at or below `id`. */
+  #forget(id: number): void {
+    while (this.#skipped.length > 0 && this.#skipped[0]![1] <= id) this.#skipped.shift();
+    const first = this.#skipped[0];
+    if (first && first[0] <= id) first[0] = id + 1;
   }
 }
 
@@ -94,7 +100,7 @@ export class TradeSequences {
   #products = new Map<string, TradeSequence>();
   #options: TradeSequenceOptions;
 
-  /** @param options How many ids to remember per product. */
+  /** @param options How far below the highest id skipped ids are remembered, per product. */
   constructor(options: TradeSequenceOptions = {}) {
     this.#options = options;
   }

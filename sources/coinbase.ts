@@ -32,8 +32,6 @@ export interface FeedFrame {
   event: FeedEvent;
   /** When it was read, ms since the epoch (the clock's). */
   receivedAt: number;
-  /** The frame's text, for the log when it is malformed. */
-  text: string;
 }
 
 /** The part of the WebSocket API a feed connection uses (the global `WebSocket` has it). */
@@ -142,11 +140,7 @@ export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame[
         const taken = queue;
         queue = [];
         lastFrameAt = taken[taken.length - 1]!.at;
-        yield taken.map(({ data, at }) => ({
-          event: parseFeedFrame(data),
-          receivedAt: at,
-          text: typeof data === "string" ? data : "",
-        }));
+        yield taken.map(({ data, at }) => ({ event: parseFeedFrame(data), receivedAt: at }));
         continue;
       }
       signal.throwIfAborted();

@@ -50,3 +50,14 @@ Deno.test("TradeSequences keeps each product's ids apart", () => {
   assert.equal(ids.last("ETH-USD"), 7);
   assert.equal(ids.last("SOL-USD"), null);
 });
+
+Deno.test("TradeSequence keeps a gap of a billion ids as one range, and forgets what falls out of memory", () => {
+  const ids = new TradeSequence({ remember: 100 });
+  ids.accept(1);
+  assert.deepEqual(ids.accept(1_000_000_002), { kind: "new", missing: 1_000_000_000, after: 1 });
+  assert.equal(ids.accept(1_000_000_001).kind, "late");
+  assert.equal(ids.accept(1_000_000_000).kind, "late");
+  assert.equal(ids.accept(5).kind, "repeat"); // far below: too old to tell
+  for (let id = 1_000_000_003; id < 1_000_000_200; id++) ids.accept(id);
+  assert.equal(ids.accept(1_000_000_050).kind, "repeat");
+});
