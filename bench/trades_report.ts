@@ -49,7 +49,7 @@ export function tradesSection(results: Figures): string[] {
       num(latency.acked_p50, 1)
     } ms, p99 ${num(latency.acked_p99, 1)} ms.`,
     "",
-    "What limits them: a CPU profile of a throughput run (`deno run --cpu-prof`) puts about 30 % of the busy time in the trade source itself (encoding each message with `JSON.stringify` is its largest item, then `JSON.parse` of each frame), about 20 % in @platformatic/kafka, about 17 % in Deno's runtime (WebSocket events, Node buffers, socket writes) and about 9 % in garbage collection, all on one thread; the bare socket shows what the WebSocket alone could carry. The 2 cores also run the broker's JVM and the stand-in (and, during these runs, other work: figures vary by a quarter from run to run). At 100 trades/s the tail of the frame-to-candle time is the broker's acknowledgement, whose p99 is most of the candle's.",
+    "What limits them: a CPU profile of a throughput run (`deno run --cpu-prof`) puts about 30 % of the busy time in the trade source itself (encoding each message with `JSON.stringify` is its largest item, then `JSON.parse` of each frame), about 20 % in @platformatic/kafka, about 17 % in Deno's runtime (WebSocket events, Node buffers, socket writes) and about 9 % in garbage collection, all on one thread; the bare socket shows what the WebSocket alone could carry. The 2 cores also run the broker's JVM and the stand-in, and they were shared with other work during these runs: single runs vary widely (see the runs above). The acknowledgement's own percentiles tell the publishing part of the frame-to-candle time from the candle side's.",
     "",
   ];
 }
