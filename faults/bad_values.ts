@@ -1,6 +1,6 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3 and §8 and every flag of produce, consume, start, lag and candles, each with wrong, empty
+ * variable of SPEC §3, §8 and §11 and every flag of produce, consume, start, lag and candles, each with wrong, empty
  * and extreme values, and the name its one-line error must carry.
  *
  * @module
@@ -103,6 +103,22 @@ export const BAD_VALUES: BadValue[] = [
   [{ API_MAX_RETRY_AFTER: "5m" }, [], "API_MAX_RETRY_AFTER", "a number"],
   [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
   [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
+  [{ COINBASE_WS_URL: "https://ws-feed.exchange.coinbase.com" }, [], "COINBASE_WS_URL", "ws://"],
+  [{ COINBASE_WS_URL: "not a url" }, [], "COINBASE_WS_URL", "wss://"],
+  [{ COINBASE_WS_URL: `wss://${long(300, "h")}:99999` }, [], "COINBASE_WS_URL", "wss://"],
+  [{ COINBASE_PRODUCTS: "BTCUSD" }, [], "COINBASE_PRODUCTS", "BASE-QUOTE"],
+  [{ COINBASE_PRODUCTS: "BTC-USD,btc-eur" }, [], "COINBASE_PRODUCTS", "one product per base"],
+  [{ COINBASE_PRODUCTS: ",,," }, [], "COINBASE_PRODUCTS", "1-100 products"],
+  [{ COINBASE_PRODUCTS: `BTC-${long(16, "U")}` }, [], "COINBASE_PRODUCTS", "1-15 characters"],
+  [
+    { COINBASE_PRODUCTS: Array.from({ length: 101 }, (_, i) => `C${i}-USD`).join(",") },
+    [],
+    "COINBASE_PRODUCTS",
+    "1-100 products",
+  ],
+  [{ COINBASE_STALE_AFTER: "0" }, [], "COINBASE_STALE_AFTER", "greater than 0"],
+  [{ COINBASE_STALE_AFTER: "soon" }, [], "COINBASE_STALE_AFTER", "a number"],
+  [{ COINBASE_STALE_AFTER: "3601" }, [], "COINBASE_STALE_AFTER", "at most 3600"],
   [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
   [{ LOG_LEVEL: long(1000, "l") }, [], "LOG_LEVEL", "debug"],
   [{ LOG_FORMAT: "xml" }, [], "LOG_FORMAT", "pretty, json"],
@@ -115,6 +131,15 @@ export const BAD_VALUES: BadValue[] = [
   [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
   [{}, ["extra"], "extra", "Unexpected argument"],
   [{}, ["--interval"], "--interval", "needs a value"],
+  [{}, ["--source", "coinbase", "--products", "BTC"], "--products", "BASE-QUOTE"],
+  [{}, ["--source", "coinbase", "--iterations", "2"], "--iterations", "coinbase has none"],
+  [{}, ["--source", "coinbase", "--only-changed"], "--only-changed", "coinbase has none"],
+  [
+    { FAULT_INJECT: "encoder:every=5" },
+    ["--source", "coinbase"],
+    "FAULT_INJECT",
+    "name publisher",
+  ],
   [
     { FAULT_INJECT: "encoder:every=5" },
     ["--source", "replay:prices.jsonl"],
@@ -194,6 +219,9 @@ export const VARIABLES: [string, CommandName[]][] = [
     "API_MAX_RETRIES",
     "API_MAX_RETRY_AFTER",
     "PRODUCER_BUFFER_SIZE",
+    "COINBASE_WS_URL",
+    "COINBASE_PRODUCTS",
+    "COINBASE_STALE_AFTER",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
 ];
 
@@ -210,6 +238,7 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   coins: ["bitcoin", `${long(2000, "b")}:BTC`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
+  products: ["BTCUSD", `${long(2000, "B")}-USD`],
   filter: ["B-T-C", long(16, "B")],
   "max-messages": ["0", "1e13"],
   format: ["xml", long(1000, "j")],
