@@ -361,7 +361,9 @@ export function parseRedisUrl(name: string, raw: string): string {
   } catch {
     url = null;
   }
-  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+  // A host name has at most 253 characters, and port 0 is nowhere to connect to.
+  const badHost = !url || url.hostname === "" || url.hostname.length > 253 || url.port === "0";
+  if (!url || badHost || !/^(\/\d*)?$/.test(url.pathname)) {
     throw new ConfigError(
       `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
         quote(redactUrl(raw))
