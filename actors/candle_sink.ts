@@ -80,9 +80,11 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
 
   return async (inbox, _outbox, ctx) => {
     for await (const batch of inbox) {
-      const stale = await write(batch, ctx.signal);
       const { flush } = batch;
-      report.writes++;
+      // A batch of offsets alone (records that changed nothing) has nothing to write.
+      const empty = flush.write.states.length === 0 && flush.write.latest.length === 0;
+      const stale = empty ? [] : await write(batch, ctx.signal);
+      if (!empty) report.writes++;
       report.candlesWritten += flush.write.candles.length;
       if (stale.length > 0) {
         report.stale += stale.length;
