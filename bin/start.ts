@@ -19,7 +19,7 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import type { PipelineSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
 import { startHttpServer } from "./http_server.ts";
 import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
@@ -35,7 +35,12 @@ import {
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
-const { producer: producerConfig, consumer: consumerConfig, candles: candleConfig } = config;
+const {
+  producer: producerConfig,
+  consumer: consumerConfig,
+  candles: candleConfig,
+  alerts: alertConfig,
+} = config;
 checkReplayFileOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
@@ -61,6 +66,7 @@ const store = candleConfig || config.http
   : null;
 if (candleConfig && store) {
   print(`Candles: ${candleConfig.intervals.join(", ")} into ${store.description}`);
+  print(describeAlerts(alertConfig));
 }
 if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
@@ -99,6 +105,12 @@ const candlePartitions = candleConfig
   ? await ensureTopicOrExit(producerTransport, {
     ...producerConfig.kafka,
     topic: candleConfig.topic,
+  })
+  : 0;
+const alertPartitions = candleConfig && alertConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: alertConfig.topic,
   })
   : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
@@ -142,6 +154,15 @@ const candles = candleConfig && store && candleTransport
     format: "line",
     clock: systemClock,
     onWritten: candleOutputs({ hub, redis }),
+    alerts: alertConfig && {
+      rules: alertConfig.rules,
+      topic: {
+        transport: producerTransport,
+        topic: alertConfig.topic,
+        partitions: alertPartitions,
+      },
+      onAlert: alertOutputs({ hub, redis, print, format: "line" }),
+    },
   })
   : null;
 const supervisor = new Supervisor(
@@ -211,6 +232,9 @@ function snapshot(): PipelineSnapshot {
           stage("aggregator", candles.report.read, candles.report.bad, candles.records),
           stage("candle-sink", candles.report.writes, candles.report.storeErrors, candles.batches),
         ]
+        : []),
+      ...(candles?.alertReport
+        ? [stage("alerter", candles.alertReport.examined, candles.alertReport.storeErrors, null)]
         : []),
     ],
     fetch: {
@@ -301,6 +325,7 @@ await runSupervised(supervisor, {
       ...producing.report.summary(),
       ...consuming.report.summary().slice(4),
       ...(candles ? candles.report.summary(candles.book.counts) : []),
+      ...(candles?.alertReport?.summary() ?? []),
       ...redisSummary(redis),
     ].forEach((line) => print(line)),
 });
