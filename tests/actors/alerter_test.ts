@@ -14,6 +14,8 @@ import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
 import type { PriceMessage } from "../../market/price.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
+import { alertOutputs } from "../../bin/candle_outputs.ts";
+import { type LiveEvent, LiveHub } from "../../http/live_hub.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 import { plantedMarket } from "../support/prices.ts";
@@ -260,4 +262,30 @@ Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be
   assert.equal(records[0]!.timestamp, START * 1000 + 60_000, "the candle's window end");
   assert.deepEqual(JSON.parse(records[0]!.value as string), alertJson(alert));
   assert.equal(report.published, 2);
+});
+
+Deno.test("alertOutputs() prints a new alert's line (or its JSON) and puts it on the live stream", () => {
+  const hub = new LiveHub();
+  const events: LiveEvent[] = [];
+  hub.listen((event) => events.push(event));
+  const lines: string[] = [];
+  const alert: Alert = {
+    symbol: "ETH",
+    interval: "5m",
+    windowStart: Date.UTC(2025, 10, 12, 10, 55),
+    kind: "anomaly",
+    direction: "down",
+    changePct: -2.0412,
+    zscore: -9.04,
+    price: 3_012.5,
+    createdAt: Date.UTC(2025, 10, 12, 11, 0, 1),
+  };
+  alertOutputs({ hub, redis: null, print: (l) => lines.push(l), format: "line" })(alert);
+  alertOutputs({ hub: null, redis: null, print: (l) => lines.push(l), format: "json" })(alert);
+  hub.close();
+  assert.deepEqual(lines, [
+    "ALERT ETH 5m 10:55Z down -2.04% (z -9.0) $3,012.50",
+    JSON.stringify(alertJson(alert)),
+  ]);
+  assert.deepEqual(events, [{ type: "alert", alert }]);
 });

@@ -2,7 +2,7 @@
  * Alerts (SPEC §10) through `deno task candles`, against the real broker and the real
  * PostgreSQL: a replayed recording with planted jumps raises exactly the alerts an independent
  * computation gives; a revision of an alerting candle, a replay of the topic and `kill -9` with
- * restarts raise none twice.
+ * restarts raise none twice. And through `deno task start`, over the embedded log.
  *
  * @module
  */
@@ -286,3 +286,36 @@ kafkaTest(
     }
   },
 );
+
+Deno.test("start raises the planted jumps' alerts over the embedded log and prints each once; --no-alerts raises none", async () => {
+  const file = await writeRecording(recording());
+  const dir = await Deno.makeTempDir({ prefix: "crypto-alerts-start-" });
+  try {
+    const start = (store: string, extra: string[]) =>
+      runCommand("start", {
+        args: ["--source", `replay:${file}`, "--iterations", "1", "--intervals", "1m,5m", ...extra],
+        env: { CANDLE_STORE: store },
+        timeoutMs: 120_000,
+      });
+    const on = await start(`sqlite:${dir}/on.db`, []);
+    assert.equal(on.code, 0, on.stdout + on.stderr);
+    assert.match(
+      on.stdout,
+      /^Alerts: move ≥ 5%, anomaly \|z\| > 4 \(half-life 30 candles\), topic crypto-alerts$/m,
+    );
+    const { alerts } = await stored(`sqlite:${dir}/on.db`);
+    assert.deepEqual(planted(alerts), PLANTED);
+    const lines = on.stdout.split("\n").filter((l) => l.startsWith("ALERT "));
+    assert.deepEqual([...lines].sort(), alerts.map((a) => formatAlert(a)).sort());
+    assert.match(on.stdout, /alerts raised: 6 \(move: 4, anomaly: 2\)/);
+
+    const off = await start(`sqlite:${dir}/off.db`, ["--no-alerts"]);
+    assert.equal(off.code, 0, off.stdout + off.stderr);
+    assert.match(off.stdout, /^Alerts: off$/m);
+    assert.doesNotMatch(off.stdout, /^ALERT /m);
+    assert.deepEqual((await stored(`sqlite:${dir}/off.db`)).alerts, []);
+  } finally {
+    await Deno.remove(file);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
