@@ -21,7 +21,7 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import type { FetchSnapshot, PipelineSnapshot, StageSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
 import { startHttpServer } from "./http_server.ts";
 import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
@@ -37,7 +37,12 @@ import {
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
-const { producer: producerConfig, consumer: consumerConfig, candles: candleConfig } = config;
+const {
+  producer: producerConfig,
+  consumer: consumerConfig,
+  candles: candleConfig,
+  alerts: alertConfig,
+} = config;
 // Trades are aggregated, not printed one by one: the trade source prints a line a second.
 const trades = producerConfig.source.kind === "coinbase";
 checkReplayFileOrExit(producerConfig.source);
@@ -68,6 +73,7 @@ const store = candleConfig || config.http
   : null;
 if (candleConfig && store) {
   print(`Candles: ${candleConfig.intervals.join(", ")} into ${store.description}`);
+  print(describeAlerts(alertConfig));
 }
 if (consumerConfig.filter && !trades) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
@@ -108,6 +114,12 @@ const candlePartitions = candleConfig
   ? await ensureTopicOrExit(producerTransport, {
     ...producerConfig.kafka,
     topic: candleConfig.topic,
+  })
+  : 0;
+const alertPartitions = candleConfig && alertConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: alertConfig.topic,
   })
   : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
@@ -156,6 +168,15 @@ const candles = candleConfig && store && candleTransport
     format: "line",
     clock: systemClock,
     onWritten: candleOutputs({ hub, redis }),
+    alerts: alertConfig && {
+      rules: alertConfig.rules,
+      topic: {
+        transport: producerTransport,
+        topic: alertConfig.topic,
+        partitions: alertPartitions,
+      },
+      onAlert: alertOutputs({ hub, redis, print, format: "line" }),
+    },
   })
   : null;
 const supervisor = new Supervisor(
@@ -287,6 +308,9 @@ function snapshot(): PipelineSnapshot {
           stage("candle-sink", candles.report.writes, candles.report.storeErrors, candles.batches),
         ]
         : []),
+      ...(candles?.alertReport
+        ? [stage("alerter", candles.alertReport.examined, candles.alertReport.storeErrors, null)]
+        : []),
     ],
     fetch: source.fetch,
     produced: source.produced,
@@ -374,6 +398,7 @@ await runSupervised(supervisor, {
       ...(producing ?? trading)!.report.summary(),
       ...(consuming?.report.summary().slice(4) ?? []),
       ...(candles ? candles.report.summary(candles.book.counts) : []),
+      ...(candles?.alertReport?.summary() ?? []),
       ...redisSummary(redis),
     ].forEach((line) => print(line)),
 });

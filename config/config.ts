@@ -7,6 +7,7 @@
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
+import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
 import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
@@ -222,7 +223,7 @@ export const consumeCommand: CommandSpec = {
 export const startCommand: CommandSpec = {
   name: "start",
   summary:
-    "Run producer, consumer and candle aggregator in one process: over an embedded in-process log (no broker needed), or through Kafka.",
+    "Run producer, consumer, candle aggregator and alerts in one process: over an embedded in-process log (no broker needed), or through Kafka.",
   flags: [
     {
       name: "transport",
@@ -243,6 +244,7 @@ export const startCommand: CommandSpec = {
       type: "boolean",
       help: "do not aggregate candles (they are made and stored by default)",
     },
+    ...alertFlags,
     httpFlag(),
     { name: "no-http", type: "boolean", help: "run without the HTTP server" },
     ...commonFlags,
@@ -519,6 +521,8 @@ export interface StartConfig {
   consumer: ConsumerConfig;
   /** The candles, or null with `--no-candles`. */
   candles: CandleConfig | null;
+  /** The alerts on the closed candles, or null with `--no-alerts` or `--no-candles`. */
+  alerts: AlertConfig | null;
   /** The candle store, which the candles and the HTTP API use. */
   store: { url: string; timeoutMs: number };
 }
@@ -554,12 +558,14 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   }
   const http = parsed.values.get("no-http") === true ? null : loadHttp(s);
   const candleSettings = loadCandleSettings(s);
+  const alerts = loadAlertSettings(s);
   return {
     transport,
     http,
     producer: producerSettings(s, parsed.values, actors),
     consumer,
     candles: s.flag("no-candles") ? null : candleSettings,
+    alerts: s.flag("no-candles") ? null : alerts,
     store: { url: candleSettings.store, timeoutMs: candleSettings.storeTimeoutMs },
   };
 }

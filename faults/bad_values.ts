@@ -1,6 +1,6 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3, §8 and §11 and every flag of produce, consume, start, lag and candles, each with wrong, empty
+ * variable of SPEC §3, §8, §10 and §11 and every flag of produce, consume, start, lag and candles, each with wrong, empty
  * and extreme values, and the name its one-line error must carry.
  *
  * @module
@@ -174,6 +174,20 @@ export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
 ];
 
+/** Bad values of the alert variables (SPEC §10), which `candles` and `start` read. */
+export const ALERT_BAD_VALUES: BadValue[] = [
+  [{ ALERT_MOVE_PCT: "abc" }, [], "ALERT_MOVE_PCT", "a number"],
+  [{ ALERT_MOVE_PCT: "0" }, [], "ALERT_MOVE_PCT", "greater than 0"],
+  [{ ALERT_MOVE_PCT: "1e4" }, [], "ALERT_MOVE_PCT", "at most 1000"],
+  [{ ALERT_ZSCORE: "-1" }, [], "ALERT_ZSCORE", "greater than 0"],
+  [{ ALERT_ZSCORE: "Infinity" }, [], "ALERT_ZSCORE", "a number"],
+  [{ ALERT_EWMA_HALFLIFE: "2.5" }, [], "ALERT_EWMA_HALFLIFE", "whole number"],
+  [{ ALERT_EWMA_HALFLIFE: "0" }, [], "ALERT_EWMA_HALFLIFE", "at least 1"],
+  [{ ALERT_EWMA_HALFLIFE: "401" }, [], "ALERT_EWMA_HALFLIFE", "at most 400"],
+  [{ ALERT_TOPIC: "bad topic!" }, [], "ALERT_TOPIC", "1-249 characters"],
+  [{ ALERT_TOPIC: long(250, "t") }, [], "ALERT_TOPIC", "1-249 characters"],
+];
+
 /** Bad values of the variables only `candles` reads. */
 export const CANDLES_ONLY_BAD_VALUES: BadValue[] = [
   [{ CANDLES_CONSUMER_GROUP: "a b" }, [], "CANDLES_CONSUMER_GROUP", "without spaces"],
@@ -207,6 +221,10 @@ export const VARIABLES: [string, CommandName[]][] = [
     "CANDLE_IDLE_TIMEOUT",
     "CANDLE_STORE_TIMEOUT",
     "CANDLE_TOPIC",
+    "ALERT_MOVE_PCT",
+    "ALERT_ZSCORE",
+    "ALERT_EWMA_HALFLIFE",
+    "ALERT_TOPIC",
   ].map((v): [string, CommandName[]] => [v, ["candles", "start"]]),
   ...[
     "COINGECKO_BASE_URL",
@@ -292,6 +310,7 @@ export function badCases(): BadCase[] {
     ...BAD_VALUES,
     ...CONSUMER_BAD_VALUES,
     ...CANDLE_BAD_VALUES,
+    ...ALERT_BAD_VALUES,
     ...CANDLES_ONLY_BAD_VALUES,
   ];
   for (const [env, args, name] of all) {
