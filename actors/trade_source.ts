@@ -141,7 +141,7 @@ export function tradeSource(options: TradeSourceOptions): Actor<unknown, Encoded
         const { refused, reason } = await session(state.products);
         // Left out from now on; subscribing again at once is safe, as the list only shrinks.
         state.products = state.products.filter((p) => !refused.includes(p));
-        report.refused(refused, reason, state.products);
+        report.refused({ products: refused, reason, remaining: state.products });
         if (state.products.length > 0) continue;
         failure = new FeedError("no product left to subscribe to", { failure: "closed" });
       } catch (error) {
@@ -149,7 +149,12 @@ export function tradeSource(options: TradeSourceOptions): Actor<unknown, Encoded
         failure = error;
       }
       const wait = backoffDelay(state.attempt++, backoff);
-      report.disconnected(failure.message, failure.failure === "stale", wait, state.attempt);
+      report.disconnected({
+        reason: failure.message,
+        stale: failure.failure === "stale",
+        waitMs: wait,
+        attempt: state.attempt,
+      });
       await clock.sleep(wait, { signal: ctx.signal });
     }
   };

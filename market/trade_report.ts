@@ -53,6 +53,28 @@ export interface FeedState {
   detail: string | null;
 }
 
+/** A connection to the feed that ended (see {@linkcode TradeReport.disconnected}). */
+export interface Disconnect {
+  /** What ended it, one line. */
+  reason: string;
+  /** Whether it was taken as dead because the feed went silent. */
+  stale: boolean;
+  /** How long before the next attempt, ms. */
+  waitMs: number;
+  /** The number of that attempt since the feed last delivered (1 for the first retry). */
+  attempt: number;
+}
+
+/** Products the feed refused (see {@linkcode TradeReport.refused}). */
+export interface Refusal {
+  /** The products refused. */
+  products: readonly string[];
+  /** The feed's words. */
+  reason: string;
+  /** The products still subscribed to. */
+  remaining: readonly string[];
+}
+
 interface Second {
   trades: number;
   volume: number;
@@ -154,12 +176,12 @@ export class TradeReport {
   /**
    * A connection failed or ended; the source waits, then connects again.
    *
-   * @param reason What ended it, one line.
-   * @param stale Whether it was taken as dead because it went silent.
-   * @param waitMs How long before the next attempt.
-   * @param attempt The number of that attempt since the feed last delivered (1 for the first retry).
+   * @param disconnect What ended it (one line), whether it was taken as dead because it went
+   *   silent, how long before the next attempt (ms), and that attempt's number since the feed last
+   *   delivered (1 for the first retry).
    */
-  disconnected(reason: string, stale: boolean, waitMs: number, attempt: number): void {
+  disconnected(disconnect: Disconnect): void {
+    const { reason, stale, waitMs, attempt } = disconnect;
     this.#totals.disconnects++;
     if (stale) this.#totals.stalls++;
     this.#feed = { connected: false, at: this.#clock.now(), detail: reason };
@@ -184,11 +206,10 @@ export class TradeReport {
   /**
    * The feed refused products (it does not know them): they are left out from now on.
    *
-   * @param products The products.
-   * @param reason The feed's words.
-   * @param remaining The products still subscribed to.
+   * @param refusal The products, the feed's words, and the products still subscribed to.
    */
-  refused(products: readonly string[], reason: string, remaining: readonly string[]): void {
+  refused(refusal: Refusal): void {
+    const { products, reason, remaining } = refusal;
     for (const product of products) this.#refused.add(product);
     if (remaining.length > 0) {
       logger.warn(

@@ -42,8 +42,14 @@ Deno.test("TradeReport.summary() gives the counts, the deliveries and each produ
   report.trade(first, { missing: 0, after: null });
   report.repeat("BTC-USD", 1);
   report.trade(trade("BTC-USD", 5, 102, 2), { missing: 3, after: 1 });
-  report.disconnected("the feed closed the connection (code 1006)", false, 500, 1);
-  report.disconnected("no message from the feed for 30 s", true, 500, 1);
+  const closed = "the feed closed the connection (code 1006)";
+  report.disconnected({ reason: closed, stale: false, waitMs: 500, attempt: 1 });
+  report.disconnected({
+    reason: "no message from the feed for 30 s",
+    stale: true,
+    waitMs: 500,
+    attempt: 1,
+  });
   report.delivered(encodeTrade(first), { partition: 0, offset: "0" });
   report.dropped(encodeTrade(first));
   assert.deepEqual(report.summary(), [

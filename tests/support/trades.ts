@@ -117,16 +117,15 @@ export async function candleTable(url: string, intervals: readonly Interval[]): 
 }
 
 /**
- * Whether two numbers agree to a relative tolerance.
+ * Whether two numbers agree to 1e-9 relative (or are both null).
  *
  * @param a One.
  * @param b The other.
- * @param relative The tolerance. @default {1e-9}
- * @returns True when `|a - b| <= relative * max(|a|, |b|)`.
+ * @returns True when `|a - b| <= 1e-9 * max(|a|, |b|)`.
  */
-export function close(a: number | null, b: number | null, relative = 1e-9): boolean {
+export function close(a: number | null, b: number | null): boolean {
   if (a === null || b === null) return a === b;
-  return Math.abs(a - b) <= relative * Math.max(Math.abs(a), Math.abs(b));
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /**
