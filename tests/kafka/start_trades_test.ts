@@ -62,12 +62,15 @@ Deno.test({
         return pipeline!.stages.find((s) => s.name === "aggregator")?.messages === script.length;
       });
       const stages = Object.fromEntries(pipeline!.stages.map((s) => [s.name, s.messages]));
+      // The trade source's stages, and the candle side's (whose alerter counts closed candles).
       assert.deepEqual(stages, {
         trades: script.length,
         publisher: script.length,
         aggregator: script.length,
         "candle-sink": stages["candle-sink"],
+        alerter: stages["alerter"],
       });
+      assert.ok(stages["alerter"]! > 0, "the alerter examined the closed candles");
       assert.equal(pipeline!.fetch.ok, 1);
       assert.equal(pipeline!.fetch.last_outcome, "ok");
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
