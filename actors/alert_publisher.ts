@@ -13,10 +13,8 @@ import { alertJson } from "../market/alert.ts";
 import type { AlertReport } from "../market/alert_report.ts";
 import { intervalMs } from "../market/candle.ts";
 import type { Actor } from "../runtime/actor.ts";
-import { backoffDelay } from "../runtime/backoff.ts";
-import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
-import type { Nudge } from "./candle_publisher.ts";
+import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
 
 const logger = getLogger(["crypto", "alert-publisher"]);
 
@@ -72,35 +70,13 @@ export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, n
     return alerts.length < 500;
   };
 
-  return async (_inbox, _outbox, ctx) => {
-    let attempt = 0;
-    while (!ctx.signal.aborted) {
-      try {
-        if (await drain()) {
-          attempt = 0;
-          await nudge.wait(pollMs, ctx.signal);
-        }
-      } catch (error) {
-        if (isAbort(error, ctx.signal)) break;
-        report.publishErrors++;
-        if (attempt === 0) {
-          logger.warn("Cannot publish alerts to {topic}: {error}; retrying", {
-            topic,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-        await delay(backoffDelay(attempt++, { minMs: 200, maxMs: 5_000 }), {
-          signal: ctx.signal,
-        }).catch(() => {});
-      }
-    }
-    // Stopping: one more pass, so that what the Alerter raised last goes out.
-    try {
-      while (!(await drain()));
-    } catch (error) {
-      logger.warn("Alerts left in the outbox for the next run: {error}", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  };
+  return outboxPublisher({
+    drain,
+    nudge,
+    what: "alerts",
+    topic,
+    logger,
+    onError: () => report.publishErrors++,
+    pollMs,
+  });
 }

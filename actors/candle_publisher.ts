@@ -12,9 +12,10 @@ import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
 import { candleJson } from "../market/candle_json.ts";
 import type { CandleReport } from "../market/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
-import { backoffDelay } from "../runtime/backoff.ts";
-import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
+import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
+
+export { Nudge } from "./outbox_publisher.ts";
 
 const logger = getLogger(["crypto", "candle-publisher"]);
 
@@ -23,42 +24,6 @@ export const CANDLE_HEADERS: Readonly<Record<string, string>> = {
   "content-type": "application/json",
   "schema": "crypto-candle/v1",
 };
-
-/** Wakes the publisher when the sink has queued something. */
-export class Nudge {
-  #wake: (() => void) | null = null;
-  #pending = false;
-
-  /** Something was queued. */
-  poke(): void {
-    this.#pending = true;
-    this.#wake?.();
-  }
-
-  /**
-   * Waits for a poke (or returns at once if one came since the last wait), at most `ms`.
-   *
-   * @param ms The longest wait.
-   * @param signal Aborts the wait.
-   */
-  async wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.#pending) {
-      this.#pending = false;
-      return;
-    }
-    const poked = new Promise<void>((resolve) => (this.#wake = resolve));
-    const timer = new AbortController();
-    try {
-      await Promise.race([poked, delay(ms, { signal: AbortSignal.any([signal, timer.signal]) })]);
-    } catch (error) {
-      if (signal.aborted) throw error;
-    } finally {
-      timer.abort();
-      this.#wake = null;
-      this.#pending = false;
-    }
-  }
-}
 
 /** What the publisher needs. */
 export interface CandlePublisherOptions {
@@ -105,35 +70,13 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
     return candles.length < 500;
   };
 
-  return async (_inbox, _outbox, ctx) => {
-    let attempt = 0;
-    while (!ctx.signal.aborted) {
-      try {
-        if (await drain()) {
-          attempt = 0;
-          await nudge.wait(pollMs, ctx.signal);
-        }
-      } catch (error) {
-        if (isAbort(error, ctx.signal)) break;
-        report.publishErrors++;
-        if (attempt === 0) {
-          logger.warn("Cannot publish candles to {topic}: {error}; retrying", {
-            topic,
-            error: error instanceof Error ? error.message : String(error),
-          });
-        }
-        await delay(backoffDelay(attempt++, { minMs: 200, maxMs: 5_000 }), {
-          signal: ctx.signal,
-        }).catch(() => {});
-      }
-    }
-    // Stopping: one more pass, so what the last writes queued goes out.
-    try {
-      while (!(await drain()));
-    } catch (error) {
-      logger.warn("Candles left in the outbox for the next run: {error}", {
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  };
+  return outboxPublisher({
+    drain,
+    nudge,
+    what: "candles",
+    topic,
+    logger,
+    onError: () => report.publishErrors++,
+    pollMs,
+  });
 }
