@@ -83,6 +83,13 @@ export { committer, CommitTracker } from "./actors/commit_tracker.ts";
 export { ConsumeReport, formatMessage, type OutputFormat } from "./market/consume_report.ts";
 export { decodePrice } from "./market/price_schema.ts";
 export { parseReplayLine, replaySource } from "./sources/replay.ts";
+export { FeedError, readFeed } from "./sources/coinbase.ts";
+export { parseFeedFrame, subscribeFrame, tradeMessage } from "./sources/coinbase_protocol.ts";
+export { tradeSource, type TradeSourceState, tradeSourceState } from "./actors/trade_source.ts";
+export { tradeChildren } from "./actors/trade_topology.ts";
+export { decodeTrade, type EncodedTrade, encodeTrade, type TradeMessage } from "./market/trade.ts";
+export { TradeReport } from "./market/trade_report.ts";
+export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
 export type { EncodedPrice, PriceMessage, PriceTick, SkippedCoin } from "./market/price.ts";
 export { formatChange, formatUsd, formatWholeUsd } from "./market/format.ts";
 export {

@@ -207,16 +207,22 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   };
 
   return async (inbox, outbox, ctx) => {
+    /** Records handled since the last batch went to the sink. */
+    let unsent = 0;
     const send = async (symbols: string[]) => {
-      if (symbols.length === 0) return;
+      // With nothing to write, records that changed nothing (repeats, late prices: a replay of
+      // what the store holds) are still handed over, to be committed, once nothing is pending.
+      if (symbols.length === 0 && (unsent === 0 || book.dirtySymbols.length > 0)) return;
       const flush = book.flush(symbols);
       const commits = offsets.written(symbols);
       if (flush.write.states.length === 0 && commits.length === 0) return;
+      unsent = 0;
       await outbox.send({ flush, commits });
     };
     const handle = async (record: InRecord) => {
       if (!offsets.owns(record)) return;
       report.read++;
+      unsent++;
       const decoded = decode(record);
       if (typeof decoded === "string") {
         report.bad++;

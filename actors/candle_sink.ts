@@ -3,7 +3,8 @@
  * while the store is away (the bounded channel before it then fills, and the Aggregator and the
  * Subscriber wait: back-pressure, nothing skipped); once a write is in, it marks its offsets
  * committable, prints the closed candles and tells whoever listens (Redis, the live stream, the
- * candle topic's publisher).
+ * candle topic's publisher, the Alerter). When an Alerter runs, each write also queues its closed
+ * candles and revisions for it, in the same transaction.
  *
  * @module
  */
@@ -36,6 +37,11 @@ export interface CandleSinkOptions {
   onStale: (symbols: string[]) => void;
   /** Told of every write once it is in the store. */
   onWritten?: (flush: Flush) => void;
+  /**
+   * Queue each write's closed candles and revisions for the Alerter, in the same transaction
+   * (`StoreWrite.examine`). @default {false}
+   */
+  examine?: boolean;
   /** The first retry delay, ms. @default {200} */
   retryMinMs?: number;
   /** The longest retry delay, ms. @default {5_000} */
@@ -56,7 +62,10 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
   const write = async (batch: CandleBatch, signal: AbortSignal) => {
     for (let attempt = 0;; attempt++) {
       try {
-        const stale = await store.write(batch.flush.write);
+        const { flush } = batch;
+        const stale = await store.write(
+          options.examine ? { ...flush.write, examine: flush.closed } : flush.write,
+        );
         if (attempt > 0) logger.info("The candle store answers again; writing resumed");
         return stale;
       } catch (error) {
@@ -80,9 +89,11 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
 
   return async (inbox, _outbox, ctx) => {
     for await (const batch of inbox) {
-      const stale = await write(batch, ctx.signal);
       const { flush } = batch;
-      report.writes++;
+      // A batch of offsets alone (records that changed nothing) has nothing to write.
+      const empty = flush.write.states.length === 0 && flush.write.latest.length === 0;
+      const stale = empty ? [] : await write(batch, ctx.signal);
+      if (!empty) report.writes++;
       report.candlesWritten += flush.write.candles.length;
       if (stale.length > 0) {
         report.stale += stale.length;

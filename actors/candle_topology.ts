@@ -1,10 +1,14 @@
 /**
  * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
- * store, with the candle topic's publisher and a Committer per topic beside them.
+ * store, with the candle topic's publisher and a Committer per topic beside them; and, on the
+ * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10).
  *
  * @module
  */
 import type { CandleConfig } from "../config/candles.ts";
+import type { Alert } from "../market/alert.ts";
+import type { AlertRules } from "../market/alert_rules.ts";
+import { AlertReport } from "../market/alert_report.ts";
 import type { ConsumerTransport, InRecord, ProducerTransport } from "../kafka/transport.ts";
 import { CandleBook, type Flush } from "../market/candle_book.ts";
 import type { CandleFormat } from "../market/candle_format.ts";
@@ -14,6 +18,8 @@ import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { aggregator, type CandleBatch, PendingOffsets } from "./aggregator.ts";
+import { alertPublisher } from "./alert_publisher.ts";
+import { alerter } from "./alerter.ts";
 import { candlePublisher, Nudge } from "./candle_publisher.ts";
 import { candleSink } from "./candle_sink.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
@@ -25,6 +31,16 @@ export interface CandleSource {
   topic: string;
   /** Its consumer, connected. */
   transport: ConsumerTransport;
+}
+
+/** The Alerter's part of the candle topology (SPEC §10). */
+export interface CandleAlertOptions {
+  /** The thresholds. */
+  rules: AlertRules;
+  /** The producer for the alert topic, and the topic's name and partitions. */
+  topic: { transport: ProducerTransport; topic: string; partitions: number };
+  /** Told of each new alert once it is stored (the console, Redis, the live stream). */
+  onAlert: (alert: Alert) => void;
 }
 
 /** What the candle topology is built from. */
@@ -49,6 +65,8 @@ export interface CandleChildrenOptions {
   onWritten?: (flush: Flush) => void;
   /** Time between commits, ms. @default {1_000} */
   commitIntervalMs?: number;
+  /** The Alerter on the closed candles, or null (or left out) for none. */
+  alerts?: CandleAlertOptions | null;
 }
 
 /** The candle children and their shared state. */
@@ -65,6 +83,8 @@ export interface CandleChildren {
   records: Channel<InRecord>;
   /** Writes waiting for the CandleSink. */
   batches: Channel<CandleBatch>;
+  /** The Alerter's counts, or null when it does not run. */
+  alertReport: AlertReport | null;
 }
 
 /**
@@ -107,6 +127,36 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       actor: candlePublisher({ store, ...options.candleTopic, report, nudge }),
     });
   }
+  // The Alerter and its publisher start before the sink and stop after it, each with one last
+  // pass over what the sink's last writes queued.
+  const alerts = options.alerts ?? null;
+  const alertReport = alerts ? new AlertReport() : null;
+  const examine = new Nudge();
+  if (alerts && alertReport) {
+    const raised = new Nudge();
+    children.push(
+      {
+        name: "alert-publisher",
+        restart: "transient",
+        shutdownMs: 10_000,
+        actor: alertPublisher({ store, ...alerts.topic, report: alertReport, nudge: raised }),
+      },
+      {
+        name: "alerter",
+        restart: "transient",
+        shutdownMs: 15_000,
+        actor: alerter({
+          store,
+          rules: alerts.rules,
+          report: alertReport,
+          nudge: examine,
+          raised,
+          onAlert: alerts.onAlert,
+          now: () => clock.now(),
+        }),
+      },
+    );
+  }
   children.push(
     {
       name: "candle-sink",
@@ -120,8 +170,10 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         print: options.print,
         format: options.format,
         onStale: (symbols) => symbols.forEach((s) => book.drop(s)),
+        examine: alerts !== null,
         onWritten: (flush) => {
           if (flush.write.publish.length > 0) nudge.poke();
+          if (alerts && flush.closed.length > 0) examine.poke();
           options.onWritten?.(flush);
         },
       }),
@@ -156,5 +208,5 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       };
     }),
   );
-  return { children, report, book, offsets, records, batches };
+  return { children, report, book, offsets, records, batches, alertReport };
 }

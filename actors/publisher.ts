@@ -7,18 +7,44 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
-import { DeliveryError, type OutRecord, type ProducerTransport } from "../kafka/transport.ts";
+import {
+  type Delivery,
+  DeliveryError,
+  type OutRecord,
+  type ProducerTransport,
+} from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { EncodedPrice } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
 
 const logger = getLogger(["crypto", "publisher"]);
 
+/** What the Publisher sends: a record but for its partition, which it chooses by key. */
+export interface PublishedMessage {
+  /** The key. */
+  key: string;
+  /** The value. */
+  value: string | Uint8Array;
+  /** The headers. */
+  headers: Record<string, string>;
+  /** The record timestamp, ms. */
+  timestamp: number;
+}
+
+/** What the Publisher tells of each message (a price's `ProduceReport`, a trade's `TradeReport`). */
+export interface PublishReport<M> {
+  /** How many messages are handed to the broker without an answer yet; 0 once answered. */
+  sending(count: number): void;
+  /** The broker acknowledged a message. */
+  delivered(message: M, delivery: Delivery): void;
+  /** The broker refused a message for good. */
+  failed(message: M, error: unknown): void;
+}
+
 /** What the Publisher needs. */
-export interface PublisherOptions {
+export interface PublisherOptions<M extends PublishedMessage = EncodedPrice> {
   /** The message log. */
   transport: ProducerTransport;
   /** The topic. */
@@ -26,7 +52,7 @@ export interface PublisherOptions {
   /** The topic's partition count. */
   partitions: number;
   /** Progress output. */
-  report: ProduceReport;
+  report: PublishReport<M>;
   /** Waits between retries. */
   clock: Clock;
   /** Most messages per send. @default {500} */
@@ -45,7 +71,9 @@ export interface PublisherOptions {
  * @param options Transport, topic and report.
  * @returns The actor; it ends when its inbox is closed and drained.
  */
-export function publisher(options: PublisherOptions): Actor<EncodedPrice, never> {
+export function publisher<M extends PublishedMessage = EncodedPrice>(
+  options: PublisherOptions<M>,
+): Actor<M, never> {
   const { transport, topic, partitions, report, clock } = options;
   const { batchSize = 500, retryMinMs = 500, retryMaxMs = 10_000 } = options;
   // A key's partition never changes for a given partition count: hash each key once.

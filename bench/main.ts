@@ -37,6 +37,7 @@ import {
   producePlatformatic,
 } from "./produce.ts";
 import { writeReport } from "./report.ts";
+import { tradesFigures } from "./trades.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -53,7 +54,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles] [--batch N] [--messages N] [--repetitions N]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades] [--batch N] [--messages N] [--repetitions N]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -78,9 +79,9 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles").split(",").map((s) =>
-    s.trim()
-  ),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades").split(",").map((
+    s,
+  ) => s.trim()),
 );
 // The plain clients send batches of this many records.
 const plainBatch = Number(flags.batch ?? 500);
@@ -420,6 +421,8 @@ if (only.has("candles")) {
     },
   };
 }
+
+if (only.has("trades")) results.trades = await tradesFigures(opts);
 
 await deleteTopics(opts, topics);
 await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});

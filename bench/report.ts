@@ -6,6 +6,7 @@
  */
 
 import { candlesSection } from "./candles_report.ts";
+import { tradesSection } from "./trades_report.ts";
 
 type Figures = Record<string, unknown>;
 
@@ -225,6 +226,7 @@ export function renderReport(results: Figures, analysis: string): string {
     } |`,
     "",
     ...candlesSection(results),
+    ...tradesSection(results),
   );
   return lines.join("\n") + (analysis ? `\n${analysis.trim()}\n` : "");
 }

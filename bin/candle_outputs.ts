@@ -1,10 +1,14 @@
 /**
- * Where written candles and latest prices go besides the store: Redis (`REDIS_URL`) and the live
- * stream of the HTTP server. Neither may hold the pipeline back: both only queue.
+ * Where written candles, latest prices and new alerts go besides the store: Redis (`REDIS_URL`),
+ * the live stream of the HTTP server and, for alerts, the console. Neither may hold the pipeline
+ * back: both only queue.
  *
  * @module
  */
+import type { AlertConfig } from "../config/alerts.ts";
 import type { LiveHub } from "../http/live_hub.ts";
+import type { Alert } from "../market/alert.ts";
+import { formatAlert } from "../market/alert_format.ts";
 import type { Flush } from "../market/candle_book.ts";
 import type { RedisPublisher } from "../store/redis.ts";
 
@@ -35,6 +39,43 @@ export function candleOutputs(targets: CandleTargets): (flush: Flush) => void {
       redis?.candle(candle);
     }
   };
+}
+
+/** The listeners of new alerts. */
+export interface AlertTargets extends CandleTargets {
+  /** Writes a console line, or null to print nothing. */
+  print: ((line: string) => void) | null;
+  /** `json`: each alert's JSON on its line; `line`: SPEC §10's line. */
+  format: "line" | "json";
+}
+
+/**
+ * Makes the Alerter's `onAlert`: each new alert is printed, and goes to the live hub and to
+ * Redis `crypto:alerts`.
+ *
+ * @param targets The console, the hub and Redis.
+ * @returns The listener.
+ */
+export function alertOutputs(targets: AlertTargets): (alert: Alert) => void {
+  const { hub, redis, print, format } = targets;
+  return (alert) => {
+    print?.(formatAlert(alert, format));
+    hub?.publish({ type: "alert", alert });
+    redis?.alert(alert);
+  };
+}
+
+/**
+ * The start-up line about alerts.
+ *
+ * @param alerts The alert configuration, or null when off.
+ * @returns `Alerts: move ≥ 5%, anomaly |z| > 4 (half-life 30 candles), topic crypto-alerts`, or
+ * `Alerts: off`.
+ */
+export function describeAlerts(alerts: AlertConfig | null): string {
+  if (!alerts) return "Alerts: off";
+  const { movePct, zscore, halflife } = alerts.rules;
+  return `Alerts: move ≥ ${movePct}%, anomaly |z| > ${zscore} (half-life ${halflife} candles), topic ${alerts.topic}`;
 }
 
 /**

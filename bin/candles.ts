@@ -1,6 +1,7 @@
 /**
  * `deno task candles`: Kafka → Subscriber → Aggregator → CandleSink → candle store, with closed
- * candles and revisions published to the topic `crypto-candles` (SPEC §8).
+ * candles and revisions published to the topic `crypto-candles` (SPEC §8), and the Alerter on
+ * them, its new alerts printed and published to `crypto-alerts` and Redis (SPEC §10).
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
 import { bufferedOutput } from "./output.ts";
 import {
   connectOrExit,
@@ -30,7 +31,7 @@ const config = loadCommand(candlesCommand, loadCandlesConfig);
 await setupLogging(config.log);
 // With --format json, stdout carries only the candles; everything else goes to stderr.
 const say = config.format === "json" ? printErr : print;
-const { candles } = config;
+const { candles, alerts } = config;
 
 const rule = "=".repeat(72);
 say(rule);
@@ -50,6 +51,7 @@ say(`Store: ${store.description}`);
 const redis = candles.redis ? new RedisPublisher(candles.redis) : null;
 say(`Redis: ${candles.redis ? redactUrl(candles.redis) : "off"}`);
 say(`Candle topic: ${candles.topic}`);
+say(describeAlerts(alerts));
 say("Press Ctrl+C to stop");
 say(rule);
 
@@ -62,6 +64,9 @@ const candlePartitions = await ensureTopicOrExit(
   { ...config.kafka, topic: candles.topic },
   say,
 );
+const alertPartitions = alerts
+  ? await ensureTopicOrExit(producer, { ...config.kafka, topic: alerts.topic }, say)
+  : 0;
 
 // One consumer a topic; each topic after the first is read by its own group, `<group>.<topic>`,
 // so that no member of a group is assigned partitions of a topic it does not read.
@@ -85,6 +90,17 @@ const topology = candleChildren({
   format: config.format,
   clock: systemClock,
   onWritten: candleOutputs({ hub: null, redis }),
+  alerts: alerts && {
+    rules: alerts.rules,
+    topic: { transport: producer, topic: alerts.topic, partitions: alertPartitions },
+    // With --format json, stdout carries JSON only: an alert's has `kind`, a candle's has not.
+    onAlert: alertOutputs({
+      hub: null,
+      redis,
+      print: output.print,
+      format: config.format === "json" ? "json" : "line",
+    }),
+  },
 });
 const supervisor = new Supervisor(topology.children, { onEvent: logSupervisorEvent });
 
@@ -97,7 +113,9 @@ await runSupervised(supervisor, {
     await store.close();
   },
   summary: () =>
-    [...topology.report.summary(topology.book.counts), ...redisSummary(redis)].forEach((line) =>
-      say(line)
-    ),
+    [
+      ...topology.report.summary(topology.book.counts),
+      ...(topology.alertReport?.summary() ?? []),
+      ...redisSummary(redis),
+    ].forEach((line) => say(line)),
 });

@@ -266,8 +266,8 @@ export async function checkBroker(brokers: readonly string[], timeoutMs = 1500):
         : error instanceof Deno.errors.ConnectionRefused
         ? `${broker}: connection refused`
         : error instanceof Error
-        ? error.message
-        : String(error);
+        ? (error.message.startsWith(`${broker}: `) ? error.message : `${broker}: ${error.message}`)
+        : `${broker}: ${String(error)}`;
     } finally {
       clearTimeout(timer);
       try {

@@ -1,10 +1,13 @@
 /**
- * `deno task produce`: CoinGecko → Fetcher → Encoder → Publisher → Kafka.
+ * `deno task produce`: CoinGecko → Fetcher → Encoder → Publisher → Kafka; or, with
+ * `--source coinbase`, the Coinbase feed's trades → TradeSource → Publisher → Kafka.
  *
  * @module
  */
 import { CoinGeckoClient } from "../sources/coingecko.ts";
-import { producerTopology } from "../actors/producer_topology.ts";
+import { logSupervisorEvent, producerTopology } from "../actors/producer_topology.ts";
+import { tradeChildren } from "../actors/trade_topology.ts";
+import { Supervisor } from "../runtime/supervisor.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
@@ -28,11 +31,15 @@ const CLOSED = "standard output was closed by its reader; stopping";
 let stdoutClosed: () => void = () => fail(CLOSED, 1);
 const { print, say } = closableStdout(() => stdoutClosed());
 
+const trades = config.source.kind === "coinbase";
 const rule = "==========================================";
 print(rule);
-print("Starting Cryptocurrency Price Producer");
+print(trades ? "Starting Cryptocurrency Trade Producer" : "Starting Cryptocurrency Price Producer");
 print(rule);
-if (config.source.kind === "replay") {
+if (config.source.kind === "coinbase") {
+  print(`Source: Coinbase Exchange feed at ${config.coinbase.url}`);
+  print(`Products: ${config.coinbase.products.join(", ")}`);
+} else if (config.source.kind === "replay") {
   print(`Source: replay of ${config.source.path}, at full speed`);
 } else {
   print(`Fetch interval: ${config.intervalMs / 1000} seconds`);
@@ -51,14 +58,18 @@ const partitions = await ensureTopicOrExit(transport, config.kafka, print);
 
 print(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 
-const client = new CoinGeckoClient(config.coingecko);
-const { supervisor, report } = producerTopology({
-  config,
-  client,
-  transport,
-  partitions,
-  print,
-});
+const { supervisor, summary } = (() => {
+  if (trades) {
+    const topology = tradeChildren({ config, transport, partitions, print });
+    return {
+      supervisor: new Supervisor(topology.children, { onEvent: logSupervisorEvent }),
+      summary: () => topology.report.summary(),
+    };
+  }
+  const client = new CoinGeckoClient(config.coingecko);
+  const topology = producerTopology({ config, client, transport, partitions, print });
+  return { supervisor: topology.supervisor, summary: () => topology.report.summary() };
+})();
 // Once they flow, stop fetching, deliver what was fetched, and say so on stderr.
 let exitCode = 0;
 stdoutClosed = () => {
@@ -70,5 +81,5 @@ await runSupervised(supervisor, {
   notice: say,
   exitCode: () => exitCode,
   cleanup: () => transport.disconnect(),
-  summary: () => report.summary().forEach((line) => say(line)),
+  summary: () => summary().forEach((line) => say(line)),
 });

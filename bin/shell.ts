@@ -5,7 +5,7 @@
  */
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig, ProducerConfig } from "../config/config.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { openStore } from "../store/open_store.ts";
 import {
@@ -223,9 +223,7 @@ export function printErr(line: string): void {
  *
  * @param source The configured source.
  */
-export function checkReplayFileOrExit(
-  source: { kind: "coingecko" } | { kind: "replay"; path: string },
-): void {
+export function checkReplayFileOrExit(source: ProducerConfig["source"]): void {
   if (source.kind !== "replay") return;
   const { path } = source;
   try {

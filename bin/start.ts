@@ -1,6 +1,7 @@
 /**
  * `deno task start`: producer and consumer in one process under one supervisor, over the
- * embedded log (default) or through Kafka.
+ * embedded log (default) or through Kafka. With `--source coinbase` the producer is the trade
+ * source, and the candles read its topic (`crypto-trades`) in place of the consumer's printer.
  *
  * @module
  */
@@ -8,6 +9,7 @@ import { CoinGeckoClient } from "../sources/coingecko.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
+import { tradeChildren } from "../actors/trade_topology.ts";
 import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
@@ -17,9 +19,9 @@ import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { LiveHub } from "../http/live_hub.ts";
-import type { PipelineSnapshot } from "../http/pipeline_snapshot.ts";
+import type { FetchSnapshot, PipelineSnapshot, StageSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { candleOutputs, redisSummary } from "./candle_outputs.ts";
+import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
 import { startHttpServer } from "./http_server.ts";
 import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
@@ -35,7 +37,14 @@ import {
 } from "./shell.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
-const { producer: producerConfig, consumer: consumerConfig, candles: candleConfig } = config;
+const {
+  producer: producerConfig,
+  consumer: consumerConfig,
+  candles: candleConfig,
+  alerts: alertConfig,
+} = config;
+// Trades are aggregated, not printed one by one: the trade source prints a line a second.
+const trades = producerConfig.source.kind === "coinbase";
 checkReplayFileOrExit(producerConfig.source);
 await setupLogging(producerConfig.log);
 
@@ -48,7 +57,10 @@ print(
     ? "Transport: embedded in-process log (no broker needed)"
     : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
 );
-if (producerConfig.source.kind === "replay") {
+if (producerConfig.source.kind === "coinbase") {
+  print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
+  print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
+} else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {
   print(`Fetch interval: ${producerConfig.intervalMs / 1000} seconds`);
@@ -61,8 +73,9 @@ const store = candleConfig || config.http
   : null;
 if (candleConfig && store) {
   print(`Candles: ${candleConfig.intervals.join(", ")} into ${store.description}`);
+  print(describeAlerts(alertConfig));
 }
-if (consumerConfig.filter) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
+if (consumerConfig.filter && !trades) print(`Filter: ${[...consumerConfig.filter].join(", ")}`);
 print(
   producerConfig.iterations === null
     ? "Will run indefinitely (Ctrl+C to stop)"
@@ -72,23 +85,25 @@ print(
 );
 
 let producerTransport: ProducerTransport;
-let consumerTransport: ConsumerTransport;
+let consumerTransport: ConsumerTransport | null = null;
 let candleTransport: ConsumerTransport | null = null;
 let kafkaConsumer: PlatformaticConsumerTransport | null = null;
 let memoryLog: MemoryLog | null = null;
 if (config.transport === "memory") {
   const log = memoryLog = new MemoryLog();
   producerTransport = log.producer();
-  consumerTransport = log.consumer(consumerConfig.group);
+  if (!trades) consumerTransport = log.consumer(consumerConfig.group);
   if (candleConfig) candleTransport = log.consumer("crypto-candles");
 } else {
   producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
-  consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
-    consumerConfig.kafka,
-    consumerConfig.group,
-  );
   await connectOrExit(producerTransport);
-  await connectOrExit(consumerTransport);
+  if (!trades) {
+    consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
+      consumerConfig.kafka,
+      consumerConfig.group,
+    );
+    await connectOrExit(consumerTransport);
+  }
   if (candleConfig) {
     candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
     await connectOrExit(candleTransport);
@@ -101,6 +116,12 @@ const candlePartitions = candleConfig
     topic: candleConfig.topic,
   })
   : 0;
+const alertPartitions = candleConfig && alertConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: alertConfig.topic,
+  })
+  : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
 if (kafkaConsumer && !consumerConfig.fromBeginning) {
   await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>
@@ -108,22 +129,27 @@ if (kafkaConsumer && !consumerConfig.fromBeginning) {
   );
 }
 
-const producing = producerChildren({
+const producing = trades ? null : producerChildren({
   config: producerConfig,
   client: new CoinGeckoClient(producerConfig.coingecko),
   transport: producerTransport,
   partitions,
   print,
 });
-const consuming = consumerChildren({
-  config: {
-    ...consumerConfig,
-    fromBeginning: consumerConfig.fromBeginning || config.transport === "memory",
-  },
-  transport: consumerTransport,
-  print,
-  clock: systemClock,
-});
+const trading = trades
+  ? tradeChildren({ config: producerConfig, transport: producerTransport, partitions, print })
+  : null;
+const consuming = consumerTransport
+  ? consumerChildren({
+    config: {
+      ...consumerConfig,
+      fromBeginning: consumerConfig.fromBeginning || config.transport === "memory",
+    },
+    transport: consumerTransport,
+    print,
+    clock: systemClock,
+  })
+  : null;
 const hub = config.http ? new LiveHub() : null;
 const redis = candleConfig?.redis ? new RedisPublisher(candleConfig.redis) : null;
 const candles = candleConfig && store && candleTransport
@@ -142,20 +168,37 @@ const candles = candleConfig && store && candleTransport
     format: "line",
     clock: systemClock,
     onWritten: candleOutputs({ hub, redis }),
+    alerts: alertConfig && {
+      rules: alertConfig.rules,
+      topic: {
+        transport: producerTransport,
+        topic: alertConfig.topic,
+        partitions: alertPartitions,
+      },
+      onAlert: alertOutputs({ hub, redis, print, format: "line" }),
+    },
   })
   : null;
 const supervisor = new Supervisor(
-  [...(candles?.children ?? []), ...consuming.children, ...producing.children],
+  [
+    ...(candles?.children ?? []),
+    ...(consuming?.children ?? []),
+    ...(producing ?? trading)!.children,
+  ],
   { onEvent: logSupervisorEvent },
 );
 
 // Through Kafka, the groups' lag is read from the broker every few seconds while serving.
 const kafkaLag = config.transport === "kafka" && config.http
   ? [
-    lagPoller(consumerConfig.kafka, {
-      group: consumerConfig.group,
-      topic: producerConfig.kafka.topic,
-    }),
+    ...(consuming
+      ? [
+        lagPoller(consumerConfig.kafka, {
+          group: consumerConfig.group,
+          topic: producerConfig.kafka.topic,
+        }),
+      ]
+      : []),
     ...(candles
       ? [
         lagPoller(consumerConfig.kafka, {
@@ -173,13 +216,12 @@ function snapshot(): PipelineSnapshot {
   const restartsOf = (prefix: string) =>
     Object.entries(restarts).filter(([name]) => name.startsWith(prefix))
       .reduce((sum, [, n]) => sum + n, 0);
-  const totals = producing.report.totals;
   const stage = (
     name: string,
     messages: number,
     errors: number,
     channel: { size: number; capacity?: number } | null,
-  ) => ({
+  ): StageSnapshot => ({
     name,
     messages,
     errors,
@@ -188,44 +230,93 @@ function snapshot(): PipelineSnapshot {
     capacity: channel?.capacity ?? null,
   });
   const topic = producerConfig.kafka.topic;
-  const lag = kafkaLag ? kafkaLag.flatMap((poller) => poller.lag()) : memoryLog
-    ? [
-      ...memoryLog.lag(consumerConfig.group, topic).map((p) => ({
-        ...p,
-        group: consumerConfig.group,
-      })),
-      ...(candles
-        ? memoryLog.lag("crypto-candles", topic).map((p) => ({ ...p, group: "crypto-candles" }))
-        : []),
-    ].map((p) => ({ topic, group: p.group, partition: p.partition, lag: p.lag }))
+  const groups = [
+    ...(consuming ? [consumerConfig.group] : []),
+    ...(candles ? ["crypto-candles"] : []),
+  ];
+  const lag = kafkaLag
+    ? kafkaLag.flatMap((poller) => poller.lag())
+    : memoryLog
+    ? groups.flatMap((group) =>
+      memoryLog!.lag(group, topic).map((p) => ({
+        topic,
+        group,
+        partition: p.partition,
+        lag: p.lag,
+      }))
+    )
     : [];
-  const fetchState = producing.report.lastFetch;
+  let source: {
+    stages: StageSnapshot[];
+    fetch: FetchSnapshot;
+    produced: number;
+    buffer: PipelineSnapshot["buffer"];
+  };
+  if (trading) {
+    const t = trading.report.totals;
+    const feed = trading.report.feed;
+    source = {
+      stages: [
+        stage("trades", t.published, t.malformed + t.feedErrors, null),
+        stage("publisher", t.produced, t.failed + t.dropped, trading.buffer),
+      ],
+      fetch: {
+        ok: t.connections,
+        failed: t.disconnects,
+        last: feed.at === null
+          ? null
+          : { at: feed.at, outcome: feed.connected ? "ok" : "error", detail: feed.detail },
+      },
+      produced: t.produced,
+      buffer: {
+        depth: trading.buffer.size,
+        capacity: producerConfig.bufferSize,
+        dropped: t.dropped,
+      },
+    };
+  } else {
+    const totals = producing!.report.totals;
+    const fetchState = producing!.report.lastFetch;
+    source = {
+      stages: [
+        stage("fetcher", totals.fetched, totals.errors - totals.failed - totals.dropped, null),
+        stage("publisher", totals.produced, totals.failed + totals.dropped, producing!.buffer),
+      ],
+      fetch: {
+        ok: Math.max(0, totals.iterations - (fetchState?.outcome === "error" ? 1 : 0)),
+        failed: totals.errors - totals.skipped - totals.failed - totals.dropped,
+        last: fetchState,
+      },
+      produced: totals.produced,
+      buffer: {
+        depth: producing!.buffer.size,
+        capacity: producerConfig.bufferSize,
+        dropped: totals.dropped,
+      },
+    };
+  }
   return {
     transport: config.transport,
     stages: [
-      stage("fetcher", totals.fetched, totals.errors - totals.failed - totals.dropped, null),
-      stage("publisher", totals.produced, totals.failed + totals.dropped, producing.buffer),
-      stage("printer", consuming.tracker.handled, consuming.report.bad, consuming.records),
+      ...source.stages,
+      ...(consuming
+        ? [stage("printer", consuming.tracker.handled, consuming.report.bad, consuming.records)]
+        : []),
       ...(candles
         ? [
           stage("aggregator", candles.report.read, candles.report.bad, candles.records),
           stage("candle-sink", candles.report.writes, candles.report.storeErrors, candles.batches),
         ]
         : []),
+      ...(candles?.alertReport
+        ? [stage("alerter", candles.alertReport.examined, candles.alertReport.storeErrors, null)]
+        : []),
     ],
-    fetch: {
-      ok: Math.max(0, totals.iterations - (fetchState?.outcome === "error" ? 1 : 0)),
-      failed: totals.errors - totals.skipped - totals.failed - totals.dropped,
-      last: fetchState,
-    },
-    produced: totals.produced,
-    consumed: consuming.tracker.handled,
-    bad: consuming.report.bad,
-    buffer: {
-      depth: producing.buffer.size,
-      capacity: producerConfig.bufferSize,
-      dropped: totals.dropped,
-    },
+    fetch: source.fetch,
+    produced: source.produced,
+    consumed: consuming?.tracker.handled ?? candles?.report.read ?? 0,
+    bad: consuming?.report.bad ?? candles?.report.bad ?? 0,
+    buffer: source.buffer,
     candles: candles
       ? {
         closed: candles.book.counts.closed,
@@ -247,7 +338,13 @@ const server = config.http && store && hub
     pipeline: snapshot,
     readiness: {
       source: () => {
-        const last = producing.report.lastFetch;
+        if (trading) {
+          const feed = trading.report.feed;
+          return feed.connected ? Promise.resolve() : Promise.reject(
+            new Error(`the Coinbase feed is not connected${feed.detail ? `: ${feed.detail}` : ""}`),
+          );
+        }
+        const last = producing!.report.lastFetch;
         return last?.outcome === "error"
           ? Promise.reject(new Error(`the last fetch failed: ${last.detail}`))
           : Promise.resolve();
@@ -274,11 +371,11 @@ if (server) {
 }
 
 // With --iterations: stop once everything delivered has been handled by the consumer side.
-void producing.delivered.then(async () => {
+void producing?.delivered.then(async () => {
   const topic = producerConfig.kafka.topic;
   const handledAll = () =>
     [...producing.report.lastOffsets].every(([partition, offset]) => {
-      const position = consuming.tracker.position(partition);
+      const position = consuming!.tracker.position(partition);
       const aggregated = candles?.offsets.position(topic, partition) ?? offset;
       return position !== null && position > offset && aggregated >= offset;
     });
@@ -291,16 +388,17 @@ await runSupervised(supervisor, {
     kafkaLag?.forEach((poller) => poller.close());
     await server?.shutdown();
     await producerTransport.disconnect();
-    await consumerTransport.disconnect();
+    await consumerTransport?.disconnect();
     await candleTransport?.disconnect();
     await redis?.close();
     await store?.close();
   },
   summary: () =>
     [
-      ...producing.report.summary(),
-      ...consuming.report.summary().slice(4),
+      ...(producing ?? trading)!.report.summary(),
+      ...(consuming?.report.summary().slice(4) ?? []),
       ...(candles ? candles.report.summary(candles.book.counts) : []),
+      ...(candles?.alertReport?.summary() ?? []),
       ...redisSummary(redis),
     ].forEach((line) => print(line)),
 });

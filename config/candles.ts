@@ -6,6 +6,7 @@
  */
 import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
 import type { CandleFormat } from "../market/candle_format.ts";
+import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import type { Env, KafkaConfig, LogConfig } from "./config.ts";
 import { loadKafka, loadLog, Settings } from "./settings.ts";
@@ -85,7 +86,7 @@ export const candleFlags: readonly FlagSpec[] = [
 export const candlesCommand: CommandSpec = {
   name: "candles",
   summary:
-    "Aggregate prices and trades from Kafka into OHLC candles per interval (event time), stored in SQLite or PostgreSQL, mirrored to Redis and published to the topic crypto-candles.",
+    "Aggregate prices and trades from Kafka into OHLC candles per interval (event time), stored in SQLite or PostgreSQL, mirrored to Redis and published to the topic crypto-candles; raise price-move and anomaly alerts on the closed candles (topic crypto-alerts).",
   flags: [
     {
       name: "topic",
@@ -94,6 +95,7 @@ export const candlesCommand: CommandSpec = {
       help: "the topics read (default: $KAFKA_TOPIC or crypto-prices, and crypto-trades)",
     },
     ...candleFlags,
+    ...alertFlags,
     {
       name: "from-beginning",
       type: "boolean",
@@ -175,6 +177,8 @@ export interface CandlesCommandConfig {
   format: CandleFormat;
   /** The candle settings. */
   candles: CandleConfig;
+  /** The alerts, or null with `--no-alerts`. */
+  alerts: AlertConfig | null;
   /** Logging. */
   log: LogConfig;
 }
@@ -224,6 +228,7 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
       ? parseChoice("--format", formatRaw, ["pretty", "line", "json"] as const)
       : "pretty",
     candles: loadCandleSettings(s),
+    alerts: loadAlertSettings(s),
     log,
   };
 }

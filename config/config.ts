@@ -7,6 +7,7 @@
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
+import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
 import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
@@ -15,8 +16,11 @@ import {
   parseCoins,
   parseHttpUrl,
   parseNumber,
+  parseProducts,
   parseSecret,
   parseStoreUrl,
+  parseTopic,
+  parseWebSocketUrl,
   shown,
 } from "./values.ts";
 
@@ -74,6 +78,19 @@ export interface CoinGeckoConfig {
   maxRetryAfterMs: number;
 }
 
+/** How to reach the Coinbase Exchange feed (SPEC §11). */
+export interface CoinbaseConfig {
+  /** The feed's WebSocket URL. */
+  url: string;
+  /** The products subscribed to, `BASE-QUOTE`, upper case; no two of one base currency. */
+  products: string[];
+  /** Silence (heartbeats included) after which the feed is taken as dead and reconnected, ms. */
+  staleAfterMs: number;
+}
+
+/** The topic trades go to unless `--topic` names another (`KAFKA_TOPIC` is the price topic). */
+export const TRADE_TOPIC = "crypto-trades";
+
 /** Logging. */
 export interface LogConfig {
   /** The lowest level shown. */
@@ -98,8 +115,13 @@ export interface ProducerConfig {
   onlyChanged: boolean;
   /** Prices held while the broker is away; past it the oldest is dropped. */
   bufferSize: number;
-  /** Where prices come from: CoinGecko, or a recording of JSON lines replayed at full speed. */
-  source: { kind: "coingecko" } | { kind: "replay"; path: string };
+  /**
+   * Where prices come from: CoinGecko, a recording of JSON lines replayed at full speed, or the
+   * trades of the Coinbase Exchange feed (SPEC §11).
+   */
+  source: { kind: "coingecko" } | { kind: "replay"; path: string } | { kind: "coinbase" };
+  /** The Coinbase feed (validated whatever the source). */
+  coinbase: CoinbaseConfig;
   /** Actors made to throw on purpose (`FAULT_INJECT`: `encoder`, `publisher`); empty by default. */
   faults: FaultInjection[];
   /** Logging. */
@@ -135,9 +157,16 @@ const produceFlags: CommandSpec["flags"] = [
   {
     name: "source",
     type: "string",
-    value: "<coingecko|replay:FILE>",
+    value: "<coingecko|replay:FILE|coinbase>",
     help:
-      "where prices come from; replay:FILE sends a JSON-lines recording (such as consume --format json prints) at full speed, --iterations times",
+      "where prices come from; replay:FILE sends a JSON-lines recording (such as consume --format json prints) at full speed, --iterations times; coinbase: every trade of the Coinbase Exchange feed, to the topic crypto-trades",
+  },
+  {
+    name: "products",
+    type: "string",
+    value: "<BASE-QUOTE,...>",
+    help: "with --source coinbase: the products whose trades are read, e.g. BTC-USD,ETH-USD",
+    env: "COINBASE_PRODUCTS",
   },
 ];
 
@@ -194,7 +223,7 @@ export const consumeCommand: CommandSpec = {
 export const startCommand: CommandSpec = {
   name: "start",
   summary:
-    "Run producer, consumer and candle aggregator in one process: over an embedded in-process log (no broker needed), or through Kafka.",
+    "Run producer, consumer, candle aggregator and alerts in one process: over an embedded in-process log (no broker needed), or through Kafka.",
   flags: [
     {
       name: "transport",
@@ -215,6 +244,7 @@ export const startCommand: CommandSpec = {
       type: "boolean",
       help: "do not aggregate candles (they are made and stored by default)",
     },
+    ...alertFlags,
     httpFlag(),
     { name: "no-http", type: "boolean", help: "run without the HTTP server" },
     ...commonFlags,
@@ -263,6 +293,20 @@ function loadCoinGecko(s: Settings): CoinGeckoConfig {
     maxRetryAfterMs: 1000 * parseNumber(...s.get("API_MAX_RETRY_AFTER", null, "300"), {
       min: 1,
       max: 86_400,
+    }),
+  };
+}
+
+function loadCoinbase(s: Settings): CoinbaseConfig {
+  return {
+    url: parseWebSocketUrl(
+      ...s.get("COINBASE_WS_URL", null, "wss://ws-feed.exchange.coinbase.com"),
+    ),
+    products: parseProducts(...s.get("COINBASE_PRODUCTS", "products", "BTC-USD,ETH-USD")),
+    staleAfterMs: 1000 * parseNumber(...s.get("COINBASE_STALE_AFTER", null, "30"), {
+      min: 0,
+      exclusiveMin: true,
+      max: 3600,
     }),
   };
 }
@@ -326,15 +370,16 @@ function producerSettings(
   let source: ProducerConfig["source"] = { kind: "coingecko" };
   if (typeof sourceRaw === "string" && sourceRaw !== "coingecko") {
     const path = /^replay:(.+)$/.exec(sourceRaw)?.[1];
-    if (path === undefined) {
+    if (sourceRaw === "coinbase") source = { kind: "coinbase" };
+    else if (path === undefined) {
       throw new ConfigError(
-        `Invalid --source: expected coingecko or replay:FILE, current value is ${
+        `Invalid --source: expected coingecko, replay:FILE or coinbase, current value is ${
           JSON.stringify(sourceRaw)
         }`,
       );
-    }
-    source = { kind: "replay", path };
+    } else source = { kind: "replay", path };
   }
+  const coinbase = loadCoinbase(s);
   const faults = loadFaults(s, faultActors).filter((f) =>
     PRODUCER_ACTORS.some((a) => a === f.actor)
   );
@@ -342,6 +387,23 @@ function producerSettings(
     throw new ConfigError(
       "Invalid FAULT_INJECT: with --source replay:FILE the replay worker encodes the prices and there is no encoder actor; name publisher",
     );
+  }
+  if (source.kind === "coinbase") {
+    if (faults.some((f) => f.actor === "encoder")) {
+      throw new ConfigError(
+        "Invalid FAULT_INJECT: with --source coinbase the trade source encodes the trades and there is no encoder actor; name publisher",
+      );
+    }
+    for (const flag of ["iterations", "only-changed"]) {
+      if (flags.has(flag)) {
+        throw new ConfigError(
+          `Invalid --${flag}: it counts CoinGecko fetch cycles, and --source coinbase has none (a trade feed runs until stopped)`,
+        );
+      }
+    }
+    // Trades have a topic of their own: KAFKA_TOPIC names the price topic.
+    kafka.topic = parseTopic(...s.get(null, "topic", TRADE_TOPIC));
+    if (s.optional("KAFKA_CLIENT_ID") === undefined) kafka.clientId = "crypto-trade-producer";
   }
   return {
     kafka,
@@ -352,6 +414,7 @@ function producerSettings(
     onlyChanged: s.flag("only-changed"),
     bufferSize,
     source,
+    coinbase,
     faults,
     log,
   };
@@ -458,6 +521,8 @@ export interface StartConfig {
   consumer: ConsumerConfig;
   /** The candles, or null with `--no-candles`. */
   candles: CandleConfig | null;
+  /** The alerts on the closed candles, or null with `--no-alerts` or `--no-candles`. */
+  alerts: AlertConfig | null;
   /** The candle store, which the candles and the HTTP API use. */
   store: { url: string; timeoutMs: number };
 }
@@ -493,12 +558,14 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
   }
   const http = parsed.values.get("no-http") === true ? null : loadHttp(s);
   const candleSettings = loadCandleSettings(s);
+  const alerts = loadAlertSettings(s);
   return {
     transport,
     http,
     producer: producerSettings(s, parsed.values, actors),
     consumer,
     candles: s.flag("no-candles") ? null : candleSettings,
+    alerts: s.flag("no-candles") ? null : alerts,
     store: { url: candleSettings.store, timeoutMs: candleSettings.storeTimeoutMs },
   };
 }

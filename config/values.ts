@@ -361,7 +361,11 @@ export function parseRedisUrl(name: string, raw: string): string {
   } catch {
     url = null;
   }
-  if (!url || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+  const port = url?.port === "" ? 6379 : Number(url?.port);
+  if (
+    !url || url.hostname === "" || url.hostname.length > 253 || !(port >= 1 && port <= 65535) ||
+    !/^(\/\d*)?$/.test(url.pathname)
+  ) {
     throw new ConfigError(
       `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
         quote(redactUrl(raw))
@@ -369,4 +373,94 @@ export function parseRedisUrl(name: string, raw: string): string {
     );
   }
   return text;
+}
+
+/** The most Coinbase products one feed subscribes to. */
+export const MAX_PRODUCTS = 100;
+
+const PRODUCT = new RegExp(
+  `^[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}-[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}$`,
+);
+
+/**
+ * Parses the Coinbase products to subscribe to, `BASE-QUOTE,...` (`BTC-USD,ETH-USD`): each part
+ * 1-15 characters of `A-Z 0-9`. The base currency is the symbol a trade is keyed by, so two
+ * products of one base (`BTC-USD` and `BTC-EUR`) would mix their prices in one symbol's candles:
+ * that is refused too.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The product ids, upper case, in the order given.
+ * @throws {ConfigError} When an entry is malformed, repeats a base currency, or there are none or
+ *   more than {@linkcode MAX_PRODUCTS}.
+ *
+ * @example
+ * ```ts
+ * import { parseProducts } from "./values.ts";
+ * console.log(parseProducts("COINBASE_PRODUCTS", "btc-usd,ETH-USD")); // ["BTC-USD", "ETH-USD"]
+ * ```
+ */
+export function parseProducts(name: string, raw: string): string[] {
+  const entries = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const products: string[] = [];
+  for (const entry of entries) {
+    if (!PRODUCT.test(entry)) {
+      throw new ConfigError(
+        `Invalid ${name}: expected BASE-QUOTE[,BASE-QUOTE...] such as BTC-USD,ETH-USD, each part 1-${MAX_SYMBOL_LENGTH} characters of A-Z and 0-9, but the entry is ${
+          shown(entry)
+        }`,
+      );
+    }
+    const product = entry.toUpperCase();
+    const base = product.split("-")[0]!;
+    const twin = products.find((p) => p.split("-")[0] === base);
+    if (twin !== undefined) {
+      throw new ConfigError(
+        `Invalid ${name}: ${shown(entry)} repeats the base currency of ${
+          quote(twin)
+        }; trades are keyed by base currency (${base}), so one product per base is allowed`,
+      );
+    }
+    products.push(product);
+  }
+  if (products.length === 0 || products.length > MAX_PRODUCTS) {
+    throw new ConfigError(
+      `Invalid ${name}: expected 1-${MAX_PRODUCTS} products BASE-QUOTE such as BTC-USD, current value is ${
+        shown(raw)
+      }`,
+    );
+  }
+  return products;
+}
+
+/**
+ * Parses a WebSocket URL, `ws://` or `wss://`.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @returns The URL text.
+ * @throws {ConfigError} For anything but an absolute ws or wss URL.
+ *
+ * @example
+ * ```ts
+ * import { parseWebSocketUrl } from "./values.ts";
+ * console.log(parseWebSocketUrl("COINBASE_WS_URL", "wss://ws-feed.exchange.coinbase.com")); // "wss://ws-feed.exchange.coinbase.com"
+ * ```
+ */
+export function parseWebSocketUrl(name: string, raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = /\s/.test(raw.trim()) ? null : new URL(raw.trim());
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== "ws:" && url.protocol !== "wss:") || url.hostname === "") {
+    throw new ConfigError(
+      `Invalid ${name}: expected a ws:// or wss:// URL, current value is ${shown(raw)}`,
+    );
+  }
+  const text = url.href;
+  return url.pathname === "/" && !raw.trim().endsWith("/") && url.search === ""
+    ? text.replace(/\/$/, "")
+    : text;
 }

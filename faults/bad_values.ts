@@ -1,6 +1,6 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3 and §8 and every flag of produce, consume, start, lag and candles, each with wrong, empty
+ * variable of SPEC §3, §8, §10 and §11 and every flag of produce, consume, start, lag and candles, each with wrong, empty
  * and extreme values, and the name its one-line error must carry.
  *
  * @module
@@ -103,6 +103,22 @@ export const BAD_VALUES: BadValue[] = [
   [{ API_MAX_RETRY_AFTER: "5m" }, [], "API_MAX_RETRY_AFTER", "a number"],
   [{ PRODUCER_BUFFER_SIZE: "0" }, [], "PRODUCER_BUFFER_SIZE", "at least 1"],
   [{ PRODUCER_BUFFER_SIZE: "10000001" }, [], "PRODUCER_BUFFER_SIZE", "at most 10000000"],
+  [{ COINBASE_WS_URL: "https://ws-feed.exchange.coinbase.com" }, [], "COINBASE_WS_URL", "ws://"],
+  [{ COINBASE_WS_URL: "not a url" }, [], "COINBASE_WS_URL", "wss://"],
+  [{ COINBASE_WS_URL: `wss://${long(300, "h")}:99999` }, [], "COINBASE_WS_URL", "wss://"],
+  [{ COINBASE_PRODUCTS: "BTCUSD" }, [], "COINBASE_PRODUCTS", "BASE-QUOTE"],
+  [{ COINBASE_PRODUCTS: "BTC-USD,btc-eur" }, [], "COINBASE_PRODUCTS", "one product per base"],
+  [{ COINBASE_PRODUCTS: ",,," }, [], "COINBASE_PRODUCTS", "1-100 products"],
+  [{ COINBASE_PRODUCTS: `BTC-${long(16, "U")}` }, [], "COINBASE_PRODUCTS", "1-15 characters"],
+  [
+    { COINBASE_PRODUCTS: Array.from({ length: 101 }, (_, i) => `C${i}-USD`).join(",") },
+    [],
+    "COINBASE_PRODUCTS",
+    "1-100 products",
+  ],
+  [{ COINBASE_STALE_AFTER: "0" }, [], "COINBASE_STALE_AFTER", "greater than 0"],
+  [{ COINBASE_STALE_AFTER: "soon" }, [], "COINBASE_STALE_AFTER", "a number"],
+  [{ COINBASE_STALE_AFTER: "3601" }, [], "COINBASE_STALE_AFTER", "at most 3600"],
   [{ LOG_LEVEL: "loud" }, [], "LOG_LEVEL", "debug"],
   [{ LOG_LEVEL: long(1000, "l") }, [], "LOG_LEVEL", "debug"],
   [{ LOG_FORMAT: "xml" }, [], "LOG_FORMAT", "pretty, json"],
@@ -115,6 +131,15 @@ export const BAD_VALUES: BadValue[] = [
   [{}, ["--frobnicate"], "--frobnicate", "Unknown flag"],
   [{}, ["extra"], "extra", "Unexpected argument"],
   [{}, ["--interval"], "--interval", "needs a value"],
+  [{}, ["--source", "coinbase", "--products", "BTC"], "--products", "BASE-QUOTE"],
+  [{}, ["--source", "coinbase", "--iterations", "2"], "--iterations", "coinbase has none"],
+  [{}, ["--source", "coinbase", "--only-changed"], "--only-changed", "coinbase has none"],
+  [
+    { FAULT_INJECT: "encoder:every=5" },
+    ["--source", "coinbase"],
+    "FAULT_INJECT",
+    "name publisher",
+  ],
   [
     { FAULT_INJECT: "encoder:every=5" },
     ["--source", "replay:prices.jsonl"],
@@ -147,6 +172,20 @@ export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_STORE_TIMEOUT: "3601" }, [], "CANDLE_STORE_TIMEOUT", "at most 3600"],
   [{ CANDLE_TOPIC: "bad topic!" }, [], "CANDLE_TOPIC", "1-249 characters"],
   [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
+];
+
+/** Bad values of the alert variables (SPEC §10), which `candles` and `start` read. */
+export const ALERT_BAD_VALUES: BadValue[] = [
+  [{ ALERT_MOVE_PCT: "abc" }, [], "ALERT_MOVE_PCT", "a number"],
+  [{ ALERT_MOVE_PCT: "0" }, [], "ALERT_MOVE_PCT", "greater than 0"],
+  [{ ALERT_MOVE_PCT: "1e4" }, [], "ALERT_MOVE_PCT", "at most 1000"],
+  [{ ALERT_ZSCORE: "-1" }, [], "ALERT_ZSCORE", "greater than 0"],
+  [{ ALERT_ZSCORE: "Infinity" }, [], "ALERT_ZSCORE", "a number"],
+  [{ ALERT_EWMA_HALFLIFE: "2.5" }, [], "ALERT_EWMA_HALFLIFE", "whole number"],
+  [{ ALERT_EWMA_HALFLIFE: "0" }, [], "ALERT_EWMA_HALFLIFE", "at least 1"],
+  [{ ALERT_EWMA_HALFLIFE: "401" }, [], "ALERT_EWMA_HALFLIFE", "at most 400"],
+  [{ ALERT_TOPIC: "bad topic!" }, [], "ALERT_TOPIC", "1-249 characters"],
+  [{ ALERT_TOPIC: long(250, "t") }, [], "ALERT_TOPIC", "1-249 characters"],
 ];
 
 /** Bad values of the variables only `candles` reads. */
@@ -182,6 +221,10 @@ export const VARIABLES: [string, CommandName[]][] = [
     "CANDLE_IDLE_TIMEOUT",
     "CANDLE_STORE_TIMEOUT",
     "CANDLE_TOPIC",
+    "ALERT_MOVE_PCT",
+    "ALERT_ZSCORE",
+    "ALERT_EWMA_HALFLIFE",
+    "ALERT_TOPIC",
   ].map((v): [string, CommandName[]] => [v, ["candles", "start"]]),
   ...[
     "COINGECKO_BASE_URL",
@@ -194,6 +237,9 @@ export const VARIABLES: [string, CommandName[]][] = [
     "API_MAX_RETRIES",
     "API_MAX_RETRY_AFTER",
     "PRODUCER_BUFFER_SIZE",
+    "COINBASE_WS_URL",
+    "COINBASE_PRODUCTS",
+    "COINBASE_STALE_AFTER",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
 ];
 
@@ -210,6 +256,7 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   coins: ["bitcoin", `${long(2000, "b")}:BTC`],
   iterations: ["-1", "1e10"],
   source: ["kafka", "replay:"],
+  products: ["BTCUSD", `${long(2000, "B")}-USD`],
   filter: ["B-T-C", long(16, "B")],
   "max-messages": ["0", "1e13"],
   format: ["xml", long(1000, "j")],
@@ -263,6 +310,7 @@ export function badCases(): BadCase[] {
     ...BAD_VALUES,
     ...CONSUMER_BAD_VALUES,
     ...CANDLE_BAD_VALUES,
+    ...ALERT_BAD_VALUES,
     ...CANDLES_ONLY_BAD_VALUES,
   ];
   for (const [env, args, name] of all) {

@@ -5,18 +5,90 @@
  */
 import type { InRecord } from "../kafka/transport.ts";
 
-/** A trade as published. */
+/** A trade as published (SPEC §11); numbers are JSON numbers. */
 export interface TradeMessage {
+  /** The product's base currency, the record key: `BTC` for `BTC-USD`. */
   symbol: string;
+  /** The exchange's product, `BTC-USD`. */
   product_id: string;
+  /** The exchange's trade id, increasing per product. */
   trade_id: number;
+  /** The price, in the quote currency. */
   price: number;
+  /** The size, in the base currency. */
   size: number;
+  /** The taker's side. */
   side: "buy" | "sell";
+  /** The trade's time as the exchange gave it (ISO-8601, UTC): its event time. */
   time: string;
+  /** The exchange's sequence number of the message, or null when it gave none. */
   sequence: number | null;
+  /** When the program received it (ISO-8601, UTC). */
   received_at: string;
+  /** Where it came from: `coinbase`. */
   source: string;
+}
+
+/** The headers of every trade record. */
+export const TRADE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "schema": "crypto-trade/v1",
+};
+
+/**
+ * One headers object shared by every encoded trade (never changed), so that a Kafka client that
+ * keeps the encoded form of a headers object encodes them once.
+ */
+const SHARED_HEADERS: Record<string, string> = { ...TRADE_HEADERS };
+
+/** A trade encoded for the topic, with the message kept for reporting. */
+export interface EncodedTrade {
+  /** The key: the symbol (the product's base currency). */
+  key: string;
+  /** The JSON value. */
+  value: string;
+  /** The headers (one object shared by every trade: not to be changed). */
+  headers: Record<string, string>;
+  /** The record timestamp: the trade's time, ms since the epoch. */
+  timestamp: number;
+  /** The message the value holds. */
+  trade: TradeMessage;
+}
+
+/**
+ * Encodes a trade as its record: key = symbol, the value's fields in the order of SPEC §11.
+ *
+ * @param trade The message.
+ * @param timestamp The trade's time, ms, when the caller has it already. @default {Date.parse(trade.time)}
+ * @returns Key, JSON value, headers and timestamp.
+ *
+ * @example
+ * ```ts
+ * import { encodeTrade } from "./trade.ts";
+ * const encoded = encodeTrade({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
+ * console.log(encoded.key, encoded.value.slice(0, 16)); // "BTC" '{"symbol":"BTC",'
+ * ```
+ */
+export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTrade {
+  const message: TradeMessage = {
+    symbol: trade.symbol,
+    product_id: trade.product_id,
+    trade_id: trade.trade_id,
+    price: trade.price,
+    size: trade.size,
+    side: trade.side,
+    time: trade.time,
+    sequence: trade.sequence,
+    received_at: trade.received_at,
+    source: trade.source,
+  };
+  return {
+    key: trade.symbol,
+    value: JSON.stringify(message),
+    headers: SHARED_HEADERS,
+    timestamp: timestamp ?? Date.parse(trade.time),
+    trade: message,
+  };
 }
 
 /** A record that matched, or what is wrong with it. */

@@ -55,7 +55,19 @@ export interface StoreWrite {
    * outbox, each revision once.
    */
   publish: Candle[];
+  /**
+   * Closed candles and revisions for the Alerter to examine, as they are now: queued on the alert
+   * queue in the same transaction (each revision once), so that none is missed when the process
+   * stops between the write and the examination. Left out (or empty) when no Alerter runs.
+   */
+  examine?: Candle[];
 }
+
+/** A candle at one revision: what the outbox and the alert queue hold. */
+export type CandleRevisionKey = Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">;
+
+/** An alert's key: at most one alert of a kind per candle. */
+export type AlertKey = Pick<Alert, "symbol" | "interval" | "windowStart" | "kind">;
 
 /** Which candles to read. */
 export interface CandleQuery {
@@ -128,12 +140,24 @@ export interface CandleStore {
   ): Promise<void>;
   /** The symbols known (with a latest price or a candle state), by name. */
   symbols(): Promise<KnownSymbol[]>;
+  /** Candles queued for the Alerter (by `write`'s `examine`), oldest first, as they were queued. */
+  alertQueue(limit: number): Promise<Candle[]>;
   /**
-   * Stores alerts; one whose `(symbol, interval, windowStart, kind)` is already stored is ignored.
+   * Stores alerts, in one transaction with what goes with them: one whose
+   * `(symbol, interval, windowStart, kind)` is already stored is ignored; the new ones are queued
+   * for the alert topic ({@linkcode CandleStore.alertOutbox}); the `examined` candles, each at
+   * the revision given, leave the alert queue. So an examination either happened whole or not at
+   * all, and doing it again raises nothing twice.
    *
+   * @param alerts The alerts.
+   * @param examined The queued candles these alerts come from. @default {[]}
    * @returns The alerts that were new, in the order given.
    */
-  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]>;
+  insertAlerts(alerts: readonly Alert[], examined?: readonly CandleRevisionKey[]): Promise<Alert[]>;
+  /** New alerts queued for the alert topic, oldest first. */
+  alertOutbox(limit: number): Promise<Alert[]>;
+  /** Removes the given alerts from the alert topic's outbox. */
+  alertsPublished(alerts: readonly AlertKey[]): Promise<void>;
   /** Alerts, newest first (by `createdAt`). */
   alerts(query: AlertQuery): Promise<Alert[]>;
   /** Resolves when the store answers, rejects with the reason when it does not. */

@@ -14,8 +14,10 @@ import type { Candle, Interval } from "../market/candle.ts";
 import { candleJson } from "../market/candle_json.ts";
 import { delay } from "../runtime/delay.ts";
 import type {
+  AlertKey,
   AlertQuery,
   CandleQuery,
+  CandleRevisionKey,
   CandleStore,
   KnownSymbol,
   LatestPrice,
@@ -156,6 +158,18 @@ function checkLimit(limit: number): number {
 
 /** The rows of a batch as the one JSON parameter that `json_to_recordset` reads. */
 const rows = (values: readonly object[]) => JSON.stringify(values);
+
+/** Candle keys at a revision as the one JSON parameter of a `DELETE … USING`. */
+const revisionRows = (candles: readonly CandleRevisionKey[]) =>
+  rows(candles.map((c) => ({
+    symbol: c.symbol,
+    interval: c.interval,
+    window_start: isoTime(c.windowStart),
+    revision: c.revision,
+  })));
+
+/** An alert's key as one string, for maps. */
+const alertKeyOf = (a: AlertKey) => `${keyOf(a)}\u0000${a.kind}`;
 
 const CANDLE_NAMES = [
   "symbol",
@@ -312,18 +326,18 @@ export class PostgresCandleStore implements CandleStore {
             }))),
           ]));
         }
-        if (publish.length > 0) {
-          statements.push(tx.unsafe(QUEUE, [
-            rows(publish.map((c, n) => ({
-              symbol: c.symbol,
-              interval: c.interval,
-              window_start: isoTime(c.windowStart),
-              revision: c.revision,
-              candle: JSON.stringify(c),
-              n,
-            }))),
-          ]));
-        }
+        const queued = (candles: readonly Candle[]) =>
+          rows(candles.map((c, n) => ({
+            symbol: c.symbol,
+            interval: c.interval,
+            window_start: isoTime(c.windowStart),
+            revision: c.revision,
+            candle: JSON.stringify(c),
+            n,
+          })));
+        if (publish.length > 0) statements.push(tx.unsafe(QUEUE, [queued(publish)]));
+        const examine = plan.examine.filter((key) => !stale.has(key.symbol));
+        if (examine.length > 0) statements.push(tx.unsafe(QUEUE_EXAMINE, [queued(examine)]));
         await Promise.all(statements);
         return [...stale];
       });
@@ -443,14 +457,7 @@ export class PostgresCandleStore implements CandleStore {
            AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
          WHERE o.symbol = x.symbol AND o."interval" = x."interval"
            AND o.window_start = x.window_start AND o.revision = x.revision`,
-        [
-          rows(candles.map((c) => ({
-            symbol: c.symbol,
-            interval: c.interval,
-            window_start: isoTime(c.windowStart),
-            revision: c.revision,
-          }))),
-        ],
+        [revisionRows(candles)],
       );
     });
   }
@@ -476,54 +483,134 @@ export class PostgresCandleStore implements CandleStore {
   }
 
   /**
-   * Stores alerts, ignoring those already stored.
+   * Candles queued for the Alerter.
+   *
+   * @param limit At most this many.
+   * @returns The candles as they were queued, oldest first.
+   */
+  alertQueue(limit: number): Promise<Candle[]> {
+    return this.#run(async () => {
+      const found = await this.#sql.unsafe(
+        `SELECT candle FROM alert_queue ORDER BY seq LIMIT $1`,
+        [checkLimit(limit)],
+      );
+      return found.map((row) => JSON.parse(row.candle as string) as Candle);
+    });
+  }
+
+  /**
+   * Stores alerts, ignoring those already stored, queues the new ones for the alert topic and
+   * takes the examined candles off the alert queue, in one transaction.
    *
    * @param alerts The alerts.
+   * @param examined The queued candles they come from, each at its revision.
    * @returns The ones that were new, in the order given.
    */
-  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+  insertAlerts(
+    alerts: readonly Alert[],
+    examined: readonly CandleRevisionKey[] = [],
+  ): Promise<Alert[]> {
     return this.#run(async () => {
       alerts.forEach(checkAlert);
-      const alertKey = (a: Pick<Alert, "symbol" | "interval" | "windowStart" | "kind">) =>
-        `${keyOf(a)}\u0000${a.kind}`;
       const unique = new Map<string, Alert>();
       for (const alert of alerts) {
-        if (!unique.has(alertKey(alert))) unique.set(alertKey(alert), alert);
+        if (!unique.has(alertKeyOf(alert))) unique.set(alertKeyOf(alert), alert);
       }
-      if (unique.size === 0) return [];
-      const inserted = await this.#sql.unsafe(
-        `INSERT INTO alerts (${ALERT_COLUMNS})
-         SELECT ${ALERT_COLUMNS} FROM json_to_recordset($1::text::json) AS x(
-           symbol text, "interval" text, window_start timestamptz, kind text, direction text,
-           change_pct double precision, zscore double precision, price double precision,
-           created_at timestamptz, n integer)
-         ORDER BY n
-         ON CONFLICT DO NOTHING
-         RETURNING symbol, "interval", window_start, kind`,
+      if (unique.size === 0 && examined.length === 0) return [];
+      return await this.#sql.begin(async (tx) => {
+        let fresh: Alert[] = [];
+        if (unique.size > 0) {
+          const inserted = await tx.unsafe(INSERT_ALERTS, [
+            rows([...unique.values()].map((a, n) => ({
+              symbol: a.symbol,
+              interval: a.interval,
+              window_start: isoTime(a.windowStart),
+              kind: a.kind,
+              direction: a.direction,
+              change_pct: a.changePct,
+              zscore: a.zscore,
+              price: a.price,
+              created_at: isoTime(a.createdAt),
+              n,
+            }))),
+          ]);
+          const keys = new Set(inserted.map((row) =>
+            alertKeyOf({
+              symbol: row.symbol as string,
+              interval: row.interval as Interval,
+              windowStart: (row.window_start as Date).getTime(),
+              kind: row.kind as AlertKind,
+            })
+          ));
+          fresh = [...unique.entries()].filter(([key]) => keys.has(key)).map(([, a]) => a);
+        }
+        if (fresh.length > 0) {
+          await tx.unsafe(QUEUE_ALERTS, [
+            rows(fresh.map((a, n) => ({
+              symbol: a.symbol,
+              interval: a.interval,
+              window_start: isoTime(a.windowStart),
+              kind: a.kind,
+              alert: JSON.stringify(a),
+              n,
+            }))),
+          ]);
+        }
+        if (examined.length > 0) {
+          await tx.unsafe(
+            `DELETE FROM alert_queue q
+             USING json_to_recordset($1::text::json)
+               AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
+             WHERE q.symbol = x.symbol AND q."interval" = x."interval"
+               AND q.window_start = x.window_start AND q.revision = x.revision`,
+            [revisionRows(examined)],
+          );
+        }
+        return fresh;
+      });
+    });
+  }
+
+  /**
+   * New alerts queued for the alert topic.
+   *
+   * @param limit At most this many.
+   * @returns The alerts, oldest first.
+   */
+  alertOutbox(limit: number): Promise<Alert[]> {
+    return this.#run(async () => {
+      const found = await this.#sql.unsafe(
+        `SELECT alert FROM alert_outbox ORDER BY seq LIMIT $1`,
+        [checkLimit(limit)],
+      );
+      return found.map((row) => JSON.parse(row.alert as string) as Alert);
+    });
+  }
+
+  /**
+   * Removes alerts from the alert topic's outbox.
+   *
+   * @param alerts The alerts published.
+   * @returns Resolves once removed.
+   */
+  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+    return this.#run(async () => {
+      if (alerts.length === 0) return;
+      await this.#sql.unsafe(
+        `DELETE FROM alert_outbox o
+         USING json_to_recordset($1::text::json)
+           AS x(symbol text, "interval" text, window_start timestamptz, kind text)
+         WHERE o.symbol = x.symbol AND o."interval" = x."interval"
+           AND o.window_start = x.window_start AND o.kind = x.kind`,
         [
-          rows([...unique.values()].map((a, n) => ({
+          rows(alerts.map((a) => ({
             symbol: a.symbol,
             interval: a.interval,
             window_start: isoTime(a.windowStart),
             kind: a.kind,
-            direction: a.direction,
-            change_pct: a.changePct,
-            zscore: a.zscore,
-            price: a.price,
-            created_at: isoTime(a.createdAt),
-            n,
           }))),
         ],
       );
-      const fresh = new Set(inserted.map((row) =>
-        alertKey({
-          symbol: row.symbol as string,
-          interval: row.interval as Interval,
-          windowStart: (row.window_start as Date).getTime(),
-          kind: row.kind as AlertKind,
-        })
-      ));
-      return [...unique.entries()].filter(([key]) => fresh.has(key)).map(([, alert]) => alert);
     });
   }
 
@@ -668,8 +755,35 @@ const UPSERT_LATEST = `
       AND (l.price_usd, l.volume_24h, l.market_cap, l.price_change_24h) IS DISTINCT FROM
         (excluded.price_usd, excluded.volume_24h, excluded.market_cap, excluded.price_change_24h))`;
 
+const INSERT_ALERTS = `
+  INSERT INTO alerts (${ALERT_COLUMNS})
+  SELECT ${ALERT_COLUMNS} FROM json_to_recordset($1::text::json) AS x(
+    symbol text, "interval" text, window_start timestamptz, kind text, direction text,
+    change_pct double precision, zscore double precision, price double precision,
+    created_at timestamptz, n integer)
+  ORDER BY n
+  ON CONFLICT DO NOTHING
+  RETURNING symbol, "interval", window_start, kind`;
+
+const QUEUE_ALERTS = `
+  INSERT INTO alert_outbox (symbol, "interval", window_start, kind, alert)
+  SELECT symbol, "interval", window_start, kind, alert
+  FROM json_to_recordset($1::text::json)
+    AS x(symbol text, "interval" text, window_start timestamptz, kind text, alert text, n integer)
+  ORDER BY x.n
+  ON CONFLICT (symbol, "interval", window_start, kind) DO NOTHING`;
+
 const QUEUE = `
   INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  SELECT symbol, "interval", window_start, revision, candle
+  FROM json_to_recordset($1::text::json)
+    AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
+      n integer)
+  ORDER BY x.n
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+
+const QUEUE_EXAMINE = `
+  INSERT INTO alert_queue (symbol, "interval", window_start, revision, candle)
   SELECT symbol, "interval", window_start, revision, candle
   FROM json_to_recordset($1::text::json)
     AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,

@@ -79,6 +79,33 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX candle_outbox_by_seq ON candle_outbox (seq);
     `,
   },
+  {
+    version: 2,
+    name: "the alert queue and the alert outbox",
+    sql: `
+      CREATE TABLE alert_queue (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        symbol text NOT NULL,
+        "interval" text NOT NULL,
+        window_start timestamptz NOT NULL,
+        revision integer NOT NULL,
+        candle text NOT NULL,
+        PRIMARY KEY (symbol, "interval", window_start, revision)
+      );
+      CREATE INDEX alert_queue_by_seq ON alert_queue (seq);
+
+      CREATE TABLE alert_outbox (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        symbol text NOT NULL,
+        "interval" text NOT NULL,
+        window_start timestamptz NOT NULL,
+        kind text NOT NULL,
+        alert text NOT NULL,
+        PRIMARY KEY (symbol, "interval", window_start, kind)
+      );
+      CREATE INDEX alert_outbox_by_seq ON alert_outbox (seq);
+    `,
+  },
 ];
 
 /** The advisory lock that lets one process at a time migrate a database. */

@@ -11,8 +11,10 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
 import type {
+  AlertKey,
   AlertQuery,
   CandleQuery,
+  CandleRevisionKey,
   CandleStore,
   KnownSymbol,
   LatestPrice,
@@ -263,6 +265,11 @@ export class SqliteCandleStore implements CandleStore {
           if (stale.has(c.symbol)) continue;
           queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
         }
+        const examine = this.#statement("examine", QUEUE_EXAMINE);
+        for (const c of plan.examine) {
+          if (stale.has(c.symbol)) continue;
+          examine.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
+        }
         return [...stale];
       });
     });
@@ -407,12 +414,30 @@ export class SqliteCandleStore implements CandleStore {
   }
 
   /**
-   * Stores alerts, ignoring those already stored.
+   * Candles queued for the Alerter.
+   *
+   * @param limit At most this many.
+   * @returns The candles as they were queued, oldest first.
+   */
+  alertQueue(limit: number): Promise<Candle[]> {
+    return this.#run(() =>
+      this.#statement("alert-queue", `SELECT candle FROM alert_queue ORDER BY seq LIMIT ?`)
+        .all(checkLimit(limit)).map((row) => JSON.parse(row.candle as string) as Candle)
+    );
+  }
+
+  /**
+   * Stores alerts, ignoring those already stored, queues the new ones for the alert topic and
+   * takes the examined candles off the alert queue, in one transaction.
    *
    * @param alerts The alerts.
+   * @param examined The queued candles they come from, each at its revision.
    * @returns The ones that were new, in the order given.
    */
-  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+  insertAlerts(
+    alerts: readonly Alert[],
+    examined: readonly CandleRevisionKey[] = [],
+  ): Promise<Alert[]> {
     return this.#run(() => {
       alerts.forEach(checkAlert);
       const insert = this.#statement(
@@ -420,13 +445,24 @@ export class SqliteCandleStore implements CandleStore {
         `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING RETURNING symbol`,
       );
+      const queue = this.#statement(
+        "alert-outbox-queue",
+        `INSERT INTO alert_outbox (symbol, "interval", window_start, kind, alert)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      );
+      const done = this.#statement(
+        "alert-examined",
+        `DELETE FROM alert_queue
+         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`,
+      );
       const inserted: Alert[] = [];
       this.#transaction(() => {
         for (const a of alerts) {
+          const windowStart = isoTime(a.windowStart);
           const row = insert.get(
             a.symbol,
             a.interval,
-            isoTime(a.windowStart),
+            windowStart,
             a.kind,
             a.direction,
             a.changePct,
@@ -434,10 +470,47 @@ export class SqliteCandleStore implements CandleStore {
             a.price,
             isoTime(a.createdAt),
           );
-          if (row !== undefined) inserted.push(a);
+          if (row === undefined) continue;
+          inserted.push(a);
+          queue.run(a.symbol, a.interval, windowStart, a.kind, JSON.stringify(a));
+        }
+        for (const c of examined) {
+          done.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision);
         }
       });
       return inserted;
+    });
+  }
+
+  /**
+   * New alerts queued for the alert topic.
+   *
+   * @param limit At most this many.
+   * @returns The alerts, oldest first.
+   */
+  alertOutbox(limit: number): Promise<Alert[]> {
+    return this.#run(() =>
+      this.#statement("alert-outbox", `SELECT alert FROM alert_outbox ORDER BY seq LIMIT ?`)
+        .all(checkLimit(limit)).map((row) => JSON.parse(row.alert as string) as Alert)
+    );
+  }
+
+  /**
+   * Removes alerts from the alert topic's outbox.
+   *
+   * @param alerts The alerts published.
+   * @returns Resolves once removed.
+   */
+  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+    return this.#run(() => {
+      const remove = this.#statement(
+        "alerts-published",
+        `DELETE FROM alert_outbox
+         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND kind = ?`,
+      );
+      this.#transaction(() => {
+        for (const a of alerts) remove.run(a.symbol, a.interval, isoTime(a.windowStart), a.kind);
+      });
     });
   }
 
@@ -573,5 +646,10 @@ const UPSERT_LATEST = `
 
 const QUEUE = `
   INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+  VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+
+const QUEUE_EXAMINE = `
+  INSERT INTO alert_queue (symbol, "interval", window_start, revision, candle)
   VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;

@@ -80,6 +80,31 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "the alert queue and the alert outbox",
+    sql: `
+      CREATE TABLE alert_queue (
+        seq INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        "interval" TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        candle TEXT NOT NULL,
+        UNIQUE (symbol, "interval", window_start, revision)
+      ) STRICT;
+
+      CREATE TABLE alert_outbox (
+        seq INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        "interval" TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        alert TEXT NOT NULL,
+        UNIQUE (symbol, "interval", window_start, kind)
+      ) STRICT;
+    `,
+  },
 ];
 
 /**

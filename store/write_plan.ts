@@ -20,6 +20,8 @@ export interface WritePlan {
   latest: LatestPrice[];
   /** Each candle revision once, in the order given. */
   publish: Candle[];
+  /** Each candle revision for the Alerter once, in the order given. */
+  examine: Candle[];
 }
 
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
@@ -39,7 +41,7 @@ export function keyOf(key: CandleKey): string {
  * Checks a write and keeps one entry per key.
  *
  * @param write The write.
- * @returns The plan: states, candles and latest prices in key order, queued keys as given.
+ * @returns The plan: states, candles and latest prices in key order, queued candles as given.
  * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
  * unknown interval, an epoch that is not a whole number from 1).
  */
@@ -60,18 +62,22 @@ export function planWrite(write: StoreWrite): WritePlan {
     const known = latest.get(price.symbol);
     if (!known || known.eventTime <= price.eventTime) latest.set(price.symbol, price);
   }
-  const publish = new Map<string, Candle>();
-  for (const candle of write.publish) {
-    checkCandle(candle);
-    publish.set(`${keyOf(candle)}|${candle.revision}`, candle);
-  }
+  const queued = (candles: readonly Candle[]) => {
+    const unique = new Map<string, Candle>();
+    for (const candle of candles) {
+      checkCandle(candle);
+      unique.set(`${keyOf(candle)}|${candle.revision}`, candle);
+    }
+    return [...unique.values()];
+  };
   // In key order, so that two writes running at once lock rows in the same order.
   const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
   return {
     states: [...states.values()].sort((a, b) => byText(a.symbol, b.symbol)),
     candles: [...candles.entries()].sort(([a], [b]) => byText(a, b)).map(([, candle]) => candle),
     latest: [...latest.values()].sort((a, b) => byText(a.symbol, b.symbol)),
-    publish: [...publish.values()],
+    publish: queued(write.publish),
+    examine: queued(write.examine ?? []),
   };
 }
 

@@ -49,11 +49,16 @@ function priceRecords(count: number): OutRecord[] {
   return records;
 }
 
-async function runTopology(log: MemoryLog, store: MemoryStore, whileRunning?: () => Promise<void>) {
+async function runTopology(
+  log: MemoryLog,
+  store: MemoryStore,
+  whileRunning?: () => Promise<void>,
+  group = "crypto-candles",
+) {
   const lines: string[] = [];
   const candles = candleChildren({
     config,
-    sources: [{ topic: "crypto-prices", transport: log.consumer("crypto-candles") }],
+    sources: [{ topic: "crypto-prices", transport: log.consumer(group) }],
     fromBeginning: true,
     store,
     candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
@@ -64,7 +69,7 @@ async function runTopology(log: MemoryLog, store: MemoryStore, whileRunning?: ()
   });
   const supervisor = new Supervisor(candles.children);
   const running = supervisor.run();
-  const total = log.lag("crypto-candles", "crypto-prices").reduce((n, p) => n + Number(p.end), 0);
+  const total = log.lag(group, "crypto-prices").reduce((n, p) => n + Number(p.end), 0);
   await whileRunning?.();
   while (candles.report.read < total) await new Promise((r) => setTimeout(r, 20));
   await supervisor.stop();
@@ -146,6 +151,25 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
   );
   assert.equal(store.queue.size, 0, "the outbox is empty");
   for (const partition of log.lag("crypto-candles", "crypto-prices")) {
+    assert.equal(partition.lag, 0, `partition ${partition.partition} committed to its end`);
+  }
+});
+
+Deno.test("The candle topology reading again what the store holds (a new group from the beginning) changes nothing and commits it all", async () => {
+  const log = new MemoryLog();
+  log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  for (const record of priceRecords(300)) log.append("crypto-prices", [record]);
+  const store = new MemoryStore();
+  await runTopology(log, store);
+  const table = store.table();
+  const writes = store.writes;
+  const { lines, book } = await runTopology(log, store, undefined, "replay");
+  assert.deepEqual(store.table(), table);
+  assert.deepEqual(lines, []);
+  assert.equal(book.counts.added, 0);
+  assert.equal(store.writes, writes, "nothing written");
+  for (const partition of log.lag("replay", "crypto-prices")) {
     assert.equal(partition.lag, 0, `partition ${partition.partition} committed to its end`);
   }
 });

@@ -109,6 +109,8 @@ Deno.test("parseRedisUrl() refuses anything else without showing the password", 
       "redis://:hunter2@",
       "http://cache:6379",
       "redis://cache/x",
+      "redis://cache:0",
+      `redis://${"r".repeat(300)}:6379`,
     ]
   ) {
     assert.throws(

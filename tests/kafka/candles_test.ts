@@ -82,6 +82,7 @@ function candlesArgs(topic: string, group: string, store: string, extra: string[
     env: {
       KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
       CANDLE_TOPIC: `${topic}-candles`,
+      ALERT_TOPIC: `${topic}-alerts`,
     },
   };
 }
@@ -123,9 +124,16 @@ kafkaTest(
         );
         assert.equal(revision, 0);
       }
-      // Every closed candle was printed as JSON, and nothing else went to stdout.
+      // Every closed candle was printed as JSON, and nothing else went to stdout but the alerts'
+      // JSON (which has a `kind`).
       const printed = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
-      assert.equal(printed.length, rows.filter((c) => c.closed).length);
+      assert.equal(
+        printed.filter((x) => !("kind" in x)).length,
+        rows.filter((c) => c.closed).length,
+      );
+      const store = await openStore(db.url, { timeoutMs: 5_000 });
+      const alerts = await store.alerts({ limit: 1_000 }).finally(() => store.close());
+      assert.equal(printed.filter((x) => "kind" in x).length, alerts.length);
       assert.match(result.stderr, /Observations counted: \d+, repeats: \d+, late and dropped: 0/);
       const repeats = Number(/repeats: (\d+)/.exec(result.stderr)![1]);
       assert.equal(

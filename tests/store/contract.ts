@@ -136,6 +136,7 @@ export function storeContract(
       ],
       latest: [makeLatest("BTC", T0 + 90_000, 105)],
       publish: [closed],
+      examine: [closed],
     });
     await store.write(write);
     const before = await snapshot(store);
@@ -144,6 +145,7 @@ export function storeContract(
     assert.equal(before.candles1m.length, 2);
     assert.equal(before.candles5m.length, 1);
     assert.equal(before.outbox.length, 1);
+    assert.equal(before.alertQueue.length, 1);
   });
 
   test("write() of a later revision overwrites the candle", async (store) => {
@@ -200,12 +202,14 @@ export function storeContract(
       candles: [staleCandle, freshCandle],
       latest: [makeLatest("BTC", T0 + 9, 9)],
       publish: [staleCandle, freshCandle],
+      examine: [staleCandle, freshCandle],
     }));
     assert.deepEqual(stale, ["BTC"]);
     assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), [first]);
     assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [freshCandle]);
     assert.deepEqual(await store.latest("BTC"), []);
     assert.deepEqual(await store.outbox(10), [freshCandle]);
+    assert.deepEqual(await store.alertQueue(10), [freshCandle]);
 
     // The new owner's writes apply, the same epoch again too (a write repeated after a crash).
     const same = makeCandle("BTC", "1m", T0, { close: 3 });
@@ -397,6 +401,69 @@ export function storeContract(
     assert.deepEqual(await store.alerts({ symbol: "BTC", since: T0 + 10 * MINUTE, limit: 10 }), []);
   });
 
+  test("alertQueue() gives each candle revision queued by write()'s examine, oldest first, until insertAlerts() names it examined", async (store) => {
+    const a = makeCandle("BTC", "1m", T0);
+    const b = makeCandle("ETH", "1m", T0);
+    const c = makeCandle("BTC", "5m", T0);
+    await store.write(writeOf({
+      states: [makeState("BTC"), makeState("ETH")],
+      candles: [a, b],
+      examine: [a, b],
+    }));
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [c], examine: [c, c] }));
+    // Queuing for the Alerter is its own: the candle topic's outbox is left alone.
+    assert.deepEqual(await store.outbox(10), []);
+    assert.deepEqual(await store.alertQueue(10), [a, b, c]);
+    assert.deepEqual(await store.alertQueue(2), [a, b]);
+
+    // A revision lands before revision 0 was examined: both are queued, each as it was.
+    const a1 = { ...a, close: 111, high: 111, samples: 4, revision: 1 };
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], examine: [a1] }));
+    assert.deepEqual(await store.alertQueue(10), [a, b, c, a1]);
+    assert.deepEqual(await store.insertAlerts([], [a, b]), []);
+    assert.deepEqual(await store.alertQueue(10), [c, a1]);
+    // Queued again (a write repeated after a crash), a revision is there once.
+    await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], examine: [a1] }));
+    await store.insertAlerts([], [a1, c, a1]);
+    assert.deepEqual(await store.alertQueue(10), []);
+    await assert.rejects(store.alertQueue(0), RangeError);
+  });
+
+  test("insertAlerts() queues the new alerts for the alert topic and takes the examined candles off the alert queue at once; alertsPublished() empties the outbox", async (store) => {
+    const candle = makeCandle("BTC", "1m", T0);
+    const other = makeCandle("ETH", "1m", T0);
+    await store.write(writeOf({
+      states: [makeState("BTC"), makeState("ETH")],
+      candles: [candle, other],
+      examine: [candle, other],
+    }));
+    const move = makeAlert("BTC", T0);
+    const anomaly = makeAlert("BTC", T0, { kind: "anomaly", zscore: 5.3 });
+    assert.deepEqual(await store.insertAlerts([move, anomaly], [candle]), [move, anomaly]);
+    assert.deepEqual(await store.alertQueue(10), [other]);
+    assert.deepEqual(await store.alertOutbox(10), [move, anomaly]);
+    assert.deepEqual(await store.alertOutbox(1), [move]);
+
+    // Examined again (a restart before the queue was emptied): nothing new, nothing queued twice.
+    assert.deepEqual(await store.insertAlerts([{ ...move, createdAt: T0 + 9 * MINUTE }]), []);
+    assert.deepEqual(await store.alertOutbox(10), [move, anomaly]);
+
+    // A value the store cannot keep rejects the whole call: nothing stored, nothing taken off.
+    const bad = makeAlert("ETH", T0, { zscore: Number.NaN, kind: "anomaly" });
+    await assert.rejects(store.insertAlerts([makeAlert("ETH", T0), bad], [other]), RangeError);
+    assert.deepEqual(await store.alertQueue(10), [other]);
+    assert.deepEqual(await store.alerts({ symbol: "ETH", limit: 10 }), []);
+
+    await store.alertsPublished([move]);
+    assert.deepEqual(await store.alertOutbox(10), [anomaly]);
+    await store.alertsPublished([anomaly, move]);
+    assert.deepEqual(await store.alertOutbox(10), []);
+    // Published alerts stay stored, and still count as raised.
+    assert.deepEqual(await store.insertAlerts([move]), []);
+    assert.equal((await store.alerts({ symbol: "BTC", limit: 10 })).length, 2);
+    await assert.rejects(store.alertOutbox(0), RangeError);
+  });
+
   test("symbols() lists the symbols with a latest price or a state", async (store) => {
     assert.deepEqual(await store.symbols(), []);
     await store.write(writeOf({
@@ -511,6 +578,8 @@ async function snapshot(store: CandleStore) {
       candles,
     })),
     outbox: await store.outbox(100),
+    alertQueue: await store.alertQueue(100),
+    alertOutbox: await store.alertOutbox(100),
     symbols: await store.symbols(),
   };
 }

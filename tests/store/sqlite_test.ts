@@ -40,6 +40,8 @@ Deno.test("SqliteCandleStore.open() creates the folder, uses WAL and records the
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .all().map((row) => row.name);
       assert.deepEqual(tables, [
+        "alert_outbox",
+        "alert_queue",
         "alerts",
         "candle_outbox",
         "candle_state",
@@ -115,12 +117,31 @@ Deno.test("SqliteCandleStore lets two connections share one file", () =>
     }
   }));
 
+Deno.test("SqliteCandleStore.open() brings a database of schema 1 up to date, keeping its rows", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const db = new DatabaseSync(path);
+    migrateSqlite(db, SQLITE_MIGRATIONS.slice(0, 1));
+    db.close();
+    const candle = makeCandle("BTC", "1m", Date.UTC(2025, 10, 12, 10, 30));
+    const first = SqliteCandleStore.open(path);
+    await first.write({ states: [makeState("BTC")], candles: [candle], latest: [], publish: [] });
+    await first.close();
+    const again = SqliteCandleStore.open(path);
+    try {
+      assert.deepEqual(await again.candles({ symbol: "BTC", interval: "1m" }), [candle]);
+      assert.deepEqual(await again.alertQueue(10), []);
+    } finally {
+      await again.close();
+    }
+  }));
+
 Deno.test("migrateSqlite() refuses a database whose schema is newer than the program", () => {
   const db = new DatabaseSync(":memory:");
   try {
     migrateSqlite(db);
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'from the future', '')").run();
-    assert.throws(() => migrateSqlite(db), /schema is at version 99, newer than this program's 1/);
+    assert.throws(() => migrateSqlite(db), /schema is at version 99, newer than this program's 2/);
     assert.equal(db.isTransaction, false);
   } finally {
     db.close();

@@ -1,6 +1,6 @@
 /**
  * A candle store kept in memory, with the semantics of the real ones (idempotent upserts, the
- * epoch guard, the outbox): a stand-in neighbour for unit tests of the candle actors and the
+ * epoch guard, the outboxes and the alert queue): a stand-in neighbour for unit tests of the candle actors and the
  * candle book. The real stores are tested against PostgreSQL and SQLite themselves.
  *
  * @module
@@ -8,8 +8,10 @@
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import type {
+  AlertKey,
   AlertQuery,
   CandleQuery,
+  CandleRevisionKey,
   CandleStore,
   KnownSymbol,
   LatestPrice,
@@ -21,7 +23,7 @@ import type {
 const key = (c: Pick<Candle, "symbol" | "interval" | "windowStart">) =>
   `${c.symbol}|${c.interval}|${c.windowStart}`;
 
-const alertKey = (a: Alert) => `${a.symbol}|${a.interval}|${a.windowStart}|${a.kind}`;
+const alertKey = (a: AlertKey) => `${a.symbol}|${a.interval}|${a.windowStart}|${a.kind}`;
 
 /** An in-memory candle store; `failing` makes every call reject. */
 export class MemoryStore implements CandleStore {
@@ -30,7 +32,11 @@ export class MemoryStore implements CandleStore {
   states = new Map<string, SymbolState>();
   prices = new Map<string, LatestPrice>();
   queue = new Map<string, Candle>();
+  /** The alert queue: candles waiting for the Alerter. */
+  examine = new Map<string, Candle>();
   alertRows = new Map<string, Alert>();
+  /** The alert topic's outbox. */
+  alertQueued = new Map<string, Alert>();
   /** While true, every call rejects, as a store that is down. */
   failing = false;
   /** Writes applied. */
@@ -59,6 +65,9 @@ export class MemoryStore implements CandleStore {
     }
     for (const c of batch.publish) {
       if (!stale.includes(c.symbol)) this.queue.set(`${key(c)}|${c.revision}`, { ...c });
+    }
+    for (const c of batch.examine ?? []) {
+      if (!stale.includes(c.symbol)) this.examine.set(`${key(c)}|${c.revision}`, { ...c });
     }
     this.writes++;
     return Promise.resolve(stale);
@@ -121,11 +130,33 @@ export class MemoryStore implements CandleStore {
     );
   }
 
-  insertAlerts(alerts: readonly Alert[]): Promise<Alert[]> {
+  alertQueue(limit: number): Promise<Candle[]> {
     this.#check();
-    const fresh = alerts.filter((a) => !this.alertRows.has(alertKey(a)));
-    for (const a of fresh) this.alertRows.set(alertKey(a), { ...a });
+    return Promise.resolve([...this.examine.values()].slice(0, limit).map((c) => ({ ...c })));
+  }
+
+  insertAlerts(alerts: readonly Alert[], examined: readonly CandleRevisionKey[] = []) {
+    this.#check();
+    const fresh: Alert[] = [];
+    for (const a of alerts) {
+      if (this.alertRows.has(alertKey(a))) continue;
+      this.alertRows.set(alertKey(a), { ...a });
+      this.alertQueued.set(alertKey(a), { ...a });
+      fresh.push(a);
+    }
+    for (const c of examined) this.examine.delete(`${key(c)}|${c.revision}`);
     return Promise.resolve(fresh);
+  }
+
+  alertOutbox(limit: number): Promise<Alert[]> {
+    this.#check();
+    return Promise.resolve([...this.alertQueued.values()].slice(0, limit).map((a) => ({ ...a })));
+  }
+
+  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+    this.#check();
+    for (const a of alerts) this.alertQueued.delete(alertKey(a));
+    return Promise.resolve();
   }
 
   alerts(query: AlertQuery): Promise<Alert[]> {

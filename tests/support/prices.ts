@@ -79,3 +79,51 @@ export function market(
   }
   return out;
 }
+
+/** A price jump planted in {@linkcode plantedMarket}. */
+export interface PlantedJump {
+  /** The symbol. */
+  symbol: string;
+  /** The minute (from the start) over which the price moves. */
+  minute: number;
+  /** How far it moves from the minute's first price to its last, in percent. */
+  pct: number;
+}
+
+/**
+ * A calm market with planted jumps, for the alert tests: each symbol's price every 10 s for
+ * `minutes` minutes, in order, each step a seeded wiggle of at most ±0.1 %; over a planted
+ * minute the price moves by the jump's percentage from its first price to its last. Every
+ * seventh price is sent twice (CoinGecko repeats a price until it refreshes).
+ *
+ * @param options Seed, symbols, start (Unix seconds), length and jumps.
+ * @returns The prices in arrival order.
+ */
+export function plantedMarket(
+  options: {
+    seed: number;
+    symbols: string[];
+    start: number;
+    minutes: number;
+    jumps: readonly PlantedJump[];
+  },
+): PriceMessage[] {
+  const rnd = seeded(options.seed);
+  const out: PriceMessage[] = [];
+  const price = new Map(options.symbols.map((s, i) => [s, 1000 * (i + 1)]));
+  for (let minute = 0; minute < options.minutes; minute++) {
+    for (const symbol of options.symbols) {
+      const jump = options.jumps.find((j) => j.symbol === symbol && j.minute === minute);
+      for (let step = 0; step < 6; step++) {
+        let p = price.get(symbol)!;
+        if (jump && step > 0) p *= (1 + jump.pct / 100) ** (1 / 5);
+        else p *= 1 + (rnd() - 0.5) / 500;
+        p = Math.round(p * 100) / 100;
+        price.set(symbol, p);
+        out.push(recordedPrice(symbol, options.start + minute * 60 + step * 10, p));
+        if (out.length % 7 === 0) out.push({ ...out[out.length - 1]! });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The alert topic's publisher: puts the new alerts queued in the store's alert outbox on the topic
+ * `crypto-alerts` (key = symbol, schema `crypto-alert/v1`, value = the alert's JSON), then takes
+ * them off the outbox. An alert is queued in the same transaction that stores it, so it is
+ * published even after a crash between the two (at least once; its key tells a reader a repeat).
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { partitionFor } from "../kafka/partitioner.ts";
+import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
+import { alertJson } from "../market/alert.ts";
+import type { AlertReport } from "../market/alert_report.ts";
+import { intervalMs } from "../market/candle.ts";
+import type { Actor } from "../runtime/actor.ts";
+import { backoffDelay } from "../runtime/backoff.ts";
+import { delay, isAbort } from "../runtime/delay.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { Nudge } from "./candle_publisher.ts";
+
+const logger = getLogger(["crypto", "alert-publisher"]);
+
+/** The headers of an alert record. */
+export const ALERT_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "schema": "crypto-alert/v1",
+};
+
+/** What the alert publisher needs. */
+export interface AlertPublisherOptions {
+  /** The alert outbox. */
+  store: Pick<CandleStore, "alertOutbox" | "alertsPublished">;
+  /** The producer. */
+  transport: ProducerTransport;
+  /** The topic. */
+  topic: string;
+  /** Its partition count. */
+  partitions: number;
+  /** Counts. */
+  report: AlertReport;
+  /** Poked by the Alerter when it queued alerts. */
+  nudge: Nudge;
+  /** Longest wait between two looks at the outbox, ms. @default {1_000} */
+  pollMs?: number;
+}
+
+/**
+ * Makes the alert topic's publisher actor.
+ *
+ * @param options Outbox, producer and topic.
+ * @returns The actor; when stopped it empties the outbox once more, then ends.
+ */
+export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, never> {
+  const { store, transport, topic, partitions, report, nudge } = options;
+  const pollMs = options.pollMs ?? 1_000;
+
+  /** Publishes what is queued; returns whether the outbox is empty now. */
+  const drain = async (): Promise<boolean> => {
+    const alerts = await store.alertOutbox(500);
+    if (alerts.length === 0) return true;
+    const records: OutRecord[] = alerts.map((alert) => ({
+      key: alert.symbol,
+      value: JSON.stringify(alertJson(alert)),
+      headers: { ...ALERT_HEADERS },
+      partition: partitionFor(alert.symbol, partitions),
+      // The event time of the candle that raised it: its window's end.
+      timestamp: alert.windowStart + intervalMs(alert.interval),
+    }));
+    await transport.send(topic, records);
+    await store.alertsPublished(alerts);
+    report.published += alerts.length;
+    return alerts.length < 500;
+  };
+
+  return async (_inbox, _outbox, ctx) => {
+    let attempt = 0;
+    while (!ctx.signal.aborted) {
+      try {
+        if (await drain()) {
+          attempt = 0;
+          await nudge.wait(pollMs, ctx.signal);
+        }
+      } catch (error) {
+        if (isAbort(error, ctx.signal)) break;
+        report.publishErrors++;
+        if (attempt === 0) {
+          logger.warn("Cannot publish alerts to {topic}: {error}; retrying", {
+            topic,
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+        await delay(backoffDelay(attempt++, { minMs: 200, maxMs: 5_000 }), {
+          signal: ctx.signal,
+        }).catch(() => {});
+      }
+    }
+    // Stopping: one more pass, so that what the Alerter raised last goes out.
+    try {
+      while (!(await drain()));
+    } catch (error) {
+      logger.warn("Alerts left in the outbox for the next run: {error}", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The trade topology (SPEC §11): TradeSource → Publisher, and a console line a second per
+ * product, for `produce` and `start` with `--source coinbase`.
+ *
+ * @module
+ */
+import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerTransport } from "../kafka/transport.ts";
+import type { EncodedTrade } from "../market/trade.ts";
+import { TradeReport } from "../market/trade_report.ts";
+import type { ActorContext } from "../runtime/actor.ts";
+import type { BackoffOptions } from "../runtime/backoff.ts";
+import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";
+import { type Clock, systemClock } from "../runtime/delay.ts";
+import type { AnyChildSpec } from "../runtime/supervisor.ts";
+import type { FeedSocket } from "../sources/coinbase.ts";
+import { injectFaults } from "./fault_injection.ts";
+import { publisher } from "./publisher.ts";
+import { tradeSource, tradeSourceState } from "./trade_source.ts";
+
+/** What the trade topology is built from. */
+export interface TradeChildrenOptions {
+  /** The validated configuration (its `coinbase` part, the topic and the buffer). */
+  config: ProducerConfig;
+  /** The message log, connected. */
+  transport: ProducerTransport;
+  /** The topic's partition count. */
+  partitions: number;
+  /** Writes one line of console output. */
+  print: (line: string) => void;
+  /** The clock. @default {systemClock} */
+  clock?: Clock;
+  /** The reconnection backoff. @default {{ minMs: 500, maxMs: 30_000, jitter: 0.5 }} */
+  backoff?: BackoffOptions;
+  /** Opens a socket to the feed. @default {(url) => new WebSocket(url)} */
+  connect?: (url: string) => FeedSocket;
+  /** Time between two console lines of a product, ms. @default {1_000} */
+  tickMs?: number;
+}
+
+/** The trade children and their shared state. */
+export interface TradeChildren {
+  /** In start order: Publisher, console, TradeSource. */
+  children: AnyChildSpec[];
+  /** Console output and counts. */
+  report: TradeReport;
+  /** Trades waiting for the broker. */
+  buffer: Channel<EncodedTrade>;
+  /** Resolves when the Publisher has delivered everything and ended. */
+  delivered: Promise<void>;
+}
+
+/**
+ * Builds the trade children, to run under a supervisor (alone or beside the candles').
+ *
+ * @param options Configuration, transport and output.
+ * @returns The children in start order and their shared state.
+ */
+export function tradeChildren(options: TradeChildrenOptions): TradeChildren {
+  const { config, transport, partitions, print } = options;
+  const clock = options.clock ?? systemClock;
+  const report = new TradeReport(print, clock);
+  // A live feed cannot be held back: while the broker is away the oldest trades make room.
+  const buffer = new Channel<EncodedTrade>(config.bufferSize, {
+    name: "publish buffer",
+    overflow: "drop-oldest",
+    onDrop: (message) => report.dropped(message),
+  });
+  let markDelivered = () => {};
+  const delivered = new Promise<void>((resolve) => (markDelivered = resolve));
+  const publish = publisher<EncodedTrade>({
+    transport,
+    topic: config.kafka.topic,
+    partitions,
+    report,
+    clock,
+    waiting: () => buffer.size,
+  });
+  const { url, products, staleAfterMs } = config.coinbase;
+  const tickMs = options.tickMs ?? 1_000;
+  const children: AnyChildSpec[] = [
+    {
+      name: "publisher",
+      inbox: buffer,
+      restart: "transient",
+      shutdownMs: 30_000,
+      actor: async (inbox: Inbox<EncodedTrade>, outbox: Outbox<never>, ctx: ActorContext) => {
+        await publish(inbox, outbox, ctx);
+        markDelivered();
+      },
+    },
+    {
+      name: "trade-console",
+      restart: "transient",
+      actor: async (_inbox: Inbox<unknown>, _outbox: Outbox<unknown>, ctx: ActorContext) => {
+        try {
+          while (true) {
+            await clock.sleep(tickMs - (clock.now() % tickMs), { signal: ctx.signal });
+            report.tick();
+          }
+        } finally {
+          report.tick(); // the last, partial second, before the summary
+        }
+      },
+    },
+    {
+      name: "trades",
+      outbox: buffer,
+      restart: "transient",
+      actor: tradeSource({
+        url,
+        products,
+        staleAfterMs,
+        state: tradeSourceState(products),
+        report,
+        clock,
+        ...(options.backoff ? { backoff: options.backoff } : {}),
+        ...(options.connect ? { connect: options.connect } : {}),
+      }),
+    },
+  ];
+  return { children: injectFaults(children, config.faults), report, buffer, delivered };
+}

@@ -1,0 +1,234 @@
+/**
+ * The Coinbase Exchange WebSocket feed's messages, as far as the trade source needs them: the
+ * `subscribe` request for the `matches` and `heartbeat` channels, and the frames that come back
+ * (`subscriptions`, `match`, `last_match`, `heartbeat`, `error`), each checked field by field.
+ * Pure: text in, values out.
+ *
+ * @module
+ */
+import type { TradeMessage } from "../market/trade.ts";
+
+/** One trade as the feed sent it, checked. */
+export interface FeedTrade {
+  /** `BTC-USD`. */
+  productId: string;
+  /** The exchange's trade id. */
+  tradeId: number;
+  /** Finite and positive. */
+  price: number;
+  /** Finite and positive. */
+  size: number;
+  /** The taker's side. */
+  side: "buy" | "sell";
+  /** The trade's time as sent (ISO-8601, UTC, up to nanoseconds). */
+  time: string;
+  /** The trade's time, ms since the epoch. */
+  timeMs: number;
+  /** The message's sequence number, or null. */
+  sequence: number | null;
+  /** True for the `last_match` sent on subscribing (a trade that may have been seen before). */
+  last: boolean;
+}
+
+/** What one frame of the feed is. */
+export type FeedEvent =
+  | { type: "trade"; trade: FeedTrade }
+  | { type: "heartbeat"; productId: string; lastTradeId: number | null }
+  | { type: "subscriptions"; products: string[] }
+  | { type: "error"; message: string; reason: string }
+  | { type: "ignored"; kind: string }
+  | { type: "malformed"; reason: string };
+
+/** The frames read no further than this: the feed's own are a few hundred bytes. */
+export const MAX_FRAME_LENGTH = 65_536;
+
+const PRODUCT_ID = /^[A-Z0-9]{1,15}-[A-Z0-9]{1,15}$/;
+const DECIMAL = /^(\d{1,20})(\.\d{1,20})?$/;
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * The request that subscribes to the trades and heartbeats of some products.
+ *
+ * @param products The product ids.
+ * @returns The frame's text.
+ *
+ * @example
+ * ```ts
+ * import { subscribeFrame } from "./coinbase_protocol.ts";
+ * console.log(subscribeFrame(["BTC-USD"])); // '{"type":"subscribe","product_ids":["BTC-USD"],"channels":["matches","heartbeat"]}'
+ * ```
+ */
+export function subscribeFrame(products: readonly string[]): string {
+  return JSON.stringify({
+    type: "subscribe",
+    product_ids: products,
+    channels: ["matches", "heartbeat"],
+  });
+}
+
+/**
+ * The symbol of a product: its base currency.
+ *
+ * @param productId `BTC-USD`.
+ * @returns `BTC`.
+ *
+ * @example
+ * ```ts
+ * import { productSymbol } from "./coinbase_protocol.ts";
+ * console.log(productSymbol("ETH-EUR")); // "ETH"
+ * ```
+ */
+export function productSymbol(productId: string): string {
+  const dash = productId.indexOf("-");
+  return dash < 0 ? productId : productId.slice(0, dash);
+}
+
+/** A price or size: a decimal string (the feed's form) or a number, finite and positive. */
+function positiveAmount(value: unknown): number | null {
+  let number: number;
+  if (typeof value === "string") {
+    if (!DECIMAL.test(value)) return null;
+    number = Number(value);
+  } else if (typeof value === "number") number = value;
+  else return null;
+  return Number.isFinite(number) && number > 0 ? number : null;
+}
+
+function show(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 37)}...` : json;
+}
+
+/** Checks a `match` or `last_match`; the reason when it does not hold. */
+function matchOf(v: Record<string, unknown>, last: boolean): FeedEvent {
+  const productId = v.product_id;
+  if (typeof productId !== "string" || !PRODUCT_ID.test(productId)) {
+    return { type: "malformed", reason: `${v.type} with product_id ${show(productId)}` };
+  }
+  const bad = (field: string) => ({
+    type: "malformed" as const,
+    reason: `${v.type} of ${productId} with ${field} ${show(v[field])}`,
+  });
+  const tradeId = v.trade_id;
+  if (typeof tradeId !== "number" || !Number.isSafeInteger(tradeId) || tradeId < 0) {
+    return bad("trade_id");
+  }
+  const price = positiveAmount(v.price);
+  if (price === null) return bad("price");
+  const size = positiveAmount(v.size);
+  if (size === null) return bad("size");
+  if (v.side !== "buy" && v.side !== "sell") return bad("side");
+  const time = v.time;
+  const timeMs = typeof time === "string" && TIME.test(time) ? Date.parse(time) : NaN;
+  if (typeof time !== "string" || !Number.isFinite(timeMs)) return bad("time");
+  const sequence = v.sequence;
+  if (sequence !== undefined && sequence !== null && !Number.isSafeInteger(sequence)) {
+    return bad("sequence");
+  }
+  return {
+    type: "trade",
+    trade: {
+      productId,
+      tradeId,
+      price,
+      size,
+      side: v.side,
+      time,
+      timeMs,
+      sequence: typeof sequence === "number" ? sequence : null,
+      last,
+    },
+  };
+}
+
+/**
+ * Reads one frame of the feed.
+ *
+ * @param data The frame: text (a binary frame is malformed).
+ * @returns What it is; a frame that is not what the feed sends is `malformed`, with the reason.
+ *
+ * @example
+ * ```ts
+ * import { parseFeedFrame } from "./coinbase_protocol.ts";
+ * const event = parseFeedFrame('{"type":"match","trade_id":7,"side":"buy","size":"0.5","price":"100.25","product_id":"BTC-USD","sequence":9,"time":"2025-01-01T00:00:00.123456Z"}');
+ * console.log(event.type === "trade" ? event.trade.price : event.type); // 100.25
+ * ```
+ */
+export function parseFeedFrame(data: unknown): FeedEvent {
+  if (typeof data !== "string") return { type: "malformed", reason: "a binary frame" };
+  if (data.length > MAX_FRAME_LENGTH) {
+    return { type: "malformed", reason: `a frame of ${data.length} characters` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { type: "malformed", reason: `not JSON: ${show(data)}` };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { type: "malformed", reason: `not a JSON object: ${show(value)}` };
+  }
+  const v = value as Record<string, unknown>;
+  switch (v.type) {
+    case "match":
+      return matchOf(v, false);
+    case "last_match":
+      return matchOf(v, true);
+    case "heartbeat": {
+      const productId = v.product_id;
+      if (typeof productId !== "string" || !PRODUCT_ID.test(productId)) {
+        return { type: "malformed", reason: `heartbeat with product_id ${show(productId)}` };
+      }
+      const lastTradeId = Number.isSafeInteger(v.last_trade_id) ? v.last_trade_id as number : null;
+      return { type: "heartbeat", productId, lastTradeId };
+    }
+    case "subscriptions": {
+      const channels = Array.isArray(v.channels) ? v.channels : [];
+      const matches = channels.find((c) =>
+        typeof c === "object" && c !== null && (c as Record<string, unknown>).name === "matches"
+      ) as Record<string, unknown> | undefined;
+      const ids = Array.isArray(matches?.product_ids) ? matches.product_ids : [];
+      return { type: "subscriptions", products: ids.filter((p) => typeof p === "string") };
+    }
+    case "error":
+      return {
+        type: "error",
+        message: typeof v.message === "string" ? v.message.slice(0, 200) : "error",
+        reason: typeof v.reason === "string" ? v.reason.slice(0, 200) : "",
+      };
+    default:
+      return typeof v.type === "string"
+        ? { type: "ignored", kind: v.type.slice(0, 40) }
+        : { type: "malformed", reason: `no type: ${show(value)}` };
+  }
+}
+
+/**
+ * The trade message of SPEC §11 for a trade of the feed.
+ *
+ * @param trade The trade, checked.
+ * @param receivedAt When its frame arrived (ISO-8601).
+ * @returns The message.
+ *
+ * @example
+ * ```ts
+ * import { tradeMessage } from "./coinbase_protocol.ts";
+ * const message = tradeMessage({ productId: "ETH-USD", tradeId: 1, price: 2, size: 3, side: "sell",
+ *   time: "2025-01-01T00:00:00Z", timeMs: 1735689600000, sequence: null, last: false }, "2025-01-01T00:00:00.004Z");
+ * console.log(message.symbol, message.source); // "ETH" "coinbase"
+ * ```
+ */
+export function tradeMessage(trade: FeedTrade, receivedAt: string): TradeMessage {
+  return {
+    symbol: productSymbol(trade.productId),
+    product_id: trade.productId,
+    trade_id: trade.tradeId,
+    price: trade.price,
+    size: trade.size,
+    side: trade.side,
+    time: trade.time,
+    sequence: trade.sequence,
+    received_at: receivedAt,
+    source: "coinbase",
+  };
+}

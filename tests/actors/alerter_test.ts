@@ -1,0 +1,291 @@
+import assert from "node:assert/strict";
+import { ALERT_HEADERS, alertPublisher } from "../../actors/alert_publisher.ts";
+import { Nudge } from "../../actors/candle_publisher.ts";
+import { candleChildren } from "../../actors/candle_topology.ts";
+import { MESSAGE_HEADERS } from "../../actors/encoder.ts";
+import type { CandleConfig } from "../../config/candles.ts";
+import { MemoryLog } from "../../kafka/memory_log.ts";
+import { partitionFor } from "../../kafka/partitioner.ts";
+import type { OutRecord, ProducerTransport } from "../../kafka/transport.ts";
+import { type Alert, alertJson } from "../../market/alert.ts";
+import { formatAlert } from "../../market/alert_format.ts";
+import { AlertReport } from "../../market/alert_report.ts";
+import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
+import type { PriceMessage } from "../../market/price.ts";
+import { systemClock } from "../../runtime/delay.ts";
+import { Supervisor } from "../../runtime/supervisor.ts";
+import { alertOutputs } from "../../bin/candle_outputs.ts";
+import { type LiveEvent, LiveHub } from "../../http/live_hub.ts";
+import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
+import { MemoryStore } from "../support/memory_store.ts";
+import { plantedMarket } from "../support/prices.ts";
+
+const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
+
+const config: CandleConfig = {
+  intervals: ["1m", "5m"],
+  store: "memory",
+  redis: null,
+  outOfOrdernessMs: 10_000,
+  allowedLatenessMs: 60_000,
+  idleTimeoutMs: 3_600_000,
+  storeTimeoutMs: 1_000,
+  topic: "crypto-candles",
+};
+
+/**
+ * BTC jumps +7 % in its warm-up (minute 10) and +6 % at minute 50; ETH drops 2 % in its warm-up
+ * (minute 20) and at minute 55.
+ */
+function prices(): PriceMessage[] {
+  return plantedMarket({
+    seed: 3,
+    symbols: ["BTC", "ETH"],
+    start: START,
+    minutes: 70,
+    jumps: [
+      { symbol: "BTC", minute: 10, pct: 7 },
+      { symbol: "BTC", minute: 50, pct: 6 },
+      { symbol: "ETH", minute: 20, pct: -2 },
+      { symbol: "ETH", minute: 55, pct: -2 },
+    ],
+  });
+}
+
+function record(price: PriceMessage): OutRecord {
+  return {
+    key: price.symbol,
+    value: JSON.stringify(price),
+    headers: { ...MESSAGE_HEADERS },
+    partition: partitionFor(price.symbol, 3),
+    timestamp: Date.parse(price.timestamp),
+  };
+}
+
+function newLog(messages: readonly PriceMessage[]): MemoryLog {
+  const log = new MemoryLog();
+  for (const topic of ["crypto-prices", "crypto-candles", "crypto-alerts"]) {
+    log.ensureTopic({ topic, partitions: 3, replicationFactor: 1 });
+  }
+  log.append("crypto-prices", messages.map(record));
+  return log;
+}
+
+/** Runs the candle topology with the Alerter until `group` has committed the whole price topic. */
+async function runWithAlerts(log: MemoryLog, store: MemoryStore, group = "crypto-candles") {
+  const printed: string[] = [];
+  const told: Alert[] = [];
+  const candles = candleChildren({
+    config,
+    sources: [{ topic: "crypto-prices", transport: log.consumer(group) }],
+    fromBeginning: true,
+    store,
+    candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+    print: null,
+    format: "line",
+    clock: systemClock,
+    commitIntervalMs: 50,
+    alerts: {
+      rules: DEFAULT_ALERT_RULES,
+      topic: { transport: log.producer(), topic: "crypto-alerts", partitions: 3 },
+      onAlert: (alert) => {
+        told.push(alert);
+        printed.push(formatAlert(alert));
+      },
+    },
+  });
+  const supervisor = new Supervisor(candles.children);
+  const running = supervisor.run();
+  // Until the group has committed the whole topic (a run with nothing new to read at once).
+  while (log.lag(group, "crypto-prices").some((p) => p.lag > 0)) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await supervisor.stop();
+  await running;
+  return { printed, told, report: candles.alertReport! };
+}
+
+/** Every record on the alert topic. */
+async function alertTopic(log: MemoryLog) {
+  const end = log.lag("check", "crypto-alerts").reduce((n, p) => n + Number(p.end), 0);
+  const records: {
+    key: string;
+    headers: Record<string, string>;
+    value: Record<string, unknown>;
+  }[] = [];
+  if (end === 0) return records;
+  const consumer = log.consumer("check");
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  await consumer.consume({
+    topic: "crypto-alerts",
+    fromBeginning: true,
+    handle: (r) => {
+      records.push({ key: r.key!, headers: r.headers, value: JSON.parse(r.value!) });
+      if (records.length === end) done();
+      return Promise.resolve();
+    },
+  });
+  await finished;
+  await consumer.stop();
+  return records;
+}
+
+const planted = (alerts: readonly Alert[]) =>
+  alerts.map((a) => {
+    const at = new Date(a.windowStart).toISOString().slice(11, 16);
+    return `${a.symbol} ${a.interval} ${at} ${a.kind} ${a.direction}`;
+  }).sort();
+
+const EXPECTED = [
+  "BTC 1m 10:10 move up", // in warm-up: a move, no anomaly
+  "BTC 1m 10:50 anomaly up",
+  "BTC 1m 10:50 move up",
+  "BTC 5m 10:10 move up",
+  "BTC 5m 10:50 move up",
+  "ETH 1m 10:55 anomaly down", // its drop at 10:20 was in warm-up
+];
+
+Deno.test("The candle topology's Alerter raises the planted jumps' alerts once each, as an independent computation does: stored, told, printed and on the alert topic", async () => {
+  const log = newLog(prices());
+  const store = new MemoryStore();
+  const { printed, told, report } = await runWithAlerts(log, store);
+
+  const stored = [...store.alertRows.values()];
+  assert.deepEqual(planted(stored), EXPECTED);
+  assertSameAlerts(stored, referenceAlerts(store.table(), DEFAULT_ALERT_RULES));
+  assert.deepEqual(told.map(alertKey).sort(), stored.map(alertKey).sort());
+  assert.ok(printed.includes(formatAlert(stored.find((a) => a.kind === "anomaly")!)));
+  assert.match(printed.join("\n"), /^ALERT BTC 1m 10:50Z up \+6\.\d\d% \(z \d+\.\d\) \$[\d,.]+$/m);
+  assert.match(printed.join("\n"), /^ALERT BTC 1m 10:50Z up \+6\.\d\d% \$[\d,.]+$/m);
+  assert.equal(report.raised.move + report.raised.anomaly, EXPECTED.length);
+  assert.equal(store.examine.size, 0, "every queued candle examined");
+  assert.ok(report.examined > 2 * 60, `${report.examined} examined`);
+
+  const onTopic = await alertTopic(log);
+  assert.equal(onTopic.length, EXPECTED.length);
+  for (const r of onTopic) {
+    assert.deepEqual(r.headers, ALERT_HEADERS);
+    assert.equal(r.key, r.value.symbol);
+  }
+  assert.deepEqual(
+    onTopic.map((r) => r.value).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1),
+    stored.map(alertJson).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1),
+  );
+  assert.equal(store.alertQueued.size, 0, "the alert outbox is empty");
+});
+
+Deno.test("The candle topology's Alerter raises nothing twice when the topic is read again from the beginning", async () => {
+  const log = newLog(prices());
+  const store = new MemoryStore();
+  await runWithAlerts(log, store);
+  const before = [...store.alertRows.values()];
+  const again = await runWithAlerts(log, store, "another-group");
+  assert.deepEqual(again.told, []);
+  assert.deepEqual([...store.alertRows.values()], before);
+  assert.equal((await alertTopic(log)).length, before.length);
+});
+
+Deno.test("A run stopped between the candle write and the alert insert leaves the candles queued; the next run raises their alerts, once", async () => {
+  const log = newLog(prices());
+  const store = new MemoryStore();
+  const insertAlerts = store.insertAlerts.bind(store);
+  store.insertAlerts = () => Promise.reject(new Error("the process died"));
+  const first = await runWithAlerts(log, store);
+  assert.deepEqual(first.told, []);
+  assert.equal(store.alertRows.size, 0);
+  assert.ok(store.examine.size > 100, `${store.examine.size} candles queued`);
+  assert.ok(first.report.storeErrors > 0);
+
+  // The next start: nothing new to read, but the queue is examined.
+  store.insertAlerts = insertAlerts;
+  const second = await runWithAlerts(log, store);
+  assert.deepEqual(planted(second.told), EXPECTED);
+  assertSameAlerts(second.told, referenceAlerts(store.table(), DEFAULT_ALERT_RULES));
+  assert.equal(store.examine.size, 0);
+  const third = await runWithAlerts(log, store);
+  assert.deepEqual(third.told, []);
+  assert.equal((await alertTopic(log)).length, EXPECTED.length);
+});
+
+Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be reached, then publishes each", async () => {
+  const store = new MemoryStore();
+  const alert: Alert = {
+    symbol: "BTC",
+    interval: "1m",
+    windowStart: START * 1000,
+    kind: "move",
+    direction: "up",
+    changePct: 6.5,
+    zscore: null,
+    price: 48_001,
+    createdAt: START * 1000 + 61_000,
+  };
+  await store.insertAlerts([alert, { ...alert, symbol: "ETH" }]);
+  const sent: { topic: string; records: readonly OutRecord[] }[] = [];
+  let failing = true;
+  const transport: ProducerTransport = {
+    connect: () => Promise.resolve(),
+    ensureTopic: () => Promise.reject(new Error("not used")),
+    send: (topic: string, records: readonly OutRecord[]) => {
+      if (failing) return Promise.reject(new Error("broker away"));
+      sent.push({ topic, records });
+      return Promise.resolve(records.map((r) => ({ partition: r.partition, offset: "0" })));
+    },
+    disconnect: () => Promise.resolve(),
+  };
+  const report = new AlertReport();
+  const supervisor = new Supervisor([{
+    name: "alert-publisher",
+    restart: "transient",
+    shutdownMs: 5_000,
+    actor: alertPublisher({
+      store,
+      transport,
+      topic: "crypto-alerts",
+      partitions: 3,
+      report,
+      nudge: new Nudge(),
+      pollMs: 20,
+    }),
+  }]);
+  const running = supervisor.run();
+  while (report.publishErrors < 2) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(store.alertQueued.size, 2, "still queued");
+  failing = false;
+  while (store.alertQueued.size > 0) await new Promise((r) => setTimeout(r, 20));
+  await supervisor.stop();
+  await running;
+  const records = sent.flatMap((s) => s.records);
+  assert.deepEqual(records.map((r) => r.key), ["BTC", "ETH"]);
+  assert.equal(records[0]!.partition, partitionFor("BTC", 3));
+  assert.equal(records[0]!.timestamp, START * 1000 + 60_000, "the candle's window end");
+  assert.deepEqual(JSON.parse(records[0]!.value as string), alertJson(alert));
+  assert.equal(report.published, 2);
+});
+
+Deno.test("alertOutputs() prints a new alert's line (or its JSON) and puts it on the live stream", () => {
+  const hub = new LiveHub();
+  const events: LiveEvent[] = [];
+  hub.listen((event) => events.push(event));
+  const lines: string[] = [];
+  const alert: Alert = {
+    symbol: "ETH",
+    interval: "5m",
+    windowStart: Date.UTC(2025, 10, 12, 10, 55),
+    kind: "anomaly",
+    direction: "down",
+    changePct: -2.0412,
+    zscore: -9.04,
+    price: 3_012.5,
+    createdAt: Date.UTC(2025, 10, 12, 11, 0, 1),
+  };
+  alertOutputs({ hub, redis: null, print: (l) => lines.push(l), format: "line" })(alert);
+  alertOutputs({ hub: null, redis: null, print: (l) => lines.push(l), format: "json" })(alert);
+  hub.close();
+  assert.deepEqual(lines, [
+    "ALERT ETH 5m 10:55Z down -2.04% (z -9.0) $3,012.50",
+    JSON.stringify(alertJson(alert)),
+  ]);
+  assert.deepEqual(events, [{ type: "alert", alert }]);
+});

@@ -1,0 +1,105 @@
+/**
+ * `deno task start --source coinbase`: the trade source into the embedded log (topic
+ * `crypto-trades`), the candles reading it into the store; volume and VWAP equal an independent
+ * computation. No broker needed.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Interval } from "../../market/candle.ts";
+import { CoinbaseStub } from "../support/coinbase_stub.ts";
+import { referenceCandles } from "../support/candle_reference.ts";
+import { spawnCommand } from "../support/run.ts";
+import { candleTable, close, sentObservations, tradeScript, until } from "../support/trades.ts";
+
+const INTERVALS: Interval[] = ["1m"];
+
+Deno.test({
+  name:
+    "start --source coinbase puts the feed's trades on the embedded log's crypto-trades and makes candles of them, volume and VWAP as an independent computation gives",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const stub = await CoinbaseStub.start({ heartbeatMs: 200 });
+    const dir = await Deno.makeTempDir();
+    const store = `sqlite:${dir}/market.db`;
+    try {
+      const run = spawnCommand("start", {
+        args: [
+          "--source",
+          "coinbase",
+          "--products",
+          "BTC-USD,ETH-USD",
+          "--store",
+          store,
+          "--intervals",
+          INTERVALS.join(","),
+          "--idle-timeout",
+          "3600",
+          "--http",
+          "127.0.0.1:0",
+        ],
+        env: { COINBASE_WS_URL: stub.url },
+      });
+      await run.waitFor((out) => out.includes("Subscribed to BTC-USD, ETH-USD"));
+      const port = /Dashboard: http:\/\/127\.0\.0\.1:(\d+)\//.exec(run.stdout())![1];
+      const script = tradeScript({
+        seed: 5,
+        products: ["BTC-USD", "ETH-USD"],
+        start: Date.UTC(2025, 10, 12, 9, 58, 30),
+        perProduct: 150,
+        maxStepMs: 3_000,
+      });
+      for (const trade of script) stub.trade(trade);
+      // The pipeline view tells when the aggregator has read every trade.
+      let pipeline: {
+        stages: { name: string; messages: number }[];
+        fetch: { ok: number; last_outcome: string };
+      } | null = null;
+      await until("the aggregator to read every trade", async () => {
+        const answer = await fetch(`http://127.0.0.1:${port}/api/v1/pipeline`);
+        pipeline = await answer.json();
+        return pipeline!.stages.find((s) => s.name === "aggregator")?.messages === script.length;
+      });
+      const stages = Object.fromEntries(pipeline!.stages.map((s) => [s.name, s.messages]));
+      // The trade source's stages, and the candle side's (whose alerter counts closed candles).
+      assert.deepEqual(stages, {
+        trades: script.length,
+        publisher: script.length,
+        aggregator: script.length,
+        "candle-sink": stages["candle-sink"],
+        alerter: stages["alerter"],
+      });
+      assert.ok(stages["alerter"]! > 0, "the alerter examined the closed candles");
+      assert.equal(pipeline!.fetch.ok, 1);
+      assert.equal(pipeline!.fetch.last_outcome, "ok");
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
+      await new Promise((r) => setTimeout(r, 1_500)); // the open candles' last write
+
+      run.kill("SIGINT");
+      const { code, stdout, stderr } = await run.done;
+      assert.equal(code, 0, stdout + stderr);
+      assert.match(stdout, /^Topic: crypto-trades$/m);
+      assert.match(stdout, /^BTC-USD: \d+ trades?, last \$[\d,.]+, volume [\d.]+ BTC$/m);
+      assert.doesNotMatch(stdout, /^Message #/m, "trades are not printed one by one");
+      assert.match(stdout, new RegExp(`^Trades published: ${script.length}$`, "m"));
+      assert.match(stdout, new RegExp(`Records read: ${script.length} \\(bad, skipped: 0\\)`));
+      assert.match(stdout, /^Candle BTC 1m 2025-11-12T09:59:00Z O \$[\d,.]+ .*\(\d+ samples\)$/m);
+
+      const expected = referenceCandles(sentObservations(stub), INTERVALS);
+      const rows = await candleTable(store, INTERVALS);
+      assert.equal(rows.length, expected.size);
+      for (const { closed: _closed, revision: _revision, volume, vwap, ...fields } of rows) {
+        const want = expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`)!;
+        const { volume: wantVolume, vwap: wantVwap, ...wantFields } = want;
+        assert.deepEqual(fields, wantFields);
+        assert.ok(close(volume, wantVolume), `volume ${volume} against ${wantVolume}`);
+        assert.ok(close(vwap, wantVwap), `vwap ${vwap} against ${wantVwap}`);
+      }
+    } finally {
+      await stub.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

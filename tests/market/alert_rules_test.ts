@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import type { Candle, Interval } from "../../market/candle.ts";
+import { intervalMs } from "../../market/candle.ts";
+import {
+  type AlertRules,
+  candleAlerts,
+  changePct,
+  DEFAULT_ALERT_RULES,
+  historyLength,
+  returnScore,
+} from "../../market/alert_rules.ts";
+
+const T0 = Date.UTC(2025, 10, 12, 10, 0);
+const M = 60_000;
+
+/** A closed 1m candle at minute `m` with the close given (and the open, by default the close). */
+function candle(m: number, close: number, fields: Partial<Candle> = {}): Candle {
+  const interval: Interval = fields.interval ?? "1m";
+  const windowStart = T0 + m * intervalMs(interval);
+  return {
+    symbol: "BTC",
+    interval,
+    windowStart,
+    windowEnd: windowStart + intervalMs(interval),
+    open: close,
+    high: close,
+    low: close,
+    close,
+    samples: 1,
+    volume: null,
+    vwap: null,
+    firstEvent: windowStart,
+    lastEvent: windowStart,
+    closed: true,
+    revision: 0,
+    ...fields,
+  };
+}
+
+/** Candles whose closes are 100·e^(cumulative return), one per return, after a first at 100. */
+function series(returns: readonly number[], from = 0): Candle[] {
+  const out = [candle(from, 100)];
+  let level = 0;
+  returns.forEach((r, i) => {
+    level += r;
+    out.push(candle(from + i + 1, 100 * Math.exp(level)));
+  });
+  return out;
+}
+
+const near = (actual: number | undefined, expected: number, what = "") =>
+  assert.ok(
+    actual !== undefined && Math.abs(actual - expected) < 1e-9,
+    `${what} ${actual} is not ${expected}`,
+  );
+
+const rules = (fields: Partial<AlertRules> = {}): AlertRules => ({
+  ...DEFAULT_ALERT_RULES,
+  ...fields,
+});
+
+Deno.test("changePct() is the close against the open, in percent", () => {
+  assert.equal(changePct({ open: 100, close: 105 }), 5);
+  assert.equal(changePct({ open: 200, close: 190 }), -5);
+  assert.equal(changePct({ open: 50, close: 50 }), 0);
+  near(changePct({ open: 45_234.56, close: 48_001 }), (48_001 / 45_234.56 - 1) * 100);
+});
+
+Deno.test("historyLength() is ten half-lives of returns and the candle before the first", () => {
+  assert.equal(historyLength(30), 301);
+  assert.equal(historyLength(1), 11);
+  assert.equal(historyLength(2.5), 31);
+});
+
+Deno.test("candleAlerts() raises a move alert at the threshold and beyond, either way, with no z-score", () => {
+  const at = (open: number, close: number) =>
+    candleAlerts(candle(0, close, { open }), {
+      history: [],
+      rules: rules(),
+      createdAt: T0 + 2 * M,
+    });
+  assert.deepEqual(at(100, 105), [{
+    symbol: "BTC",
+    interval: "1m",
+    windowStart: T0,
+    kind: "move",
+    direction: "up",
+    changePct: 5,
+    zscore: null,
+    price: 105,
+    createdAt: T0 + 2 * M,
+  }]);
+  assert.deepEqual(at(100, 104.99), []);
+  const [down] = at(200, 189);
+  assert.equal(down?.direction, "down");
+  assert.equal(down?.changePct, -5.5);
+  assert.deepEqual(at(100, 95.01), []);
+  // The threshold is configurable.
+  assert.equal(
+    candleAlerts(candle(0, 101, { open: 100 }), {
+      history: [],
+      rules: rules({ movePct: 1 }),
+      createdAt: 0,
+    }).length,
+    1,
+  );
+});
+
+Deno.test("returnScore() scores the log return against the statistics worked out by hand", () => {
+  // Returns 0.01, 0.03, 0.02 with half-life 1 (weight ½): mean 0.02, variance 0.00005 (as the
+  // series 1, 3, 2 scaled by 0.01). The candle's return is 0.04: z = 0.02 / √0.00005 = 2√2.
+  const history = series([0.01, 0.03, 0.02]);
+  const now = candle(4, 100 * Math.exp(0.10));
+  const score = returnScore(now, { history, halflife: 1 })!;
+  near(score.logReturn, 0.04, "return");
+  assert.equal(score.count, 3);
+  near(score.mean, 0.02, "mean");
+  near(score.stdDev, Math.sqrt(0.00005), "stdDev");
+  near(score.zscore, 2 * Math.SQRT2, "z");
+  // Down: a return of −0.02 is 0.04 under the mean: z = −4√2.
+  near(
+    returnScore(candle(4, 100 * Math.exp(0.04)), { history, halflife: 1 })?.zscore,
+    -4 * Math.SQRT2,
+  );
+});
+
+Deno.test("returnScore() stays silent in warm-up, without a previous candle and without spread", () => {
+  const history = series([0.01, -0.01, 0.02, 0.0]);
+  const next = candle(5, 150);
+  // Four earlier returns: enough for a half-life up to 4, not for 5.
+  assert.notEqual(returnScore(next, { history, halflife: 4 }), null);
+  assert.equal(returnScore(next, { history, halflife: 5 }), null);
+  assert.equal(returnScore(next, { history: [], halflife: 1 }), null);
+  assert.equal(returnScore(next, { history: [candle(0, 100)], halflife: 1 }), null);
+  // A flat history has no spread to measure a jump against.
+  const flat = [0, 1, 2, 3, 4].map((m) => candle(m, 100));
+  assert.equal(returnScore(next, { history: flat, halflife: 2 }), null);
+});
+
+Deno.test("returnScore() reads only the last ten half-lives of closed candles of the same series before the candle", () => {
+  const recent = series([0.01, -0.02, 0.015, 0.0, -0.005, 0.02, -0.01, 0.005, 0.01, -0.015], 50);
+  const target = candle(61, 130);
+  const alone = returnScore(target, { history: recent, halflife: 1 })!;
+  const noise = [
+    ...series([0.3, -0.4, 0.5], 10), // older than ten half-lives: left out
+    candle(5, 1, { symbol: "ETH" }),
+    candle(49, 7, { interval: "5m" }),
+    candle(60.5, 999, { closed: false }),
+    candle(62, 1), // after the candle
+  ];
+  const mixed = returnScore(target, { history: [...noise, ...recent].reverse(), halflife: 1 })!;
+  assert.deepEqual(mixed, alone);
+  // The previous close is the latest closed candle's, adjacent or not.
+  near(alone.logReturn, Math.log(130 / recent.at(-1)!.close));
+});
+
+Deno.test("candleAlerts() raises an anomaly only beyond the z-score, with its direction and z-score", () => {
+  const history = series([0.01, 0.03, 0.02]);
+  const jump = candle(4, 100 * Math.exp(0.10), { open: 100 * Math.exp(0.06) });
+  const z = 2 * Math.SQRT2;
+  const raised = (zscore: number) =>
+    candleAlerts(jump, { history, rules: rules({ zscore, halflife: 1 }), createdAt: 0 });
+  assert.deepEqual(raised(z + 1e-6), []);
+  const [anomaly] = raised(z - 1e-6);
+  assert.equal(anomaly?.kind, "anomaly");
+  assert.equal(anomaly?.direction, "up");
+  near(anomaly?.zscore ?? undefined, z);
+  near(anomaly?.changePct, (Math.exp(0.04) - 1) * 100);
+  assert.equal(anomaly?.price, jump.close);
+  const drop = candle(4, 100 * Math.exp(0.0), { open: 100 * Math.exp(0.06) });
+  const both = candleAlerts(drop, { history, rules: rules({ halflife: 1 }), createdAt: 0 });
+  // −5.82 % from the open: a move down; the return −0.06 is 0.08 under the mean: z = −8√2.
+  assert.deepEqual(both.map((a) => [a.kind, a.direction]), [["move", "down"], ["anomaly", "down"]]);
+  near(both[1]?.zscore ?? undefined, -8 * Math.SQRT2);
+});
