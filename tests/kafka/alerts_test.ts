@@ -22,7 +22,9 @@ import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
-const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
+// Yesterday at 10:00 UTC: recent, as replayed records keep their time as their Kafka timestamp and
+// the broker deletes records older than its retention (7 days) within minutes.
+const START = (Math.floor(Date.now() / 86_400_000) - 1) * 86_400 + 10 * 3_600;
 
 /**
  * BTC jumps +7 % in its warm-up (minute 10) and +6 % at minute 50, and a late BTC price revises
