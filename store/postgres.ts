@@ -28,6 +28,7 @@ import type {
 import { migratePostgres } from "./postgres_schema.ts";
 import { StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, keyOf, planWrite } from "./write_plan.ts";
+import { CANDLE_COLUMNS } from "./candle_columns.ts";
 
 /** Options for {@linkcode PostgresCandleStore.connect}. */
 export interface PostgresStoreOptions {
@@ -170,28 +171,6 @@ const revisionRows = (candles: readonly CandleRevisionKey[]) =>
 
 /** An alert's key as one string, for maps. */
 const alertKeyOf = (a: AlertKey) => `${keyOf(a)}\u0000${a.kind}`;
-
-const CANDLE_NAMES = [
-  "symbol",
-  `"interval"`,
-  "window_start",
-  "window_end",
-  "open",
-  "high",
-  "low",
-  "close",
-  "samples",
-  "volume",
-  "vwap",
-  "first_event",
-  "last_event",
-  "closed",
-  "revision",
-];
-
-/** The candle columns, optionally of a table alias. */
-const candleColumns = (alias = "") => CANDLE_NAMES.map((name) => alias + name).join(", ");
-const CANDLE_COLUMNS = candleColumns();
 
 const CANDLE_RECORD = `symbol text, "interval" text, window_start timestamptz,
   window_end timestamptz, open double precision, high double precision, low double precision,

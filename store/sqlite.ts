@@ -25,6 +25,7 @@ import type {
 import { migrateSqlite } from "./sqlite_schema.ts";
 import { StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
+import { CANDLE_COLUMNS } from "./candle_columns.ts";
 
 /** Options for {@linkcode SqliteCandleStore.open}. */
 export interface SqliteStoreOptions {
@@ -33,28 +34,6 @@ export interface SqliteStoreOptions {
 }
 
 type Row = Record<string, unknown>;
-
-const CANDLE_NAMES = [
-  "symbol",
-  `"interval"`,
-  "window_start",
-  "window_end",
-  "open",
-  "high",
-  "low",
-  "close",
-  "samples",
-  "volume",
-  "vwap",
-  "first_event",
-  "last_event",
-  "closed",
-  "revision",
-];
-
-/** The candle columns, optionally of a table alias. */
-const candleColumns = (alias = "") => CANDLE_NAMES.map((name) => alias + name).join(", ");
-const CANDLE_COLUMNS = candleColumns();
 
 const CANDLE_CHANGED = [
   "window_end",
