@@ -1,6 +1,6 @@
 /**
- * Redis for the live view (SPEC §8): `crypto:{SYMBOL}:latest` (the latest price, TTL 300 s),
- * `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the pub/sub channels
+ * Redis for the live view (docs/candles.md): `crypto:{SYMBOL}:latest` (the latest price, TTL
+ * 300 s), `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the pub/sub channels
  * `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
  *
  * Redis is optional and must never hold up the candles: every call only queues and returns. A
@@ -166,11 +166,7 @@ export class RedisPublisher {
     this.#publish("crypto:candles", json);
   }
 
-  /**
-   * Queues an alert: a message on `crypto:alerts`.
-   *
-   * @param alert The alert.
-   */
+  /** Queues an alert: a message on `crypto:alerts`. */
   alert(alert: Alert): void {
     this.#publish("crypto:alerts", JSON.stringify(alertJson(alert)));
   }
