@@ -346,7 +346,7 @@ export class PostgresCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  outbox(limit: number): Promise<Candle[]> {
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
     return this.#peek("candle_outbox", "candle", limit, queuedCandle);
   }
 
@@ -356,7 +356,7 @@ export class PostgresCandleStore implements CandleStore {
    * @param candles The candles published.
    * @returns Resolves once removed.
    */
-  published(candles: readonly CandleRevisionKey[]): Promise<void> {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     return this.#run(async () => {
       if (candles.length === 0) return;
       await this.#sql.unsafe(UNQUEUE_CANDLE_OUTBOX, [revisionRows(candles)]);
@@ -385,7 +385,7 @@ export class PostgresCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  alertQueue(limit: number): Promise<Candle[]> {
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
     return this.#peek("alert_queue", "candle", limit, queuedCandle);
   }
 
@@ -460,7 +460,7 @@ export class PostgresCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The alerts, oldest first.
    */
-  alertOutbox(limit: number): Promise<Alert[]> {
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
     return this.#peek("alert_outbox", "alert", limit, queuedAlert);
   }
 
@@ -470,7 +470,7 @@ export class PostgresCandleStore implements CandleStore {
    * @param alerts The alerts published.
    * @returns Resolves once removed.
    */
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     return this.#run(async () => {
       if (alerts.length === 0) return;
       await this.#sql.unsafe(

@@ -261,7 +261,7 @@ export class SqliteCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  outbox(limit: number): Promise<Candle[]> {
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
     return this.#peek("candle_outbox", "candle", limit, queuedCandle);
   }
 
@@ -271,7 +271,7 @@ export class SqliteCandleStore implements CandleStore {
    * @param candles The candles published.
    * @returns Resolves once removed.
    */
-  published(candles: readonly CandleRevisionKey[]): Promise<void> {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     return this.#run(() => {
       const remove = this.#statement("unqueue candle_outbox", unqueueCandles("candle_outbox"));
       this.#transaction(() => {
@@ -305,7 +305,7 @@ export class SqliteCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  alertQueue(limit: number): Promise<Candle[]> {
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
     return this.#peek("alert_queue", "candle", limit, queuedCandle);
   }
 
@@ -366,7 +366,7 @@ export class SqliteCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The alerts, oldest first.
    */
-  alertOutbox(limit: number): Promise<Alert[]> {
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
     return this.#peek("alert_outbox", "alert", limit, queuedAlert);
   }
 
@@ -376,7 +376,7 @@ export class SqliteCandleStore implements CandleStore {
    * @param alerts The alerts published.
    * @returns Resolves once removed.
    */
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     return this.#run(() => {
       const remove = this.#statement(
         "alerts-published",

@@ -107,14 +107,14 @@ export class MemoryStore implements CandleStore {
     );
   }
 
-  outbox(limit: number): Promise<Candle[]> {
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
     this.#check();
     return Promise.resolve(
       [...this.queue.values()].slice(0, limit).map((c) => ({ ...c })),
     );
   }
 
-  published(candles: readonly CandleRevisionKey[]): Promise<void> {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     this.#check();
     for (const c of candles) this.queue.delete(`${key(c)}|${c.revision}`);
     return Promise.resolve();
@@ -132,7 +132,7 @@ export class MemoryStore implements CandleStore {
     );
   }
 
-  alertQueue(limit: number): Promise<Candle[]> {
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
     this.#check();
     return Promise.resolve([...this.examine.values()].slice(0, limit).map((c) => ({ ...c })));
   }
@@ -150,12 +150,12 @@ export class MemoryStore implements CandleStore {
     return Promise.resolve(fresh);
   }
 
-  alertOutbox(limit: number): Promise<Alert[]> {
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
     this.#check();
     return Promise.resolve([...this.alertQueued.values()].slice(0, limit).map((a) => ({ ...a })));
   }
 
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     this.#check();
     for (const a of alerts) this.alertQueued.delete(alertKey(a));
     return Promise.resolve();
