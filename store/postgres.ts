@@ -12,6 +12,7 @@ import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
 import { candleJson } from "../market/candle_json.ts";
+import { deadline, DeadlineError } from "../runtime/deadline.ts";
 import { delay } from "../runtime/delay.ts";
 import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
 import type {
@@ -180,7 +181,7 @@ export class PostgresCandleStore implements CandleStore {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresCandleStore> {
     const { connectTimeoutMs = 30_000, maxConnections = 4 } = options;
-    const deadline = Date.now() + connectTimeoutMs;
+    const until = Date.now() + connectTimeoutMs;
     const sql = postgres(url, {
       max: maxConnections,
       connect_timeout: Math.max(1, Math.min(10, Math.ceil(connectTimeoutMs / 1000))),
@@ -190,7 +191,7 @@ export class PostgresCandleStore implements CandleStore {
     });
     const store = new PostgresCandleStore(sql, url);
     try {
-      await store.#reachWithin(deadline, connectTimeoutMs);
+      await store.#reachWithin(until, connectTimeoutMs);
       await migratePostgres(sql).catch((error) => {
         if (isTransient(error)) throw store.#translate(error, "Lost the connection to");
         throw new Error(
@@ -538,30 +539,24 @@ export class PostgresCandleStore implements CandleStore {
     await this.#sql.end({ timeout: 2 });
   }
 
-  /** Tries `SELECT 1` until it answers or the deadline passes. */
-  async #reachWithin(deadline: number, timeoutMs: number): Promise<void> {
+  /** Tries `SELECT 1` until it answers or the time `until` passes. */
+  async #reachWithin(until: number, timeoutMs: number): Promise<void> {
     let last: unknown = null;
     while (true) {
-      const left = deadline - Date.now();
+      const left = until - Date.now();
       if (left <= 0) break;
-      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await Promise.race([
-          this.#sql`SELECT 1`,
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error("no answer")), left);
-          }),
-        ]);
+        await deadline(this.#sql`SELECT 1`, left);
         return;
       } catch (error) {
-        last = error;
-        if (!isTransient(error) && !(error instanceof Error && error.message === "no answer")) {
-          throw this.#translate(error, "Cannot connect to");
+        if (error instanceof DeadlineError) {
+          last = new Error("no answer", { cause: error });
+        } else {
+          last = error;
+          if (!isTransient(error)) throw this.#translate(error, "Cannot connect to");
         }
-      } finally {
-        clearTimeout(timer);
       }
-      await delay(Math.min(500, Math.max(0, deadline - Date.now())));
+      await delay(Math.min(500, Math.max(0, until - Date.now())));
     }
     const seconds = Math.round(timeoutMs / 100) / 10;
     throw this.#translate(last, "Cannot reach", ` within ${seconds}s`);

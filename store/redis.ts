@@ -17,6 +17,7 @@ import { type Alert, alertJson } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 import { candleJson } from "../market/candle_json.ts";
 import { type LatestPrice, latestPriceJson } from "../market/latest_price.ts";
+import { deadline, DeadlineError } from "../runtime/deadline.ts";
 
 const logger = getLogger(["crypto", "redis"]);
 
@@ -298,20 +299,14 @@ export class RedisPublisher {
     );
   }
 
-  /** A promise bounded by the timeout. */
+  /** A promise bounded by the timeout; `what` names it in the error when time runs out. */
   #within<T>(promise: Promise<T>, what: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Redis at ${this.description}: no answer to ${what} within ${this.#timeoutMs} ms`,
-            ),
-          ),
-        this.#timeoutMs,
+    return deadline(promise, this.#timeoutMs).catch((error: unknown) => {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new Error(
+        `Redis at ${this.description}: no answer to ${what} within ${this.#timeoutMs} ms`,
+        { cause: error },
       );
     });
-    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
   }
 }
