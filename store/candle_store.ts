@@ -1,7 +1,7 @@
 /**
- * What the candle pipeline and the HTTP API need of a store (docs/candles.md), so that the
- * embedded SQLite store and PostgreSQL are interchangeable. Both implement this interface and pass one
- * contract suite (`tests/store/contract.ts`).
+ * What the candle pipeline and the HTTP API need of a store (docs/candles.md#where-candles-go),
+ * so that the embedded SQLite store and PostgreSQL are interchangeable. Both implement this
+ * interface and pass one contract suite (`tests/store/contract.ts`).
  *
  * @module
  */
@@ -149,7 +149,7 @@ export interface CandleStore {
    * `(symbol, interval, windowStart, kind)` is already stored is ignored; the new ones are queued
    * on the alert topic's outbox ({@linkcode CandleStore.peekAlertOutbox}); the `examined`
    * candles, each at the revision given, leave the alert queue. So an examination either happened
-   * whole or not at all, and doing it again raises nothing twice.
+   * whole or not at all, and doing it again raises nothing twice (docs/alerts.md).
    *
    * @param examined The queued candles these alerts come from. @default {[]}
    * @returns The alerts that were new, in the order given.

@@ -1,7 +1,7 @@
 /**
- * Redis for the live view (docs/candles.md): `crypto:{SYMBOL}:latest` (the latest price, TTL
- * 300 s), `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the pub/sub channels
- * `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
+ * Redis for the live view (docs/candles.md#where-candles-go): `crypto:{SYMBOL}:latest` (the
+ * latest price, TTL 300 s), `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the
+ * pub/sub channels `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
  *
  * Redis is optional and must never hold up the candles: every call only queues and returns. A
  * key keeps only its newest value until it is written; messages wait in a bounded queue (the

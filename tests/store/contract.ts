@@ -1,6 +1,6 @@
 /**
- * The behaviour every candle store must show (docs/candles.md), registered once per
- * implementation by its own test file: `storeContract("SqliteCandleStore", open)`.
+ * The behaviour every candle store must show (docs/candles.md#where-candles-go), registered
+ * once per implementation by its own test file: `storeContract("SqliteCandleStore", open)`.
  *
  * @module
  */
