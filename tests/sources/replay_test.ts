@@ -37,6 +37,46 @@ Deno.test("parseReplayLine() keeps the recorded fetch time and says why a line i
   assert.ok(typeof stamped !== "string" && stamped.fetchedAt === 1234);
 });
 
+Deno.test("parseReplayLine() gives each refused line its reason, and reads unusable numbers as null", () => {
+  const cases: [string, string][] = [
+    ["{", "not JSON"],
+    ["null", "not a JSON object"],
+    ['{"coin_id":"bitcoin","price_usd":1}', "symbol is missing or not 1-15 letters and digits"],
+    [
+      '{"symbol":"B-C","coin_id":"bitcoin","price_usd":1}',
+      "symbol is missing or not 1-15 letters and digits",
+    ],
+    ['{"symbol":"BTC","coin_id":"","price_usd":1}', "coin_id is missing"],
+    ['{"symbol":"BTC","coin_id":7,"price_usd":1}', "coin_id is missing"],
+    [
+      '{"symbol":"BTC","coin_id":"bitcoin","price_usd":0}',
+      "price_usd is not a finite positive number",
+    ],
+    [
+      '{"symbol":"BTC","coin_id":"bitcoin","price_usd":"1"}',
+      "price_usd is not a finite positive number",
+    ],
+    ['{"symbol":"BTC","coin_id":"bitcoin"}', "price_usd is not a finite positive number"],
+  ];
+  for (const [line, reason] of cases) assert.equal(parseReplayLine(line, 1, 0), reason, line);
+  const tick = parseReplayLine(
+    '{"symbol":"BTC","coin_id":"bitcoin","price_usd":1,"volume_24h":"7","market_cap":null,"price_change_24h":-2.5,"last_updated":true,"timestamp":"then"}',
+    3,
+    42,
+  );
+  assert.deepEqual(tick, {
+    coinId: "bitcoin",
+    symbol: "BTC",
+    priceUsd: 1,
+    volume24h: null,
+    marketCap: null,
+    change24h: -2.5,
+    lastUpdated: null,
+    fetchedAt: 42,
+    cycle: 3,
+  });
+});
+
 Deno.test("replaySource() sends every usable line once per pass and reports the others", async () => {
   const clock = new FakeClock();
   const report = new ProduceReport(() => {}, clock, { everyMessage: false });
