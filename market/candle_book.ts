@@ -7,10 +7,13 @@
  *
  * @module
  */
-import type { LatestPrice, LoadedSymbol, StoreWrite, SymbolState } from "../store/candle_store.ts";
 import { type Candle, type Interval, intervalMs } from "./candle.ts";
+import type { LatestPrice } from "./latest_price.ts";
+import type { LoadedSymbol } from "./loaded_symbol.ts";
 import type { Observation } from "./observation.ts";
 import { SeenSet } from "./seen_set.ts";
+import type { StoreWrite } from "./store_write.ts";
+import type { SymbolState } from "./symbol_state.ts";
 
 /** How windows close. */
 export interface CandleBookOptions {
