@@ -80,7 +80,8 @@ export { consumerChildren } from "./actors/consumer_topology.ts";
 export { subscriber } from "./actors/subscriber.ts";
 export { printer } from "./actors/printer.ts";
 export { committer, CommitTracker } from "./actors/commit_tracker.ts";
-export { ConsumeReport, formatMessage, type OutputFormat } from "./market/consume_report.ts";
+export { ConsumeReport } from "./report/consume_report.ts";
+export { formatMessage, type OutputFormat } from "./report/consume_format.ts";
 export { decodePrice } from "./market/price_schema.ts";
 export { parseReplayLine, replaySource } from "./sources/replay.ts";
 export { FeedError, readFeed } from "./sources/coinbase.ts";
@@ -88,10 +89,10 @@ export { parseFeedFrame, subscribeFrame, tradeMessage } from "./sources/coinbase
 export { tradeSource, type TradeSourceState, tradeSourceState } from "./actors/trade_source.ts";
 export { tradeChildren } from "./actors/trade_topology.ts";
 export { decodeTrade, type EncodedTrade, encodeTrade, type TradeMessage } from "./market/trade.ts";
-export { TradeReport } from "./market/trade_report.ts";
+export { TradeReport } from "./report/trade_report.ts";
 export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
 export type { EncodedPrice, PriceMessage, PriceTick, SkippedCoin } from "./market/price.ts";
-export { formatChange, formatUsd, formatWholeUsd } from "./market/format.ts";
+export { formatChange, formatUsd, formatWholeUsd } from "./report/format.ts";
 export {
   type ConsumerConfig,
   type LagConfig,

@@ -10,7 +10,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { InRecord } from "../kafka/transport.ts";
 import type { CandleBook, Flush } from "../market/candle_book.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import { priceObservation, tradeIdentity } from "../market/observation.ts";
 import { decodePrice } from "../market/price_schema.ts";
 import { decodeTrade } from "../market/trade.ts";

@@ -10,7 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
 import { alertJson } from "../market/alert.ts";
-import type { AlertReport } from "../market/alert_report.ts";
+import type { AlertReport } from "../report/alert_report.ts";
 import { intervalMs } from "../market/candle.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";

@@ -10,7 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
 import { candleJson } from "../market/candle_json.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";

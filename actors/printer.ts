@@ -8,13 +8,13 @@ import type { InRecord } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
+import type { ConsumeReport } from "../report/consume_report.ts";
 import {
-  type ConsumeReport,
   formatMessage,
   jsonLine,
   type OutputFormat,
   splicedLine,
-} from "../market/consume_report.ts";
+} from "../report/consume_format.ts";
 import { decodePrice, isCanonicalPrice } from "../market/price_schema.ts";
 
 /** What the Printer needs. */

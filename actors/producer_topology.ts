@@ -20,7 +20,7 @@ import { encoder, MessageIds } from "./encoder.ts";
 import { injectFaults } from "./fault_injection.ts";
 import { fetcher } from "./fetcher.ts";
 import type { EncodedPrice, PriceTick } from "../market/price.ts";
-import { ProduceReport } from "../market/produce_report.ts";
+import { ProduceReport } from "../report/produce_report.ts";
 import { publisher } from "./publisher.ts";
 import { replaySource } from "../sources/replay.ts";
 import { replayFile } from "../sources/replay_file.ts";

@@ -13,7 +13,7 @@ import { sendAll } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { IsoTimes } from "./encoder.ts";
 import { type EncodedTrade, encodeTrade } from "../market/trade.ts";
-import type { TradeReport } from "../market/trade_report.ts";
+import type { TradeReport } from "../report/trade_report.ts";
 import { TradeSequences } from "../market/trade_sequence.ts";
 import { FeedError, type FeedSocket, readFeed } from "../sources/coinbase.ts";
 import { tradeMessage } from "../sources/coinbase_protocol.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { jsonLine } from "../market/consume_report.ts";
+import { jsonLine } from "../report/consume_format.ts";
 import { decodePrice } from "../market/price_schema.ts";
 import type { InRecord } from "../kafka/transport.ts";
 

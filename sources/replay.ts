@@ -8,7 +8,7 @@
 import type { Actor } from "../runtime/actor.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { PriceTick } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
+import type { ProduceReport } from "../report/produce_report.ts";
 
 /** Where a replay stands, kept across restarts so a restart neither repeats nor skips. */
 export interface ReplayState {

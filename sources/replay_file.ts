@@ -14,7 +14,7 @@ import type { Actor } from "../runtime/actor.ts";
 import { Channel, sendAll } from "../runtime/channel.ts";
 import { MESSAGE_HEADERS } from "../actors/encoder.ts";
 import type { EncodedPrice } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
+import type { ProduceReport } from "../report/produce_report.ts";
 import type { ReplayState } from "./replay.ts";
 
 /** Where a replay of a file stands. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { publisher } from "../../actors/publisher.ts";
 import type { EncodedPrice, PriceTick } from "../../market/price.ts";
-import { ProduceReport } from "../../market/produce_report.ts";
+import { ProduceReport } from "../../report/produce_report.ts";
 import {
   type Delivery,
   DeliveryError,

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { alertJson } from "../../market/alert.ts";
-import { formatAlert } from "../../market/alert_format.ts";
+import { formatAlert } from "../../report/alert_format.ts";
 import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
 import { priceObservation } from "../../market/observation.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ProduceReport } from "../../market/produce_report.ts";
+import { ProduceReport } from "../../report/produce_report.ts";
 import type { PriceTick } from "../../market/price.ts";
 import { encodePrice, MessageIds } from "../../actors/encoder.ts";
 import { parseReplayLine, replaySource } from "../../sources/replay.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Alert } from "../../market/alert.ts";
 import { alertJson } from "../../market/alert.ts";
-import { formatAlert } from "../../market/alert_format.ts";
+import { formatAlert } from "../../report/alert_format.ts";
 
 const anomaly: Alert = {
   symbol: "BTC",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatQuote, TradeReport } from "../../market/trade_report.ts";
+import { formatQuote, TradeReport } from "../../report/trade_report.ts";
 import { encodeTrade, type TradeMessage } from "../../market/trade.ts";
 import { captureLogs } from "../support/logs.ts";
 import { FakeClock } from "../support/fake_clock.ts";

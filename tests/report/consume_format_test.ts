@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { formatMessage, jsonLine } from "../../market/consume_report.ts";
+import { formatMessage, jsonLine } from "../../report/consume_format.ts";
 import type { PriceMessage } from "../../market/price.ts";
 import { decodePrice } from "../../market/price_schema.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { priceLine } from "../../bench/data.ts";
-import { rawRecord, tick, validRecord, validValue } from "./helpers.ts";
+import { rawRecord, tick, validRecord, validValue } from "../consumer/helpers.ts";
 
 function decoded(record: InRecord): PriceMessage {
   const result = decodePrice(record);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Alert, alertJson } from "./alert.ts";
+import { type Alert, alertJson } from "../market/alert.ts";
 import { formatChange, formatUsd } from "./format.ts";
 
 /**

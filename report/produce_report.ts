@@ -9,7 +9,7 @@ import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatSeconds, formatUsd } from "./format.ts";
 import { MissingCoins } from "./missing_coins.ts";
-import type { EncodedPrice, PriceTick, SkippedCoin, TickSummary } from "./price.ts";
+import type { EncodedPrice, PriceTick, SkippedCoin, TickSummary } from "../market/price.ts";
 
 const logger = getLogger(["crypto", "producer"]);
 

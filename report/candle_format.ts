@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Candle } from "./candle.ts";
-import { candleJson } from "./candle_json.ts";
+import type { Candle } from "../market/candle.ts";
+import { candleJson } from "../market/candle_json.ts";
 import { formatUsd } from "./format.ts";
 
 /** How closed candles are printed: the line of SPEC §8, the same with volume, VWAP and revision, or JSON. */
