@@ -6,7 +6,7 @@
  */
 import type { ProducerConfig } from "../config/config.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
-import type { EncodedTrade } from "../market/trade.ts";
+import type { EncodedTrade } from "../market/messages/trade_message.ts";
 import { TradeReport } from "../report/trade_report.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import type { BackoffOptions } from "../runtime/backoff.ts";

@@ -34,45 +34,5 @@ export interface Alert {
   createdAt: number;
 }
 
-/** An alert as JSON: SPEC §10's field names, times ISO-8601 UTC. */
-export interface AlertJson {
-  symbol: string;
-  interval: Interval;
-  window_start: string;
-  kind: AlertKind;
-  direction: AlertDirection;
-  change_pct: number;
-  zscore: number | null;
-  price: number;
-  created_at: string;
-}
-
-/**
- * The JSON form of an alert, for the alert topic, Redis `crypto:alerts` and the HTTP API.
- *
- * @param alert The alert.
- * @returns A plain object ready for `JSON.stringify`.
- *
- * @example
- * ```ts
- * import { alertJson } from "./alert.ts";
- * const json = alertJson({
- *   symbol: "BTC", interval: "1m", windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move",
- *   direction: "up", changePct: 6.12, zscore: null, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
- * });
- * console.log(json.window_start); // "2025-11-12T10:31:00.000Z"
- * ```
- */
-export function alertJson(alert: Alert): AlertJson {
-  return {
-    symbol: alert.symbol,
-    interval: alert.interval,
-    window_start: new Date(alert.windowStart).toISOString(),
-    kind: alert.kind,
-    direction: alert.direction,
-    change_pct: alert.changePct,
-    zscore: alert.zscore,
-    price: alert.price,
-    created_at: new Date(alert.createdAt).toISOString(),
-  };
-}
+// Kept for store/redis.ts, which imports it from here; new code imports messages/alert_message.ts.
+export { alertJson } from "./messages/alert_message.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PriceMessage } from "./price.ts";
+import type { PriceMessage } from "./messages/price_message.ts";
 
 /** One observation of a symbol's price. */
 export interface Observation {

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { type Alert, alertJson } from "../market/alert.ts";
+import type { Alert } from "../market/alert.ts";
+import { alertJson } from "../market/messages/alert_message.ts";
 import { formatChange, formatUsd } from "./format.ts";
 
 /**

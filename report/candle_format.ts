@@ -4,7 +4,7 @@
  * @module
  */
 import type { Candle } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
 import { formatUsd } from "./format.ts";
 
 /** How closed candles are printed: the line of SPEC §8, the same with volume, VWAP and revision, or JSON. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { InRecord } from "../kafka/transport.ts";
-import type { PriceMessage } from "../market/price.ts";
+import type { PriceMessage } from "../market/messages/price_message.ts";
 import { formatChange, formatUsd, formatWholeUsd } from "./format.ts";
 
 /** How each message is printed. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { publisher } from "../../actors/publisher.ts";
-import type { EncodedPrice, PriceTick } from "../../market/price.ts";
+import type { EncodedPrice } from "../../market/messages/price_message.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
 import { ProduceReport } from "../../report/produce_report.ts";
 import {
   type Delivery,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Alert } from "../../market/alert.ts";
-import { alertJson } from "../../market/alert.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
 import { formatAlert } from "../../report/alert_format.ts";
 
 const anomaly: Alert = {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { encodePrice } from "../../actors/encoder.ts";
-import type { EncodedPrice, PriceTick } from "../../market/price.ts";
+import { type EncodedPrice, encodePrice } from "../../market/messages/price_message.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
 import { ProduceReport } from "../../report/produce_report.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { ProduceReport } from "../../report/produce_report.ts";
-import type { PriceTick } from "../../market/price.ts";
-import { encodePrice, MessageIds } from "../../actors/encoder.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
+import { type EncodedPrice, encodePrice } from "../../market/messages/price_message.ts";
+import { MessageIds } from "../../market/messages/message_ids.ts";
 import { parseReplayLine, replaySource } from "../../sources/replay.ts";
 import { replayFile, type ReplayFileState } from "../../sources/replay_file.ts";
-import type { EncodedPrice } from "../../market/price.ts";
 import type { Outbox } from "../../runtime/channel.ts";
 import { noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";

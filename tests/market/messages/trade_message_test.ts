@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { decodeTrade, encodeTrade, type TradeMessage } from "../../../market/trade.ts";
+import {
+  decodeTrade,
+  encodeTrade,
+  type TradeMessage,
+} from "../../../market/messages/trade_message.ts";
 
 const TRADE: TradeMessage = {
   symbol: "BTC",
@@ -15,15 +19,7 @@ const TRADE: TradeMessage = {
 };
 
 function decode(key: string | null, value: string | null, notUtf8?: ("key" | "value")[]) {
-  return decodeTrade({
-    topic: "t",
-    partition: 0,
-    offset: "0",
-    key,
-    value,
-    headers: {},
-    ...(notUtf8 === undefined ? {} : { notUtf8 }),
-  });
+  return decodeTrade(key, value, {}, notUtf8);
 }
 
 const reason = (key: string | null, value: unknown, notUtf8?: ("key" | "value")[]) => {
