@@ -1,5 +1,5 @@
 /**
- * An alert (SPEC §10): a closed candle that moved a lot from its open, or whose return was far
+ * An alert (docs/alerts.md): a closed candle that moved a lot from its open, or whose return was far
  * from the symbol's recent ones.
  *
  * @module
@@ -14,15 +14,12 @@ export type AlertDirection = "up" | "down";
 
 /** One alert; unique per `(symbol, interval, windowStart, kind)`. Times are ms since the epoch. */
 export interface Alert {
-  /** The symbol. */
   symbol: string;
   /** The candle's interval. */
   interval: Interval;
   /** The candle's window start. */
   windowStart: number;
-  /** What raised it. */
   kind: AlertKind;
-  /** Which way the price went. */
   direction: AlertDirection;
   /** The candle's close against its open, in percent. */
   changePct: number;

@@ -1,5 +1,5 @@
 /**
- * The candle aggregation of SPEC §8 as plain state and functions: observations folded into
+ * The candle aggregation (docs/candles.md) as plain state and functions: observations folded into
  * tumbling event-time windows per symbol and interval, a watermark per symbol that closes them,
  * idle closing by the wall clock, allowed lateness with revisions, and repeats recognised by
  * identity. No I/O and no clock of its own: the caller passes the time and persists what

@@ -7,7 +7,6 @@
 
 /** The latest price of a symbol (table `latest_prices`). Times are ms since the epoch. */
 export interface LatestPrice {
-  /** The symbol. */
   symbol: string;
   /** The price in USD. */
   priceUsd: number;
@@ -17,7 +16,7 @@ export interface LatestPrice {
   marketCap: number | null;
   /** 24 h change in percent, or null. */
   priceChange24h: number | null;
-  /** The price's event time. */
+  /** When the price held: a price message's `last_updated` (else its fetch time), a trade's time. */
   eventTime: number;
 }
 

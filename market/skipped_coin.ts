@@ -8,7 +8,6 @@
 export interface SkippedCoin {
   /** CoinGecko's coin id. */
   coinId: string;
-  /** The ticker symbol. */
   symbol: string;
   /** True when the answer had no entry for the coin at all (an id CoinGecko does not know). */
   missing: boolean;

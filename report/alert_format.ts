@@ -1,5 +1,5 @@
 /**
- * How an alert is shown on the console (SPEC §10).
+ * How an alert is shown on the console (docs/alerts.md).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * The producer's console output (SPEC §5) and its counts: iterations, produced messages and
+ * The producer's console output and its counts: iterations, produced messages and
  * errors, drops and what was not delivered.
  *
  * @module

@@ -67,7 +67,6 @@ export interface Disconnect {
 
 /** Products the feed refused (see {@linkcode TradeReport.refused}). */
 export interface Refusal {
-  /** The products refused. */
   products: readonly string[];
   /** The feed's words. */
   reason: string;

@@ -200,7 +200,7 @@ export function parseFeedFrame(data: unknown): FeedEvent {
 }
 
 /**
- * The trade message of SPEC §11 for a trade of the feed.
+ * The trade message (docs/trades.md) for a trade of the feed.
  *
  * @param trade The trade, checked.
  * @param receivedAt When its frame arrived (ISO-8601).

@@ -1,5 +1,5 @@
 /**
- * The replay source: prices recorded as JSON lines (one SPEC §4 message a line, such as
+ * The replay source: prices recorded as JSON lines (one price message a line, see docs/messages.md, such as
  * `deno task consume --format json` prints) fed to the Encoder as fast as it takes them, in
  * place of the Fetcher.
  *

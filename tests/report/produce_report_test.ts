@@ -26,7 +26,7 @@ function reportOn(clock: FakeClock): { report: ProduceReport; lines: string[] } 
   return { report: new ProduceReport((line) => lines.push(line), clock), lines };
 }
 
-Deno.test("ProduceReport prints the iteration lines of SPEC §5 once both messages are delivered", async () => {
+Deno.test("ProduceReport prints the iteration lines once both messages are delivered", async () => {
   const clock = new FakeClock(START);
   const { report, lines } = reportOn(clock);
   const btc = message("BTC", "bitcoin", 45234.56, 1);
