@@ -20,8 +20,8 @@ import {
   isFiniteOrNull,
   isText,
   MAX_SYMBOL_LENGTH,
-  parseObject,
   timeOf,
+  valueFields,
 } from "./checks.ts";
 import type { Decoded } from "./decoded.ts";
 import type { EncodedRecord } from "./encoded_record.ts";
@@ -122,12 +122,9 @@ export function decodeAlert(
   value: string | null,
   _headers: Readonly<Record<string, string>>,
 ): Decoded<Alert> {
-  if (value === null || value === "") return { ok: false, reason: "value is empty" };
-  const parsed = parseObject(value);
-  if (!parsed.ok) {
-    return { ok: false, reason: parsed.json ? "value is not a JSON object" : "value is not JSON" };
-  }
-  const f = parsed.fields;
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const f = fields.message;
   if (!isText(f.symbol, MAX_SYMBOL_LENGTH)) {
     return { ok: false, reason: `symbol is not 1-${MAX_SYMBOL_LENGTH} characters` };
   }

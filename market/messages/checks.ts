@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Decoded } from "./decoded.ts";
 
 /**
  * Whether a value is a number other than `NaN` and ±Infinity.
@@ -139,4 +140,22 @@ export function parseObject(text: string): ParsedObject {
     return { ok: false, json: true, value };
   }
   return { ok: true, fields: value as Record<string, unknown> };
+}
+
+/**
+ * The fields of a record value that should hold one JSON object, or why it does not: `value is
+ * empty` (none, or no text), `value is not JSON`, `value is not a JSON object`.
+ *
+ * @example
+ * ```ts
+ * import { valueFields } from "./checks.ts";
+ * console.log(valueFields('{"a":1}'), valueFields(null));
+ * // { ok: true, message: { a: 1 } } { ok: false, reason: "value is empty" }
+ * ```
+ */
+export function valueFields(value: string | null): Decoded<Record<string, unknown>> {
+  if (value === null || value === "") return { ok: false, reason: "value is empty" };
+  const parsed = parseObject(value);
+  if (parsed.ok) return { ok: true, message: parsed.fields };
+  return { ok: false, reason: parsed.json ? "value is not a JSON object" : "value is not JSON" };
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isFiniteOrNull, isPositive, isTime, parseObject } from "./checks.ts";
+import { isFiniteOrNull, isPositive, isTime, valueFields } from "./checks.ts";
 import type { Decoded, NotUtf8 } from "./decoded.ts";
 import type { EncodedRecord } from "./encoded_record.ts";
 
@@ -136,12 +136,9 @@ export function decodeTrade(
   if (notUtf8 !== undefined && notUtf8.length > 0) {
     return { ok: false, reason: `${notUtf8.join(" and ")} not UTF-8` };
   }
-  if (value === null || value === "") return { ok: false, reason: "value is empty" };
-  const parsed = parseObject(value);
-  if (!parsed.ok) {
-    return { ok: false, reason: parsed.json ? "value is not a JSON object" : "value is not JSON" };
-  }
-  const v = parsed.fields;
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const v = fields.message;
   const missing = FIELDS.filter((f) => !(f in v));
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
   if (typeof v.symbol !== "string" || !/^[A-Z0-9]{1,15}$/.test(v.symbol)) {
