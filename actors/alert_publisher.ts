@@ -20,7 +20,7 @@ const logger = getLogger(["crypto", "alert-publisher"]);
 /** What the alert publisher needs. */
 export interface AlertPublisherOptions {
   /** The alert outbox. */
-  store: Pick<CandleStore, "alertOutbox" | "alertsPublished">;
+  store: Pick<CandleStore, "peekAlertOutbox" | "ackAlertOutbox">;
   /** The producer. */
   transport: ProducerTransport;
   /** The topic. */
@@ -47,14 +47,14 @@ export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, n
 
   /** Publishes what is queued; returns whether the outbox is empty now. */
   const drain = async (): Promise<boolean> => {
-    const alerts = await store.alertOutbox(500);
+    const alerts = await store.peekAlertOutbox(500);
     if (alerts.length === 0) return true;
     const records: OutRecord[] = alerts.map((alert) => ({
       ...encodeAlert(alert),
       partition: partitionFor(alert.symbol, partitions),
     }));
     await transport.send(topic, records);
-    await store.alertsPublished(alerts);
+    await store.ackAlertOutbox(alerts);
     report.published += alerts.length;
     return alerts.length < 500;
   };

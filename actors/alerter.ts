@@ -27,7 +27,7 @@ const logger = getLogger(["crypto", "alerter"]);
 /** What the Alerter needs. */
 export interface AlerterOptions {
   /** The alert queue, the candles before each and where alerts are stored. */
-  store: Pick<CandleStore, "alertQueue" | "candles" | "insertAlerts">;
+  store: Pick<CandleStore, "peekCandlesToExamine" | "candles" | "insertAlerts">;
   /** The thresholds. */
   rules: AlertRules;
   /** Counts. */
@@ -60,7 +60,7 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
 
   /** Examines what is queued; returns whether the queue is empty now. */
   const examine = async (): Promise<boolean> => {
-    const queued = await store.alertQueue(batchSize);
+    const queued = await store.peekCandlesToExamine(batchSize);
     if (queued.length === 0) return true;
     const alerts: Alert[] = [];
     for (const candle of queued) {

@@ -22,7 +22,7 @@ const logger = getLogger(["crypto", "candle-publisher"]);
 /** What the publisher needs. */
 export interface CandlePublisherOptions {
   /** The outbox. */
-  store: Pick<CandleStore, "outbox" | "published">;
+  store: Pick<CandleStore, "peekCandleOutbox" | "ackCandleOutbox">;
   /** The producer. */
   transport: ProducerTransport;
   /** The topic. */
@@ -49,14 +49,14 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
 
   /** Publishes what is queued; returns whether the outbox is empty now. */
   const drain = async (): Promise<boolean> => {
-    const candles = await store.outbox(500);
+    const candles = await store.peekCandleOutbox(500);
     if (candles.length === 0) return true;
     const records: OutRecord[] = candles.map((candle) => ({
       ...encodeCandle(candle),
       partition: partitionFor(candle.symbol, partitions),
     }));
     await transport.send(topic, records);
-    await store.published(candles);
+    await store.ackCandleOutbox(candles);
     report.published += candles.length;
     return candles.length < 500;
   };

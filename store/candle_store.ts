@@ -1,7 +1,7 @@
 /**
- * What the candle pipeline and the HTTP API need of a store (docs/candles.md), so that the embedded
- * SQLite store and PostgreSQL are interchangeable. Both implement this interface and pass one
- * contract suite (`tests/store/contract.ts`).
+ * What the candle pipeline and the HTTP API need of a store (docs/candles.md#where-candles-go),
+ * so that the embedded SQLite store and PostgreSQL are interchangeable. Both implement this
+ * interface and pass one contract suite (`tests/store/contract.ts`).
  *
  * @module
  */
@@ -25,9 +25,7 @@ export type AlertKey = Pick<Alert, "symbol" | "interval" | "windowStart" | "kind
 
 /** Which candles to read. */
 export interface CandleQuery {
-  /** The symbol. */
   symbol: string;
-  /** The interval. */
   interval: Interval;
   /** Only windows starting at or after this time. */
   from?: number;
@@ -39,7 +37,6 @@ export interface CandleQuery {
 
 /** A symbol the store knows, with its latest price when it has one (`GET /api/v1/symbols`). */
 export interface KnownSymbol {
-  /** The symbol. */
   symbol: string;
   /** Its latest price in USD, or null when only candles are known. */
   priceUsd: number | null;
@@ -76,36 +73,43 @@ export interface CandleStore {
   candles(query: CandleQuery): Promise<Candle[]>;
   /** Latest prices, by symbol; all of them when no symbol is given. */
   latest(symbol?: string): Promise<LatestPrice[]>;
-  /** Candles queued for the candle topic, oldest first, as they were queued. */
-  outbox(limit: number): Promise<Candle[]>;
-  /** Removes from the outbox the given candles, each at the revision given. */
-  published(
-    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
-  ): Promise<void>;
+  /**
+   * The candle topic's outbox: candles queued by `write`'s `publish`, oldest first, as they were
+   * queued. They stay queued until {@linkcode CandleStore.ackCandleOutbox}.
+   */
+  peekCandleOutbox(limit: number): Promise<Candle[]>;
+  /** Takes the given candles, each at the revision given, off the candle topic's outbox. */
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void>;
   /** The symbols known (with a latest price or a candle state), by name. */
   symbols(): Promise<KnownSymbol[]>;
-  /** Candles queued for the Alerter (by `write`'s `examine`), oldest first, as they were queued. */
-  alertQueue(limit: number): Promise<Candle[]>;
+  /**
+   * The alert queue: candles queued by `write`'s `examine` for the Alerter to examine, oldest
+   * first, as they were queued. They stay queued until {@linkcode CandleStore.insertAlerts} takes
+   * them off as examined.
+   */
+  peekCandlesToExamine(limit: number): Promise<Candle[]>;
   /**
    * Stores alerts, in one transaction with what goes with them: one whose
    * `(symbol, interval, windowStart, kind)` is already stored is ignored; the new ones are queued
-   * for the alert topic ({@linkcode CandleStore.alertOutbox}); the `examined` candles, each at
-   * the revision given, leave the alert queue. So an examination either happened whole or not at
-   * all, and doing it again raises nothing twice.
+   * on the alert topic's outbox ({@linkcode CandleStore.peekAlertOutbox}); the `examined`
+   * candles, each at the revision given, leave the alert queue. So an examination either happened
+   * whole or not at all, and doing it again raises nothing twice (docs/alerts.md).
    *
-   * @param alerts The alerts.
    * @param examined The queued candles these alerts come from. @default {[]}
    * @returns The alerts that were new, in the order given.
    */
   insertAlerts(alerts: readonly Alert[], examined?: readonly CandleRevisionKey[]): Promise<Alert[]>;
-  /** New alerts queued for the alert topic, oldest first. */
-  alertOutbox(limit: number): Promise<Alert[]>;
-  /** Removes the given alerts from the alert topic's outbox. */
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void>;
+  /**
+   * The alert topic's outbox: new alerts queued by {@linkcode CandleStore.insertAlerts}, oldest
+   * first. They stay queued until {@linkcode CandleStore.ackAlertOutbox}.
+   */
+  peekAlertOutbox(limit: number): Promise<Alert[]>;
+  /** Takes the given alerts off the alert topic's outbox. */
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void>;
   /** Alerts, newest first (by `createdAt`). */
   alerts(query: AlertQuery): Promise<Alert[]>;
   /** Resolves when the store answers, rejects with the reason when it does not. */
   ping(): Promise<void>;
-  /** Closes connections. */
+  /** Closes connections; closing twice is harmless. */
   close(): Promise<void>;
 }

@@ -25,7 +25,7 @@ export interface WritePlan {
 }
 
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
-const MAX_TIME = 253_402_300_799_999;
+export const MAX_TIME = 253_402_300_799_999;
 
 /**
  * A candle's key as one string, for maps.
@@ -40,7 +40,6 @@ export function keyOf(key: CandleKey): string {
 /**
  * Checks a write and keeps one entry per key.
  *
- * @param write The write.
  * @returns The plan: states, candles and latest prices in key order, queued candles as given.
  * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
  * unknown interval, an epoch that is not a whole number from 1).
@@ -84,7 +83,6 @@ export function planWrite(write: StoreWrite): WritePlan {
 /**
  * Checks an alert.
  *
- * @param alert The alert.
  * @throws {RangeError} When a value cannot be stored.
  */
 export function checkAlert(alert: Alert): void {

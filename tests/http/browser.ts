@@ -6,6 +6,7 @@
  * @module
  */
 import type { BrowserContext } from "playwright-core";
+import { inCi } from "../support/ci.ts";
 
 /** Where Debian installs Chromium (`apt-get install chromium`). */
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -18,8 +19,6 @@ export const chromiumInstalled = (() => {
     return false;
   }
 })();
-
-const inCi = Deno.env.get("CI") === "true";
 
 /**
  * Registers a test that needs Chromium: skipped on a developer's machine without it, failing

@@ -7,6 +7,7 @@ import { type LatestPrice, latestPriceJson } from "../../market/latest_price.ts"
 import { RedisPublisher } from "../../store/redis.ts";
 import { freePort, freshPrefix, REDIS_TEST_URL, redisTest } from "../support/services.ts";
 import { makeCandle } from "./contract.ts";
+import { inCi } from "../support/ci.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 const price: LatestPrice = {
@@ -185,7 +186,7 @@ const redisServer = await new Deno.Command("redis-server", { args: ["--version"]
 
 Deno.test({
   name: "RedisPublisher reconnects when Redis comes up and sends what waited",
-  ignore: !redisServer && Deno.env.get("CI") !== "true",
+  ignore: !redisServer && !inCi,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
