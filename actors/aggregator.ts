@@ -18,7 +18,8 @@ import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
-import type { CandleStore, LatestPrice } from "../store/candle_store.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
 
 const logger = getLogger(["crypto", "aggregator"]);
 

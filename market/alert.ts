@@ -32,4 +32,3 @@ export interface Alert {
 }
 
 // Kept for store/redis.ts, which imports it from here; new code imports messages/alert_message.ts.
-export { alertJson } from "./messages/alert_message.ts";

@@ -22,4 +22,3 @@ export interface LatestPrice {
 
 // Kept for store/redis.ts, which imports it from here; new code imports
 // messages/latest_price_message.ts.
-export { latestPriceJson } from "./messages/latest_price_message.ts";

@@ -11,12 +11,6 @@ import type { LatestPrice } from "../market/latest_price.ts";
 import type { LoadedSymbol } from "../market/loaded_symbol.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 
-// The write types are the candle book's (market/); re-exported for the stores that import them here.
-export type { LatestPrice } from "../market/latest_price.ts";
-export type { LoadedSymbol } from "../market/loaded_symbol.ts";
-export type { StoreWrite } from "../market/store_write.ts";
-export type { SymbolState } from "../market/symbol_state.ts";
-
 /** A candle at one revision: what the outbox and the alert queue hold. */
 export type CandleRevisionKey = Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">;
 
