@@ -40,7 +40,7 @@ import {
   toKnownSymbol,
   toLatest,
 } from "./rows.ts";
-import { StoreUnavailableError } from "./store_error.ts";
+import { isRefusedSqlState, StoreRefusedError, StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, keyOf, planWrite } from "./write_plan.ts";
 
 /** Options for {@linkcode PostgresCandleStore.connect}. */
@@ -578,13 +578,21 @@ export class PostgresCandleStore implements CandleStore {
     });
   }
 
-  /** Runs a body, a connection error becoming a {@linkcode StoreUnavailableError}. */
+  /**
+   * Runs a body: a connection error becomes a {@linkcode StoreUnavailableError}, a statement
+   * refused for what it holds (SQLSTATE class 22, 23 or 42) a {@linkcode StoreRefusedError}.
+   */
   async #run<T>(body: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new Error(`The store ${this.description} is closed`);
     try {
       return await body();
     } catch (error) {
       if (isTransient(error)) throw this.#translate(error, "Lost the connection to");
+      if (isRefusedSqlState(codeOf(error))) {
+        throw new StoreRefusedError(`PostgreSQL refused it: ${this.#scrub(error)}`, {
+          cause: error,
+        });
+      }
       throw error;
     }
   }

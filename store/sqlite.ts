@@ -36,7 +36,7 @@ import {
   toLatest,
 } from "./rows.ts";
 import { migrateSqlite } from "./sqlite_schema.ts";
-import { StoreUnavailableError } from "./store_error.ts";
+import { sqliteErrorKind, StoreRefusedError, StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
 
 /** Options for {@linkcode SqliteCandleStore.open}. */
@@ -475,18 +475,27 @@ export class SqliteCandleStore implements CandleStore {
     }
   }
 
-  /** Runs a body against the database, a locked database becoming a {@linkcode StoreUnavailableError}. */
+  /**
+   * Runs a body against the database: a locked or busy database becomes a
+   * {@linkcode StoreUnavailableError}, a refused value, type or constraint a
+   * {@linkcode StoreRefusedError} (see `store_error.ts`).
+   */
   #run<T>(body: () => T): Promise<T> {
     return settle(() => {
       if (!this.#db.isOpen) throw new Error(`The store ${this.description} is closed`);
       try {
         return body();
       } catch (error) {
+        if (error instanceof StoreRefusedError) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        if (/database (table )?is locked|database is busy|disk I\/O error/i.test(message)) {
+        const kind = sqliteErrorKind(message);
+        if (kind === "transient") {
           throw new StoreUnavailableError(`The SQLite store ${this.description}: ${message}`, {
             cause: error,
           });
+        }
+        if (kind === "refused") {
+          throw new StoreRefusedError(`SQLite refused it: ${message}`, { cause: error });
         }
         throw error;
       }

@@ -11,6 +11,7 @@ import { type Candle, type CandleKey, isInterval } from "../market/candle.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import type { SymbolState } from "../market/symbol_state.ts";
+import { StoreRefusedError } from "./store_error.ts";
 
 /** A write with one entry per key, every value checked. */
 export interface WritePlan {
@@ -43,8 +44,9 @@ export function keyOf(key: CandleKey): string {
  * Checks a write and keeps one entry per key.
  *
  * @returns The plan: states, candles and latest prices in key order, queued candles as given.
- * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
- * unknown interval, an epoch that is not a whole number from 1).
+ * @throws {StoreRefusedError} (a `RangeError`) When a value cannot be stored (not finite, a time
+ * out of range, an unknown interval, an epoch that is not a whole number from 1): writing it
+ * again cannot help.
  */
 export function planWrite(write: StoreWrite): WritePlan {
   const states = new Map<string, SymbolState>();
@@ -85,16 +87,16 @@ export function planWrite(write: StoreWrite): WritePlan {
 /**
  * Checks an alert.
  *
- * @throws {RangeError} When a value cannot be stored.
+ * @throws {StoreRefusedError} (a `RangeError`) When a value cannot be stored.
  */
 export function checkAlert(alert: Alert): void {
   const what = `alert ${alert.symbol} ${alert.interval} ${alert.kind} ${alert.windowStart}`;
   checkKey(alert, "store");
   if (alert.kind !== "move" && alert.kind !== "anomaly") {
-    throw new RangeError(`Cannot store ${what}: kind must be move or anomaly`);
+    throw new StoreRefusedError(`Cannot store ${what}: kind must be move or anomaly`);
   }
   if (alert.direction !== "up" && alert.direction !== "down") {
-    throw new RangeError(`Cannot store ${what}: direction must be up or down`);
+    throw new StoreRefusedError(`Cannot store ${what}: direction must be up or down`);
   }
   finite(what, "changePct", alert.changePct);
   if (alert.zscore !== null) finite(what, "zscore", alert.zscore);
@@ -115,10 +117,10 @@ export function isoTime(ms: number): string {
 function checkKey(key: CandleKey, verb: string): void {
   const what = `${key.symbol} ${key.interval} ${key.windowStart}`;
   if (typeof key.symbol !== "string" || key.symbol === "") {
-    throw new RangeError(`Cannot ${verb} ${what}: the symbol is empty`);
+    throw new StoreRefusedError(`Cannot ${verb} ${what}: the symbol is empty`);
   }
   if (!isInterval(key.interval)) {
-    throw new RangeError(
+    throw new StoreRefusedError(
       `Cannot ${verb} ${what}: unknown interval ${JSON.stringify(key.interval)}`,
     );
   }
@@ -137,18 +139,18 @@ function checkCandle(candle: Candle): void {
   whole(what, "samples", candle.samples);
   whole(what, "revision", candle.revision);
   if (typeof candle.closed !== "boolean") {
-    throw new RangeError(`Cannot store ${what}: closed must be a boolean`);
+    throw new StoreRefusedError(`Cannot store ${what}: closed must be a boolean`);
   }
 }
 
 function checkState(state: SymbolState): void {
   const what = `the state of ${state.symbol}`;
   if (typeof state.symbol !== "string" || state.symbol === "") {
-    throw new RangeError(`Cannot store a state: the symbol is empty`);
+    throw new StoreRefusedError(`Cannot store a state: the symbol is empty`);
   }
   time(what, "maxEvent", state.maxEvent);
   if (!Number.isSafeInteger(state.epoch) || state.epoch < 1 || state.epoch > 2_147_483_647) {
-    throw new RangeError(
+    throw new StoreRefusedError(
       `Cannot store ${what}: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
     );
   }
@@ -157,7 +159,7 @@ function checkState(state: SymbolState): void {
 function checkLatest(price: LatestPrice): void {
   const what = `the latest price of ${price.symbol}`;
   if (typeof price.symbol !== "string" || price.symbol === "") {
-    throw new RangeError(`Cannot store a latest price: the symbol is empty`);
+    throw new StoreRefusedError(`Cannot store a latest price: the symbol is empty`);
   }
   finite(what, "priceUsd", price.priceUsd);
   for (const field of ["volume24h", "marketCap", "priceChange24h"] as const) {
@@ -169,13 +171,15 @@ function checkLatest(price: LatestPrice): void {
 
 function finite(what: string, field: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(`Cannot store ${what}: ${field} must be a finite number, not ${value}`);
+    throw new StoreRefusedError(
+      `Cannot store ${what}: ${field} must be a finite number, not ${value}`,
+    );
   }
 }
 
 function whole(what: string, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) {
-    throw new RangeError(
+    throw new StoreRefusedError(
       `Cannot store ${what}: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
     );
   }
@@ -183,7 +187,7 @@ function whole(what: string, field: string, value: number): void {
 
 function time(what: string, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIME) {
-    throw new RangeError(
+    throw new StoreRefusedError(
       `Cannot store ${what}: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
     );
   }
