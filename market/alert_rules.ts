@@ -15,6 +15,9 @@
  * - **warm-up**: no anomaly while fewer than `halflife` returns are known (that is, before
  *   `halflife + 1` candles precede it); none either when those returns have no spread (variance
  *   0), since a score against no spread means nothing.
+ * - **finite numbers only**: a division whose result is not a finite number (a change against
+ *   an open so small that the percentage overflows, a return or a score that does) raises no
+ *   alert of its kind, so that no alert ever holds one.
  *
  * The previous candle is the latest closed one before it, adjacent or not: a gap in the prices
  * makes one longer return.
@@ -78,6 +81,23 @@ export function changePct(candle: Pick<Candle, "open" | "close">): number {
   return (candle.close - candle.open) / candle.open * 100;
 }
 
+/**
+ * A candle's change in percent when it is a finite number.
+ *
+ * @param candle The candle.
+ * @returns {@linkcode changePct}, or null when that is not finite.
+ *
+ * @example
+ * ```ts
+ * import { finiteChangePct } from "./alert_rules.ts";
+ * console.log(finiteChangePct({ open: 5e-324, close: 1e11 })); // null
+ * ```
+ */
+export function finiteChangePct(candle: Pick<Candle, "open" | "close">): number | null {
+  const change = changePct(candle);
+  return Number.isFinite(change) ? change : null;
+}
+
 /** A candle's log return measured against the returns before it. */
 export interface ReturnScore {
   /** `ln(close / previous close)`. */
@@ -109,7 +129,8 @@ function before(candle: Candle, history: readonly Candle[], limit: number): Cand
  * @param options `history`: the closed candles before it (others are ignored; the last
  * {@linkcode historyLength} are used); `halflife`: in candles.
  * @returns The score, or null in warm-up (fewer than `halflife` earlier returns), without a
- * previous candle, or when the earlier returns have no spread.
+ * previous candle, when the earlier returns have no spread, or when a return or the score would
+ * not be a finite number.
  *
  * @example
  * ```ts
@@ -133,11 +154,15 @@ export function returnScore(
   if (!previous) return null;
   const returns: number[] = [];
   for (let i = 1; i < prior.length; i++) {
-    returns.push(Math.log(prior[i]!.close / prior[i - 1]!.close));
+    const r = Math.log(prior[i]!.close / prior[i - 1]!.close);
+    // A ratio that overflows or vanishes makes no return to measure against.
+    if (!Number.isFinite(r)) return null;
+    returns.push(r);
   }
   if (returns.length < halflife) return null;
   const stats = ewmaOf(returns, halflife);
   const logReturn = Math.log(candle.close / previous.close);
+  if (!Number.isFinite(logReturn)) return null;
   const zscore = zScore(logReturn, stats);
   if (zscore === null) return null;
   return {
@@ -151,7 +176,8 @@ export function returnScore(
 
 /**
  * The alerts a closed candle raises: a move alert, an anomaly alert, both or none (in that
- * order). A move alert has no z-score (`zscore: null`); an anomaly alert carries its own.
+ * order). A move alert has no z-score (`zscore: null`); an anomaly alert carries its own. Every
+ * number of an alert is finite: a candle whose change is not raises none.
  *
  * @param candle The closed candle.
  * @param options `history`: the closed candles before it (see {@linkcode returnScore});
@@ -175,7 +201,9 @@ export function candleAlerts(
   options: { history: readonly Candle[]; rules: AlertRules; createdAt: number },
 ): Alert[] {
   const { rules, createdAt } = options;
-  const change = changePct(candle);
+  const change = finiteChangePct(candle);
+  // Every alert carries the change: without a finite one, none is raised.
+  if (change === null) return [];
   const base = {
     symbol: candle.symbol,
     interval: candle.interval,

@@ -29,8 +29,12 @@ export interface CandleBookOptions {
   openFlushMs?: number;
 }
 
-/** What became of an observation. */
-export type Outcome = "added" | "repeat" | "late";
+/**
+ * What became of an observation: `refused` when folding it would make a candle hold a number
+ * that is not finite (a volume or a VWAP sum overflowing; the bounds every record is checked
+ * against keep such observations out before they get here).
+ */
+export type Outcome = "added" | "repeat" | "late" | "refused";
 
 /** A candle as it is worked on: the candle and the sum of price × size for its VWAP. */
 interface Working {
@@ -77,6 +81,8 @@ export interface BookCounts {
   closed: number;
   /** Revisions of closed candles. */
   revisions: number;
+  /** Observations refused because a candle would no longer hold finite numbers. */
+  refused: number;
 }
 
 /**
@@ -102,7 +108,14 @@ export class CandleBook {
   readonly #largest: number;
   #symbols = new Map<string, SymbolBook>();
   /** Counts since the book was made. */
-  readonly counts: BookCounts = { added: 0, repeats: 0, late: 0, closed: 0, revisions: 0 };
+  readonly counts: BookCounts = {
+    added: 0,
+    repeats: 0,
+    late: 0,
+    closed: 0,
+    revisions: 0,
+    refused: 0,
+  };
 
   /** @param options Intervals, out-of-orderness, lateness and idle timeout. */
   constructor(options: CandleBookOptions) {
@@ -205,6 +218,10 @@ export class CandleBook {
     }
     const { time } = observation;
     const watermark = book.maxEvent - this.#ooo;
+    if (!this.#foldable(book, observation, watermark)) {
+      this.counts.refused++;
+      return "refused";
+    }
     let accepted = false;
     for (const interval of this.#intervals) {
       const size = intervalMs(interval);
@@ -367,6 +384,31 @@ export class CandleBook {
     closed.sort(candleOrder);
     write.publish = closed;
     return { write, closed, changed: write.candles };
+  }
+
+  /**
+   * Whether every candle the observation goes into keeps finite numbers once it is folded in:
+   * its price, and for a trade its volume, its sum of price × size and its VWAP.
+   */
+  #foldable(book: SymbolBook, observation: Observation, watermark: number): boolean {
+    const { price, size, time } = observation;
+    if (!(Number.isFinite(price) && price > 0 && Number.isFinite(time))) return false;
+    if (size === null) return true;
+    const priceVolume = price * size;
+    if (!(Number.isFinite(size) && size > 0 && Number.isFinite(priceVolume))) return false;
+    for (const interval of this.#intervals) {
+      const length = intervalMs(interval);
+      const windowStart = Math.floor(time / length) * length;
+      if (watermark >= windowStart + length + this.#lateness) continue;
+      const working = book.candles.get(interval)!.get(windowStart);
+      if (!working) continue;
+      const volume = (working.candle.volume ?? 0) + size;
+      const sum = working.priceVolume + priceVolume;
+      if (!(Number.isFinite(volume) && Number.isFinite(sum) && Number.isFinite(sum / volume))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   #closeUpTo(book: SymbolBook, watermark: number): number {

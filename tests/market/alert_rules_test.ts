@@ -6,6 +6,7 @@ import {
   candleAlerts,
   changePct,
   DEFAULT_ALERT_RULES,
+  finiteChangePct,
   historyLength,
   returnScore,
 } from "../../market/alert_rules.ts";
@@ -172,4 +173,40 @@ Deno.test("candleAlerts() raises an anomaly only beyond the z-score, with its di
   // −5.82 % from the open: a move down; the return −0.06 is 0.08 under the mean: z = −8√2.
   assert.deepEqual(both.map((a) => [a.kind, a.direction]), [["move", "down"], ["anomaly", "down"]]);
   near(both[1]?.zscore ?? undefined, -8 * Math.SQRT2);
+});
+
+Deno.test("an alert never holds a number that is not finite: a change that overflows raises none, a tiny open a finite one", () => {
+  // An open of 1e-200 closing at 50,000: a huge but finite change, alerted as such.
+  const tiny = candle(0, 50_000, { open: 1e-200, low: 1e-200 });
+  const [move] = candleAlerts(tiny, { history: [], rules: rules(), createdAt: T0 });
+  assert.ok(move && Number.isFinite(move.changePct) && move.changePct > 1e200);
+  // An open so small that the percentage overflows: no alert at all rather than Infinity.
+  const overflow = candle(0, 1e11, { open: Number.MIN_VALUE, low: Number.MIN_VALUE });
+  assert.equal(finiteChangePct(overflow), null);
+  assert.deepEqual(candleAlerts(overflow, { history: [], rules: rules(), createdAt: T0 }), []);
+});
+
+Deno.test("returnScore() is null, not Infinity, when a return or the score overflows", () => {
+  const halflife = 2;
+  const history = series([0.01, -0.01, 0.02, -0.02]);
+  // The previous close of 5e-324 makes ln(close / previous) infinite.
+  const afterTiny = [...history, candle(5, Number.MIN_VALUE)];
+  assert.equal(returnScore(candle(6, 1e11), { history: afterTiny, halflife }), null);
+  // An earlier return that overflows leaves nothing to measure against.
+  const broken = [candle(0, Number.MIN_VALUE), ...history.slice(1)];
+  assert.equal(returnScore(candle(6, 100), { history: broken, halflife }), null);
+  for (const c of [candle(6, 1e11), candle(6, Number.MIN_VALUE)]) {
+    for (
+      const alert of candleAlerts(c, {
+        history: afterTiny,
+        rules: rules({ halflife }),
+        createdAt: T0,
+      })
+    ) {
+      assert.ok(
+        Number.isFinite(alert.changePct) &&
+          (alert.zscore === null || Number.isFinite(alert.zscore)),
+      );
+    }
+  }
 });

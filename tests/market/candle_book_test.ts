@@ -266,3 +266,27 @@ Deno.test("A write from a process that lost the symbol to another is stale and c
   assert.deepEqual(await store.write(b.flush(["BTC"]).write), []);
   assert.deepEqual([store.table()[0]!.close, store.table()[0]!.samples], [101, 2]);
 });
+
+Deno.test("CandleBook refuses a trade that would make a candle's volume or VWAP sums not finite, and changes nothing", () => {
+  const b = book();
+  const trade = (time: number, p: number, size: number, id: number): Observation => ({
+    symbol: "BTC",
+    time,
+    price: p,
+    size,
+    id: -id,
+  });
+  assert.equal(b.apply(trade(T0, 1e150, 1e150, 1), 0), "added");
+  // A second such trade in the same window: price × size sums to Infinity.
+  assert.equal(b.apply(trade(T0 + S, Number.MAX_VALUE, 1e10, 2), 0), "refused");
+  assert.equal(b.apply(trade(T0 + S, 1, Infinity, 3), 0), "refused");
+  assert.equal(b.apply(trade(T0 + S, NaN, 1, 4), 0), "refused");
+  assert.equal(b.counts.refused, 3);
+  const { changed } = b.flush(["BTC"]);
+  assert.equal(changed.length, 1);
+  assert.equal(changed[0]!.samples, 1);
+  assert.ok(changed.every((c) => Number.isFinite(c.vwap) && Number.isFinite(c.volume)));
+  // The refused ones were not seen: the watermark did not move and they are not repeats.
+  assert.equal(b.watermark("BTC"), T0 - 10 * S);
+  assert.equal(b.apply(trade(T0 + S, 2, 3, 2), 0), "added");
+});
