@@ -12,6 +12,7 @@ import type { InRecord } from "../kafka/transport.ts";
 import type { CandleBook, Flush } from "../market/candle_book.ts";
 import type { CandleReport } from "../report/candle_report.ts";
 import { priceObservation, tradeIdentity } from "../market/observation.ts";
+import { DEFAULT_MAX_AHEAD_MS, type ReadTime } from "../market/messages/checks.ts";
 import { decodePrice } from "../market/messages/price_message.ts";
 import { decodeTrade } from "../market/messages/trade_message.ts";
 import type { Actor } from "../runtime/actor.ts";
@@ -177,6 +178,8 @@ export interface AggregatorOptions {
   tickMs?: number;
   /** Most records taken at once. @default {512} */
   batchSize?: number;
+  /** How far ahead of the clock an event time may be, ms. @default {300_000} */
+  maxAheadMs?: number;
 }
 
 /**
@@ -189,6 +192,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const { book, store, offsets, report, now } = options;
   const tickMs = options.tickMs ?? 100;
   const batchSize = options.batchSize ?? 512;
+  const maxAheadMs = options.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS;
 
   const claim = async (symbol: string, signal: AbortSignal) => {
     for (let attempt = 0;; attempt++) {
@@ -224,7 +228,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       if (!offsets.owns(record)) return;
       report.read++;
       unsent++;
-      const decoded = decode(record);
+      const decoded = decode(record, { now: now(), maxAheadMs });
       if (typeof decoded === "string") {
         report.bad++;
         logger.warn("Skipped a bad message at partition {partition} offset {offset}: {reason}", {
@@ -270,10 +274,11 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
 /** A record as an observation, or the reason it is not one. */
 function decode(
   record: InRecord,
+  read: ReadTime,
 ): { observation: ReturnType<typeof priceObservation>; latest: LatestPrice } | string {
   const { key, value, headers, notUtf8 } = record;
   if (headers["schema"] === "crypto-trade/v1") {
-    const trade = decodeTrade(key, value, headers, notUtf8);
+    const trade = decodeTrade(key, value, headers, read, notUtf8);
     if (!trade.ok) return trade.reason;
     const { message } = trade;
     const time = Date.parse(message.time);
@@ -295,7 +300,7 @@ function decode(
       },
     };
   }
-  const price = decodePrice(key, value, headers, notUtf8);
+  const price = decodePrice(key, value, headers, read, notUtf8);
   if (!price.ok) return price.reason;
   const { message } = price;
   const observation = priceObservation(message);

@@ -78,6 +78,9 @@ export function consumerChildren(options: ConsumerChildrenOptions): ConsumerChil
         tracker,
         maxMessages: config.maxMessages,
         ...(options.onLimit ? { onLimit: options.onLimit } : {}),
+        now: () => clock.now(),
+        maxAheadMs: config.maxAheadMs,
+        deadLetters: config.kafka.topic === config.dlqTopic,
       }),
     },
     {

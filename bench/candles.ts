@@ -35,6 +35,8 @@ function candleConfig(topic: string): CandleConfig {
     idleTimeoutMs: 3_600_000,
     storeTimeoutMs: 30_000,
     topic,
+    maxAheadMs: 300_000,
+    dlqTopic: "crypto-dlq",
   };
 }
 

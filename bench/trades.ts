@@ -299,6 +299,8 @@ export async function tradesLatency(
       idleTimeoutMs: 3_600_000,
       storeTimeoutMs: 30_000,
       topic: candleTopic,
+      maxAheadMs: 300_000,
+      dlqTopic: "crypto-dlq",
     },
     sources: [{ topic, transport: consumer }],
     fromBeginning: true,

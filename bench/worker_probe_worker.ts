@@ -53,6 +53,7 @@ self.onmessage = (event: MessageEvent<PackedBatch>) => {
       whole = null;
     }
     const lines: string[] = [];
+    const read = { now: Date.now(), maxAheadMs: 300_000 };
     let at = 0;
     for (let i = 0; i < count; i++) {
       const parts: (string | null)[] = [];
@@ -82,7 +83,7 @@ self.onmessage = (event: MessageEvent<PackedBatch>) => {
         headers: {},
       };
       if (bad.length > 0) record.notUtf8 = bad;
-      const decoded = decodePrice(record.key, record.value, record.headers, record.notUtf8);
+      const decoded = decodePrice(record.key, record.value, record.headers, read, record.notUtf8);
       if (decoded.ok) lines.push(jsonLine(decoded.message, record));
     }
     devNull.writeSync(encoder.encode(lines.join("\n") + "\n"));

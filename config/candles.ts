@@ -5,6 +5,7 @@
  * @module
  */
 import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
+import { DLQ_TOPIC } from "../market/messages/dead_letter_message.ts";
 import type { CandleFormat } from "../report/candle_format.ts";
 import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
@@ -34,6 +35,10 @@ export interface CandleConfig {
   storeTimeoutMs: number;
   /** The topic closed candles and revisions are published to. */
   topic: string;
+  /** How far ahead of the clock an event time may be when read, ms; later ones are refused. */
+  maxAheadMs: number;
+  /** The dead-letter topic: where refused records go. */
+  dlqTopic: string;
 }
 
 /** The candle flags `candles` and `start` share. */
@@ -80,7 +85,41 @@ export const candleFlags: readonly FlagSpec[] = [
     help: "close a symbol's open candles after this long without a new price (default: 120)",
     env: "CANDLE_IDLE_TIMEOUT",
   },
+  {
+    name: "max-ahead",
+    type: "string",
+    value: "<seconds>",
+    help:
+      "refuse (dead-letter) a record whose event time is further ahead of the clock (default: 300)",
+    env: "CANDLE_MAX_AHEAD",
+  },
 ];
+
+/**
+ * Reads how far ahead of the clock an event time may be when a record is read
+ * (`CANDLE_MAX_AHEAD`, `--max-ahead` where the command has it), in seconds.
+ *
+ * @param s The settings.
+ * @returns Milliseconds.
+ * @throws {ConfigError} For a value that is not a number of seconds from 0 to 7 days.
+ */
+export function loadMaxAhead(s: Settings): number {
+  return 1000 * parseNumber(...s.get("CANDLE_MAX_AHEAD", "max-ahead", "300"), {
+    min: 0,
+    max: 7 * 86_400,
+  });
+}
+
+/**
+ * Reads the dead-letter topic (`DLQ_TOPIC`).
+ *
+ * @param s The settings.
+ * @returns The topic's name.
+ * @throws {ConfigError} For a name Kafka does not take.
+ */
+export function loadDlqTopic(s: Settings): string {
+  return parseTopic(...s.get("DLQ_TOPIC", null, DLQ_TOPIC));
+}
 
 /** The `candles` command and its flags. */
 export const candlesCommand: CommandSpec = {
@@ -160,6 +199,8 @@ export function loadCandleSettings(s: Settings): CandleConfig {
       max: 3_600,
     }),
     topic: parseTopic(...s.get("CANDLE_TOPIC", null, CANDLE_TOPIC)),
+    maxAheadMs: loadMaxAhead(s),
+    dlqTopic: loadDlqTopic(s),
   };
 }
 

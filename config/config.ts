@@ -8,7 +8,13 @@ import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
 import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
-import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
+import {
+  type CandleConfig,
+  candleFlags,
+  loadCandleSettings,
+  loadDlqTopic,
+  loadMaxAhead,
+} from "./candles.ts";
 import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
   type Coin,
@@ -438,6 +444,10 @@ export interface ConsumerConfig {
   faults: FaultInjection[];
   /** Logging. */
   log: LogConfig;
+  /** How far ahead of the clock an event time may be when read, ms (`CANDLE_MAX_AHEAD`). */
+  maxAheadMs: number;
+  /** The dead-letter topic (`DLQ_TOPIC`): read from, its records are shown as dead letters. */
+  dlqTopic: string;
 }
 
 function consumerSettings(
@@ -486,6 +496,8 @@ function consumerSettings(
     format,
     faults: loadFaults(s, faultActors).filter((f) => CONSUMER_ACTORS.some((a) => a === f.actor)),
     log,
+    maxAheadMs: loadMaxAhead(s),
+    dlqTopic: loadDlqTopic(s),
   };
 }
 

@@ -23,8 +23,8 @@ export interface Observation {
 }
 
 /**
- * A price message's event time: its `last_updated` (CoinGecko's time of the price), or when that
- * is null, its `timestamp`.
+ * A price message's event time: its `last_updated` (CoinGecko's time of the price, in seconds,
+ * to the nearest millisecond), or when that is null, its `timestamp`.
  *
  * @param message The message, as `decodePrice` accepts it.
  * @returns Milliseconds since the epoch.
@@ -38,7 +38,7 @@ export interface Observation {
 export function priceEventTime(message: Pick<PriceMessage, "last_updated" | "timestamp">): number {
   return message.last_updated === null
     ? Date.parse(message.timestamp)
-    : message.last_updated * 1000;
+    : Math.round(message.last_updated * 1000);
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * How the consumer prints each message: `pretty` (a block of lines), `line` (one short line) or
- * `json` (the message value with `partition` and `offset` added, one line).
+ * `json` (the message value with `partition` and `offset` added, one line); and each dead letter,
+ * when it reads the dead-letter topic.
  *
  * @module
  */
 import type { InRecord } from "../kafka/transport.ts";
+import { type DeadLetter, deadLetterJson } from "../market/messages/dead_letter_message.ts";
 import type { PriceMessage } from "../market/messages/price_message.ts";
 import { formatChange, formatUsd, formatWholeUsd } from "./format.ts";
 
@@ -110,4 +112,72 @@ export function jsonLine(message: PriceMessage, record: InRecord): string {
  */
 export function splicedLine(value: string, record: InRecord): string {
   return `${value.slice(0, -1)},"partition":${record.partition},"offset":${Number(record.offset)}}`;
+}
+
+/** Control characters, shown escaped on the console rather than acted on. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** A text from a record, on one line: its control characters written as `\uXXXX`. */
+function oneLine(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * A dead letter (a record of the dead-letter topic) as the console shows it: with `json`, its
+ * JSON (`dead_letter` with where the refused record was read, why and when it was refused, then
+ * the record's `key`, `value` and own `headers`) with the dead letter's own `partition` and
+ * `offset` added; with `line`, one line with where it was read and the reason.
+ *
+ * @param format `pretty`, `line` or `json`.
+ * @param n Its number, from 1.
+ * @param letter The dead letter.
+ * @param record Where it was read from (on the dead-letter topic).
+ * @returns The text (several lines for `pretty`).
+ *
+ * @example
+ * ```ts
+ * import { formatDeadLetter } from "./consume_format.ts";
+ * const letter = { topic: "crypto-prices", partition: 2, offset: "17", reason: "symbol is \"btc\", expected 1-15 upper-case letters and digits",
+ *   at: 0, key: "btc", value: "{}", headers: {} };
+ * console.log(formatDeadLetter("line", 1, letter, { topic: "crypto-dlq", partition: 0, offset: "3", key: "btc", value: "{}", headers: {} }));
+ * // Dead letter #1 - crypto-prices 2/17: symbol is "btc", expected 1-15 upper-case letters and digits
+ * ```
+ */
+export function formatDeadLetter(
+  format: OutputFormat,
+  n: number,
+  letter: DeadLetter,
+  record: InRecord,
+): string {
+  const where = letter.partition === null
+    ? oneLine(letter.topic)
+    : `${oneLine(letter.topic)} ${letter.partition}/${letter.offset}`;
+  switch (format) {
+    case "json":
+      return JSON.stringify({
+        ...deadLetterJson(letter),
+        partition: record.partition,
+        offset: Number(record.offset),
+      });
+    case "line":
+      return `Dead letter #${n} - ${where}: ${oneLine(letter.reason)}`;
+    case "pretty":
+      return [
+        "",
+        RULE,
+        `Dead letter #${n}`,
+        RULE,
+        `Read from:       ${where}`,
+        `Reason:          ${oneLine(letter.reason)}`,
+        `Refused at:      ${new Date(letter.at).toISOString()}`,
+        `Key:             ${letter.key === null ? "(none)" : oneLine(letter.key.slice(0, 200))}`,
+        `Value:           ${
+          letter.value === null ? "(none)" : oneLine(letter.value.slice(0, 1_000))
+        }`,
+        `Partition:       ${record.partition}`,
+        `Offset:          ${record.offset}`,
+        RULE,
+      ].join("\n");
+  }
 }

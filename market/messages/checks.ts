@@ -95,6 +95,154 @@ export function isTime(value: unknown): value is string {
   return timeOf(value) !== null;
 }
 
+const SYMBOL = /^[A-Z0-9]{1,15}$/;
+const PRODUCT = /^[A-Z0-9]{1,15}-[A-Z0-9]{1,15}$/;
+
+/**
+ * A symbol as the records read must spell it (docs/messages.md#what-every-record-is-checked-for):
+ * 1 to 15 upper-case letters and digits.
+ *
+ * @example
+ * ```ts
+ * import { isSymbol } from "./checks.ts";
+ * console.log(isSymbol("BTC"), isSymbol("btc"), isSymbol("<img src=x>")); // true false false
+ * ```
+ */
+export function isSymbol(value: unknown): value is string {
+  return typeof value === "string" && SYMBOL.test(value);
+}
+
+/**
+ * A product as the records read must spell it: `BASE-QUOTE`, each part 1 to 15 upper-case
+ * letters and digits.
+ *
+ * @example
+ * ```ts
+ * import { isProduct } from "./checks.ts";
+ * console.log(isProduct("BTC-USD"), isProduct("BTCUSD"), isProduct("btc-usd")); // true false false
+ * ```
+ */
+export function isProduct(value: unknown): value is string {
+  return typeof value === "string" && PRODUCT.test(value);
+}
+
+/** Every price and size read is below this: larger ones are mistakes, and their products overflow. */
+export const AMOUNT_LIMIT = 1e12;
+
+/**
+ * Whether a value is a price or a size a record may carry: a finite number above 0 and below
+ * {@linkcode AMOUNT_LIMIT}, so that a candle's sums of price × size stay finite.
+ *
+ * @example
+ * ```ts
+ * import { isAmount } from "./checks.ts";
+ * console.log(isAmount(1e-200), isAmount(0), isAmount(1e12), isAmount(1e200)); // true false false false
+ * ```
+ */
+export function isAmount(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && value < AMOUNT_LIMIT;
+}
+
+/** The earliest event time a record may carry: 2009-01-03T00:00:00Z, the first Bitcoin block. */
+export const EARLIEST_EVENT_TIME = Date.UTC(2009, 0, 3);
+
+/** How far ahead of the clock an event time may be unless configured (`CANDLE_MAX_AHEAD`), ms. */
+export const DEFAULT_MAX_AHEAD_MS = 300_000;
+
+/**
+ * When a record is read, which bounds its event time: a decoder is given this rather than
+ * reading a clock of its own.
+ */
+export interface ReadTime {
+  /** The wall clock when the record is read, ms since the epoch. */
+  now: number;
+  /** How far ahead of `now` an event time may be, ms. */
+  maxAheadMs: number;
+}
+
+/**
+ * What is wrong with an event time, or null when it is within the bounds: from
+ * {@linkcode EARLIEST_EVENT_TIME} to `maxAheadMs` after `now`.
+ *
+ * @param ms The event time, ms since the epoch.
+ * @param read When the record is read.
+ * @returns The end of a reason, such as `more than 300 s ahead of the clock`.
+ *
+ * @example
+ * ```ts
+ * import { eventTimeProblem } from "./checks.ts";
+ * const read = { now: Date.UTC(2025, 0, 1), maxAheadMs: 300_000 };
+ * console.log(eventTimeProblem(Date.UTC(2100, 0, 1), read)); // "more than 300 s ahead of the clock"
+ * console.log(eventTimeProblem(Date.UTC(2024, 0, 1), read)); // null
+ * ```
+ */
+export function eventTimeProblem(ms: number, read: ReadTime): string | null {
+  if (!(ms >= EARLIEST_EVENT_TIME)) return "before 2009-01-03";
+  if (!(ms <= read.now + read.maxAheadMs)) {
+    return `more than ${Math.round(read.maxAheadMs / 1000)} s ahead of the clock`;
+  }
+  return null;
+}
+
+/** An ISO-8601 date and time with a zone, as exchanges write them. */
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):?(\d{2}))$/;
+
+const MONTH_NAMES = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** What {@linkcode isoInstant} found: the time, or why the text names none. */
+export type IsoInstant = { ok: true; ms: number } | { ok: false; why: string };
+
+/**
+ * Reads an ISO-8601 date and time with a zone (`2025-01-01T00:00:00.123456Z`,
+ * `…+01:00`) strictly: a date or time that does not exist (`2025-02-30`, `T24:00`) is not
+ * rolled over to another day, as `Date.parse` would.
+ *
+ * @param value The value.
+ * @returns Milliseconds since the epoch, or why it is not a time.
+ *
+ * @example
+ * ```ts
+ * import { isoInstant } from "./checks.ts";
+ * console.log(isoInstant("2025-01-01T00:00:00.5Z")); // { ok: true, ms: 1735689600500 }
+ * console.log(isoInstant("2025-02-30T00:00:00Z")); // { ok: false, why: "February 2025 has 28 days" }
+ * ```
+ */
+export function isoInstant(value: unknown): IsoInstant {
+  const match = typeof value === "string" ? ISO_INSTANT.exec(value) : null;
+  if (match === null) return { ok: false, why: "not an ISO-8601 time" };
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.slice(1).map(
+    (part) => part === undefined ? 0 : Number(part),
+  ) as [number, number, number, number, number, number, number, number];
+  if (month < 1 || month > 12) return { ok: false, why: `there is no month ${month}` };
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  if (day < 1 || day > days) {
+    return { ok: false, why: `${MONTH_NAMES[month - 1]} ${match[1]} has ${days} days` };
+  }
+  if (hour > 23 || minute > 59 || second > 59) {
+    return { ok: false, why: "hours go to 23, minutes and seconds to 59" };
+  }
+  if (offsetHours > 23 || offsetMinutes > 59) {
+    return { ok: false, why: "a zone offset goes to 23:59" };
+  }
+  const ms = Date.parse(value as string);
+  return Number.isFinite(ms) ? { ok: true, ms } : { ok: false, why: "not an ISO-8601 time" };
+}
+
 /**
  * A value as a reason shows it: its JSON, cut to 40 characters, so that a reason stays one
  * short line however large the value.

@@ -11,25 +11,39 @@
  *
  * @module
  */
-import { isFiniteOrNull, isPositive, isTime, valueFields } from "./checks.ts";
+import {
+  eventTimeProblem,
+  isAmount,
+  isFiniteOrNull,
+  isoInstant,
+  isPositive,
+  isProduct,
+  isTime,
+  type ReadTime,
+  shown,
+  valueFields,
+} from "./checks.ts";
 import type { Decoded, NotUtf8 } from "./decoded.ts";
 import type { EncodedRecord } from "./encoded_record.ts";
 
 /** The value of a trade message; numbers are JSON numbers. */
 export interface TradeMessage {
-  /** The product's base currency, the record key: `BTC` for `BTC-USD`. */
+  /** The product's base currency, the record key: `BTC` for `BTC-USD` (1-15 of `A-Z 0-9`). */
   symbol: string;
   /** The exchange's product, `BTC-USD`. */
   product_id: string;
   /** The exchange's trade id, increasing per product. */
   trade_id: number;
-  /** The price, in the quote currency. */
+  /** The price, in the quote currency: above 0 and below 1e12. */
   price: number;
-  /** The size, in the base currency. */
+  /** The size, in the base currency: above 0 and below 1e12. */
   size: number;
   /** The taker's side. */
   side: "buy" | "sell";
-  /** The trade's time as the exchange gave it (ISO-8601, UTC): its event time. */
+  /**
+   * The trade's time as the exchange gave it (ISO-8601, UTC): its event time, from 2009-01-03 to
+   * a few minutes ahead of the clock when read.
+   */
   time: string;
   /** The exchange's sequence number of the message, or null when it gave none. */
   sequence: number | null;
@@ -112,25 +126,30 @@ const FIELDS = [
 ];
 
 /**
- * Decodes and checks a consumed trade record.
+ * Decodes and checks a consumed trade record (docs/messages.md#what-every-record-is-checked-for):
+ * every field's type, the symbol's and the product's spelling, price and size above 0 and below
+ * 1e12, and the trade's time a real ISO-8601 time between 2009-01-03 and `read.maxAheadMs` after
+ * `read.now`.
  *
  * @param key The record's key; a record without one is taken.
  * @param value The record's value, or null for a tombstone.
  * @param _headers The record's headers (not checked yet).
+ * @param read When the record is read, which bounds its event time.
  * @param notUtf8 The parts whose bytes were not UTF-8. @default {[]}
- * @returns The trade, or the reason it does not match (one short line).
+ * @returns The trade, or the reason it does not match (one short line naming the field).
  *
  * @example
  * ```ts
  * import { decodeTrade } from "./trade_message.ts";
  * const value = JSON.stringify({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
- * console.log(decodeTrade("BTC", value, {}).ok); // true
+ * console.log(decodeTrade("BTC", value, {}, { now: Date.UTC(2025, 0, 2), maxAheadMs: 300_000 }).ok); // true
  * ```
  */
 export function decodeTrade(
   key: string | null,
   value: string | null,
   _headers: Readonly<Record<string, string>>,
+  read: ReadTime,
   notUtf8?: NotUtf8,
 ): Decoded<TradeMessage> {
   if (notUtf8 !== undefined && notUtf8.length > 0) {
@@ -150,16 +169,45 @@ export function decodeTrade(
   if (typeof v.trade_id !== "number" || !Number.isSafeInteger(v.trade_id) || v.trade_id < 0) {
     return { ok: false, reason: "trade_id is not a whole number" };
   }
-  if (!isPositive(v.price)) return { ok: false, reason: "price is not a positive number" };
-  if (!isPositive(v.size)) return { ok: false, reason: "size is not a positive number" };
+  for (const field of ["price", "size"] as const) {
+    const amount = v[field];
+    if (!isPositive(amount)) return { ok: false, reason: `${field} is not a positive number` };
+    if (!isAmount(amount)) {
+      return { ok: false, reason: `${field} is ${shown(amount)}, not below 1e12` };
+    }
+  }
   if (v.side !== "buy" && v.side !== "sell") {
     return { ok: false, reason: "side is not buy or sell" };
   }
-  if (!isTime(v.time)) return { ok: false, reason: "time is not an ISO-8601 time" };
+  const time = isoInstant(v.time);
+  if (!time.ok) {
+    return {
+      ok: false,
+      reason: typeof v.time === "string" && time.why !== "not an ISO-8601 time"
+        ? `time ${shown(v.time)} is not a date: ${time.why}`
+        : "time is not an ISO-8601 time",
+    };
+  }
+  const late = eventTimeProblem(time.ms, read);
+  if (late !== null) return { ok: false, reason: `time ${shown(v.time)} is ${late}` };
   if (!isTime(v.received_at)) return { ok: false, reason: "received_at is not an ISO-8601 time" };
   if (!isFiniteOrNull(v.sequence)) return { ok: false, reason: "sequence is not a number" };
   if (typeof v.product_id !== "string" || typeof v.source !== "string") {
     return { ok: false, reason: "product_id or source is not text" };
+  }
+  if (!isProduct(v.product_id)) {
+    return {
+      ok: false,
+      reason: `product_id ${
+        shown(v.product_id)
+      } is not BASE-QUOTE of upper-case letters and digits`,
+    };
+  }
+  if (!v.product_id.startsWith(`${v.symbol}-`)) {
+    return {
+      ok: false,
+      reason: `product_id ${shown(v.product_id)} is not a product of ${v.symbol}`,
+    };
   }
   return { ok: true, message: v as unknown as TradeMessage };
 }

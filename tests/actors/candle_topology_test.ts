@@ -22,6 +22,8 @@ const config: CandleConfig = {
   idleTimeoutMs: 3_600_000,
   storeTimeoutMs: 1_000,
   topic: "crypto-candles",
+  maxAheadMs: 300_000,
+  dlqTopic: "crypto-dlq",
 };
 
 /** Price records of three symbols, a few seconds apart, some repeated (CoinGecko's unchanged price). */

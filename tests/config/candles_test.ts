@@ -22,6 +22,8 @@ Deno.test("loadCandlesConfig() gives SPEC §8's defaults with an empty environme
     idleTimeoutMs: 120_000,
     storeTimeoutMs: 30_000,
     topic: "crypto-candles",
+    maxAheadMs: 300_000,
+    dlqTopic: "crypto-dlq",
   });
 });
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ReadTime } from "../../market/messages/checks.ts";
 import type { Decoded } from "../../market/messages/decoded.ts";
 import {
   decodePrice,
@@ -78,9 +79,12 @@ export function rawRecord(
   return { topic: "crypto-prices", partition, offset: String(offset), key, value, headers: {} };
 }
 
-/** What `decodePrice` makes of a consumed record. */
+/** When the records of these tests are read: 2026-01-01, with the default 300 s ahead allowed. */
+export const READ_TIME: ReadTime = { now: Date.parse("2026-01-01T00:00:00Z"), maxAheadMs: 300_000 };
+
+/** What `decodePrice` makes of a consumed record, read at {@linkcode READ_TIME}. */
 export function decodePriceRecord(record: InRecord): Decoded<PriceMessage> {
-  return decodePrice(record.key, record.value, record.headers, record.notUtf8);
+  return decodePrice(record.key, record.value, record.headers, READ_TIME, record.notUtf8);
 }
 
 /** A valid message value as a plain object, for making bad variants of it. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatMessage, jsonLine } from "../../report/consume_format.ts";
+import { formatDeadLetter, formatMessage, jsonLine } from "../../report/consume_format.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { priceLine } from "../../bench/data.ts";
@@ -21,8 +21,13 @@ Deno.test("jsonLine() is character for character the re-serialised line for what
   const records: InRecord[] = [
     validRecord(0, 0),
     validRecord(2, "123456789012", { priceUsd: 0.000012345, volume24h: null, change24h: -3.5 }),
-    validRecord(1, 7, { symbol: "ÉTH", coinId: 'éther "quoted" \\ name', marketCap: null }),
-    validRecord(1, 8, tick({ lastUpdated: null, priceUsd: 1e21, volume24h: 1e-7 })),
+    // Symbols are A-Z and 0-9 (docs/messages.md); other text may hold anything JSON escapes.
+    validRecord(1, 7, { symbol: "ETH", coinId: 'éther "quoted" \\ name', marketCap: null }),
+    validRecord(
+      1,
+      8,
+      tick({ lastUpdated: null, priceUsd: 999_999_999_999, marketCap: 1e21, volume24h: 1e-7 }),
+    ),
   ];
   for (let i = 0; i < 500; i++) {
     const value = priceLine(i);
@@ -65,4 +70,39 @@ Deno.test("jsonLine() re-serialises a value with whitespace after its closing br
   const line = jsonLine(decoded(record), record);
   assert.deepEqual(JSON.parse(line), { ...validValue(), partition: 0, offset: 9 });
   assert.equal(line, formatMessage("json", 1, decoded(record), record));
+});
+
+Deno.test("formatDeadLetter() shows where the refused record was read and why, on one line, with its control characters escaped", () => {
+  const letter = {
+    topic: "crypto-prices",
+    partition: 2,
+    offset: "17",
+    reason: 'symbol is "BT\\nC", expected 1-15 upper-case letters and digits',
+    at: Date.parse("2026-01-01T00:00:00Z"),
+    key: "BT\nC",
+    value: '{"symbol":"BT\\nC"}',
+    headers: { schema: "crypto-price/v1" },
+  };
+  const record = rawRecord(0, 3, "BT\nC", letter.value);
+  assert.equal(
+    formatDeadLetter("line", 4, { ...letter, reason: "a\u001b[2Jb" }, record),
+    "Dead letter #4 - crypto-prices 2/17: a\\u001b[2Jb",
+  );
+  assert.deepEqual(JSON.parse(formatDeadLetter("json", 1, letter, record)), {
+    dead_letter: {
+      topic: "crypto-prices",
+      partition: 2,
+      offset: 17,
+      reason: letter.reason,
+      at: "2026-01-01T00:00:00.000Z",
+    },
+    key: "BT\nC",
+    value: letter.value,
+    headers: { schema: "crypto-price/v1" },
+    partition: 0,
+    offset: 3,
+  });
+  const pretty = formatDeadLetter("pretty", 1, letter, record);
+  assert.match(pretty, /Reason: +symbol is/);
+  assert.match(pretty, /Key: +BT\\u000aC/);
 });

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { isCanonicalPrice } from "../../../market/messages/price_message.ts";
 import { priceLine } from "../../../bench/data.ts";
-import { decodePriceRecord, rawRecord, tick, validRecord } from "../../consumer/helpers.ts";
+import {
+  decodePriceRecord,
+  rawRecord,
+  READ_TIME,
+  tick,
+  validRecord,
+} from "../../consumer/helpers.ts";
 
 const accepted = (value: string, key: string) => decodePriceRecord(rawRecord(0, 0, key, value)).ok;
 
@@ -18,14 +24,14 @@ Deno.test("isCanonicalPrice() takes what the producer writes: prices large and s
     [validRecord(0, 0).value!, "BTC"],
     [validRecord(0, 0, { symbol: "SHIB", priceUsd: 0.00001234, volume24h: null }).value!, "SHIB"],
     [validRecord(0, 0, { change24h: -3.5, marketCap: null, lastUpdated: null }).value!, "BTC"],
-    [validRecord(0, 0, { coinId: "café-coin", priceUsd: 12345678901234 }).value!, "BTC"],
+    [validRecord(0, 0, { coinId: "café-coin", priceUsd: 999999999999.99 }).value!, "BTC"],
   ];
   for (let i = 0; i < 600; i++) {
     const line = priceLine(i);
     values.push([line, JSON.parse(line).symbol]);
   }
   for (const [value, key] of values) {
-    assert.ok(isCanonicalPrice(value, key), `not taken: ${value}`);
+    assert.ok(isCanonicalPrice(value, key, READ_TIME), `not taken: ${value}`);
     assert.ok(accepted(value, key));
   }
 });
@@ -44,6 +50,15 @@ Deno.test("isCanonicalPrice() takes nothing decodePrice refuses: edge cases and 
     [base.replace("45234.56", "1."), "BTC"],
     [base.replace("45234.56", ".5"), "BTC"],
     [base.replace("45234.56", "9".repeat(400)), "BTC"],
+    [base.replace("45234.56", "1000000000000"), "BTC"],
+    [base.replace("45234.56", "12345678901234"), "BTC"],
+    [base.replace('"symbol":"BTC"', '"symbol":"btc"'), "btc"],
+    [base.replace('"symbol":"BTC"', '"symbol":"ÄBC"'), "ÄBC"],
+    [base.replace("1699876543", "1699876543000"), "BTC"],
+    [base.replace("1699876543", "4102444800"), "BTC"],
+    [base.replace("1699876543", "1199876543"), "BTC"],
+    [base.replace("1699876543", "null").replace("2025-11-12", "2100-11-12"), "BTC"],
+    [base.replace("1699876543", "null").replace("2025-11-12", "2025-02-31"), "BTC"],
     [base.replace('"bitcoin"', '""'), "BTC"],
     [base.replace('"bitcoin"', '"bit\\"coin"'), "BTC"],
     [base.replace('"bitcoin"', '"bit\ncoin"'), "BTC"],
@@ -64,7 +79,9 @@ Deno.test("isCanonicalPrice() takes nothing decodePrice refuses: edge cases and 
     ["{}", "BTC"],
   ];
   for (const [value, key] of edge) {
-    if (isCanonicalPrice(value, key)) assert.ok(accepted(value, key), `taken, but bad: ${value}`);
+    if (isCanonicalPrice(value, key, READ_TIME)) {
+      assert.ok(accepted(value, key), `taken, but bad: ${value}`);
+    }
   }
   // Random edits of valid values: whatever the scan takes, decodePrice must take as well.
   const next = random(20_261_124);
@@ -83,7 +100,7 @@ Deno.test("isCanonicalPrice() takes nothing decodePrice refuses: edge cases and 
         ? value.slice(0, at) + char + value.slice(at)
         : value.slice(0, at) + value.slice(at + 1);
     }
-    if (isCanonicalPrice(value, key)) {
+    if (isCanonicalPrice(value, key, READ_TIME)) {
       taken++;
       assert.ok(accepted(value, key), `taken, but bad: ${value}`);
     }
@@ -102,10 +119,19 @@ Deno.test("isCanonicalPrice() takes a time only in toISOString's form, and every
             String(day).padStart(2, "0")
           }T${time}Z`;
           assert.ok(!Number.isNaN(Date.parse(text)), text);
-          assert.ok(isCanonicalPrice(base.replace("2025-11-12T10:30:45.123Z", text), "BTC"), text);
+          assert.ok(
+            isCanonicalPrice(base.replace("2025-11-12T10:30:45.123Z", text), "BTC", READ_TIME),
+            text,
+          );
         }
       }
     }
   }
-  assert.ok(!isCanonicalPrice(base.replace("2025-11-12T10:30:45.123Z", "2025-11-12 10:30"), "BTC"));
+  assert.ok(
+    !isCanonicalPrice(
+      base.replace("2025-11-12T10:30:45.123Z", "2025-11-12 10:30"),
+      "BTC",
+      READ_TIME,
+    ),
+  );
 });

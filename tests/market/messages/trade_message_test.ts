@@ -18,8 +18,11 @@ const TRADE: TradeMessage = {
   source: "coinbase",
 };
 
+/** When the trades of these tests are read. */
+const READ = { now: Date.parse("2026-01-01T00:00:00Z"), maxAheadMs: 300_000 };
+
 function decode(key: string | null, value: string | null, notUtf8?: ("key" | "value")[]) {
-  return decodeTrade(key, value, {}, notUtf8);
+  return decodeTrade(key, value, {}, READ, notUtf8);
 }
 
 const reason = (key: string | null, value: unknown, notUtf8?: ("key" | "value")[]) => {
