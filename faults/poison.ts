@@ -84,7 +84,9 @@ class Fuzz {
   }
 }
 
-const SYMBOLS = ["BTC", "ETH", "SOL", "DOGE", "XRP", "ADA", "ÄBC", "币"];
+const SYMBOLS = ["BTC", "ETH", "SOL", "DOGE", "XRP", "ADA", "1INCH"];
+/** Symbols a record may not carry: a symbol is 1-15 of A-Z and 0-9 (docs/messages.md). */
+const BAD_SYMBOLS = ["ÄBC", "币", "btc", "<img src=x>", "BT\nC", "X".repeat(2_000)];
 
 /** A price that matches the contract, with some of its legal variations. */
 function validPrice(fuzz: Fuzz, messageId: string): Record<string, unknown> {
@@ -117,6 +119,10 @@ const SCHEMA_BREAKS: [string, (p: Record<string, unknown>, fuzz: Fuzz) => unknow
   ["price null", (p) => ({ ...p, price_usd: null })],
   ["volume as text", (p) => ({ ...p, volume_24h: "lots" })],
   ["empty symbol", (p) => ({ ...p, symbol: "" })],
+  ["symbol not A-Z 0-9", (p, fuzz) => ({ ...p, symbol: fuzz.pick(BAD_SYMBOLS) })],
+  ["price 1e12 or more", (p) => ({ ...p, price_usd: 1e200 })],
+  ["last_updated in milliseconds", (p) => ({ ...p, last_updated: 1_700_000_000_000 })],
+  ["last_updated in 2100", (p) => ({ ...p, last_updated: 4_102_444_800 })],
   ["symbol a number", (p) => ({ ...p, symbol: 42 })],
   ["timestamp not a time", (p) => ({ ...p, timestamp: "yesterday" })],
   ["nested object price", (p) => ({ ...p, price_usd: { value: 1 } })],
