@@ -38,3 +38,49 @@ export interface StoreWrite {
    */
   examine?: Candle[];
 }
+
+/**
+ * The symbols a write holds changes of, in the order they first appear.
+ *
+ * @param write The write.
+ * @returns Each symbol once.
+ *
+ * @example
+ * ```ts
+ * import { symbolsOfWrite } from "./store_write.ts";
+ * console.log(symbolsOfWrite({ states: [], candles: [], publish: [], latest: [
+ *   { symbol: "ETH", priceUsd: 1, volume24h: null, marketCap: null, priceChange24h: null, eventTime: 0 },
+ * ] })); // ["ETH"]
+ * ```
+ */
+export function symbolsOfWrite(write: StoreWrite): string[] {
+  const symbols = new Set<string>();
+  for (const state of write.states) symbols.add(state.symbol);
+  for (const candle of write.candles) symbols.add(candle.symbol);
+  for (const price of write.latest) symbols.add(price.symbol);
+  for (const candle of write.publish) symbols.add(candle.symbol);
+  for (const candle of write.examine ?? []) symbols.add(candle.symbol);
+  return [...symbols];
+}
+
+/**
+ * The part of a write that changes the given symbols: their states, candles, latest prices and
+ * queued candles, nothing of any other symbol. Each symbol's part stands alone, so a write may be
+ * split by symbol and its parts applied one at a time.
+ *
+ * @param write The write.
+ * @param symbols The symbols kept.
+ * @returns A write of those symbols' changes only.
+ */
+export function partOfWrite(write: StoreWrite, symbols: ReadonlySet<string>): StoreWrite {
+  const mine = <T extends { symbol: string }>(items: readonly T[]) =>
+    items.filter((item) => symbols.has(item.symbol));
+  const part: StoreWrite = {
+    states: mine(write.states),
+    candles: mine(write.candles),
+    latest: mine(write.latest),
+    publish: mine(write.publish),
+  };
+  if (write.examine !== undefined) part.examine = mine(write.examine);
+  return part;
+}

@@ -25,6 +25,8 @@ export const DLQ_HEADERS = Object.freeze({
   at: "dlq.at",
 });
 
+const DLQ_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DLQ_HEADERS));
+
 /** The dead-letter topic unless `DLQ_TOPIC` names another. */
 export const DLQ_TOPIC = "crypto-dlq";
 
@@ -44,7 +46,7 @@ export interface DeadLetter {
   key: string | null;
   /** Its value, or null (a tombstone). */
   value: string | null;
-  /** Its own headers (without the `dlq.*` ones). */
+  /** Its own headers (without the five above). */
   headers: Record<string, string>;
 }
 
@@ -60,7 +62,7 @@ export interface EncodedDeadLetter {
  *
  * @param letter The refused record and why.
  * @returns Its key and value as they were, its headers with the five `dlq.*` added (any of
- *   those it had already are replaced).
+ *   those five it had already are replaced).
  *
  * @example
  * ```ts
@@ -74,7 +76,7 @@ export interface EncodedDeadLetter {
 export function encodeDeadLetter(letter: DeadLetter): EncodedDeadLetter {
   const headers: Record<string, string> = {};
   for (const name in letter.headers) {
-    if (!name.startsWith("dlq.")) headers[name] = letter.headers[name]!;
+    if (!DLQ_HEADER_NAMES.has(name)) headers[name] = letter.headers[name]!;
   }
   headers[DLQ_HEADERS.topic] = letter.topic;
   if (letter.partition !== null) headers[DLQ_HEADERS.partition] = String(letter.partition);
@@ -125,7 +127,7 @@ export function decodeDeadLetter(
     return { ok: false, reason: "dlq.offset is not an offset" };
   }
   const own: Record<string, string> = {};
-  for (const name in headers) if (!name.startsWith("dlq.")) own[name] = headers[name]!;
+  for (const name in headers) if (!DLQ_HEADER_NAMES.has(name)) own[name] = headers[name]!;
   return {
     ok: true,
     message: { topic, partition, offset, reason, at: when.ms, key, value, headers: own },

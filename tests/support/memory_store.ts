@@ -18,7 +18,8 @@ import type {
 } from "../../store/candle_store.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";
 import type { LoadedSymbol } from "../../market/loaded_symbol.ts";
-import type { StoreWrite } from "../../market/store_write.ts";
+import { type StoreWrite, symbolsOfWrite } from "../../market/store_write.ts";
+import { StoreRefusedError } from "../../store/store_error.ts";
 import type { SymbolState } from "../../market/symbol_state.ts";
 
 const key = (c: Pick<Candle, "symbol" | "interval" | "windowStart">) =>
@@ -43,6 +44,25 @@ export class MemoryStore implements CandleStore {
   failing = false;
   /** Writes applied. */
   writes = 0;
+  /**
+   * Symbols whose changes the store refuses for good, with its reason (as a constraint would): a
+   * write holding any of them, or alerts of them, rejects whole with a `StoreRefusedError`.
+   */
+  refuses = new Map<string, string>();
+  /** Writes refused that way. */
+  refusals = 0;
+  /** Symbols whose claim (`loadSymbol`) the store refuses for good, with its reason. */
+  refusesClaim = new Map<string, string>();
+
+  #refuse(symbols: Iterable<string>): void {
+    for (const symbol of symbols) {
+      const reason = this.refuses.get(symbol);
+      if (reason !== undefined) {
+        this.refusals++;
+        throw new StoreRefusedError(reason);
+      }
+    }
+  }
 
   #check(): void {
     if (this.failing) throw new Error("connection refused");
@@ -50,6 +70,7 @@ export class MemoryStore implements CandleStore {
 
   write(batch: StoreWrite): Promise<string[]> {
     this.#check();
+    this.#refuse(symbolsOfWrite(batch));
     const stale: string[] = [];
     for (const state of batch.states) {
       const stored = this.states.get(state.symbol);
@@ -77,6 +98,8 @@ export class MemoryStore implements CandleStore {
 
   loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
     this.#check();
+    const refused = this.refusesClaim.get(symbol);
+    if (refused !== undefined) throw new StoreRefusedError(refused);
     const stored = this.states.get(symbol);
     const epoch = (stored?.epoch ?? 0) + 1;
     if (stored) stored.epoch = epoch;
@@ -139,6 +162,7 @@ export class MemoryStore implements CandleStore {
 
   insertAlerts(alerts: readonly Alert[], examined: readonly CandleRevisionKey[] = []) {
     this.#check();
+    this.#refuse(alerts.map((a) => a.symbol));
     const fresh: Alert[] = [];
     for (const a of alerts) {
       if (this.alertRows.has(alertKey(a))) continue;
