@@ -10,6 +10,12 @@
  * with its alerts stored, or still queued, to be examined on the next start: no alert is lost, and
  * none is raised twice (a revision or a replay finds its alerts stored already).
  *
+ * A store that refuses the alerts for good (a value, a type or a constraint; see
+ * `store/store_error.ts`) is not retried forever: the examination is split by market until the
+ * refused ones stand alone, their alerts go to the dead-letter topic with the store's reason and
+ * their candles leave the queue, and the other markets' alerts are stored
+ * (docs/alerts.md). A store that is away is retried with backoff, as before.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -20,7 +26,12 @@ import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
+import type { Candle } from "../market/candle.ts";
+import { encodeAlert } from "../market/messages/alert_message.ts";
+import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
 import type { Nudge } from "./candle_publisher.ts";
+import type { DeadLetterQueue } from "./dead_letters.ts";
+import { isolateRefusals } from "./write_split.ts";
 
 const logger = getLogger(["crypto", "alerter"]);
 
@@ -44,6 +55,11 @@ export interface AlerterOptions {
   pollMs?: number;
   /** Most candles examined in one transaction. @default {100} */
   batchSize?: number;
+  /**
+   * Where alerts the store refuses for good go, with the topic they were meant for; without it
+   * (tests), such a refusal is retried like any error.
+   */
+  deadLetters?: { queue: DeadLetterQueue; alertTopic: string };
 }
 
 /**
@@ -58,8 +74,58 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
   const batchSize = options.batchSize ?? 100;
   const length = historyLength(rules.halflife);
 
+  /**
+   * Stores the alerts with their candles; when the store refuses them for good, isolates the
+   * refused markets, dead-letters their alerts and takes their candles off the queue.
+   */
+  const insert = async (
+    alerts: Alert[],
+    queued: Candle[],
+    signal: AbortSignal,
+  ): Promise<Alert[]> => {
+    const dead = options.deadLetters;
+    if (!dead) return await store.insertAlerts(alerts, queued);
+    const symbols = [...new Set(queued.map((c) => c.symbol))];
+    const fresh: Alert[] = [];
+    const refusals = await isolateRefusals(symbols, async (keys) => {
+      const mine = new Set(keys);
+      fresh.push(
+        ...await store.insertAlerts(
+          alerts.filter((a) => mine.has(a.symbol)),
+          queued.filter((c) => mine.has(c.symbol)),
+        ),
+      );
+    });
+    for (const { keys, error } of refusals) {
+      const refused = new Set(keys);
+      const at = now();
+      const letters = alerts.filter((a) => refused.has(a.symbol)).map((alert): DeadLetter => {
+        const encoded = encodeAlert(alert);
+        return {
+          topic: dead.alertTopic,
+          partition: null,
+          offset: null,
+          reason: error.message,
+          at,
+          key: encoded.key,
+          value: encoded.value,
+          headers: { ...encoded.headers },
+        };
+      });
+      // Dead-lettered first: should the process stop now, the candles are examined again.
+      await dead.queue.send(letters, "store", signal);
+      await store.insertAlerts([], queued.filter((c) => refused.has(c.symbol)));
+      report.refused += letters.length;
+      logger.warn("The store refused the alerts of {symbols}: {error}; dead-lettered", {
+        symbols: keys.join(", "),
+        error: error.message,
+      });
+    }
+    return fresh;
+  };
+
   /** Examines what is queued; returns whether the queue is empty now. */
-  const examine = async (): Promise<boolean> => {
+  const examine = async (signal: AbortSignal): Promise<boolean> => {
     const queued = await store.peekCandlesToExamine(batchSize);
     if (queued.length === 0) return true;
     const alerts: Alert[] = [];
@@ -69,7 +135,7 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
       const history = await store.candles({ symbol, interval, to: windowStart, limit: length });
       alerts.push(...candleAlerts(candle, { history, rules, createdAt: now() }));
     }
-    const fresh = await store.insertAlerts(alerts, queued);
+    const fresh = await insert(alerts, queued, signal);
     report.examined += queued.length;
     report.repeats += alerts.length - fresh.length;
     for (const alert of fresh) {
@@ -84,7 +150,7 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
     let attempt = 0;
     while (!ctx.signal.aborted) {
       try {
-        if (await examine()) {
+        if (await examine(ctx.signal)) {
           if (attempt > 0) logger.info("The candle store answers again; alerts resumed");
           attempt = 0;
           await nudge.wait(pollMs, ctx.signal);
@@ -104,7 +170,7 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
     }
     // Stopping: one more pass, so that what the last writes queued is examined now.
     try {
-      while (!(await examine()));
+      while (!(await examine(ctx.signal)));
     } catch (error) {
       logger.warn("Candles left queued for alerts, to be examined on the next run: {error}", {
         error: error instanceof Error ? error.message : String(error),

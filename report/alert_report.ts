@@ -15,6 +15,8 @@ export class AlertReport {
   repeats = 0;
   /** Failed store operations (each retried). */
   storeErrors = 0;
+  /** Alerts the store refused for good, dead-lettered. */
+  refused = 0;
   /** Alerts put on the alert topic. */
   published = 0;
   /** Failed sends to the alert topic (each retried). */
@@ -32,7 +34,9 @@ export class AlertReport {
       `  Candles examined: ${this.examined}, alerts raised: ${
         move + anomaly
       } (move: ${move}, anomaly: ${anomaly}), already raised: ${this.repeats}`,
-      `  Published to the alert topic: ${this.published}, store errors retried: ${this.storeErrors}`,
+      `  Published to the alert topic: ${this.published}, store errors retried: ${this.storeErrors}${
+        this.refused > 0 ? `, refused by the store and dead-lettered: ${this.refused}` : ""
+      }`,
     ];
   }
 }

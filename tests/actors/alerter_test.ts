@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { alertPublisher } from "../../actors/alert_publisher.ts";
+import { alerter } from "../../actors/alerter.ts";
+import { DeadLetterQueue } from "../../actors/dead_letters.ts";
+import { DeadLetterReport } from "../../report/dead_letter_report.ts";
+import { noInbox, noOutbox } from "../../runtime/actor.ts";
 import { Nudge } from "../../actors/candle_publisher.ts";
 import { candleChildren } from "../../actors/candle_topology.ts";
 import { PRICE_HEADERS, type PriceMessage } from "../../market/messages/price_message.ts";
@@ -290,4 +294,68 @@ Deno.test("alertOutputs() prints a new alert's line (or its JSON) and puts it on
     JSON.stringify(alertJson(alert)),
   ]);
   assert.deepEqual(events, [{ type: "alert", alert }]);
+});
+
+Deno.test("the Alerter dead-letters the alerts of a market the store refuses for good, takes its candles off the queue and stores the others'", async () => {
+  const store = new MemoryStore();
+  const minute = 60_000;
+  const t0 = Date.UTC(2025, 10, 12, 10, 0);
+  // A closed candle of each market moving 6 % from its open: a move alert each.
+  const moving = (symbol: string) => ({
+    symbol,
+    interval: "1m" as const,
+    windowStart: t0,
+    windowEnd: t0 + minute,
+    open: 100,
+    high: 106,
+    low: 100,
+    close: 106,
+    samples: 2,
+    volume: null,
+    vwap: null,
+    firstEvent: t0,
+    lastEvent: t0 + 30_000,
+    closed: true,
+    revision: 0,
+  });
+  const candles = ["BTC", "ETH", "SOL"].map(moving);
+  await store.write({ states: [], candles, latest: [], publish: [], examine: candles });
+  store.refuses.set("ETH", 'new row for relation "alerts" violates check constraint "no_eth"');
+
+  const log = new MemoryLog();
+  const producer = log.producer();
+  await producer.ensureTopic({ topic: "crypto-dlq", partitions: 3, replicationFactor: 1 });
+  const report = new AlertReport();
+  const dlqReport = new DeadLetterReport();
+  const queue = new DeadLetterQueue({
+    transport: producer,
+    topic: "crypto-dlq",
+    partitions: 3,
+    report: dlqReport,
+    now: () => Date.now(),
+  });
+  const told: Alert[] = [];
+  const stop = new AbortController();
+  const running = alerter({
+    store,
+    rules: DEFAULT_ALERT_RULES,
+    report,
+    nudge: new Nudge(),
+    onAlert: (alert) => told.push(alert),
+    now: () => t0 + 2 * minute,
+    pollMs: 10,
+    deadLetters: { queue, alertTopic: "crypto-alerts" },
+  })(noInbox, noOutbox, { name: "alerter", signal: stop.signal, attempt: 0 });
+  while (store.examine.size > 0) await new Promise((r) => setTimeout(r, 10));
+  stop.abort();
+  await running;
+
+  assert.deepEqual(told.map((a) => a.symbol).sort(), ["BTC", "SOL"]);
+  assert.deepEqual([...store.alertRows.values()].map((a) => a.symbol).sort(), ["BTC", "SOL"]);
+  assert.equal(report.refused, 1);
+  assert.equal(dlqReport.refusedByStore, 1);
+  const [letter] = dlqReport.latest;
+  assert.equal(letter!.topic, "crypto-alerts");
+  assert.equal(letter!.partition, null);
+  assert.match(letter!.reason, /no_eth/);
 });
