@@ -305,6 +305,16 @@ export class Metrics {
       (s) => one(s.bad),
     );
     this.#add(
+      "crypto_dead_letters_total",
+      "Records written to the dead-letter topic, by who refused them: when read (door) or the store",
+      "counter",
+      (s) =>
+        s.deadLetters === undefined ? [] : [
+          { labels: { refused_by: "door" }, value: s.deadLetters.refusedAtDoor },
+          { labels: { refused_by: "store" }, value: s.deadLetters.refusedByStore },
+        ],
+    );
+    this.#add(
       "crypto_buffer_depth",
       "Prices waiting in the producer's buffer for the broker",
       "gauge",

@@ -97,6 +97,28 @@ export interface PipelineSnapshot {
   } | null;
   /** Consumer lag per partition. */
   lag: LagSnapshot[];
+  /** The dead letters written (docs/messages.md#dead-letters), when this process writes any. */
+  deadLetters?: DeadLetterSnapshot;
+}
+
+/** The records refused and written to the dead-letter topic. */
+export interface DeadLetterSnapshot {
+  /** The dead-letter topic (in `start` over the embedded log, its topic there). */
+  topic: string;
+  /** Dead letters written. */
+  written: number;
+  /** Of them, refused when read (a record that is not a valid price or trade). */
+  refusedAtDoor: number;
+  /** Of them, refused by the store for good (a value, a type, a constraint). */
+  refusedByStore: number;
+  /** The latest ones, oldest first: where each refused record was read, why and when. */
+  latest: readonly {
+    topic: string;
+    partition: number | null;
+    offset: string | null;
+    reason: string;
+    at: number;
+  }[];
 }
 
 /** Gives the pipeline's counters as they stand; called on demand, never per message. */
@@ -151,6 +173,20 @@ export interface PipelineJson {
   lag: { topic: string; group: string; partition: number; lag: number }[];
   total_lag: number;
   restarts: number;
+  /** Present when this process writes dead letters. */
+  dead_letters?: {
+    topic: string;
+    written: number;
+    refused_when_read: number;
+    refused_by_store: number;
+    latest: {
+      topic: string;
+      partition: number | null;
+      offset: number | null;
+      reason: string;
+      at: string;
+    }[];
+  };
 }
 
 interface Sample {
@@ -244,6 +280,21 @@ export class PipelineRates {
       lag: snapshot.lag.map((l) => ({ ...l })),
       total_lag: snapshot.lag.reduce((sum, l) => sum + l.lag, 0),
       restarts: snapshot.stages.reduce((sum, s) => sum + s.restarts, 0),
+      ...(snapshot.deadLetters === undefined ? {} : {
+        dead_letters: {
+          topic: snapshot.deadLetters.topic,
+          written: snapshot.deadLetters.written,
+          refused_when_read: snapshot.deadLetters.refusedAtDoor,
+          refused_by_store: snapshot.deadLetters.refusedByStore,
+          latest: snapshot.deadLetters.latest.map((l) => ({
+            topic: l.topic,
+            partition: l.partition,
+            offset: l.offset === null ? null : Number(l.offset),
+            reason: l.reason,
+            at: new Date(l.at).toISOString(),
+          })),
+        },
+      }),
     };
   }
 }
