@@ -5,6 +5,11 @@
  * from the store first (its state, and the candles that may still change), so a restart carries
  * on where the last write left off.
  *
+ * A record that fails its checks (docs/messages.md#what-every-record-is-checked-for), that the
+ * book refuses, or whose market the store refuses to take over for good changes nothing: its dead
+ * letter goes to the sink with the next batch, which writes it to the dead-letter topic before
+ * committing any offset at or past it.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -13,6 +18,7 @@ import type { CandleBook, Flush } from "../market/candle_book.ts";
 import type { CandleReport } from "../report/candle_report.ts";
 import { priceObservation, tradeIdentity } from "../market/observation.ts";
 import { DEFAULT_MAX_AHEAD_MS, type ReadTime } from "../market/messages/checks.ts";
+import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
 import { decodePrice } from "../market/messages/price_message.ts";
 import { decodeTrade } from "../market/messages/trade_message.ts";
 import type { Actor } from "../runtime/actor.ts";
@@ -20,6 +26,8 @@ import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
+import { isPermanentStoreError } from "../store/store_error.ts";
+import { deadLetterOf, RecordTrail } from "./record_trail.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 
 const logger = getLogger(["crypto", "aggregator"]);
@@ -38,8 +46,15 @@ export interface CommitPoint {
 export interface CandleBatch {
   /** The write and the candles closed or revised in it. */
   flush: Flush;
-  /** What may be committed once the write is in the store. */
+  /** What may be committed once the write is in the store and the dead letters on their topic. */
   commits: CommitPoint[];
+  /** Records refused since the last batch, to be dead-lettered before the commits. */
+  deadLetters: DeadLetter[];
+  /**
+   * Per market written, the records that changed it since its last write: dead-lettered, with
+   * the store's reason, should the store refuse that market's write for good.
+   */
+  sources: Map<string, InRecord[]>;
 }
 
 /**
@@ -180,6 +195,8 @@ export interface AggregatorOptions {
   batchSize?: number;
   /** How far ahead of the clock an event time may be, ms. @default {300_000} */
   maxAheadMs?: number;
+  /** The records to dead-letter, kept across restarts. @default {a new trail} */
+  trail?: RecordTrail;
 }
 
 /**
@@ -193,15 +210,27 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const tickMs = options.tickMs ?? 100;
   const batchSize = options.batchSize ?? 512;
   const maxAheadMs = options.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS;
+  const trail = options.trail ?? new RecordTrail();
 
-  const claim = async (symbol: string, signal: AbortSignal) => {
+  /**
+   * Takes a symbol over, retrying while the store is away; returns the store's reason instead
+   * when it refuses for good.
+   */
+  const claim = async (symbol: string, signal: AbortSignal): Promise<string | null> => {
     for (let attempt = 0;; attempt++) {
       try {
         book.claim(symbol, await store.loadSymbol(symbol, book.horizonMs), now());
-        return;
+        report.storeHealth.succeeded();
+        trail.forget(symbol);
+        return null;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (isPermanentStoreError(error)) {
+          report.claimsRefused++;
+          return `the store refused to take ${symbol} over: ${error.message}`;
+        }
         report.storeErrors++;
+        report.storeHealth.failed(now(), error instanceof Error ? error.message : String(error));
         logger.warn("Cannot load {symbol} from the store, retrying: {error}", {
           symbol,
           error: error instanceof Error ? error.message : String(error),
@@ -222,30 +251,34 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       const commits = offsets.written(symbols);
       if (flush.write.states.length === 0 && commits.length === 0) return;
       unsent = 0;
-      await outbox.send({ flush, commits });
+      await outbox.send({ flush, commits, ...trail.take(symbols) });
+    };
+    const refuse = (record: InRecord, reason: string) => {
+      report.bad++;
+      trail.refuse(deadLetterOf(record, reason, now()));
+      offsets.processed(record, null);
     };
     const handle = async (record: InRecord) => {
       if (!offsets.owns(record)) return;
       report.read++;
       unsent++;
       const decoded = decode(record, { now: now(), maxAheadMs });
-      if (typeof decoded === "string") {
-        report.bad++;
-        logger.warn("Skipped a bad message at partition {partition} offset {offset}: {reason}", {
-          partition: record.partition,
-          offset: record.offset,
-          reason: decoded,
-        });
-        offsets.processed(record, null);
-        return;
-      }
+      if (typeof decoded === "string") return refuse(record, decoded);
       const { observation, latest } = decoded;
+      const { symbol } = observation;
       // A close and its revision go out as two writes, so that both are published.
-      if (book.wouldRevisePending(observation)) await send([observation.symbol]);
+      if (book.wouldRevisePending(observation)) await send([symbol]);
       // Claimed last, right before applying: a write found stale meanwhile lets the symbol go.
-      if (!book.has(observation.symbol)) await claim(observation.symbol, ctx.signal);
+      if (!book.has(symbol)) {
+        const refused = await claim(symbol, ctx.signal);
+        if (refused !== null) return refuse(record, refused);
+      }
       const outcome = book.apply(observation, now(), latest);
-      offsets.processed(record, outcome === "added" ? observation.symbol : null);
+      if (outcome === "refused") {
+        return refuse(record, "price × size would make a candle's volume or VWAP overflow");
+      }
+      if (outcome === "added") trail.added(symbol, record);
+      offsets.processed(record, outcome === "added" ? symbol : null);
     };
 
     const take = async () => {

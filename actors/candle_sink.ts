@@ -6,6 +6,12 @@
  * candle topic's publisher, the Alerter). When an Alerter runs, each write also queues its closed
  * candles and revisions for it, in the same transaction.
  *
+ * A write the store refuses for good (a value, a type or a constraint; see
+ * `store/store_error.ts`) is not retried: it is split by market until the refused markets stand
+ * alone, their records go to the dead-letter topic with the store's reason, and every other
+ * market is written (docs/candles.md#where-candles-go). The batch's refused records go to the
+ * dead-letter topic too; only once the log has them are the batch's offsets committed.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -15,9 +21,15 @@ import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { delay } from "../runtime/delay.ts";
+import { isPermanentStoreError } from "../store/store_error.ts";
 import type { CandleStore } from "../store/candle_store.ts";
+import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
+import { partOfWrite, type StoreWrite, symbolsOfWrite } from "../market/store_write.ts";
 import type { CandleBatch } from "./aggregator.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
+import type { DeadLetterQueue } from "./dead_letters.ts";
+import { deadLetterOf } from "./record_trail.ts";
+import { isolateRefusals } from "./write_split.ts";
 
 const logger = getLogger(["crypto", "candle-sink"]);
 
@@ -46,6 +58,10 @@ export interface CandleSinkOptions {
   retryMinMs?: number;
   /** The longest retry delay, ms. @default {5_000} */
   retryMaxMs?: number;
+  /** Where refused records go. */
+  deadLetters: DeadLetterQueue;
+  /** The wall clock, ms. @default {Date.now} */
+  now?: () => number;
 }
 
 /**
@@ -59,18 +75,20 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
   const minMs = options.retryMinMs ?? 200;
   const maxMs = options.retryMaxMs ?? 5_000;
 
-  const write = async (batch: CandleBatch, signal: AbortSignal) => {
+  const now = options.now ?? Date.now;
+
+  /** Writes (part of) a write, retrying while the store is away; a refusal for good is thrown. */
+  const writeRetrying = async (write: StoreWrite, signal: AbortSignal): Promise<string[]> => {
     for (let attempt = 0;; attempt++) {
       try {
-        const { flush } = batch;
-        const stale = await store.write(
-          options.examine ? { ...flush.write, examine: flush.closed } : flush.write,
-        );
+        const stale = await store.write(write);
+        report.storeHealth.succeeded();
         if (attempt > 0) logger.info("The candle store answers again; writing resumed");
         return stale;
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (signal.aborted || isPermanentStoreError(error)) throw error;
         report.storeErrors++;
+        report.storeHealth.failed(now(), error instanceof Error ? error.message : String(error));
         const wait = backoffDelay(attempt, { minMs, maxMs });
         const message = error instanceof Error ? error.message : String(error);
         if (attempt === 0) {
@@ -87,12 +105,52 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
     }
   };
 
+  /**
+   * Writes a batch: the whole write first; refused for good, split by market until the refused
+   * markets stand alone. Resolves to the stale symbols and the refused markets' dead letters.
+   */
+  const write = async (batch: CandleBatch, signal: AbortSignal) => {
+    const { flush } = batch;
+    const whole = options.examine ? { ...flush.write, examine: flush.closed } : flush.write;
+    const markets = symbolsOfWrite(whole);
+    const stale: string[] = [];
+    const refusals = await isolateRefusals(markets, async (keys) => {
+      const part = keys.length === markets.length ? whole : partOfWrite(whole, new Set(keys));
+      stale.push(...await writeRetrying(part, signal));
+    });
+    const refused = new Set<string>();
+    const letters: DeadLetter[] = [];
+    for (const { keys, error } of refusals) {
+      const at = now();
+      let records = 0;
+      for (const market of keys) {
+        refused.add(market);
+        for (const record of batch.sources.get(market) ?? []) {
+          letters.push(deadLetterOf(record, error.message, at));
+          records++;
+        }
+      }
+      report.writesRefused += keys.length;
+      logger.warn(
+        "The candle store refused the write of {markets} for good: {error}; its {records} record(s) go to the dead-letter topic",
+        { markets: keys.join(", "), error: error.message, records },
+      );
+    }
+    return { stale, refused, letters };
+  };
+
   return async (inbox, _outbox, ctx) => {
     for await (const batch of inbox) {
-      const { flush } = batch;
+      let { flush } = batch;
       // A batch of offsets alone (records that changed nothing) has nothing to write.
       const empty = flush.write.states.length === 0 && flush.write.latest.length === 0;
-      const stale = empty ? [] : await write(batch, ctx.signal);
+      const { stale, refused, letters } = empty
+        ? { stale: [], refused: new Set<string>(), letters: [] }
+        : await write(batch, ctx.signal);
+      // The refused records are on the dead-letter topic before any offset past them commits.
+      await options.deadLetters.send(batch.deadLetters, "door", ctx.signal);
+      await options.deadLetters.send(letters, "store", ctx.signal);
+      if (refused.size > 0) flush = withoutMarkets(flush, refused);
       if (!empty) report.writes++;
       report.candlesWritten += flush.write.candles.length;
       if (stale.length > 0) {
@@ -113,5 +171,14 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       }
       options.onWritten?.(flush);
     }
+    options.deadLetters.flushLog();
   };
+}
+
+/** A flush without the markets the store refused: what was written, for the listeners. */
+function withoutMarkets(flush: Flush, markets: ReadonlySet<string>): Flush {
+  const kept = new Set(symbolsOfWrite(flush.write).filter((m) => !markets.has(m)));
+  const mine = (c: { symbol: string }) => kept.has(c.symbol);
+  const write = partOfWrite(flush.write, kept);
+  return { write, closed: flush.closed.filter(mine), changed: write.candles };
 }

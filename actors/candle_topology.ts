@@ -1,7 +1,8 @@
 /**
  * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
  * store, with the candle topic's publisher and a Committer per topic beside them; and, on the
- * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10).
+ * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10). Records
+ * refused (when read, or by the store) go to the dead-letter topic (docs/messages.md#dead-letters).
  *
  * @module
  */
@@ -13,6 +14,7 @@ import type { ConsumerTransport, InRecord, ProducerTransport } from "../kafka/tr
 import { CandleBook, type Flush } from "../market/candle_book.ts";
 import type { CandleFormat } from "../report/candle_format.ts";
 import { CandleReport } from "../report/candle_report.ts";
+import { DeadLetterReport } from "../report/dead_letter_report.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
@@ -22,6 +24,8 @@ import { alertPublisher } from "./alert_publisher.ts";
 import { alerter } from "./alerter.ts";
 import { candlePublisher, Nudge } from "./candle_publisher.ts";
 import { candleSink } from "./candle_sink.ts";
+import { DeadLetterQueue } from "./dead_letters.ts";
+import { RecordTrail } from "./record_trail.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
 import { subscriber } from "./subscriber.ts";
 
@@ -67,6 +71,11 @@ export interface CandleChildrenOptions {
   commitIntervalMs?: number;
   /** The Alerter on the closed candles, or null (or left out) for none. */
   alerts?: CandleAlertOptions | null;
+  /**
+   * The producer for the dead-letter topic (docs/messages.md#dead-letters), and the topic's name
+   * and partitions: where refused records go.
+   */
+  deadLetterTopic: { transport: ProducerTransport; topic: string; partitions: number };
 }
 
 /** The candle children and their shared state. */
@@ -85,6 +94,8 @@ export interface CandleChildren {
   batches: Channel<CandleBatch>;
   /** The Alerter's counts, or null when it does not run. */
   alertReport: AlertReport | null;
+  /** The dead letters' counts. */
+  deadLetterReport: DeadLetterReport;
 }
 
 /**
@@ -103,6 +114,13 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
     idleTimeoutMs: config.idleTimeoutMs,
   });
   const offsets = new PendingOffsets();
+  const trail = new RecordTrail();
+  const deadLetterReport = new DeadLetterReport();
+  const deadLetters = new DeadLetterQueue({
+    ...options.deadLetterTopic,
+    report: deadLetterReport,
+    now: () => clock.now(),
+  });
   const records = new Channel<InRecord>(8_192, { name: "candle-records" });
   const batches = new Channel<CandleBatch>(4, { name: "candle-writes" });
   const trackers = new Map(sources.map(({ topic }) => [topic, new CommitTracker()]));
@@ -153,6 +171,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
           raised,
           onAlert: alerts.onAlert,
           now: () => clock.now(),
+          deadLetters: { queue: deadLetters, alertTopic: alerts.topic.topic },
         }),
       },
     );
@@ -171,6 +190,8 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         format: options.format,
         onStale: (symbols) => symbols.forEach((s) => book.drop(s)),
         examine: alerts !== null,
+        deadLetters,
+        now: () => clock.now(),
         onWritten: (flush) => {
           if (flush.write.publish.length > 0) nudge.poke();
           if (alerts && flush.closed.length > 0) examine.poke();
@@ -184,7 +205,15 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       outbox: batches,
       restart: "transient",
       shutdownMs: 15_000,
-      actor: aggregator({ book, store, offsets, report, now: () => clock.now() }),
+      actor: aggregator({
+        book,
+        store,
+        offsets,
+        report,
+        now: () => clock.now(),
+        maxAheadMs: config.maxAheadMs,
+        trail,
+      }),
     },
     // The records channel is closed when its owner ends for good; the other subscribers send to it
     // without owning it, and stop before the owner does (children stop in reverse order).
@@ -208,5 +237,5 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       };
     }),
   );
-  return { children, report, book, offsets, records, batches, alertReport };
+  return { children, report, book, offsets, records, batches, alertReport, deadLetterReport };
 }

@@ -306,6 +306,8 @@ export async function tradesLatency(
     fromBeginning: true,
     store,
     candleTopic: { transport: producer, topic: candleTopic, partitions: 3 },
+    // No record of the bench is refused: nothing is dead-lettered.
+    deadLetterTopic: { transport: producer, topic: `${candleTopic}-dlq`, partitions: 3 },
     print: null,
     format: "line",
     clock: systemClock,

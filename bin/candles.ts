@@ -50,7 +50,7 @@ const store = await openStoreOrExit(candles.store, candles.storeTimeoutMs);
 say(`Store: ${store.description}`);
 const redis = candles.redis ? new RedisPublisher(candles.redis) : null;
 say(`Redis: ${candles.redis ? redactUrl(candles.redis) : "off"}`);
-say(`Candle topic: ${candles.topic}`);
+say(`Candle topic: ${candles.topic}, dead-letter topic: ${candles.dlqTopic}`);
 say(describeAlerts(alerts));
 say("Press Ctrl+C to stop");
 say(rule);
@@ -67,6 +67,11 @@ const candlePartitions = await ensureTopicOrExit(
 const alertPartitions = alerts
   ? await ensureTopicOrExit(producer, { ...config.kafka, topic: alerts.topic }, say)
   : 0;
+const deadLetterPartitions = await ensureTopicOrExit(
+  producer,
+  { ...config.kafka, topic: candles.dlqTopic },
+  say,
+);
 
 // One consumer a topic; each topic after the first is read by its own group, `<group>.<topic>`,
 // so that no member of a group is assigned partitions of a topic it does not read.
@@ -86,6 +91,11 @@ const topology = candleChildren({
   fromBeginning: config.fromBeginning,
   store,
   candleTopic: { transport: producer, topic: candles.topic, partitions: candlePartitions },
+  deadLetterTopic: {
+    transport: producer,
+    topic: candles.dlqTopic,
+    partitions: deadLetterPartitions,
+  },
   print: output.print,
   format: config.format,
   clock: systemClock,
@@ -115,6 +125,7 @@ await runSupervised(supervisor, {
   summary: () =>
     [
       ...topology.report.summary(topology.book.counts),
+      topology.deadLetterReport.summary(candles.dlqTopic),
       ...(topology.alertReport?.summary() ?? []),
       ...redisSummary(redis),
     ].forEach((line) => say(line)),

@@ -122,6 +122,13 @@ const alertPartitions = candleConfig && alertConfig
     topic: alertConfig.topic,
   })
   : 0;
+// Refused records go to the dead-letter topic: on the embedded log, a topic of that log.
+const deadLetterPartitions = candleConfig
+  ? await ensureTopicOrExit(producerTransport, {
+    ...producerConfig.kafka,
+    topic: candleConfig.dlqTopic,
+  })
+  : 0;
 // A new group starts where this run's producer starts, so it prints what this run fetches.
 if (kafkaConsumer && !consumerConfig.fromBeginning) {
   await kafkaConsumer.startAtEndIfNew(consumerConfig.kafka.topic).catch((error) =>
@@ -163,6 +170,11 @@ const candles = candleConfig && store && candleTransport
       transport: producerTransport,
       topic: candleConfig.topic,
       partitions: candlePartitions,
+    },
+    deadLetterTopic: {
+      transport: producerTransport,
+      topic: candleConfig.dlqTopic,
+      partitions: deadLetterPartitions,
     },
     print,
     format: "line",
@@ -327,6 +339,17 @@ function snapshot(): PipelineSnapshot {
       }
       : null,
     lag,
+    ...(candles && candleConfig
+      ? {
+        deadLetters: {
+          topic: candleConfig.dlqTopic,
+          written: candles.deadLetterReport.written,
+          refusedAtDoor: candles.deadLetterReport.refusedAtDoor,
+          refusedByStore: candles.deadLetterReport.refusedByStore,
+          latest: candles.deadLetterReport.latest,
+        },
+      }
+      : {}),
   };
 }
 
@@ -354,6 +377,15 @@ const server = config.http && store && hub
           ? Promise.resolve()
           : checkBroker(producerConfig.kafka.brokers),
       store: () => store.ping(),
+      // Not ready while the candle writes have failed for over 30 s (docs/operations.md).
+      ...(candles
+        ? {
+          writes: () => {
+            const problem = candles.report.storeHealth.problem(Date.now());
+            return problem === null ? Promise.resolve() : Promise.reject(new Error(problem));
+          },
+        }
+        : {}),
     },
   }).catch((error) => {
     const where = `${config.http!.hostname}:${config.http!.port}`;
@@ -398,6 +430,7 @@ await runSupervised(supervisor, {
       ...(producing ?? trading)!.report.summary(),
       ...(consuming?.report.summary().slice(4) ?? []),
       ...(candles ? candles.report.summary(candles.book.counts) : []),
+      ...(candles && candleConfig ? [candles.deadLetterReport.summary(candleConfig.dlqTopic)] : []),
       ...(candles?.alertReport?.summary() ?? []),
       ...redisSummary(redis),
     ].forEach((line) => print(line)),

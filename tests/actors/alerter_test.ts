@@ -70,7 +70,7 @@ function record(price: PriceMessage): OutRecord {
 
 function newLog(messages: readonly PriceMessage[]): MemoryLog {
   const log = new MemoryLog();
-  for (const topic of ["crypto-prices", "crypto-candles", "crypto-alerts"]) {
+  for (const topic of ["crypto-prices", "crypto-candles", "crypto-alerts", "crypto-dlq"]) {
     log.ensureTopic({ topic, partitions: 3, replicationFactor: 1 });
   }
   log.append("crypto-prices", messages.map(record));
@@ -87,6 +87,7 @@ async function runWithAlerts(log: MemoryLog, store: MemoryStore, group = "crypto
     fromBeginning: true,
     store,
     candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+    deadLetterTopic: { transport: log.producer(), topic: "crypto-dlq", partitions: 3 },
     print: null,
     format: "line",
     clock: systemClock,

@@ -64,6 +64,7 @@ async function runTopology(
     fromBeginning: true,
     store,
     candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+    deadLetterTopic: { transport: log.producer(), topic: "crypto-dlq", partitions: 3 },
     print: (line) => lines.push(line),
     format: "line",
     clock: systemClock,
@@ -105,6 +106,7 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
   const log = new MemoryLog();
   log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
   log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-dlq", partitions: 3, replicationFactor: 1 });
   const records = priceRecords(600);
   for (const record of records) log.append("crypto-prices", [record]);
   const store = new MemoryStore();
@@ -161,6 +163,7 @@ Deno.test("The candle topology reading again what the store holds (a new group f
   const log = new MemoryLog();
   log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
   log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-dlq", partitions: 3, replicationFactor: 1 });
   for (const record of priceRecords(300)) log.append("crypto-prices", [record]);
   const store = new MemoryStore();
   await runTopology(log, store);
@@ -180,6 +183,7 @@ Deno.test("The candle topology holds back while the store is down, retries, and 
   const log = new MemoryLog();
   log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
   log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  log.ensureTopic({ topic: "crypto-dlq", partitions: 3, replicationFactor: 1 });
   const records = priceRecords(300);
   for (const record of records) log.append("crypto-prices", [record]);
 
@@ -189,6 +193,7 @@ Deno.test("The candle topology holds back while the store is down, retries, and 
   const log2 = new MemoryLog({});
   log2.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
   log2.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+  log2.ensureTopic({ topic: "crypto-dlq", partitions: 3, replicationFactor: 1 });
   for (const record of records) log2.append("crypto-prices", [record]);
   const store = new MemoryStore();
   store.failing = true;

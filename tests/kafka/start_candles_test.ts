@@ -66,7 +66,7 @@ Deno.test("start makes candles over the embedded log, prints the closed ones and
     const url = `sqlite:${dir}/market.db`;
     const run = await startInto(url);
     await checkStore(run.stdout, url);
-    assert.match(run.stdout, /Candles summary:\n {2}Records read: 180 \(bad, skipped: 0\)/);
+    assert.match(run.stdout, /Candles summary:\n {2}Records read: 180 \(refused when read: 0\)/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -84,7 +84,7 @@ Deno.test({
       assert.match(stdout, /^BTC-USD: \d+ trades?, last \$[\d,.]+, volume [\d.]+ BTC$/m);
       assert.doesNotMatch(stdout, /^Message #/m, "trades are not printed one by one");
       assert.match(stdout, new RegExp(`^Trades published: ${script.length}$`, "m"));
-      assert.match(stdout, new RegExp(`Records read: ${script.length} \\(bad, skipped: 0\\)`));
+      assert.match(stdout, new RegExp(`Records read: ${script.length} \\(refused when read: 0\\)`));
       assert.match(stdout, /^Candle BTC 1m 2025-11-12T09:59:00Z O \$[\d,.]+ .*\(\d+ samples\)$/m);
 
       const expected = referenceCandles(sentObservations(stub), INTERVALS);
