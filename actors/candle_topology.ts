@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CandleConfig } from "../config/candles.ts";
+import type { CandleConfig } from "../config/types.ts";
 import type { Alert } from "../market/alert.ts";
 import type { AlertRules } from "../market/alert_rules.ts";
 import { AlertReport } from "../market/alert_report.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import type { EncodedTrade } from "../market/trade.ts";
 import { TradeReport } from "../market/trade_report.ts";

@@ -7,7 +7,7 @@
  */
 import { encodePrice } from "../actors/encoder.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
-import type { CandleConfig } from "../config/candles.ts";
+import type { CandleConfig } from "../config/types.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { partitionFor } from "../kafka/partitioner.ts";

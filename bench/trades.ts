@@ -8,7 +8,7 @@
  */
 import { candleChildren } from "../actors/candle_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";

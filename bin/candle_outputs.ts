@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AlertConfig } from "../config/alerts.ts";
+import type { AlertConfig } from "../config/types.ts";
 import type { LiveHub } from "../http/live_hub.ts";
 import type { Alert } from "../market/alert.ts";
 import { formatAlert } from "../market/alert_format.ts";

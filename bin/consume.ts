@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
+import { consumeCommand, loadConsumerConfig } from "../config/consume.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRequire } from "node:module";
-import type { HttpConfig } from "../config/config.ts";
+import type { HttpConfig } from "../config/types.ts";
 import { type ApiStore, createApp } from "../http/app.ts";
 import { buildDashboardAssets, type DashboardAssets } from "../http/dashboard_assets.ts";
 import type { LiveHub } from "../http/live_hub.ts";

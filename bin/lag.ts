@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { lagCommand, loadLagConfig } from "../config/config.ts";
+import { lagCommand, loadLagConfig } from "../config/lag.ts";
 import { setupLogging } from "../config/logging.ts";
 import { fetchLag } from "../kafka/lag.ts";
 import { BrokerUnreachableError } from "../kafka/transport.ts";

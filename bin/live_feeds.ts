@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { createClient } from "redis";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { decodeLiveMessage } from "../http/live_decode.ts";
 import type { LiveHub } from "../http/live_hub.ts";
 import type { LagSnapshot, PipelineSnapshot } from "../http/pipeline_snapshot.ts";

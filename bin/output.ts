@@ -8,7 +8,7 @@ import { setImmediate } from "node:timers";
 import type { ConsumeReport } from "../market/consume_report.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent } from "../actors/producer_topology.ts";
-import type { ConsumerConfig } from "../config/config.ts";
+import type { ConsumerConfig } from "../config/types.ts";
 import type { ConsumerTransport } from "../kafka/transport.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";

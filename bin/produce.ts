@@ -8,7 +8,7 @@ import { CoinGeckoClient } from "../sources/coingecko.ts";
 import { logSupervisorEvent, producerTopology } from "../actors/producer_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
-import { loadProducerConfig, produceCommand } from "../config/config.ts";
+import { loadProducerConfig, produceCommand } from "../config/produce.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import {

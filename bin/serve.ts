@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { loadServeConfig, serveCommand } from "../config/config.ts";
+import { loadServeConfig, serveCommand } from "../config/serve.ts";
 import { setupLogging } from "../config/logging.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import { openStore } from "../store/open_store.ts";

@@ -5,7 +5,7 @@
  */
 import { type CommandSpec, helpText } from "../config/cli.ts";
 import { ConfigError } from "../config/config_error.ts";
-import type { KafkaConfig, ProducerConfig } from "../config/config.ts";
+import type { KafkaConfig, ProducerConfig } from "../config/types.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { openStore } from "../store/open_store.ts";
 import {

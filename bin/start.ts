@@ -10,7 +10,7 @@ import { candleChildren } from "../actors/candle_topology.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
-import { loadStartConfig, startCommand } from "../config/config.ts";
+import { loadStartConfig, startCommand } from "../config/start.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";

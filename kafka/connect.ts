@@ -6,7 +6,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { delay } from "../runtime/delay.ts";
 import { describeClientError, refusedCredentials } from "./client_errors.ts";
 import { BrokerAuthenticationError, BrokerUnreachableError } from "./transport.ts";

@@ -3,7 +3,7 @@ import { ALERT_HEADERS, alertPublisher } from "../../actors/alert_publisher.ts";
 import { Nudge } from "../../actors/candle_publisher.ts";
 import { candleChildren } from "../../actors/candle_topology.ts";
 import { MESSAGE_HEADERS } from "../../actors/encoder.ts";
-import type { CandleConfig } from "../../config/candles.ts";
+import type { CandleConfig } from "../../config/types.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../../kafka/transport.ts";

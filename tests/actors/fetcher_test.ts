@@ -3,7 +3,7 @@ import { CoinGeckoError, type FetchOutcome } from "../../sources/coingecko.ts";
 import { fetcher, type FetcherState } from "../../actors/fetcher.ts";
 import type { PriceTick, SkippedCoin } from "../../market/price.ts";
 import { ProduceReport } from "../../market/produce_report.ts";
-import type { Coin } from "../../config/config.ts";
+import type { Coin } from "../../config/types.ts";
 import { type ActorContext, noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { FakeClock } from "../support/fake_clock.ts";

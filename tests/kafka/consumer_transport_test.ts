@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { CompressionTypes } from "kafkajs";
-import { type KafkaConfig, loadConsumerConfig } from "../../config/config.ts";
+import { loadConsumerConfig } from "../../config/consume.ts";
+import type { KafkaConfig } from "../../config/types.ts";
 import { fetchLag } from "../../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
 import type { InRecord } from "../../kafka/transport.ts";

@@ -1,0 +1,60 @@
+/**
+ * Where the HTTP server listens, which `start` and `serve` read: `HTTP_ADDR` (`--http`), and
+ * `API_TOKEN`, required off loopback (`docs/configuration.md`, `docs/api.md`).
+ *
+ * @module
+ */
+import type { FlagSpec } from "./cli.ts";
+import { ConfigError } from "./config_error.ts";
+import type { Settings } from "./settings.ts";
+import type { HttpConfig } from "./types.ts";
+import { parseSecret } from "./values.ts";
+
+/** `--http <host:port>`, which `start` and `serve` share. */
+export const httpFlag: FlagSpec = {
+  name: "http",
+  type: "string",
+  value: "<host:port>",
+  help: "where the HTTP API and dashboard listen; an address other than 127.0.0.1 needs API_TOKEN",
+  env: "HTTP_ADDR",
+};
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+
+/**
+ * Reads where the HTTP server listens, and its token.
+ *
+ * @param s The settings.
+ * @returns The address (an IPv6 one without its brackets) and the token.
+ * @throws {ConfigError} For a bad address, a bad token, or an address other than loopback
+ * without `API_TOKEN`.
+ *
+ * @example
+ * ```ts
+ * import { loadHttp } from "./http.ts";
+ * import { Settings } from "./settings.ts";
+ * console.log(loadHttp(new Settings(new Map([["http", "[::1]:0"]]), () => undefined)));
+ * // { hostname: "::1", port: 0, token: null }
+ * ```
+ */
+export function loadHttp(s: Settings): HttpConfig {
+  const [name, raw] = s.get("HTTP_ADDR", "http", "127.0.0.1:8080");
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535) {
+    throw new ConfigError(
+      `Invalid ${name}: expected host:port such as 127.0.0.1:8080 (port 0-65535), current value is ${
+        JSON.stringify(raw)
+      }`,
+    );
+  }
+  const host = match[1]!;
+  const tokenRaw = s.optional("API_TOKEN");
+  const token = tokenRaw === undefined ? null : parseSecret("API_TOKEN", tokenRaw);
+  if (!LOOPBACK.test(host) && token === null) {
+    throw new ConfigError(
+      `Invalid ${name}: ${host} is not a loopback address, so API_TOKEN is required (clients then send Authorization: Bearer <token>); set it, or listen on 127.0.0.1`,
+    );
+  }
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token };
+}
