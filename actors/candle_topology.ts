@@ -1,7 +1,7 @@
 /**
- * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
- * store, with the candle topic's publisher and a Committer per topic beside them; and, on the
- * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10).
+ * The candle topology: one Subscriber per topic read → Aggregator → CandleSink → store, with the
+ * candle topic's publisher and a Committer per topic beside them; and, on the closed candles the
+ * sink writes, the Alerter and the alert topic's publisher.
  *
  * @module
  */
@@ -33,7 +33,7 @@ export interface CandleSource {
   transport: ConsumerTransport;
 }
 
-/** The Alerter's part of the candle topology (SPEC §10). */
+/** The Alerter's part of the candle topology. */
 export interface CandleAlertOptions {
   /** The thresholds. */
   rules: AlertRules;

@@ -1,5 +1,5 @@
 /**
- * The trade topology (SPEC §11): TradeSource → Publisher, and a console line a second per
+ * The trade topology: TradeSource → Publisher, and a console line a second per
  * product, for `produce` and `start` with `--source coinbase`.
  *
  * @module

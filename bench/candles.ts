@@ -39,7 +39,7 @@ function candleConfig(topic: string): CandleConfig {
 }
 
 /**
- * Prices of `symbols` symbols, one a second each, in time order: `count` SPEC §4 values.
+ * Prices of `symbols` symbols, one a second each, in time order: `count` price messages.
  *
  * @param count How many.
  * @param symbols How many symbols.
