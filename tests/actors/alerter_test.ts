@@ -14,7 +14,7 @@ import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
 import type { PriceMessage } from "../../market/price.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
-import { alertOutputs } from "../../bin/candle_outputs.ts";
+import { alertOutputs } from "../../actors/candle_outputs.ts";
 import { type LiveEvent, LiveHub } from "../../http/live_hub.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { bufferedOutput, flushBeforeCommit } from "../../bin/output.ts";
+import { flushBeforeCommit } from "../../actors/printing_consumer.ts";
+import { bufferedOutput } from "../../runtime/buffered_output.ts";
 import type { ConsumerTransport } from "../../kafka/transport.ts";
 
 const decoder = new TextDecoder();

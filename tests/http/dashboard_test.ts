@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startHttpServer } from "../../bin/http_server.ts";
+import { startHttpServer } from "../../http/server.ts";
 import { LiveHub } from "../../http/live_hub.ts";
 import type { Candle } from "../../market/candle.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
