@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ConsumeReport } from "../market/consume_report.ts";
+import type { ConsumeReport } from "../report/consume_report.ts";
 import type { ConsumerConfig } from "../config/types.ts";
 import type { ConsumerTransport } from "../kafka/transport.ts";
 import { type BufferedOutput, bufferedOutput } from "../runtime/buffered_output.ts";

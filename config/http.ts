@@ -1,6 +1,7 @@
 /**
- * Where the HTTP server listens, which `start` and `serve` read: `HTTP_ADDR` (`--http`), and
- * `API_TOKEN`, required off loopback (`docs/configuration.md`, `docs/api.md`).
+ * Where the HTTP server listens, which `start` and `serve` read: `HTTP_ADDR` (`--http`),
+ * `API_TOKEN`, required off loopback, and `HTTP_MAX_STREAMS` (`docs/configuration.md`,
+ * `docs/api.md`).
  *
  * @module
  */
@@ -8,7 +9,7 @@ import type { FlagSpec } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import type { Settings } from "./settings.ts";
 import type { HttpConfig } from "./types.ts";
-import { parseSecret } from "./values.ts";
+import { parseNumber, parseSecret } from "./values.ts";
 
 /** `--http <host:port>`, which `start` and `serve` share. */
 export const httpFlag: FlagSpec = {
@@ -25,16 +26,16 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
  * Reads where the HTTP server listens, and its token.
  *
  * @param s The settings.
- * @returns The address (an IPv6 one without its brackets) and the token.
- * @throws {ConfigError} For a bad address, a bad token, or an address other than loopback
- * without `API_TOKEN`.
+ * @returns The address (an IPv6 one without its brackets), the token and the stream limit.
+ * @throws {ConfigError} For a bad address, a bad token, an address other than loopback
+ * without `API_TOKEN`, or a bad `HTTP_MAX_STREAMS`.
  *
  * @example
  * ```ts
  * import { loadHttp } from "./http.ts";
  * import { Settings } from "./settings.ts";
  * console.log(loadHttp(new Settings(new Map([["http", "[::1]:0"]]), () => undefined)));
- * // { hostname: "::1", port: 0, token: null }
+ * // { hostname: "::1", port: 0, token: null, maxStreams: 1000 }
  * ```
  */
 export function loadHttp(s: Settings): HttpConfig {
@@ -56,5 +57,10 @@ export function loadHttp(s: Settings): HttpConfig {
       `Invalid ${name}: ${host} is not a loopback address, so API_TOKEN is required (clients then send Authorization: Bearer <token>); set it, or listen on 127.0.0.1`,
     );
   }
-  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token };
+  const maxStreams = parseNumber(...s.get("HTTP_MAX_STREAMS", null, "1000"), {
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+  });
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token, maxStreams };
 }

@@ -148,6 +148,8 @@ export interface HttpConfig {
   port: number;
   /** `API_TOKEN`: when set, every `/api` request must carry `Authorization: Bearer <token>`. Never logged. */
   token: string | null;
+  /** `HTTP_MAX_STREAMS`: live stream clients at once; one more gets 503. @default {1000} */
+  maxStreams?: number;
 }
 
 /** How candles are made and where they go. */

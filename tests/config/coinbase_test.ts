@@ -80,11 +80,11 @@ Deno.test("loadStartConfig() with --source coinbase makes crypto-trades the prod
   assert.equal(config.producer.kafka.topic, "crypto-trades");
 });
 
-Deno.test(".env.example and the README's configuration table document the Coinbase variables", async () => {
+Deno.test(".env.example and the configuration page's table document the Coinbase variables", async () => {
   const example = await Deno.readTextFile(".env.example");
-  const readme = await Deno.readTextFile("README.md");
+  const page = await Deno.readTextFile("docs/configuration.md");
   for (const name of ["COINBASE_WS_URL", "COINBASE_PRODUCTS", "COINBASE_STALE_AFTER"]) {
     assert.match(example, new RegExp(`^${name}=`, "m"), `${name} in .env.example`);
-    assert.match(readme, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in README.md`);
+    assert.match(page, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in docs/configuration.md`);
   }
 });

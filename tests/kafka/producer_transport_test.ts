@@ -103,3 +103,21 @@ kafkaTest(
     }
   },
 );
+
+kafkaTest(
+  "PlatformaticProducerTransport.ensureTopic() from four processes at once: each gets the topic, one creates it",
+  async () => {
+    const topic = freshTopic("transport-race");
+    const transports = Array.from({ length: 4 }, () => transportFor(topic));
+    try {
+      await Promise.all(transports.map((t) => t.connect()));
+      const infos = await Promise.all(
+        transports.map((t) => t.ensureTopic({ topic, partitions: 3, replicationFactor: 1 })),
+      );
+      assert.deepEqual(infos.map((i) => i.partitions), [3, 3, 3, 3]);
+      assert.ok(infos.filter((i) => i.created).length <= 1, JSON.stringify(infos));
+    } finally {
+      await Promise.all(transports.map((t) => t.disconnect()));
+    }
+  },
+);
