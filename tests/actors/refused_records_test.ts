@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type CandleChildren, candleChildren } from "../../actors/candle_topology.ts";
-import type { CandleConfig } from "../../config/candles.ts";
+import type { CandleConfig } from "../../config/types.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import {

@@ -7,7 +7,7 @@ import {
   READ_TIME,
   tick,
   validRecord,
-} from "../../consumer/helpers.ts";
+} from "../../support/consumer_records.ts";
 
 const accepted = (value: string, key: string) => decodePriceRecord(rawRecord(0, 0, key, value)).ok;
 
