@@ -175,6 +175,11 @@ export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_STORE_TIMEOUT: "3601" }, [], "CANDLE_STORE_TIMEOUT", "at most 3600"],
   [{ CANDLE_TOPIC: "bad topic!" }, [], "CANDLE_TOPIC", "1-249 characters"],
   [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
+  [{ CANDLE_MAX_AHEAD: "soon" }, [], "CANDLE_MAX_AHEAD", "a number"],
+  [{ CANDLE_MAX_AHEAD: "-1" }, [], "CANDLE_MAX_AHEAD", "at least 0"],
+  [{ CANDLE_MAX_AHEAD: "1e9" }, [], "CANDLE_MAX_AHEAD", "at most 604800"],
+  [{ DLQ_TOPIC: "bad topic!" }, [], "DLQ_TOPIC", "1-249 characters"],
+  [{ DLQ_TOPIC: long(250, "t") }, [], "DLQ_TOPIC", "1-249 characters"],
 ];
 
 /** Bad values of the alert variables, which `candles` and `start` read. */
@@ -254,6 +259,11 @@ export const VARIABLES: [string, CommandName[]][] = [
     "COINBASE_STALE_AFTER",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
   ["HTTP_MAX_STREAMS", ["start"]],
+  // Read by consume too: it checks event times the same way, and shows DLQ_TOPIC's dead letters.
+  ...["CANDLE_MAX_AHEAD", "DLQ_TOPIC"].map((v): [string, CommandName[]] => [
+    v,
+    ["candles", "start", "consume"],
+  ]),
 ];
 
 /**
@@ -285,6 +295,7 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   "out-of-orderness": ["soon", "86401"],
   "allowed-lateness": ["-1", "1e9"],
   "idle-timeout": ["0", "1e9"],
+  "max-ahead": ["later", "1e9"],
 };
 
 /** A case of the fault suite: one command, its environment and flags, and the name expected. */
