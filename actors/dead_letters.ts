@@ -109,8 +109,8 @@ export class DeadLetterQueue {
     // Keyed as the refused record was, so that one market's dead letters keep their order.
     const routing = letter.key ?? `${letter.topic}/${letter.partition ?? ""}`;
     return {
-      key: encoded.key ?? "",
-      value: encoded.value ?? "",
+      key: encoded.key,
+      value: encoded.value,
       headers: encoded.headers,
       partition: partitionFor(routing, this.#options.partitions),
       timestamp: this.#options.now(),
@@ -173,7 +173,9 @@ export class DeadLetterQueue {
 
 /** A dead letter whose value the log would not take: the same without it, saying why. */
 function withoutValue(record: OutRecord, why: string): OutRecord {
-  const bytes = typeof record.value === "string"
+  const bytes = record.value === null
+    ? 0
+    : typeof record.value === "string"
     ? new TextEncoder().encode(record.value).length
     : record.value.length;
   return {

@@ -18,8 +18,8 @@ import type {
   TopicSpec,
 } from "./transport.ts";
 
-/** A record as kept: its value as text. */
-type StoredRecord = OutRecord & { value: string };
+/** A record as kept: its value as text, or null. */
+type StoredRecord = OutRecord & { value: string | null };
 
 const utf8 = new TextDecoder();
 
@@ -92,7 +92,7 @@ export class MemoryLog {
         throw new RangeError(`Topic ${topic} has no partition ${record.partition}`);
       }
       partition.records.push(
-        typeof record.value === "string"
+        typeof record.value === "string" || record.value === null
           ? record as StoredRecord
           : { ...record, value: utf8.decode(record.value) },
       );

@@ -36,8 +36,8 @@ export interface PlatformaticProducerOptions {
 /** A record as the client takes it: bytes, and the timestamp as BigInt. */
 type ClientRecord = {
   topic: string;
-  key: Buffer;
-  value: Buffer;
+  key?: Buffer;
+  value?: Buffer;
   headers: Map<Buffer, Buffer>;
   partition: number;
   timestamp: bigint;
@@ -122,14 +122,18 @@ export class PlatformaticProducerTransport implements ProducerTransport {
    * @returns One delivery per record.
    */
   async send(topic: string, records: readonly OutRecord[]): Promise<Delivery[]> {
-    const messages: ClientRecord[] = records.map((r) => ({
-      topic,
-      key: this.#textBytes(r.key),
-      value: bytesOf(r.value),
-      headers: this.#headerBytes(r.headers),
-      partition: r.partition,
-      timestamp: BigInt(r.timestamp),
-    }));
+    const messages: ClientRecord[] = records.map((r) => {
+      const message: ClientRecord = {
+        topic,
+        headers: this.#headerBytes(r.headers),
+        partition: r.partition,
+        timestamp: BigInt(r.timestamp),
+      };
+      // A record without a key or a value (a dead letter of one) is written without it: null.
+      if (r.key !== null) message.key = this.#textBytes(r.key);
+      if (r.value !== null) message.value = bytesOf(r.value);
+      return message;
+    });
     let result;
     try {
       result = await this.#producer.send({ messages });

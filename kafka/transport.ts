@@ -7,10 +7,10 @@
 
 /** A record to publish. The partition is chosen by the caller. */
 export interface OutRecord {
-  /** The key, UTF-8. */
-  key: string;
-  /** The value: text, or its UTF-8 bytes. */
-  value: string | Uint8Array;
+  /** The key, UTF-8, or null for none (a dead letter keeps a refused record's missing key). */
+  key: string | null;
+  /** The value: text, or its UTF-8 bytes; null for none (a tombstone's dead letter). */
+  value: string | Uint8Array | null;
   /** Header names and values. */
   headers: Record<string, string>;
   /** The partition. */

@@ -84,7 +84,7 @@ async function written(transport: FlakyProducer): Promise<DeadLetter[]> {
 
 Deno.test("DeadLetterQueue writes each refused record with its dlq headers, and counts it once acknowledged", async () => {
   const { transport, report, dlq } = await queue();
-  const letters = [letter(5), letter(6, { key: "ETH" }), letter(7)];
+  const letters = [letter(5), letter(6, { key: "ETH" }), letter(7, { key: null, value: null })];
   await dlq.send(letters, "door", new AbortController().signal);
   assert.deepEqual(await written(transport), letters);
   assert.equal(report.written, 3);

@@ -121,3 +121,28 @@ kafkaTest(
     }
   },
 );
+
+kafkaTest(
+  "PlatformaticProducerTransport.send() writes a null key and a null value as null, not as empty text",
+  async () => {
+    const topic = freshTopic("transport-null");
+    const transport = transportFor(topic);
+    try {
+      await transport.connect();
+      await transport.ensureTopic({ topic, partitions: 1, replicationFactor: 1 });
+      const [base] = records(["BTC"], () => "{}");
+      await transport.send(topic, [
+        { ...base!, partition: 0, key: null },
+        { ...base!, partition: 0, value: null },
+        { ...base!, partition: 0, key: "", value: "" },
+      ]);
+      const onTopic = await readTopic(topic, 3);
+      assert.deepEqual(onTopic.map((r) => [r.key, r.value]), [[null, "{}"], ["BTC", null], [
+        "",
+        "",
+      ]]);
+    } finally {
+      await transport.disconnect();
+    }
+  },
+);
