@@ -84,12 +84,17 @@ async function written(transport: FlakyProducer): Promise<DeadLetter[]> {
 
 Deno.test("DeadLetterQueue writes each refused record with its dlq headers, and counts it once acknowledged", async () => {
   const { transport, report, dlq } = await queue();
-  const letters = [letter(5), letter(6, { key: "ETH" }), letter(7, { key: null, value: null })];
+  const letters = [
+    letter(5),
+    letter(6, { key: "ETH" }),
+    letter(7),
+    letter(8, { key: null, value: null }),
+  ];
   await dlq.send(letters, "door", new AbortController().signal);
   assert.deepEqual(await written(transport), letters);
-  assert.equal(report.written, 3);
-  assert.equal(report.refusedAtDoor, 3);
-  assert.deepEqual(report.latest.map((l) => l.offset), ["5", "6", "7"]);
+  assert.equal(report.written, 4);
+  assert.equal(report.refusedAtDoor, 4);
+  assert.deepEqual(report.latest.map((l) => l.offset), ["5", "6", "7", "8"]);
   // Keyed as the refused record: one market's dead letters share a partition, in order.
   const sent = transport.sends.flat();
   assert.equal(sent[0]!.partition, sent[2]!.partition);
