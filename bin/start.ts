@@ -242,10 +242,7 @@ const server = config.http && store && hub
       // Not ready while the candle writes have failed for over 30 s (docs/operations.md).
       ...(candles
         ? {
-          writes: () => {
-            const problem = candles.report.storeHealth.problem(Date.now());
-            return problem === null ? Promise.resolve() : Promise.reject(new Error(problem));
-          },
+          writes: () => candles.report.storeHealth.check(Date.now()),
         }
         : {}),
     },

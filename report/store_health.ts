@@ -62,4 +62,16 @@ export class WriteHealth {
       Math.round((now - since) / 1000)
     } s: ${this.#reason}`;
   }
+
+  /**
+   * The readiness check of `/readyz`: resolves while the store takes writes, rejects with the
+   * problem once writes have failed for longer than the threshold.
+   *
+   * @param now The time, ms.
+   * @returns Resolves when ready.
+   */
+  check(now: number): Promise<void> {
+    const problem = this.problem(now);
+    return problem === null ? Promise.resolve() : Promise.reject(new Error(problem));
+  }
 }
