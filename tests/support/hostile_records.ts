@@ -427,16 +427,17 @@ export async function storedCandles(
       for (const interval of intervals) {
         // The latest 5,000 at most come back each time: page backwards.
         const mine: Candle[] = [];
-        for (let to: number | undefined;;) {
-          const page = await store.candles({
+        let before: number | null = null;
+        while (true) {
+          const page: Candle[] = await store.candles({
             symbol,
             interval,
-            ...(to === undefined ? {} : { to }),
+            ...(before === null ? {} : { to: before }),
             limit: 5_000,
           });
           mine.unshift(...page);
           if (page.length < 5_000) break;
-          to = page[0]!.windowStart;
+          before = page[0]!.windowStart;
         }
         rows.push(...mine);
       }
