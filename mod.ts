@@ -101,6 +101,18 @@ export {
   encodeTrade,
   type TradeMessage,
 } from "./market/messages/trade_message.ts";
+export {
+  type DeadLetter,
+  decodeDeadLetter,
+  DLQ_HEADERS,
+  encodeDeadLetter,
+} from "./market/messages/dead_letter_message.ts";
+export type { ReadTime } from "./market/messages/checks.ts";
+export {
+  isPermanentStoreError,
+  StoreRefusedError,
+  StoreUnavailableError,
+} from "./store/store_error.ts";
 export { TradeReport } from "./report/trade_report.ts";
 export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
 export type { PriceTick } from "./market/price_tick.ts";
