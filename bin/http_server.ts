@@ -82,6 +82,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     metrics,
     dashboard: await loadDashboard(),
     token: config.token,
+    ...(config.maxStreams === undefined ? {} : { maxStreams: config.maxStreams }),
     ...(options.cacheMs === undefined ? {} : { cacheMs: options.cacheMs }),
   });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();

@@ -613,6 +613,8 @@ export interface HttpConfig {
   port: number;
   /** `API_TOKEN`: when set, every `/api` request must carry `Authorization: Bearer <token>`. Never logged. */
   token: string | null;
+  /** `HTTP_MAX_STREAMS`: live stream clients at once; one more gets 503. @default {1000} */
+  maxStreams?: number;
 }
 
 /** `--http <host:port>` (`HTTP_ADDR`). */
@@ -648,7 +650,12 @@ function loadHttp(s: Settings): HttpConfig {
       `Invalid ${name}: ${host} is not a loopback address, so API_TOKEN is required (clients then send Authorization: Bearer <token>); set it, or listen on 127.0.0.1`,
     );
   }
-  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token };
+  const maxStreams = parseNumber(...s.get("HTTP_MAX_STREAMS", null, "1000"), {
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+  });
+  return { hostname: host.replace(/^\[(.*)\]$/, "$1"), port, token, maxStreams };
 }
 
 /** Everything `serve` needs. */

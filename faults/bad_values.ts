@@ -194,6 +194,15 @@ export const CANDLES_ONLY_BAD_VALUES: BadValue[] = [
   [{ CANDLES_CONSUMER_GROUP: long(256, "g") }, [], "CANDLES_CONSUMER_GROUP", "1-255 characters"],
 ];
 
+/** Bad values of the HTTP server's variables, which `start` (and `serve`) read. */
+export const HTTP_BAD_VALUES: BadValue[] = [
+  [{ HTTP_MAX_STREAMS: "0" }, [], "HTTP_MAX_STREAMS", "at least 1"],
+  [{ HTTP_MAX_STREAMS: "-5" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "2.5" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "many" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "1e7" }, [], "HTTP_MAX_STREAMS", "at most 1000000"],
+];
+
 /** Every variable of SPEC §3 (and `PRODUCER_BUFFER_SIZE`), with the commands that read it. */
 export const VARIABLES: [string, CommandName[]][] = [
   ...[
@@ -241,6 +250,7 @@ export const VARIABLES: [string, CommandName[]][] = [
     "COINBASE_PRODUCTS",
     "COINBASE_STALE_AFTER",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
+  ["HTTP_MAX_STREAMS", ["start"]],
 ];
 
 /**
@@ -312,6 +322,7 @@ export function badCases(): BadCase[] {
     ...CANDLE_BAD_VALUES,
     ...ALERT_BAD_VALUES,
     ...CANDLES_ONLY_BAD_VALUES,
+    ...HTTP_BAD_VALUES,
   ];
   for (const [env, args, name] of all) {
     if (args.length > 0) continue; // the flags come below, for every command

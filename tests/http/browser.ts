@@ -39,8 +39,12 @@ export function browserTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** A browser with a fresh profile, and how to close it (removing the profile). */
-export async function launchBrowser(): Promise<
+/**
+ * A browser with a fresh profile, and how to close it (removing the profile).
+ *
+ * @param options More Chromium switches, e.g. `--host-resolver-rules=MAP evil.test 127.0.0.1`.
+ */
+export async function launchBrowser(options: { args?: string[] } = {}): Promise<
   { context: BrowserContext; close: () => Promise<void> }
 > {
   // playwright-core asks at import whether it runs under WSL by reading /proc/sys, which Deno
@@ -62,6 +66,7 @@ export async function launchBrowser(): Promise<
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(options.args ?? []),
     ],
   });
   return {

@@ -153,6 +153,7 @@ export async function appOver(
     token?: string;
     readiness?: Record<string, ReadinessCheck>;
     pipeline?: () => PipelineSnapshot;
+    readinessTimeoutMs?: number;
   } = {},
 ): Promise<{ app: Hono; hub: LiveHub; metrics: Metrics }> {
   dashboard ??= await loadDashboard();
@@ -169,6 +170,9 @@ export async function appOver(
     token: options.token ?? null,
     cacheMs: 0,
     now: () => NOW,
+    ...(options.readinessTimeoutMs === undefined
+      ? {}
+      : { readinessTimeoutMs: options.readinessTimeoutMs }),
   });
   return { app, hub, metrics };
 }
