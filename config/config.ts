@@ -8,6 +8,7 @@ import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.
 import { ConfigError } from "./config_error.ts";
 import { type FaultInjection, parseFaultInjection } from "./fault_injection.ts";
 import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
+import { backfillFlag, COINBASE_REST_URL, parseBackfill } from "./backfill.ts";
 import { type CandleConfig, candleFlags, loadCandleSettings } from "./candles.ts";
 import { loadKafka, loadLog, Settings } from "./settings.ts";
 import {
@@ -86,6 +87,8 @@ export interface CoinbaseConfig {
   products: string[];
   /** Silence (heartbeats included) after which the feed is taken as dead and reconnected, ms. */
   staleAfterMs: number;
+  /** The Exchange REST API's base URL, for gap repair and backfill, without a trailing slash. */
+  restUrl: string;
 }
 
 /** The topic trades go to unless `--topic` names another (`KAFKA_TOPIC` is the price topic). */
@@ -122,6 +125,8 @@ export interface ProducerConfig {
   source: { kind: "coingecko" } | { kind: "replay"; path: string } | { kind: "coinbase" };
   /** The Coinbase feed (validated whatever the source). */
   coinbase: CoinbaseConfig;
+  /** `--backfill`: the past span published before going live, ms, or null for none. */
+  backfillMs: number | null;
   /** Actors made to throw on purpose (`FAULT_INJECT`: `encoder`, `publisher`); empty by default. */
   faults: FaultInjection[];
   /** Logging. */
@@ -168,6 +173,7 @@ const produceFlags: CommandSpec["flags"] = [
     help: "with --source coinbase: the products whose trades are read, e.g. BTC-USD,ETH-USD",
     env: "COINBASE_PRODUCTS",
   },
+  backfillFlag,
 ];
 
 const consumeFlags: CommandSpec["flags"] = [
@@ -308,6 +314,7 @@ function loadCoinbase(s: Settings): CoinbaseConfig {
       exclusiveMin: true,
       max: 3600,
     }),
+    restUrl: parseHttpUrl(...s.get("COINBASE_REST_URL", null, COINBASE_REST_URL)),
   };
 }
 
@@ -380,6 +387,12 @@ function producerSettings(
     } else source = { kind: "replay", path };
   }
   const coinbase = loadCoinbase(s);
+  const backfillMs = parseBackfill(...s.get("BACKFILL", "backfill", ""));
+  if (backfillMs !== null && source.kind === "replay") {
+    throw new ConfigError(
+      "Invalid --backfill: a replay of a recording has no past to read; leave BACKFILL unset with --source replay:FILE",
+    );
+  }
   const faults = loadFaults(s, faultActors).filter((f) =>
     PRODUCER_ACTORS.some((a) => a === f.actor)
   );
@@ -415,6 +428,7 @@ function producerSettings(
     bufferSize,
     source,
     coinbase,
+    backfillMs,
     faults,
     log,
   };
