@@ -15,7 +15,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Alert } from "../market/alert.ts";
 import { type AlertRules, candleAlerts, historyLength } from "../market/alert_rules.ts";
-import type { AlertReport } from "../market/alert_report.ts";
+import type { AlertReport } from "../report/alert_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { delay, isAbort } from "../runtime/delay.ts";

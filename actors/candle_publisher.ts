@@ -9,8 +9,8 @@
 import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
-import { candleJson } from "../market/candle_json.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import { encodeCandle } from "../market/messages/candle_message.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
@@ -18,12 +18,6 @@ import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
 export { Nudge } from "./outbox_publisher.ts";
 
 const logger = getLogger(["crypto", "candle-publisher"]);
-
-/** The headers of a candle record. */
-export const CANDLE_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json",
-  "schema": "crypto-candle/v1",
-};
 
 /** What the publisher needs. */
 export interface CandlePublisherOptions {
@@ -58,11 +52,8 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
     const candles = await store.peekCandleOutbox(500);
     if (candles.length === 0) return true;
     const records: OutRecord[] = candles.map((candle) => ({
-      key: candle.symbol,
-      value: JSON.stringify(candleJson(candle)),
-      headers: { ...CANDLE_HEADERS },
+      ...encodeCandle(candle),
       partition: partitionFor(candle.symbol, partitions),
-      timestamp: candle.windowEnd,
     }));
     await transport.send(topic, records);
     await store.ackCandleOutbox(candles);

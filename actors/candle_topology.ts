@@ -8,11 +8,11 @@
 import type { CandleConfig } from "../config/candles.ts";
 import type { Alert } from "../market/alert.ts";
 import type { AlertRules } from "../market/alert_rules.ts";
-import { AlertReport } from "../market/alert_report.ts";
+import { AlertReport } from "../report/alert_report.ts";
 import type { ConsumerTransport, InRecord, ProducerTransport } from "../kafka/transport.ts";
 import { CandleBook, type Flush } from "../market/candle_book.ts";
-import type { CandleFormat } from "../market/candle_format.ts";
-import { CandleReport } from "../market/candle_report.ts";
+import type { CandleFormat } from "../report/candle_format.ts";
+import { CandleReport } from "../report/candle_report.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { encodePrice } from "../actors/encoder.ts";
+import { encodePrice } from "../market/messages/price_message.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
 import type { CandleConfig } from "../config/candles.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";

@@ -8,7 +8,7 @@
 import type { AlertConfig } from "../config/alerts.ts";
 import type { LiveHub } from "../http/live_hub.ts";
 import type { Alert } from "../market/alert.ts";
-import { formatAlert } from "../market/alert_format.ts";
+import { formatAlert } from "../report/alert_format.ts";
 import type { Flush } from "../market/candle_book.ts";
 import type { RedisPublisher } from "../store/redis.ts";
 

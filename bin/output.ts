@@ -5,7 +5,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { ConsumeReport } from "../market/consume_report.ts";
+import type { ConsumeReport } from "../report/consume_report.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import type { ConsumerConfig } from "../config/config.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
-import type { CandleFormat } from "../market/candle_format.ts";
+import type { CandleFormat } from "../report/candle_format.ts";
 import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import type { Env, KafkaConfig, LogConfig } from "./config.ts";

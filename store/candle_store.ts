@@ -8,60 +8,8 @@
 import type { Alert } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-
-export type { LatestPrice } from "../market/latest_price.ts";
-
-/**
- * What the aggregator keeps of a symbol between runs (internal table `candle_state`): enough to
- * tell a repeated observation from a new one after a restart, where its watermark stood, and
- * which process owns it.
- */
-export interface SymbolState {
-  /** The symbol. */
-  symbol: string;
-  /** The latest event time seen for the symbol (its watermark plus the out-of-orderness). */
-  maxEvent: number;
-  /** The identities of observations still able to change a candle, encoded by the aggregator. */
-  seen: string;
-  /**
-   * The owner's epoch: {@linkcode CandleStore.loadSymbol} raises it by one for each process that
-   * takes the symbol over (after a restart or a rebalance). A write with an epoch below the stored
-   * one comes from a process that lost the symbol: it is stale.
-   */
-  epoch: number;
-}
-
-/**
- * One atomic write: everything in it is applied in one transaction, or nothing is. A key given
- * twice counts once: the last candle, state and queued key given, the latest price with the
- * latest event time. A value a store cannot keep (not finite, a time outside 1970-9999, an
- * epoch that is not a whole number from 1) rejects the whole write with a `RangeError`.
- */
-export interface StoreWrite {
-  /**
-   * Symbol states. A state whose `epoch` is below the stored one is stale: it is not applied, and
-   * neither are that symbol's candles or latest price in this write.
-   */
-  states: SymbolState[];
-  /**
-   * Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above
-   * (a candle whose symbol has none is applied, there being nothing to guard it).
-   */
-  candles: Candle[];
-  /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
-  latest: LatestPrice[];
-  /**
-   * Closed candles and revisions to put on the candle topic, as they are now: queued in the
-   * outbox, each revision once.
-   */
-  publish: Candle[];
-  /**
-   * Closed candles and revisions for the Alerter to examine, as they are now: queued on the alert
-   * queue in the same transaction (each revision once), so that none is missed when the process
-   * stops between the write and the examination. Left out (or empty) when no Alerter runs.
-   */
-  examine?: Candle[];
-}
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { StoreWrite } from "../market/store_write.ts";
 
 /** A candle at one revision: what the outbox and the alert queue hold. */
 export type CandleRevisionKey = Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">;
@@ -79,16 +27,6 @@ export interface CandleQuery {
   to?: number;
   /** At most this many: the latest ones when there are more, returned ascending. @default {500} */
   limit?: number;
-}
-
-/** A symbol's state as stored, and its candles that may still change. */
-export interface LoadedSymbol {
-  /** The state, or null for a symbol never written. */
-  state: SymbolState | null;
-  /** The epoch now claimed for this process: one above the stored one (1 for a new symbol). */
-  epoch: number;
-  /** Its candles whose `window_end` is after `state.maxEvent - horizonMs`, every interval. */
-  candles: Candle[];
 }
 
 /** A symbol the store knows, with its latest price when it has one (`GET /api/v1/symbols`). */

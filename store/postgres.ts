@@ -11,7 +11,7 @@ import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
 import { deadline, DeadlineError } from "../runtime/deadline.ts";
 import { delay } from "../runtime/delay.ts";
 import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
@@ -22,10 +22,10 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
 } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { StoreWrite } from "../market/store_write.ts";
 import { migratePostgres } from "./postgres_schema.ts";
 import {
   checkLimit,

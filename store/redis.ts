@@ -13,10 +13,12 @@
 import { getLogger } from "@logtape/logtape";
 import { createClient } from "redis";
 import { redactUrl } from "../config/values.ts";
-import { type Alert, alertJson } from "../market/alert.ts";
+import type { Alert } from "../market/alert.ts";
+import { alertJson } from "../market/messages/alert_message.ts";
 import type { Candle } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
-import { type LatestPrice, latestPriceJson } from "../market/latest_price.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import { latestPriceJson } from "../market/messages/latest_price_message.ts";
 import { deadline, DeadlineError } from "../runtime/deadline.ts";
 
 const logger = getLogger(["crypto", "redis"]);

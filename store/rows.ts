@@ -7,7 +7,9 @@
  */
 import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
-import type { KnownSymbol, LatestPrice, LoadedSymbol } from "./candle_store.ts";
+import type { KnownSymbol } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
 import { isoTime, MAX_TIME } from "./write_plan.ts";
 
 /** A row as a driver gives it, by column name. */

@@ -18,10 +18,10 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
 } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { StoreWrite } from "../market/store_write.ts";
 import {
   checkLimit,
   queuedAlert,

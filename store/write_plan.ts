@@ -8,7 +8,9 @@
  */
 import type { Alert } from "../market/alert.ts";
 import { type Candle, type CandleKey, isInterval } from "../market/candle.ts";
-import type { LatestPrice, StoreWrite, SymbolState } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { StoreWrite } from "../market/store_write.ts";
+import type { SymbolState } from "../market/symbol_state.ts";
 
 /** A write with one entry per key, every value checked. */
 export interface WritePlan {

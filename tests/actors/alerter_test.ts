@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
-import { ALERT_HEADERS, alertPublisher } from "../../actors/alert_publisher.ts";
+import { alertPublisher } from "../../actors/alert_publisher.ts";
 import { Nudge } from "../../actors/candle_publisher.ts";
 import { candleChildren } from "../../actors/candle_topology.ts";
-import { MESSAGE_HEADERS } from "../../actors/encoder.ts";
+import { PRICE_HEADERS, type PriceMessage } from "../../market/messages/price_message.ts";
 import type { CandleConfig } from "../../config/candles.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../../kafka/transport.ts";
-import { type Alert, alertJson } from "../../market/alert.ts";
-import { formatAlert } from "../../market/alert_format.ts";
-import { AlertReport } from "../../market/alert_report.ts";
+import type { Alert } from "../../market/alert.ts";
+import { ALERT_HEADERS, alertJson } from "../../market/messages/alert_message.ts";
+import { formatAlert } from "../../report/alert_format.ts";
+import { AlertReport } from "../../report/alert_report.ts";
 import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
-import type { PriceMessage } from "../../market/price.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { alertOutputs } from "../../bin/candle_outputs.ts";
@@ -56,7 +56,7 @@ function record(price: PriceMessage): OutRecord {
   return {
     key: price.symbol,
     value: JSON.stringify(price),
-    headers: { ...MESSAGE_HEADERS },
+    headers: { ...PRICE_HEADERS },
     partition: partitionFor(price.symbol, 3),
     timestamp: Date.parse(price.timestamp),
   };

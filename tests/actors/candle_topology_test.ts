@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { candleChildren } from "../../actors/candle_topology.ts";
-import { encodePrice } from "../../actors/encoder.ts";
+import { encodePrice } from "../../market/messages/price_message.ts";
 import type { CandleConfig } from "../../config/candles.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";

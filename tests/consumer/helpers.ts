@@ -3,8 +3,13 @@
  *
  * @module
  */
-import { encodePrice } from "../../actors/encoder.ts";
-import type { PriceTick } from "../../market/price.ts";
+import type { Decoded } from "../../market/messages/decoded.ts";
+import {
+  decodePrice,
+  encodePrice,
+  type PriceMessage,
+} from "../../market/messages/price_message.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
 import type {
   CommitOffset,
   ConsumeOptions,
@@ -71,6 +76,11 @@ export function rawRecord(
   value: string | null,
 ): InRecord {
   return { topic: "crypto-prices", partition, offset: String(offset), key, value, headers: {} };
+}
+
+/** What `decodePrice` makes of a consumed record. */
+export function decodePriceRecord(record: InRecord): Decoded<PriceMessage> {
+  return decodePrice(record.key, record.value, record.headers, record.notUtf8);
 }
 
 /** A valid message value as a plain object, for making bad variants of it. */

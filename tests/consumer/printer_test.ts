@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CommitTracker } from "../../actors/commit_tracker.ts";
-import { ConsumeReport, type OutputFormat } from "../../market/consume_report.ts";
+import { ConsumeReport } from "../../report/consume_report.ts";
+import type { OutputFormat } from "../../report/consume_format.ts";
 import { printer, type PrinterOptions } from "../../actors/printer.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { noOutbox } from "../../runtime/actor.ts";

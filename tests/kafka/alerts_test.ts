@@ -7,12 +7,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { alertJson } from "../../market/alert.ts";
-import { formatAlert } from "../../market/alert_format.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
+import { formatAlert } from "../../report/alert_format.ts";
 import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
 import { priceObservation } from "../../market/observation.ts";
-import type { PriceMessage } from "../../market/price.ts";
+import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import type { Candle, Interval } from "../../market/candle.ts";
-import { candleJson } from "../../market/candle_json.ts";
+import { candleJson } from "../../market/messages/candle_message.ts";
 import { priceObservation } from "../../market/observation.ts";
-import type { PriceMessage } from "../../market/price.ts";
+import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { CompressionTypes } from "kafkajs";
-import { encodePrice, MessageIds } from "../../actors/encoder.ts";
+import { encodePrice } from "../../market/messages/price_message.ts";
+import { MessageIds } from "../../market/messages/message_ids.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";

@@ -7,12 +7,10 @@
 import assert from "node:assert/strict";
 import type { Alert } from "../../market/alert.ts";
 import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
-import type {
-  CandleStore,
-  LatestPrice,
-  StoreWrite,
-  SymbolState,
-} from "../../store/candle_store.ts";
+import type { CandleStore } from "../../store/candle_store.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import type { StoreWrite } from "../../market/store_write.ts";
+import type { SymbolState } from "../../market/symbol_state.ts";
 
 /** A store opened for one test, and how to get rid of it. */
 export interface OpenedStore {

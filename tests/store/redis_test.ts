@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { createClient } from "redis";
-import { type Alert, alertJson } from "../../market/alert.ts";
-import { candleJson } from "../../market/candle_json.ts";
-import { type LatestPrice, latestPriceJson } from "../../market/latest_price.ts";
+import type { Alert } from "../../market/alert.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
+import { candleJson } from "../../market/messages/candle_message.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
 import { RedisPublisher } from "../../store/redis.ts";
 import { freePort, freshPrefix, REDIS_TEST_URL, redisTest } from "../support/services.ts";
 import { makeCandle } from "./contract.ts";

@@ -15,11 +15,11 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
-  SymbolState,
 } from "../../store/candle_store.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import type { LoadedSymbol } from "../../market/loaded_symbol.ts";
+import type { StoreWrite } from "../../market/store_write.ts";
+import type { SymbolState } from "../../market/symbol_state.ts";
 
 const key = (c: Pick<Candle, "symbol" | "interval" | "windowStart">) =>
   `${c.symbol}|${c.interval}|${c.windowStart}`;

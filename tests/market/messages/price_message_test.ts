@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
-import { encodePrice } from "../../actors/encoder.ts";
-import { decodePrice } from "../../market/price_schema.ts";
-import { toInRecord } from "../../kafka/in_record.ts";
-import type { InRecord } from "../../kafka/transport.ts";
-import { MESSAGE_FIELDS, rawRecord, tick, validRecord, validValue } from "../consumer/helpers.ts";
+import { encodePrice, PRICE_HEADERS, PRODUCER_ID } from "../../../market/messages/price_message.ts";
+import { toInRecord } from "../../../kafka/in_record.ts";
+import type { InRecord } from "../../../kafka/transport.ts";
+import {
+  decodePriceRecord,
+  FETCHED_AT,
+  MESSAGE_FIELDS,
+  rawRecord,
+  tick,
+  validRecord,
+  validValue,
+} from "../../consumer/helpers.ts";
 
 /** The reason a value is refused; fails the test when it is accepted. */
 function reasonFor(key: string | null, value: string | null): string {
-  const decoded = decodePrice(rawRecord(0, 0, key, value));
+  const decoded = decodePriceRecord(rawRecord(0, 0, key, value));
   assert.equal(decoded.ok, false, `accepted: ${value?.slice(0, 80)}`);
   return decoded.ok ? "" : decoded.reason;
 }
@@ -28,7 +35,7 @@ const without = (field: string) => {
 
 Deno.test("decodePrice() accepts a value made by encodePrice and returns its fields", () => {
   const record = validRecord(1, 0);
-  const decoded = decodePrice(record);
+  const decoded = decodePriceRecord(record);
   assert.equal(decoded.ok, true);
   assert.deepEqual(decoded.ok && decoded.message, JSON.parse(record.value!));
 });
@@ -44,12 +51,12 @@ Deno.test("decodePrice() accepts encodePrice values with null numbers and tiny p
     lastUpdated: null,
   });
   const encoded = encodePrice(t, "SHIB-1");
-  assert.equal(decodePrice(rawRecord(0, 0, encoded.key, encoded.value)).ok, true);
+  assert.equal(decodePriceRecord(rawRecord(0, 0, encoded.key, encoded.value)).ok, true);
 });
 
 Deno.test("decodePrice() tolerates extra unknown fields", () => {
   const value = JSON.stringify({ ...validValue(), source: "replay", extra: { nested: [1, 2] } });
-  const decoded = decodePrice(rawRecord(0, 0, "BTC", value));
+  const decoded = decodePriceRecord(rawRecord(0, 0, "BTC", value));
   assert.equal(decoded.ok, true);
   assert.equal(decoded.ok && decoded.message.price_usd, 45234.56);
 });
@@ -145,7 +152,7 @@ Deno.test("a consumed value or key that is not UTF-8 is refused, not read with r
     value: new TextEncoder().encode(validRecord(0, 0).value!),
   });
   assert.equal(good.notUtf8, undefined);
-  assert.equal(decodePrice(good).ok, true);
+  assert.equal(decodePriceRecord(good).ok, true);
 
   const both = toInRecord("t", 2, { offset: "7", key: new Uint8Array([0x42, 0xc3]), value });
   assertReason(reasonOf(both), /^key and value are not UTF-8$/);
@@ -158,13 +165,91 @@ Deno.test("a consumed value or key that is not UTF-8 is refused, not read with r
     headers: { schema: new TextEncoder().encode("crypto-price/v1") },
   });
   assert.equal(replacement.notUtf8, undefined);
-  const decoded = decodePrice(replacement);
+  const decoded = decodePriceRecord(replacement);
   assert.ok(decoded.ok && decoded.message.coin_id === "bit\uFFFDcoin");
   assert.deepEqual(replacement.headers, { schema: "crypto-price/v1" });
 });
 
 function reasonOf(record: InRecord): string {
-  const decoded = decodePrice(record);
+  const decoded = decodePriceRecord(record);
   assert.equal(decoded.ok, false, `accepted: ${record.value?.slice(0, 80)}`);
   return decoded.ok ? "" : decoded.reason;
 }
+
+Deno.test("encodePrice() writes exactly the ten fields of the message contract", () => {
+  const encoded = encodePrice(tick(), "BTC-1762943445123");
+  const value = JSON.parse(encoded.value);
+
+  assert.deepEqual(Object.keys(value).sort(), [...MESSAGE_FIELDS].sort());
+  assert.deepEqual(value, {
+    symbol: "BTC",
+    coin_id: "bitcoin",
+    price_usd: 45234.56,
+    volume_24h: 28456789012.34,
+    market_cap: 886543210987.65,
+    price_change_24h: 2.34,
+    last_updated: 1699876543,
+    timestamp: "2025-11-12T10:30:45.123Z",
+    producer_id: "deno-producer-v1",
+    message_id: "BTC-1762943445123",
+  });
+  assert.equal(PRODUCER_ID, "deno-producer-v1");
+});
+
+Deno.test("encodePrice() keeps unknown optional numbers as null, not missing or zero", () => {
+  const encoded = encodePrice(
+    tick({ volume24h: null, marketCap: null, change24h: null, lastUpdated: null }),
+    "BTC-1",
+  );
+  const value = JSON.parse(encoded.value);
+
+  assert.deepEqual(Object.keys(value).sort(), [...MESSAGE_FIELDS].sort());
+  assert.equal(value.volume_24h, null);
+  assert.equal(value.market_cap, null);
+  assert.equal(value.price_change_24h, null);
+  assert.equal(value.last_updated, null);
+  assert.equal(typeof value.price_usd, "number");
+});
+
+Deno.test("encodePrice() gives every field the contract's type", () => {
+  const value = JSON.parse(encodePrice(tick(), "BTC-1").value);
+
+  for (const field of ["symbol", "coin_id", "timestamp", "producer_id", "message_id"]) {
+    assert.equal(typeof value[field], "string", field);
+  }
+  for (const field of ["price_usd", "volume_24h", "market_cap", "price_change_24h"]) {
+    assert.equal(typeof value[field], "number", field);
+    assert.ok(Number.isFinite(value[field]), field);
+  }
+  assert.ok(Number.isInteger(value.last_updated), "last_updated is whole Unix seconds");
+});
+
+Deno.test("encodePrice() keys the message by symbol with the contract's headers and the fetch time", () => {
+  const encoded = encodePrice(tick({ symbol: "ETH", coinId: "ethereum" }), "ETH-1");
+
+  assert.equal(encoded.key, "ETH");
+  assert.deepEqual(encoded.headers, {
+    "content-type": "application/json",
+    "schema": "crypto-price/v1",
+  });
+  assert.equal(encoded.timestamp, FETCHED_AT);
+  assert.equal(encoded.tick.symbol, "ETH");
+});
+
+Deno.test("encodePrice() stamps timestamp as ISO-8601 UTC from fetchedAt", () => {
+  const value = JSON.parse(encodePrice(tick({ fetchedAt: 0 }), "BTC-0").value);
+
+  assert.equal(value.timestamp, "1970-01-01T00:00:00.000Z");
+  assert.match(
+    JSON.parse(encodePrice(tick(), "BTC-1").value).timestamp,
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+  );
+});
+
+Deno.test("encodePrice() hands each message its own headers object", () => {
+  const first = encodePrice(tick(), "BTC-1");
+  first.headers["schema"] = "tampered";
+
+  assert.equal(encodePrice(tick(), "BTC-2").headers["schema"], "crypto-price/v1");
+  assert.equal(PRICE_HEADERS["schema"], "crypto-price/v1");
+});

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { AlertKind } from "./alert.ts";
+import type { AlertKind } from "../market/alert.ts";
 
 /** Counts of the alerts, kept across restarts of their actors. */
 export class AlertReport {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { BookCounts } from "./candle_book.ts";
+import type { BookCounts } from "../market/candle_book.ts";
 
 /** Counts of the candle pipeline, kept across restarts of its actors. */
 export class CandleReport {

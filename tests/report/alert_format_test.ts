@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Alert } from "../../market/alert.ts";
-import { alertJson } from "../../market/alert.ts";
-import { formatAlert } from "../../market/alert_format.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
+import { formatAlert } from "../../report/alert_format.ts";
 
 const anomaly: Alert = {
   symbol: "BTC",
@@ -15,7 +15,7 @@ const anomaly: Alert = {
   createdAt: Date.UTC(2025, 10, 12, 10, 32, 11),
 };
 
-Deno.test("formatAlert() prints SPEC §10's line", () => {
+Deno.test("formatAlert() prints the alert line of docs/alerts.md", () => {
   assert.equal(formatAlert(anomaly), "ALERT BTC 1m 10:31Z up +6.12% (z 5.3) $48,001.00");
   assert.equal(
     formatAlert({ ...anomaly, direction: "down", changePct: -0.4, zscore: -7.25, price: 0.5 }),

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { decodePrice, isCanonicalPrice } from "../../market/price_schema.ts";
-import { priceLine } from "../../bench/data.ts";
-import { rawRecord, tick, validRecord } from "../consumer/helpers.ts";
+import { isCanonicalPrice } from "../../../market/messages/price_message.ts";
+import { priceLine } from "../../../bench/data.ts";
+import { decodePriceRecord, rawRecord, tick, validRecord } from "../../consumer/helpers.ts";
 
-const accepted = (value: string, key: string) => decodePrice(rawRecord(0, 0, key, value)).ok;
+const accepted = (value: string, key: string) => decodePriceRecord(rawRecord(0, 0, key, value)).ok;
 
 /** A small deterministic random source, so a failure can be replayed. */
 function random(seed: number): () => number {

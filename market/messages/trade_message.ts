@@ -1,11 +1,21 @@
 /**
- * The trade message of SPEC §11 (topic `crypto-trades`, schema `crypto-trade/v1`) and its check.
+ * The trade message (docs/trades.md), written once: topic `crypto-trades`, the symbol (the
+ * product's base currency) as key, the headers `content-type: application/json` and
+ * `schema: crypto-trade/v1`, and as value one JSON object of ten fields, in this order:
+ *
+ * ```json
+ * {"symbol":"BTC","product_id":"BTC-USD","trade_id":7,"price":45234.56,"size":0.5,"side":"buy",
+ *  "time":"2025-01-01T00:00:00.123456Z","sequence":9,"received_at":"2025-01-01T00:00:00.130Z",
+ *  "source":"coinbase"}
+ * ```
  *
  * @module
  */
-import type { InRecord } from "../kafka/transport.ts";
+import { isFiniteOrNull, isPositive, isTime, valueFields } from "./checks.ts";
+import type { Decoded, NotUtf8 } from "./decoded.ts";
+import type { EncodedRecord } from "./encoded_record.ts";
 
-/** A trade as published (SPEC §11); numbers are JSON numbers. */
+/** The value of a trade message; numbers are JSON numbers. */
 export interface TradeMessage {
   /** The product's base currency, the record key: `BTC` for `BTC-USD`. */
   symbol: string;
@@ -42,29 +52,26 @@ export const TRADE_HEADERS: Readonly<Record<string, string>> = {
 const SHARED_HEADERS: Record<string, string> = { ...TRADE_HEADERS };
 
 /** A trade encoded for the topic, with the message kept for reporting. */
-export interface EncodedTrade {
-  /** The key: the symbol (the product's base currency). */
-  key: string;
-  /** The JSON value. */
+export interface EncodedTrade extends EncodedRecord {
   value: string;
-  /** The headers (one object shared by every trade: not to be changed). */
+  /** One object shared by every trade: not to be changed. */
   headers: Record<string, string>;
-  /** The record timestamp: the trade's time, ms since the epoch. */
+  /** The trade's time, ms since the epoch. */
   timestamp: number;
   /** The message the value holds. */
   trade: TradeMessage;
 }
 
 /**
- * Encodes a trade as its record: key = symbol, the value's fields in the order of SPEC §11.
+ * Encodes a trade as its record.
  *
  * @param trade The message.
  * @param timestamp The trade's time, ms, when the caller has it already. @default {Date.parse(trade.time)}
- * @returns Key, JSON value, headers and timestamp.
+ * @returns Key, JSON value (fields in the message's order), headers and timestamp.
  *
  * @example
  * ```ts
- * import { encodeTrade } from "./trade.ts";
+ * import { encodeTrade } from "./trade_message.ts";
  * const encoded = encodeTrade({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
  * console.log(encoded.key, encoded.value.slice(0, 16)); // "BTC" '{"symbol":"BTC",'
  * ```
@@ -91,9 +98,6 @@ export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTra
   };
 }
 
-/** A record that matched, or what is wrong with it. */
-export type DecodedTrade = { ok: true; message: TradeMessage } | { ok: false; reason: string };
-
 const FIELDS = [
   "symbol",
   "product_id",
@@ -107,58 +111,53 @@ const FIELDS = [
   "source",
 ];
 
-const positive = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v > 0;
-const isTime = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
-
 /**
- * Checks a consumed record against the trade contract.
+ * Decodes and checks a consumed trade record.
  *
- * @param record The record.
+ * @param key The record's key; a record without one is taken.
+ * @param value The record's value, or null for a tombstone.
+ * @param _headers The record's headers (not checked yet).
+ * @param notUtf8 The parts whose bytes were not UTF-8. @default {[]}
  * @returns The trade, or the reason it does not match (one short line).
  *
  * @example
  * ```ts
- * import { decodeTrade } from "./trade.ts";
+ * import { decodeTrade } from "./trade_message.ts";
  * const value = JSON.stringify({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
- * console.log(decodeTrade({ topic: "t", partition: 0, offset: "0", key: "BTC", value, headers: {} }).ok); // true
+ * console.log(decodeTrade("BTC", value, {}).ok); // true
  * ```
  */
-export function decodeTrade(record: InRecord): DecodedTrade {
-  if (record.notUtf8 !== undefined && record.notUtf8.length > 0) {
-    return { ok: false, reason: `${record.notUtf8.join(" and ")} not UTF-8` };
+export function decodeTrade(
+  key: string | null,
+  value: string | null,
+  _headers: Readonly<Record<string, string>>,
+  notUtf8?: NotUtf8,
+): Decoded<TradeMessage> {
+  if (notUtf8 !== undefined && notUtf8.length > 0) {
+    return { ok: false, reason: `${notUtf8.join(" and ")} not UTF-8` };
   }
-  if (record.value === null || record.value === "") return { ok: false, reason: "value is empty" };
-  let value: unknown;
-  try {
-    value = JSON.parse(record.value);
-  } catch {
-    return { ok: false, reason: "value is not JSON" };
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: "value is not a JSON object" };
-  }
-  const v = value as Record<string, unknown>;
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const v = fields.message;
   const missing = FIELDS.filter((f) => !(f in v));
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
   if (typeof v.symbol !== "string" || !/^[A-Z0-9]{1,15}$/.test(v.symbol)) {
     return { ok: false, reason: "symbol is not 1-15 upper-case letters and digits" };
   }
-  if (record.key !== null && record.key !== v.symbol) {
+  if (key !== null && key !== v.symbol) {
     return { ok: false, reason: "key does not match symbol" };
   }
   if (typeof v.trade_id !== "number" || !Number.isSafeInteger(v.trade_id) || v.trade_id < 0) {
     return { ok: false, reason: "trade_id is not a whole number" };
   }
-  if (!positive(v.price)) return { ok: false, reason: "price is not a positive number" };
-  if (!positive(v.size)) return { ok: false, reason: "size is not a positive number" };
+  if (!isPositive(v.price)) return { ok: false, reason: "price is not a positive number" };
+  if (!isPositive(v.size)) return { ok: false, reason: "size is not a positive number" };
   if (v.side !== "buy" && v.side !== "sell") {
     return { ok: false, reason: "side is not buy or sell" };
   }
   if (!isTime(v.time)) return { ok: false, reason: "time is not an ISO-8601 time" };
   if (!isTime(v.received_at)) return { ok: false, reason: "received_at is not an ISO-8601 time" };
-  if (v.sequence !== null && (typeof v.sequence !== "number" || !Number.isFinite(v.sequence))) {
-    return { ok: false, reason: "sequence is not a number" };
-  }
+  if (!isFiniteOrNull(v.sequence)) return { ok: false, reason: "sequence is not a number" };
   if (typeof v.product_id !== "string" || typeof v.source !== "string") {
     return { ok: false, reason: "product_id or source is not text" };
   }

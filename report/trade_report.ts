@@ -9,7 +9,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatUsd } from "./format.ts";
-import type { EncodedTrade, TradeMessage } from "./trade.ts";
+import type { EncodedTrade, TradeMessage } from "../market/messages/trade_message.ts";
 
 const logger = getLogger(["crypto", "trades"]);
 
@@ -73,7 +73,6 @@ export interface Disconnect {
 
 /** Products the feed refused (see {@linkcode TradeReport.refused}). */
 export interface Refusal {
-  /** The products refused. */
   products: readonly string[];
   /** The feed's words. */
   reason: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { formatQuote, TradeReport } from "../../market/trade_report.ts";
-import { encodeTrade, type TradeMessage } from "../../market/trade.ts";
+import { formatQuote, TradeReport } from "../../report/trade_report.ts";
+import { encodeTrade, type TradeMessage } from "../../market/messages/trade_message.ts";
 import { captureLogs } from "../support/logs.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 

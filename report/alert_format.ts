@@ -1,9 +1,10 @@
 /**
- * How an alert is shown on the console (SPEC §10).
+ * How an alert is shown on the console (docs/alerts.md).
  *
  * @module
  */
-import { type Alert, alertJson } from "./alert.ts";
+import type { Alert } from "../market/alert.ts";
+import { alertJson } from "../market/messages/alert_message.ts";
 import { formatChange, formatUsd } from "./format.ts";
 
 /**

@@ -1,13 +1,13 @@
 /**
- * How a closed candle is shown on the console (SPEC §8).
+ * How a closed candle is shown on the console (docs/candles.md).
  *
  * @module
  */
-import type { Candle } from "./candle.ts";
-import { candleJson } from "./candle_json.ts";
+import type { Candle } from "../market/candle.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
 import { formatUsd } from "./format.ts";
 
-/** How closed candles are printed: the line of SPEC §8, the same with volume, VWAP and revision, or JSON. */
+/** How closed candles are printed: the line of docs/candles.md, the same with volume, VWAP and revision, or JSON. */
 export type CandleFormat = "pretty" | "line" | "json";
 
 const minute = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -16,7 +16,7 @@ const minute = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "
  * The line of a closed candle.
  *
  * @param candle The candle.
- * @param format `line`: SPEC §8's line; `pretty`: the same, with volume and VWAP when it has them
+ * @param format `line`: the line of docs/candles.md; `pretty`: the same, with volume and VWAP when it has them
  * and the revision when it is one; `json`: the candle's JSON.
  * @returns The line.
  *

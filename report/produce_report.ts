@@ -1,5 +1,5 @@
 /**
- * The producer's console output (SPEC §5) and its counts: iterations, produced messages and
+ * The producer's console output and its counts: iterations, produced messages and
  * errors, drops and what was not delivered.
  *
  * @module
@@ -9,7 +9,9 @@ import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { formatSeconds, formatUsd } from "./format.ts";
 import { MissingCoins } from "./missing_coins.ts";
-import type { EncodedPrice, PriceTick, SkippedCoin, TickSummary } from "./price.ts";
+import type { EncodedPrice } from "../market/messages/price_message.ts";
+import type { PriceTick, TickSummary } from "../market/price_tick.ts";
+import type { SkippedCoin } from "../market/skipped_coin.ts";
 
 const logger = getLogger(["crypto", "producer"]);
 

@@ -1,14 +1,12 @@
 /**
- * The consumer's console output (SPEC §5): the three formats, and its counts.
+ * How the consumer prints each message: `pretty` (a block of lines), `line` (one short line) or
+ * `json` (the message value with `partition` and `offset` added, one line).
  *
  * @module
  */
-import { getLogger } from "@logtape/logtape";
 import type { InRecord } from "../kafka/transport.ts";
+import type { PriceMessage } from "../market/messages/price_message.ts";
 import { formatChange, formatUsd, formatWholeUsd } from "./format.ts";
-import type { PriceMessage } from "./price.ts";
-
-const logger = getLogger(["crypto", "consumer"]);
 
 /** How each message is printed. */
 export type OutputFormat = "pretty" | "line" | "json";
@@ -26,7 +24,7 @@ const RULE = "=".repeat(70);
  *
  * @example
  * ```ts
- * import { formatMessage } from "./consume_report.ts";
+ * import { formatMessage } from "./consume_format.ts";
  * const message = { symbol: "BTC", coin_id: "bitcoin", price_usd: 45234.56, volume_24h: null,
  *   market_cap: null, price_change_24h: null, last_updated: null, timestamp: "2025-11-12T10:30:45.123Z",
  *   producer_id: "p", message_id: "BTC-1" };
@@ -70,7 +68,7 @@ export function formatMessage(
 const LINE_BREAK = /[\n\r]/;
 
 /**
- * The `json` line of a record whose value was checked (SPEC §5: the message value with
+ * The `json` line of a record whose value was checked (the message value with
  * `partition` and `offset` added), made from the value's own text: the two fields are spliced
  * in before its closing brace instead of serialising the parsed message again. For a value
  * written by `JSON.stringify` (what the producer writes) the line is the same, character for
@@ -84,7 +82,7 @@ const LINE_BREAK = /[\n\r]/;
  *
  * @example
  * ```ts
- * import { jsonLine } from "./consume_report.ts";
+ * import { jsonLine } from "./consume_format.ts";
  * const value = '{"symbol":"BTC","price_usd":45234.56}';
  * const message = JSON.parse(value);
  * console.log(jsonLine(message, { topic: "t", partition: 1, offset: "7", key: "BTC", value, headers: {} }));
@@ -112,46 +110,4 @@ export function jsonLine(message: PriceMessage, record: InRecord): string {
  */
 export function splicedLine(value: string, record: InRecord): string {
   return `${value.slice(0, -1)},"partition":${record.partition},"offset":${Number(record.offset)}}`;
-}
-
-/** The consumer's counts, kept across Printer restarts. */
-export class ConsumeReport {
-  /** Messages printed. */
-  printed = 0;
-  /** Valid messages left out by the filter. */
-  filtered = 0;
-  /** Records that did not match the contract. */
-  bad = 0;
-
-  /**
-   * A record that does not match the contract: one log line with where it is and why.
-   *
-   * @param record The record.
-   * @param reason What is wrong.
-   */
-  reportBad(record: InRecord, reason: string): void {
-    this.bad++;
-    logger.warn("Skipped bad message at partition {partition} offset {offset}: {reason}", {
-      partition: record.partition,
-      offset: record.offset,
-      reason,
-    });
-  }
-
-  /**
-   * The closing lines of a run.
-   *
-   * @returns The lines.
-   */
-  summary(): string[] {
-    return [
-      "",
-      "==========================================",
-      "Consumer summary",
-      "==========================================",
-      `Messages printed: ${this.printed}`,
-      `Filtered out: ${this.filtered}`,
-      `Bad messages skipped: ${this.bad}`,
-    ];
-  }
 }

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
-import { formatMessage, jsonLine } from "../../market/consume_report.ts";
-import type { PriceMessage } from "../../market/price.ts";
-import { decodePrice } from "../../market/price_schema.ts";
+import { formatMessage, jsonLine } from "../../report/consume_format.ts";
+import type { PriceMessage } from "../../market/messages/price_message.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { priceLine } from "../../bench/data.ts";
-import { rawRecord, tick, validRecord, validValue } from "./helpers.ts";
+import {
+  decodePriceRecord,
+  rawRecord,
+  tick,
+  validRecord,
+  validValue,
+} from "../consumer/helpers.ts";
 
 function decoded(record: InRecord): PriceMessage {
-  const result = decodePrice(record);
+  const result = decodePriceRecord(record);
   if (!result.ok) throw new Error(result.reason);
   return result.message;
 }
