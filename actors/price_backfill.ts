@@ -7,7 +7,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Coin } from "../config/config.ts";
-import type { PriceTick } from "../market/price.ts";
+import type { PriceTick } from "../market/price_tick.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { BackfillReport } from "../report/backfill_report.ts";
 import { CoinGeckoError } from "../sources/coingecko.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { EncodedTrade, TradeMessage } from "../market/trade.ts";
+import type { EncodedTrade, TradeMessage } from "../market/messages/trade_message.ts";
 import type { TradeSequences } from "../market/trade_sequence.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { BackfillReport } from "../report/backfill_report.ts";

@@ -9,8 +9,8 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { EncodedTrade, TradeMessage } from "../market/trade.ts";
-import { encodeTrade } from "../market/trade.ts";
+import type { EncodedTrade, TradeMessage } from "../market/messages/trade_message.ts";
+import { encodeTrade } from "../market/messages/trade_message.ts";
 import type { TradeSequences } from "../market/trade_sequence.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { Clock } from "../runtime/delay.ts";

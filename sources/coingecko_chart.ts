@@ -6,7 +6,7 @@
  * @module
  */
 import type { Coin } from "../config/config.ts";
-import type { PriceTick } from "../market/price.ts";
+import type { PriceTick } from "../market/price_tick.ts";
 import { CoinGeckoError } from "./coingecko.ts";
 
 /** The part of the CoinGecko client a chart needs. */
