@@ -10,6 +10,7 @@ import { tradeChildren } from "../actors/trade_topology.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
+import { backfillLine } from "./backfill_line.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import {
   checkReplayFileOrExit,
@@ -39,6 +40,7 @@ print(rule);
 if (config.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${config.coinbase.url}`);
   print(`Products: ${config.coinbase.products.join(", ")}`);
+  print(`Gaps repaired from ${config.coinbase.restUrl}`);
 } else if (config.source.kind === "replay") {
   print(`Source: replay of ${config.source.path}, at full speed`);
 } else {
@@ -46,6 +48,7 @@ if (config.source.kind === "coinbase") {
   print(`Target cryptocurrencies: ${config.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Kafka topic: ${config.kafka.topic}`);
+if (config.backfillMs !== null) print(backfillLine(config));
 print(
   config.iterations === null
     ? "Will run indefinitely (Ctrl+C to stop)"

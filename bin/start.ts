@@ -22,6 +22,7 @@ import { LiveHub } from "../http/live_hub.ts";
 import type { FetchSnapshot, PipelineSnapshot, StageSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
 import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
+import { backfillLine } from "./backfill_line.ts";
 import { startHttpServer } from "./http_server.ts";
 import { checkBroker, lagPoller } from "./live_feeds.ts";
 import {
@@ -60,6 +61,7 @@ print(
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
+  print(`Gaps repaired from ${producerConfig.coinbase.restUrl}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {
@@ -67,6 +69,7 @@ if (producerConfig.source.kind === "coinbase") {
   print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Topic: ${producerConfig.kafka.topic}`);
+if (producerConfig.backfillMs !== null) print(backfillLine(producerConfig));
 // The store holds the candles, and the HTTP API reads it: open unless neither runs.
 const store = candleConfig || config.http
   ? await openStoreOrExit(config.store.url, config.store.timeoutMs)
@@ -258,6 +261,8 @@ function snapshot(): PipelineSnapshot {
     source = {
       stages: [
         stage("trades", t.published, t.malformed + t.feedErrors, null),
+        // Trades read from REST into gaps (lost: those it could not give), and gaps waiting.
+        stage("repairer", t.repaired, t.lost, trading.gaps),
         stage("publisher", t.produced, t.failed + t.dropped, trading.buffer),
       ],
       fetch: {

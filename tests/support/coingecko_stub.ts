@@ -120,7 +120,15 @@ export class CoinGeckoStub {
    * @param toMs The end, ms.
    * @returns The `market_chart/range` body.
    */
-  chartFor(id: string, fromMs: number, toMs: number): Record<string, [number, number][]> {
+  chartFor(
+    id: string,
+    fromMs: number,
+    toMs: number,
+  ): {
+    prices: [number, number][];
+    market_caps: [number, number][];
+    total_volumes: [number, number][];
+  } {
     const base = BASE_PRICES[id] ?? 1 + [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0);
     const step = this.chartStepMs;
     const prices: [number, number][] = [];
