@@ -127,8 +127,8 @@ Deno.test({
       let candles: ApiCandle[] = [];
       await until("the past hour's candles", async () => {
         candles = await candlesOf(port, "BTC");
-        return wanted.every((w) =>
-          candles.some((c) => Date.parse(c.window_start) === w.windowStart)
+        return [...wanted.map((w) => w.windowStart), liveWindow].every((start) =>
+          candles.some((c) => Date.parse(c.window_start) === start)
         );
       }, 30_000);
       // The first live trade's candle is still open: it closes only once a later trade comes.

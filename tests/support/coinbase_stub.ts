@@ -163,6 +163,9 @@ export class CoinbaseStub {
   readonly restRequests: RestRequest[] = [];
   /** Every `n`th trade of the flow is kept off the socket (REST has it); 0 for none. */
   withholdEvery = 0;
+  /** How many trades of the product in a row each of those is (a gap of that many ids). */
+  withholdRun = 1;
+  #withholdLeft = new Map<string, number>();
   /** Answers REST with this for every request while set (a persistent fault), or null. */
   restFault: ((after: number | null) => RestAnswer | null) | null = null;
   #restQueue: RestAnswer[] = [];
@@ -383,17 +386,22 @@ export class CoinbaseStub {
         const wanted = products ??
           [...new Set([...this.#clients].flatMap((c) => [...c.products]))];
         for (const product of wanted) {
-          const socket = this.withholdEvery <= 0 || ++this.#flowCount % this.withholdEvery !== 0;
-          this.trade(this.#walk(product), { socket });
+          if (this.withholdEvery > 0 && ++this.#flowCount % this.withholdEvery === 0) {
+            this.#withholdLeft.set(product, this.withholdRun);
+          }
+          const left = this.#withholdLeft.get(product) ?? 0;
+          if (left > 0) this.#withholdLeft.set(product, left - 1);
+          this.trade(this.#walk(product), { socket: left === 0 });
         }
       }
     }, Math.min(everyMs, 20));
   }
 
-  /** Stops the random walk. */
+  /** Stops the random walk (and ends a run kept off the socket). */
   stopFlow(): void {
     if (this.#flow !== null) clearInterval(this.#flow);
     this.#flow = null;
+    this.#withholdLeft.clear();
   }
 
   /**
