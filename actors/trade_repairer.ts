@@ -50,6 +50,11 @@ export interface TradeRepairerOptions {
   clock: Clock;
   /** Hands trades on for publishing, in order (waiting for room, never dropping them). */
   publish: (trades: EncodedTrade[], signal: AbortSignal) => Promise<void>;
+  /**
+   * The most ids of one gap read from REST (they are held until published): of a longer gap,
+   * the newest. @default {100_000}
+   */
+  maxGap?: number;
 }
 
 const ids = (from: number, to: number) => from === to ? `id ${from}` : `ids ${from}-${to}`;
@@ -90,12 +95,30 @@ export function acceptTrades(
  */
 export function tradeRepairer(options: TradeRepairerOptions): Actor<TradeGap, never> {
   const { rest, sequences, report, clock, publish } = options;
+  const maxGap = options.maxGap ?? 100_000;
   return async (inbox, _outbox, ctx) => {
     for await (const gap of inbox) {
       const { productId } = gap;
       // Only what has not come on the feed since the gap was found.
-      const wanted = sequences.missingIn(productId, gap.from, gap.to);
-      if (wanted === null) continue;
+      const missing = sequences.missingIn(productId, gap.from, gap.to);
+      if (missing === null) continue;
+      let wanted: typeof missing | null = missing;
+      if (missing.to - missing.from + 1 > maxGap) {
+        // The older part is given up at once, told apart from the rest.
+        const newest = missing.to - maxGap + 1;
+        wanted = sequences.missingIn(productId, newest, missing.to);
+        const older = sequences.missingIn(productId, missing.from, newest - 1);
+        if (older !== null) {
+          report.lost(older.count);
+          logger.warn("Lost {count} {product} trade(s), {ids}: {reason}; not asked for again", {
+            count: older.count,
+            product: productId,
+            ids: ids(older.from, older.to),
+            reason: `a gap of more than ${maxGap} ids, of which the newest are read`,
+          });
+        }
+        if (wanted === null) continue;
+      }
       const startedAt = clock.now();
       let repaired = 0;
       let reason: string | null = null;

@@ -4,7 +4,13 @@ import { tradeChildren } from "../../actors/trade_topology.ts";
 import { loadProducerConfig } from "../../config/config.ts";
 import type { Delivery, OutRecord, ProducerTransport } from "../../kafka/transport.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
+import { type TradeGap, tradeRepairer } from "../../actors/trade_repairer.ts";
+import { TradeSequences } from "../../market/trade_sequence.ts";
+import { noOutbox } from "../../runtime/actor.ts";
+import { Channel } from "../../runtime/channel.ts";
 import { CoinbaseRestClient } from "../../sources/coinbase_rest.ts";
+import { FakeClock } from "../support/fake_clock.ts";
+import { FakeExchange } from "../support/fake_exchange.ts";
 import { CoinbaseStub, type RestAnswer, type StubMatch } from "../support/coinbase_stub.ts";
 import { captureLogs, type LoggedLine } from "../support/logs.ts";
 
@@ -341,4 +347,46 @@ Deno.test("tradeRepairer() ends each bad REST answer (HTML, a trade without trad
   } finally {
     await stub.close();
   }
+});
+
+Deno.test("tradeRepairer() reads only the newest ids of a gap longer than its most, and gives the older up at once, counted and told", async () => {
+  const clock = new FakeClock(Date.UTC(2025, 10, 12, 10, 0, 0));
+  const exchange = new FakeExchange(clock);
+  exchange.add("BTC-USD", {
+    firstId: 100,
+    count: 101,
+    startMs: clock.now() - 200_000,
+    stepMs: 1000,
+  });
+  const rest = new CoinbaseRestClient(
+    { baseUrl: "https://rest.example", timeoutMs: 1_000, maxRetries: 0, maxRetryAfterMs: 1_000 },
+    { fetch: exchange.fetch, clock },
+  );
+  const sequences = new TradeSequences();
+  sequences.accept("BTC-USD", 100);
+  sequences.accept("BTC-USD", 200);
+  const gaps = new Channel<TradeGap>(10);
+  await gaps.send({ productId: "BTC-USD", from: 101, to: 199 });
+  gaps.close();
+  const published: number[] = [];
+  let lost = 0;
+  const logs = await captureLogs(async () => {
+    await tradeRepairer({
+      rest,
+      sequences,
+      report: { repaired: () => {}, lost: (count) => (lost += count) },
+      clock,
+      publish: (trades) => {
+        published.push(...trades.map((t) => t.trade.trade_id));
+        return Promise.resolve();
+      },
+      maxGap: 30,
+    })(gaps, noOutbox, { name: "repairer", signal: AbortSignal.timeout(5_000), attempt: 0 });
+  });
+  assert.deepEqual(published, Array.from({ length: 30 }, (_, i) => 170 + i));
+  assert.equal(lost, 69);
+  assert.deepEqual(exchange.requests.map((r) => r.url.search), ["?limit=30&after=200"]);
+  assert.deepEqual(logs.filter((l) => l.level === "warning").map((l) => l.text), [
+    "Lost 69 BTC-USD trade(s), ids 101-169: a gap of more than 30 ids, of which the newest are read; not asked for again",
+  ]);
 });
