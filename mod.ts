@@ -106,14 +106,9 @@ export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
 export type { PriceTick } from "./market/price_tick.ts";
 export type { SkippedCoin } from "./market/skipped_coin.ts";
 export { formatChange, formatUsd, formatWholeUsd } from "./report/format.ts";
-export {
-  type ConsumerConfig,
-  type LagConfig,
-  loadConsumerConfig,
-  loadLagConfig,
-  loadProducerConfig,
-  loadStartConfig,
-  type ProducerConfig,
-  type StartConfig,
-} from "./config/config.ts";
+export { loadConsumerConfig } from "./config/consume.ts";
+export { loadLagConfig } from "./config/lag.ts";
+export { loadProducerConfig } from "./config/produce.ts";
+export { loadStartConfig } from "./config/start.ts";
+export type { ConsumerConfig, LagConfig, ProducerConfig, StartConfig } from "./config/types.ts";
 export { ConfigError } from "./config/config_error.ts";

@@ -1,11 +1,11 @@
 /**
- * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
- * store, with the candle topic's publisher and a Committer per topic beside them; and, on the
- * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10).
+ * The candle topology: one Subscriber per topic read → Aggregator → CandleSink → store, with the
+ * candle topic's publisher and a Committer per topic beside them; and, on the closed candles the
+ * sink writes, the Alerter and the alert topic's publisher.
  *
  * @module
  */
-import type { CandleConfig } from "../config/candles.ts";
+import type { CandleConfig } from "../config/types.ts";
 import type { Alert } from "../market/alert.ts";
 import type { AlertRules } from "../market/alert_rules.ts";
 import { AlertReport } from "../report/alert_report.ts";
@@ -33,7 +33,7 @@ export interface CandleSource {
   transport: ConsumerTransport;
 }
 
-/** The Alerter's part of the candle topology (SPEC §10). */
+/** The Alerter's part of the candle topology. */
 export interface CandleAlertOptions {
   /** The thresholds. */
   rules: AlertRules;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ConsumerConfig } from "../config/config.ts";
+import type { ConsumerConfig } from "../config/types.ts";
 import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";

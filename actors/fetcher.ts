@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Coin } from "../config/config.ts";
+import type { Coin } from "../config/types.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { CoinGeckoError, type FetchOutcome } from "../sources/coingecko.ts";

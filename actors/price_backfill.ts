@@ -6,7 +6,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Coin } from "../config/config.ts";
+import type { Coin } from "../config/types.ts";
 import type { PriceTick } from "../market/price_tick.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { BackfillReport } from "../report/backfill_report.ts";

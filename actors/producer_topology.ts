@@ -4,7 +4,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import type { Actor, ActorContext } from "../runtime/actor.ts";
 import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";

@@ -1,13 +1,14 @@
 /**
- * The trade topology (SPEC §11): TradeSource → Publisher, and a console line a second per
- * product, for `produce` and `start` with `--source coinbase`. Beside the source, the repairer
- * reads the gaps it finds from the REST API into the same buffer; with `--backfill`, the source
- * publishes the past span first (docs/trades.md#gap-repair-and-backfill).
+/**
+ * The trade topology: TradeSource → Publisher, and a console line a second per product, for
+ * `produce` and `start` with `--source coinbase`. Beside the source, the repairer reads the gaps
+ * it finds from the REST API into the same buffer; with `--backfill`, the source publishes the
+ * past span first (docs/trades.md#gap-repair-and-backfill).
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import type { EncodedTrade } from "../market/messages/trade_message.ts";
 import { TradeReport } from "../report/trade_report.ts";

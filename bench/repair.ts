@@ -9,7 +9,7 @@
  * @module
  */
 import { tradeChildren } from "../actors/trade_topology.ts";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { delay } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";

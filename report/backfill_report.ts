@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ProducerConfig } from "../config/types.ts";
 import type { Clock } from "../runtime/delay.ts";
 
 /** Observations between two progress lines of a market. */
@@ -24,6 +25,38 @@ interface Progress {
   first: number | null;
   last: number | null;
   startedAt: number;
+}
+
+/**
+ * The start-up line of `--backfill` in `produce` and `start`: what is read, before going live.
+ *
+ * @param config The producing side's configuration.
+ * @returns The line, or null without a backfill.
+ *
+ * @example
+ * ```ts
+ * import { backfillBanner } from "./backfill_report.ts";
+ * const config = { backfillMs: 5_400_000, source: { kind: "coinbase" as const },
+ *   coinbase: { restUrl: "https://api.exchange.coinbase.com" } };
+ * console.log(backfillBanner(config)); // "Backfill: the past 1h30m of trades through https://api.exchange.coinbase.com, then live"
+ * ```
+ */
+export function backfillBanner(
+  config: Pick<ProducerConfig, "backfillMs" | "source"> & {
+    coinbase: Pick<ProducerConfig["coinbase"], "restUrl">;
+  },
+): string | null {
+  const ms = config.backfillMs;
+  if (ms === null) return null;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  const span = `${hours > 0 ? `${hours}h` : ""}${minutes > 0 ? `${minutes}m` : ""}${
+    seconds > 0 ? `${seconds}s` : ""
+  }`;
+  return config.source.kind === "coinbase"
+    ? `Backfill: the past ${span} of trades through ${config.coinbase.restUrl}, then live`
+    : `Backfill: the past ${span} of prices from CoinGecko's charts, then live`;
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Coin, CoinGeckoConfig } from "../config/config.ts";
+import type { Coin, CoinGeckoConfig } from "../config/types.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
 import type { PriceTick } from "../market/price_tick.ts";

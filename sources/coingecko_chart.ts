@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Coin } from "../config/config.ts";
+import type { Coin } from "../config/types.ts";
 import type { PriceTick } from "../market/price_tick.ts";
 import { CoinGeckoError } from "./coingecko.ts";
 

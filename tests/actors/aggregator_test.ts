@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PendingOffsets } from "../../actors/aggregator.ts";
 import { CommitTracker } from "../../actors/commit_tracker.ts";
 import type { InRecord } from "../../kafka/transport.ts";
-import { FakeCommits } from "../consumer/helpers.ts";
+import { FakeCommits } from "../support/consumer_records.ts";
 
 const record = (partition: number, offset: number, topic = "t") =>
   ({ topic, partition, offset: String(offset) }) as InRecord;

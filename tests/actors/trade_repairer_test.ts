@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { logSupervisorEvent } from "../../actors/producer_topology.ts";
 import { tradeChildren } from "../../actors/trade_topology.ts";
-import { loadProducerConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
 import type { Delivery, OutRecord, ProducerTransport } from "../../kafka/transport.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { type TradeGap, tradeRepairer } from "../../actors/trade_repairer.ts";

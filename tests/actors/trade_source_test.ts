@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { logSupervisorEvent } from "../../actors/producer_topology.ts";
 import { tradeChildren } from "../../actors/trade_topology.ts";
-import { loadProducerConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
 import {
   type Delivery,
   DeliveryError,
@@ -105,7 +105,7 @@ function expected(match: StubMatch) {
   };
 }
 
-Deno.test("tradeSource() publishes each scripted trade once, in trade id order, as the SPEC §11 message keyed by base currency", async () => {
+Deno.test("tradeSource() publishes each scripted trade once, in trade id order, as the trade message keyed by base currency", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 50 });
   try {
     const { printed, summary } = await withTrades(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseBackfill } from "../../config/backfill.ts";
-import { loadProducerConfig, loadStartConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { runCommand } from "../support/run.ts";
 

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { loadProducerConfig, loadStartConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("loadProducerConfig() with --source coinbase gives the SPEC §11 defaults and the topic crypto-trades", () => {
+Deno.test("loadProducerConfig() with --source coinbase gives the documented defaults and the topic crypto-trades", () => {
   const config = loadProducerConfig(["--source", "coinbase"], envOf({}))!;
   assert.deepEqual(config.source, { kind: "coinbase" });
   assert.deepEqual(config.coinbase, {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { loadServeConfig, loadStartConfig } from "../../config/config.ts";
+import { loadServeConfig } from "../../config/serve.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { HTTP_BAD_VALUES } from "../../faults/bad_values.ts";
 import { runCommand } from "../support/run.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { type HttpServer, startHttpServer } from "../../bin/http_server.ts";
+import { type HttpServer, startHttpServer } from "../../http/server.ts";
 import { LiveHub } from "../../http/live_hub.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";

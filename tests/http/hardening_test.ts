@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { startHttpServer } from "../../bin/http_server.ts";
-import { checkBroker } from "../../bin/live_feeds.ts";
+import { startHttpServer } from "../../http/server.ts";
+import { checkBroker } from "../../kafka/broker_probe.ts";
 import { LiveHub } from "../../http/live_hub.ts";
 import { NO_PIPELINE } from "../../http/pipeline_snapshot.ts";
 import type { ReadinessCheck } from "../../http/routes/probes.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { loadDashboard } from "../../bin/http_server.ts";
+import { loadDashboard } from "../../http/server.ts";
 import { createApp } from "../../http/app.ts";
 import type { DashboardAssets } from "../../http/dashboard_assets.ts";
 import { LiveHub } from "../../http/live_hub.ts";

@@ -1,18 +1,18 @@
 /**
- * Starts the HTTP server of SPEC §9 for `serve` and `start`: reads the dashboard's files (and
- * the chart library's standalone build from its npm package), builds the app and serves it with
- * `Deno.serve`.
+ * Starts the HTTP server for `serve` and `start` (`docs/api.md`): reads the dashboard's files
+ * (and the chart library's standalone build from its npm package), builds the app and serves it
+ * with `Deno.serve`.
  *
  * @module
  */
 import { createRequire } from "node:module";
-import type { HttpConfig } from "../config/config.ts";
-import { type ApiStore, createApp } from "../http/app.ts";
-import { buildDashboardAssets, type DashboardAssets } from "../http/dashboard_assets.ts";
-import type { LiveHub } from "../http/live_hub.ts";
-import { Metrics } from "../http/metrics.ts";
-import { type PipelineProvider, PipelineRates } from "../http/pipeline_snapshot.ts";
-import type { ReadinessCheck } from "../http/routes/probes.ts";
+import type { HttpConfig } from "../config/types.ts";
+import { type ApiStore, createApp } from "./app.ts";
+import { buildDashboardAssets, type DashboardAssets } from "./dashboard_assets.ts";
+import type { LiveHub } from "./live_hub.ts";
+import { Metrics } from "./metrics.ts";
+import { type PipelineProvider, PipelineRates } from "./pipeline_snapshot.ts";
+import type { ReadinessCheck } from "./routes/probes.ts";
 
 /** What {@linkcode startHttpServer} needs. */
 export interface HttpServerOptions {
@@ -36,7 +36,6 @@ export interface HttpServerOptions {
 export interface HttpServer {
   /** The address it listens on (the port chosen when 0 was asked for). */
   addr: Deno.NetAddr;
-  /** Its metrics registry. */
   metrics: Metrics;
   /** Ends the live streams, then stops accepting and waits for the requests in flight. */
   shutdown(): Promise<void>;
@@ -51,7 +50,7 @@ const here = (path: string) => new URL(path, import.meta.url);
  * @returns The dashboard, assets named by content hash.
  */
 export async function loadDashboard(): Promise<DashboardAssets> {
-  const dir = "../http/dashboard/";
+  const dir = "./dashboard/";
   const chartPackage = createRequire(import.meta.url).resolve("lightweight-charts/package.json");
   const chart = chartPackage.replace(
     /package\.json$/,

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { AlertConfig } from "../config/alerts.ts";
 import type { LiveHub } from "../http/live_hub.ts";
 import type { Alert } from "../market/alert.ts";
 import { formatAlert } from "../report/alert_format.ts";
@@ -45,7 +44,7 @@ export function candleOutputs(targets: CandleTargets): (flush: Flush) => void {
 export interface AlertTargets extends CandleTargets {
   /** Writes a console line, or null to print nothing. */
   print: ((line: string) => void) | null;
-  /** `json`: each alert's JSON on its line; `line`: SPEC §10's line. */
+  /** `json`: each alert's JSON on its line; `line`: the alert's console line. */
   format: "line" | "json";
 }
 
@@ -63,29 +62,4 @@ export function alertOutputs(targets: AlertTargets): (alert: Alert) => void {
     hub?.publish({ type: "alert", alert });
     redis?.alert(alert);
   };
-}
-
-/**
- * The start-up line about alerts.
- *
- * @param alerts The alert configuration, or null when off.
- * @returns `Alerts: move ≥ 5%, anomaly |z| > 4 (half-life 30 candles), topic crypto-alerts`, or
- * `Alerts: off`.
- */
-export function describeAlerts(alerts: AlertConfig | null): string {
-  if (!alerts) return "Alerts: off";
-  const { movePct, zscore, halflife } = alerts.rules;
-  return `Alerts: move ≥ ${movePct}%, anomaly |z| > ${zscore} (half-life ${halflife} candles), topic ${alerts.topic}`;
-}
-
-/**
- * The summary line of Redis.
- *
- * @param redis The publisher, or null.
- * @returns The line, or none when Redis is off.
- */
-export function redisSummary(redis: RedisPublisher | null): string[] {
-  if (!redis) return [];
-  const { sent, errors, dropped } = redis.counters;
-  return [`  Redis: ${sent} sent, ${errors} errors, ${dropped} dropped`];
 }

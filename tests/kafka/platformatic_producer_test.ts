@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadProducerConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import { PlatformaticProducerTransport } from "../../kafka/platformatic_producer.ts";
 import { DeliveryError, type OutRecord } from "../../kafka/transport.ts";

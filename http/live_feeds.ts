@@ -1,28 +1,28 @@
 /**
  * What `serve` reads besides the store: live events from Redis pub/sub or from the Kafka topics,
- * the candle group's lag, and whether the broker answers. Each runs in the background, retries
- * on its own, and never stops the server from answering.
+ * and the candle group's lag. Each runs in the background, retries on its own, and never stops
+ * the server from answering.
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import { createClient } from "redis";
-import type { KafkaConfig } from "../config/config.ts";
-import { decodeLiveMessage } from "../http/live_decode.ts";
-import type { LiveHub } from "../http/live_hub.ts";
-import type { LagSnapshot, PipelineSnapshot } from "../http/pipeline_snapshot.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { fetchLag } from "../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import { deadline } from "../runtime/deadline.ts";
+import { decodeLiveMessage } from "./live_decode.ts";
+import type { LiveHub } from "./live_hub.ts";
+import type { LagSnapshot } from "./pipeline_snapshot.ts";
 
 const log = getLogger(["crypto", "http", "feed"]);
 
-/** A background feed. */
+/** Live events read in the background. */
 export interface Feed {
   /** Resolves while the feed is connected, rejects with the reason when it is not. */
   ready(): Promise<void>;
   /** Events decoded and published, and messages refused. */
   counts(): { events: number; refused: number };
-  /** Stops it. */
   close(): Promise<void>;
 }
 
@@ -145,16 +145,16 @@ export function kafkaFeed(
     async close() {
       stopped = true;
       for (const { transport } of readers) await transport.disconnect().catch(() => {});
-      await Promise.race([starting, new Promise((resolve) => setTimeout(resolve, 100))]);
+      // A start caught in its wait between two tries is not waited for.
+      await deadline(starting, 100).catch(() => {});
     },
   };
 }
 
-/** The candle group's lag, refreshed in the background. */
+/** A consumer group's lag, refreshed in the background. */
 export interface LagPoller {
   /** The lag as last read (empty before the first read and while the broker is away). */
   lag(): LagSnapshot[];
-  /** Stops it. */
   close(): void;
 }
 
@@ -194,88 +194,4 @@ export function lagPoller(
       clearTimeout(timer);
     },
   };
-}
-
-/**
- * The snapshot `serve` shows: no pipeline runs in it, only the candle group's lag.
- *
- * @param poller The lag poller.
- * @returns The snapshot.
- */
-export function serveSnapshot(poller: LagPoller): PipelineSnapshot {
-  return {
-    transport: "kafka",
-    stages: [],
-    fetch: null,
-    produced: 0,
-    consumed: 0,
-    bad: 0,
-    buffer: null,
-    candles: null,
-    lag: poller.lag(),
-  };
-}
-
-/**
- * Whether a Kafka broker answers: an ApiVersions request on a fresh connection to the first
- * bootstrap server that accepts one, within `timeoutMs`.
- *
- * @param brokers The bootstrap servers, `host:port`.
- * @param timeoutMs Time allowed for each server.
- * @returns Resolves when one answered, rejects with the last reason.
- */
-export async function checkBroker(brokers: readonly string[], timeoutMs = 1500): Promise<void> {
-  let reason = "no bootstrap server";
-  for (const broker of brokers) {
-    const at = broker.lastIndexOf(":");
-    const hostname = broker.slice(0, at).replace(/^\[(.*)\]$/, "$1");
-    const port = Number(broker.slice(at + 1));
-    let conn: Deno.TcpConn | null = null;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      conn?.close();
-    }, timeoutMs);
-    try {
-      conn = await Deno.connect({ hostname, port });
-      if (timedOut) throw new Error("timed out");
-      // ApiVersions v0: size, api key 18, version 0, correlation id, client id "readyz".
-      const client = new TextEncoder().encode("readyz");
-      const request = new DataView(new ArrayBuffer(4 + 10 + client.length));
-      request.setInt32(0, 10 + client.length);
-      request.setInt16(4, 18);
-      request.setInt16(6, 0);
-      request.setInt32(8, 4242);
-      request.setInt16(12, client.length);
-      new Uint8Array(request.buffer).set(client, 14);
-      await conn.write(new Uint8Array(request.buffer));
-      const head = new Uint8Array(10);
-      let got = 0;
-      while (got < head.length) {
-        const n = await conn.read(head.subarray(got));
-        if (n === null) throw new Error(`${broker}: connection closed`);
-        got += n;
-      }
-      const view = new DataView(head.buffer);
-      if (view.getInt32(4) !== 4242) throw new Error(`${broker}: not a Kafka broker`);
-      if (view.getInt16(8) !== 0) throw new Error(`${broker}: error ${view.getInt16(8)}`);
-      return;
-    } catch (error) {
-      reason = timedOut
-        ? `${broker}: no answer within ${timeoutMs} ms`
-        : error instanceof Deno.errors.ConnectionRefused
-        ? `${broker}: connection refused`
-        : error instanceof Error
-        ? (error.message.startsWith(`${broker}: `) ? error.message : `${broker}: ${error.message}`)
-        : `${broker}: ${String(error)}`;
-    } finally {
-      clearTimeout(timer);
-      try {
-        conn?.close();
-      } catch {
-        // closed by the timer
-      }
-    }
-  }
-  throw new Error(reason);
 }

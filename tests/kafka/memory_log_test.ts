@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import type { ConsumerTransport, InRecord, OutRecord } from "../../kafka/transport.ts";
-import { settle, until } from "./helpers.ts";
+import { settle, until } from "../support/consumer_records.ts";
 
 const TOPIC = "crypto-prices";
 
