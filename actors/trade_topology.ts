@@ -1,5 +1,4 @@
 /**
-/**
  * The trade topology: TradeSource → Publisher, and a console line a second per product, for
  * `produce` and `start` with `--source coinbase`. Beside the source, the repairer reads the gaps
  * it finds from the REST API into the same buffer; with `--backfill`, the source publishes the
