@@ -17,12 +17,13 @@ import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
-import { aggregator, type CandleBatch, PendingOffsets } from "./aggregator.ts";
+import { aggregator, type CandleBatch } from "./aggregator.ts";
 import { alertPublisher } from "./alert_publisher.ts";
 import { alerter } from "./alerter.ts";
 import { candlePublisher, Nudge } from "./candle_publisher.ts";
 import { candleSink } from "./candle_sink.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
+import { PendingOffsets } from "./pending_offsets.ts";
 import { subscriber } from "./subscriber.ts";
 
 /** A topic read, with its own consumer. */
