@@ -11,7 +11,6 @@ import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
 import { alertJson } from "../market/alert.ts";
 import type { AlertReport } from "../market/alert_report.ts";
-import { intervalMs } from "../market/candle.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
@@ -61,8 +60,6 @@ export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, n
       value: JSON.stringify(alertJson(alert)),
       headers: { ...ALERT_HEADERS },
       partition: partitionFor(alert.symbol, partitions),
-      // The event time of the candle that raised it: its window's end.
-      timestamp: alert.windowStart + intervalMs(alert.interval),
     }));
     await transport.send(topic, records);
     await store.alertsPublished(alerts);

@@ -62,7 +62,6 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
       value: JSON.stringify(candleJson(candle)),
       headers: { ...CANDLE_HEADERS },
       partition: partitionFor(candle.symbol, partitions),
-      timestamp: candle.windowEnd,
     }));
     await transport.send(topic, records);
     await store.published(candles);

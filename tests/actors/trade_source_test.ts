@@ -129,7 +129,9 @@ Deno.test("tradeSource() publishes each scripted trade once, in trade id order, 
           "content-type": "application/json",
           "schema": "crypto-trade/v1",
         });
-        assert.equal(first.timestamp, Date.parse(stub.sent.get("BTC-USD")![0]!.time));
+        // The record's Kafka timestamp is the time of writing, which the transport sets; the
+        // trade's time is in the value.
+        assert.equal("timestamp" in first, false);
         assert.deepEqual(Object.keys(JSON.parse(first.value as string)), [
           "symbol",
           "product_id",
