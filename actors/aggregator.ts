@@ -47,6 +47,11 @@ export interface AggregatorOptions {
   tickMs?: number;
   /** Most records taken at once. @default {512} */
   batchSize?: number;
+  /**
+   * Aborted when a stop has waited long enough for the store: a symbol that cannot be loaded by
+   * then is not retried, and the records left are not handled (nor committed).
+   */
+  giveUp?: AbortSignal;
 }
 
 /**
@@ -59,6 +64,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const { book, store, offsets, report, now } = options;
   const tickMs = options.tickMs ?? 100;
   const batchSize = options.batchSize ?? 512;
+  const giveUp = options.giveUp ?? new AbortController().signal;
 
   const claim = async (symbol: string, signal: AbortSignal) => {
     for (let attempt = 0;; attempt++) {
@@ -67,12 +73,15 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (giveUp.aborted) throw giveUp.reason;
         report.storeErrors++;
         logger.warn("Cannot load {symbol} from the store, retrying: {error}", {
           symbol,
           error: error instanceof Error ? error.message : String(error),
         });
-        await delay(backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }), { signal });
+        await delay(backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }), {
+          signal: AbortSignal.any([signal, giveUp]),
+        });
       }
     }
   };
@@ -123,14 +132,21 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return [];
       }
     };
-    for await (const batch of untilClosed(take)) {
-      for (let i = 0; i < batch.length; i++) {
-        await handle(batch[i]!);
-        inbox.handled?.(i + 1);
+    try {
+      for await (const batch of untilClosed(take)) {
+        for (let i = 0; i < batch.length; i++) {
+          await handle(batch[i]!);
+          inbox.handled?.(i + 1);
+        }
+        const time = now();
+        book.closeIdle(time);
+        await send(book.due(time));
       }
-      const time = now();
-      book.closeIdle(time);
-      await send(book.due(time));
+    } catch (error) {
+      if (!(giveUp.aborted && error === giveUp.reason)) throw error;
+      // Stopping, and the store cannot even be read: what is left is read again next time.
+      logger.warn("Stopped without the store: records not handled are not committed");
+      return;
     }
     // Drained: everything not yet written goes now.
     await send(book.dirtySymbols);
