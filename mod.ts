@@ -72,7 +72,15 @@ export { fetchLag } from "./kafka/lag.ts";
 export { toInRecord } from "./kafka/in_record.ts";
 export { MemoryLog, type MemoryLogOptions } from "./kafka/memory_log.ts";
 export { CoinGeckoClient, CoinGeckoError, parsePrices } from "./sources/coingecko.ts";
-export { encodePrice, encoder, MessageIds, PRODUCER_ID } from "./actors/encoder.ts";
+export {
+  decodePrice,
+  type EncodedPrice,
+  encodePrice,
+  type PriceMessage,
+  PRODUCER_ID,
+} from "./market/messages/price_message.ts";
+export { encoder } from "./actors/encoder.ts";
+export { MessageIds } from "./market/messages/message_ids.ts";
 export { fetcher, type FetcherState } from "./actors/fetcher.ts";
 export { publisher } from "./actors/publisher.ts";
 export { producerChildren, producerTopology } from "./actors/producer_topology.ts";
@@ -80,26 +88,27 @@ export { consumerChildren } from "./actors/consumer_topology.ts";
 export { subscriber } from "./actors/subscriber.ts";
 export { printer } from "./actors/printer.ts";
 export { committer, CommitTracker } from "./actors/commit_tracker.ts";
-export { ConsumeReport, formatMessage, type OutputFormat } from "./market/consume_report.ts";
-export { decodePrice } from "./market/price_schema.ts";
+export { ConsumeReport } from "./report/consume_report.ts";
+export { formatMessage, type OutputFormat } from "./report/consume_format.ts";
 export { parseReplayLine, replaySource } from "./sources/replay.ts";
 export { FeedError, readFeed } from "./sources/coinbase.ts";
 export { parseFeedFrame, subscribeFrame, tradeMessage } from "./sources/coinbase_protocol.ts";
 export { tradeSource, type TradeSourceState, tradeSourceState } from "./actors/trade_source.ts";
 export { tradeChildren } from "./actors/trade_topology.ts";
-export { decodeTrade, type EncodedTrade, encodeTrade, type TradeMessage } from "./market/trade.ts";
-export { TradeReport } from "./market/trade_report.ts";
-export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
-export type { EncodedPrice, PriceMessage, PriceTick, SkippedCoin } from "./market/price.ts";
-export { formatChange, formatUsd, formatWholeUsd } from "./market/format.ts";
 export {
-  type ConsumerConfig,
-  type LagConfig,
-  loadConsumerConfig,
-  loadLagConfig,
-  loadProducerConfig,
-  loadStartConfig,
-  type ProducerConfig,
-  type StartConfig,
-} from "./config/config.ts";
+  decodeTrade,
+  type EncodedTrade,
+  encodeTrade,
+  type TradeMessage,
+} from "./market/messages/trade_message.ts";
+export { TradeReport } from "./report/trade_report.ts";
+export { TradeSequence, TradeSequences } from "./market/trade_sequence.ts";
+export type { PriceTick } from "./market/price_tick.ts";
+export type { SkippedCoin } from "./market/skipped_coin.ts";
+export { formatChange, formatUsd, formatWholeUsd } from "./report/format.ts";
+export { loadConsumerConfig } from "./config/consume.ts";
+export { loadLagConfig } from "./config/lag.ts";
+export { loadProducerConfig } from "./config/produce.ts";
+export { loadStartConfig } from "./config/start.ts";
+export type { ConsumerConfig, LagConfig, ProducerConfig, StartConfig } from "./config/types.ts";
 export { ConfigError } from "./config/config_error.ts";

@@ -10,15 +10,16 @@
 import { getLogger } from "@logtape/logtape";
 import type { InRecord } from "../kafka/transport.ts";
 import type { CandleBook, Flush } from "../market/candle_book.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import { priceObservation, tradeIdentity } from "../market/observation.ts";
-import { decodePrice } from "../market/price_schema.ts";
-import { decodeTrade } from "../market/trade.ts";
+import { decodePrice } from "../market/messages/price_message.ts";
+import { decodeTrade } from "../market/messages/trade_message.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
-import type { CandleStore, LatestPrice } from "../store/candle_store.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
 import type { CommitPoint, PendingOffsets } from "./pending_offsets.ts";
 
 const logger = getLogger(["crypto", "aggregator"]);
@@ -157,8 +158,9 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
 function decode(
   record: InRecord,
 ): { observation: ReturnType<typeof priceObservation>; latest: LatestPrice } | string {
-  if (record.headers["schema"] === "crypto-trade/v1") {
-    const trade = decodeTrade(record);
+  const { key, value, headers, notUtf8 } = record;
+  if (headers["schema"] === "crypto-trade/v1") {
+    const trade = decodeTrade(key, value, headers, notUtf8);
     if (!trade.ok) return trade.reason;
     const { message } = trade;
     const time = Date.parse(message.time);
@@ -180,7 +182,7 @@ function decode(
       },
     };
   }
-  const price = decodePrice(record);
+  const price = decodePrice(key, value, headers, notUtf8);
   if (!price.ok) return price.reason;
   const { message } = price;
   const observation = priceObservation(message);

@@ -9,24 +9,18 @@
 import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
-import { alertJson } from "../market/alert.ts";
-import type { AlertReport } from "../market/alert_report.ts";
+import { encodeAlert } from "../market/messages/alert_message.ts";
+import type { AlertReport } from "../report/alert_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
 
 const logger = getLogger(["crypto", "alert-publisher"]);
 
-/** The headers of an alert record. */
-export const ALERT_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json",
-  "schema": "crypto-alert/v1",
-};
-
 /** What the alert publisher needs. */
 export interface AlertPublisherOptions {
   /** The alert outbox. */
-  store: Pick<CandleStore, "alertOutbox" | "alertsPublished">;
+  store: Pick<CandleStore, "peekAlertOutbox" | "ackAlertOutbox">;
   /** The producer. */
   transport: ProducerTransport;
   /** The topic. */
@@ -53,16 +47,14 @@ export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, n
 
   /** Publishes what is queued; returns whether the outbox is empty now. */
   const drain = async (): Promise<boolean> => {
-    const alerts = await store.alertOutbox(500);
+    const alerts = await store.peekAlertOutbox(500);
     if (alerts.length === 0) return true;
     const records: OutRecord[] = alerts.map((alert) => ({
-      key: alert.symbol,
-      value: JSON.stringify(alertJson(alert)),
-      headers: { ...ALERT_HEADERS },
+      ...encodeAlert(alert),
       partition: partitionFor(alert.symbol, partitions),
     }));
     await transport.send(topic, records);
-    await store.alertsPublished(alerts);
+    await store.ackAlertOutbox(alerts);
     report.published += alerts.length;
     return alerts.length < 500;
   };

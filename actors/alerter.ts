@@ -15,7 +15,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Alert } from "../market/alert.ts";
 import { type AlertRules, candleAlerts, historyLength } from "../market/alert_rules.ts";
-import type { AlertReport } from "../market/alert_report.ts";
+import type { AlertReport } from "../report/alert_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
@@ -27,7 +27,7 @@ const logger = getLogger(["crypto", "alerter"]);
 /** What the Alerter needs. */
 export interface AlerterOptions {
   /** The alert queue, the candles before each and where alerts are stored. */
-  store: Pick<CandleStore, "alertQueue" | "candles" | "insertAlerts">;
+  store: Pick<CandleStore, "peekCandlesToExamine" | "candles" | "insertAlerts">;
   /** The thresholds. */
   rules: AlertRules;
   /** Counts. */
@@ -60,7 +60,7 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
 
   /** Examines what is queued; returns whether the queue is empty now. */
   const examine = async (): Promise<boolean> => {
-    const queued = await store.alertQueue(batchSize);
+    const queued = await store.peekCandlesToExamine(batchSize);
     if (queued.length === 0) return true;
     const alerts: Alert[] = [];
     for (const candle of queued) {

@@ -9,8 +9,8 @@
 import { getLogger } from "@logtape/logtape";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../kafka/transport.ts";
-import { candleJson } from "../market/candle_json.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import { encodeCandle } from "../market/messages/candle_message.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import { type Nudge, outboxPublisher } from "./outbox_publisher.ts";
@@ -19,16 +19,10 @@ export { Nudge } from "./outbox_publisher.ts";
 
 const logger = getLogger(["crypto", "candle-publisher"]);
 
-/** The headers of a candle record. */
-export const CANDLE_HEADERS: Readonly<Record<string, string>> = {
-  "content-type": "application/json",
-  "schema": "crypto-candle/v1",
-};
-
 /** What the publisher needs. */
 export interface CandlePublisherOptions {
   /** The outbox. */
-  store: Pick<CandleStore, "outbox" | "published">;
+  store: Pick<CandleStore, "peekCandleOutbox" | "ackCandleOutbox">;
   /** The producer. */
   transport: ProducerTransport;
   /** The topic. */
@@ -55,16 +49,14 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
 
   /** Publishes what is queued; returns whether the outbox is empty now. */
   const drain = async (): Promise<boolean> => {
-    const candles = await store.outbox(500);
+    const candles = await store.peekCandleOutbox(500);
     if (candles.length === 0) return true;
     const records: OutRecord[] = candles.map((candle) => ({
-      key: candle.symbol,
-      value: JSON.stringify(candleJson(candle)),
-      headers: { ...CANDLE_HEADERS },
+      ...encodeCandle(candle),
       partition: partitionFor(candle.symbol, partitions),
     }));
     await transport.send(topic, records);
-    await store.published(candles);
+    await store.ackCandleOutbox(candles);
     report.published += candles.length;
     return candles.length < 500;
   };

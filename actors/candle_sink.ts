@@ -14,8 +14,8 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Flush } from "../market/candle_book.ts";
-import { type CandleFormat, formatCandle } from "../market/candle_format.ts";
-import type { CandleReport } from "../market/candle_report.ts";
+import { type CandleFormat, formatCandle } from "../report/candle_format.ts";
+import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { delay } from "../runtime/delay.ts";

@@ -1,7 +1,7 @@
 /**
- * The candle topology (SPEC §8): one Subscriber per topic read → Aggregator → CandleSink →
- * store, with the candle topic's publisher and a Committer per topic beside them; and, on the
- * closed candles the sink writes, the Alerter and the alert topic's publisher (SPEC §10).
+ * The candle topology: one Subscriber per topic read → Aggregator → CandleSink → store, with the
+ * candle topic's publisher and a Committer per topic beside them; and, on the closed candles the
+ * sink writes, the Alerter and the alert topic's publisher.
  *
  * A stop (Ctrl+C, SIGTERM) ends within 15 s whatever the store does: it begins with the
  * subscribers, and from then on the store has `storeGraceMs` to take the last writes; past that
@@ -9,14 +9,14 @@
  *
  * @module
  */
-import type { CandleConfig } from "../config/candles.ts";
+import type { CandleConfig } from "../config/types.ts";
 import type { Alert } from "../market/alert.ts";
 import type { AlertRules } from "../market/alert_rules.ts";
-import { AlertReport } from "../market/alert_report.ts";
+import { AlertReport } from "../report/alert_report.ts";
 import type { ConsumerTransport, InRecord, ProducerTransport } from "../kafka/transport.ts";
 import { CandleBook, type Flush } from "../market/candle_book.ts";
-import type { CandleFormat } from "../market/candle_format.ts";
-import { CandleReport } from "../market/candle_report.ts";
+import type { CandleFormat } from "../report/candle_format.ts";
+import { CandleReport } from "../report/candle_report.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
@@ -39,7 +39,7 @@ export interface CandleSource {
   transport: ConsumerTransport;
 }
 
-/** The Alerter's part of the candle topology (SPEC §10). */
+/** The Alerter's part of the candle topology. */
 export interface CandleAlertOptions {
   /** The thresholds. */
   rules: AlertRules;

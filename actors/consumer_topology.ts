@@ -3,13 +3,13 @@
  *
  * @module
  */
-import type { ConsumerConfig } from "../config/config.ts";
+import type { ConsumerConfig } from "../config/types.ts";
 import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
-import { ConsumeReport } from "../market/consume_report.ts";
+import { ConsumeReport } from "../report/consume_report.ts";
 import { injectFaults } from "./fault_injection.ts";
 import { printer } from "./printer.ts";
 import { subscriber } from "./subscriber.ts";

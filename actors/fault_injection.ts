@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FaultInjection } from "../config/fault_injection.ts";
+import type { FaultInjection } from "../config/types.ts";
 import { type Inbox, untilClosed, type WaitOptions } from "../runtime/channel.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 

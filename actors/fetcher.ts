@@ -3,12 +3,12 @@
  *
  * @module
  */
-import type { Coin } from "../config/config.ts";
+import type { Coin } from "../config/types.ts";
 import type { Actor } from "../runtime/actor.ts";
 import type { Clock } from "../runtime/delay.ts";
 import { CoinGeckoError, type FetchOutcome } from "../sources/coingecko.ts";
-import type { PriceTick } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
+import type { PriceTick } from "../market/price_tick.ts";
+import type { ProduceReport } from "../report/produce_report.ts";
 
 /** State that outlives a run of the Fetcher, so a restart neither renumbers nor repeats. */
 export interface FetcherState {

@@ -8,14 +8,14 @@ import type { InRecord } from "../kafka/transport.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
+import type { ConsumeReport } from "../report/consume_report.ts";
 import {
-  type ConsumeReport,
   formatMessage,
   jsonLine,
   type OutputFormat,
   splicedLine,
-} from "../market/consume_report.ts";
-import { decodePrice, isCanonicalPrice } from "../market/price_schema.ts";
+} from "../report/consume_format.ts";
+import { decodePrice, isCanonicalPrice } from "../market/messages/price_message.ts";
 
 /** What the Printer needs. */
 export interface PrinterOptions {
@@ -58,12 +58,12 @@ export function printer(options: PrinterOptions): Actor<InRecord, never> {
       // printed are not handed back, only the one in hand and those after it.
       for (let i = 0; i < batch.length; i++) {
         const record = batch[i]!;
-        const { key, value } = record;
+        const { key, value, notUtf8 } = record;
         // The producer's own form is checked by one expression, and its line is the value's
         // text as it is; anything else is parsed and checked field by field.
         const canonical = format === "json" && key !== null && value !== null &&
-          record.notUtf8 === undefined && isCanonicalPrice(value, key);
-        const decoded = canonical ? null : decodePrice(record);
+          notUtf8 === undefined && isCanonicalPrice(value, key);
+        const decoded = canonical ? null : decodePrice(key, value, record.headers, notUtf8);
         if (decoded !== null && !decoded.ok) report.reportBad(record, decoded.reason);
         else {
           const symbol = decoded === null ? key! : decoded.message.symbol;

@@ -4,7 +4,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";
@@ -16,11 +16,13 @@ import {
   type SupervisorOptions,
 } from "../runtime/supervisor.ts";
 import type { FetchOutcome } from "../sources/coingecko.ts";
-import { encoder, MessageIds } from "./encoder.ts";
+import { encoder } from "./encoder.ts";
+import { MessageIds } from "../market/messages/message_ids.ts";
 import { injectFaults } from "./fault_injection.ts";
 import { fetcher } from "./fetcher.ts";
-import type { EncodedPrice, PriceTick } from "../market/price.ts";
-import { ProduceReport } from "../market/produce_report.ts";
+import type { EncodedPrice } from "../market/messages/price_message.ts";
+import type { PriceTick } from "../market/price_tick.ts";
+import { ProduceReport } from "../report/produce_report.ts";
 import { publisher } from "./publisher.ts";
 import { replaySource } from "../sources/replay.ts";
 import { replayFile } from "../sources/replay_file.ts";

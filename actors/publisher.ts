@@ -17,7 +17,7 @@ import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
-import type { EncodedPrice } from "../market/price.ts";
+import type { EncodedPrice } from "../market/messages/price_message.ts";
 
 const logger = getLogger(["crypto", "publisher"]);
 

@@ -1,13 +1,13 @@
 /**
- * The trade topology (SPEC §11): TradeSource → Publisher, and a console line a second per
+ * The trade topology: TradeSource → Publisher, and a console line a second per
  * product, for `produce` and `start` with `--source coinbase`.
  *
  * @module
  */
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
-import type { EncodedTrade } from "../market/trade.ts";
-import { TradeReport } from "../market/trade_report.ts";
+import type { EncodedTrade } from "../market/messages/trade_message.ts";
+import { TradeReport } from "../report/trade_report.ts";
 import type { ActorContext } from "../runtime/actor.ts";
 import type { BackoffOptions } from "../runtime/backoff.ts";
 import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { encodePrice } from "../actors/encoder.ts";
+import { encodePrice } from "../market/messages/price_message.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
-import type { CandleConfig } from "../config/candles.ts";
+import type { CandleConfig } from "../config/types.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { partitionFor } from "../kafka/partitioner.ts";
@@ -39,7 +39,7 @@ function candleConfig(topic: string): CandleConfig {
 }
 
 /**
- * Prices of `symbols` symbols, one a second each, in time order: `count` SPEC §4 values.
+ * Prices of `symbols` symbols, one a second each, in time order: `count` price messages.
  *
  * @param count How many.
  * @param symbols How many symbols.

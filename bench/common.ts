@@ -6,8 +6,9 @@
  */
 import "../tests/support/kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
-import { loadConsumerConfig, loadProducerConfig } from "../config/config.ts";
-import type { ConsumerConfig, ProducerConfig } from "../config/config.ts";
+import { loadConsumerConfig } from "../config/consume.ts";
+import { loadProducerConfig } from "../config/produce.ts";
+import type { ConsumerConfig, ProducerConfig } from "../config/types.ts";
 
 /** The options of one bench run. */
 export interface BenchOptions {

@@ -11,7 +11,7 @@ import type { Buffer } from "node:buffer";
 import { Consumer } from "@platformatic/kafka";
 import type { Batch } from "kafkajs";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
-import { printingConsumer } from "../bin/output.ts";
+import { printingConsumer } from "../actors/printing_consumer.ts";
 import { type BenchOptions, consumerConfig, plainKafka, unique } from "./common.ts";
 
 /** One consume measurement. */

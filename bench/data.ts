@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MESSAGE_HEADERS } from "../actors/encoder.ts";
+import { PRICE_HEADERS } from "../market/messages/price_message.ts";
 
 const COINS: [string, string, number][] = [
   ["bitcoin", "BTC", 45234.56],
@@ -76,7 +76,7 @@ export function plainRecords(count: number): PlainRecord[] {
   const records: PlainRecord[] = [];
   for (let i = 0; i < count; i++) {
     const value = priceLine(i);
-    records.push({ key: COINS[i % COINS.length]![1], value, headers: { ...MESSAGE_HEADERS } });
+    records.push({ key: COINS[i % COINS.length]![1], value, headers: { ...PRICE_HEADERS } });
   }
   return records;
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { loadDashboard, startHttpServer } from "../bin/http_server.ts";
+import { loadDashboard, startHttpServer } from "../http/server.ts";
 import { createApp } from "../http/app.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import { Metrics } from "../http/metrics.ts";

@@ -19,7 +19,8 @@ import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
-import { bufferedOutput, flushBeforeCommit } from "../bin/output.ts";
+import { flushBeforeCommit } from "../actors/printing_consumer.ts";
+import { bufferedOutput } from "../runtime/buffered_output.ts";
 import {
   type BenchOptions,
   consumerConfig,

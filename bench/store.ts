@@ -9,7 +9,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import type { Candle } from "../market/candle.ts";
-import type { CandleStore, SymbolState } from "../store/candle_store.ts";
+import type { CandleStore } from "../store/candle_store.ts";
+import type { SymbolState } from "../market/symbol_state.ts";
 
 /** Candles in one write, as the candle sink batches them. */
 const BATCH = 5_000;

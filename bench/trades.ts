@@ -1,5 +1,5 @@
 /**
- * The trade benchmarks (SPEC §11): trades a second from the feed stand-in's socket to their
+ * The trade benchmarks: trades a second from the feed stand-in's socket to their
  * acknowledgement on the topic, the stand-in sending at full speed from a process of its own;
  * and, at 100 trades a second, the time from a trade's frame being sent to the closed 1m candle
  * it closes being readable in the store.
@@ -8,7 +8,7 @@
  */
 import { candleChildren } from "../actors/candle_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
-import type { ProducerConfig } from "../config/config.ts";
+import type { ProducerConfig } from "../config/types.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { jsonLine } from "../market/consume_report.ts";
-import { decodePrice } from "../market/price_schema.ts";
+import { jsonLine } from "../report/consume_format.ts";
+import { decodePrice } from "../market/messages/price_message.ts";
 import type { InRecord } from "../kafka/transport.ts";
 
 /** A batch as the main thread packs it (see `pack` in `bench/worker_probe.ts`). */
@@ -82,7 +82,7 @@ self.onmessage = (event: MessageEvent<PackedBatch>) => {
         headers: {},
       };
       if (bad.length > 0) record.notUtf8 = bad;
-      const decoded = decodePrice(record);
+      const decoded = decodePrice(record.key, record.value, record.headers, record.notUtf8);
       if (decoded.ok) lines.push(jsonLine(decoded.message, record));
     }
     devNull.writeSync(encoder.encode(lines.join("\n") + "\n"));

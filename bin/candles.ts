@@ -1,31 +1,28 @@
 /**
  * `deno task candles`: Kafka → Subscriber → Aggregator → CandleSink → candle store, with closed
- * candles and revisions published to the topic `crypto-candles` (SPEC §8), and the Alerter on
- * them, its new alerts printed and published to `crypto-alerts` and Redis (SPEC §10).
+ * candles and revisions published to the topic `crypto-candles`, and the Alerter on them, its
+ * new alerts printed and published to `crypto-alerts` and Redis (`docs/configuration.md`).
  *
  * @module
  */
-import { logSupervisorEvent } from "../actors/producer_topology.ts";
+import { alertOutputs, candleOutputs } from "../actors/candle_outputs.ts";
 import { candleChildren, type CandleSource } from "../actors/candle_topology.ts";
+import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import { candlesCommand, loadCandlesConfig } from "../config/candles.ts";
 import { setupLogging } from "../config/logging.ts";
 import { redactUrl } from "../config/values.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
+import { describeAlerts, redisSummary } from "../report/outputs.ts";
+import { bufferedOutput } from "../runtime/buffered_output.ts";
 import { systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
-import { bufferedOutput } from "./output.ts";
-import {
-  connectOrExit,
-  ensureTopicOrExit,
-  loadCommand,
-  openStoreOrExit,
-  print,
-  printErr,
-  runSupervised,
-} from "./shell.ts";
+import { loadCommand } from "./shell/command.ts";
+import { print, printErr, writeStdout } from "./shell/console.ts";
+import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { openStoreOrExit } from "./shell/store.ts";
+import { runSupervised } from "./shell/supervised.ts";
 
 const config = loadCommand(candlesCommand, loadCandlesConfig);
 await setupLogging(config.log);
@@ -79,7 +76,7 @@ for (const [index, topic] of config.topics.entries()) {
 }
 say(`Connected to Kafka at ${config.kafka.brokers.join(",")}`);
 
-const output = bufferedOutput();
+const output = bufferedOutput(writeStdout);
 const topology = candleChildren({
   config: candles,
   sources,

@@ -3,18 +3,14 @@
  *
  * @module
  */
-import { consumeCommand, loadConsumerConfig } from "../config/config.ts";
+import { printingConsumer } from "../actors/printing_consumer.ts";
+import { consumeCommand, loadConsumerConfig } from "../config/consume.ts";
 import { setupLogging } from "../config/logging.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
-import {
-  connectOrExit,
-  ensureTopicOrExit,
-  loadCommand,
-  print,
-  printErr,
-  runSupervised,
-} from "./shell.ts";
-import { printingConsumer } from "./output.ts";
+import { loadCommand } from "./shell/command.ts";
+import { print, printErr, writeStdout } from "./shell/console.ts";
+import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { runSupervised } from "./shell/supervised.ts";
 
 const config = loadCommand(consumeCommand, loadConsumerConfig);
 await setupLogging(config.log);
@@ -38,7 +34,7 @@ await ensureTopicOrExit(transport, config.kafka);
 say(`Connected to Kafka topic: ${config.kafka.topic}`);
 
 // Messages go out in few large writes; no offset is committed before its line is written.
-const { supervisor, report, output } = printingConsumer(config, { transport });
+const { supervisor, report, output } = printingConsumer(config, { transport, write: writeStdout });
 await runSupervised(supervisor, {
   cleanup: () => (output.flush(), transport.disconnect()),
   summary: () => report.summary().forEach((line) => say(line)),

@@ -3,11 +3,13 @@
  *
  * @module
  */
-import { lagCommand, loadLagConfig } from "../config/config.ts";
+import { lagCommand, loadLagConfig } from "../config/lag.ts";
 import { setupLogging } from "../config/logging.ts";
 import { fetchLag } from "../kafka/lag.ts";
 import { BrokerUnreachableError } from "../kafka/transport.ts";
-import { describeFatal, fail, loadCommand, print } from "./shell.ts";
+import { loadCommand } from "./shell/command.ts";
+import { print } from "./shell/console.ts";
+import { describeFatal, fail } from "./shell/exit.ts";
 
 const config = loadCommand(lagCommand, loadLagConfig);
 await setupLogging(config.log);

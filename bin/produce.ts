@@ -8,19 +8,14 @@ import { CoinGeckoClient } from "../sources/coingecko.ts";
 import { logSupervisorEvent, producerTopology } from "../actors/producer_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
-import { loadProducerConfig, produceCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
+import { loadProducerConfig, produceCommand } from "../config/produce.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
-import {
-  checkReplayFileOrExit,
-  closableStdout,
-  connectOrExit,
-  ensureTopicOrExit,
-  fail,
-  loadCommand,
-  printErr,
-  runSupervised,
-} from "./shell.ts";
+import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
+import { closableStdout, printErr } from "./shell/console.ts";
+import { fail } from "./shell/exit.ts";
+import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { runSupervised } from "./shell/supervised.ts";
 
 const config = loadCommand(produceCommand, loadProducerConfig);
 checkReplayFileOrExit(config.source);

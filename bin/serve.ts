@@ -1,17 +1,22 @@
 /**
  * `deno task serve`: the HTTP API, live stream, probes, metrics and dashboard over the candle
- * store (SPEC §9). Live events come from Redis pub/sub when `REDIS_URL` is set, else from the
- * Kafka topics `crypto-candles` and `crypto-prices`.
+ * store (`docs/api.md`). Live events come from Redis pub/sub when `REDIS_URL` is set, else from
+ * the Kafka topics `crypto-candles` and `crypto-prices`.
  *
  * @module
  */
-import { loadServeConfig, serveCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
+import { loadServeConfig, serveCommand } from "../config/serve.ts";
+import { kafkaFeed, lagPoller, redisFeed } from "../http/live_feeds.ts";
 import { LiveHub } from "../http/live_hub.ts";
+import { serveSnapshot } from "../http/pipeline_counters.ts";
+import { checkBroker } from "../kafka/broker_probe.ts";
 import { openStore } from "../store/open_store.ts";
-import { startHttpServer } from "./http_server.ts";
-import { checkBroker, kafkaFeed, lagPoller, redisFeed, serveSnapshot } from "./live_feeds.ts";
-import { describeFatal, fail, loadCommand, onStopSignals, print } from "./shell.ts";
+import { loadCommand } from "./shell/command.ts";
+import { print } from "./shell/console.ts";
+import { describeFatal, fail } from "./shell/exit.ts";
+import { listenOrExit } from "./shell/http.ts";
+import { onStopSignals } from "./shell/signals.ts";
 
 const config = loadCommand(serveCommand, loadServeConfig);
 await setupLogging(config.log);
@@ -25,28 +30,17 @@ const feed = config.redis !== null
   : kafkaFeed(config.kafka, { candles: config.candlesTopic, prices: config.kafka.topic }, hub);
 const lag = lagPoller(config.kafka, { group: config.group, topic: config.kafka.topic });
 
-let server;
-try {
-  server = await startHttpServer({
-    config: config.http,
-    store,
-    hub,
-    pipeline: () => serveSnapshot(lag),
-    readiness: {
-      source: () => feed.ready(),
-      broker: () => checkBroker(config.kafka.brokers),
-      store: () => store.ping(),
-    },
-  });
-} catch (error) {
-  const where = `${config.http.hostname}:${config.http.port}`;
-  fail(
-    error instanceof Deno.errors.AddrInUse
-      ? `Cannot listen on ${where}: the address is in use (choose another with --http or HTTP_ADDR)`
-      : `Cannot listen on ${where}: ${describeFatal(error)}`,
-    1,
-  );
-}
+const server = await listenOrExit({
+  config: config.http,
+  store,
+  hub,
+  pipeline: () => serveSnapshot(lag.lag()),
+  readiness: {
+    source: () => feed.ready(),
+    broker: () => checkBroker(config.kafka.brokers),
+    store: () => store.ping(),
+  },
+}, "--http or HTTP_ADDR");
 
 const { hostname, port } = server.addr;
 const base = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;

@@ -2,39 +2,37 @@
  * `deno task start`: producer and consumer in one process under one supervisor, over the
  * embedded log (default) or through Kafka. With `--source coinbase` the producer is the trade
  * source, and the candles read its topic (`crypto-trades`) in place of the consumer's printer.
+ * With the HTTP server, `/api/v1/pipeline` shows the counters of all of it (`docs/api.md`).
  *
  * @module
  */
 import { CoinGeckoClient } from "../sources/coingecko.ts";
+import { alertOutputs, candleOutputs } from "../actors/candle_outputs.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
 import { consumerChildren } from "../actors/consumer_topology.ts";
 import { logSupervisorEvent, producerChildren } from "../actors/producer_topology.ts";
 import { tradeChildren } from "../actors/trade_topology.ts";
-import { loadStartConfig, startCommand } from "../config/config.ts";
 import { setupLogging } from "../config/logging.ts";
+import { loadStartConfig, startCommand } from "../config/start.ts";
+import { lagPoller } from "../http/live_feeds.ts";
+import { LiveHub } from "../http/live_hub.ts";
+import { memoryLogLag, sourceReadiness, startSnapshot } from "../http/pipeline_counters.ts";
+import { checkBroker } from "../kafka/broker_probe.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
+import { describeAlerts, redisSummary } from "../report/outputs.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
-import { LiveHub } from "../http/live_hub.ts";
-import type { FetchSnapshot, PipelineSnapshot, StageSnapshot } from "../http/pipeline_snapshot.ts";
 import { RedisPublisher } from "../store/redis.ts";
-import { alertOutputs, candleOutputs, describeAlerts, redisSummary } from "./candle_outputs.ts";
-import { startHttpServer } from "./http_server.ts";
-import { checkBroker, lagPoller } from "./live_feeds.ts";
-import {
-  checkReplayFileOrExit,
-  connectOrExit,
-  describeFatal,
-  ensureTopicOrExit,
-  fail,
-  loadCommand,
-  openStoreOrExit,
-  print,
-  runSupervised,
-} from "./shell.ts";
+import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
+import { print } from "./shell/console.ts";
+import { describeFatal, fail } from "./shell/exit.ts";
+import { listenOrExit } from "./shell/http.ts";
+import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { openStoreOrExit } from "./shell/store.ts";
+import { runSupervised } from "./shell/supervised.ts";
 
 const config = loadCommand(startCommand, loadStartConfig);
 const {
@@ -188,182 +186,46 @@ const supervisor = new Supervisor(
   { onEvent: logSupervisorEvent },
 );
 
-// Through Kafka, the groups' lag is read from the broker every few seconds while serving.
+// The groups whose lag is shown; through Kafka it is read from the broker every few seconds
+// while serving.
+const lagGroups = [
+  ...(consuming ? [consumerConfig.group] : []),
+  ...(candles ? ["crypto-candles"] : []),
+];
 const kafkaLag = config.transport === "kafka" && config.http
-  ? [
-    ...(consuming
-      ? [
-        lagPoller(consumerConfig.kafka, {
-          group: consumerConfig.group,
-          topic: producerConfig.kafka.topic,
-        }),
-      ]
-      : []),
-    ...(candles
-      ? [
-        lagPoller(consumerConfig.kafka, {
-          group: "crypto-candles",
-          topic: producerConfig.kafka.topic,
-        }),
-      ]
-      : []),
-  ]
+  ? lagGroups.map((group) =>
+    lagPoller(consumerConfig.kafka, { group, topic: producerConfig.kafka.topic })
+  )
   : null;
-
-/** What `/api/v1/pipeline`, `/metrics` and the dashboard show of this process. */
-function snapshot(): PipelineSnapshot {
-  const restarts = supervisor.restarts;
-  const restartsOf = (prefix: string) =>
-    Object.entries(restarts).filter(([name]) => name.startsWith(prefix))
-      .reduce((sum, [, n]) => sum + n, 0);
-  const stage = (
-    name: string,
-    messages: number,
-    errors: number,
-    channel: { size: number; capacity?: number } | null,
-  ): StageSnapshot => ({
-    name,
-    messages,
-    errors,
-    restarts: restartsOf(name),
-    depth: channel?.size ?? null,
-    capacity: channel?.capacity ?? null,
-  });
-  const topic = producerConfig.kafka.topic;
-  const groups = [
-    ...(consuming ? [consumerConfig.group] : []),
-    ...(candles ? ["crypto-candles"] : []),
-  ];
-  const lag = kafkaLag
-    ? kafkaLag.flatMap((poller) => poller.lag())
-    : memoryLog
-    ? groups.flatMap((group) =>
-      memoryLog!.lag(group, topic).map((p) => ({
-        topic,
-        group,
-        partition: p.partition,
-        lag: p.lag,
-      }))
-    )
-    : [];
-  let source: {
-    stages: StageSnapshot[];
-    fetch: FetchSnapshot;
-    produced: number;
-    buffer: PipelineSnapshot["buffer"];
-  };
-  if (trading) {
-    const t = trading.report.totals;
-    const feed = trading.report.feed;
-    source = {
-      stages: [
-        stage("trades", t.published, t.malformed + t.feedErrors, null),
-        stage("publisher", t.produced, t.failed + t.dropped, trading.buffer),
-      ],
-      fetch: {
-        ok: t.connections,
-        failed: t.disconnects,
-        last: feed.at === null
-          ? null
-          : { at: feed.at, outcome: feed.connected ? "ok" : "error", detail: feed.detail },
-      },
-      produced: t.produced,
-      buffer: {
-        depth: trading.buffer.size,
-        capacity: producerConfig.bufferSize,
-        dropped: t.dropped,
-      },
-    };
-  } else {
-    const totals = producing!.report.totals;
-    const fetchState = producing!.report.lastFetch;
-    source = {
-      stages: [
-        stage("fetcher", totals.fetched, totals.errors - totals.failed - totals.dropped, null),
-        stage("publisher", totals.produced, totals.failed + totals.dropped, producing!.buffer),
-      ],
-      fetch: {
-        ok: Math.max(0, totals.iterations - (fetchState?.outcome === "error" ? 1 : 0)),
-        failed: totals.errors - totals.skipped - totals.failed - totals.dropped,
-        last: fetchState,
-      },
-      produced: totals.produced,
-      buffer: {
-        depth: producing!.buffer.size,
-        capacity: producerConfig.bufferSize,
-        dropped: totals.dropped,
-      },
-    };
-  }
-  return {
-    transport: config.transport,
-    stages: [
-      ...source.stages,
-      ...(consuming
-        ? [stage("printer", consuming.tracker.handled, consuming.report.bad, consuming.records)]
-        : []),
-      ...(candles
-        ? [
-          stage("aggregator", candles.report.read, candles.report.bad, candles.records),
-          stage("candle-sink", candles.report.writes, candles.report.storeErrors, candles.batches),
-        ]
-        : []),
-      ...(candles?.alertReport
-        ? [stage("alerter", candles.alertReport.examined, candles.alertReport.storeErrors, null)]
-        : []),
-    ],
-    fetch: source.fetch,
-    produced: source.produced,
-    consumed: consuming?.tracker.handled ?? candles?.report.read ?? 0,
-    bad: consuming?.report.bad ?? candles?.report.bad ?? 0,
-    buffer: source.buffer,
-    candles: candles
-      ? {
-        closed: candles.book.counts.closed,
-        revisions: candles.book.counts.revisions,
-        late: candles.book.counts.late,
-        storeWrites: candles.report.writes,
-        storeErrors: candles.report.storeErrors,
-      }
-      : null,
-    lag,
-  };
-}
+const source = trading
+  ? { kind: "trades" as const, ...trading }
+  : { kind: "prices" as const, ...producing! };
 
 const server = config.http && store && hub
-  ? await startHttpServer({
+  ? await listenOrExit({
     config: config.http,
     store,
     hub,
-    pipeline: snapshot,
+    pipeline: () =>
+      startSnapshot({
+        transport: config.transport,
+        restarts: supervisor.restarts,
+        bufferCapacity: producerConfig.bufferSize,
+        source,
+        printer: consuming,
+        candles,
+        lag: kafkaLag?.flatMap((poller) => poller.lag()) ??
+          (memoryLog ? memoryLogLag(memoryLog, lagGroups, producerConfig.kafka.topic) : []),
+      }),
     readiness: {
-      source: () => {
-        if (trading) {
-          const feed = trading.report.feed;
-          return feed.connected ? Promise.resolve() : Promise.reject(
-            new Error(`the Coinbase feed is not connected${feed.detail ? `: ${feed.detail}` : ""}`),
-          );
-        }
-        const last = producing!.report.lastFetch;
-        return last?.outcome === "error"
-          ? Promise.reject(new Error(`the last fetch failed: ${last.detail}`))
-          : Promise.resolve();
-      },
+      source: () => sourceReadiness(source),
       log: () =>
         config.transport === "memory"
           ? Promise.resolve()
           : checkBroker(producerConfig.kafka.brokers),
       store: () => store.ping(),
     },
-  }).catch((error) => {
-    const where = `${config.http!.hostname}:${config.http!.port}`;
-    fail(
-      error instanceof Deno.errors.AddrInUse
-        ? `Cannot listen on ${where}: the address is in use (choose another with --http or HTTP_ADDR, or --no-http)`
-        : `Cannot listen on ${where}: ${describeFatal(error)}`,
-      1,
-    );
-  })
+  }, "--http or HTTP_ADDR, or --no-http")
   : null;
 if (server) {
   const { hostname, port } = server.addr;

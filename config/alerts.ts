@@ -1,27 +1,19 @@
 /**
- * The alerts' configuration (SPEC §10), which `candles` and `start` share: the thresholds, the
- * half-life of the return statistics, the alert topic, and `--no-alerts`.
+ * The alerts' configuration, which `candles` and `start` share: the thresholds, the half-life of
+ * the return statistics, the alert topic, and `--no-alerts` (`docs/configuration.md`).
  *
  * @module
  */
-import type { AlertRules } from "../market/alert_rules.ts";
 import type { FlagSpec } from "./cli.ts";
 import type { Settings } from "./settings.ts";
+import type { AlertConfig } from "./types.ts";
 import { parseNumber, parseTopic } from "./values.ts";
 
 /** The topic new alerts are published to, unless `ALERT_TOPIC` names another. */
-export const ALERT_TOPIC = "crypto-alerts";
+const ALERT_TOPIC = "crypto-alerts";
 
 /** The largest half-life: the statistics then read 4,001 candles before each one examined. */
-export const MAX_HALFLIFE = 400;
-
-/** How alerts are raised and where they go. */
-export interface AlertConfig {
-  /** The thresholds and the half-life. */
-  rules: AlertRules;
-  /** The topic new alerts are published to. */
-  topic: string;
-}
+const MAX_HALFLIFE = 400;
 
 /** The alert flag `candles` and `start` share. */
 export const alertFlags: readonly FlagSpec[] = [

@@ -1,40 +1,22 @@
 /**
- * The candle pipeline's configuration (SPEC §8): the `candles` command, and the candle settings
- * that `start` shares with it.
+ * The candle pipeline's configuration: the `candles` command, and the candle settings that
+ * `start` shares with it (`docs/configuration.md`).
  *
  * @module
  */
 import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
-import type { CandleFormat } from "../market/candle_format.ts";
-import { type AlertConfig, alertFlags, loadAlertSettings } from "./alerts.ts";
+import { alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
-import type { Env, KafkaConfig, LogConfig } from "./config.ts";
-import { loadKafka, loadLog, Settings } from "./settings.ts";
 import { ConfigError } from "./config_error.ts";
-import { parseChoice, parseNumber, parseRedisUrl, parseStoreUrl, parseTopic } from "./values.ts";
+import { loadKafka } from "./kafka.ts";
+import { loadLog } from "./logging.ts";
+import { Settings } from "./settings.ts";
+import { loadStoreUrl } from "./store.ts";
+import type { CandleConfig, CandlesCommandConfig, Env } from "./types.ts";
+import { parseChoice, parseNumber, parseRedisUrl, parseTopic } from "./values.ts";
 
 /** The topic closed candles and revisions are published to, unless `CANDLE_TOPIC` names another. */
-export const CANDLE_TOPIC = "crypto-candles";
-
-/** How candles are made and where they go. */
-export interface CandleConfig {
-  /** The intervals, shortest first. */
-  intervals: Interval[];
-  /** The store: `sqlite:PATH` or `postgres://…`. */
-  store: string;
-  /** Redis, or null when off. */
-  redis: string | null;
-  /** How far a symbol's watermark trails its latest event time, ms. */
-  outOfOrdernessMs: number;
-  /** How long after closing a window still takes late observations, ms. */
-  allowedLatenessMs: number;
-  /** Wall-clock time without an observation after which a symbol's windows close, ms. */
-  idleTimeoutMs: number;
-  /** How long the store may stay unreachable at start-up, ms. */
-  storeTimeoutMs: number;
-  /** The topic closed candles and revisions are published to. */
-  topic: string;
-}
+const CANDLE_TOPIC = "crypto-candles";
 
 /** The candle flags `candles` and `start` share. */
 export const candleFlags: readonly FlagSpec[] = [
@@ -142,7 +124,7 @@ export function loadCandleSettings(s: Settings): CandleConfig {
   const redisRaw = s.get("REDIS_URL", "redis", "");
   return {
     intervals,
-    store: parseStoreUrl(...s.get("CANDLE_STORE", "store", "sqlite:.data/market.db")),
+    store: loadStoreUrl(s),
     // An empty REDIS_URL means off; an empty --redis is a mistake.
     redis: redisRaw[1].trim() === "" && redisRaw[0] !== "--redis"
       ? null
@@ -161,26 +143,6 @@ export function loadCandleSettings(s: Settings): CandleConfig {
     }),
     topic: parseTopic(...s.get("CANDLE_TOPIC", null, CANDLE_TOPIC)),
   };
-}
-
-/** Everything `candles` needs. */
-export interface CandlesCommandConfig {
-  /** Kafka (its `topic` is the first topic read). */
-  kafka: KafkaConfig;
-  /** The topics read. */
-  topics: string[];
-  /** The consumer group. */
-  group: string;
-  /** Start at the oldest message when the group has no committed offset. */
-  fromBeginning: boolean;
-  /** How closed candles are printed. */
-  format: CandleFormat;
-  /** The candle settings. */
-  candles: CandleConfig;
-  /** The alerts, or null with `--no-alerts`. */
-  alerts: AlertConfig | null;
-  /** Logging. */
-  log: LogConfig;
 }
 
 /**

@@ -14,7 +14,6 @@ export interface FlagSpec {
   type: "string" | "boolean";
   /** The placeholder shown in help, e.g. `<seconds>`. */
   value?: string;
-  /** What it does. */
   help: string;
   /** The environment variable it overrides. */
   env?: string;

@@ -13,21 +13,8 @@
  * @module
  */
 import { ConfigError } from "./config_error.ts";
-
-/** One actor made to throw. */
-export type FaultInjection =
-  | {
-    /** The actor's name. */
-    actor: string;
-    /** Throws on every `every`-th message it receives. */
-    every: number;
-  }
-  | {
-    /** The actor's name. */
-    actor: string;
-    /** Throws on this share of the messages it receives, at random. */
-    share: number;
-  };
+import type { Settings } from "./settings.ts";
+import type { FaultInjection } from "./types.ts";
 
 /**
  * Parses `FAULT_INJECT`.
@@ -78,4 +65,28 @@ export function parseFaultInjection(
     }
     return { actor, share };
   });
+}
+
+/**
+ * Reads `FAULT_INJECT`, naming only actors of `actors`.
+ *
+ * @param s The settings.
+ * @param actors The actor names the command accepts; none turns the variable off.
+ * @returns One entry per named actor; empty when unset or the command has no such actors.
+ * @throws {ConfigError} As {@linkcode parseFaultInjection}.
+ *
+ * @example
+ * ```ts
+ * import { loadFaultInjection } from "./fault_injection.ts";
+ * import { Settings } from "./settings.ts";
+ * const s = new Settings(new Map(), () => "printer:every=3");
+ * console.log(loadFaultInjection(s, ["printer"])); // [ { actor: "printer", every: 3 } ]
+ * console.log(loadFaultInjection(s, [])); // []
+ * ```
+ */
+export function loadFaultInjection(s: Settings, actors: readonly string[]): FaultInjection[] {
+  const raw = s.optional("FAULT_INJECT");
+  return raw === undefined || actors.length === 0
+    ? []
+    : parseFaultInjection("FAULT_INJECT", raw, actors);
 }

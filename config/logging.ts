@@ -1,17 +1,45 @@
 /**
- * Sets up LogTape once, for the program's entry points: every log line goes to stderr, as
- * pretty text or JSON lines, so stdout keeps only the console output of SPEC §5.
+ * Logging: `LOG_LEVEL` (`--log-level`) and `LOG_FORMAT` (`--log-format`), and LogTape set up once
+ * for the program's entry points. Every log line goes to stderr, as pretty text or JSON lines, so
+ * stdout keeps only the console output (`docs/configuration.md`).
  *
  * @module
  */
-import {
-  configure,
-  getTextFormatter,
-  jsonLinesFormatter,
-  type LogRecord,
-  reset,
-} from "@logtape/logtape";
-import type { LogConfig } from "./config.ts";
+import { configure, getTextFormatter, jsonLinesFormatter, type LogRecord } from "@logtape/logtape";
+import type { Settings } from "./settings.ts";
+import type { LogConfig } from "./types.ts";
+import { parseChoice } from "./values.ts";
+
+const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+
+/**
+ * Reads the logging settings; `warn` is taken for `warning`.
+ *
+ * @param s The settings.
+ * @returns Level and format.
+ * @throws {ConfigError} For a level or format not in the lists.
+ *
+ * @example
+ * ```ts
+ * import { loadLog } from "./logging.ts";
+ * import { Settings } from "./settings.ts";
+ * console.log(loadLog(new Settings(new Map(), (name) => name === "LOG_LEVEL" ? "warn" : undefined)));
+ * // { level: "warning", format: "pretty" }
+ * ```
+ */
+export function loadLog(s: Settings): LogConfig {
+  const [levelName, levelRaw] = s.get("LOG_LEVEL", "log-level", "info");
+  return {
+    level: parseChoice(levelName, levelRaw === "warn" ? "warning" : levelRaw, LOG_LEVELS),
+    format: parseChoice(
+      ...s.get("LOG_FORMAT", "log-format", "pretty"),
+      [
+        "pretty",
+        "json",
+      ] as const,
+    ),
+  };
+}
 
 const encoder = new TextEncoder();
 
@@ -39,6 +67,3 @@ export async function setupLogging(log: LogConfig): Promise<void> {
     ],
   });
 }
-
-/** Removes the logging configuration (tests). */
-export { reset as resetLogging };

@@ -5,14 +5,7 @@
  * @module
  */
 import { ConfigError } from "./config_error.ts";
-
-/** A coin to fetch: CoinGecko's id and the symbol used as the message key. */
-export interface Coin {
-  /** CoinGecko's coin id, e.g. `bitcoin`. */
-  id: string;
-  /** The ticker symbol, upper case, e.g. `BTC`. */
-  symbol: string;
-}
+import type { Coin } from "./types.ts";
 
 const quote = (value: string) => JSON.stringify(value);
 
@@ -158,10 +151,10 @@ export function parseTopic(name: string, raw: string): string {
 }
 
 /** The longest coin id accepted: CoinGecko's are well below it. */
-export const MAX_COIN_ID_LENGTH = 100;
+const MAX_COIN_ID_LENGTH = 100;
 
 /** The longest symbol accepted (the message key). */
-export const MAX_SYMBOL_LENGTH = 15;
+const MAX_SYMBOL_LENGTH = 15;
 
 const COIN_ID = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_COIN_ID_LENGTH - 1}}$`);
 const SYMBOL = new RegExp(`^[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}$`);
@@ -376,7 +369,7 @@ export function parseRedisUrl(name: string, raw: string): string {
 }
 
 /** The most Coinbase products one feed subscribes to. */
-export const MAX_PRODUCTS = 100;
+const MAX_PRODUCTS = 100;
 
 const PRODUCT = new RegExp(
   `^[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}-[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}$`,
@@ -392,7 +385,7 @@ const PRODUCT = new RegExp(
  * @param raw Its text.
  * @returns The product ids, upper case, in the order given.
  * @throws {ConfigError} When an entry is malformed, repeats a base currency, or there are none or
- *   more than {@linkcode MAX_PRODUCTS}.
+ *   more than 100.
  *
  * @example
  * ```ts

@@ -135,6 +135,8 @@ export const badConfig: Scenario = {
       withinMs: 30_000,
       label: b.label,
     }));
+    const commands: CommandName[] = ["produce", "consume", "start", "lag", "candles"];
+    const extra = (command: CommandName) => command === "start" ? ["--transport", "kafka"] : [];
     const readers = new Map(VARIABLES);
     const empty: Case[] = EMPTY_VARIABLES.map((variable) => {
       const command = readers.get(variable)![0]!;
@@ -143,15 +145,18 @@ export const badConfig: Scenario = {
         group: "empty variable",
         command,
         env: { ...base, KAFKA_CONNECT_TIMEOUT: String(CONNECT_TIMEOUT_S), [variable]: "" },
-        args: ["--brokers", nowhere, ...(command === "consume" ? ["--group", unique("g")] : [])],
+        args: [
+          "--brokers",
+          nowhere,
+          ...extra(command),
+          ...(command === "consume" ? ["--group", unique("g")] : []),
+        ],
         code: 1,
         mention: "Cannot reach Kafka",
         withinMs: timeout * 1000 + SLACK_MS,
         label: `${command} ${variable}=""`,
       };
     });
-    const commands: CommandName[] = ["produce", "consume", "start", "lag", "candles"];
-    const extra = (command: CommandName) => command === "start" ? ["--transport", "kafka"] : [];
     const broker: Case[] = commands.map((command) => ({
       group: "wrong broker",
       command,

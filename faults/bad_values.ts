@@ -1,12 +1,15 @@
 /**
  * Bad configuration values, one table for the configuration tests and the fault suite: every
- * variable of SPEC §3, §8, §10 and §11 and every flag of produce, consume, start, lag and candles, each with wrong, empty
- * and extreme values, and the name its one-line error must carry.
+ * variable of `docs/configuration.md` and every flag of produce, consume, start, lag and candles,
+ * each with wrong, empty and extreme values, and the name its one-line error must carry.
  *
  * @module
  */
 import { candlesCommand } from "../config/candles.ts";
-import { consumeCommand, lagCommand, produceCommand, startCommand } from "../config/config.ts";
+import { consumeCommand } from "../config/consume.ts";
+import { lagCommand } from "../config/lag.ts";
+import { produceCommand } from "../config/produce.ts";
+import { startCommand } from "../config/start.ts";
 import type { CommandSpec } from "../config/cli.ts";
 
 /** A command of the program. */
@@ -154,7 +157,7 @@ export const CONSUMER_BAD_VALUES: BadValue[] = [
   [{ KAFKA_CONSUMER_GROUP: long(256, "g") }, [], "KAFKA_CONSUMER_GROUP", "1-255 characters"],
 ];
 
-/** Bad values of the candle variables (SPEC §8), which `candles` and `start` read. */
+/** Bad values of the candle variables, which `candles` and `start` read. */
 export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_INTERVALS: "7m" }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
   [{ CANDLE_INTERVALS: `${long(1000, "1m,")}1w` }, [], "CANDLE_INTERVALS", "1m, 5m, 15m"],
@@ -174,7 +177,7 @@ export const CANDLE_BAD_VALUES: BadValue[] = [
   [{ CANDLE_TOPIC: long(250, "t") }, [], "CANDLE_TOPIC", "1-249 characters"],
 ];
 
-/** Bad values of the alert variables (SPEC §10), which `candles` and `start` read. */
+/** Bad values of the alert variables, which `candles` and `start` read. */
 export const ALERT_BAD_VALUES: BadValue[] = [
   [{ ALERT_MOVE_PCT: "abc" }, [], "ALERT_MOVE_PCT", "a number"],
   [{ ALERT_MOVE_PCT: "0" }, [], "ALERT_MOVE_PCT", "greater than 0"],
@@ -194,7 +197,16 @@ export const CANDLES_ONLY_BAD_VALUES: BadValue[] = [
   [{ CANDLES_CONSUMER_GROUP: long(256, "g") }, [], "CANDLES_CONSUMER_GROUP", "1-255 characters"],
 ];
 
-/** Every variable of SPEC §3 (and `PRODUCER_BUFFER_SIZE`), with the commands that read it. */
+/** Bad values of the HTTP server's variables, which `start` (and `serve`) read. */
+export const HTTP_BAD_VALUES: BadValue[] = [
+  [{ HTTP_MAX_STREAMS: "0" }, [], "HTTP_MAX_STREAMS", "at least 1"],
+  [{ HTTP_MAX_STREAMS: "-5" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "2.5" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "many" }, [], "HTTP_MAX_STREAMS", "whole number"],
+  [{ HTTP_MAX_STREAMS: "1e7" }, [], "HTTP_MAX_STREAMS", "at most 1000000"],
+];
+
+/** Every variable the commands read, with the commands that read it. */
 export const VARIABLES: [string, CommandName[]][] = [
   ...[
     "KAFKA_BOOTSTRAP_SERVERS",
@@ -241,6 +253,7 @@ export const VARIABLES: [string, CommandName[]][] = [
     "COINBASE_PRODUCTS",
     "COINBASE_STALE_AFTER",
   ].map((v): [string, CommandName[]] => [v, ["produce", "start"]]),
+  ["HTTP_MAX_STREAMS", ["start"]],
 ];
 
 /**
@@ -312,6 +325,7 @@ export function badCases(): BadCase[] {
     ...CANDLE_BAD_VALUES,
     ...ALERT_BAD_VALUES,
     ...CANDLES_ONLY_BAD_VALUES,
+    ...HTTP_BAD_VALUES,
   ];
   for (const [env, args, name] of all) {
     if (args.length > 0) continue; // the flags come below, for every command

@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Interval } from "../market/candle.ts";
 import { priceObservation } from "../market/observation.ts";
-import type { PriceMessage } from "../market/price.ts";
+import type { PriceMessage } from "../market/messages/price_message.ts";
 import { openStore } from "../store/open_store.ts";
 import { referenceCandles } from "../tests/support/candle_reference.ts";
 import { market, writeRecording } from "../tests/support/prices.ts";

@@ -3,16 +3,30 @@
  * nothing of the runtime: it speaks `Request`/`Response`, and the entry point serves it with
  * `Deno.serve(app.fetch)`.
  *
+ * Every request passes, in this order:
+ *
+ * - the request counter of `/metrics`, whose labels come from fixed lists (the app's routes or
+ *   `unmatched`; `GET`, `HEAD` or `other`; `2xx` to `5xx`), so no request adds a series;
+ * - without a token (the server then listens on loopback: the configuration refuses any other
+ *   address without one), the `Host` check: a `Host` other than `localhost`, a 127.x.x.x address
+ *   or `[::1]` (any port) gets 421, so a page whose name an attacker's DNS points at 127.0.0.1
+ *   (DNS rebinding) reads nothing, the dashboard and probes included. With a token any `Host` is
+ *   served: the server may be reached by any name, and `/api` asks for the token, which a page
+ *   of another origin does not have;
+ * - the method check: any method but GET and HEAD gets 405 with `Allow: GET, HEAD`;
+ * - with a token, the token check on `/api`.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import type { CandleStore } from "../store/candle_store.ts";
 import type { DashboardAssets } from "./dashboard_assets.ts";
-import { HttpError } from "./http_error.ts";
+import { HttpError, quoteValue } from "./http_error.ts";
 import { KnownSymbols } from "./known_symbols.ts";
 import type { LiveHub } from "./live_hub.ts";
-import type { Metrics } from "./metrics.ts";
+import { authorityOf, isLoopbackHost } from "./loopback_host.ts";
+import { type Metrics, UNMATCHED_ROUTE } from "./metrics.ts";
 import { type PipelineProvider, PipelineRates } from "./pipeline_snapshot.ts";
 import { json } from "./respond.ts";
 import { ResponseCache } from "./response_cache.ts";
@@ -44,8 +58,13 @@ export interface AppDeps {
   metrics: Metrics;
   /** The dashboard page and assets. */
   dashboard: DashboardAssets;
-  /** When set, every `/api` request must carry `Authorization: Bearer <token>`. @default {null} */
+  /**
+   * When set, every `/api` request must carry `Authorization: Bearer <token>`, and any `Host` is
+   * served; when null, only a loopback `Host` is (421 otherwise). @default {null}
+   */
   token?: string | null;
+  /** Live stream clients at once; one more gets 503. @default {1000} */
+  maxStreams?: number;
   /** How long an answer from the store is reused, in milliseconds; 0 for never. @default {1000} */
   cacheMs?: number;
   /** Time a readiness check may take, in milliseconds. @default {2000} */
@@ -130,16 +149,50 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   const app = new Hono();
+  const routes = new Set<string>();
+  // The route a path belongs to, whatever the method: the first GET route that matches it.
+  const routeOf = (path: string): string => {
+    for (const [[, route]] of app.router.match("GET", path)[0]) {
+      if (route.method === "GET" && routes.has(route.path)) return route.path;
+    }
+    return UNMATCHED_ROUTE;
+  };
   app.use("*", async (c, next) => {
     const start = performance.now();
     await next();
-    const status = c.res.status;
     metrics.observeRequest({
-      route: status === 404 && c.req.routePath === "/*" ? "unmatched" : c.req.routePath,
+      route: routeOf(c.req.path),
       method: c.req.method,
-      status,
+      status: c.res.status,
       seconds: (performance.now() - start) / 1000,
     });
+  });
+  if (token === null) {
+    app.use("*", async (c, next) => {
+      const host = c.req.header("host");
+      if (
+        (host !== undefined && !isLoopbackHost(host)) || !isLoopbackHost(authorityOf(c.req.url))
+      ) {
+        return json({
+          error: `Misdirected request for host ${
+            quoteValue(host ?? authorityOf(c.req.url))
+          }: without API_TOKEN this server answers only localhost, 127.0.0.1 and [::1]`,
+        }, 421);
+      }
+      await next();
+    });
+  }
+  app.use("*", async (c, next) => {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      const response = json(
+        { error: `Method ${quoteValue(method)} is not allowed: expected GET or HEAD` },
+        405,
+      );
+      response.headers.set("allow", "GET, HEAD");
+      return response;
+    }
+    await next();
   });
   if (token !== null) {
     const expected = `Bearer ${token}`;
@@ -155,7 +208,6 @@ export function createApp(deps: AppDeps): Hono {
       await next();
     });
   }
-
   const api = new Hono()
     .route("/", symbolRoutes({ store, cache }))
     .route("/", priceRoutes({ store, symbols, cache }))
@@ -163,7 +215,7 @@ export function createApp(deps: AppDeps): Hono {
     .route("/", statsRoutes({ store, symbols, cache, now }))
     .route("/", alertRoutes({ store, symbols, cache }))
     .route("/", pipelineRoutes({ pipeline: deps.pipeline, rates: new PipelineRates(), now }))
-    .route("/", streamRoutes({ hub }));
+    .route("/", streamRoutes({ hub, maxStreams: deps.maxStreams ?? 1000 }));
   app.route("/api/v1", api);
   app.route(
     "/",
@@ -174,6 +226,8 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.route("/", metricsRoutes({ metrics }));
   app.route("/", dashboardRoutes({ dashboard: deps.dashboard }));
+  for (const route of app.routes) if (route.method === "GET") routes.add(route.path);
+  metrics.declareRoutes(routes);
 
   app.notFound((c) => {
     const path = c.req.path.length > 80 ? `${c.req.path.slice(0, 77)}...` : c.req.path;

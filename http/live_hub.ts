@@ -10,11 +10,11 @@
  * @module
  */
 import type { Alert } from "../market/alert.ts";
-import { alertJson } from "../market/alert.ts";
+import { alertJson } from "../market/messages/alert_message.ts";
 import type { Candle } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-import { latestPriceJson } from "../market/latest_price.ts";
+import { latestPriceJson } from "../market/messages/latest_price_message.ts";
 
 /** Something that happened, as the stream sends it: its `type` is the SSE event name. */
 export type LiveEvent =

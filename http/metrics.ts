@@ -50,16 +50,34 @@ function histogramValues(name: string, h: HistogramSnapshot, labels: Labels): Va
 /** HTTP latency buckets, seconds. */
 const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/** The `route` label of a request that matched no declared route. */
+export const UNMATCHED_ROUTE = "unmatched";
+
+/** The `method` labels: GET, HEAD, and `other` for every other method. */
+export const HTTP_METHOD_LABELS = ["GET", "HEAD", "other"] as const;
+
+/** The `status` labels: the class of the status. */
+export const HTTP_STATUS_LABELS = ["2xx", "3xx", "4xx", "5xx"] as const;
+
 /**
  * The registry behind `/metrics`.
+ *
+ * The HTTP server's requests are counted by route, method and status class, each from a fixed
+ * list: the routes the app declares ({@linkcode Metrics.declareRoutes}) and `unmatched`, `GET`,
+ * `HEAD` and `other`, `2xx` to `5xx`. Every series exists from the start (at 0), so no request,
+ * whatever its path or method, adds one.
  *
  * @example
  * ```ts
  * import { Metrics } from "./metrics.ts";
  * import { NO_PIPELINE } from "./pipeline_snapshot.ts";
  * const metrics = new Metrics({ pipeline: () => NO_PIPELINE });
+ * metrics.declareRoutes(["/healthz"]);
  * metrics.observeRequest({ route: "/healthz", method: "GET", status: 200, seconds: 0.001 });
- * console.log((await metrics.render()).includes('crypto_http_requests_total{route="/healthz"')); // true
+ * metrics.observeRequest({ route: "/nope", method: "FOOBAR", status: 405, seconds: 0.001 });
+ * const text = await metrics.render();
+ * console.log(text.includes('crypto_http_requests_total{route="/healthz",method="GET",status="2xx"} 1')); // true
+ * console.log(text.includes('crypto_http_requests_total{route="unmatched",method="other",status="4xx"} 1')); // true
  * ```
  */
 export class Metrics {
@@ -69,6 +87,7 @@ export class Metrics {
   #hub: (() => Readonly<LiveHubStats>) | undefined;
   #snapshot: PipelineSnapshot | null = null;
   // Counted here, without prom-client's label hashing on every request, and rendered by it.
+  #routes = new Set<string>();
   #requests = new Map<string, { labels: Labels; count: number }>();
   #durations = new Map<string, { counts: number[]; sum: number; count: number }>();
 
@@ -78,7 +97,7 @@ export class Metrics {
     this.#hub = options.hub;
     this.#register(
       "crypto_http_requests_total",
-      "HTTP requests answered, by route, method and status",
+      "HTTP requests answered, by route, method (GET, HEAD or other) and status class",
       "counter",
       () => [...this.#requests.values()].map(({ labels, count }) => ({ labels, value: count })),
     );
@@ -98,6 +117,7 @@ export class Metrics {
     );
     this.#registerPipeline();
     this.#registerHub();
+    this.#addRoute(UNMATCHED_ROUTE);
   }
 
   /** The `Content-Type` of {@linkcode Metrics.render}'s text. */
@@ -106,29 +126,54 @@ export class Metrics {
   }
 
   /**
+   * Declares the routes requests are counted under (route patterns such as
+   * `/api/v1/candles/:symbol`); a request of any other route counts as `unmatched`.
+   *
+   * @param routes The route patterns.
+   */
+  declareRoutes(routes: Iterable<string>): void {
+    for (const route of routes) this.#addRoute(route);
+  }
+
+  /**
    * Counts one HTTP request.
    *
-   * @param request Its route pattern (not its path, so the label set stays small), method,
-   * status and duration.
+   * @param request Its route pattern (one not declared counts as `unmatched`), method (any but
+   * GET and HEAD counts as `other`), status (counted by class) and duration.
    */
   observeRequest(
     request: { route: string; method: string; status: number; seconds: number },
   ): void {
-    const { route, method, status, seconds } = request;
-    const key = `${route} ${method} ${status}`;
-    const counted = this.#requests.get(key);
-    if (counted !== undefined) counted.count++;
-    else this.#requests.set(key, { labels: { route, method, status }, count: 1 });
-    let h = this.#durations.get(route);
-    if (h === undefined) {
-      h = { counts: new Array(HTTP_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
-      this.#durations.set(route, h);
-    }
+    const { seconds } = request;
+    const route = this.#routes.has(request.route) ? request.route : UNMATCHED_ROUTE;
+    const method = request.method === "GET" || request.method === "HEAD" ? request.method : "other";
+    const status =
+      HTTP_STATUS_LABELS[Math.min(3, Math.max(0, Math.floor(request.status / 100) - 2))]!;
+    this.#requests.get(`${route} ${method} ${status}`)!.count++;
+    const h = this.#durations.get(route)!;
     let i = 0;
     while (i < HTTP_BUCKETS.length && seconds > HTTP_BUCKETS[i]!) i++;
     h.counts[i]!++;
     h.sum += seconds;
     h.count++;
+  }
+
+  #addRoute(route: string): void {
+    if (this.#routes.has(route)) return;
+    this.#routes.add(route);
+    for (const method of HTTP_METHOD_LABELS) {
+      for (const status of HTTP_STATUS_LABELS) {
+        this.#requests.set(`${route} ${method} ${status}`, {
+          labels: { route, method, status },
+          count: 0,
+        });
+      }
+    }
+    this.#durations.set(route, {
+      counts: new Array(HTTP_BUCKETS.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+    });
   }
 
   /**

@@ -111,11 +111,43 @@ export function parseInterval(raw: string | undefined): Interval {
 }
 
 const ISO_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2})))?$/;
+
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+
+/** Why a time matching the ISO-8601 pattern names no real instant, or null when it does. */
+function impossible(match: RegExpExecArray): string | null {
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.slice(1).map(
+    (part) => part === undefined ? 0 : Number(part),
+  ) as [number, number, number, number, number, number, number, number];
+  if (month < 1 || month > 12) return `there is no month ${month}`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  if (day < 1 || day > days) {
+    return `${MONTHS[month - 1]} ${String(year).padStart(4, "0")} has ${days} days`;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return "hours go to 23, minutes and seconds to 59";
+  if (offsetHours > 23 || offsetMinutes > 59) return "a zone offset goes to 23:59";
+  return null;
+}
 
 /**
  * Checks an ISO-8601 time: a date (`2025-11-12`, midnight UTC) or a date and time with `Z` or an
- * offset.
+ * offset. A date or time that does not exist (`2025-02-30`, `T24:00`) is refused, not rolled
+ * over to the next day.
  *
  * @param name The parameter.
  * @param raw Its text, or undefined.
@@ -126,17 +158,24 @@ const ISO_TIME =
  * ```ts
  * import { parseTime } from "./params.ts";
  * console.log(parseTime("from", "2025-11-12T10:30:00Z")); // 1762943400000
+ * try {
+ *   parseTime("from", "2025-02-30");
+ * } catch (error) {
+ *   console.log((error as Error).message.split(";")[0]); // Invalid from "2025-02-30": no such date or time (February 2025 has 28 days)
+ * }
  * ```
  */
 export function parseTime(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const ms = ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+  const match = ISO_TIME.exec(raw);
+  const why = match === null ? null : impossible(match);
+  const ms = match === null || why !== null ? NaN : Date.parse(raw);
   if (!Number.isFinite(ms)) {
     throw new HttpError(
       400,
-      `Invalid ${name} ${
-        quoteValue(raw)
-      }: expected an ISO-8601 time with a zone, such as 2025-11-12T10:30:00Z`,
+      `Invalid ${name} ${quoteValue(raw)}: ${
+        why === null ? "" : `no such date or time (${why}); `
+      }expected an ISO-8601 time with a zone, such as 2025-11-12T10:30:00Z`,
     );
   }
   return ms;

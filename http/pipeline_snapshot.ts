@@ -58,9 +58,7 @@ export interface FetchSnapshot {
 export interface LagSnapshot {
   /** The topic (or the embedded log's name). */
   topic: string;
-  /** The consumer group. */
   group: string;
-  /** The partition. */
   partition: number;
   /** Records the group has yet to read. */
   lag: number;

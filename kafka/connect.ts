@@ -6,7 +6,8 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
+import { deadline, DeadlineError } from "../runtime/deadline.ts";
 import { delay } from "../runtime/delay.ts";
 import { describeClientError, refusedCredentials } from "./client_errors.ts";
 import { BrokerAuthenticationError, BrokerUnreachableError } from "./transport.ts";
@@ -15,28 +16,6 @@ const logger = getLogger(["crypto", "kafka"]);
 
 /** How long disconnecting may take before the program goes on without it, ms. */
 export const DISCONNECT_TIMEOUT_MS = 5_000;
-
-class DeadlineError extends Error {
-  override name = "DeadlineError";
-}
-
-/** Runs `work`, rejecting once the deadline passes (the work itself is left to fail). */
-async function beforeDeadline(deadline: number, work: () => Promise<void>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DeadlineError("no answer before the deadline")),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  const attempt = work();
-  attempt.catch(() => {});
-  try {
-    await Promise.race([attempt, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Disconnects clients one after the other, giving up on one that has not finished within
@@ -61,7 +40,7 @@ export async function disconnectWithin(
   const late: number[] = [];
   for (const [i, client] of clients.entries()) {
     try {
-      await beforeDeadline(Date.now() + timeoutMs, () => client.disconnect());
+      await deadline(client.disconnect(), timeoutMs);
     } catch (error) {
       if (error instanceof DeadlineError) {
         late.push(i);
@@ -100,17 +79,21 @@ export interface ConnectAttempt {
  * ```
  */
 export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt): Promise<void> {
-  const deadline = Date.now() + config.connectTimeoutMs;
+  const until = Date.now() + config.connectTimeoutMs;
   // The client's own last error says more than "no answer before the deadline".
   let last: unknown = null;
   let attempt = 0;
-  while (Date.now() < deadline) {
+  while (Date.now() < until) {
     connect.signal?.throwIfAborted();
     try {
-      await beforeDeadline(deadline, connect.attempt);
+      await deadline(connect.attempt(), until - Date.now());
       return;
-    } catch (error) {
-      if (!(error instanceof DeadlineError) || last === null) last = error;
+    } catch (thrown) {
+      // An attempt that never answered says so in words of its own, without the timer's.
+      const error = thrown instanceof DeadlineError
+        ? new Error("no answer before the deadline")
+        : thrown;
+      if (!(thrown instanceof DeadlineError) || last === null) last = error;
       attempt++;
       if (refusedCredentials(error)) {
         const who = config.sasl
@@ -127,7 +110,7 @@ export async function connectWithin(config: KafkaConfig, connect: ConnectAttempt
         attempt,
         error: describeClientError(error),
       });
-      const wait = Math.min(1_000, Math.max(0, deadline - Date.now()));
+      const wait = Math.min(1_000, Math.max(0, until - Date.now()));
       await delay(wait, connect.signal ? { signal: connect.signal } : {});
     }
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { Admin } from "@platformatic/kafka";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { connectWithin, disconnectWithin } from "./connect.ts";
 import { committedOffsets, partitionOffsets, topicPartitions } from "./platformatic_admin.ts";
 import { clientOptions } from "./platformatic_options.ts";

@@ -35,6 +35,20 @@ async function leadersElected(admin: Admin, topic: string, timeoutMs = 10_000): 
   }
 }
 
+/** The topic's partitions once it is listed, or null if it is not within the time. */
+async function topicAppearing(
+  admin: Admin,
+  topic: string,
+  options: { timeoutMs: number },
+): Promise<number[] | null> {
+  const deadline = Date.now() + options.timeoutMs;
+  while (true) {
+    const partitions = await topicPartitions(admin, topic).catch(() => null);
+    if (partitions !== null || Date.now() >= deadline) return partitions;
+    await delay(100);
+  }
+}
+
 /**
  * Creates a topic when missing (another client creating it at the same time is fine), waits for
  * its partitions' leaders, and returns its partition count.
@@ -53,9 +67,13 @@ export async function ensureTopicWith(admin: Admin, spec: TopicSpec): Promise<To
       replicas: spec.replicationFactor,
     });
   } catch (error) {
-    if (!protocolError(error, "TOPIC_ALREADY_EXISTS")) throw error;
-    const again = await topicPartitions(admin, spec.topic);
+    // Another client may have created it meanwhile: the broker then answers TOPIC_ALREADY_EXISTS,
+    // or, while its controller is still settling, another error; either way the topic shows up.
+    const again = await topicAppearing(admin, spec.topic, {
+      timeoutMs: protocolError(error, "TOPIC_ALREADY_EXISTS") ? 10_000 : 2_000,
+    });
     if (again === null) throw error;
+    await leadersElected(admin, spec.topic);
     return { partitions: again.length, created: false };
   }
   await leadersElected(admin, spec.topic);

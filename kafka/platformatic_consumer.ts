@@ -27,7 +27,7 @@ import {
   ListOffsetTimestamps,
   type RecordsBatch,
 } from "@platformatic/kafka";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { describeClientError, protocolError } from "./client_errors.ts";
 import { connectWithin, disconnectWithin } from "./connect.ts";

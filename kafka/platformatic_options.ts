@@ -6,7 +6,7 @@
  * @module
  */
 import type { BaseOptions, SASLMechanismValue } from "@platformatic/kafka";
-import type { KafkaConfig, SaslConfig } from "../config/config.ts";
+import type { KafkaConfig, SaslConfig } from "../config/types.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 
 const MECHANISMS: Record<SaslConfig["mechanism"], SASLMechanismValue> = {

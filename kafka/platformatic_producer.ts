@@ -13,7 +13,7 @@ import {
   Producer,
   type ProducerOptions,
 } from "@platformatic/kafka";
-import type { KafkaConfig } from "../config/config.ts";
+import type { KafkaConfig } from "../config/types.ts";
 import { describeClientError, isRetriable } from "./client_errors.ts";
 import { connectWithin, disconnectWithin } from "./connect.ts";
 import { Offsets } from "./offsets.ts";

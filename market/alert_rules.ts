@@ -1,5 +1,5 @@
 /**
- * The alert rules of SPEC §10 as plain functions of a closed candle and the closed candles
+ * The alert rules (docs/alerts.md) as plain functions of a closed candle and the closed candles
  * before it (same symbol and interval): no store, no clock.
  *
  * - **move**: the candle's close is at least `movePct` % from its open
@@ -35,7 +35,7 @@ export interface AlertRules {
   halflife: number;
 }
 
-/** The rules of SPEC §10 when nothing else is configured. */
+/** The rules of docs/alerts.md when nothing else is configured. */
 export const DEFAULT_ALERT_RULES: Readonly<AlertRules> = Object.freeze({
   movePct: 5,
   zscore: 4,

@@ -1,5 +1,5 @@
 /**
- * The candle (SPEC §8): open, high, low, close and counts of one symbol's observations in one
+ * The candle (docs/candles.md): open, high, low, close and counts of one symbol's observations in one
  * tumbling window, and the intervals a candle may have.
  *
  * @module
@@ -51,7 +51,6 @@ export function isInterval(text: string): text is Interval {
 export interface Candle {
   /** The symbol, e.g. `BTC`. */
   symbol: string;
-  /** The interval. */
   interval: Interval;
   /** Start of the window, inclusive: `floor(t / size) * size`. */
   windowStart: number;

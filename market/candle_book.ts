@@ -1,5 +1,5 @@
 /**
- * The candle aggregation of SPEC §8 as plain state and functions: observations folded into
+ * The candle aggregation (docs/candles.md) as plain state and functions: observations folded into
  * tumbling event-time windows per symbol and interval, a watermark per symbol that closes them,
  * idle closing by the wall clock, allowed lateness with revisions, and repeats recognised by
  * identity. No I/O and no clock of its own: the caller passes the time and persists what
@@ -7,10 +7,13 @@
  *
  * @module
  */
-import type { LatestPrice, LoadedSymbol, StoreWrite, SymbolState } from "../store/candle_store.ts";
 import { type Candle, type Interval, intervalMs } from "./candle.ts";
+import type { LatestPrice } from "./latest_price.ts";
+import type { LoadedSymbol } from "./loaded_symbol.ts";
 import type { Observation } from "./observation.ts";
 import { SeenSet } from "./seen_set.ts";
+import type { StoreWrite } from "./store_write.ts";
+import type { SymbolState } from "./symbol_state.ts";
 
 /** How windows close. */
 export interface CandleBookOptions {

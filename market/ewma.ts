@@ -1,6 +1,6 @@
 /**
  * Exponentially weighted mean and variance, the statistics the Alerter keeps of a series' recent
- * log returns (SPEC §10), as plain values folded one observation at a time.
+ * log returns (docs/alerts.md), as plain values folded one observation at a time.
  *
  * With a half-life of `h` observations, each new value enters with the weight
  * `α = 1 − 2^(−1/h)`, so that a value `h` observations old weighs half as much as it did when it

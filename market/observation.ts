@@ -1,19 +1,17 @@
 /**
  * An observation: one price of one symbol at one event time, what a candle is folded from. A
- * price snapshot (SPEC §4) and a trade (SPEC §11) are both observations; each has an identity, so
+ * price snapshot (docs/messages.md) and a trade (docs/trades.md) are both observations; each has an identity, so
  * that a repeated one is recognised and counted once.
  *
  * @module
  */
-import type { PriceMessage } from "./price.ts";
+import type { PriceMessage } from "./messages/price_message.ts";
 
 /** One observation of a symbol's price. */
 export interface Observation {
-  /** The symbol. */
   symbol: string;
   /** The event time, ms since the epoch. */
   time: number;
-  /** The price. */
   price: number;
   /** The traded size, for a trade; null for a price snapshot. */
   size: number | null;
@@ -28,7 +26,7 @@ export interface Observation {
  * A price message's event time: its `last_updated` (CoinGecko's time of the price), or when that
  * is null, its `timestamp`.
  *
- * @param message The message, valid by SPEC §4.
+ * @param message The message, as `decodePrice` accepts it.
  * @returns Milliseconds since the epoch.
  *
  * @example
@@ -46,7 +44,7 @@ export function priceEventTime(message: Pick<PriceMessage, "last_updated" | "tim
 /**
  * The observation a price message makes.
  *
- * @param message The message, valid by SPEC §4.
+ * @param message The message, as `decodePrice` accepts it.
  * @returns The observation, identified by its event time.
  */
 export function priceObservation(message: PriceMessage): Observation {

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { TradeMessage } from "../market/trade.ts";
+import { isPositive, parseObject, shown, timeOf } from "../market/messages/checks.ts";
+import type { TradeMessage } from "../market/messages/trade_message.ts";
 
 /** One trade as the feed sent it, checked. */
 export interface FeedTrade {
@@ -91,23 +92,18 @@ function positiveAmount(value: unknown): number | null {
     number = Number(value);
   } else if (typeof value === "number") number = value;
   else return null;
-  return Number.isFinite(number) && number > 0 ? number : null;
-}
-
-function show(value: unknown): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 40 ? `${json.slice(0, 37)}...` : json;
+  return isPositive(number) ? number : null;
 }
 
 /** Checks a `match` or `last_match`; the reason when it does not hold. */
 function matchOf(v: Record<string, unknown>, last: boolean): FeedEvent {
   const productId = v.product_id;
   if (typeof productId !== "string" || !PRODUCT_ID.test(productId)) {
-    return { type: "malformed", reason: `${v.type} with product_id ${show(productId)}` };
+    return { type: "malformed", reason: `${v.type} with product_id ${shown(productId)}` };
   }
   const bad = (field: string) => ({
     type: "malformed" as const,
-    reason: `${v.type} of ${productId} with ${field} ${show(v[field])}`,
+    reason: `${v.type} of ${productId} with ${field} ${shown(v[field])}`,
   });
   const tradeId = v.trade_id;
   if (typeof tradeId !== "number" || !Number.isSafeInteger(tradeId) || tradeId < 0) {
@@ -119,8 +115,8 @@ function matchOf(v: Record<string, unknown>, last: boolean): FeedEvent {
   if (size === null) return bad("size");
   if (v.side !== "buy" && v.side !== "sell") return bad("side");
   const time = v.time;
-  const timeMs = typeof time === "string" && TIME.test(time) ? Date.parse(time) : NaN;
-  if (typeof time !== "string" || !Number.isFinite(timeMs)) return bad("time");
+  const timeMs = typeof time === "string" && TIME.test(time) ? timeOf(time) : null;
+  if (typeof time !== "string" || timeMs === null) return bad("time");
   const sequence = v.sequence;
   if (sequence !== undefined && sequence !== null && !Number.isSafeInteger(sequence)) {
     return bad("sequence");
@@ -159,16 +155,16 @@ export function parseFeedFrame(data: unknown): FeedEvent {
   if (data.length > MAX_FRAME_LENGTH) {
     return { type: "malformed", reason: `a frame of ${data.length} characters` };
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(data);
-  } catch {
-    return { type: "malformed", reason: `not JSON: ${show(data)}` };
+  const parsed = parseObject(data);
+  if (!parsed.ok) {
+    return {
+      type: "malformed",
+      reason: parsed.json
+        ? `not a JSON object: ${shown(parsed.value)}`
+        : `not JSON: ${shown(data)}`,
+    };
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { type: "malformed", reason: `not a JSON object: ${show(value)}` };
-  }
-  const v = value as Record<string, unknown>;
+  const v = parsed.fields;
   switch (v.type) {
     case "match":
       return matchOf(v, false);
@@ -177,7 +173,7 @@ export function parseFeedFrame(data: unknown): FeedEvent {
     case "heartbeat": {
       const productId = v.product_id;
       if (typeof productId !== "string" || !PRODUCT_ID.test(productId)) {
-        return { type: "malformed", reason: `heartbeat with product_id ${show(productId)}` };
+        return { type: "malformed", reason: `heartbeat with product_id ${shown(productId)}` };
       }
       const lastTradeId = Number.isSafeInteger(v.last_trade_id) ? v.last_trade_id as number : null;
       return { type: "heartbeat", productId, lastTradeId };
@@ -199,12 +195,12 @@ export function parseFeedFrame(data: unknown): FeedEvent {
     default:
       return typeof v.type === "string"
         ? { type: "ignored", kind: v.type.slice(0, 40) }
-        : { type: "malformed", reason: `no type: ${show(value)}` };
+        : { type: "malformed", reason: `no type: ${shown(v)}` };
   }
 }
 
 /**
- * The trade message of SPEC §11 for a trade of the feed.
+ * The trade message (docs/trades.md) for a trade of the feed.
  *
  * @param trade The trade, checked.
  * @param receivedAt When its frame arrived (ISO-8601).

@@ -5,10 +5,11 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Coin, CoinGeckoConfig } from "../config/config.ts";
+import type { Coin, CoinGeckoConfig } from "../config/types.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
-import type { PriceTick, SkippedCoin } from "../market/price.ts";
+import type { PriceTick } from "../market/price_tick.ts";
+import type { SkippedCoin } from "../market/skipped_coin.ts";
 
 const logger = getLogger(["crypto", "coingecko"]);
 

@@ -1,5 +1,5 @@
 /**
- * The replay source: prices recorded as JSON lines (one SPEC §4 message a line, such as
+ * The replay source: prices recorded as JSON lines (one price message a line, see docs/messages.md, such as
  * `deno task consume --format json` prints) fed to the Encoder as fast as it takes them, in
  * place of the Fetcher.
  *
@@ -7,8 +7,15 @@
  */
 import type { Actor } from "../runtime/actor.ts";
 import type { Clock } from "../runtime/delay.ts";
-import type { PriceTick } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
+import {
+  isFiniteNumber,
+  isPositive,
+  isText,
+  parseObject,
+  timeOf,
+} from "../market/messages/checks.ts";
+import type { PriceTick } from "../market/price_tick.ts";
+import type { ProduceReport } from "../report/produce_report.ts";
 
 /** Where a replay stands, kept across restarts so a restart neither repeats nor skips. */
 export interface ReplayState {
@@ -34,8 +41,8 @@ export interface ReplayOptions {
   clock: Clock;
 }
 
-const finiteOrNull = (v: unknown): number | null =>
-  typeof v === "number" && Number.isFinite(v) ? v : null;
+/** An optional number of a recorded line: anything but a finite number reads as null. */
+const numberOrNull = (v: unknown): number | null => isFiniteNumber(v) ? v : null;
 
 /**
  * Turns one recorded line into a tick, or says why it cannot be used.
@@ -53,33 +60,24 @@ const finiteOrNull = (v: unknown): number | null =>
  * ```
  */
 export function parseReplayLine(line: string, pass: number, now: number): PriceTick | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return "not JSON";
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return "not a JSON object";
-  }
-  const v = value as Record<string, unknown>;
+  const parsed = parseObject(line);
+  if (!parsed.ok) return parsed.json ? "not a JSON object" : "not JSON";
+  const v = parsed.fields;
   if (typeof v.symbol !== "string" || !/^[A-Za-z0-9]{1,15}$/.test(v.symbol)) {
     return "symbol is missing or not 1-15 letters and digits";
   }
-  if (typeof v.coin_id !== "string" || v.coin_id === "") return "coin_id is missing";
-  if (typeof v.price_usd !== "number" || !(v.price_usd > 0) || !Number.isFinite(v.price_usd)) {
-    return "price_usd is not a finite positive number";
-  }
-  const recorded = typeof v.timestamp === "string" ? Date.parse(v.timestamp) : NaN;
+  if (!isText(v.coin_id)) return "coin_id is missing";
+  if (!isPositive(v.price_usd)) return "price_usd is not a finite positive number";
+  const recorded = timeOf(v.timestamp);
   return {
     coinId: v.coin_id,
     symbol: v.symbol.toUpperCase(),
     priceUsd: v.price_usd,
-    volume24h: finiteOrNull(v.volume_24h),
-    marketCap: finiteOrNull(v.market_cap),
-    change24h: finiteOrNull(v.price_change_24h),
-    lastUpdated: finiteOrNull(v.last_updated),
-    fetchedAt: Number.isNaN(recorded) ? now : recorded,
+    volume24h: numberOrNull(v.volume_24h),
+    marketCap: numberOrNull(v.market_cap),
+    change24h: numberOrNull(v.price_change_24h),
+    lastUpdated: numberOrNull(v.last_updated),
+    fetchedAt: recorded ?? now,
     cycle: pass,
   };
 }

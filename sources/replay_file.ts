@@ -12,9 +12,8 @@
  */
 import type { Actor } from "../runtime/actor.ts";
 import { Channel, sendAll } from "../runtime/channel.ts";
-import { MESSAGE_HEADERS } from "../actors/encoder.ts";
-import type { EncodedPrice } from "../market/price.ts";
-import type { ProduceReport } from "../market/produce_report.ts";
+import { type EncodedPrice, PRICE_HEADERS } from "../market/messages/price_message.ts";
+import type { ProduceReport } from "../report/produce_report.ts";
 import type { ReplayState } from "./replay.ts";
 
 /** Where a replay of a file stands. */
@@ -80,7 +79,7 @@ export type ReplayEvent =
   | { kind: "done" }
   | { kind: "error"; message: string };
 
-const HEADERS = MESSAGE_HEADERS as Record<string, string>;
+const HEADERS = PRICE_HEADERS as Record<string, string>;
 
 /**
  * The messages of a batch, their values as views of its bytes.

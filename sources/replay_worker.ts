@@ -6,7 +6,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { MessageIds, priceValue } from "../actors/encoder.ts";
+import { MessageIds } from "../market/messages/message_ids.ts";
+import { priceValue } from "../market/messages/price_message.ts";
 import { parseReplayLine } from "./replay.ts";
 import type { ReplayBatch, ReplayCommand, ReplayEvent } from "./replay_file.ts";
 

@@ -11,6 +11,6 @@ export interface Migration {
   version: number;
   /** What it does. */
   name: string;
-  /** The statements. */
+  /** Its SQL statements, run as one script. */
   sql: string;
 }

@@ -9,10 +9,12 @@
  */
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
-import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
+import type { Alert, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
+import { deadline, DeadlineError } from "../runtime/deadline.ts";
 import { delay } from "../runtime/delay.ts";
+import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
 import type {
   AlertKey,
   AlertQuery,
@@ -20,15 +22,26 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
-  SymbolState,
 } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { StoreWrite } from "../market/store_write.ts";
 import { migratePostgres } from "./postgres_schema.ts";
+import {
+  checkLimit,
+  queuedAlert,
+  queuedCandle,
+  type Row,
+  timeBound,
+  type TimeReader,
+  toAlert,
+  toCandle,
+  toClaim,
+  toKnownSymbol,
+  toLatest,
+} from "./rows.ts";
 import { StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, keyOf, planWrite } from "./write_plan.ts";
-import { CANDLE_COLUMNS } from "./candle_columns.ts";
 
 /** Options for {@linkcode PostgresCandleStore.connect}. */
 export interface PostgresStoreOptions {
@@ -37,8 +50,6 @@ export interface PostgresStoreOptions {
   /** Connections in the pool. @default {4} */
   maxConnections?: number;
 }
-
-type Row = Record<string, unknown>;
 
 /** Where a URL points, for messages: `host:port`. */
 function addressOf(url: string): string {
@@ -96,65 +107,17 @@ function isTransient(error: unknown): boolean {
   return TRANSIENT_CODES.has(code) || code.startsWith("08");
 }
 
-function toCandle(row: Row): Candle {
-  return {
-    symbol: row.symbol as string,
-    interval: row.interval as Interval,
-    windowStart: (row.window_start as Date).getTime(),
-    windowEnd: (row.window_end as Date).getTime(),
-    open: row.open as number,
-    high: row.high as number,
-    low: row.low as number,
-    close: row.close as number,
-    samples: row.samples as number,
-    volume: row.volume as number | null,
-    vwap: row.vwap as number | null,
-    firstEvent: (row.first_event as Date).getTime(),
-    lastEvent: (row.last_event as Date).getTime(),
-    closed: row.closed as boolean,
-    revision: row.revision as number,
-  };
-}
+/** The driver gives a `timestamptz` as a `Date`. */
+const date: TimeReader = (value) => (value as Date).getTime();
 
-function toLatest(row: Row): LatestPrice {
-  return {
-    symbol: row.symbol as string,
-    priceUsd: row.price_usd as number,
-    volume24h: row.volume_24h as number | null,
-    marketCap: row.market_cap as number | null,
-    priceChange24h: row.price_change_24h as number | null,
-    eventTime: (row.event_time as Date).getTime(),
-  };
-}
-
-function toAlert(row: Row): Alert {
-  return {
-    symbol: row.symbol as string,
-    interval: row.interval as Interval,
-    windowStart: (row.window_start as Date).getTime(),
-    kind: row.kind as AlertKind,
-    direction: row.direction as AlertDirection,
-    changePct: row.change_pct as number,
-    zscore: row.zscore as number | null,
-    price: row.price as number,
-    createdAt: (row.created_at as Date).getTime(),
-  };
-}
-
-/** A bound of a time range as a `timestamptz` literal. */
-function bound(name: string, value: number | undefined, open: "-infinity" | "infinity"): string {
-  if (value === undefined) return open;
-  if (!Number.isFinite(value)) {
-    throw new RangeError(`Cannot read: ${name} must be a finite time, not ${value}`);
-  }
-  return isoTime(Math.min(253_402_300_799_999, Math.max(0, Math.floor(value))));
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new RangeError(`The limit must be a whole number of at least 1, not ${limit}`);
-  }
-  return limit;
+/** A bound of a time range as a `timestamptz` literal, `open` when there is none. */
+function bound(
+  what: string,
+  name: string,
+  value: number | undefined,
+  open: "-infinity" | "infinity",
+): string {
+  return value === undefined ? open : timeBound(what, name, value);
 }
 
 /** The rows of a batch as the one JSON parameter that `json_to_recordset` reads. */
@@ -176,24 +139,6 @@ const CANDLE_RECORD = `symbol text, "interval" text, window_start timestamptz,
   window_end timestamptz, open double precision, high double precision, low double precision,
   close double precision, samples integer, volume double precision, vwap double precision,
   first_event timestamptz, last_event timestamptz, closed boolean, revision integer`;
-
-const CANDLE_CHANGED = [
-  "window_end",
-  "open",
-  "high",
-  "low",
-  "close",
-  "samples",
-  "volume",
-  "vwap",
-  "first_event",
-  "last_event",
-  "closed",
-  "revision",
-];
-
-const ALERT_COLUMNS =
-  `symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
 
 /**
  * The candle store on PostgreSQL.
@@ -236,7 +181,7 @@ export class PostgresCandleStore implements CandleStore {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresCandleStore> {
     const { connectTimeoutMs = 30_000, maxConnections = 4 } = options;
-    const deadline = Date.now() + connectTimeoutMs;
+    const until = Date.now() + connectTimeoutMs;
     const sql = postgres(url, {
       max: maxConnections,
       connect_timeout: Math.max(1, Math.min(10, Math.ceil(connectTimeoutMs / 1000))),
@@ -246,7 +191,7 @@ export class PostgresCandleStore implements CandleStore {
     });
     const store = new PostgresCandleStore(sql, url);
     try {
-      await store.#reachWithin(deadline, connectTimeoutMs);
+      await store.#reachWithin(until, connectTimeoutMs);
       await migratePostgres(sql).catch((error) => {
         if (isTransient(error)) throw store.#translate(error, "Lost the connection to");
         throw new Error(
@@ -314,9 +259,9 @@ export class PostgresCandleStore implements CandleStore {
             candle: JSON.stringify(c),
             n,
           })));
-        if (publish.length > 0) statements.push(tx.unsafe(QUEUE, [queued(publish)]));
+        if (publish.length > 0) statements.push(tx.unsafe(QUEUE_CANDLE_OUTBOX, [queued(publish)]));
         const examine = plan.examine.filter((key) => !stale.has(key.symbol));
-        if (examine.length > 0) statements.push(tx.unsafe(QUEUE_EXAMINE, [queued(examine)]));
+        if (examine.length > 0) statements.push(tx.unsafe(QUEUE_ALERT_QUEUE, [queued(examine)]));
         await Promise.all(statements);
         return [...stale];
       });
@@ -327,7 +272,6 @@ export class PostgresCandleStore implements CandleStore {
    * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
    * still change.
    *
-   * @param symbol The symbol.
    * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
    * @returns The state (null when never written), the epoch claimed and those candles.
    */
@@ -338,22 +282,16 @@ export class PostgresCandleStore implements CandleStore {
         VALUES (${symbol}, NULL, '', 1)
         ON CONFLICT (symbol) DO UPDATE SET epoch = s.epoch + 1
         RETURNING symbol, max_event, seen, epoch`;
-      const epoch = Number(row!.epoch);
-      if (row!.max_event === null) return { state: null, epoch, candles: [] };
-      const state: SymbolState = {
-        symbol: row!.symbol as string,
-        maxEvent: (row!.max_event as Date).getTime(),
-        seen: row!.seen as string,
-        epoch,
-      };
-      const after = bound("the horizon", state.maxEvent - horizonMs, "-infinity");
+      const { state, epoch } = toClaim(row!, date);
+      if (state === null) return { state, epoch, candles: [] };
+      const after = timeBound("candles", "the horizon", state.maxEvent - horizonMs);
       const candles = await this.#sql.unsafe(
         `SELECT ${CANDLE_COLUMNS} FROM candles
          WHERE symbol = $1 AND window_end > $2::text::timestamptz
          ORDER BY window_start, "interval"`,
         [symbol, after],
       );
-      return { state, epoch, candles: candles.map(toCandle) };
+      return { state, epoch, candles: candles.map((row) => toCandle(row, date)) };
     });
   }
 
@@ -376,12 +314,12 @@ export class PostgresCandleStore implements CandleStore {
         [
           query.symbol,
           query.interval,
-          bound("from", query.from, "-infinity"),
-          bound("to", query.to, "infinity"),
+          bound("candles", "from", query.from, "-infinity"),
+          bound("candles", "to", query.to, "infinity"),
           limit,
         ],
       );
-      return found.map(toCandle);
+      return found.map((row) => toCandle(row, date));
     });
   }
 
@@ -395,11 +333,11 @@ export class PostgresCandleStore implements CandleStore {
     return this.#run(async () => {
       const sql = this.#sql;
       const found = await sql`
-        SELECT symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time
+        SELECT ${sql.unsafe(LATEST_COLUMNS)}
         FROM latest_prices
         ${symbol === undefined ? sql`` : sql`WHERE symbol = ${symbol}`}
         ORDER BY symbol`;
-      return found.map(toLatest);
+      return found.map((row) => toLatest(row, date));
     });
   }
 
@@ -409,35 +347,20 @@ export class PostgresCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  outbox(limit: number): Promise<Candle[]> {
-    return this.#run(async () => {
-      const found = await this.#sql.unsafe(
-        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT $1`,
-        [checkLimit(limit)],
-      );
-      return found.map((row) => JSON.parse(row.candle as string) as Candle);
-    });
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
+    return this.#peek("candle_outbox", "candle", limit, queuedCandle);
   }
 
   /**
-   * Removes candles from the outbox, each at the revision given.
+   * Takes candles off the candle topic's outbox, each at the revision given.
    *
    * @param candles The candles published.
    * @returns Resolves once removed.
    */
-  published(
-    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
-  ): Promise<void> {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     return this.#run(async () => {
       if (candles.length === 0) return;
-      await this.#sql.unsafe(
-        `DELETE FROM candle_outbox o
-         USING json_to_recordset($1::text::json)
-           AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
-         WHERE o.symbol = x.symbol AND o."interval" = x."interval"
-           AND o.window_start = x.window_start AND o.revision = x.revision`,
-        [revisionRows(candles)],
-      );
+      await this.#sql.unsafe(UNQUEUE_CANDLE_OUTBOX, [revisionRows(candles)]);
     });
   }
 
@@ -453,35 +376,24 @@ export class PostgresCandleStore implements CandleStore {
         FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
         LEFT JOIN latest_prices l ON l.symbol = s.symbol
         ORDER BY s.symbol`;
-      return found.map((row) => ({
-        symbol: row.symbol as string,
-        priceUsd: row.price_usd as number | null,
-        eventTime: row.event_time === null ? null : (row.event_time as Date).getTime(),
-      }));
+      return found.map((row) => toKnownSymbol(row, date));
     });
   }
 
   /**
-   * Candles queued for the Alerter.
+   * Candles queued for the Alerter to examine.
    *
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  alertQueue(limit: number): Promise<Candle[]> {
-    return this.#run(async () => {
-      const found = await this.#sql.unsafe(
-        `SELECT candle FROM alert_queue ORDER BY seq LIMIT $1`,
-        [checkLimit(limit)],
-      );
-      return found.map((row) => JSON.parse(row.candle as string) as Candle);
-    });
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
+    return this.#peek("alert_queue", "candle", limit, queuedCandle);
   }
 
   /**
    * Stores alerts, ignoring those already stored, queues the new ones for the alert topic and
    * takes the examined candles off the alert queue, in one transaction.
    *
-   * @param alerts The alerts.
    * @param examined The queued candles they come from, each at its revision.
    * @returns The ones that were new, in the order given.
    */
@@ -517,7 +429,7 @@ export class PostgresCandleStore implements CandleStore {
             alertKeyOf({
               symbol: row.symbol as string,
               interval: row.interval as Interval,
-              windowStart: (row.window_start as Date).getTime(),
+              windowStart: date(row.window_start),
               kind: row.kind as AlertKind,
             })
           ));
@@ -536,14 +448,7 @@ export class PostgresCandleStore implements CandleStore {
           ]);
         }
         if (examined.length > 0) {
-          await tx.unsafe(
-            `DELETE FROM alert_queue q
-             USING json_to_recordset($1::text::json)
-               AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
-             WHERE q.symbol = x.symbol AND q."interval" = x."interval"
-               AND q.window_start = x.window_start AND q.revision = x.revision`,
-            [revisionRows(examined)],
-          );
+          await tx.unsafe(UNQUEUE_ALERT_QUEUE, [revisionRows(examined)]);
         }
         return fresh;
       });
@@ -556,23 +461,17 @@ export class PostgresCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The alerts, oldest first.
    */
-  alertOutbox(limit: number): Promise<Alert[]> {
-    return this.#run(async () => {
-      const found = await this.#sql.unsafe(
-        `SELECT alert FROM alert_outbox ORDER BY seq LIMIT $1`,
-        [checkLimit(limit)],
-      );
-      return found.map((row) => JSON.parse(row.alert as string) as Alert);
-    });
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
+    return this.#peek("alert_outbox", "alert", limit, queuedAlert);
   }
 
   /**
-   * Removes alerts from the alert topic's outbox.
+   * Takes alerts off the alert topic's outbox.
    *
    * @param alerts The alerts published.
    * @returns Resolves once removed.
    */
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     return this.#run(async () => {
       if (alerts.length === 0) return;
       await this.#sql.unsafe(
@@ -603,16 +502,15 @@ export class PostgresCandleStore implements CandleStore {
     return this.#run(async () => {
       const sql = this.#sql;
       const limit = checkLimit(query.limit);
-      const since = bound("since", query.since, "-infinity");
+      const since = bound("alerts", "since", query.since, "-infinity");
       const found = await sql`
-        SELECT symbol, "interval", window_start, kind, direction, change_pct, zscore, price,
-          created_at
+        SELECT ${sql.unsafe(ALERT_COLUMNS)}
         FROM alerts
         WHERE created_at >= ${since}::text::timestamptz
         ${query.symbol === undefined ? sql`` : sql`AND symbol = ${query.symbol}`}
         ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind
         LIMIT ${limit}`;
-      return found.map(toAlert);
+      return found.map((row) => toAlert(row, date));
     });
   }
 
@@ -641,33 +539,43 @@ export class PostgresCandleStore implements CandleStore {
     await this.#sql.end({ timeout: 2 });
   }
 
-  /** Tries `SELECT 1` until it answers or the deadline passes. */
-  async #reachWithin(deadline: number, timeoutMs: number): Promise<void> {
+  /** Tries `SELECT 1` until it answers or the time `until` passes. */
+  async #reachWithin(until: number, timeoutMs: number): Promise<void> {
     let last: unknown = null;
     while (true) {
-      const left = deadline - Date.now();
+      const left = until - Date.now();
       if (left <= 0) break;
-      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        await Promise.race([
-          this.#sql`SELECT 1`,
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error("no answer")), left);
-          }),
-        ]);
+        await deadline(this.#sql`SELECT 1`, left);
         return;
       } catch (error) {
-        last = error;
-        if (!isTransient(error) && !(error instanceof Error && error.message === "no answer")) {
-          throw this.#translate(error, "Cannot connect to");
+        if (error instanceof DeadlineError) {
+          last = new Error("no answer", { cause: error });
+        } else {
+          last = error;
+          if (!isTransient(error)) throw this.#translate(error, "Cannot connect to");
         }
-      } finally {
-        clearTimeout(timer);
       }
-      await delay(Math.min(500, Math.max(0, deadline - Date.now())));
+      await delay(Math.min(500, Math.max(0, until - Date.now())));
     }
     const seconds = Math.round(timeoutMs / 100) / 10;
     throw this.#translate(last, "Cannot reach", ` within ${seconds}s`);
+  }
+
+  /** Reads a queue's oldest `limit` rows, each through `read`. */
+  #peek<T>(
+    table: "candle_outbox" | "alert_queue" | "alert_outbox",
+    column: "candle" | "alert",
+    limit: number,
+    read: (row: Row) => T,
+  ): Promise<T[]> {
+    return this.#run(async () => {
+      const found = await this.#sql.unsafe(
+        `SELECT ${column} FROM ${table} ORDER BY seq LIMIT $1`,
+        [checkLimit(limit)],
+      );
+      return found.map(read);
+    });
   }
 
   /** Runs a body, a connection error becoming a {@linkcode StoreUnavailableError}. */
@@ -752,8 +660,9 @@ const QUEUE_ALERTS = `
   ORDER BY x.n
   ON CONFLICT (symbol, "interval", window_start, kind) DO NOTHING`;
 
-const QUEUE = `
-  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+/** Queues candles at their revision (each once), in the order given. */
+const queueCandles = (table: "candle_outbox" | "alert_queue") => `
+  INSERT INTO ${table} (symbol, "interval", window_start, revision, candle)
   SELECT symbol, "interval", window_start, revision, candle
   FROM json_to_recordset($1::text::json)
     AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
@@ -761,11 +670,15 @@ const QUEUE = `
   ORDER BY x.n
   ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
 
-const QUEUE_EXAMINE = `
-  INSERT INTO alert_queue (symbol, "interval", window_start, revision, candle)
-  SELECT symbol, "interval", window_start, revision, candle
-  FROM json_to_recordset($1::text::json)
-    AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
-      n integer)
-  ORDER BY x.n
-  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+/** Takes candles, each at the revision given, off a queue. */
+const unqueueCandles = (table: "candle_outbox" | "alert_queue") => `
+  DELETE FROM ${table} q
+  USING json_to_recordset($1::text::json)
+    AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
+  WHERE q.symbol = x.symbol AND q."interval" = x."interval"
+    AND q.window_start = x.window_start AND q.revision = x.revision`;
+
+const QUEUE_CANDLE_OUTBOX = queueCandles("candle_outbox");
+const UNQUEUE_CANDLE_OUTBOX = unqueueCandles("candle_outbox");
+const QUEUE_ALERT_QUEUE = queueCandles("alert_queue");
+const UNQUEUE_ALERT_QUEUE = unqueueCandles("alert_queue");

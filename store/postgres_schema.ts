@@ -8,6 +8,23 @@
 import type { Sql } from "postgres";
 import type { Migration } from "./migration.ts";
 
+/**
+ * A queue of candles, each at a revision, read oldest first: the candle topic's outbox
+ * (`candle_outbox`) and the Alerter's queue (`alert_queue`) are alike. (An applied migration's
+ * statements never change: this gives the text each was written with.)
+ */
+const candleQueue = (table: "candle_outbox" | "alert_queue") => `
+      CREATE TABLE ${table} (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        symbol text NOT NULL,
+        "interval" text NOT NULL,
+        window_start timestamptz NOT NULL,
+        revision integer NOT NULL,
+        candle text NOT NULL,
+        PRIMARY KEY (symbol, "interval", window_start, revision)
+      );
+      CREATE INDEX ${table}_by_seq ON ${table} (seq);`;
+
 /** The PostgreSQL store's migrations, in order. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -66,33 +83,13 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         epoch integer NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
-
-      CREATE TABLE candle_outbox (
-        seq bigint GENERATED ALWAYS AS IDENTITY,
-        symbol text NOT NULL,
-        "interval" text NOT NULL,
-        window_start timestamptz NOT NULL,
-        revision integer NOT NULL,
-        candle text NOT NULL,
-        PRIMARY KEY (symbol, "interval", window_start, revision)
-      );
-      CREATE INDEX candle_outbox_by_seq ON candle_outbox (seq);
+${candleQueue("candle_outbox")}
     `,
   },
   {
     version: 2,
     name: "the alert queue and the alert outbox",
-    sql: `
-      CREATE TABLE alert_queue (
-        seq bigint GENERATED ALWAYS AS IDENTITY,
-        symbol text NOT NULL,
-        "interval" text NOT NULL,
-        window_start timestamptz NOT NULL,
-        revision integer NOT NULL,
-        candle text NOT NULL,
-        PRIMARY KEY (symbol, "interval", window_start, revision)
-      );
-      CREATE INDEX alert_queue_by_seq ON alert_queue (seq);
+    sql: `${candleQueue("alert_queue")}
 
       CREATE TABLE alert_outbox (
         seq bigint GENERATED ALWAYS AS IDENTITY,

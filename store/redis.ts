@@ -1,7 +1,7 @@
 /**
- * Redis for the live view (SPEC §8): `crypto:{SYMBOL}:latest` (the latest price, TTL 300 s),
- * `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the pub/sub channels
- * `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
+ * Redis for the live view (docs/candles.md#where-candles-go): `crypto:{SYMBOL}:latest` (the
+ * latest price, TTL 300 s), `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the
+ * pub/sub channels `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
  *
  * Redis is optional and must never hold up the candles: every call only queues and returns. A
  * key keeps only its newest value until it is written; messages wait in a bounded queue (the
@@ -13,10 +13,13 @@
 import { getLogger } from "@logtape/logtape";
 import { createClient } from "redis";
 import { redactUrl } from "../config/values.ts";
-import { type Alert, alertJson } from "../market/alert.ts";
+import type { Alert } from "../market/alert.ts";
+import { alertJson } from "../market/messages/alert_message.ts";
 import type { Candle } from "../market/candle.ts";
-import { candleJson } from "../market/candle_json.ts";
-import { type LatestPrice, latestPriceJson } from "../market/latest_price.ts";
+import { candleJson } from "../market/messages/candle_message.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import { latestPriceJson } from "../market/messages/latest_price_message.ts";
+import { deadline, DeadlineError } from "../runtime/deadline.ts";
 
 const logger = getLogger(["crypto", "redis"]);
 
@@ -166,11 +169,7 @@ export class RedisPublisher {
     this.#publish("crypto:candles", json);
   }
 
-  /**
-   * Queues an alert: a message on `crypto:alerts`.
-   *
-   * @param alert The alert.
-   */
+  /** Queues an alert: a message on `crypto:alerts`. */
   alert(alert: Alert): void {
     this.#publish("crypto:alerts", JSON.stringify(alertJson(alert)));
   }
@@ -302,20 +301,14 @@ export class RedisPublisher {
     );
   }
 
-  /** A promise bounded by the timeout. */
+  /** A promise bounded by the timeout; `what` names it in the error when time runs out. */
   #within<T>(promise: Promise<T>, what: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Redis at ${this.description}: no answer to ${what} within ${this.#timeoutMs} ms`,
-            ),
-          ),
-        this.#timeoutMs,
+    return deadline(promise, this.#timeoutMs).catch((error: unknown) => {
+      if (!(error instanceof DeadlineError)) throw error;
+      throw new Error(
+        `Redis at ${this.description}: no answer to ${what} within ${this.#timeoutMs} ms`,
+        { cause: error },
       );
     });
-    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
   }
 }

@@ -8,8 +8,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
-import type { Candle, Interval } from "../market/candle.ts";
+import type { Alert } from "../market/alert.ts";
+import type { Candle } from "../market/candle.ts";
+import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
 import type {
   AlertKey,
   AlertQuery,
@@ -17,15 +18,26 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
-  SymbolState,
 } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { StoreWrite } from "../market/store_write.ts";
+import {
+  checkLimit,
+  queuedAlert,
+  queuedCandle,
+  type Row,
+  timeBound,
+  type TimeReader,
+  toAlert,
+  toCandle,
+  toClaim,
+  toKnownSymbol,
+  toLatest,
+} from "./rows.ts";
 import { migrateSqlite } from "./sqlite_schema.ts";
 import { StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
-import { CANDLE_COLUMNS } from "./candle_columns.ts";
 
 /** Options for {@linkcode SqliteCandleStore.open}. */
 export interface SqliteStoreOptions {
@@ -33,88 +45,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-type Row = Record<string, unknown>;
-
-const CANDLE_CHANGED = [
-  "window_end",
-  "open",
-  "high",
-  "low",
-  "close",
-  "samples",
-  "volume",
-  "vwap",
-  "first_event",
-  "last_event",
-  "closed",
-  "revision",
-];
-
-const ALERT_COLUMNS =
-  `symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
-
-/** A time read back: ISO text to milliseconds. */
-const ms = (value: unknown) => Date.parse(value as string);
-
-function toCandle(row: Row): Candle {
-  return {
-    symbol: row.symbol as string,
-    interval: row.interval as Interval,
-    windowStart: ms(row.window_start),
-    windowEnd: ms(row.window_end),
-    open: row.open as number,
-    high: row.high as number,
-    low: row.low as number,
-    close: row.close as number,
-    samples: row.samples as number,
-    volume: row.volume as number | null,
-    vwap: row.vwap as number | null,
-    firstEvent: ms(row.first_event),
-    lastEvent: ms(row.last_event),
-    closed: row.closed === 1,
-    revision: row.revision as number,
-  };
-}
-
-function toLatest(row: Row): LatestPrice {
-  return {
-    symbol: row.symbol as string,
-    priceUsd: row.price_usd as number,
-    volume24h: row.volume_24h as number | null,
-    marketCap: row.market_cap as number | null,
-    priceChange24h: row.price_change_24h as number | null,
-    eventTime: ms(row.event_time),
-  };
-}
-
-function toAlert(row: Row): Alert {
-  return {
-    symbol: row.symbol as string,
-    interval: row.interval as Interval,
-    windowStart: ms(row.window_start),
-    kind: row.kind as AlertKind,
-    direction: row.direction as AlertDirection,
-    changePct: row.change_pct as number,
-    zscore: row.zscore as number | null,
-    price: row.price as number,
-    createdAt: ms(row.created_at),
-  };
-}
-
-/** A bound of a time range as stored text, clamped to the years the store keeps. */
-function bound(name: string, value: number): string {
-  if (!Number.isFinite(value)) {
-    throw new RangeError(`Cannot read candles: ${name} must be a finite time, not ${value}`);
-  }
-  return isoTime(Math.min(253_402_300_799_999, Math.max(0, Math.floor(value))));
-}
-
-function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new RangeError(`The limit must be a whole number of at least 1, not ${limit}`);
-  }
-  return limit;
-}
+/** SQLite keeps times as ISO text. */
+const isoText: TimeReader = (value) => Date.parse(value as string);
 
 /** Runs a synchronous body as a promise, rejecting with what it throws. */
 function settle<T>(body: () => T): Promise<T> {
@@ -239,15 +171,13 @@ export class SqliteCandleStore implements CandleStore {
             now,
           );
         }
-        const queue = this.#statement("queue", QUEUE);
-        for (const c of plan.publish) {
-          if (stale.has(c.symbol)) continue;
-          queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
-        }
-        const examine = this.#statement("examine", QUEUE_EXAMINE);
-        for (const c of plan.examine) {
-          if (stale.has(c.symbol)) continue;
-          examine.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
+        const queues = [["candle_outbox", plan.publish], ["alert_queue", plan.examine]] as const;
+        for (const [table, queued] of queues) {
+          const queue = this.#statement(`queue ${table}`, queueCandles(table));
+          for (const c of queued) {
+            if (stale.has(c.symbol)) continue;
+            queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
+          }
         }
         return [...stale];
       });
@@ -258,28 +188,23 @@ export class SqliteCandleStore implements CandleStore {
    * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
    * still change.
    *
-   * @param symbol The symbol.
    * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
    * @returns The state (null when never written), the epoch claimed and those candles.
    */
   loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
     return this.#run(() => {
-      const row = this.#statement("claim", CLAIM).get(symbol, isoTime(Date.now()))!;
-      const epoch = Number(row.epoch);
-      if (row.max_event === null) return { state: null, epoch, candles: [] };
-      const state: SymbolState = {
-        symbol: row.symbol as string,
-        maxEvent: ms(row.max_event),
-        seen: row.seen as string,
-        epoch,
-      };
-      const after = bound("the horizon", state.maxEvent - horizonMs);
+      const { state, epoch } = toClaim(
+        this.#statement("claim", CLAIM).get(symbol, isoTime(Date.now()))!,
+        isoText,
+      );
+      if (state === null) return { state, epoch, candles: [] };
+      const after = timeBound("candles", "the horizon", state.maxEvent - horizonMs);
       const rows = this.#statement(
         "load",
         `SELECT ${CANDLE_COLUMNS} FROM candles WHERE symbol = ? AND window_end > ?
          ORDER BY window_start, "interval"`,
       ).all(symbol, after);
-      return { state, epoch, candles: rows.map(toCandle) };
+      return { state, epoch, candles: rows.map((row) => toCandle(row, isoText)) };
     });
   }
 
@@ -296,11 +221,11 @@ export class SqliteCandleStore implements CandleStore {
       let where = "";
       if (query.from !== undefined) {
         where += " AND window_start >= ?";
-        args.push(bound("from", query.from));
+        args.push(timeBound("candles", "from", query.from));
       }
       if (query.to !== undefined) {
         where += " AND window_start < ?";
-        args.push(bound("to", query.to));
+        args.push(timeBound("candles", "to", query.to));
       }
       args.push(limit);
       const rows = this.#statement(
@@ -310,7 +235,7 @@ export class SqliteCandleStore implements CandleStore {
            ORDER BY window_start DESC LIMIT ?
          ) ORDER BY window_start`,
       ).all(...args);
-      return rows.map(toCandle);
+      return rows.map((row) => toCandle(row, isoText));
     });
   }
 
@@ -322,13 +247,11 @@ export class SqliteCandleStore implements CandleStore {
    */
   latest(symbol?: string): Promise<LatestPrice[]> {
     return this.#run(() => {
-      const columns = "symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time";
+      const select = `SELECT ${LATEST_COLUMNS} FROM latest_prices`;
       const rows = symbol === undefined
-        ? this.#statement("latest-all", `SELECT ${columns} FROM latest_prices ORDER BY symbol`)
-          .all()
-        : this.#statement("latest-one", `SELECT ${columns} FROM latest_prices WHERE symbol = ?`)
-          .all(symbol);
-      return rows.map(toLatest);
+        ? this.#statement("latest-all", `${select} ORDER BY symbol`).all()
+        : this.#statement("latest-one", `${select} WHERE symbol = ?`).all(symbol);
+      return rows.map((row) => toLatest(row, isoText));
     });
   }
 
@@ -338,31 +261,19 @@ export class SqliteCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  outbox(limit: number): Promise<Candle[]> {
-    return this.#run(() => {
-      const rows = this.#statement(
-        "outbox",
-        `SELECT candle FROM candle_outbox ORDER BY seq LIMIT ?`,
-      ).all(checkLimit(limit));
-      return rows.map((row) => JSON.parse(row.candle as string) as Candle);
-    });
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
+    return this.#peek("candle_outbox", "candle", limit, queuedCandle);
   }
 
   /**
-   * Removes candles from the outbox, each at the revision given.
+   * Takes candles off the candle topic's outbox, each at the revision given.
    *
    * @param candles The candles published.
    * @returns Resolves once removed.
    */
-  published(
-    candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[],
-  ): Promise<void> {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     return this.#run(() => {
-      const remove = this.#statement(
-        "published",
-        `DELETE FROM candle_outbox
-         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`,
-      );
+      const remove = this.#statement("unqueue candle_outbox", unqueueCandles("candle_outbox"));
       this.#transaction(() => {
         for (const c of candles) {
           remove.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision);
@@ -384,32 +295,24 @@ export class SqliteCandleStore implements CandleStore {
          FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
          LEFT JOIN latest_prices l ON l.symbol = s.symbol
          ORDER BY s.symbol`,
-      ).all().map((row) => ({
-        symbol: row.symbol as string,
-        priceUsd: row.price_usd as number | null,
-        eventTime: row.event_time === null ? null : ms(row.event_time),
-      }))
+      ).all().map((row) => toKnownSymbol(row, isoText))
     );
   }
 
   /**
-   * Candles queued for the Alerter.
+   * Candles queued for the Alerter to examine.
    *
    * @param limit At most this many.
    * @returns The candles as they were queued, oldest first.
    */
-  alertQueue(limit: number): Promise<Candle[]> {
-    return this.#run(() =>
-      this.#statement("alert-queue", `SELECT candle FROM alert_queue ORDER BY seq LIMIT ?`)
-        .all(checkLimit(limit)).map((row) => JSON.parse(row.candle as string) as Candle)
-    );
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
+    return this.#peek("alert_queue", "candle", limit, queuedCandle);
   }
 
   /**
    * Stores alerts, ignoring those already stored, queues the new ones for the alert topic and
    * takes the examined candles off the alert queue, in one transaction.
    *
-   * @param alerts The alerts.
    * @param examined The queued candles they come from, each at its revision.
    * @returns The ones that were new, in the order given.
    */
@@ -429,11 +332,7 @@ export class SqliteCandleStore implements CandleStore {
         `INSERT INTO alert_outbox (symbol, "interval", window_start, kind, alert)
          VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       );
-      const done = this.#statement(
-        "alert-examined",
-        `DELETE FROM alert_queue
-         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`,
-      );
+      const done = this.#statement("unqueue alert_queue", unqueueCandles("alert_queue"));
       const inserted: Alert[] = [];
       this.#transaction(() => {
         for (const a of alerts) {
@@ -467,20 +366,17 @@ export class SqliteCandleStore implements CandleStore {
    * @param limit At most this many.
    * @returns The alerts, oldest first.
    */
-  alertOutbox(limit: number): Promise<Alert[]> {
-    return this.#run(() =>
-      this.#statement("alert-outbox", `SELECT alert FROM alert_outbox ORDER BY seq LIMIT ?`)
-        .all(checkLimit(limit)).map((row) => JSON.parse(row.alert as string) as Alert)
-    );
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
+    return this.#peek("alert_outbox", "alert", limit, queuedAlert);
   }
 
   /**
-   * Removes alerts from the alert topic's outbox.
+   * Takes alerts off the alert topic's outbox.
    *
    * @param alerts The alerts published.
    * @returns Resolves once removed.
    */
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     return this.#run(() => {
       const remove = this.#statement(
         "alerts-published",
@@ -509,7 +405,7 @@ export class SqliteCandleStore implements CandleStore {
       }
       if (query.since !== undefined) {
         where.push("created_at >= ?");
-        args.push(bound("since", query.since));
+        args.push(timeBound("alerts", "since", query.since));
       }
       args.push(checkLimit(query.limit));
       const filter = where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`;
@@ -517,7 +413,7 @@ export class SqliteCandleStore implements CandleStore {
         `alerts${filter}`,
         `SELECT ${ALERT_COLUMNS} FROM alerts${filter}
          ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind LIMIT ?`,
-      ).all(...args).map(toAlert);
+      ).all(...args).map((row) => toAlert(row, isoText));
     });
   }
 
@@ -543,6 +439,19 @@ export class SqliteCandleStore implements CandleStore {
       this.#statements.clear();
       this.#db.close();
     });
+  }
+
+  /** Reads a queue's oldest `limit` rows, each through `read`. */
+  #peek<T>(
+    table: "candle_outbox" | "alert_queue" | "alert_outbox",
+    column: "candle" | "alert",
+    limit: number,
+    read: (row: Row) => T,
+  ): Promise<T[]> {
+    return this.#run(() =>
+      this.#statement(`peek ${table}`, `SELECT ${column} FROM ${table} ORDER BY seq LIMIT ?`)
+        .all(checkLimit(limit)).map(read)
+    );
   }
 
   #statement(name: string, sql: string): StatementSync {
@@ -623,12 +532,13 @@ const UPSERT_LATEST = `
       OR latest_prices.market_cap IS NOT excluded.market_cap
       OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
 
-const QUEUE = `
-  INSERT INTO candle_outbox (symbol, "interval", window_start, revision, candle)
+/** Queues a candle at its revision (once) in the candle topic's outbox or the alert queue. */
+const queueCandles = (table: "candle_outbox" | "alert_queue") => `
+  INSERT INTO ${table} (symbol, "interval", window_start, revision, candle)
   VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
 
-const QUEUE_EXAMINE = `
-  INSERT INTO alert_queue (symbol, "interval", window_start, revision, candle)
-  VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+/** Takes a candle at its revision off the candle topic's outbox or the alert queue. */
+const unqueueCandles = (table: "candle_outbox" | "alert_queue") => `
+  DELETE FROM ${table}
+  WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`;

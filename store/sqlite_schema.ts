@@ -10,6 +10,22 @@ import type { Migration } from "./migration.ts";
 
 export type { Migration } from "./migration.ts";
 
+/**
+ * A queue of candles, each at a revision, read oldest first: the candle topic's outbox
+ * (`candle_outbox`) and the Alerter's queue (`alert_queue`) are alike. (An applied migration's
+ * statements never change: this gives the text each was written with.)
+ */
+const candleQueue = (table: "candle_outbox" | "alert_queue") => `
+      CREATE TABLE ${table} (
+        seq INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        "interval" TEXT NOT NULL,
+        window_start TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        candle TEXT NOT NULL,
+        UNIQUE (symbol, "interval", window_start, revision)
+      ) STRICT;`;
+
 /** The SQLite store's migrations, in order. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
@@ -68,31 +84,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         epoch INTEGER NOT NULL,
         updated_at TEXT NOT NULL
       ) STRICT;
-
-      CREATE TABLE candle_outbox (
-        seq INTEGER PRIMARY KEY,
-        symbol TEXT NOT NULL,
-        "interval" TEXT NOT NULL,
-        window_start TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        candle TEXT NOT NULL,
-        UNIQUE (symbol, "interval", window_start, revision)
-      ) STRICT;
+${candleQueue("candle_outbox")}
     `,
   },
   {
     version: 2,
     name: "the alert queue and the alert outbox",
-    sql: `
-      CREATE TABLE alert_queue (
-        seq INTEGER PRIMARY KEY,
-        symbol TEXT NOT NULL,
-        "interval" TEXT NOT NULL,
-        window_start TEXT NOT NULL,
-        revision INTEGER NOT NULL,
-        candle TEXT NOT NULL,
-        UNIQUE (symbol, "interval", window_start, revision)
-      ) STRICT;
+    sql: `${candleQueue("alert_queue")}
 
       CREATE TABLE alert_outbox (
         seq INTEGER PRIMARY KEY,
@@ -111,7 +109,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
  * Applies the migrations a database lacks, in one transaction, recording each in
  * `schema_migrations`. Two processes opening one file at once apply each migration once.
  *
- * @param db The database.
  * @param migrations The migrations, in order.
  * @returns The schema version the database is at.
  * @throws {Error} When the database's schema is newer than the migrations known here.

@@ -1,6 +1,7 @@
 /**
  * The error a store throws when the database cannot be reached or is busy: the condition a
- * caller retries with backoff (SPEC §8: a store that is down is retried, nothing is skipped).
+ * caller retries with backoff (docs/candles.md#where-candles-go: a store that is down is
+ * retried, nothing is skipped).
  *
  * @module
  */

@@ -8,7 +8,9 @@
  */
 import type { Alert } from "../market/alert.ts";
 import { type Candle, type CandleKey, isInterval } from "../market/candle.ts";
-import type { LatestPrice, StoreWrite, SymbolState } from "./candle_store.ts";
+import type { LatestPrice } from "../market/latest_price.ts";
+import type { StoreWrite } from "../market/store_write.ts";
+import type { SymbolState } from "../market/symbol_state.ts";
 
 /** A write with one entry per key, every value checked. */
 export interface WritePlan {
@@ -25,7 +27,7 @@ export interface WritePlan {
 }
 
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
-const MAX_TIME = 253_402_300_799_999;
+export const MAX_TIME = 253_402_300_799_999;
 
 /**
  * A candle's key as one string, for maps.
@@ -40,7 +42,6 @@ export function keyOf(key: CandleKey): string {
 /**
  * Checks a write and keeps one entry per key.
  *
- * @param write The write.
  * @returns The plan: states, candles and latest prices in key order, queued candles as given.
  * @throws {RangeError} When a value cannot be stored (not finite, a time out of range, an
  * unknown interval, an epoch that is not a whole number from 1).
@@ -84,7 +85,6 @@ export function planWrite(write: StoreWrite): WritePlan {
 /**
  * Checks an alert.
  *
- * @param alert The alert.
  * @throws {RangeError} When a value cannot be stored.
  */
 export function checkAlert(alert: Alert): void {

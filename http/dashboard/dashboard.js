@@ -3,9 +3,21 @@
 const { createChart, CandlestickSeries, HistogramSeries, LineSeries } =
   globalThis.LightweightCharts;
 
-// A token given as #token=… is kept for this tab and sent as a Bearer header.
-const hashToken = new URLSearchParams(location.hash.slice(1)).get("token");
+// A token given as #token=… is kept for this tab and sent as a Bearer header. Once read, it is
+// taken out of the address bar and of the tab's history, so it is not shown, bookmarked or copied
+// with the address.
+const hashParams = new URLSearchParams(location.hash.slice(1));
+const hashToken = hashParams.get("token");
 if (hashToken) sessionStorage.setItem("apiToken", hashToken);
+if (hashParams.has("token")) {
+  hashParams.delete("token");
+  const rest = hashParams.toString();
+  history.replaceState(
+    history.state,
+    "",
+    location.pathname + location.search + (rest ? `#${rest}` : ""),
+  );
+}
 const token = sessionStorage.getItem("apiToken");
 const headers = token ? { authorization: `Bearer ${token}` } : {};
 

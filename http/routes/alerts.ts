@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { alertJson } from "../../market/alert.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
 import type { AlertQuery, CandleStore } from "../../store/candle_store.ts";
 import type { KnownSymbols } from "../known_symbols.ts";
 import { checkQueryNames, parseLimit, parseSymbol, parseTime } from "../params.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { candleJson } from "../../market/candle_json.ts";
+import { candleJson } from "../../market/messages/candle_message.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import type { KnownSymbols } from "../known_symbols.ts";
 import {

@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { latestPriceJson } from "../../market/latest_price.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import { HttpError } from "../http_error.ts";
 import type { KnownSymbols } from "../known_symbols.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { candleChildren } from "../../actors/candle_topology.ts";
-import { encodePrice } from "../../actors/encoder.ts";
-import type { CandleConfig } from "../../config/candles.ts";
+import { encodePrice } from "../../market/messages/price_message.ts";
+import type { CandleConfig } from "../../config/types.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord } from "../../kafka/transport.ts";

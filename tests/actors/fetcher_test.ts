@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { CoinGeckoError, type FetchOutcome } from "../../sources/coingecko.ts";
 import { fetcher, type FetcherState } from "../../actors/fetcher.ts";
-import type { PriceTick, SkippedCoin } from "../../market/price.ts";
-import { ProduceReport } from "../../market/produce_report.ts";
-import type { Coin } from "../../config/config.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
+import type { SkippedCoin } from "../../market/skipped_coin.ts";
+import { ProduceReport } from "../../report/produce_report.ts";
+import type { Coin } from "../../config/types.ts";
 import { type ActorContext, noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { FakeClock } from "../support/fake_clock.ts";

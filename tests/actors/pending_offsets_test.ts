@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PendingOffsets } from "../../actors/pending_offsets.ts";
 import { CommitTracker } from "../../actors/commit_tracker.ts";
 import type { InRecord } from "../../kafka/transport.ts";
-import { FakeCommits } from "../consumer/helpers.ts";
+import { FakeCommits } from "../support/consumer_records.ts";
 import { seeded } from "../support/prices.ts";
 
 const record = (partition: number, offset: number, topic = "t") =>

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { publisher } from "../../actors/publisher.ts";
-import type { EncodedPrice, PriceTick } from "../../market/price.ts";
-import { ProduceReport } from "../../market/produce_report.ts";
+import type { EncodedPrice } from "../../market/messages/price_message.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
+import { ProduceReport } from "../../report/produce_report.ts";
 import {
   type Delivery,
   DeliveryError,

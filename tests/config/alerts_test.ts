@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { loadCandlesConfig } from "../../config/candles.ts";
-import { loadStartConfig } from "../../config/config.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { ALERT_BAD_VALUES } from "../../faults/bad_values.ts";
 import { runCommand } from "../support/run.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("loadCandlesConfig() gives SPEC §10's alert defaults, and takes the alert variables", () => {
+Deno.test("loadCandlesConfig() gives the documented alert defaults, and takes the alert variables", () => {
   assert.deepEqual(loadCandlesConfig([], envOf({}))?.alerts, {
     rules: { movePct: 5, zscore: 4, halflife: 30 },
     topic: "crypto-alerts",

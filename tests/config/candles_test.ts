@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { loadCandlesConfig } from "../../config/candles.ts";
-import { loadStartConfig } from "../../config/config.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { CANDLE_BAD_VALUES, CANDLES_ONLY_BAD_VALUES } from "../../faults/bad_values.ts";
 import { runCommand } from "../support/run.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("loadCandlesConfig() gives SPEC §8's defaults with an empty environment", () => {
+Deno.test("loadCandlesConfig() gives the documented defaults with an empty environment", () => {
   const config = loadCandlesConfig([], envOf({}))!;
   assert.deepEqual(config.topics, ["crypto-prices", "crypto-trades"]);
   assert.equal(config.group, "crypto-candles");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { loadProducerConfig, loadStartConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("loadProducerConfig() with --source coinbase gives the SPEC §11 defaults and the topic crypto-trades", () => {
+Deno.test("loadProducerConfig() with --source coinbase gives the documented defaults and the topic crypto-trades", () => {
   const config = loadProducerConfig(["--source", "coinbase"], envOf({}))!;
   assert.deepEqual(config.source, { kind: "coinbase" });
   assert.deepEqual(config.coinbase, {
@@ -79,11 +80,11 @@ Deno.test("loadStartConfig() with --source coinbase makes crypto-trades the prod
   assert.equal(config.producer.kafka.topic, "crypto-trades");
 });
 
-Deno.test(".env.example and the README's configuration table document the Coinbase variables", async () => {
+Deno.test(".env.example and the configuration page's table document the Coinbase variables", async () => {
   const example = await Deno.readTextFile(".env.example");
-  const readme = await Deno.readTextFile("README.md");
+  const page = await Deno.readTextFile("docs/configuration.md");
   for (const name of ["COINBASE_WS_URL", "COINBASE_PRODUCTS", "COINBASE_STALE_AFTER"]) {
     assert.match(example, new RegExp(`^${name}=`, "m"), `${name} in .env.example`);
-    assert.match(readme, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in README.md`);
+    assert.match(page, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in docs/configuration.md`);
   }
 });

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { loadProducerConfig } from "../../config/config.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { BAD_VALUES } from "../../faults/bad_values.ts";
 import { runCommand } from "../support/run.ts";
 
 const envOf = (vars: Record<string, string>) => (name: string) => vars[name];
 
-Deno.test("loadProducerConfig() gives the SPEC defaults with an empty environment", () => {
+Deno.test("loadProducerConfig() gives the documented defaults with an empty environment", () => {
   const config = loadProducerConfig([], envOf({}));
   assert.ok(config);
   assert.deepEqual(config.kafka.brokers, ["localhost:9092"]);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConsumerConfig, loadProducerConfig, loadStartConfig } from "../../config/config.ts";
+import { loadConsumerConfig } from "../../config/consume.ts";
+import { loadProducerConfig } from "../../config/produce.ts";
+import { loadStartConfig } from "../../config/start.ts";
 import { ConfigError } from "../../config/config_error.ts";
 import { parseFaultInjection } from "../../config/fault_injection.ts";
 import { runCommand } from "../support/run.ts";

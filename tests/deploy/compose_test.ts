@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { inCi } from "../support/ci.ts";
 
 /** The services of compose.yaml as the tests read them. */
 interface Service {
@@ -11,7 +12,6 @@ interface Service {
 
 const COMPOSE = await Deno.readTextFile("compose.yaml");
 const compose = parse(COMPOSE) as { name?: string; services: Record<string, Service> };
-const inCi = Deno.env.get("CI") === "true";
 
 /** The validator's version, or null when `docker-compose` is not installed. */
 async function validatorVersion(): Promise<string | null> {

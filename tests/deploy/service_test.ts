@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 
 const UNIT = "docs/crypto-market-analyzer.service";
+/** The page on running the program, service managers included. */
+const OPERATIONS = "docs/operations.md";
 
 /** deno.json's `start` task: `deno run <flags> bin/start.ts`. */
 async function startTask(): Promise<string> {
@@ -21,14 +23,17 @@ async function unit(): Promise<{ execStart: string[]; env: Record<string, string
   return { execStart: execStart.trim().split(/\s+/), env };
 }
 
-Deno.test("the README and the systemd example run start with deno run and the task's flags", async () => {
+Deno.test("docs/operations.md and the systemd example run start with deno run and the task's flags", async () => {
   const task = await startTask();
   const { execStart } = await unit();
   assert.match(execStart[0]!, /^\/.*\/deno$/, "ExecStart= needs the absolute path of deno");
   assert.equal(["deno", ...execStart.slice(1)].join(" "), task);
-  const readme = await Deno.readTextFile("README.md");
-  assert.ok(readme.includes(`\n${task}\n`), "the README does not give the task's command line");
-  assert.ok(readme.includes(UNIT), `the README does not point at ${UNIT}`);
+  const operations = await Deno.readTextFile(OPERATIONS);
+  assert.ok(
+    operations.includes(`\n${task}\n`),
+    `${OPERATIONS} does not give the task's command line`,
+  );
+  assert.ok(operations.includes(UNIT), `${OPERATIONS} does not point at ${UNIT}`);
 });
 
 Deno.test("the systemd example's command line stops cleanly on SIGTERM, with exit 0 and the summary", async () => {

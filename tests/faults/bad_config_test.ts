@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { badCases, VARIABLES } from "../../faults/bad_values.ts";
 import { badConfig } from "../../faults/bad_config.ts";
 import { candlesCommand } from "../../config/candles.ts";
-import { consumeCommand, lagCommand, produceCommand, startCommand } from "../../config/config.ts";
+import { consumeCommand } from "../../config/consume.ts";
+import { lagCommand } from "../../config/lag.ts";
+import { produceCommand } from "../../config/produce.ts";
+import { startCommand } from "../../config/start.ts";
 import { kafkaTest } from "../support/broker.ts";
 import { runQuickScenario } from "../support/faults.ts";
 

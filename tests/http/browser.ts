@@ -6,6 +6,7 @@
  * @module
  */
 import type { BrowserContext } from "playwright-core";
+import { inCi } from "../support/ci.ts";
 
 /** Where Debian installs Chromium (`apt-get install chromium`). */
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -18,8 +19,6 @@ export const chromiumInstalled = (() => {
     return false;
   }
 })();
-
-const inCi = Deno.env.get("CI") === "true";
 
 /**
  * Registers a test that needs Chromium: skipped on a developer's machine without it, failing
@@ -40,8 +39,12 @@ export function browserTest(name: string, fn: () => Promise<void>): void {
   });
 }
 
-/** A browser with a fresh profile, and how to close it (removing the profile). */
-export async function launchBrowser(): Promise<
+/**
+ * A browser with a fresh profile, and how to close it (removing the profile).
+ *
+ * @param options More Chromium switches, e.g. `--host-resolver-rules=MAP evil.test 127.0.0.1`.
+ */
+export async function launchBrowser(options: { args?: string[] } = {}): Promise<
   { context: BrowserContext; close: () => Promise<void> }
 > {
   // playwright-core asks at import whether it runs under WSL by reading /proc/sys, which Deno
@@ -63,6 +66,7 @@ export async function launchBrowser(): Promise<
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...(options.args ?? []),
     ],
   });
   return {

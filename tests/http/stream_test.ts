@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startHttpServer } from "../../bin/http_server.ts";
+import { startHttpServer } from "../../http/server.ts";
 import { LiveHub } from "../../http/live_hub.ts";
 import { NO_PIPELINE } from "../../http/pipeline_snapshot.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";

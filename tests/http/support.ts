@@ -5,7 +5,7 @@
  * @module
  */
 import type { Hono } from "hono";
-import { loadDashboard } from "../../bin/http_server.ts";
+import { loadDashboard } from "../../http/server.ts";
 import { createApp } from "../../http/app.ts";
 import type { DashboardAssets } from "../../http/dashboard_assets.ts";
 import { LiveHub } from "../../http/live_hub.ts";
@@ -14,7 +14,8 @@ import type { PipelineSnapshot } from "../../http/pipeline_snapshot.ts";
 import type { ReadinessCheck } from "../../http/routes/probes.ts";
 import type { Alert } from "../../market/alert.ts";
 import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
-import type { CandleStore, LatestPrice } from "../../store/candle_store.ts";
+import type { CandleStore } from "../../store/candle_store.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
 import { PostgresCandleStore } from "../../store/postgres.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -153,6 +154,7 @@ export async function appOver(
     token?: string;
     readiness?: Record<string, ReadinessCheck>;
     pipeline?: () => PipelineSnapshot;
+    readinessTimeoutMs?: number;
   } = {},
 ): Promise<{ app: Hono; hub: LiveHub; metrics: Metrics }> {
   dashboard ??= await loadDashboard();
@@ -169,6 +171,9 @@ export async function appOver(
     token: options.token ?? null,
     cacheMs: 0,
     now: () => NOW,
+    ...(options.readinessTimeoutMs === undefined
+      ? {}
+      : { readinessTimeoutMs: options.readinessTimeoutMs }),
   });
   return { app, hub, metrics };
 }

@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import { compatibilityPartitioner, defaultPartitioner } from "@platformatic/kafka";
 import { murmur2, partitionFor } from "../../kafka/partitioner.ts";
 import { javaPartitions } from "../support/broker.ts";
+import { inCi } from "../support/ci.ts";
 
 const jarsPresent = (() => {
   try {
@@ -31,7 +32,7 @@ Deno.test("murmur2() matches Kafka's published test vectors", () => {
 
 Deno.test({
   name: "partitionFor() agrees with Kafka's Java client for 500 random keys and partition counts",
-  ignore: !jarsPresent && Deno.env.get("CI") !== "true",
+  ignore: !jarsPresent && !inCi,
   fn: async () => {
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789-_.€é漢😀";
     const keys = Array.from({ length: 500 }, (_, i) => {
@@ -53,7 +54,7 @@ Deno.test({
 Deno.test({
   name:
     "the Kafka client's compatibilityPartitioner agrees with Kafka's Java client; its default does not",
-  ignore: !jarsPresent && Deno.env.get("CI") !== "true",
+  ignore: !jarsPresent && !inCi,
   fn: async () => {
     const keys = [
       "BTC",

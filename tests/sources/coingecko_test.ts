@@ -5,7 +5,7 @@ import {
   parsePrices,
   parseRetryAfter,
 } from "../../sources/coingecko.ts";
-import type { Coin, CoinGeckoConfig } from "../../config/config.ts";
+import type { Coin, CoinGeckoConfig } from "../../config/types.ts";
 import type { Clock, DelayOptions } from "../../runtime/delay.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 import { FakeClock } from "../support/fake_clock.ts";

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ProduceReport } from "../../market/produce_report.ts";
-import type { PriceTick } from "../../market/price.ts";
-import { encodePrice, MessageIds } from "../../actors/encoder.ts";
+import { ProduceReport } from "../../report/produce_report.ts";
+import type { PriceTick } from "../../market/price_tick.ts";
+import { type EncodedPrice, encodePrice } from "../../market/messages/price_message.ts";
+import { MessageIds } from "../../market/messages/message_ids.ts";
 import { parseReplayLine, replaySource } from "../../sources/replay.ts";
 import { replayFile, type ReplayFileState } from "../../sources/replay_file.ts";
-import type { EncodedPrice } from "../../market/price.ts";
 import type { Outbox } from "../../runtime/channel.ts";
 import { noInbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
@@ -35,6 +35,46 @@ Deno.test("parseReplayLine() keeps the recorded fetch time and says why a line i
   assert.match(parseReplayLine(LINES[3]!, 1, 0) as string, /price_usd/);
   const stamped = parseReplayLine(LINES[4]!, 1, 1234);
   assert.ok(typeof stamped !== "string" && stamped.fetchedAt === 1234);
+});
+
+Deno.test("parseReplayLine() gives each refused line its reason, and reads unusable numbers as null", () => {
+  const cases: [string, string][] = [
+    ["{", "not JSON"],
+    ["null", "not a JSON object"],
+    ['{"coin_id":"bitcoin","price_usd":1}', "symbol is missing or not 1-15 letters and digits"],
+    [
+      '{"symbol":"B-C","coin_id":"bitcoin","price_usd":1}',
+      "symbol is missing or not 1-15 letters and digits",
+    ],
+    ['{"symbol":"BTC","coin_id":"","price_usd":1}', "coin_id is missing"],
+    ['{"symbol":"BTC","coin_id":7,"price_usd":1}', "coin_id is missing"],
+    [
+      '{"symbol":"BTC","coin_id":"bitcoin","price_usd":0}',
+      "price_usd is not a finite positive number",
+    ],
+    [
+      '{"symbol":"BTC","coin_id":"bitcoin","price_usd":"1"}',
+      "price_usd is not a finite positive number",
+    ],
+    ['{"symbol":"BTC","coin_id":"bitcoin"}', "price_usd is not a finite positive number"],
+  ];
+  for (const [line, reason] of cases) assert.equal(parseReplayLine(line, 1, 0), reason, line);
+  const tick = parseReplayLine(
+    '{"symbol":"BTC","coin_id":"bitcoin","price_usd":1,"volume_24h":"7","market_cap":null,"price_change_24h":-2.5,"last_updated":true,"timestamp":"then"}',
+    3,
+    42,
+  );
+  assert.deepEqual(tick, {
+    coinId: "bitcoin",
+    symbol: "BTC",
+    priceUsd: 1,
+    volume24h: null,
+    marketCap: null,
+    change24h: -2.5,
+    lastUpdated: null,
+    fetchedAt: 42,
+    cycle: 3,
+  });
 });
 
 Deno.test("replaySource() sends every usable line once per pass and reports the others", async () => {

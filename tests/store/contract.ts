@@ -1,18 +1,16 @@
 /**
- * The behaviour every candle store must show (SPEC §8), registered once per implementation by
- * its own test file: `storeContract("SqliteCandleStore", open)`.
+ * The behaviour every candle store must show (docs/candles.md#where-candles-go), registered
+ * once per implementation by its own test file: `storeContract("SqliteCandleStore", open)`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import type { Alert } from "../../market/alert.ts";
 import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
-import type {
-  CandleStore,
-  LatestPrice,
-  StoreWrite,
-  SymbolState,
-} from "../../store/candle_store.ts";
+import type { CandleStore } from "../../store/candle_store.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import type { StoreWrite } from "../../market/store_write.ts";
+import type { SymbolState } from "../../market/symbol_state.ts";
 
 /** A store opened for one test, and how to get rid of it. */
 export interface OpenedStore {
@@ -172,7 +170,7 @@ export function storeContract(
     assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [last]);
     assert.equal((await store.latest("ETH"))[0]?.priceUsd, 2);
     assert.equal((await store.loadSymbol("ETH", 0)).state?.maxEvent, T0 + 5);
-    assert.deepEqual(await store.outbox(10), [last]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [last]);
   });
 
   test("loadSymbol() claims a symbol: its epoch rises by one for each claim, from 1", async (store) => {
@@ -208,8 +206,8 @@ export function storeContract(
     assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), [first]);
     assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), [freshCandle]);
     assert.deepEqual(await store.latest("BTC"), []);
-    assert.deepEqual(await store.outbox(10), [freshCandle]);
-    assert.deepEqual(await store.alertQueue(10), [freshCandle]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [freshCandle]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [freshCandle]);
 
     // The new owner's writes apply, the same epoch again too (a write repeated after a crash).
     const same = makeCandle("BTC", "1m", T0, { close: 3 });
@@ -352,7 +350,7 @@ export function storeContract(
     assert.equal(got.at(-1)?.windowStart, all[500]?.windowStart);
   });
 
-  test("outbox() gives each queued revision as it was queued, oldest first, until published()", async (store) => {
+  test("peekCandleOutbox() gives each queued revision as it was queued, oldest first, until ackCandleOutbox()", async (store) => {
     const a = makeCandle("BTC", "1m", T0);
     const b = makeCandle("ETH", "1m", T0);
     const c = makeCandle("BTC", "5m", T0);
@@ -366,20 +364,20 @@ export function storeContract(
       candles: [c],
       publish: [c, c],
     }));
-    assert.deepEqual(await store.outbox(10), [a, b, c]);
-    assert.deepEqual(await store.outbox(2), [a, b]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [a, b, c]);
+    assert.deepEqual(await store.peekCandleOutbox(2), [a, b]);
 
     // A revision lands before revision 0 was published: both go out, each as it was.
     const a1 = { ...a, close: 111, high: 111, samples: 2, revision: 1 };
     await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
-    assert.deepEqual(await store.outbox(10), [a, b, c, a1]);
-    await store.published([a, b]);
-    assert.deepEqual(await store.outbox(10), [c, a1]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [a, b, c, a1]);
+    await store.ackCandleOutbox([a, b]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [c, a1]);
     // Queued again (a write repeated after a crash), a revision is still there once.
     await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], publish: [a1] }));
-    await store.published([a1, c]);
-    assert.deepEqual(await store.outbox(10), []);
-    await assert.rejects(store.outbox(0), RangeError);
+    await store.ackCandleOutbox([a1, c]);
+    assert.deepEqual(await store.peekCandleOutbox(10), []);
+    await assert.rejects(store.peekCandleOutbox(0), RangeError);
   });
 
   test("insertAlerts() stores each key once and alerts() gives the newest first", async (store) => {
@@ -401,7 +399,7 @@ export function storeContract(
     assert.deepEqual(await store.alerts({ symbol: "BTC", since: T0 + 10 * MINUTE, limit: 10 }), []);
   });
 
-  test("alertQueue() gives each candle revision queued by write()'s examine, oldest first, until insertAlerts() names it examined", async (store) => {
+  test("peekCandlesToExamine() gives each candle revision queued by write()'s examine, oldest first, until insertAlerts() names it examined", async (store) => {
     const a = makeCandle("BTC", "1m", T0);
     const b = makeCandle("ETH", "1m", T0);
     const c = makeCandle("BTC", "5m", T0);
@@ -412,24 +410,24 @@ export function storeContract(
     }));
     await store.write(writeOf({ states: [makeState("BTC")], candles: [c], examine: [c, c] }));
     // Queuing for the Alerter is its own: the candle topic's outbox is left alone.
-    assert.deepEqual(await store.outbox(10), []);
-    assert.deepEqual(await store.alertQueue(10), [a, b, c]);
-    assert.deepEqual(await store.alertQueue(2), [a, b]);
+    assert.deepEqual(await store.peekCandleOutbox(10), []);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [a, b, c]);
+    assert.deepEqual(await store.peekCandlesToExamine(2), [a, b]);
 
     // A revision lands before revision 0 was examined: both are queued, each as it was.
     const a1 = { ...a, close: 111, high: 111, samples: 4, revision: 1 };
     await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], examine: [a1] }));
-    assert.deepEqual(await store.alertQueue(10), [a, b, c, a1]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [a, b, c, a1]);
     assert.deepEqual(await store.insertAlerts([], [a, b]), []);
-    assert.deepEqual(await store.alertQueue(10), [c, a1]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [c, a1]);
     // Queued again (a write repeated after a crash), a revision is there once.
     await store.write(writeOf({ states: [makeState("BTC")], candles: [a1], examine: [a1] }));
     await store.insertAlerts([], [a1, c, a1]);
-    assert.deepEqual(await store.alertQueue(10), []);
-    await assert.rejects(store.alertQueue(0), RangeError);
+    assert.deepEqual(await store.peekCandlesToExamine(10), []);
+    await assert.rejects(store.peekCandlesToExamine(0), RangeError);
   });
 
-  test("insertAlerts() queues the new alerts for the alert topic and takes the examined candles off the alert queue at once; alertsPublished() empties the outbox", async (store) => {
+  test("insertAlerts() queues the new alerts for the alert topic and takes the examined candles off the alert queue at once; ackAlertOutbox() empties the outbox", async (store) => {
     const candle = makeCandle("BTC", "1m", T0);
     const other = makeCandle("ETH", "1m", T0);
     await store.write(writeOf({
@@ -440,28 +438,28 @@ export function storeContract(
     const move = makeAlert("BTC", T0);
     const anomaly = makeAlert("BTC", T0, { kind: "anomaly", zscore: 5.3 });
     assert.deepEqual(await store.insertAlerts([move, anomaly], [candle]), [move, anomaly]);
-    assert.deepEqual(await store.alertQueue(10), [other]);
-    assert.deepEqual(await store.alertOutbox(10), [move, anomaly]);
-    assert.deepEqual(await store.alertOutbox(1), [move]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [other]);
+    assert.deepEqual(await store.peekAlertOutbox(10), [move, anomaly]);
+    assert.deepEqual(await store.peekAlertOutbox(1), [move]);
 
     // Examined again (a restart before the queue was emptied): nothing new, nothing queued twice.
     assert.deepEqual(await store.insertAlerts([{ ...move, createdAt: T0 + 9 * MINUTE }]), []);
-    assert.deepEqual(await store.alertOutbox(10), [move, anomaly]);
+    assert.deepEqual(await store.peekAlertOutbox(10), [move, anomaly]);
 
     // A value the store cannot keep rejects the whole call: nothing stored, nothing taken off.
     const bad = makeAlert("ETH", T0, { zscore: Number.NaN, kind: "anomaly" });
     await assert.rejects(store.insertAlerts([makeAlert("ETH", T0), bad], [other]), RangeError);
-    assert.deepEqual(await store.alertQueue(10), [other]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [other]);
     assert.deepEqual(await store.alerts({ symbol: "ETH", limit: 10 }), []);
 
-    await store.alertsPublished([move]);
-    assert.deepEqual(await store.alertOutbox(10), [anomaly]);
-    await store.alertsPublished([anomaly, move]);
-    assert.deepEqual(await store.alertOutbox(10), []);
+    await store.ackAlertOutbox([move]);
+    assert.deepEqual(await store.peekAlertOutbox(10), [anomaly]);
+    await store.ackAlertOutbox([anomaly, move]);
+    assert.deepEqual(await store.peekAlertOutbox(10), []);
     // Published alerts stay stored, and still count as raised.
     assert.deepEqual(await store.insertAlerts([move]), []);
     assert.equal((await store.alerts({ symbol: "BTC", limit: 10 })).length, 2);
-    await assert.rejects(store.alertOutbox(0), RangeError);
+    await assert.rejects(store.peekAlertOutbox(0), RangeError);
   });
 
   test("symbols() lists the symbols with a latest price or a state", async (store) => {
@@ -577,9 +575,9 @@ async function snapshot(store: CandleStore) {
       state: state && { ...state, epoch: 0 },
       candles,
     })),
-    outbox: await store.outbox(100),
-    alertQueue: await store.alertQueue(100),
-    alertOutbox: await store.alertOutbox(100),
+    outbox: await store.peekCandleOutbox(100),
+    alertQueue: await store.peekCandlesToExamine(100),
+    alertOutbox: await store.peekAlertOutbox(100),
     symbols: await store.symbols(),
   };
 }

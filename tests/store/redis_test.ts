@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { createClient } from "redis";
-import { type Alert, alertJson } from "../../market/alert.ts";
-import { candleJson } from "../../market/candle_json.ts";
-import { type LatestPrice, latestPriceJson } from "../../market/latest_price.ts";
+import type { Alert } from "../../market/alert.ts";
+import { alertJson } from "../../market/messages/alert_message.ts";
+import { candleJson } from "../../market/messages/candle_message.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
 import { RedisPublisher } from "../../store/redis.ts";
 import { freePort, freshPrefix, REDIS_TEST_URL, redisTest } from "../support/services.ts";
 import { makeCandle } from "./contract.ts";
+import { inCi } from "../support/ci.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 const price: LatestPrice = {
@@ -185,7 +188,7 @@ const redisServer = await new Deno.Command("redis-server", { args: ["--version"]
 
 Deno.test({
   name: "RedisPublisher reconnects when Redis comes up and sends what waited",
-  ignore: !redisServer && Deno.env.get("CI") !== "true",
+  ignore: !redisServer && !inCi,
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>

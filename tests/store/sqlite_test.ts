@@ -130,7 +130,7 @@ Deno.test("SqliteCandleStore.open() brings a database of schema 1 up to date, ke
     const again = SqliteCandleStore.open(path);
     try {
       assert.deepEqual(await again.candles({ symbol: "BTC", interval: "1m" }), [candle]);
-      assert.deepEqual(await again.alertQueue(10), []);
+      assert.deepEqual(await again.peekCandlesToExamine(10), []);
     } finally {
       await again.close();
     }

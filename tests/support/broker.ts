@@ -7,12 +7,12 @@
 import "./kafkajs_warnings.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { reachable } from "./tcp.ts";
+import { inCi } from "./ci.ts";
 
 /** Bootstrap servers of the test broker: `KAFKA_TEST_BROKERS`, else 127.0.0.1:9092. */
 export const TEST_BROKERS = Deno.env.get("KAFKA_TEST_BROKERS") ?? "127.0.0.1:9092";
 
 const available = await reachable(TEST_BROKERS);
-const inCi = Deno.env.get("CI") === "true";
 
 /**
  * Registers a test that needs the broker. Without one it is skipped on a developer's machine,

@@ -1,7 +1,8 @@
 /**
  * A candle store kept in memory, with the semantics of the real ones (idempotent upserts, the
- * epoch guard, the outboxes and the alert queue): a stand-in neighbour for unit tests of the candle actors and the
- * candle book. The real stores are tested against PostgreSQL and SQLite themselves.
+ * epoch guard, the outboxes and the alert queue): a stand-in neighbour for unit tests of the
+ * candle actors and the candle book. The real stores are tested against PostgreSQL and SQLite
+ * themselves.
  *
  * @module
  */
@@ -14,11 +15,11 @@ import type {
   CandleRevisionKey,
   CandleStore,
   KnownSymbol,
-  LatestPrice,
-  LoadedSymbol,
-  StoreWrite,
-  SymbolState,
 } from "../../store/candle_store.ts";
+import type { LatestPrice } from "../../market/latest_price.ts";
+import type { LoadedSymbol } from "../../market/loaded_symbol.ts";
+import type { StoreWrite } from "../../market/store_write.ts";
+import type { SymbolState } from "../../market/symbol_state.ts";
 
 const key = (c: Pick<Candle, "symbol" | "interval" | "windowStart">) =>
   `${c.symbol}|${c.interval}|${c.windowStart}`;
@@ -31,8 +32,9 @@ export class MemoryStore implements CandleStore {
   rows = new Map<string, Candle>();
   states = new Map<string, SymbolState>();
   prices = new Map<string, LatestPrice>();
+  /** The candle topic's outbox. */
   queue = new Map<string, Candle>();
-  /** The alert queue: candles waiting for the Alerter. */
+  /** The alert queue: candles waiting for the Alerter to examine them. */
   examine = new Map<string, Candle>();
   alertRows = new Map<string, Alert>();
   /** The alert topic's outbox. */
@@ -105,14 +107,14 @@ export class MemoryStore implements CandleStore {
     );
   }
 
-  outbox(limit: number): Promise<Candle[]> {
+  peekCandleOutbox(limit: number): Promise<Candle[]> {
     this.#check();
     return Promise.resolve(
       [...this.queue.values()].slice(0, limit).map((c) => ({ ...c })),
     );
   }
 
-  published(candles: readonly Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">[]) {
+  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
     this.#check();
     for (const c of candles) this.queue.delete(`${key(c)}|${c.revision}`);
     return Promise.resolve();
@@ -130,7 +132,7 @@ export class MemoryStore implements CandleStore {
     );
   }
 
-  alertQueue(limit: number): Promise<Candle[]> {
+  peekCandlesToExamine(limit: number): Promise<Candle[]> {
     this.#check();
     return Promise.resolve([...this.examine.values()].slice(0, limit).map((c) => ({ ...c })));
   }
@@ -148,12 +150,12 @@ export class MemoryStore implements CandleStore {
     return Promise.resolve(fresh);
   }
 
-  alertOutbox(limit: number): Promise<Alert[]> {
+  peekAlertOutbox(limit: number): Promise<Alert[]> {
     this.#check();
     return Promise.resolve([...this.alertQueued.values()].slice(0, limit).map((a) => ({ ...a })));
   }
 
-  alertsPublished(alerts: readonly AlertKey[]): Promise<void> {
+  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
     this.#check();
     for (const a of alerts) this.alertQueued.delete(alertKey(a));
     return Promise.resolve();

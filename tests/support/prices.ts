@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PriceMessage } from "../../market/price.ts";
+import type { PriceMessage } from "../../market/messages/price_message.ts";
 
 /**
  * One recorded price.

@@ -8,6 +8,7 @@
  */
 import postgres from "postgres";
 import { reachable } from "./tcp.ts";
+import { inCi } from "./ci.ts";
 
 /** The PostgreSQL server (a database every test may connect to, to create its own). */
 export const POSTGRES_TEST_URL = Deno.env.get("POSTGRES_TEST_URL") ??
@@ -27,7 +28,6 @@ const [postgresUp, redisUp] = await Promise.all([
   reachable(postgresAddress),
   reachable(redisAddress),
 ]);
-const inCi = Deno.env.get("CI") === "true";
 
 function serviceTest(
   up: boolean,

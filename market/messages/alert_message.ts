@@ -1,0 +1,166 @@
+/**
+ * The alert message (docs/alerts.md), written once: topic `crypto-alerts` (and Redis
+ * `crypto:alerts`, the HTTP API and the live stream, which show the same JSON), the symbol as
+ * key, the headers `content-type: application/json` and `schema: crypto-alert/v1`, the end of
+ * the candle's window as the record timestamp, and as value one JSON object of nine fields, in
+ * this order:
+ *
+ * ```json
+ * {"symbol":"BTC","interval":"1m","window_start":"2025-11-12T10:31:00.000Z","kind":"anomaly",
+ *  "direction":"up","change_pct":6.12,"zscore":5.3,"price":48001,
+ *  "created_at":"2025-11-12T10:32:00.000Z"}
+ * ```
+ *
+ * @module
+ */
+import type { Alert, AlertDirection, AlertKind } from "../alert.ts";
+import { type Interval, intervalMs, isInterval } from "../candle.ts";
+import {
+  isFiniteNumber,
+  isFiniteOrNull,
+  isText,
+  MAX_SYMBOL_LENGTH,
+  timeOf,
+  valueFields,
+} from "./checks.ts";
+import type { Decoded } from "./decoded.ts";
+import type { EncodedRecord } from "./encoded_record.ts";
+
+/** An alert as JSON: times ISO-8601 UTC; `zscore` null for a move alert. */
+export interface AlertJson {
+  symbol: string;
+  interval: Interval;
+  window_start: string;
+  kind: AlertKind;
+  direction: AlertDirection;
+  change_pct: number;
+  zscore: number | null;
+  price: number;
+  created_at: string;
+}
+
+/** The headers of every alert record. */
+export const ALERT_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "schema": "crypto-alert/v1",
+};
+
+/**
+ * The JSON form of an alert.
+ *
+ * @param alert The alert.
+ * @returns A plain object ready for `JSON.stringify`, fields in the message's order.
+ *
+ * @example
+ * ```ts
+ * import { alertJson } from "./alert_message.ts";
+ * const json = alertJson({
+ *   symbol: "BTC", interval: "1m", windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move",
+ *   direction: "up", changePct: 6.12, zscore: null, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
+ * });
+ * console.log(json.window_start); // "2025-11-12T10:31:00.000Z"
+ * ```
+ */
+export function alertJson(alert: Alert): AlertJson {
+  return {
+    symbol: alert.symbol,
+    interval: alert.interval,
+    window_start: new Date(alert.windowStart).toISOString(),
+    kind: alert.kind,
+    direction: alert.direction,
+    change_pct: alert.changePct,
+    zscore: alert.zscore,
+    price: alert.price,
+    created_at: new Date(alert.createdAt).toISOString(),
+  };
+}
+
+/**
+ * Encodes an alert as its record; each record gets its own headers object.
+ *
+ * @param alert The alert.
+ * @returns Key, JSON value, headers and timestamp: the event time of the candle that raised it,
+ *   its window's end.
+ *
+ * @example
+ * ```ts
+ * import { encodeAlert } from "./alert_message.ts";
+ * const encoded = encodeAlert({
+ *   symbol: "BTC", interval: "1m", windowStart: 0, kind: "move", direction: "up", changePct: 6,
+ *   zscore: null, price: 1, createdAt: 61_000,
+ * });
+ * console.log(encoded.timestamp, encoded.headers.schema); // 60000 "crypto-alert/v1"
+ * ```
+ */
+export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
+  return {
+    key: alert.symbol,
+    value: JSON.stringify(alertJson(alert)),
+    headers: { ...ALERT_HEADERS },
+    timestamp: alert.windowStart + intervalMs(alert.interval),
+  };
+}
+
+/**
+ * Decodes and checks an alert message. Its numbers need only be finite: a reader shows what the
+ * pipeline wrote.
+ *
+ * @param _key The record's key (not checked).
+ * @param value The JSON value, or null.
+ * @param _headers The record's headers (not checked).
+ * @returns The alert, or the reason it does not match (one short line).
+ *
+ * @example
+ * ```ts
+ * import { decodeAlert } from "./alert_message.ts";
+ * const decoded = decodeAlert(null, '{"symbol":"BTC","interval":"1m","kind":"spike"}', {});
+ * console.log(decoded.ok ? "ok" : decoded.reason); // "window_start is not an ISO-8601 time"
+ * ```
+ */
+export function decodeAlert(
+  _key: string | null,
+  value: string | null,
+  _headers: Readonly<Record<string, string>>,
+): Decoded<Alert> {
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const f = fields.message;
+  if (!isText(f.symbol, MAX_SYMBOL_LENGTH)) {
+    return { ok: false, reason: `symbol is not 1-${MAX_SYMBOL_LENGTH} characters` };
+  }
+  if (typeof f.interval !== "string" || !isInterval(f.interval)) {
+    return { ok: false, reason: "interval is not an interval" };
+  }
+  const windowStart = timeOf(f.window_start);
+  if (windowStart === null) return { ok: false, reason: "window_start is not an ISO-8601 time" };
+  const createdAt = timeOf(f.created_at);
+  if (createdAt === null) return { ok: false, reason: "created_at is not an ISO-8601 time" };
+  if (f.kind !== "move" && f.kind !== "anomaly") {
+    return { ok: false, reason: "kind is not move or anomaly" };
+  }
+  if (f.direction !== "up" && f.direction !== "down") {
+    return { ok: false, reason: "direction is not up or down" };
+  }
+  if (!isFiniteNumber(f.change_pct)) {
+    return { ok: false, reason: "change_pct is not a finite number" };
+  }
+  const zscore = f.zscore ?? null;
+  if (!isFiniteOrNull(zscore)) {
+    return { ok: false, reason: "zscore is not a finite number or null" };
+  }
+  if (!isFiniteNumber(f.price)) return { ok: false, reason: "price is not a finite number" };
+  return {
+    ok: true,
+    message: {
+      symbol: f.symbol,
+      interval: f.interval,
+      windowStart,
+      kind: f.kind,
+      direction: f.direction,
+      changePct: f.change_pct,
+      zscore,
+      price: f.price,
+      createdAt,
+    },
+  };
+}

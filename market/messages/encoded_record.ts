@@ -1,0 +1,18 @@
+/**
+ * A message encoded for its topic: what a producer sends, but for the partition, which the
+ * sender chooses.
+ *
+ * @module
+ */
+
+/** A message encoded for its topic. */
+export interface EncodedRecord {
+  /** The record key: the message's symbol, so that a symbol's messages share a partition. */
+  key: string;
+  /** The JSON value: as text, or as its UTF-8 bytes (the replay worker hands over bytes). */
+  value: string | Uint8Array;
+  /** `content-type` and `schema` (see docs/messages.md). */
+  headers: Record<string, string>;
+  /** The record timestamp, ms since the epoch: the message's event time or its fetch time. */
+  timestamp: number;
+}

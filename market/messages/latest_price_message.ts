@@ -1,0 +1,121 @@
+/**
+ * The latest-price message (docs/messages.md), written once: what Redis keeps and publishes
+ * (`crypto:{SYMBOL}:latest`, `crypto:prices`), the HTTP API answers and the live stream sends;
+ * it goes on no Kafka topic, so it has no headers. One JSON object of six fields, in this order:
+ *
+ * ```json
+ * {"symbol":"BTC","price_usd":45234.56,"volume_24h":null,"market_cap":null,
+ *  "price_change_24h":2.34,"event_time":"2025-11-12T10:30:45.000Z"}
+ * ```
+ *
+ * @module
+ */
+import type { LatestPrice } from "../latest_price.ts";
+import {
+  isFiniteNumber,
+  isFiniteOrNull,
+  isPositive,
+  isText,
+  MAX_SYMBOL_LENGTH,
+  timeOf,
+  valueFields,
+} from "./checks.ts";
+import type { Decoded } from "./decoded.ts";
+
+/** A latest price as JSON: the names of the price message, the event time ISO-8601 UTC. */
+export interface LatestPriceJson {
+  symbol: string;
+  price_usd: number;
+  volume_24h: number | null;
+  market_cap: number | null;
+  price_change_24h: number | null;
+  event_time: string;
+}
+
+/**
+ * The JSON form of a latest price.
+ *
+ * @param price The latest price.
+ * @returns A plain object ready for `JSON.stringify`, fields in the message's order.
+ *
+ * @example
+ * ```ts
+ * import { latestPriceJson } from "./latest_price_message.ts";
+ * const json = latestPriceJson({
+ *   symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
+ *   eventTime: Date.UTC(2025, 10, 12, 10, 30, 45),
+ * });
+ * console.log(json.event_time); // "2025-11-12T10:30:45.000Z"
+ * ```
+ */
+export function latestPriceJson(price: LatestPrice): LatestPriceJson {
+  return {
+    symbol: price.symbol,
+    price_usd: price.priceUsd,
+    volume_24h: price.volume24h,
+    market_cap: price.marketCap,
+    price_change_24h: price.priceChange24h,
+    event_time: new Date(price.eventTime).toISOString(),
+  };
+}
+
+/**
+ * Decodes and checks a latest price. A price message (see `price_message.ts`) is read as one
+ * too, for the live stream follows the price topic as well: its event time is `last_updated`,
+ * else `timestamp`. A missing optional number reads as null.
+ *
+ * @param _key The record's key (not checked).
+ * @param value The JSON value, or null.
+ * @param _headers The record's headers (not checked).
+ * @returns The latest price, or the reason it does not match (one short line).
+ *
+ * @example
+ * ```ts
+ * import { decodeLatestPrice } from "./latest_price_message.ts";
+ * const decoded = decodeLatestPrice(null, '{"symbol":"BTC","price_usd":1,"last_updated":5}', {});
+ * console.log(decoded.ok && decoded.message.eventTime); // 5000
+ * ```
+ */
+export function decodeLatestPrice(
+  _key: string | null,
+  value: string | null,
+  _headers: Readonly<Record<string, string>>,
+): Decoded<LatestPrice> {
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const f = fields.message;
+  if (!isText(f.symbol, MAX_SYMBOL_LENGTH)) {
+    return { ok: false, reason: `symbol is not 1-${MAX_SYMBOL_LENGTH} characters` };
+  }
+  if (!isPositive(f.price_usd)) {
+    return { ok: false, reason: "price_usd is not a finite positive number" };
+  }
+  const eventTime = timeOf(f.event_time) ??
+    (isFiniteNumber(f.last_updated) ? f.last_updated * 1000 : timeOf(f.timestamp));
+  if (eventTime === null) {
+    return { ok: false, reason: "event_time, last_updated and timestamp are not a time" };
+  }
+  const volume24h = f.volume_24h ?? null;
+  if (!isFiniteOrNull(volume24h)) {
+    return { ok: false, reason: "volume_24h is not a finite number or null" };
+  }
+  const marketCap = f.market_cap ?? null;
+  if (!isFiniteOrNull(marketCap)) {
+    return { ok: false, reason: "market_cap is not a finite number or null" };
+  }
+  const priceChange24h = f.price_change_24h ?? null;
+  if (!isFiniteOrNull(priceChange24h)) {
+    return { ok: false, reason: "price_change_24h is not a finite number or null" };
+  }
+  return {
+    ok: true,
+    message: {
+      symbol: f.symbol,
+      priceUsd: f.price_usd,
+      volume24h,
+      marketCap,
+      priceChange24h,
+      eventTime,
+    },
+  };
+}

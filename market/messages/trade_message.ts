@@ -1,0 +1,165 @@
+/**
+ * The trade message (docs/trades.md), written once: topic `crypto-trades`, the symbol (the
+ * product's base currency) as key, the headers `content-type: application/json` and
+ * `schema: crypto-trade/v1`, and as value one JSON object of ten fields, in this order:
+ *
+ * ```json
+ * {"symbol":"BTC","product_id":"BTC-USD","trade_id":7,"price":45234.56,"size":0.5,"side":"buy",
+ *  "time":"2025-01-01T00:00:00.123456Z","sequence":9,"received_at":"2025-01-01T00:00:00.130Z",
+ *  "source":"coinbase"}
+ * ```
+ *
+ * @module
+ */
+import { isFiniteOrNull, isPositive, isTime, valueFields } from "./checks.ts";
+import type { Decoded, NotUtf8 } from "./decoded.ts";
+import type { EncodedRecord } from "./encoded_record.ts";
+
+/** The value of a trade message; numbers are JSON numbers. */
+export interface TradeMessage {
+  /** The product's base currency, the record key: `BTC` for `BTC-USD`. */
+  symbol: string;
+  /** The exchange's product, `BTC-USD`. */
+  product_id: string;
+  /** The exchange's trade id, increasing per product. */
+  trade_id: number;
+  /** The price, in the quote currency. */
+  price: number;
+  /** The size, in the base currency. */
+  size: number;
+  /** The taker's side. */
+  side: "buy" | "sell";
+  /** The trade's time as the exchange gave it (ISO-8601, UTC): its event time. */
+  time: string;
+  /** The exchange's sequence number of the message, or null when it gave none. */
+  sequence: number | null;
+  /** When the program received it (ISO-8601, UTC). */
+  received_at: string;
+  /** Where it came from: `coinbase`. */
+  source: string;
+}
+
+/** The headers of every trade record. */
+export const TRADE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "application/json",
+  "schema": "crypto-trade/v1",
+};
+
+/**
+ * One headers object shared by every encoded trade (never changed), so that a Kafka client that
+ * keeps the encoded form of a headers object encodes them once.
+ */
+const SHARED_HEADERS: Record<string, string> = { ...TRADE_HEADERS };
+
+/** A trade encoded for the topic, with the message kept for reporting. */
+export interface EncodedTrade extends EncodedRecord {
+  value: string;
+  /** One object shared by every trade: not to be changed. */
+  headers: Record<string, string>;
+  /** The trade's time, ms since the epoch. */
+  timestamp: number;
+  /** The message the value holds. */
+  trade: TradeMessage;
+}
+
+/**
+ * Encodes a trade as its record.
+ *
+ * @param trade The message.
+ * @param timestamp The trade's time, ms, when the caller has it already. @default {Date.parse(trade.time)}
+ * @returns Key, JSON value (fields in the message's order), headers and timestamp.
+ *
+ * @example
+ * ```ts
+ * import { encodeTrade } from "./trade_message.ts";
+ * const encoded = encodeTrade({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
+ * console.log(encoded.key, encoded.value.slice(0, 16)); // "BTC" '{"symbol":"BTC",'
+ * ```
+ */
+export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTrade {
+  const message: TradeMessage = {
+    symbol: trade.symbol,
+    product_id: trade.product_id,
+    trade_id: trade.trade_id,
+    price: trade.price,
+    size: trade.size,
+    side: trade.side,
+    time: trade.time,
+    sequence: trade.sequence,
+    received_at: trade.received_at,
+    source: trade.source,
+  };
+  return {
+    key: trade.symbol,
+    value: JSON.stringify(message),
+    headers: SHARED_HEADERS,
+    timestamp: timestamp ?? Date.parse(trade.time),
+    trade: message,
+  };
+}
+
+const FIELDS = [
+  "symbol",
+  "product_id",
+  "trade_id",
+  "price",
+  "size",
+  "side",
+  "time",
+  "sequence",
+  "received_at",
+  "source",
+];
+
+/**
+ * Decodes and checks a consumed trade record.
+ *
+ * @param key The record's key; a record without one is taken.
+ * @param value The record's value, or null for a tombstone.
+ * @param _headers The record's headers (not checked yet).
+ * @param notUtf8 The parts whose bytes were not UTF-8. @default {[]}
+ * @returns The trade, or the reason it does not match (one short line).
+ *
+ * @example
+ * ```ts
+ * import { decodeTrade } from "./trade_message.ts";
+ * const value = JSON.stringify({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
+ * console.log(decodeTrade("BTC", value, {}).ok); // true
+ * ```
+ */
+export function decodeTrade(
+  key: string | null,
+  value: string | null,
+  _headers: Readonly<Record<string, string>>,
+  notUtf8?: NotUtf8,
+): Decoded<TradeMessage> {
+  if (notUtf8 !== undefined && notUtf8.length > 0) {
+    return { ok: false, reason: `${notUtf8.join(" and ")} not UTF-8` };
+  }
+  const fields = valueFields(value);
+  if (!fields.ok) return fields;
+  const v = fields.message;
+  const missing = FIELDS.filter((f) => !(f in v));
+  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
+  if (typeof v.symbol !== "string" || !/^[A-Z0-9]{1,15}$/.test(v.symbol)) {
+    return { ok: false, reason: "symbol is not 1-15 upper-case letters and digits" };
+  }
+  if (key !== null && key !== v.symbol) {
+    return { ok: false, reason: "key does not match symbol" };
+  }
+  if (typeof v.trade_id !== "number" || !Number.isSafeInteger(v.trade_id) || v.trade_id < 0) {
+    return { ok: false, reason: "trade_id is not a whole number" };
+  }
+  if (!isPositive(v.price)) return { ok: false, reason: "price is not a positive number" };
+  if (!isPositive(v.size)) return { ok: false, reason: "size is not a positive number" };
+  if (v.side !== "buy" && v.side !== "sell") {
+    return { ok: false, reason: "side is not buy or sell" };
+  }
+  if (!isTime(v.time)) return { ok: false, reason: "time is not an ISO-8601 time" };
+  if (!isTime(v.received_at)) return { ok: false, reason: "received_at is not an ISO-8601 time" };
+  if (!isFiniteOrNull(v.sequence)) return { ok: false, reason: "sequence is not a number" };
+  if (typeof v.product_id !== "string" || typeof v.source !== "string") {
+    return { ok: false, reason: "product_id or source is not text" };
+  }
+  return { ok: true, message: v as unknown as TradeMessage };
+}
