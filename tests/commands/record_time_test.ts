@@ -14,6 +14,7 @@ import { CoinbaseStub } from "../support/coinbase_stub.ts";
 import { plantedMarket, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { tradeScript, until } from "../support/trades.ts";
+import { inCi } from "../support/ci.ts";
 
 const DAY_S = 86_400;
 /** A year ago, on the hour, Unix seconds: far past the broker's retention (7 days). */
@@ -154,7 +155,7 @@ kafkaTest(
           records.map((r) => r.timestamp).sort((a, b) => a - b),
           `${name}: kcat's %T`,
         );
-      } else if (Deno.env.get("CI") === "true") {
+      } else if (inCi) {
         throw new Error("kcat is not installed (CI=true)");
       }
     }

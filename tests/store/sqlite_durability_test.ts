@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { inCi } from "../support/ci.ts";
 
 const WRITES = 12;
 
@@ -15,7 +16,7 @@ const strace = await new Deno.Command("strace", { args: ["-V"], stdout: "null", 
 
 Deno.test({
   name: "SqliteCandleStore flushes the write-ahead log to disk at every write it acknowledges",
-  ignore: !strace && Deno.env.get("CI") !== "true",
+  ignore: !strace && !inCi,
   fn: async () => {
     if (!strace) throw new Error("strace is not installed (CI=true)");
     const dir = await Deno.makeTempDir({ prefix: "crypto-durability-" });
