@@ -12,6 +12,10 @@
  * market is written (docs/candles.md#where-candles-go). The batch's refused records go to the
  * dead-letter topic too; only once the log has them are the batch's offsets committed.
  *
+ * A stop waits for the store only so long (`giveUp`): past that, the write under way and every
+ * one after it are left unwritten and their offsets uncommitted, to be read again at the next
+ * start.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -62,6 +66,11 @@ export interface CandleSinkOptions {
   deadLetters: DeadLetterQueue;
   /** The wall clock, ms. @default {Date.now} */
   now?: () => number;
+  /**
+   * Aborted when a stop has waited long enough for the store: the write under way is abandoned
+   * (a store that does not answer included), and nothing more is written or committed.
+   */
+  giveUp?: AbortSignal;
 }
 
 /**
@@ -74,19 +83,23 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
   const { store, trackers, report, print, format, onStale } = options;
   const minMs = options.retryMinMs ?? 200;
   const maxMs = options.retryMaxMs ?? 5_000;
-
+  const giveUp = options.giveUp ?? new AbortController().signal;
   const now = options.now ?? Date.now;
 
-  /** Writes (part of) a write, retrying while the store is away; a refusal for good is thrown. */
+  /**
+   * Writes (part of) a write, retrying while the store is away. A refusal for good is thrown;
+   * so is the give-up signal's reason once the stop has waited long enough.
+   */
   const writeRetrying = async (write: StoreWrite, signal: AbortSignal): Promise<string[]> => {
     for (let attempt = 0;; attempt++) {
       try {
-        const stale = await store.write(write);
+        const stale = await unlessAborted(store.write(write), giveUp);
         report.storeHealth.succeeded();
         if (attempt > 0) logger.info("The candle store answers again; writing resumed");
         return stale;
       } catch (error) {
         if (signal.aborted || isPermanentStoreError(error)) throw error;
+        if (giveUp.aborted) throw giveUp.reason;
         report.storeErrors++;
         report.storeHealth.failed(now(), error instanceof Error ? error.message : String(error));
         const wait = backoffDelay(attempt, { minMs, maxMs });
@@ -100,24 +113,36 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
             },
           );
         } else logger.debug("Candle store still failing: {error}", { error: message });
-        await delay(wait, { signal });
+        try {
+          await delay(wait, { signal: AbortSignal.any([signal, giveUp]) });
+        } catch (aborted) {
+          if (signal.aborted) throw aborted;
+          throw giveUp.reason;
+        }
       }
     }
   };
 
   /**
    * Writes a batch: the whole write first; refused for good, split by market until the refused
-   * markets stand alone. Resolves to the stale symbols and the refused markets' dead letters.
+   * markets stand alone. Resolves to the stale symbols and the refused markets' dead letters, or
+   * null once given up.
    */
   const write = async (batch: CandleBatch, signal: AbortSignal) => {
     const { flush } = batch;
     const whole = options.examine ? { ...flush.write, examine: flush.closed } : flush.write;
     const markets = symbolsOfWrite(whole);
     const stale: string[] = [];
-    const refusals = await isolateRefusals(markets, async (keys) => {
-      const part = keys.length === markets.length ? whole : partOfWrite(whole, new Set(keys));
-      stale.push(...await writeRetrying(part, signal));
-    });
+    let refusals;
+    try {
+      refusals = await isolateRefusals(markets, async (keys) => {
+        const part = keys.length === markets.length ? whole : partOfWrite(whole, new Set(keys));
+        stale.push(...await writeRetrying(part, signal));
+      });
+    } catch (error) {
+      if (giveUp.aborted && error === giveUp.reason) return null;
+      throw error;
+    }
     const refused = new Set<string>();
     const letters: DeadLetter[] = [];
     for (const { keys, error } of refusals) {
@@ -139,17 +164,43 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
     return { stale, refused, letters };
   };
 
+  /**
+   * Writes the batch's dead letters, and the store's; false once given up (the log away past the
+   * stop's wait).
+   */
+  const deadLetter = async (batch: CandleBatch, letters: DeadLetter[], signal: AbortSignal) => {
+    const either = AbortSignal.any([signal, giveUp]);
+    try {
+      await options.deadLetters.send(batch.deadLetters, "door", either);
+      await options.deadLetters.send(letters, "store", either);
+      return true;
+    } catch (error) {
+      if (signal.aborted || !giveUp.aborted) throw error;
+      return false;
+    }
+  };
+
   return async (inbox, _outbox, ctx) => {
+    // Once a write is given up on, its offsets and those of every batch after it (which count on
+    // it) stay uncommitted.
+    let gaveUp = false;
+    let unwritten = 0;
     for await (const batch of inbox) {
       let { flush } = batch;
       // A batch of offsets alone (records that changed nothing) has nothing to write.
       const empty = flush.write.states.length === 0 && flush.write.latest.length === 0;
-      const { stale, refused, letters } = empty
+      const written = gaveUp
+        ? null
+        : empty
         ? { stale: [], refused: new Set<string>(), letters: [] }
         : await write(batch, ctx.signal);
       // The refused records are on the dead-letter topic before any offset past them commits.
-      await options.deadLetters.send(batch.deadLetters, "door", ctx.signal);
-      await options.deadLetters.send(letters, "store", ctx.signal);
+      if (written === null || !(await deadLetter(batch, written.letters, ctx.signal))) {
+        gaveUp = true;
+        if (!empty) unwritten++;
+        continue;
+      }
+      const { stale, refused } = written;
       if (refused.size > 0) flush = withoutMarkets(flush, refused);
       if (!empty) report.writes++;
       report.candlesWritten += flush.write.candles.length;
@@ -172,6 +223,12 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       options.onWritten?.(flush);
     }
     options.deadLetters.flushLog();
+    if (gaveUp) {
+      logger.warn(
+        "Stopped with {count} write(s) the candle store did not take: their records are not committed, and are read again at the next start",
+        { count: unwritten },
+      );
+    }
   };
 }
 
@@ -181,4 +238,18 @@ function withoutMarkets(flush: Flush, markets: ReadonlySet<string>): Flush {
   const mine = (c: { symbol: string }) => kept.has(c.symbol);
   const write = partOfWrite(flush.write, kept);
   return { write, closed: flush.closed.filter(mine), changed: write.candles };
+}
+
+/**
+ * Settles as `promise` does, or rejects with the signal's reason once it aborts (the promise is
+ * left to finish on its own).
+ */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -113,7 +113,6 @@ export class DeadLetterQueue {
       value: encoded.value,
       headers: encoded.headers,
       partition: partitionFor(routing, this.#options.partitions),
-      timestamp: this.#options.now(),
     };
   }
 

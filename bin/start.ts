@@ -22,6 +22,7 @@ import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
+import { backfillBanner } from "../report/backfill_report.ts";
 import { describeAlerts, redisSummary } from "../report/outputs.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
@@ -58,6 +59,7 @@ print(
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
+  print(`Gaps repaired from ${producerConfig.coinbase.restUrl}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {
@@ -65,6 +67,8 @@ if (producerConfig.source.kind === "coinbase") {
   print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Topic: ${producerConfig.kafka.topic}`);
+const backfill = backfillBanner(producerConfig);
+if (backfill !== null) print(backfill);
 // The store holds the candles, and the HTTP API reads it: open unless neither runs.
 const store = candleConfig || config.http
   ? await openStoreOrExit(config.store.url, config.store.timeoutMs)

@@ -1,5 +1,5 @@
 /**
- * Scenario 14: hostile records. Good prices and trades with fuzzed bad records among them (the
+ * Scenario 15: hostile records. Good prices and trades with fuzzed bad records among them (the
  * kinds of docs/messages.md#what-every-record-is-checked-for: times in milliseconds, in the
  * future, before 2009 or no date at all; symbols with markup, control characters, lower case or
  * thousands of characters; prices and sizes of zero, negative, 1e12 and more; products that are
@@ -249,7 +249,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const restarts = occurrences(candles.stderr, "restarted (attempt");
 
     return {
-      id: "14",
+      id: "15",
       title: "Hostile records among good ones",
       injected:
         `${bad.length} fuzzed bad records (times in milliseconds, in the future, before 2009 or no date; bad symbols, prices, sizes, products) among ${good.length} good prices and trades, written by kcat`,
@@ -321,4 +321,4 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
 }
 
 /** The hostile-records scenario. */
-export const hostileRecords: Scenario = { id: "14", run };
+export const hostileRecords: Scenario = { id: "15", run };

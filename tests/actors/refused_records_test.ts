@@ -82,7 +82,6 @@ function hostile(changes: Record<string, unknown>, i: number): OutRecord {
     value: JSON.stringify(value),
     headers: { ...PRICE_HEADERS },
     partition: partitionFor(key, 3),
-    timestamp: 0,
   };
 }
 

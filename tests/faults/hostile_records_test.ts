@@ -4,7 +4,7 @@ import { kafkaTest } from "../support/broker.ts";
 import { runQuickScenario } from "../support/faults.ts";
 
 kafkaTest(
-  "scenario 14: 100 fuzzed hostile records among 5,000 good prices and trades: the candles of the good ones alone, every bad one dead-lettered once with its reason, nothing lost",
+  "scenario 15: 100 fuzzed hostile records among 5,000 good prices and trades: the candles of the good ones alone, every bad one dead-lettered once with its reason, nothing lost",
   async () => {
     const result = await runQuickScenario(hostileRecords);
     assert.equal(result.measured.lost, 0);
