@@ -3,6 +3,7 @@ import { CommitTracker } from "../../actors/commit_tracker.ts";
 import { ConsumeReport } from "../../report/consume_report.ts";
 import type { OutputFormat } from "../../report/consume_format.ts";
 import { printer, type PrinterOptions } from "../../actors/printer.ts";
+import { encodeDeadLetter } from "../../market/messages/dead_letter_message.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import { noOutbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
@@ -24,7 +25,7 @@ interface Run {
  */
 async function runPrinter(
   records: readonly InRecord[],
-  options: Partial<Pick<PrinterOptions, "filter" | "maxMessages">> & {
+  options: Partial<Pick<PrinterOptions, "filter" | "maxMessages" | "deadLetters" | "now">> & {
     format?: OutputFormat;
     keepOpen?: boolean;
   } = {},
@@ -46,6 +47,8 @@ async function runPrinter(
     tracker: run.tracker,
     maxMessages: options.maxMessages ?? null,
     onLimit: () => run.limits++,
+    ...(options.deadLetters === undefined ? {} : { deadLetters: options.deadLetters }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const controller = new AbortController();
   await actor(run.inbox, noOutbox, { name: "printer", signal: controller.signal, attempt: 0 });
@@ -382,4 +385,48 @@ Deno.test("printer() under a Supervisor: onLimit stopping the supervisor ends th
   assert.equal(out.length, 3);
   assert.equal(report.printed, 3);
   assert.equal(tracker.position(0), 3n);
+});
+
+// --- checks at the door and dead letters ------------------------------------------------------
+
+Deno.test("printer() skips and reports a price whose event time is beyond CANDLE_MAX_AHEAD of its clock", async () => {
+  const record = validRecord(0, 4);
+  // The record's last_updated is 2023-11-13: read in 2023-11-13, it is fine; read in 2023-11-12, ahead.
+  const late = await runPrinter([record], { now: () => Date.UTC(2023, 10, 13, 12) });
+  assert.equal(late.out.length, 1);
+  const early = await runPrinter([record], { now: () => Date.UTC(2023, 10, 12) });
+  assert.deepEqual(early.out, []);
+  assert.equal(early.report.bad, 1);
+  assert.equal(early.tracker.position(0), 5n, "committed all the same");
+});
+
+Deno.test("printer() on the dead-letter topic shows each dead letter with its reason, and skips a record that is none", async () => {
+  const letter = encodeDeadLetter({
+    topic: "crypto-prices",
+    partition: 2,
+    offset: "17",
+    reason: 'symbol is "<img src=x>", expected 1-15 upper-case letters and digits',
+    at: Date.UTC(2026, 0, 1),
+    key: "<img src=x>",
+    value: '{"symbol":"<img src=x>"}',
+    headers: { schema: "crypto-price/v1" },
+  });
+  const dead: InRecord = {
+    topic: "crypto-dlq",
+    partition: 0,
+    offset: "3",
+    key: letter.key,
+    value: letter.value,
+    headers: letter.headers,
+  };
+  const plain = { ...validRecord(0, 4), topic: "crypto-dlq" };
+  const line = await runPrinter([dead, plain], { deadLetters: true });
+  assert.deepEqual(line.out, [
+    'Dead letter #1 - crypto-prices 2/17: symbol is "<img src=x>", expected 1-15 upper-case letters and digits',
+  ]);
+  assert.equal(line.report.bad, 1, "a record without the dlq headers is reported");
+  const json = await runPrinter([dead], { deadLetters: true, format: "json" });
+  const shown = JSON.parse(json.out[0]!);
+  assert.equal(shown.dead_letter.reason, letter.headers["dlq.reason"]);
+  assert.deepEqual([shown.partition, shown.offset, shown.key], [0, 3, "<img src=x>"]);
 });
