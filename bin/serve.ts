@@ -27,7 +27,10 @@ const store = await openStore(config.store).catch((error) =>
 const hub = new LiveHub();
 const feed = config.redis !== null
   ? redisFeed(config.redis, hub)
-  : kafkaFeed(config.kafka, { candles: config.candlesTopic, prices: config.kafka.topic }, hub);
+  : kafkaFeed(config.kafka, { candles: config.candlesTopic, prices: config.kafka.topic }, hub, {
+    ...config.membership,
+    onFenced: (error) => fail(error.message, 2),
+  });
 const lag = lagPoller(config.kafka, { group: config.group, topic: config.kafka.topic });
 
 const server = await listenOrExit({
@@ -52,7 +55,11 @@ print(
   `Live events: ${
     config.redis !== null
       ? "Redis pub/sub"
-      : `Kafka topics ${config.candlesTopic}, ${config.kafka.topic}`
+      : `Kafka topics ${config.candlesTopic}, ${config.kafka.topic}${
+        config.membership.instanceId === null
+          ? ""
+          : ` (instance id ${JSON.stringify(config.membership.instanceId)})`
+      }`
   }`,
 );
 if (config.http.token !== null) print("API token: required on /api routes");

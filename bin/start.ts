@@ -18,7 +18,7 @@ import { lagPoller } from "../http/live_feeds.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import { memoryLogLag, sourceReadiness, startSnapshot } from "../http/pipeline_counters.ts";
 import { checkBroker } from "../kafka/broker_probe.ts";
-import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import type { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
@@ -30,7 +30,7 @@ import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
 import { print } from "./shell/console.ts";
 import { describeFatal, fail } from "./shell/exit.ts";
 import { listenOrExit } from "./shell/http.ts";
-import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { connectOrExit, describeGroup, ensureTopicOrExit, groupMember } from "./shell/kafka.ts";
 import { openStoreOrExit } from "./shell/store.ts";
 import { runSupervised } from "./shell/supervised.ts";
 
@@ -55,6 +55,7 @@ print(
     ? "Transport: embedded in-process log (no broker needed)"
     : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
 );
+
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
@@ -96,15 +97,23 @@ if (config.transport === "memory") {
   producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
   await connectOrExit(producerTransport);
   if (!trades) {
-    consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
+    consumerTransport = kafkaConsumer = groupMember(
       consumerConfig.kafka,
       consumerConfig.group,
+      consumerConfig.membership,
     );
     await connectOrExit(consumerTransport);
   }
   if (candleConfig) {
-    candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    candleTransport = groupMember(consumerConfig.kafka, "crypto-candles", config.candleMembership);
     await connectOrExit(candleTransport);
+  }
+  if (consumerConfig.membership.instanceId !== null) {
+    const groups = [
+      ...(trades ? [] : [describeGroup(consumerConfig.group, consumerConfig.membership)]),
+      ...(candleConfig ? [describeGroup("crypto-candles", config.candleMembership)] : []),
+    ];
+    if (groups.length > 0) print(`Consumer groups: ${groups.join(", ")}`);
   }
 }
 const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka, print);

@@ -8,7 +8,7 @@ import { type Interval, intervalMs, isInterval } from "../market/candle.ts";
 import { alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
-import { loadKafka } from "./kafka.ts";
+import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
@@ -96,6 +96,7 @@ export const candlesCommand: CommandSpec = {
       help: "consumer group (default: crypto-candles)",
       env: "CANDLES_CONSUMER_GROUP",
     },
+    instanceIdFlag,
     ...commonFlags.filter((f) => f.name !== "topic"),
   ],
 };
@@ -185,6 +186,7 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
     kafka: { ...kafka, topic: topics[0]! },
     topics,
     group,
+    membership: loadMembership(s),
     fromBeginning: parsed.values.get("from-beginning") === true,
     format: typeof formatRaw === "string"
       ? parseChoice("--format", formatRaw, ["pretty", "line", "json"] as const)

@@ -8,7 +8,7 @@
 import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { httpFlag, loadHttp } from "./http.ts";
-import { loadKafka } from "./kafka.ts";
+import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
@@ -41,6 +41,11 @@ export const serveCommand: CommandSpec = {
       value: "<id>",
       help: "the candle consumer group whose lag is shown",
       env: "CANDLES_CONSUMER_GROUP",
+    },
+    {
+      ...instanceIdFlag,
+      help:
+        `${instanceIdFlag.help}; used when live events are read from Kafka (no REDIS_URL): the feed's groups are then crypto-serve-<id>-candle and -price`,
     },
     ...commonFlags,
   ],
@@ -85,5 +90,6 @@ export function loadServeConfig(args: readonly string[], env: Env): ServeConfig 
     );
   }
   const kafka = loadKafka(s, "crypto-serve");
-  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, log };
+  const membership = loadMembership(s);
+  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, membership, log };
 }

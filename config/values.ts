@@ -150,6 +150,36 @@ export function parseTopic(name: string, raw: string): string {
   return text;
 }
 
+/**
+ * Parses a static member's instance id (Kafka's `group.instance.id`): 1 to 249 of
+ * `a-z A-Z 0-9 . _ -`, not `.` or `..`, as the broker allows.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @param maxLength The longest id allowed, shorter where a suffix is added to it.
+ * @returns The id.
+ * @throws {ConfigError} When the broker would refuse it.
+ *
+ * @example
+ * ```ts
+ * import { parseInstanceId } from "./values.ts";
+ * console.log(parseInstanceId("KAFKA_INSTANCE_ID", " candles-1 ")); // "candles-1"
+ * ```
+ */
+export function parseInstanceId(name: string, raw: string, maxLength = 249): string {
+  const text = raw.trim();
+  if (
+    text.length > maxLength || !/^[A-Za-z0-9._-]+$/.test(text) || text === "." || text === ".."
+  ) {
+    throw new ConfigError(
+      `Invalid ${name}: an instance id is 1-${maxLength} characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
+        shown(raw)
+      }`,
+    );
+  }
+  return text;
+}
+
 /** The longest coin id accepted: CoinGecko's are well below it. */
 const MAX_COIN_ID_LENGTH = 100;
 

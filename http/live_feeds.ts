@@ -10,6 +10,7 @@ import { createClient } from "redis";
 import type { KafkaConfig } from "../config/types.ts";
 import { fetchLag } from "../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import type { InstanceFencedError } from "../kafka/transport.ts";
 import { deadline } from "../runtime/deadline.ts";
 import { decodeLiveMessage } from "./live_decode.ts";
 import type { LiveHub } from "./live_hub.ts";
@@ -79,6 +80,19 @@ export function redisFeed(url: string, hub: LiveHub): Feed {
   };
 }
 
+/** How the Kafka feed's consumers belong to their groups. */
+export interface FeedMembership {
+  /**
+   * With an id, the feed's groups are `crypto-serve-<id>-candle` and `-price`, and this process
+   * their static member under the id; without one, new groups each run.
+   */
+  instanceId: string | null;
+  /** How long the broker waits for a member that stopped heartbeating, ms. */
+  sessionTimeoutMs: number;
+  /** Called when the broker fences this member: another process joined with its id. */
+  onFenced?: (error: InstanceFencedError) => void;
+}
+
 /**
  * Publishes the records of the candle topic and the price topic to the hub, from their end (a
  * consumer group of its own, nothing committed).
@@ -86,26 +100,33 @@ export function redisFeed(url: string, hub: LiveHub): Feed {
  * @param config Where the broker is.
  * @param topics The candle and price topics.
  * @param hub Where events go.
+ * @param membership The instance id, if any, and the session timeout.
  * @returns The feed.
  */
 export function kafkaFeed(
   config: KafkaConfig,
   topics: { candles: string; prices: string },
   hub: LiveHub,
+  membership: FeedMembership = { instanceId: null, sessionTimeoutMs: 30_000 },
 ): Feed {
   let events = 0;
   let refused = 0;
   let running = false;
   let lastError = "not connected yet";
   let stopped = false;
-  const groupId = `crypto-serve-${crypto.randomUUID().slice(0, 8)}`;
+  const { instanceId, sessionTimeoutMs, onFenced } = membership;
+  const groupId = `crypto-serve-${instanceId ?? crypto.randomUUID().slice(0, 8)}`;
   // A consumer (and a group) a topic: each reads its topic from the end, committing nothing.
   const readers = ([[topics.candles, "candle"], [topics.prices, "price"]] as const).map((
     [topic, kind],
   ) => ({
     topic,
     kind,
-    transport: new PlatformaticConsumerTransport(config, `${groupId}-${kind}`),
+    transport: new PlatformaticConsumerTransport(config, `${groupId}-${kind}`, {
+      instanceId,
+      sessionTimeoutMs,
+      ...(onFenced ? { onFenced } : {}),
+    }),
   }));
   const start = async () => {
     while (!stopped) {
