@@ -20,18 +20,9 @@ import { untilClosed } from "../runtime/channel.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
+import type { CommitPoint, PendingOffsets } from "./pending_offsets.ts";
 
 const logger = getLogger(["crypto", "aggregator"]);
-
-/** The last offset of a partition that is safe to commit. */
-export interface CommitPoint {
-  /** The topic. */
-  topic: string;
-  /** The partition. */
-  partition: number;
-  /** The last offset whose effects are all in the store, decimal. */
-  offset: string;
-}
 
 /** What the Aggregator hands the CandleSink. */
 export interface CandleBatch {
@@ -39,126 +30,6 @@ export interface CandleBatch {
   flush: Flush;
   /** What may be committed once the write is in the store. */
   commits: CommitPoint[];
-}
-
-/**
- * Which offsets are safe to commit: per partition, everything up to the first record whose change
- * to a symbol is not yet written.
- */
-export class PendingOffsets {
-  /** Per topic and partition, the last offset handled (decimal, as the record carries it). */
-  #positions = new Map<string, Map<number, Position>>();
-  /** Per symbol with changes not yet taken for a write, its partition and the first such offset. */
-  #firstDirty = new Map<string, { position: Position; offset: string }>();
-  #owner = new Map<string, Position>();
-  #assigned = new Map<string, Set<number>>();
-
-  /**
-   * Whether a record's partition is this process's: false for a record of a partition that went
-   * to another process while the record waited in the channel (the new owner reads it again).
-   *
-   * @param record The record.
-   * @returns True unless its partition was revoked.
-   */
-  owns(record: Pick<InRecord, "topic" | "partition">): boolean {
-    return this.#assigned.get(record.topic)?.has(record.partition) ?? true;
-  }
-
-  /**
-   * A record was handled. (Called for every record: it keeps offsets as the records' own text,
-   * and works with 64-bit numbers only when a write is taken.)
-   *
-   * @param record The record.
-   * @param changed The symbol whose state it changed, or null when it changed nothing.
-   */
-  processed(record: InRecord, changed: string | null): void {
-    let partitions = this.#positions.get(record.topic);
-    if (!partitions) this.#positions.set(record.topic, partitions = new Map());
-    let position = partitions.get(record.partition);
-    if (!position) {
-      partitions.set(
-        record.partition,
-        position = { topic: record.topic, partition: record.partition, last: record.offset },
-      );
-    }
-    position.last = record.offset;
-    if (changed !== null) {
-      this.#owner.set(changed, position);
-      if (!this.#firstDirty.has(changed)) {
-        this.#firstDirty.set(changed, { position, offset: record.offset });
-      }
-    }
-  }
-
-  /**
-   * The symbols' changes were taken for a write: works out what that write makes safe.
-   *
-   * @param symbols The symbols written.
-   * @returns Per partition, the last offset safe to commit once the write is in the store.
-   */
-  written(symbols: readonly string[]): CommitPoint[] {
-    for (const symbol of symbols) this.#firstDirty.delete(symbol);
-    const oldest = new Map<Position, bigint>();
-    for (const { position, offset } of this.#firstDirty.values()) {
-      const first = BigInt(offset);
-      const known = oldest.get(position);
-      if (known === undefined || first < known) oldest.set(position, first);
-    }
-    const points: CommitPoint[] = [];
-    for (const partitions of this.#positions.values()) {
-      for (const position of partitions.values()) {
-        const dirty = oldest.get(position);
-        const safe = dirty === undefined ? BigInt(position.last) : dirty - 1n;
-        if (safe >= 0n) {
-          points.push({ topic: position.topic, partition: position.partition, offset: `${safe}` });
-        }
-      }
-    }
-    return points;
-  }
-
-  /**
-   * The last offset handled on a partition, or null.
-   *
-   * @param topic The topic.
-   * @param partition The partition.
-   * @returns The offset.
-   */
-  position(topic: string, partition: number): bigint | null {
-    const last = this.#positions.get(topic)?.get(partition)?.last;
-    return last === undefined ? null : BigInt(last);
-  }
-
-  /**
-   * Forgets the partitions of a topic not in `partitions` (they went to another process), and
-   * returns the symbols that came from them.
-   *
-   * @param topic The topic.
-   * @param partitions The partitions still assigned.
-   * @returns The symbols to let go.
-   */
-  revoke(topic: string, partitions: readonly number[]): string[] {
-    const kept = new Set(partitions);
-    this.#assigned.set(topic, kept);
-    const byPartition = this.#positions.get(topic);
-    for (const partition of [...byPartition?.keys() ?? []]) {
-      if (!kept.has(partition)) byPartition!.delete(partition);
-    }
-    const gone = (p: Position) => p.topic === topic && !kept.has(p.partition);
-    const symbols = [...this.#owner].filter(([, p]) => gone(p)).map(([s]) => s);
-    for (const symbol of symbols) {
-      this.#owner.delete(symbol);
-      this.#firstDirty.delete(symbol);
-    }
-    return symbols;
-  }
-}
-
-/** Where a partition stands. */
-interface Position {
-  topic: string;
-  partition: number;
-  last: string;
 }
 
 /** What the Aggregator needs. */
@@ -177,6 +48,11 @@ export interface AggregatorOptions {
   tickMs?: number;
   /** Most records taken at once. @default {512} */
   batchSize?: number;
+  /**
+   * Aborted when a stop has waited long enough for the store: a symbol that cannot be loaded by
+   * then is not retried, and the records left are not handled (nor committed).
+   */
+  giveUp?: AbortSignal;
 }
 
 /**
@@ -189,6 +65,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const { book, store, offsets, report, now } = options;
   const tickMs = options.tickMs ?? 100;
   const batchSize = options.batchSize ?? 512;
+  const giveUp = options.giveUp ?? new AbortController().signal;
 
   const claim = async (symbol: string, signal: AbortSignal) => {
     for (let attempt = 0;; attempt++) {
@@ -197,12 +74,15 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (giveUp.aborted) throw giveUp.reason;
         report.storeErrors++;
         logger.warn("Cannot load {symbol} from the store, retrying: {error}", {
           symbol,
           error: error instanceof Error ? error.message : String(error),
         });
-        await delay(backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }), { signal });
+        await delay(backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }), {
+          signal: AbortSignal.any([signal, giveUp]),
+        });
       }
     }
   };
@@ -253,14 +133,21 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         return [];
       }
     };
-    for await (const batch of untilClosed(take)) {
-      for (let i = 0; i < batch.length; i++) {
-        await handle(batch[i]!);
-        inbox.handled?.(i + 1);
+    try {
+      for await (const batch of untilClosed(take)) {
+        for (let i = 0; i < batch.length; i++) {
+          await handle(batch[i]!);
+          inbox.handled?.(i + 1);
+        }
+        const time = now();
+        book.closeIdle(time);
+        await send(book.due(time));
       }
-      const time = now();
-      book.closeIdle(time);
-      await send(book.due(time));
+    } catch (error) {
+      if (!(giveUp.aborted && error === giveUp.reason)) throw error;
+      // Stopping, and the store cannot even be read: what is left is read again next time.
+      logger.warn("Stopped without the store: records not handled are not committed");
+      return;
     }
     // Drained: everything not yet written goes now.
     await send(book.dirtySymbols);

@@ -6,6 +6,10 @@
  * candle topic's publisher, the Alerter). When an Alerter runs, each write also queues its closed
  * candles and revisions for it, in the same transaction.
  *
+ * A stop waits for the store only so long (`giveUp`): past that, the write under way and every
+ * one after it are left unwritten and their offsets uncommitted, to be read again at the next
+ * start.
+ *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
@@ -46,6 +50,11 @@ export interface CandleSinkOptions {
   retryMinMs?: number;
   /** The longest retry delay, ms. @default {5_000} */
   retryMaxMs?: number;
+  /**
+   * Aborted when a stop has waited long enough for the store: the write under way is abandoned
+   * (a store that does not answer included), and nothing more is written or committed.
+   */
+  giveUp?: AbortSignal;
 }
 
 /**
@@ -58,18 +67,22 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
   const { store, trackers, report, print, format, onStale } = options;
   const minMs = options.retryMinMs ?? 200;
   const maxMs = options.retryMaxMs ?? 5_000;
+  const giveUp = options.giveUp ?? new AbortController().signal;
 
-  const write = async (batch: CandleBatch, signal: AbortSignal) => {
+  /** Writes a batch, retrying; resolves to the stale symbols, or null once given up. */
+  const write = async (batch: CandleBatch, signal: AbortSignal): Promise<string[] | null> => {
     for (let attempt = 0;; attempt++) {
       try {
         const { flush } = batch;
-        const stale = await store.write(
-          options.examine ? { ...flush.write, examine: flush.closed } : flush.write,
+        const stale = await unlessAborted(
+          store.write(options.examine ? { ...flush.write, examine: flush.closed } : flush.write),
+          giveUp,
         );
         if (attempt > 0) logger.info("The candle store answers again; writing resumed");
         return stale;
       } catch (error) {
         if (signal.aborted) throw error;
+        if (giveUp.aborted) return null;
         report.storeErrors++;
         const wait = backoffDelay(attempt, { minMs, maxMs });
         const message = error instanceof Error ? error.message : String(error);
@@ -82,17 +95,31 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
             },
           );
         } else logger.debug("Candle store still failing: {error}", { error: message });
-        await delay(wait, { signal });
+        try {
+          await delay(wait, { signal: AbortSignal.any([signal, giveUp]) });
+        } catch (aborted) {
+          if (signal.aborted) throw aborted;
+          return null;
+        }
       }
     }
   };
 
   return async (inbox, _outbox, ctx) => {
+    // Once a write is given up on, its offsets and those of every batch after it (which count on
+    // it) stay uncommitted.
+    let gaveUp = false;
+    let unwritten = 0;
     for await (const batch of inbox) {
       const { flush } = batch;
       // A batch of offsets alone (records that changed nothing) has nothing to write.
       const empty = flush.write.states.length === 0 && flush.write.latest.length === 0;
-      const stale = empty ? [] : await write(batch, ctx.signal);
+      const stale = gaveUp ? null : empty ? [] : await write(batch, ctx.signal);
+      if (stale === null) {
+        gaveUp = true;
+        if (!empty) unwritten++;
+        continue;
+      }
       if (!empty) report.writes++;
       report.candlesWritten += flush.write.candles.length;
       if (stale.length > 0) {
@@ -113,5 +140,25 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       }
       options.onWritten?.(flush);
     }
+    if (gaveUp) {
+      logger.warn(
+        "Stopped with {count} write(s) the candle store did not take: their records are not committed, and are read again at the next start",
+        { count: unwritten },
+      );
+    }
   };
+}
+
+/**
+ * Settles as `promise` does, or rejects with the signal's reason once it aborts (the promise is
+ * left to finish on its own).
+ */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -3,6 +3,10 @@
  * candle topic's publisher and a Committer per topic beside them; and, on the closed candles the
  * sink writes, the Alerter and the alert topic's publisher.
  *
+ * A stop (Ctrl+C, SIGTERM) ends within 15 s whatever the store does: it begins with the
+ * subscribers, and from then on the store has `storeGraceMs` to take the last writes; past that
+ * the aggregator and the sink give up, and what was not written is not committed.
+ *
  * @module
  */
 import type { CandleConfig } from "../config/types.ts";
@@ -16,13 +20,15 @@ import { CandleReport } from "../report/candle_report.ts";
 import { Channel } from "../runtime/channel.ts";
 import type { Clock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
+import type { Actor } from "../runtime/actor.ts";
 import type { CandleStore } from "../store/candle_store.ts";
-import { aggregator, type CandleBatch, PendingOffsets } from "./aggregator.ts";
+import { aggregator, type CandleBatch } from "./aggregator.ts";
 import { alertPublisher } from "./alert_publisher.ts";
 import { alerter } from "./alerter.ts";
 import { candlePublisher, Nudge } from "./candle_publisher.ts";
 import { candleSink } from "./candle_sink.ts";
 import { committer, CommitTracker } from "./commit_tracker.ts";
+import { PendingOffsets } from "./pending_offsets.ts";
 import { subscriber } from "./subscriber.ts";
 
 /** A topic read, with its own consumer. */
@@ -67,6 +73,11 @@ export interface CandleChildrenOptions {
   commitIntervalMs?: number;
   /** The Alerter on the closed candles, or null (or left out) for none. */
   alerts?: CandleAlertOptions | null;
+  /**
+   * How long a stop waits for the store to take the last writes, ms; what it has not taken by
+   * then is left unwritten and uncommitted. @default {5_000}
+   */
+  storeGraceMs?: number;
 }
 
 /** The candle children and their shared state. */
@@ -103,6 +114,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
     idleTimeoutMs: config.idleTimeoutMs,
   });
   const offsets = new PendingOffsets();
+  const grace = new StopGrace(clock, options.storeGraceMs ?? 5_000);
   const records = new Channel<InRecord>(8_192, { name: "candle-records" });
   const batches = new Channel<CandleBatch>(4, { name: "candle-writes" });
   const trackers = new Map(sources.map(({ topic }) => [topic, new CommitTracker()]));
@@ -163,8 +175,9 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       inbox: batches,
       restart: "transient",
       shutdownMs: 15_000,
-      actor: candleSink({
+      actor: grace.until(candleSink({
         store,
+        giveUp: grace.signal,
         trackers,
         report,
         print: options.print,
@@ -176,7 +189,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
           if (alerts && flush.closed.length > 0) examine.poke();
           options.onWritten?.(flush);
         },
-      }),
+      })),
     },
     {
       name: "aggregator",
@@ -184,7 +197,14 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
       outbox: batches,
       restart: "transient",
       shutdownMs: 15_000,
-      actor: aggregator({ book, store, offsets, report, now: () => clock.now() }),
+      actor: aggregator({
+        book,
+        store,
+        offsets,
+        report,
+        now: () => clock.now(),
+        giveUp: grace.signal,
+      }),
     },
     // The records channel is closed when its owner ends for good; the other subscribers send to it
     // without owning it, and stop before the owner does (children stop in reverse order).
@@ -202,11 +222,79 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         name: sources.length === 1 ? "candle-subscriber" : `candle-subscriber:${topic}`,
         restart: "transient",
         shutdownMs: 10_000,
+        // A subscriber's signal aborts only when the supervisor stops it: the stop has begun.
         ...(index === 0
-          ? { outbox: records, actor }
-          : { actor: (inbox, _outbox, ctx) => actor(inbox, records, ctx) }),
+          ? { outbox: records, actor: grace.from(actor) }
+          : { actor: grace.from((inbox, _outbox, ctx) => actor(inbox, records, ctx)) }),
       };
     }),
   );
   return { children, report, book, offsets, records, batches, alertReport };
+}
+
+/**
+ * The store's grace in a stop: {@linkcode StopGrace.signal} aborts `ms` after the stop began
+ * (as the first actor wrapped by {@linkcode StopGrace.from} is told to stop), and the wait ends
+ * with the actor wrapped by {@linkcode StopGrace.until}, so that no timer outlives the topology.
+ */
+class StopGrace {
+  #giveUp = new AbortController();
+  #ended = new AbortController();
+  #begun = false;
+
+  /**
+   * @param clock Waits.
+   * @param ms The grace, ms.
+   */
+  constructor(readonly clock: Clock, readonly ms: number) {}
+
+  /** Aborted once the stop has waited `ms` for the store. */
+  get signal(): AbortSignal {
+    return this.#giveUp.signal;
+  }
+
+  /**
+   * Wraps an actor whose signal aborting means the stop has begun.
+   *
+   * @param actor The actor.
+   * @returns The same actor, starting the grace when told to stop.
+   */
+  from<I, O>(actor: Actor<I, O>): Actor<I, O> {
+    return (inbox, outbox, ctx) => {
+      ctx.signal.addEventListener("abort", () => this.#begin(), { once: true });
+      return actor(inbox, outbox, ctx);
+    };
+  }
+
+  /**
+   * Wraps the last actor to wait for the store: once it has ended in a stop, so does the grace.
+   *
+   * @param actor The actor.
+   * @returns The same actor.
+   */
+  until<I, O>(actor: Actor<I, O>): Actor<I, O> {
+    return async (inbox, outbox, ctx) => {
+      try {
+        await actor(inbox, outbox, ctx);
+      } finally {
+        if (this.#begun) this.#ended.abort();
+      }
+    };
+  }
+
+  #begin(): void {
+    if (this.#begun) return;
+    this.#begun = true;
+    const { ms } = this;
+    this.clock.sleep(ms, { signal: this.#ended.signal }).then(
+      () =>
+        this.#giveUp.abort(
+          new DOMException(
+            `The store did not take the last writes within ${ms} ms`,
+            "TimeoutError",
+          ),
+        ),
+      () => {},
+    );
+  }
 }

@@ -29,8 +29,6 @@ export interface PublishedMessage {
   value: string | Uint8Array;
   /** The headers. */
   headers: Record<string, string>;
-  /** The record timestamp, ms. */
-  timestamp: number;
 }
 
 /** What the Publisher tells of each message (a price's `ProduceReport`, a trade's `TradeReport`). */
@@ -89,7 +87,6 @@ export function publisher<M extends PublishedMessage = EncodedPrice>(
         key: m.key,
         value: m.value,
         headers: m.headers,
-        timestamp: m.timestamp,
         partition: partition(m.key),
       }));
       report.sending(batch.length);

@@ -55,6 +55,7 @@ const LIVE_PRODUCTS = [
 ];
 /** The candles' out-of-orderness, ms (the default). */
 const OOO = 10_000;
+const utf8 = new TextDecoder();
 
 /** A free loopback port. */
 function freePort(): number {
@@ -280,7 +281,8 @@ export async function tradesLatency(
       const at = performance.now();
       if (to === topic) {
         for (const r of records) {
-          const entry = byTime.get(`${r.key}|${r.timestamp}`);
+          const { time } = JSON.parse(typeof r.value === "string" ? r.value : utf8.decode(r.value));
+          const entry = byTime.get(`${r.key}|${Date.parse(time)}`);
           if (entry) entry.ackedAt = at;
         }
       }

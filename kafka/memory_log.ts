@@ -46,7 +46,7 @@ export interface MemoryLogOptions {
  * const log = new MemoryLog();
  * const producer = log.producer();
  * await producer.ensureTopic({ topic: "t", partitions: 3, replicationFactor: 1 });
- * const [delivery] = await producer.send("t", [{ key: "BTC", value: "{}", headers: {}, partition: 1, timestamp: 0 }]);
+ * const [delivery] = await producer.send("t", [{ key: "BTC", value: "{}", headers: {}, partition: 1 }]);
  * console.log(delivery); // { partition: 1, offset: "0" }
  * ```
  */

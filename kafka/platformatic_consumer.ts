@@ -464,9 +464,14 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
     }
     return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let over = false;
+      // A fetch that settles after this wait ended (it was woken first) must not clear the wake-up
+      // of a later wait: a stop would then wait for nothing.
       const done = () => {
+        if (over) return;
+        over = true;
         clearTimeout(timer);
-        this.#wakeUp = () => {};
+        if (this.#wakeUp === done) this.#wakeUp = () => {};
         this.#woken = false;
         resolve();
       };

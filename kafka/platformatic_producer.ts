@@ -1,6 +1,7 @@
 /**
  * The {@linkcode ProducerTransport} over `@platformatic/kafka`: an idempotent producer, `acks=all`,
- * gzip, records on the partition the caller chose (Kafka's Java partitioner, `partitioner.ts`).
+ * gzip, records on the partition the caller chose (Kafka's Java partitioner, `partitioner.ts`),
+ * each stamped with the time it is written.
  *
  * @module
  */
@@ -115,20 +116,22 @@ export class PlatformaticProducerTransport implements ProducerTransport {
   }
 
   /**
-   * Sends the records in one request per broker; returns their offsets in record order.
+   * Sends the records in one request per broker, their Kafka timestamp the time of writing
+   * (event times stay in the values); returns their offsets in record order.
    *
    * @param topic The topic.
    * @param records The records, each with its partition.
    * @returns One delivery per record.
    */
   async send(topic: string, records: readonly OutRecord[]): Promise<Delivery[]> {
+    const timestamp = BigInt(Date.now());
     const messages: ClientRecord[] = records.map((r) => ({
       topic,
       key: this.#textBytes(r.key),
       value: bytesOf(r.value),
       headers: this.#headerBytes(r.headers),
       partition: r.partition,
-      timestamp: BigInt(r.timestamp),
+      timestamp,
     }));
     let result;
     try {

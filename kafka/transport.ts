@@ -5,7 +5,11 @@
  * @module
  */
 
-/** A record to publish. The partition is chosen by the caller. */
+/**
+ * A record to publish. The partition is chosen by the caller; the record's Kafka timestamp is
+ * the time it is written, set by the transport, so that the topic keeps it for its whole
+ * retention whatever time its value speaks of (a replay of old prices, old trades).
+ */
 export interface OutRecord {
   /** The key, UTF-8. */
   key: string;
@@ -15,8 +19,6 @@ export interface OutRecord {
   headers: Record<string, string>;
   /** The partition. */
   partition: number;
-  /** Record timestamp, milliseconds since the epoch. */
-  timestamp: number;
 }
 
 /** Where a record landed. */
@@ -118,7 +120,10 @@ export interface ProducerTransport {
   connect(options?: { signal?: AbortSignal }): Promise<void>;
   /** Creates the topic when missing; returns its partition count. */
   ensureTopic(spec: TopicSpec): Promise<TopicInfo>;
-  /** Sends records (acks from all in-sync replicas); returns one delivery per record, in order. */
+  /**
+   * Sends records (acks from all in-sync replicas), stamped with the time of writing; returns
+   * one delivery per record, in order.
+   */
   send(topic: string, records: readonly OutRecord[]): Promise<Delivery[]>;
   /** Disconnects. */
   disconnect(): Promise<void>;

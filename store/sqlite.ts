@@ -101,7 +101,7 @@ export class SqliteCandleStore implements CandleStore {
       db = new DatabaseSync(path);
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
+      db.exec("PRAGMA synchronous = FULL");
       migrateSqlite(db);
       return new SqliteCandleStore(db, path);
     } catch (error) {

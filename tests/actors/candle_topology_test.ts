@@ -201,3 +201,84 @@ Deno.test("The candle topology holds back while the store is down, retries, and 
   assert.ok(report.storeErrors > 0);
   assert.deepEqual(store.table(), reference.table());
 });
+
+/** A memory store that, once told, refuses every write, or lets it hang, or is down altogether. */
+class TroubledStore extends MemoryStore {
+  trouble: "none" | "refuses" | "hangs" | "down" = "none";
+  override write(batch: Parameters<MemoryStore["write"]>[0]): Promise<string[]> {
+    if (this.trouble === "refuses") return Promise.reject(new Error("writes refused"));
+    if (this.trouble === "hangs") return new Promise(() => {});
+    this.failing = this.trouble === "down";
+    return super.write(batch);
+  }
+}
+
+for (const trouble of ["refuses", "hangs", "down"] as const) {
+  Deno.test(
+    `The candle topology stopped while the store ${
+      { refuses: "refuses every write", hangs: "never answers a write", down: "is down" }[trouble]
+    } ends within its grace, commits nothing it did not write, and a restart on a working store ends with the full table`,
+    async () => {
+      const log = new MemoryLog();
+      log.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+      log.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+      const records = priceRecords(400);
+      const reference = new MemoryStore();
+      {
+        const once = new MemoryLog();
+        once.ensureTopic({ topic: "crypto-prices", partitions: 3, replicationFactor: 1 });
+        once.ensureTopic({ topic: "crypto-candles", partitions: 3, replicationFactor: 1 });
+        for (const record of records) once.append("crypto-prices", [record]);
+        await runTopology(once, reference);
+      }
+
+      const store = new TroubledStore();
+      const start = (group: string) => {
+        const candles = candleChildren({
+          config,
+          sources: [{ topic: "crypto-prices", transport: log.consumer(group) }],
+          fromBeginning: true,
+          store,
+          candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+          print: null,
+          format: "line",
+          clock: systemClock,
+          commitIntervalMs: 20,
+          storeGraceMs: 300,
+        });
+        const supervisor = new Supervisor(candles.children);
+        return { candles, supervisor, running: supervisor.run() };
+      };
+      const committed = () =>
+        log.lag("g", "crypto-prices").map((p) => p.committed === null ? -1 : Number(p.committed));
+      const until = async (condition: () => boolean) => {
+        while (!condition()) await new Promise((r) => setTimeout(r, 10));
+      };
+
+      // The first half is written and committed; then the store turns bad and the rest comes.
+      const half = 200;
+      for (const record of records.slice(0, half)) log.append("crypto-prices", [record]);
+      const first = start("g");
+      await until(() => log.lag("g", "crypto-prices").every((p) => p.lag === 0));
+      const before = committed();
+      store.trouble = trouble;
+      for (const record of records.slice(half)) log.append("crypto-prices", [record]);
+      await until(() => first.candles.report.storeErrors > 0 || trouble === "hangs");
+      await new Promise((r) => setTimeout(r, 200));
+      const stopping = performance.now();
+      await first.supervisor.stop();
+      await first.running;
+      const took = performance.now() - stopping;
+      assert.ok(took < 300 + 1_000, `the stop took ${Math.round(took)} ms`);
+      assert.deepEqual(committed(), before, "nothing unwritten is committed");
+
+      store.trouble = "none";
+      store.failing = false;
+      const second = start("g");
+      await until(() => log.lag("g", "crypto-prices").every((p) => p.lag === 0));
+      await second.supervisor.stop();
+      await second.running;
+      assert.deepEqual(store.table(), reference.table());
+    },
+  );
+}

@@ -4,7 +4,7 @@ import { MessageIds } from "../../market/messages/message_ids.ts";
 import type { EncodedPrice } from "../../market/messages/price_message.ts";
 import type { PriceTick } from "../../market/price_tick.ts";
 import { Channel } from "../../runtime/channel.ts";
-import { tick } from "../consumer/helpers.ts";
+import { tick } from "../support/consumer_records.ts";
 
 Deno.test("encoder() encodes every tick in order with unique message ids, and ends with its inbox", async () => {
   const inbox = new Channel<PriceTick>(10);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { KafkaConfig } from "../../config/types.ts";
 import { connectWithin } from "../../kafka/connect.ts";
 import { BrokerAuthenticationError, BrokerUnreachableError } from "../../kafka/transport.ts";
+import { disconnectWithin } from "../../kafka/connect.ts";
 
 const config = (connectTimeoutMs: number): KafkaConfig => ({
   brokers: ["127.0.0.1:1"],
@@ -64,4 +65,21 @@ Deno.test("connectWithin() resolves once an attempt succeeds", async () => {
     attempt: () => ++attempts < 2 ? Promise.reject(new Error("not yet")) : Promise.resolve(),
   });
   assert.equal(attempts, 2);
+});
+
+Deno.test("disconnectWithin() goes on past a client that never finishes disconnecting", async () => {
+  const order: string[] = [];
+  const hung = { disconnect: () => (order.push("hung"), new Promise<void>(() => {})) };
+  const quick = { disconnect: () => (order.push("quick"), Promise.resolve()) };
+  const started = performance.now();
+  const late = await disconnectWithin([hung, quick], 200);
+  const ms = performance.now() - started;
+  assert.deepEqual(late, [0]);
+  assert.deepEqual(order, ["hung", "quick"], "the next client is still disconnected");
+  assert.ok(ms >= 150 && ms < 5_000, `took ${ms} ms`);
+});
+
+Deno.test("disconnectWithin() takes a failed disconnect as done", async () => {
+  const failing = { disconnect: () => Promise.reject(new Error("connection reset")) };
+  assert.deepEqual(await disconnectWithin([failing], 1_000), []);
 });

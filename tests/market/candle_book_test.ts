@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PendingOffsets } from "../../actors/aggregator.ts";
+import { PendingOffsets } from "../../actors/pending_offsets.ts";
 import type { InRecord } from "../../kafka/transport.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
 import { CandleBook, type CandleBookOptions } from "../../market/candle_book.ts";

@@ -9,7 +9,7 @@ import {
   tick,
   validRecord,
   validValue,
-} from "../consumer/helpers.ts";
+} from "../support/consumer_records.ts";
 
 function decoded(record: InRecord): PriceMessage {
   const result = decodePriceRecord(record);

@@ -62,6 +62,8 @@ export interface ReadRecord {
   key: string | null;
   value: string | null;
   headers: Record<string, string>;
+  /** The record's Kafka timestamp, ms since the epoch. */
+  timestamp: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function readTopic(
             key: message.key?.toString("utf8") ?? null,
             value: message.value?.toString("utf8") ?? null,
             headers,
+            timestamp: Number(message.timestamp),
           });
           if (records.length >= count) {
             clearTimeout(timer);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { isCanonicalPrice } from "../../../market/messages/price_message.ts";
 import { priceLine } from "../../../bench/data.ts";
-import { decodePriceRecord, rawRecord, tick, validRecord } from "../../consumer/helpers.ts";
+import { decodePriceRecord, rawRecord, tick, validRecord } from "../../support/consumer_records.ts";
 
 const accepted = (value: string, key: string) => decodePriceRecord(rawRecord(0, 0, key, value)).ok;
 

@@ -10,7 +10,7 @@ import {
   tick,
   validRecord,
   validValue,
-} from "../../consumer/helpers.ts";
+} from "../../support/consumer_records.ts";
 
 /** The reason a value is refused; fails the test when it is accepted. */
 function reasonFor(key: string | null, value: string | null): string {

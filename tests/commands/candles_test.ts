@@ -18,8 +18,7 @@ import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
-// Prices of two hours ago, on the hour: replayed records keep their recorded time as their Kafka
-// timestamp, and the broker deletes records older than its retention (7 days) within minutes.
+// Prices of two hours ago, on the hour.
 const START = Math.floor(Date.now() / 3_600_000) * 3_600 - 2 * 3_600;
 const minuteOf = (m: number) => new Date((START + m * 60) * 1000).toISOString();
 

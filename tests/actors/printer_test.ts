@@ -8,7 +8,7 @@ import { noOutbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { FakeCommits, rawRecord, validRecord, validValue } from "./helpers.ts";
+import { FakeCommits, rawRecord, validRecord, validValue } from "../support/consumer_records.ts";
 
 interface Run {
   out: string[];

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import type { ConsumerTransport, InRecord, OutRecord } from "../../kafka/transport.ts";
-import { settle, until } from "./helpers.ts";
+import { settle, until } from "../support/consumer_records.ts";
 
 const TOPIC = "crypto-prices";
 
 function out(partition: number, value: string, key = "BTC"): OutRecord {
-  return { key, value, headers: { schema: "crypto-price/v1" }, partition, timestamp: 0 };
+  return { key, value, headers: { schema: "crypto-price/v1" }, partition };
 }
 
 async function logWith(partitions = 3, retention?: number): Promise<MemoryLog> {
@@ -315,10 +315,10 @@ Deno.test("MemoryLog consumer resumes where it stopped when consuming again, wit
       return Promise.resolve();
     },
   });
-  await producer.send("t", [{ key: "K", value: "a", headers: {}, partition: 0, timestamp: 0 }]);
+  await producer.send("t", [{ key: "K", value: "a", headers: {}, partition: 0 }]);
   for (let i = 0; i < 50 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 0));
   await consumer.stop();
-  await producer.send("t", [{ key: "K", value: "b", headers: {}, partition: 0, timestamp: 0 }]);
+  await producer.send("t", [{ key: "K", value: "b", headers: {}, partition: 0 }]);
   await consumer.consume({
     topic: "t",
     fromBeginning: false,
@@ -340,7 +340,6 @@ Deno.test("MemoryLog producer rejects, rather than throws, for a partition that 
     value: "a",
     headers: {},
     partition: 5,
-    timestamp: 0,
   }]);
   await assert.rejects(sending, RangeError);
 });

@@ -22,8 +22,7 @@ import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
-// Yesterday at 10:00 UTC: recent, as replayed records keep their time as their Kafka timestamp and
-// the broker deletes records older than its retention (7 days) within minutes.
+// Yesterday at 10:00 UTC.
 const START = (Math.floor(Date.now() / 86_400_000) - 1) * 86_400 + 10 * 3_600;
 
 /**

@@ -3,7 +3,7 @@ import { committer, CommitTracker } from "../../actors/commit_tracker.ts";
 import type { CommitOffset } from "../../kafka/transport.ts";
 import { noInbox, noOutbox } from "../../runtime/actor.ts";
 import { FakeClock } from "../support/fake_clock.ts";
-import { FakeCommits, rawRecord, settle, until } from "./helpers.ts";
+import { FakeCommits, rawRecord, settle, until } from "../support/consumer_records.ts";
 
 const TOPIC = "crypto-prices";
 

@@ -19,7 +19,6 @@ function records(keys: string[], value: (i: number) => string): OutRecord[] {
     value: value(i),
     headers: { "content-type": "application/json", schema: "crypto-price/v1" },
     partition: partitionFor(key, 3),
-    timestamp: 1_763_000_000_000 + i,
   }));
 }
 
@@ -67,6 +66,26 @@ kafkaTest(
         "content-type": "application/json",
         schema: "crypto-price/v1",
       });
+    } finally {
+      await transport.disconnect();
+    }
+  },
+);
+
+kafkaTest(
+  "PlatformaticProducerTransport.send() stamps every record with the time of writing, whatever time its value speaks of",
+  async () => {
+    const topic = freshTopic("transport-time");
+    const transport = transportFor(topic);
+    try {
+      await transport.connect();
+      await transport.ensureTopic({ topic, partitions: 3, replicationFactor: 1 });
+      const before = Date.now();
+      await transport.send(topic, records(["BTC", "ETH", "SOL"], () => '{"last_updated":1}'));
+      const after = Date.now();
+      for (const record of await readTopic(topic, 3)) {
+        assert.ok(record.timestamp >= before && record.timestamp <= after, `${record.timestamp}`);
+      }
     } finally {
       await transport.disconnect();
     }
