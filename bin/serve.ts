@@ -31,7 +31,11 @@ const feed = config.redis !== null
     ...config.membership,
     onFenced: (error) => fail(error.message, 2),
   });
-const lag = lagPoller(config.kafka, { group: config.group, topic: config.kafka.topic });
+const lag = lagPoller(config.kafka, {
+  group: config.group,
+  topic: config.kafka.topic,
+  consumer: "candles",
+});
 
 const server = await listenOrExit({
   config: config.http,

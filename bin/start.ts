@@ -198,12 +198,12 @@ const supervisor = new Supervisor(
 // The groups whose lag is shown; through Kafka it is read from the broker every few seconds
 // while serving.
 const lagGroups = [
-  ...(consuming ? [consumerConfig.group] : []),
-  ...(candles ? ["crypto-candles"] : []),
+  ...(consuming ? [{ group: consumerConfig.group, consumer: "printer" }] : []),
+  ...(candles ? [{ group: "crypto-candles", consumer: "candles" }] : []),
 ];
 const kafkaLag = config.transport === "kafka" && config.http
-  ? lagGroups.map((group) =>
-    lagPoller(consumerConfig.kafka, { group, topic: producerConfig.kafka.topic })
+  ? lagGroups.map((reader) =>
+    lagPoller(consumerConfig.kafka, { ...reader, topic: producerConfig.kafka.topic })
   )
   : null;
 const source = trading

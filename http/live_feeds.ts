@@ -183,12 +183,12 @@ export interface LagPoller {
  * Reads a consumer group's lag every `everyMs`.
  *
  * @param config Where the broker is.
- * @param options The group, topic and period.
+ * @param options The group, topic, what reads through the group (shown beside it) and period.
  * @returns The poller.
  */
 export function lagPoller(
   config: KafkaConfig,
-  options: { group: string; topic: string; everyMs?: number },
+  options: { group: string; topic: string; consumer?: string; everyMs?: number },
 ): LagPoller {
   let current: LagSnapshot[] = [];
   let stopped = false;
@@ -199,6 +199,7 @@ export function lagPoller(
       current = partitions.map((p) => ({
         topic: options.topic,
         group: options.group,
+        ...(options.consumer === undefined ? {} : { consumer: options.consumer }),
         partition: p.partition,
         lag: p.lag,
       }));
