@@ -27,6 +27,9 @@ export interface Feed {
   close(): Promise<void>;
 }
 
+/** How long closing the Redis feed waits for the connection, then for the client to close, ms. */
+const CLOSE_MS = 1_000;
+
 const REDIS_CHANNELS = {
   "crypto:prices": "price",
   "crypto:candles": "candle",
@@ -74,8 +77,11 @@ export function redisFeed(url: string, hub: LiveHub): Feed {
       client.isReady ? Promise.resolve() : Promise.reject(new Error(`Redis: ${lastError}`)),
     counts: () => ({ events, refused }),
     async close() {
-      await started;
-      await client.close().catch(() => {});
+      // A Redis that never answered leaves the connection retrying for ever: it is not waited
+      // for past CLOSE_MS, and a client not closed by then is destroyed.
+      await deadline(started, CLOSE_MS).catch(() => {});
+      if (client.isReady) await deadline(client.close(), CLOSE_MS).catch(() => {});
+      if (client.isOpen) client.destroy();
     },
   };
 }
