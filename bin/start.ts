@@ -14,6 +14,7 @@ import { logSupervisorEvent, producerChildren } from "../actors/producer_topolog
 import { tradeChildren } from "../actors/trade_topology.ts";
 import { setupLogging } from "../config/logging.ts";
 import { loadStartConfig, startCommand } from "../config/start.ts";
+import { redactUrl } from "../config/values.ts";
 import { lagPoller } from "../http/live_feeds.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import { memoryLogLag, sourceReadiness, startSnapshot } from "../http/pipeline_counters.ts";
@@ -57,7 +58,7 @@ print(
 );
 
 if (producerConfig.source.kind === "coinbase") {
-  print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
+  print(`Source: Coinbase Exchange feed at ${redactUrl(producerConfig.coinbase.url)}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);

@@ -13,7 +13,7 @@ import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
 import type { CandleConfig, CandlesCommandConfig, Env } from "./types.ts";
-import { parseChoice, parseNumber, parseRedisUrl, parseTopic } from "./values.ts";
+import { parseChoice, parseNumber, parseRedisUrl, parseTopic, quoted } from "./values.ts";
 
 /** The topic closed candles and revisions are published to, unless `CANDLE_TOPIC` names another. */
 const CANDLE_TOPIC = "crypto-candles";
@@ -115,7 +115,7 @@ export function loadCandleSettings(s: Settings): CandleConfig {
   if (parts.length === 0 || bad !== undefined) {
     throw new ConfigError(
       `Invalid ${intervalsName}: expected intervals of 1m, 5m, 15m, 30m, 1h, 4h, 1d separated by commas, current value is ${
-        JSON.stringify(intervalsRaw)
+        quoted(intervalsRaw)
       }`,
     );
   }
@@ -177,7 +177,7 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
   if (group === "" || group.length > 255 || /\s/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }

@@ -11,7 +11,7 @@ import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import type { ConsumerConfig, Env } from "./types.ts";
-import { parseChoice, parseNumber, shown } from "./values.ts";
+import { parseChoice, parseNumber, quoted, shown } from "./values.ts";
 
 /** The actors `FAULT_INJECT` may name in `consume`. */
 export const CONSUMER_ACTORS = ["printer"] as const;
@@ -103,7 +103,7 @@ export function loadConsumerSettings(
   if (group === "" || group.length > 255 || /[\s]/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }

@@ -19,6 +19,7 @@ import {
   parseNumber,
   parseSecret,
   parseTopic,
+  quoted,
 } from "./values.ts";
 
 const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
@@ -57,7 +58,7 @@ export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
   if (!/^[A-Za-z0-9._-]{1,255}$/.test(clientId)) {
     throw new ConfigError(
       `Invalid ${clientIdName}: expected 1-255 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
-        JSON.stringify(clientIdRaw)
+        quoted(clientIdRaw)
       }`,
     );
   }

@@ -13,6 +13,7 @@ import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
 import type { Env, ServeConfig } from "./types.ts";
+import { parseRedisUrl, quoted } from "./values.ts";
 
 /** The `serve` command and its flags. */
 export const serveCommand: CommandSpec = {
@@ -73,19 +74,16 @@ export function loadServeConfig(args: readonly string[], env: Env): ServeConfig 
   const log = loadLog(s);
   const http = loadHttp(s);
   const store = loadStoreUrl(s);
-  const [redisName, redisRaw] = s.get("REDIS_URL", "redis", "");
-  const redis = redisRaw.trim() === "" ? null : redisRaw.trim();
-  if (redis !== null && !/^rediss?:\/\/[^\s]+$/.test(redis)) {
-    throw new ConfigError(
-      `Invalid ${redisName}: expected redis://host:port or rediss://… (the value is not shown)`,
-    );
-  }
+  const redisRaw = s.get("REDIS_URL", "redis", "");
+  // Checked as `candles` checks it, so that no URL the client would choke on (and print) gets
+  // through; empty means off.
+  const redis = redisRaw[1].trim() === "" ? null : parseRedisUrl(...redisRaw);
   const [groupName, groupRaw] = s.get("CANDLES_CONSUMER_GROUP", "group", "crypto-candles");
   const group = groupRaw.trim();
   if (!/^[^\s]{1,255}$/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }

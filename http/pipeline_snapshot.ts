@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redactUrl } from "../config/values.ts";
 
 /** A latency histogram as the pipeline keeps it: counts per bucket, seconds. */
 export interface HistogramSnapshot {
@@ -213,7 +214,8 @@ export class PipelineRates {
         failed: f.failed,
         last_at: f.last === null ? null : new Date(f.last.at).toISOString(),
         last_outcome: f.last?.outcome ?? null,
-        last_detail: f.last?.detail ?? null,
+        // A feed's error may name its URL: never with a password.
+        last_detail: f.last?.detail == null ? null : redactUrl(f.last.detail),
       },
       produced: snapshot.produced,
       produced_per_s: rate(snapshot.produced, base?.produced),
