@@ -6,7 +6,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
-import type { ActorContext } from "../runtime/actor.ts";
+import type { Actor, ActorContext } from "../runtime/actor.ts";
 import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
 import {
@@ -26,6 +26,9 @@ import { ProduceReport } from "../report/produce_report.ts";
 import { publisher } from "./publisher.ts";
 import { replaySource } from "../sources/replay.ts";
 import { replayFile } from "../sources/replay_file.ts";
+import type { JsonFetcher } from "../sources/coingecko_chart.ts";
+import { BackfillReport } from "../report/backfill_report.ts";
+import { backfillCoins } from "./price_backfill.ts";
 
 const logger = getLogger(["crypto", "supervisor"]);
 
@@ -39,7 +42,7 @@ export interface ProducerTopologyOptions {
    */
   replayLines?: () => AsyncIterable<string>;
   /** The price source (CoinGecko). */
-  client: {
+  client: Partial<JsonFetcher> & {
     fetchPrices(
       coins: ProducerConfig["coins"],
       cycle: number,
@@ -212,17 +215,61 @@ export function producerChildren(options: ProducerTopologyOptions): ProducerChil
           state: { pass: 1, line: 0 },
           clock,
         })
-        : fetcher({
-          client,
-          coins: config.coins,
-          intervalMs: config.intervalMs,
-          iterations: config.iterations,
-          onlyChanged: config.onlyChanged,
-          state: { cycle: 0, lastUpdated: new Map() },
+        : withPriceBackfill(
+          options,
           report,
-          clock,
-        }),
+          fetcher({
+            client,
+            coins: config.coins,
+            intervalMs: config.intervalMs,
+            iterations: config.iterations,
+            onlyChanged: config.onlyChanged,
+            state: { cycle: 0, lastUpdated: new Map() },
+            report,
+            clock,
+          }),
+        ),
     }];
   }
   return { children: injectFaults(children, config.faults), report, buffer, delivered };
+}
+
+/**
+ * The fetcher, preceded with `--backfill` by each coin's prices of the past span (once: a
+ * restarted fetcher does not read them again).
+ *
+ * @param options The topology's options (configuration, client, output and clock).
+ * @param report The counts of prices handed on.
+ * @param live The fetcher.
+ * @returns The fetcher, or the backfill then the fetcher.
+ */
+function withPriceBackfill(
+  options: ProducerTopologyOptions,
+  report: ProduceReport,
+  live: Actor<unknown, PriceTick>,
+): Actor<unknown, PriceTick> {
+  const { config, client } = options;
+  const fetchJson = client.fetchJson?.bind(client);
+  if (config.backfillMs === null || fetchJson === undefined) return live;
+  const clock = options.clock ?? systemClock;
+  let backfilled = false;
+  return async (inbox, outbox, ctx) => {
+    if (!backfilled) {
+      await backfillCoins(
+        {
+          client: { fetchJson },
+          baseUrl: config.coingecko.baseUrl,
+          coins: config.coins,
+          spanMs: config.backfillMs!,
+          counts: report,
+          progress: new BackfillReport(options.print, clock, "prices"),
+          clock,
+        },
+        (tick) => outbox.send(tick, { signal: ctx.signal }),
+        ctx.signal,
+      );
+      backfilled = true;
+    }
+    await live(inbox, outbox, ctx);
+  };
 }

@@ -46,6 +46,8 @@ export interface TradeSourceOptions {
   backoff?: BackoffOptions;
   /** Opens a socket. @default {(url) => new WebSocket(url)} */
   connect?: (url: string) => FeedSocket;
+  /** Told of each gap in a product's trade ids (the repairer's queue); it must not wait. */
+  onGap?: (gap: { productId: string; from: number; to: number }) => void;
 }
 
 /**
@@ -55,7 +57,12 @@ export interface TradeSourceOptions {
  * @returns Fresh state.
  */
 export function tradeSourceState(products: readonly string[]): TradeSourceState {
-  return { products: [...products], sequences: new TradeSequences(), attempt: 0 };
+  // Skipped ids are remembered a long way back, so a repaired trade is still told from a repeat.
+  return {
+    products: [...products],
+    sequences: new TradeSequences({ remember: 1_000_000 }),
+    attempt: 0,
+  };
 }
 
 /**
@@ -100,6 +107,13 @@ export function tradeSource(options: TradeSourceOptions): Actor<unknown, Encoded
               }
               const message = tradeMessage(trade, times.format(receivedAt));
               report.trade(message, verdict.kind === "new" ? verdict : { missing: 0, after: null });
+              if (verdict.kind === "new" && verdict.missing > 0 && verdict.after !== null) {
+                options.onGap?.({
+                  productId: trade.productId,
+                  from: verdict.after + 1,
+                  to: trade.tradeId - 1,
+                });
+              }
               encoded.push(encodeTrade(message, trade.timeMs));
               break;
             }

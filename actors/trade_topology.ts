@@ -1,9 +1,12 @@
 /**
- * The trade topology: TradeSource → Publisher, and a console line a second per
- * product, for `produce` and `start` with `--source coinbase`.
+ * The trade topology: TradeSource → Publisher, and a console line a second per product, for
+ * `produce` and `start` with `--source coinbase`. Beside the source, the repairer reads the gaps
+ * it finds from the REST API into the same buffer; with `--backfill`, the source publishes the
+ * past span first (docs/trades.md#gap-repair-and-backfill).
  *
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import type { ProducerConfig } from "../config/types.ts";
 import type { ProducerTransport } from "../kafka/transport.ts";
 import type { EncodedTrade } from "../market/messages/trade_message.ts";
@@ -14,9 +17,19 @@ import { Channel, type Inbox, type Outbox } from "../runtime/channel.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
 import type { AnyChildSpec } from "../runtime/supervisor.ts";
 import type { FeedSocket } from "../sources/coinbase.ts";
+import { CoinbaseRestClient, type TradePages } from "../sources/coinbase_rest.ts";
+import { BackfillReport } from "../report/backfill_report.ts";
 import { injectFaults } from "./fault_injection.ts";
 import { publisher } from "./publisher.ts";
+import { sendWithRoom } from "./send_with_room.ts";
+import { backfillProducts } from "./trade_backfill.ts";
+import { type TradeGap, tradeRepairer } from "./trade_repairer.ts";
 import { tradeSource, tradeSourceState } from "./trade_source.ts";
+
+const logger = getLogger(["crypto", "trades", "repair"]);
+
+/** Gaps waiting for the repairer; past it the oldest is given up. */
+const GAP_QUEUE = 1_000;
 
 /** What the trade topology is built from. */
 export interface TradeChildrenOptions {
@@ -36,12 +49,16 @@ export interface TradeChildrenOptions {
   connect?: (url: string) => FeedSocket;
   /** Time between two console lines of a product, ms. @default {1_000} */
   tickMs?: number;
+  /** The REST API's pages of trades. @default a {@linkcode CoinbaseRestClient} of the configuration */
+  rest?: TradePages;
 }
 
 /** The trade children and their shared state. */
 export interface TradeChildren {
-  /** In start order: Publisher, console, TradeSource. */
+  /** In start order: Publisher, console, Repairer, TradeSource. */
   children: AnyChildSpec[];
+  /** Gaps waiting for the repairer. */
+  gaps: Channel<TradeGap>;
   /** Console output and counts. */
   report: TradeReport;
   /** Trades waiting for the broker. */
@@ -76,8 +93,41 @@ export function tradeChildren(options: TradeChildrenOptions): TradeChildren {
     clock,
     waiting: () => buffer.size,
   });
-  const { url, products, staleAfterMs } = config.coinbase;
+  const { url, products, staleAfterMs, restUrl } = config.coinbase;
   const tickMs = options.tickMs ?? 1_000;
+  const state = tradeSourceState(products);
+  const rest = options.rest ?? new CoinbaseRestClient({
+    baseUrl: restUrl,
+    timeoutMs: config.coingecko.timeoutMs,
+    maxRetries: config.coingecko.maxRetries,
+    maxRetryAfterMs: config.coingecko.maxRetryAfterMs,
+  }, { clock });
+  // The source never waits for the repairer: past the queue's size the oldest gap is given up.
+  const gaps = new Channel<TradeGap>(GAP_QUEUE, {
+    name: "gaps",
+    overflow: "drop-oldest",
+    onDrop: (gap) => {
+      const count = gap.to - gap.from + 1;
+      report.lost(count);
+      logger.warn(
+        "Lost {count} {product} trade(s), ids {from}-{to}: more than {queue} gaps wait for repair",
+        { count, product: gap.productId, from: gap.from, to: gap.to, queue: GAP_QUEUE },
+      );
+    },
+  });
+  const fromRest = sendWithRoom(buffer, clock);
+  const source = tradeSource({
+    url,
+    products,
+    staleAfterMs,
+    state,
+    report,
+    clock,
+    onGap: (gap) => void gaps.send(gap).catch(() => {}),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
+  });
+  let backfilled = config.backfillMs === null;
   const children: AnyChildSpec[] = [
     {
       name: "publisher",
@@ -104,20 +154,39 @@ export function tradeChildren(options: TradeChildrenOptions): TradeChildren {
       },
     },
     {
-      name: "trades",
+      // It writes to the buffer, which closes when it ends for good: after the source's end.
+      name: "repairer",
+      inbox: gaps,
       outbox: buffer,
       restart: "transient",
-      actor: tradeSource({
-        url,
-        products,
-        staleAfterMs,
-        state: tradeSourceState(products),
+      actor: tradeRepairer({
+        rest,
+        sequences: state.sequences,
         report,
         clock,
-        ...(options.backoff ? { backoff: options.backoff } : {}),
-        ...(options.connect ? { connect: options.connect } : {}),
+        publish: fromRest,
       }),
     },
+    {
+      name: "trades",
+      restart: "transient",
+      actor: async (inbox: Inbox<unknown>, _outbox: Outbox<EncodedTrade>, ctx: ActorContext) => {
+        if (!backfilled) {
+          await backfillProducts({
+            rest,
+            products,
+            spanMs: config.backfillMs!,
+            sequences: state.sequences,
+            counts: report,
+            progress: new BackfillReport(print, clock, "trades"),
+            clock,
+            publish: fromRest,
+          }, ctx.signal);
+          backfilled = true;
+        }
+        await source(inbox, buffer, ctx);
+      },
+    },
   ];
-  return { children: injectFaults(children, config.faults), report, buffer, delivered };
+  return { children: injectFaults(children, config.faults), gaps, report, buffer, delivered };
 }

@@ -38,6 +38,7 @@ import {
 } from "./produce.ts";
 import { writeReport } from "./report.ts";
 import { tradesFigures } from "./trades.ts";
+import { repairFigures } from "./repair.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -54,7 +55,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades] [--batch N] [--messages N] [--repetitions N]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair] [--batch N] [--messages N] [--repetitions N]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -79,9 +80,10 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades").split(",").map((
-    s,
-  ) => s.trim()),
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades,repair").split(",")
+    .map((
+      s,
+    ) => s.trim()),
 );
 // The plain clients send batches of this many records.
 const plainBatch = Number(flags.batch ?? 500);
@@ -423,6 +425,7 @@ if (only.has("candles")) {
 }
 
 if (only.has("trades")) results.trades = await tradesFigures(opts);
+if (only.has("repair")) results.repair = await repairFigures(opts);
 
 await deleteTopics(opts, topics);
 await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});

@@ -12,6 +12,7 @@ import { setupLogging } from "../config/logging.ts";
 import { loadProducerConfig, produceCommand } from "../config/produce.ts";
 import { redactUrl } from "../config/values.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
+import { backfillBanner } from "../report/backfill_report.ts";
 import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
 import { closableStdout, printErr } from "./shell/console.ts";
 import { fail } from "./shell/exit.ts";
@@ -35,6 +36,7 @@ print(rule);
 if (config.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${redactUrl(config.coinbase.url)}`);
   print(`Products: ${config.coinbase.products.join(", ")}`);
+  print(`Gaps repaired from ${config.coinbase.restUrl}`);
 } else if (config.source.kind === "replay") {
   print(`Source: replay of ${config.source.path}, at full speed`);
 } else {
@@ -42,6 +44,8 @@ if (config.source.kind === "coinbase") {
   print(`Target cryptocurrencies: ${config.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Kafka topic: ${config.kafka.topic}`);
+const backfill = backfillBanner(config);
+if (backfill !== null) print(backfill);
 print(
   config.iterations === null
     ? "Will run indefinitely (Ctrl+C to stop)"

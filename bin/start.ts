@@ -23,6 +23,7 @@ import type { PlatformaticConsumerTransport } from "../kafka/platformatic_consum
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
+import { backfillBanner } from "../report/backfill_report.ts";
 import { describeAlerts, redisSummary } from "../report/outputs.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
@@ -60,6 +61,7 @@ print(
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${redactUrl(producerConfig.coinbase.url)}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
+  print(`Gaps repaired from ${producerConfig.coinbase.restUrl}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {
@@ -67,6 +69,8 @@ if (producerConfig.source.kind === "coinbase") {
   print(`Target cryptocurrencies: ${producerConfig.coins.map((c) => c.symbol).join(", ")}`);
 }
 print(`Topic: ${producerConfig.kafka.topic}`);
+const backfill = backfillBanner(producerConfig);
+if (backfill !== null) print(backfill);
 // The store holds the candles, and the HTTP API reads it: open unless neither runs.
 const store = candleConfig || config.http
   ? await openStoreOrExit(config.store.url, config.store.timeoutMs)

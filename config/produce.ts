@@ -5,6 +5,7 @@
  * @module
  */
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
+import { backfillFlag, COINBASE_REST_URL, parseBackfill } from "./backfill.ts";
 import { ConfigError } from "./config_error.ts";
 import { loadFaultInjection } from "./fault_injection.ts";
 import { loadKafka } from "./kafka.ts";
@@ -70,6 +71,7 @@ export const produceFlags: readonly FlagSpec[] = [
     help: "with --source coinbase: the products whose trades are read, e.g. BTC-USD,ETH-USD",
     env: "COINBASE_PRODUCTS",
   },
+  backfillFlag,
 ];
 
 /** The `produce` command and its flags. */
@@ -129,6 +131,7 @@ function loadCoinbase(s: Settings): CoinbaseConfig {
       exclusiveMin: true,
       max: 3600,
     }),
+    restUrl: parseHttpUrl(...s.get("COINBASE_REST_URL", null, COINBASE_REST_URL)),
   };
 }
 
@@ -200,6 +203,12 @@ export function loadProducerSettings(
     } else source = { kind: "replay", path };
   }
   const coinbase = loadCoinbase(s);
+  const backfillMs = parseBackfill(...s.get("BACKFILL", "backfill", ""));
+  if (backfillMs !== null && source.kind === "replay") {
+    throw new ConfigError(
+      "Invalid --backfill: a replay of a recording has no past to read; leave BACKFILL unset with --source replay:FILE",
+    );
+  }
   const faults = loadFaultInjection(s, faultActors).filter((f) =>
     PRODUCER_ACTORS.some((a) => a === f.actor)
   );
@@ -235,6 +244,7 @@ export function loadProducerSettings(
     bufferSize,
     source,
     coinbase,
+    backfillMs,
     faults,
     log,
   };

@@ -106,6 +106,8 @@ export interface CoinbaseConfig {
   products: string[];
   /** Silence (heartbeats included) after which the feed is taken as dead and reconnected, ms. */
   staleAfterMs: number;
+  /** The Exchange REST API's base URL, for gap repair and backfill, without a trailing slash. */
+  restUrl: string;
 }
 
 /** Everything `produce` needs. */
@@ -128,6 +130,8 @@ export interface ProducerConfig {
   source: { kind: "coingecko" } | { kind: "replay"; path: string } | { kind: "coinbase" };
   /** The Coinbase feed (checked whatever the source). */
   coinbase: CoinbaseConfig;
+  /** `--backfill`: the past span published before going live, ms, or null for none. */
+  backfillMs: number | null;
   /** Actors made to throw on purpose (`encoder`, `publisher`); empty by default. */
   faults: FaultInjection[];
   log: LogConfig;

@@ -1,5 +1,5 @@
 /**
- * `deno task faults [--brokers host:port] [--only 1a,1b,2,...,13] [--outage seconds]`: the fault
+ * `deno task faults [--brokers host:port] [--only 1a,1b,2,...,14] [--outage seconds]`: the fault
  * suite. Runs each scenario against a real broker it may kill (one started by
  * `scripts/kafka.sh` with its own `KAFKA_HOME_DIR`) and the CoinGecko stand-in, and writes
  * docs/RELIABILITY.md. Exits 1 when any scenario fails.
@@ -27,11 +27,12 @@ import { consumerOutage } from "./consumer_outage.ts";
 import { producerOutage } from "./producer_outage.ts";
 import { redisOutage, storeOutage } from "./store_outage.ts";
 import { tradeFeed } from "./trade_feed.ts";
+import { restFaults } from "./rest_faults.ts";
 import { passed, renderReport, type Row } from "./report.ts";
 import type { Scenario, ScenarioContext } from "./scenario.ts";
 
 const USAGE =
-  `Usage: deno task faults [--brokers host:port] [--only 1a,1b,2,...,13] [--outage seconds]
+  `Usage: deno task faults [--brokers host:port] [--only 1a,1b,2,...,14] [--outage seconds]
 
 Kills and restarts the broker at --brokers (default: KAFKA_BOOTSTRAP_SERVERS, else 127.0.0.1:28092),
 which must have been started by scripts/kafka.sh with KAFKA_HOME_DIR (default /tmp/faults-kafka),
@@ -106,6 +107,7 @@ const all: Scenario[] = [
   storeOutage,
   redisOutage,
   tradeFeed,
+  restFaults,
 ];
 const only = flags.only ? new Set(flags.only.split(",").map((s) => s.trim())) : null;
 const scenarios = all.filter((s) => only === null || only.has(s.id));

@@ -52,11 +52,17 @@ export interface TradeSourceCounters {
       produced: number;
       failed: number;
       dropped: number;
+      /** Trades read from the REST API into gaps. */
+      repaired?: number;
+      /** Missing ids given up. */
+      lost?: number;
     }>;
     readonly feed: Readonly<{ connected: boolean; at: number | null; detail: string | null }>;
   };
   /** Trades waiting for the broker. */
   buffer: ChannelGauge;
+  /** Gaps waiting for the repairer, when one runs. */
+  gaps?: ChannelGauge;
 }
 
 /** The consumer's printer: what it handled and refused, and its inbox. */
@@ -223,6 +229,8 @@ function tradeSide(source: TradeSourceCounters, stage: Stage): SourceSide {
   return {
     stages: [
       stage("trades", t.published, t.malformed + t.feedErrors, null),
+      // Trades read from REST into gaps (errors: the ids it could not give), and gaps waiting.
+      ...(source.gaps ? [stage("repairer", t.repaired ?? 0, t.lost ?? 0, source.gaps)] : []),
       stage("publisher", t.produced, t.failed + t.dropped, source.buffer),
     ],
     fetch: {

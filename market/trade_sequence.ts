@@ -77,6 +77,28 @@ export class TradeSequence {
     return { kind: "late" };
   }
 
+  /**
+   * The ids of a range that were skipped and have not come since (while still remembered).
+   *
+   * @param from The lowest id of the range.
+   * @param to The highest.
+   * @returns How many, and the lowest and highest of them; null when none.
+   */
+  missingIn(from: number, to: number): { count: number; from: number; to: number } | null {
+    let count = 0;
+    let low = Infinity;
+    let high = -Infinity;
+    for (const [a, b] of this.#skipped) {
+      const lo = Math.max(a, from);
+      const hi = Math.min(b, to);
+      if (lo > hi) continue;
+      count += hi - lo + 1;
+      low = Math.min(low, lo);
+      high = Math.max(high, hi);
+    }
+    return count === 0 ? null : { count, from: low, to: high };
+  }
+
   /** Lets go of the skipped ids at or below `id`. */
   #forget(id: number): void {
     while (this.#skipped.length > 0 && this.#skipped[0]![1] <= id) this.#skipped.shift();
@@ -116,6 +138,22 @@ export class TradeSequences {
     let sequence = this.#products.get(productId);
     if (!sequence) this.#products.set(productId, sequence = new TradeSequence(this.#options));
     return sequence.accept(tradeId);
+  }
+
+  /**
+   * The ids of a product's range that were skipped and have not come since.
+   *
+   * @param productId The product.
+   * @param from The lowest id of the range.
+   * @param to The highest.
+   * @returns How many, and the lowest and highest of them; null when none.
+   */
+  missingIn(
+    productId: string,
+    from: number,
+    to: number,
+  ): { count: number; from: number; to: number } | null {
+    return this.#products.get(productId)?.missingIn(from, to) ?? null;
   }
 
   /**

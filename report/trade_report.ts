@@ -31,6 +31,12 @@ export interface TradeTotals {
   gaps: number;
   /** Trade ids skipped by those gaps. */
   missing: number;
+  /** Missing trades read from the REST API and handed on for publishing. */
+  repaired: number;
+  /** Missing trade ids given up: REST did not have them, or did not answer. */
+  lost: number;
+  /** Trades of the past span handed on before the feed (`--backfill`). */
+  backfilled: number;
   /** Frames that were not what the feed sends, skipped. */
   malformed: number;
   /** `error` frames from the feed. */
@@ -128,6 +134,9 @@ export class TradeReport {
     repeats: 0,
     gaps: 0,
     missing: 0,
+    repaired: 0,
+    lost: 0,
+    backfilled: 0,
     malformed: 0,
     feedErrors: 0,
     produced: 0,
@@ -261,6 +270,49 @@ export class TradeReport {
   }
 
   /**
+   * A missing trade read from the REST API was handed on for publishing.
+   *
+   * @param trade The message.
+   */
+  repaired(trade: TradeMessage): void {
+    this.#totals.repaired++;
+    this.#fromRest(trade, false);
+  }
+
+  /**
+   * Missing trade ids were given up (the repairer logs which, and why).
+   *
+   * @param count How many.
+   */
+  lost(count: number): void {
+    this.#totals.lost += count;
+  }
+
+  /**
+   * A trade of the past span was handed on for publishing (`--backfill`).
+   *
+   * @param trade The message.
+   */
+  backfilled(trade: TradeMessage): void {
+    this.#totals.backfilled++;
+    this.#fromRest(trade, true);
+  }
+
+  /**
+   * A trade read from REST: published, and in its product's totals (not in the second's line);
+   * its price the last one unless it is older than the feed's (a repair).
+   */
+  #fromRest(trade: TradeMessage, latest: boolean): void {
+    this.#totals.published++;
+    const id = trade.product_id;
+    let total = this.#products.get(id);
+    if (!total) this.#products.set(id, total = { trades: 0, volume: 0, last: trade.price });
+    total.trades++;
+    total.volume += trade.size;
+    if (latest) total.last = trade.price;
+  }
+
+  /**
    * A trade already seen came again (a replay after a reconnection): not published again.
    *
    * @param productId The product.
@@ -374,10 +426,12 @@ export class TradeReport {
       `Trades received: ${t.received}`,
       `Seen twice, published once: ${t.repeats}`,
       `Gaps in trade ids: ${t.gaps} (${t.missing} missing)`,
+      `Repaired from REST: ${t.repaired} (lost: ${t.lost})`,
       `Malformed frames: ${t.malformed}`,
       `Trades published: ${t.published}`,
       `Messages produced: ${t.produced}`,
     ];
+    if (t.backfilled > 0) lines.push(`Backfilled from REST: ${t.backfilled}`);
     if (t.feedErrors > 0) lines.push(`Feed errors: ${t.feedErrors}`);
     if (this.#refused.size > 0) lines.push(`Refused by the feed: ${[...this.#refused].join(", ")}`);
     if (t.dropped > 0) lines.push(`Dropped (buffer full): ${t.dropped}`);

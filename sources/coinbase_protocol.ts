@@ -228,3 +228,22 @@ export function tradeMessage(trade: FeedTrade, receivedAt: string): TradeMessage
     source: "coinbase",
   };
 }
+
+/**
+ * Checks a trade given as the feed's fields (a REST trade with `type` and `product_id` added),
+ * by the rules of the feed's `match`: the one conversion of prices, sizes and times.
+ *
+ * @param fields The fields.
+ * @returns A `trade` event, or `malformed` with the reason.
+ *
+ * @example
+ * ```ts
+ * import { checkTrade } from "./coinbase_protocol.ts";
+ * const event = checkTrade({ type: "trade", product_id: "BTC-USD", trade_id: 7, price: "100.25",
+ *   size: "0.5", side: "sell", time: "2025-01-01T00:00:00.123456Z" });
+ * console.log(event.type === "trade" ? event.trade.price : event.type); // 100.25
+ * ```
+ */
+export function checkTrade(fields: Record<string, unknown>): FeedEvent {
+  return matchOf(fields, false);
+}

@@ -117,15 +117,28 @@ export class CoinGeckoClient {
     cycle: number,
     options: { signal?: AbortSignal } = {},
   ): Promise<FetchOutcome> {
+    const body = await this.fetchJson(this.urlFor(coins), options);
+    return parsePrices(body, coins, cycle, this.#clock.now());
+  }
+
+  /**
+   * Fetches a URL of the API and reads its JSON, spaced from the other calls and retried as
+   * configured (the calls of `/simple/price` and of a backfill's `/coins/{id}/market_chart/range`).
+   *
+   * @param url The URL (under the base URL; the key goes in a header).
+   * @param options Aborting stops waiting and requesting.
+   * @returns The answer's JSON.
+   * @throws {CoinGeckoError} When no usable answer came.
+   */
+  async fetchJson(url: string, options: { signal?: AbortSignal } = {}): Promise<unknown> {
     const { maxRetries, rateLimitDelayMs } = this.#config;
-    const url = this.urlFor(coins);
     for (let attempt = 0;; attempt++) {
       const gap = Math.max(this.#lastCallAt + rateLimitDelayMs, this.#notBefore) -
         this.#clock.now();
       if (gap > 0) await this.#clock.sleep(gap, options);
       this.#lastCallAt = this.#clock.now();
       const result = await this.#request(url, options.signal);
-      if ("body" in result) return parsePrices(result.body, coins, cycle, this.#clock.now());
+      if ("body" in result) return result.body;
       const failure = result.failure;
       const retryAfterMs = this.#capRetryAfter(failure.retryAfterMs);
       if (retryAfterMs !== null) this.#notBefore = this.#clock.now() + retryAfterMs;

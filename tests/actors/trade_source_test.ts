@@ -57,6 +57,8 @@ async function withTrades(
     (name) =>
       ({
         COINBASE_WS_URL: url,
+        // The stand-in's REST API, on the same port, repairs the gaps.
+        COINBASE_REST_URL: url.replace(/^ws:/, "http:"),
         COINBASE_STALE_AFTER: options.staleAfter ?? "5",
         PRODUCER_BUFFER_SIZE: options.bufferSize ?? "10000",
       })[name],

@@ -65,6 +65,7 @@ Deno.test({
       // The trade source's stages, and the candle side's (whose alerter counts closed candles).
       assert.deepEqual(stages, {
         trades: script.length,
+        repairer: 0,
         publisher: script.length,
         aggregator: script.length,
         "candle-sink": stages["candle-sink"],

@@ -12,6 +12,7 @@ Deno.test("loadProducerConfig() with --source coinbase gives the documented defa
     url: "wss://ws-feed.exchange.coinbase.com",
     products: ["BTC-USD", "ETH-USD"],
     staleAfterMs: 30_000,
+    restUrl: "https://api.exchange.coinbase.com",
   });
   assert.equal(config.kafka.topic, "crypto-trades");
   assert.equal(config.kafka.clientId, "crypto-trade-producer");
@@ -39,6 +40,7 @@ Deno.test("loadProducerConfig() reads COINBASE_WS_URL, COINBASE_PRODUCTS and COI
     url: "ws://127.0.0.1:8090",
     products: ["SOL-USD", "ADA-USD"],
     staleAfterMs: 2_500,
+    restUrl: "https://api.exchange.coinbase.com",
   });
   const flag = loadProducerConfig(["--source", "coinbase", "--products", "BTC-EUR"], env)!;
   assert.deepEqual(flag.coinbase.products, ["BTC-EUR"]);
@@ -80,10 +82,18 @@ Deno.test("loadStartConfig() with --source coinbase makes crypto-trades the prod
   assert.equal(config.producer.kafka.topic, "crypto-trades");
 });
 
-Deno.test(".env.example and the configuration page's table document the Coinbase variables", async () => {
+Deno.test(".env.example and the configuration page's table document the Coinbase and backfill variables", async () => {
   const example = await Deno.readTextFile(".env.example");
   const page = await Deno.readTextFile("docs/configuration.md");
-  for (const name of ["COINBASE_WS_URL", "COINBASE_PRODUCTS", "COINBASE_STALE_AFTER"]) {
+  for (
+    const name of [
+      "COINBASE_WS_URL",
+      "COINBASE_PRODUCTS",
+      "COINBASE_STALE_AFTER",
+      "COINBASE_REST_URL",
+      "BACKFILL",
+    ]
+  ) {
     assert.match(example, new RegExp(`^${name}=`, "m"), `${name} in .env.example`);
     assert.match(page, new RegExp(`^\\| \`${name}\` `, "m"), `${name} in docs/configuration.md`);
   }

@@ -161,6 +161,20 @@ Deno.test("startSnapshot() shows the trade feed's connections as the fetches, an
   assert.equal(startSnapshot(counters({ source: trades() })).fetch?.last, null);
 });
 
+Deno.test("startSnapshot() shows the repairer beside the trade source: trades repaired, ids lost, gaps waiting", () => {
+  const snapshot = startSnapshot(counters({
+    restarts: { repairer: 1 },
+    source: {
+      ...trades({ published: 90, repaired: 12, lost: 3 }),
+      gaps: { size: 2, capacity: 1_000 },
+    },
+  }));
+  assert.deepEqual(
+    snapshot.stages.slice(0, 3).map((s) => [s.name, s.messages, s.errors, s.restarts, s.depth]),
+    [["trades", 90, 0, 0, null], ["repairer", 12, 3, 1, 2], ["publisher", 0, 0, 0, 2]],
+  );
+});
+
 Deno.test("startSnapshot() counts nothing consumed when neither printer nor candles run", () => {
   const snapshot = startSnapshot(counters({}));
   assert.equal(snapshot.consumed, 0);

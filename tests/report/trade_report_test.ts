@@ -63,6 +63,7 @@ Deno.test("TradeReport.summary() gives the counts, the deliveries and each produ
     "Trades received: 3",
     "Seen twice, published once: 1",
     "Gaps in trade ids: 1 (3 missing)",
+    "Repaired from REST: 0 (lost: 0)",
     "Malformed frames: 0",
     "Trades published: 2",
     "Messages produced: 1",
@@ -70,6 +71,27 @@ Deno.test("TradeReport.summary() gives the counts, the deliveries and each produ
     "BTC-USD: 2 trades, volume 3 BTC, last $102.00",
   ]);
   assert.equal(report.pending, 0);
+});
+
+Deno.test("TradeReport counts trades repaired and backfilled from REST as published, in their product's totals, and the ids lost", () => {
+  const printed: string[] = [];
+  const report = new TradeReport((line) => printed.push(line), new FakeClock());
+  report.backfilled({ ...trade("BTC-USD", 1, 99, 1), sequence: null });
+  report.backfilled({ ...trade("BTC-USD", 2, 100, 1), sequence: null });
+  report.trade(trade("BTC-USD", 6, 103, 1), { missing: 3, after: 2 });
+  report.repaired({ ...trade("BTC-USD", 3, 101, 0.5), sequence: null });
+  report.repaired({ ...trade("BTC-USD", 4, 102, 0.5), sequence: null });
+  report.lost(1);
+  report.tick();
+  // The second's line is the feed's; the totals take every trade, the last price the feed's.
+  assert.deepEqual(printed, ["BTC-USD: 1 trade, last $103.00, volume 1 BTC"]);
+  const summary = report.summary();
+  assert.ok(summary.includes("Repaired from REST: 2 (lost: 1)"), summary.join("\n"));
+  assert.ok(summary.includes("Backfilled from REST: 2"));
+  assert.ok(summary.includes("Trades published: 5"));
+  assert.ok(summary.includes("Trades received: 1"));
+  assert.ok(summary.includes("BTC-USD: 5 trades, volume 4 BTC, last $103.00"));
+  assert.equal(report.pending, 5);
 });
 
 Deno.test("TradeReport logs malformed frames at most once a second and drops once a tick, with their counts", async () => {

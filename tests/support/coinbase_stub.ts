@@ -6,8 +6,15 @@
  * On demand: a dropped connection, a silent stall, a replay of trades already sent after the next
  * reconnection, a gap in the trade ids, and malformed frames.
  *
- * Run it by hand: `deno task coinbase:stub` (127.0.0.1:8090, 5 trades a second per product), then
- * `COINBASE_WS_URL=ws://127.0.0.1:8090 deno task start --source coinbase`.
+ * On the same port, plain HTTP, the Exchange REST API's `GET /products/{product}/trades?limit=&after=`:
+ * every trade made (those the socket never sent included), newest first, `cb-after` naming the
+ * next cursor, ten requests a second (a burst of fifteen) before it answers 429. On demand: trades
+ * made but not sent on the socket, a past of trades before the first live one, a REST that
+ * forgets what is older than an id, and scripted answers (429, 503, HTML, bad pages).
+ *
+ * Run it by hand: `deno task coinbase:stub` (127.0.0.1:8090, 5 trades a second per product, an
+ * hour of past trades), then
+ * `COINBASE_WS_URL=ws://127.0.0.1:8090 COINBASE_REST_URL=http://127.0.0.1:8090 deno task start --source coinbase`.
  *
  * @module
  */
@@ -46,6 +53,58 @@ export interface CoinbaseStubOptions {
   port?: number;
   /** Time between two heartbeats of a product, ms; 0 for none. @default {1_000} */
   heartbeatMs?: number;
+  /**
+   * A past of trades each product has on REST before its first live trade: this long, ms, up to
+   * the moment the product is first asked for. @default {0}
+   */
+  historyMs?: number;
+  /** Trades a second in that past. @default {1} */
+  historyPerSecond?: number;
+  /** REST requests a second before 429 (with a burst of half as many again); 0 for no limit. @default {10} */
+  restPerSecond?: number;
+}
+
+/** A trade as REST gives it. */
+export interface RestTrade {
+  time: string;
+  trade_id: number;
+  price: string;
+  size: string;
+  side: "buy" | "sell";
+}
+
+/** A REST request the stand-in received. */
+export interface RestRequest {
+  /** When, ms since the epoch. */
+  at: number;
+  /** The product asked for. */
+  product: string;
+  /** The cursor, or null. */
+  after: number | null;
+  /** The limit asked for. */
+  limit: number;
+  /** The status answered. */
+  status: number;
+}
+
+/** A page as the stand-in would serve it, for a scripted answer to change. */
+export interface RestPage {
+  /** The trades, newest first. */
+  trades: Record<string, unknown>[];
+  /** The `cb-after` header, or null for none. */
+  next: number | null;
+}
+
+/** A scripted REST answer. */
+export interface RestAnswer {
+  /** HTTP status. @default {200} */
+  status?: number;
+  /** Headers. */
+  headers?: Record<string, string>;
+  /** A body served as it is (text) or as JSON, in place of the page. */
+  body?: unknown;
+  /** Changes the page served (the request's cursor given). */
+  page?: (page: RestPage, after: number | null) => RestPage;
 }
 
 /** One client connection. */
@@ -96,8 +155,27 @@ export class CoinbaseStub {
   readonly subscriptions: string[][] = [];
   /** Connections accepted so far. */
   connections = 0;
-  /** Trade ids skipped (a gap), per product. */
+  /** Trade ids skipped (a gap no one ever gets, REST included), per product. */
   readonly skipped = new Map<string, number[]>();
+  /** Every trade made, per product, in trade id order: those sent and those kept off the socket. */
+  readonly history = new Map<string, StubMatch[]>();
+  /** Every REST request received, in order. */
+  readonly restRequests: RestRequest[] = [];
+  /** Every `n`th trade of the flow is kept off the socket (REST has it); 0 for none. */
+  withholdEvery = 0;
+  /** How many trades of the product in a row each of those is (a gap of that many ids). */
+  withholdRun = 1;
+  #withholdLeft = new Map<string, number>();
+  /** Answers REST with this for every request while set (a persistent fault), or null. */
+  restFault: ((after: number | null) => RestAnswer | null) | null = null;
+  #restQueue: RestAnswer[] = [];
+  #restOldest = new Map<string, number>();
+  #restTokens = 0;
+  #restFilledAt = 0;
+  #restPerSecond: number;
+  #historyMs: number;
+  #historyPerSecond: number;
+  #flowCount = 0;
   #server: Deno.HttpServer;
   #clients = new Set<Client>();
   #next = new Map<string, { tradeId: number; sequence: number }>();
@@ -107,9 +185,17 @@ export class CoinbaseStub {
   #prices = new Map<string, number>();
   #onSend: ((match: StubMatch, at: number) => void) | null = null;
 
-  private constructor(server: Deno.HttpServer, port: number) {
+  /** The URL to put in `COINBASE_REST_URL`. */
+  readonly restUrl: string;
+
+  private constructor(server: Deno.HttpServer, port: number, options: CoinbaseStubOptions) {
     this.#server = server;
     this.url = `ws://127.0.0.1:${port}`;
+    this.restUrl = `http://127.0.0.1:${port}`;
+    this.#historyMs = options.historyMs ?? 0;
+    this.#historyPerSecond = options.historyPerSecond ?? 1;
+    this.#restPerSecond = options.restPerSecond ?? 10;
+    this.#restTokens = this.#restPerSecond * 1.5;
   }
 
   /**
@@ -124,7 +210,7 @@ export class CoinbaseStub {
       { hostname: "127.0.0.1", port: options.port ?? 0, onListen: () => {} },
       (request) => stub!.#handle(request),
     );
-    stub = new CoinbaseStub(server, server.addr.port);
+    stub = new CoinbaseStub(server, server.addr.port, options);
     const every = options.heartbeatMs ?? 1_000;
     if (every > 0) stub.#heartbeat = setInterval(() => stub!.#heartbeats(), every);
     return Promise.resolve(stub);
@@ -145,12 +231,14 @@ export class CoinbaseStub {
   }
 
   /**
-   * Sends a trade as a `match` to every client subscribed to its product.
+   * Sends a trade as a `match` to every client subscribed to its product (or, with
+   * `{ socket: false }`, makes it without sending it: REST has it, the feed missed it).
    *
    * @param trade The trade.
-   * @returns The match sent.
+   * @param options Whether it goes on the socket. @default {{ socket: true }}
+   * @returns The match made.
    */
-  trade(trade: StubTrade): StubMatch {
+  trade(trade: StubTrade, options: { socket?: boolean } = {}): StubMatch {
     const ids = this.#ids(trade.product);
     const match: StubMatch = {
       type: "match",
@@ -164,6 +252,10 @@ export class CoinbaseStub {
       sequence: ids.sequence++,
       time: trade.time ?? microTime(Date.now()),
     };
+    let made = this.history.get(trade.product);
+    if (!made) this.history.set(trade.product, made = []);
+    made.push(match);
+    if (options.socket === false) return match;
     let list = this.sent.get(trade.product);
     if (!list) this.sent.set(trade.product, list = []);
     list.push(match);
@@ -185,6 +277,25 @@ export class CoinbaseStub {
     let list = this.skipped.get(product);
     if (!list) this.skipped.set(product, list = []);
     for (let i = 0; i < count; i++) list.push(ids.tradeId++);
+  }
+
+  /**
+   * Makes REST forget a product's trades below an id, as a REST that keeps only so much.
+   *
+   * @param product The product.
+   * @param tradeId The oldest id REST still has.
+   */
+  forgetBelow(product: string, tradeId: number): void {
+    this.#restOldest.set(product, tradeId);
+  }
+
+  /**
+   * Scripts the next REST answers, in order; once used up, pages are served again.
+   *
+   * @param answers The answers.
+   */
+  restEnqueue(...answers: RestAnswer[]): void {
+    this.#restQueue.push(...answers);
   }
 
   /**
@@ -274,15 +385,23 @@ export class CoinbaseStub {
         due += everyMs;
         const wanted = products ??
           [...new Set([...this.#clients].flatMap((c) => [...c.products]))];
-        for (const product of wanted) this.trade(this.#walk(product));
+        for (const product of wanted) {
+          if (this.withholdEvery > 0 && ++this.#flowCount % this.withholdEvery === 0) {
+            this.#withholdLeft.set(product, this.withholdRun);
+          }
+          const left = this.#withholdLeft.get(product) ?? 0;
+          if (left > 0) this.#withholdLeft.set(product, left - 1);
+          this.trade(this.#walk(product), { socket: left === 0 });
+        }
       }
     }, Math.min(everyMs, 20));
   }
 
-  /** Stops the random walk. */
+  /** Stops the random walk (and ends a run kept off the socket). */
   stopFlow(): void {
     if (this.#flow !== null) clearInterval(this.#flow);
     this.#flow = null;
+    this.#withholdLeft.clear();
   }
 
   /**
@@ -312,8 +431,148 @@ export class CoinbaseStub {
       // wall-clock time), so that trades of two runs on one topic never share an id.
       const start = Date.now() * 10;
       this.#next.set(product, ids = { tradeId: start, sequence: start * 2 });
+      if (this.#historyMs > 0) this.#seed(product);
     }
     return ids;
+  }
+
+  /** Makes the product's past: trades at the history's rate up to now, kept off the socket. */
+  #seed(product: string): void {
+    const now = Date.now();
+    const count = Math.floor((this.#historyMs / 1000) * this.#historyPerSecond);
+    const stepMs = this.#historyMs / Math.max(1, count);
+    for (let i = 0; i < count; i++) {
+      const trade = this.#walk(product);
+      const ids = this.#next.get(product)!;
+      const match: StubMatch = {
+        type: "match",
+        trade_id: ids.tradeId++,
+        maker_order_id: MAKER,
+        taker_order_id: TAKER,
+        side: trade.side ?? "buy",
+        size: String(trade.size),
+        price: String(trade.price),
+        product_id: product,
+        sequence: ids.sequence++,
+        time: microTime(now - this.#historyMs + i * stepMs + Math.random() * stepMs * 0.5),
+      };
+      let made = this.history.get(product);
+      if (!made) this.history.set(product, made = []);
+      made.push(match);
+    }
+  }
+
+  /** Whether a REST request may go now (a token bucket: the rate, and a burst of half again). */
+  #restAllowed(): boolean {
+    if (this.#restPerSecond <= 0) return true;
+    const now = performance.now();
+    const burst = this.#restPerSecond * 1.5;
+    this.#restTokens = Math.min(
+      burst,
+      this.#restTokens + ((now - this.#restFilledAt) / 1000) * this.#restPerSecond,
+    );
+    this.#restFilledAt = now;
+    if (this.#restTokens < 1) return false;
+    this.#restTokens--;
+    return true;
+  }
+
+  /** The REST API: `GET /products/{product}/trades?limit=&after=`. */
+  #rest(request: Request): Response {
+    const url = new URL(request.url);
+    const route = /^\/products\/([^/]+)\/trades\/?$/.exec(url.pathname);
+    if (request.method !== "GET" || route === null) {
+      return Response.json({ message: "NotFound" }, { status: 404 });
+    }
+    const product = decodeURIComponent(route[1]!);
+    const limitRaw = url.searchParams.get("limit") ?? "1000";
+    const afterRaw = url.searchParams.get("after");
+    const limit = Number(limitRaw);
+    const after = afterRaw === null ? null : Number(afterRaw);
+    const record: RestRequest = { at: Date.now(), product, after, limit, status: 200 };
+    this.restRequests.push(record);
+    const answer = (response: Response) => {
+      record.status = response.status;
+      return response;
+    };
+    if (!this.#restAllowed()) {
+      return answer(
+        Response.json({ message: "Public rate limit exceeded" }, {
+          status: 429,
+          headers: { "retry-after": "1" },
+        }),
+      );
+    }
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return answer(Response.json({ message: "Invalid limit" }, { status: 400 }));
+    }
+    if (after !== null && !Number.isSafeInteger(after)) {
+      return answer(Response.json({ message: "Invalid after" }, { status: 400 }));
+    }
+    if (!PRODUCT.test(product) || this.unknown.has(product) || !this.knows(product)) {
+      return answer(Response.json({ message: "NotFound" }, { status: 404 }));
+    }
+    this.#ids(product);
+    const scripted = this.#restQueue.shift() ?? this.restFault?.(after) ?? null;
+    if (scripted?.body !== undefined) {
+      const text = typeof scripted.body === "string"
+        ? scripted.body
+        : JSON.stringify(scripted.body);
+      const headers = new Headers(scripted.headers ?? {});
+      if (!headers.has("content-type")) {
+        headers.set(
+          "content-type",
+          typeof scripted.body === "string" ? "text/html" : "application/json",
+        );
+      }
+      return answer(new Response(text, { status: scripted.status ?? 200, headers }));
+    }
+    if (scripted?.status !== undefined && scripted.status !== 200) {
+      return answer(
+        Response.json({ message: `HTTP ${scripted.status}` }, {
+          status: scripted.status,
+          headers: scripted.headers ?? {},
+        }),
+      );
+    }
+    let page = this.#page(product, after, limit);
+    if (scripted?.page) page = scripted.page(page, after);
+    const headers = new Headers(scripted?.headers ?? {});
+    headers.set("content-type", "application/json");
+    if (page.next !== null) headers.set("cb-after", String(page.next));
+    const newest = page.trades[0]?.trade_id;
+    if (typeof newest === "number") headers.set("cb-before", String(newest));
+    return answer(new Response(JSON.stringify(page.trades), { status: 200, headers }));
+  }
+
+  /** The page REST serves: trades below `after` (or the newest), newest first. */
+  #page(product: string, after: number | null, limit: number): RestPage {
+    const made = this.history.get(product) ?? [];
+    const oldest = this.#restOldest.get(product) ?? -Infinity;
+    // The first trade at or above the cursor: those below it, back from there.
+    let lo = 0;
+    let hi = made.length;
+    const bound = after ?? Infinity;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (made[mid]!.trade_id < bound) lo = mid + 1;
+      else hi = mid;
+    }
+    const trades: Record<string, unknown>[] = [];
+    for (let i = lo - 1; i >= 0 && trades.length < limit; i--) {
+      const m = made[i]!;
+      if (m.trade_id < oldest) break;
+      const trade: RestTrade = {
+        time: m.time,
+        trade_id: m.trade_id,
+        price: m.price,
+        size: m.size,
+        side: m.side,
+      };
+      trades.push({ ...trade });
+    }
+    const last = trades.at(-1)?.trade_id;
+    return { trades, next: typeof last === "number" ? last : null };
   }
 
   #send(client: Client, text: string): void {
@@ -337,7 +596,7 @@ export class CoinbaseStub {
     for (const client of this.#clients) {
       for (const product of client.products) {
         const ids = this.#ids(product);
-        const last = this.sent.get(product)?.at(-1)?.trade_id ?? ids.tradeId - 1;
+        const last = this.history.get(product)?.at(-1)?.trade_id ?? ids.tradeId - 1;
         this.#send(
           client,
           JSON.stringify({
@@ -399,9 +658,7 @@ export class CoinbaseStub {
   }
 
   #handle(request: Request): Response {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("The Coinbase feed stand-in speaks WebSocket only\n", { status: 426 });
-    }
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return this.#rest(request);
     const { socket, response } = Deno.upgradeWebSocket(request);
     const client: Client = { socket, products: new Set(), silentUntil: 0 };
     this.connections++;
@@ -435,7 +692,12 @@ if (import.meta.main) {
     const index = Deno.args.indexOf(`--${name}`);
     return index >= 0 ? Number(Deno.args[index + 1]) : fallback;
   };
-  const stub = await CoinbaseStub.start({ port: flag("port", 8090) });
+  const stub = await CoinbaseStub.start({
+    port: flag("port", 8090),
+    historyMs: flag("history", 1) * 3_600_000,
+    historyPerSecond: flag("rate", 5),
+  });
+  stub.withholdEvery = flag("withhold-every", 0);
   // By hand, it knows the products of a few base currencies, as the exchange knows its own.
   stub.knows = (product) => product.split("-")[0]! in BASE_PRICES;
   const rate = flag("rate", 5);
@@ -448,9 +710,11 @@ if (import.meta.main) {
   } else {
     if (rate > 0) stub.startFlow(rate);
     console.log(
-      `Coinbase feed stand-in on ${stub.url}: ${rate} trade(s) a second per product subscribed to, of ${
+      `Coinbase feed stand-in on ${stub.url} (REST on ${stub.restUrl}): ${rate} trade(s) a second per product subscribed to, of ${
         Object.keys(BASE_PRICES).join(", ")
-      } (any quote currency)`,
+      } (any quote currency)${
+        stub.withholdEvery > 0 ? `; every ${stub.withholdEvery}th kept off the socket` : ""
+      }`,
     );
   }
 }

@@ -1,7 +1,9 @@
 /**
  * A local stand-in for CoinGecko's `/simple/price`, with its failure modes on demand: status
  * codes, `Retry-After`, HTML error pages, slow answers, answers cut off mid-body, missing coins
- * and bad prices.
+ * and bad prices. It serves `/coins/{id}/market_chart/range?vs_currency=usd&from=&to=` too: a
+ * point every five minutes (by default) of a price that moves with time, with answers of its own
+ * scripted on demand; and a rate limit, when set, answered with 429 and `Retry-After`.
  *
  * Run it by hand: `deno run --allow-net tests/support/coingecko_stub.ts --port 8089`, then
  * `COINGECKO_BASE_URL=http://127.0.0.1:8089/api/v3 deno task produce`.
@@ -60,7 +62,12 @@ export class CoinGeckoStub {
   readonly requests: StubRequest[] = [];
   /** Coin ids answered as if CoinGecko did not know them. */
   readonly unknown = new Set<string>();
+  /** Time between two points of a chart, ms. */
+  chartStepMs = 300_000;
+  /** Requests a minute before 429 (with `Retry-After`), or null for no limit. */
+  perMinute: number | null = null;
   #queue: StubAnswer[] = [];
+  #chartQueue: StubAnswer[] = [];
   #server: Deno.HttpServer;
   #lifetime = new AbortController();
   #served = 0;
@@ -96,6 +103,56 @@ export class CoinGeckoStub {
   }
 
   /**
+   * Scripts the next chart answers, in order; once used up, charts are served again.
+   *
+   * @param answers The answers.
+   */
+  chartEnqueue(...answers: StubAnswer[]): void {
+    this.#chartQueue.push(...answers);
+  }
+
+  /**
+   * A coin's chart between two times: a point every {@linkcode chartStepMs} (7.123 s past each
+   * step), its price a function of the time.
+   *
+   * @param id The coin id.
+   * @param fromMs The start, ms since the epoch.
+   * @param toMs The end, ms.
+   * @returns The `market_chart/range` body.
+   */
+  chartFor(
+    id: string,
+    fromMs: number,
+    toMs: number,
+  ): {
+    prices: [number, number][];
+    market_caps: [number, number][];
+    total_volumes: [number, number][];
+  } {
+    const base = BASE_PRICES[id] ?? 1 + [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0);
+    const step = this.chartStepMs;
+    const prices: [number, number][] = [];
+    const caps: [number, number][] = [];
+    const volumes: [number, number][] = [];
+    for (let t = Math.floor(fromMs / step) * step + 7_123; t <= toMs; t += step) {
+      if (t < fromMs) continue;
+      const price = Number((base * (1 + 0.001 * Math.sin(t / step))).toPrecision(10));
+      prices.push([t, price]);
+      caps.push([t, Number((price * 19_500_000).toFixed(2))]);
+      volumes.push([t, Number((price * 630_000).toFixed(2))]);
+    }
+    return { prices, market_caps: caps, total_volumes: volumes };
+  }
+
+  /** Whether a request may go now, under the per-minute limit: null, or the seconds to wait. */
+  #limited(now: number): number | null {
+    if (this.perMinute === null) return null;
+    const recent = this.requests.filter((r) => r.at > now - 60_000 && r.status !== 429);
+    if (recent.length < this.perMinute) return null;
+    return Math.max(1, Math.ceil((recent[0]!.at + 60_000 - now) / 1000));
+  }
+
+  /**
    * The live answer for the request's ids: each known coin's price moves a little on each call.
    *
    * @param ids The coin ids asked for.
@@ -124,6 +181,15 @@ export class CoinGeckoStub {
     const record: StubRequest = { at: Date.now(), url, headers: request.headers };
     this.requests.push(record);
     if (url.pathname.endsWith("/ping")) return Response.json({ gecko_says: "(V3) To the Moon!" });
+    const wait = this.#limited(record.at);
+    if (wait !== null) {
+      record.status = 429;
+      return Response.json({
+        status: { error_code: 429, error_message: "You've exceeded the Rate Limit." },
+      }, { status: 429, headers: { "retry-after": String(wait) } });
+    }
+    const chart = /\/coins\/([^/]+)\/market_chart\/range$/.exec(url.pathname);
+    if (chart) return this.#chart(record, decodeURIComponent(chart[1]!));
     if (!url.pathname.endsWith("/simple/price")) {
       return Response.json({ error: "Not found" }, { status: 404 });
     }
@@ -169,6 +235,31 @@ export class CoinGeckoStub {
       },
     });
     return new Response(stream, { status: record.status, headers });
+  }
+
+  #chart(record: StubRequest, id: string): Response {
+    const params = record.url.searchParams;
+    const from = Number(params.get("from"));
+    const to = Number(params.get("to"));
+    const answer = this.#chartQueue.shift();
+    let status = answer?.status ?? 200;
+    let body: unknown;
+    if (answer && "body" in answer) body = answer.body;
+    else if (params.get("vs_currency") !== "usd" || !(from >= 0) || !(to >= from)) {
+      status = 400;
+      body = { error: "invalid vs_currency, from or to" };
+    } else if (this.unknown.has(id)) {
+      status = 404;
+      body = { error: "coin not found" };
+    } else body = this.chartFor(id, from * 1000, to * 1000);
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const headers = new Headers(answer?.headers ?? {});
+    if (!headers.has("content-type")) {
+      headers.set("content-type", typeof body === "string" ? "text/html" : "application/json");
+    }
+    record.status = status;
+    record.body = text;
+    return new Response(text, { status, headers });
   }
 
   /** Stops the server, ending hung answers. */

@@ -95,6 +95,23 @@ export function sentObservations(stub: CoinbaseStub): Observation[] {
 }
 
 /**
+ * The observations of every trade the stand-in made, those the socket never sent included (what
+ * REST has): what candles are made of once every gap is repaired.
+ *
+ * @param stub The stand-in.
+ * @returns The observations, product by product in trade id order.
+ */
+export function madeObservations(stub: CoinbaseStub): Observation[] {
+  return [...stub.history.values()].flat().map((m) => ({
+    symbol: m.product_id.split("-")[0]!,
+    time: Date.parse(m.time),
+    price: Number(m.price),
+    size: Number(m.size),
+    id: tradeIdentity(m.trade_id),
+  }));
+}
+
+/**
  * A store's candle table, every column but `updated_at`, in key order.
  *
  * @param url The store.
