@@ -36,7 +36,7 @@ print(rule);
 if (config.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${redactUrl(config.coinbase.url)}`);
   print(`Products: ${config.coinbase.products.join(", ")}`);
-  print(`Gaps repaired from ${config.coinbase.restUrl}`);
+  print(`Gaps repaired from ${redactUrl(config.coinbase.restUrl)}`);
 } else if (config.source.kind === "replay") {
   print(`Source: replay of ${config.source.path}, at full speed`);
 } else {

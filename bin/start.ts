@@ -61,7 +61,7 @@ print(
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${redactUrl(producerConfig.coinbase.url)}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
-  print(`Gaps repaired from ${producerConfig.coinbase.restUrl}`);
+  print(`Gaps repaired from ${redactUrl(producerConfig.coinbase.restUrl)}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {

@@ -24,6 +24,12 @@ interface UrlSetting {
 const SETTINGS: UrlSetting[] = [
   { command: "produce", name: "COINGECKO_BASE_URL", scheme: "https", args: ["--iterations", "1"] },
   { command: "produce", name: "COINBASE_WS_URL", scheme: "wss", args: ["--source", "coinbase"] },
+  {
+    command: "produce",
+    name: "COINBASE_REST_URL",
+    scheme: "https",
+    args: ["--source", "coinbase", "--backfill", "1h"],
+  },
   { command: "produce", name: "--brokers", scheme: "kafka" },
   { command: "consume", name: "KAFKA_BOOTSTRAP_SERVERS", scheme: "kafka" },
   { command: "lag", name: "--brokers", scheme: "kafka" },
@@ -39,6 +45,12 @@ const SETTINGS: UrlSetting[] = [
   { command: "start", name: "COINBASE_WS_URL", scheme: "ws", args: ["--source", "coinbase"] },
   {
     command: "start",
+    name: "COINBASE_REST_URL",
+    scheme: "http",
+    args: ["--source", "coinbase", "--backfill", "1h"],
+  },
+  {
+    command: "start",
     name: "KAFKA_BOOTSTRAP_SERVERS",
     scheme: "kafka",
     args: ["--transport", "kafka"],
@@ -52,6 +64,7 @@ const BASE_ENV = {
   CANDLE_STORE_TIMEOUT: "1",
   COINGECKO_BASE_URL: `http://127.0.0.1:${DEAD_PORT}/api/v3`,
   COINBASE_WS_URL: `ws://127.0.0.1:${DEAD_PORT}`,
+  COINBASE_REST_URL: `http://127.0.0.1:${DEAD_PORT}`,
   API_TIMEOUT: "1",
   API_MAX_RETRIES: "0",
   API_RATE_LIMIT_DELAY: "0",
