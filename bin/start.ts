@@ -57,7 +57,6 @@ print(
     ? "Transport: embedded in-process log (no broker needed)"
     : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
 );
-
 if (producerConfig.source.kind === "coinbase") {
   print(`Source: Coinbase Exchange feed at ${redactUrl(producerConfig.coinbase.url)}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
