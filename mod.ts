@@ -56,6 +56,7 @@ export {
   type Delivery,
   DeliveryError,
   type InRecord,
+  InstanceFencedError,
   type OutRecord,
   type PartitionLag,
   type ProducerTransport,
@@ -122,5 +123,11 @@ export { loadConsumerConfig } from "./config/consume.ts";
 export { loadLagConfig } from "./config/lag.ts";
 export { loadProducerConfig } from "./config/produce.ts";
 export { loadStartConfig } from "./config/start.ts";
-export type { ConsumerConfig, LagConfig, ProducerConfig, StartConfig } from "./config/types.ts";
+export type {
+  ConsumerConfig,
+  LagConfig,
+  Membership,
+  ProducerConfig,
+  StartConfig,
+} from "./config/types.ts";
 export { ConfigError } from "./config/config_error.ts";

@@ -27,6 +27,7 @@ export function flushBeforeCommit(
   flush: () => void,
 ): ConsumerTransport {
   return {
+    ...(transport.group === undefined ? {} : { group: transport.group }),
     connect: (options?: { signal?: AbortSignal }) => transport.connect(options),
     consume: (options) => transport.consume(options),
     stop: () => transport.stop(),

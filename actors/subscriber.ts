@@ -32,6 +32,7 @@ export interface SubscriberOptions {
  */
 export function subscriber(options: SubscriberOptions): Actor<unknown, InRecord> {
   const { transport, topic, fromBeginning, onAssign } = options;
+  const group = transport.group;
   return async (_inbox, outbox, ctx) => {
     const stopped = new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
@@ -53,10 +54,15 @@ export function subscriber(options: SubscriberOptions): Actor<unknown, InRecord>
       // not committed, and the transport reads it again.
       handleBatch: (records) => sendAll(outbox, records, { signal: ctx.signal }),
       onAssign: (partitions) => {
-        logger.info("Assigned partitions of {topic}: {partitions}", {
-          topic,
-          partitions: partitions.length === 0 ? "none" : partitions.join(", "),
-        });
+        // One process may read a topic in two groups (`start`: the printer's and the candles').
+        logger.info(
+          `Assigned partitions of {topic}: {partitions}${group ? " (group {group})" : ""}`,
+          {
+            topic,
+            partitions: partitions.length === 0 ? "none" : partitions.join(", "),
+            group,
+          },
+        );
         onAssign?.(partitions);
       },
     });

@@ -1,5 +1,5 @@
 /**
- * The trade source (SPEC §11): reads the Coinbase Exchange feed and hands every trade on, once,
+ * The trade source (docs/trades.md): reads the Coinbase Exchange feed and hands every trade on, once,
  * encoded as its `crypto-trades` record. It reconnects with backoff and jitter whenever the
  * connection fails, closes or goes silent; a trade replayed after a reconnection is not handed on
  * again, a gap in a product's trade ids is counted and logged, a malformed frame is skipped, and a

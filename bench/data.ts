@@ -1,5 +1,5 @@
 /**
- * The bench's messages: SPEC §4 values of about 300 bytes, as a replay recording (JSON lines),
+ * The bench's messages: price messages of about 300 bytes, as a replay recording (JSON lines),
  * as ready-made records for the plain clients, and as a file for kcat.
  *
  * @module
@@ -16,7 +16,7 @@ const COINS: [string, string, number][] = [
 ];
 
 /**
- * One SPEC §4 message as a JSON line; `i` makes its timestamp (hence its `message_id`) unique.
+ * One price message as a JSON line; `i` makes its timestamp (hence its `message_id`) unique.
  *
  * @param i The line's number.
  * @param baseMs The first timestamp, ms.

@@ -41,7 +41,7 @@ export function renderReport(results: Figures, analysis: string): string {
       results.mode === "quick" ? " --quick" : ""
     }\` at ${results.generated_at} against ${results.brokers}. Deno ${v.deno}, @platformatic/kafka ${v.platformatic_kafka}, kafkajs ${v.kafkajs}, Kafka ${v.kafka}, Java ${v.java}, kcat ${v.kcat}; ${
       (results.machine as Figures).cpus
-    } CPUs. Each throughput figure is the median of ${s.repetitions} run(s), the contenders run one after the other within each repetition; ${s.messages} messages of ~${s.value_bytes} B (a SPEC §4 value), 3 partitions, acks=all, idempotent producers.`,
+    } CPUs. Each throughput figure is the median of ${s.repetitions} run(s), the contenders run one after the other within each repetition; ${s.messages} messages of ~${s.value_bytes} B (a price message), 3 partitions, acks=all, idempotent producers.`,
     "",
     "## Throughput (messages/s)",
     "",

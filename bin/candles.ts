@@ -11,7 +11,6 @@ import { logSupervisorEvent } from "../actors/producer_topology.ts";
 import { candlesCommand, loadCandlesConfig } from "../config/candles.ts";
 import { setupLogging } from "../config/logging.ts";
 import { redactUrl } from "../config/values.ts";
-import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { describeAlerts, redisSummary } from "../report/outputs.ts";
 import { bufferedOutput } from "../runtime/buffered_output.ts";
@@ -20,7 +19,7 @@ import { Supervisor } from "../runtime/supervisor.ts";
 import { RedisPublisher } from "../store/redis.ts";
 import { loadCommand } from "./shell/command.ts";
 import { print, printErr, writeStdout } from "./shell/console.ts";
-import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { connectOrExit, describeGroup, ensureTopicOrExit, groupMember } from "./shell/kafka.ts";
 import { openStoreOrExit } from "./shell/store.ts";
 import { runSupervised } from "./shell/supervised.ts";
 
@@ -35,7 +34,7 @@ say(rule);
 say("Starting Cryptocurrency Candle Aggregator");
 say(rule);
 say(`Topics: ${config.topics.join(", ")}`);
-say(`Consumer group: ${config.group}`);
+say(`Consumer group: ${describeGroup(config.group, config.membership)}`);
 say(`Intervals: ${candles.intervals.join(", ")}`);
 say(
   `Out-of-orderness: ${candles.outOfOrdernessMs / 1000} s, allowed lateness: ${
@@ -71,11 +70,12 @@ const deadLetterPartitions = await ensureTopicOrExit(
 );
 
 // One consumer a topic; each topic after the first is read by its own group, `<group>.<topic>`,
-// so that no member of a group is assigned partitions of a topic it does not read.
+// so that no member of a group is assigned partitions of a topic it does not read. The instance
+// id, if any, is this process's in each of them.
 const sources: CandleSource[] = [];
 for (const [index, topic] of config.topics.entries()) {
   const group = index === 0 ? config.group : `${config.group}.${topic}`;
-  const transport = new PlatformaticConsumerTransport({ ...config.kafka, topic }, group);
+  const transport = groupMember({ ...config.kafka, topic }, group, config.membership);
   await connectOrExit(transport);
   sources.push({ topic, transport });
 }

@@ -6,10 +6,9 @@
 import { printingConsumer } from "../actors/printing_consumer.ts";
 import { consumeCommand, loadConsumerConfig } from "../config/consume.ts";
 import { setupLogging } from "../config/logging.ts";
-import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { loadCommand } from "./shell/command.ts";
 import { print, printErr, writeStdout } from "./shell/console.ts";
-import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { connectOrExit, describeGroup, ensureTopicOrExit, groupMember } from "./shell/kafka.ts";
 import { runSupervised } from "./shell/supervised.ts";
 
 const config = loadCommand(consumeCommand, loadConsumerConfig);
@@ -22,13 +21,13 @@ say(rule);
 say("Starting Cryptocurrency Price Consumer");
 say(rule);
 say(`Topic: ${config.kafka.topic}`);
-say(`Consumer group: ${config.group}`);
+say(`Consumer group: ${describeGroup(config.group, config.membership)}`);
 if (config.filter) say(`Filter: ${[...config.filter].join(", ")}`);
 if (config.maxMessages !== null) say(`Will stop after ${config.maxMessages} messages`);
 say("Press Ctrl+C to stop");
 say(rule);
 
-const transport = new PlatformaticConsumerTransport(config.kafka, config.group);
+const transport = groupMember(config.kafka, config.group, config.membership);
 await connectOrExit(transport);
 await ensureTopicOrExit(transport, config.kafka);
 say(`Connected to Kafka topic: ${config.kafka.topic}`);

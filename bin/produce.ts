@@ -10,6 +10,7 @@ import { tradeChildren } from "../actors/trade_topology.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { setupLogging } from "../config/logging.ts";
 import { loadProducerConfig, produceCommand } from "../config/produce.ts";
+import { redactUrl } from "../config/values.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { backfillBanner } from "../report/backfill_report.ts";
 import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
@@ -33,9 +34,9 @@ print(rule);
 print(trades ? "Starting Cryptocurrency Trade Producer" : "Starting Cryptocurrency Price Producer");
 print(rule);
 if (config.source.kind === "coinbase") {
-  print(`Source: Coinbase Exchange feed at ${config.coinbase.url}`);
+  print(`Source: Coinbase Exchange feed at ${redactUrl(config.coinbase.url)}`);
   print(`Products: ${config.coinbase.products.join(", ")}`);
-  print(`Gaps repaired from ${config.coinbase.restUrl}`);
+  print(`Gaps repaired from ${redactUrl(config.coinbase.restUrl)}`);
 } else if (config.source.kind === "replay") {
   print(`Source: replay of ${config.source.path}, at full speed`);
 } else {

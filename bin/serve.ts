@@ -27,8 +27,15 @@ const store = await openStore(config.store).catch((error) =>
 const hub = new LiveHub();
 const feed = config.redis !== null
   ? redisFeed(config.redis, hub)
-  : kafkaFeed(config.kafka, { candles: config.candlesTopic, prices: config.kafka.topic }, hub);
-const lag = lagPoller(config.kafka, { group: config.group, topic: config.kafka.topic });
+  : kafkaFeed(config.kafka, { candles: config.candlesTopic, prices: config.kafka.topic }, hub, {
+    ...config.membership,
+    onFenced: (error) => fail(error.message, 2),
+  });
+const lag = lagPoller(config.kafka, {
+  group: config.group,
+  topic: config.kafka.topic,
+  consumer: "candles",
+});
 
 const server = await listenOrExit({
   config: config.http,
@@ -52,7 +59,11 @@ print(
   `Live events: ${
     config.redis !== null
       ? "Redis pub/sub"
-      : `Kafka topics ${config.candlesTopic}, ${config.kafka.topic}`
+      : `Kafka topics ${config.candlesTopic}, ${config.kafka.topic}${
+        config.membership.instanceId === null
+          ? ""
+          : ` (instance id ${JSON.stringify(config.membership.instanceId)})`
+      }`
   }`,
 );
 if (config.http.token !== null) print("API token: required on /api routes");

@@ -14,11 +14,12 @@ import { logSupervisorEvent, producerChildren } from "../actors/producer_topolog
 import { tradeChildren } from "../actors/trade_topology.ts";
 import { setupLogging } from "../config/logging.ts";
 import { loadStartConfig, startCommand } from "../config/start.ts";
+import { redactUrl } from "../config/values.ts";
 import { lagPoller } from "../http/live_feeds.ts";
 import { LiveHub } from "../http/live_hub.ts";
 import { memoryLogLag, sourceReadiness, startSnapshot } from "../http/pipeline_counters.ts";
 import { checkBroker } from "../kafka/broker_probe.ts";
-import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import type { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { MemoryLog } from "../kafka/memory_log.ts";
 import type { ConsumerTransport, ProducerTransport } from "../kafka/transport.ts";
@@ -31,7 +32,7 @@ import { checkReplayFileOrExit, loadCommand } from "./shell/command.ts";
 import { print } from "./shell/console.ts";
 import { describeFatal, fail } from "./shell/exit.ts";
 import { listenOrExit } from "./shell/http.ts";
-import { connectOrExit, ensureTopicOrExit } from "./shell/kafka.ts";
+import { connectOrExit, describeGroup, ensureTopicOrExit, groupMember } from "./shell/kafka.ts";
 import { openStoreOrExit } from "./shell/store.ts";
 import { runSupervised } from "./shell/supervised.ts";
 
@@ -57,9 +58,9 @@ print(
     : `Transport: Kafka at ${producerConfig.kafka.brokers.join(",")}`,
 );
 if (producerConfig.source.kind === "coinbase") {
-  print(`Source: Coinbase Exchange feed at ${producerConfig.coinbase.url}`);
+  print(`Source: Coinbase Exchange feed at ${redactUrl(producerConfig.coinbase.url)}`);
   print(`Products: ${producerConfig.coinbase.products.join(", ")}`);
-  print(`Gaps repaired from ${producerConfig.coinbase.restUrl}`);
+  print(`Gaps repaired from ${redactUrl(producerConfig.coinbase.restUrl)}`);
 } else if (producerConfig.source.kind === "replay") {
   print(`Source: replay of ${producerConfig.source.path}, at full speed`);
 } else {
@@ -100,15 +101,23 @@ if (config.transport === "memory") {
   producerTransport = new PlatformaticProducerTransport(producerConfig.kafka);
   await connectOrExit(producerTransport);
   if (!trades) {
-    consumerTransport = kafkaConsumer = new PlatformaticConsumerTransport(
+    consumerTransport = kafkaConsumer = groupMember(
       consumerConfig.kafka,
       consumerConfig.group,
+      consumerConfig.membership,
     );
     await connectOrExit(consumerTransport);
   }
   if (candleConfig) {
-    candleTransport = new PlatformaticConsumerTransport(consumerConfig.kafka, "crypto-candles");
+    candleTransport = groupMember(consumerConfig.kafka, "crypto-candles", config.candleMembership);
     await connectOrExit(candleTransport);
+  }
+  if (consumerConfig.membership.instanceId !== null) {
+    const groups = [
+      ...(trades ? [] : [describeGroup(consumerConfig.group, consumerConfig.membership)]),
+      ...(candleConfig ? [describeGroup("crypto-candles", config.candleMembership)] : []),
+    ];
+    if (groups.length > 0) print(`Consumer groups: ${groups.join(", ")}`);
   }
 }
 const partitions = await ensureTopicOrExit(producerTransport, producerConfig.kafka, print);
@@ -205,12 +214,12 @@ const supervisor = new Supervisor(
 // The groups whose lag is shown; through Kafka it is read from the broker every few seconds
 // while serving.
 const lagGroups = [
-  ...(consuming ? [consumerConfig.group] : []),
-  ...(candles ? ["crypto-candles"] : []),
+  ...(consuming ? [{ group: consumerConfig.group, consumer: "printer" }] : []),
+  ...(candles ? [{ group: "crypto-candles", consumer: "candles" }] : []),
 ];
 const kafkaLag = config.transport === "kafka" && config.http
-  ? lagGroups.map((group) =>
-    lagPoller(consumerConfig.kafka, { group, topic: producerConfig.kafka.topic })
+  ? lagGroups.map((reader) =>
+    lagPoller(consumerConfig.kafka, { ...reader, topic: producerConfig.kafka.topic })
   )
   : null;
 const source = trading

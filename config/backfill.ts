@@ -29,8 +29,8 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };
 
 /**
  * Parses a backfill's duration: one or more numbers with a unit, `s`, `m` or `h` (`2h`, `90m`,
- * `1h30m`), more than 0 and at most 24 hours; an empty `BACKFILL` for none (an empty `--backfill`
- * is refused).
+ * `1h30m`), more than 0 and at most 24 hours; an empty variable for none (an empty flag is
+ * refused).
  *
  * @param name The flag or variable.
  * @param raw Its text.
@@ -45,7 +45,7 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };
  */
 export function parseBackfill(name: string, raw: string): number | null {
   const text = raw.trim().toLowerCase();
-  // An empty BACKFILL means none; an empty --backfill is a mistake.
+  // An empty variable means unset; a flag given an empty value is a mistake.
   if (text === "" && !name.startsWith("--")) return null;
   const parts = /^(\d+(?:\.\d+)?[smh])+$/.test(text) ? text.match(/\d+(?:\.\d+)?[smh]/g) : null;
   const ms = parts?.reduce(

@@ -9,12 +9,12 @@ import { DLQ_TOPIC } from "../market/messages/dead_letter_message.ts";
 import { alertFlags, loadAlertSettings } from "./alerts.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
-import { loadKafka } from "./kafka.ts";
+import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
 import type { CandleConfig, CandlesCommandConfig, Env } from "./types.ts";
-import { parseChoice, parseNumber, parseRedisUrl, parseTopic } from "./values.ts";
+import { parseChoice, parseNumber, parseRedisUrl, parseTopic, quoted } from "./values.ts";
 
 /** The topic closed candles and revisions are published to, unless `CANDLE_TOPIC` names another. */
 const CANDLE_TOPIC = "crypto-candles";
@@ -131,6 +131,7 @@ export const candlesCommand: CommandSpec = {
       help: "consumer group (default: crypto-candles)",
       env: "CANDLES_CONSUMER_GROUP",
     },
+    instanceIdFlag,
     ...commonFlags.filter((f) => f.name !== "topic"),
   ],
 };
@@ -149,7 +150,7 @@ export function loadCandleSettings(s: Settings): CandleConfig {
   if (parts.length === 0 || bad !== undefined) {
     throw new ConfigError(
       `Invalid ${intervalsName}: expected intervals of 1m, 5m, 15m, 30m, 1h, 4h, 1d separated by commas, current value is ${
-        JSON.stringify(intervalsRaw)
+        quoted(intervalsRaw)
       }`,
     );
   }
@@ -213,7 +214,7 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
   if (group === "" || group.length > 255 || /\s/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }
@@ -222,6 +223,7 @@ export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCom
     kafka: { ...kafka, topic: topics[0]! },
     topics,
     group,
+    membership: loadMembership(s),
     fromBeginning: parsed.values.get("from-beginning") === true,
     format: typeof formatRaw === "string"
       ? parseChoice("--format", formatRaw, ["pretty", "line", "json"] as const)

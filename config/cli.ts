@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config_error.ts";
+import { quoted } from "./values.ts";
 
 /** One flag of a command. */
 export interface FlagSpec {
@@ -100,7 +101,7 @@ function describeParseError(error: unknown, command: CommandSpec): string {
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `Unknown flag ${flag ?? ""} ${hint}`;
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     const arg = /'([^']*)'/.exec(message)?.[1];
-    return `Unexpected argument ${JSON.stringify(arg ?? "")} ${hint}`;
+    return `Unexpected argument ${quoted(arg ?? "")} ${hint}`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return `${flag ?? "A flag"} ${

@@ -8,11 +8,11 @@ import { loadDlqTopic, loadMaxAhead } from "./candles.ts";
 import { type CommandSpec, commonFlags, type FlagSpec, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { loadFaultInjection } from "./fault_injection.ts";
-import { loadKafka } from "./kafka.ts";
+import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import type { ConsumerConfig, Env } from "./types.ts";
-import { parseChoice, parseNumber, shown } from "./values.ts";
+import { parseChoice, parseNumber, quoted, shown } from "./values.ts";
 
 /** The actors `FAULT_INJECT` may name in `consume`. */
 export const CONSUMER_ACTORS = ["printer"] as const;
@@ -49,6 +49,7 @@ export const consumeFlags: readonly FlagSpec[] = [
     help: "consumer group",
     env: "KAFKA_CONSUMER_GROUP",
   },
+  instanceIdFlag,
 ];
 
 /** The `consume` command and its flags. */
@@ -86,6 +87,7 @@ export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerC
  * @param flags The parsed flags.
  * @param faultActors The actors `FAULT_INJECT` may name in this command; only the consumer's
  *   are kept.
+ * @param instanceSuffix What this command adds to the instance id for the consumer's group.
  * @returns The consumer's configuration.
  * @throws {ConfigError} For any bad flag or value.
  */
@@ -93,6 +95,7 @@ export function loadConsumerSettings(
   s: Settings,
   flags: Map<string, string | boolean>,
   faultActors: readonly string[],
+  instanceSuffix = "",
 ): ConsumerConfig {
   const log = loadLog(s);
   const kafka = loadKafka(s, "crypto-price-consumer");
@@ -101,7 +104,7 @@ export function loadConsumerSettings(
   if (group === "" || group.length > 255 || /[\s]/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }
@@ -129,6 +132,7 @@ export function loadConsumerSettings(
   return {
     kafka,
     group,
+    membership: loadMembership(s, instanceSuffix),
     filter,
     fromBeginning: flags.get("from-beginning") === true,
     maxMessages,

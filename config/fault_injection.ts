@@ -15,6 +15,7 @@
 import { ConfigError } from "./config_error.ts";
 import type { Settings } from "./settings.ts";
 import type { FaultInjection } from "./types.ts";
+import { quoted } from "./values.ts";
 
 /**
  * Parses `FAULT_INJECT`.
@@ -41,15 +42,15 @@ export function parseFaultInjection(
     throw new ConfigError(
       `Invalid ${name}: ${what}; expected ACTOR:every=N or ACTOR:SHARE (0 < SHARE <= 1), comma-separated, ACTOR one of ${
         actors.join(", ")
-      }, current value is ${JSON.stringify(raw)}`,
+      }, current value is ${quoted(raw)}`,
     );
   };
   const seen = new Set<string>();
   return raw.split(",").map((item) => {
     const match = /^\s*([a-z]+)\s*:\s*(?:every\s*=\s*(\S+?)|([^=\s]+))\s*$/.exec(item);
-    if (!match) return bad(`cannot read ${JSON.stringify(item.trim())}`);
+    if (!match) return bad(`cannot read ${quoted(item.trim())}`);
     const [, actor = "", everyRaw, shareRaw] = match;
-    if (!actors.includes(actor)) return bad(`no actor named ${JSON.stringify(actor)}`);
+    if (!actors.includes(actor)) return bad(`no actor named ${quoted(actor)}`);
     if (seen.has(actor)) return bad(`${actor} is named twice`);
     seen.add(actor);
     if (everyRaw !== undefined) {

@@ -9,7 +9,7 @@ import type { FlagSpec } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import type { Settings } from "./settings.ts";
 import type { HttpConfig } from "./types.ts";
-import { parseNumber, parseSecret } from "./values.ts";
+import { parseNumber, parseSecret, quoted } from "./values.ts";
 
 /** `--http <host:port>`, which `start` and `serve` share. */
 export const httpFlag: FlagSpec = {
@@ -45,7 +45,7 @@ export function loadHttp(s: Settings): HttpConfig {
   if (match === null || port > 65535) {
     throw new ConfigError(
       `Invalid ${name}: expected host:port such as 127.0.0.1:8080 (port 0-65535), current value is ${
-        JSON.stringify(raw)
+        quoted(raw)
       }`,
     );
   }

@@ -1,20 +1,25 @@
 /**
  * How to reach Kafka, which every command reads: `KAFKA_BOOTSTRAP_SERVERS` (`--brokers`),
  * `KAFKA_TOPIC` (`--topic`), the topic's partitions and replication, the client id, TLS, SASL and
- * the connect timeout (`docs/configuration.md`).
+ * the connect timeout; and how a process belongs to its consumer groups: `--instance-id`
+ * (`KAFKA_INSTANCE_ID`) and `KAFKA_SESSION_TIMEOUT` (`docs/configuration.md`,
+ * `docs/operating.md`).
  *
  * @module
  */
+import type { FlagSpec } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import type { Settings } from "./settings.ts";
-import type { KafkaConfig, SaslConfig } from "./types.ts";
+import type { KafkaConfig, Membership, SaslConfig } from "./types.ts";
 import {
   parseBoolean,
   parseBrokers,
   parseChoice,
+  parseInstanceId,
   parseNumber,
   parseSecret,
   parseTopic,
+  quoted,
 } from "./values.ts";
 
 const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
@@ -53,7 +58,7 @@ export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
   if (!/^[A-Za-z0-9._-]{1,255}$/.test(clientId)) {
     throw new ConfigError(
       `Invalid ${clientIdName}: expected 1-255 characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
-        JSON.stringify(clientIdRaw)
+        quoted(clientIdRaw)
       }`,
     );
   }
@@ -77,4 +82,49 @@ export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
     sasl = { mechanism, username, password: parseSecret("KAFKA_SASL_PASSWORD", password) };
   }
   return { brokers, topic, partitions, replicationFactor, clientId, ssl, sasl, connectTimeoutMs };
+}
+
+/** The session timeout when `KAFKA_SESSION_TIMEOUT` is not set, in seconds. */
+export const DEFAULT_SESSION_TIMEOUT_S = 30;
+
+/** `--instance-id <id>`, which `consume`, `candles`, `serve` and `start` share. */
+export const instanceIdFlag: FlagSpec = {
+  name: "instance-id",
+  type: "string",
+  value: "<id>",
+  help:
+    `a static member of the consumer group under this id: restarted with the same id, the process gets its partitions back at once (default: none; a killed member's partitions then wait for its session timeout, KAFKA_SESSION_TIMEOUT, ${DEFAULT_SESSION_TIMEOUT_S} s)`,
+  env: "KAFKA_INSTANCE_ID",
+};
+
+/**
+ * Reads how the process belongs to its consumer groups.
+ *
+ * @param s The settings.
+ * @param suffix What the process adds to the id for one of its groups (`start`: `-printer` and
+ *   `-candles`); the id given may be that much shorter than 249.
+ * @returns The instance id with its suffix (null when none is set) and the session timeout.
+ * @throws {ConfigError} For an id the broker would refuse, or a session timeout outside
+ *   6-1800 s (the broker's own bounds by default).
+ *
+ * @example
+ * ```ts
+ * import { loadMembership } from "./kafka.ts";
+ * import { Settings } from "./settings.ts";
+ * const s = new Settings(new Map([["instance-id", "candles-1"]]), () => undefined);
+ * console.log(loadMembership(s)); // { instanceId: "candles-1", sessionTimeoutMs: 30000 }
+ * ```
+ */
+export function loadMembership(s: Settings, suffix = ""): Membership {
+  const [name, raw] = s.get("KAFKA_INSTANCE_ID", "instance-id", "");
+  // An empty KAFKA_INSTANCE_ID means none; an empty --instance-id is a mistake.
+  const instanceId = raw.trim() === "" && name !== "--instance-id"
+    ? null
+    : parseInstanceId(name, raw, 249 - suffix.length) + suffix;
+  const sessionTimeoutMs = 1000 *
+    parseNumber(...s.get("KAFKA_SESSION_TIMEOUT", null, String(DEFAULT_SESSION_TIMEOUT_S)), {
+      min: 6,
+      max: 1800,
+    });
+  return { instanceId, sessionTimeoutMs };
 }

@@ -8,7 +8,7 @@
 import { configure, getTextFormatter, jsonLinesFormatter, type LogRecord } from "@logtape/logtape";
 import type { Settings } from "./settings.ts";
 import type { LogConfig } from "./types.ts";
-import { parseChoice } from "./values.ts";
+import { parseChoice, redactUrl } from "./values.ts";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
 
@@ -43,6 +43,46 @@ export function loadLog(s: Settings): LogConfig {
 
 const encoder = new TextEncoder();
 
+/** A value of a log record with any password in it hidden: strings and errors' messages. */
+function redactValue(value: unknown): unknown {
+  if (typeof value === "string") return redactUrl(value);
+  if (value instanceof Error) {
+    const copy = new Error(redactUrl(value.message));
+    copy.name = value.name;
+    if (value.stack !== undefined) copy.stack = redactUrl(value.stack);
+    return copy;
+  }
+  return value;
+}
+
+/**
+ * A log record fit to write: every password in its message and properties hidden
+ * ({@linkcode redactUrl}), the values one by one so that a JSON line stays JSON.
+ *
+ * @param record The record.
+ * @returns The record to format.
+ *
+ * @example
+ * ```ts
+ * import { redactRecord } from "./logging.ts";
+ * const record = redactRecord({
+ *   category: ["crypto"], level: "warning", timestamp: 0, rawMessage: "{error}",
+ *   message: ["", "cannot reach redis://:s3cret@cache", ""],
+ *   properties: { error: "cannot reach redis://:s3cret@cache" },
+ * });
+ * console.log(record.message[1], record.properties.error); // redis://:***@cache twice
+ * ```
+ */
+export function redactRecord(record: LogRecord): LogRecord {
+  return {
+    ...record,
+    message: record.message.map(redactValue),
+    properties: Object.fromEntries(
+      Object.entries(record.properties).map(([name, value]) => [name, redactValue(value)]),
+    ),
+  };
+}
+
 /**
  * Configures logging for the `crypto` categories (the Kafka transports log under `crypto.kafka`).
  *
@@ -56,7 +96,7 @@ export async function setupLogging(log: LogConfig): Promise<void> {
     value: "bare",
   });
   const sink = (record: LogRecord) => {
-    Deno.stderr.writeSync(encoder.encode(formatter(record)));
+    Deno.stderr.writeSync(encoder.encode(formatter(redactRecord(record))));
   };
   await configure({
     reset: true,

@@ -21,6 +21,7 @@ import {
   parseSecret,
   parseTopic,
   parseWebSocketUrl,
+  quoted,
 } from "./values.ts";
 
 /** The topic trades go to unless `--topic` names another (`KAFKA_TOPIC` is the price topic). */
@@ -196,7 +197,7 @@ export function loadProducerSettings(
     else if (path === undefined) {
       throw new ConfigError(
         `Invalid --source: expected coingecko, replay:FILE or coinbase, current value is ${
-          JSON.stringify(sourceRaw)
+          quoted(sourceRaw)
         }`,
       );
     } else source = { kind: "replay", path };

@@ -8,11 +8,12 @@
 import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { httpFlag, loadHttp } from "./http.ts";
-import { loadKafka } from "./kafka.ts";
+import { instanceIdFlag, loadKafka, loadMembership } from "./kafka.ts";
 import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
 import type { Env, ServeConfig } from "./types.ts";
+import { parseRedisUrl, quoted } from "./values.ts";
 
 /** The `serve` command and its flags. */
 export const serveCommand: CommandSpec = {
@@ -42,6 +43,11 @@ export const serveCommand: CommandSpec = {
       help: "the candle consumer group whose lag is shown",
       env: "CANDLES_CONSUMER_GROUP",
     },
+    {
+      ...instanceIdFlag,
+      help:
+        `${instanceIdFlag.help}; used when live events are read from Kafka (no REDIS_URL): the feed's groups are then crypto-serve-<id>-candle and -price`,
+    },
     ...commonFlags,
   ],
 };
@@ -68,22 +74,20 @@ export function loadServeConfig(args: readonly string[], env: Env): ServeConfig 
   const log = loadLog(s);
   const http = loadHttp(s);
   const store = loadStoreUrl(s);
-  const [redisName, redisRaw] = s.get("REDIS_URL", "redis", "");
-  const redis = redisRaw.trim() === "" ? null : redisRaw.trim();
-  if (redis !== null && !/^rediss?:\/\/[^\s]+$/.test(redis)) {
-    throw new ConfigError(
-      `Invalid ${redisName}: expected redis://host:port or rediss://… (the value is not shown)`,
-    );
-  }
+  const redisRaw = s.get("REDIS_URL", "redis", "");
+  // Checked as `candles` checks it, so that no URL the client would choke on (and print) gets
+  // through; empty means off.
+  const redis = redisRaw[1].trim() === "" ? null : parseRedisUrl(...redisRaw);
   const [groupName, groupRaw] = s.get("CANDLES_CONSUMER_GROUP", "group", "crypto-candles");
   const group = groupRaw.trim();
   if (!/^[^\s]{1,255}$/.test(group)) {
     throw new ConfigError(
       `Invalid ${groupName}: expected 1-255 characters without spaces, current value is ${
-        JSON.stringify(groupRaw)
+        quoted(groupRaw)
       }`,
     );
   }
   const kafka = loadKafka(s, "crypto-serve");
-  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, log };
+  const membership = loadMembership(s);
+  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, membership, log };
 }

@@ -10,10 +10,15 @@ import { type CommandSpec, commonFlags, parseFlags } from "./cli.ts";
 import { ConfigError } from "./config_error.ts";
 import { consumeFlags, CONSUMER_ACTORS, loadConsumerSettings } from "./consume.ts";
 import { httpFlag, loadHttp } from "./http.ts";
+import { loadMembership } from "./kafka.ts";
 import { loadProducerSettings, produceFlags, PRODUCER_ACTORS } from "./produce.ts";
 import { Settings } from "./settings.ts";
 import type { Env, StartConfig } from "./types.ts";
 import { parseChoice } from "./values.ts";
+
+/** What `start` adds to the instance id for the printer's group and for the candles'. */
+const PRINTER_SUFFIX = "-printer";
+const CANDLES_SUFFIX = "-candles";
 
 /** The `start` command and its flags. */
 export const startCommand: CommandSpec = {
@@ -32,6 +37,12 @@ export const startCommand: CommandSpec = {
     ...consumeFlags.filter((f) => f.name !== "max-messages").map((f) =>
       f.name === "format"
         ? { ...f, help: "how each consumed message is printed (default: line)" }
+        : f.name === "instance-id"
+        ? {
+          ...f,
+          help:
+            `with --transport kafka: ${f.help}; the printer's member is <id>-printer, the candles' <id>-candles`,
+        }
         : f
     ),
     ...candleFlags,
@@ -70,7 +81,9 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
     ? parseChoice("--transport", transportRaw, ["memory", "kafka"] as const)
     : "memory";
   const actors = [...PRODUCER_ACTORS, ...CONSUMER_ACTORS];
-  const consumer = loadConsumerSettings(s, parsed.values, actors);
+  // Each group gets an id of its own, so that no two members of one process share one even
+  // when KAFKA_CONSUMER_GROUP names the candles' group.
+  const consumer = loadConsumerSettings(s, parsed.values, actors, PRINTER_SUFFIX);
   // One process shows both sides: one line a message unless a format was asked for.
   if (!parsed.values.has("format")) consumer.format = "line";
   if (parsed.values.has("http") && parsed.values.get("no-http") === true) {
@@ -85,6 +98,7 @@ export function loadStartConfig(args: readonly string[], env: Env): StartConfig 
     producer: loadProducerSettings(s, parsed.values, actors),
     consumer,
     candles: s.flag("no-candles") ? null : candleSettings,
+    candleMembership: loadMembership(s, CANDLES_SUFFIX),
     alerts: s.flag("no-candles") ? null : alerts,
     store: { url: candleSettings.store, timeoutMs: candleSettings.storeTimeoutMs },
   };

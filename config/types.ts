@@ -56,6 +56,23 @@ export interface KafkaConfig {
   connectTimeoutMs: number;
 }
 
+/**
+ * How a process belongs to its consumer groups (`docs/operating.md`).
+ */
+export interface Membership {
+  /**
+   * `--instance-id` (`KAFKA_INSTANCE_ID`): the process is a static member of each group it
+   * joins, under this id, and gets its partitions back at once when restarted with it; null for
+   * a dynamic member.
+   */
+  instanceId: string | null;
+  /**
+   * `KAFKA_SESSION_TIMEOUT`: how long the broker waits for a member that stopped heartbeating
+   * (killed, frozen) before its partitions move to the others, ms.
+   */
+  sessionTimeoutMs: number;
+}
+
 /** Logging, on stderr. */
 export interface LogConfig {
   /** The lowest level shown. */
@@ -124,6 +141,7 @@ export interface ProducerConfig {
 export interface ConsumerConfig {
   kafka: KafkaConfig;
   group: string;
+  membership: Membership;
   /** Symbols to print, upper case, or null for all. */
   filter: Set<string> | null;
   /** Start at the oldest message when the group has no committed offset. */
@@ -199,6 +217,7 @@ export interface CandlesCommandConfig {
   /** The topics read. */
   topics: string[];
   group: string;
+  membership: Membership;
   /** Start at the oldest message when the group has no committed offset. */
   fromBeginning: boolean;
   /** How closed candles are printed. */
@@ -216,9 +235,12 @@ export interface StartConfig {
   /** Null with `--no-http`. */
   http: HttpConfig | null;
   producer: ProducerConfig;
+  /** Its membership is the printer's: the instance id suffixed `-printer`. */
   consumer: ConsumerConfig;
   /** Null with `--no-candles`. */
   candles: CandleConfig | null;
+  /** The candles' membership through Kafka: the instance id suffixed `-candles`. */
+  candleMembership: Membership;
   /** Null with `--no-alerts` or `--no-candles`. */
   alerts: AlertConfig | null;
   /** The candle store, which the candles and the HTTP API use. */
@@ -237,5 +259,10 @@ export interface ServeConfig {
   candlesTopic: string;
   /** The consumer group whose lag `/api/v1/pipeline` shows. */
   group: string;
+  /**
+   * The live feed's membership when it reads Kafka: with an instance id its groups are
+   * `crypto-serve-<id>-candle` and `-price`, else new ones each run.
+   */
+  membership: Membership;
   log: LogConfig;
 }

@@ -7,7 +7,23 @@
 import { ConfigError } from "./config_error.ts";
 import type { Coin } from "./types.ts";
 
-const quote = (value: string) => JSON.stringify(value);
+/**
+ * A value for an error line, quoted, any password in it hidden ({@linkcode redactUrl}).
+ *
+ * @param value The text as given.
+ * @returns The text to show.
+ *
+ * @example
+ * ```ts
+ * import { quoted } from "./values.ts";
+ * console.log(quoted(" redis://:s3cret@cache")); // "\" redis://:***@cache\""
+ * ```
+ */
+export function quoted(value: string): string {
+  return JSON.stringify(redactUrl(value));
+}
+
+const quote = quoted;
 
 /**
  * Parses a number within `[min, max]`.
@@ -150,6 +166,36 @@ export function parseTopic(name: string, raw: string): string {
   return text;
 }
 
+/**
+ * Parses a static member's instance id (Kafka's `group.instance.id`): 1 to 249 of
+ * `a-z A-Z 0-9 . _ -`, not `.` or `..`, as the broker allows.
+ *
+ * @param name The flag or variable.
+ * @param raw Its text.
+ * @param maxLength The longest id allowed, shorter where a suffix is added to it.
+ * @returns The id.
+ * @throws {ConfigError} When the broker would refuse it.
+ *
+ * @example
+ * ```ts
+ * import { parseInstanceId } from "./values.ts";
+ * console.log(parseInstanceId("KAFKA_INSTANCE_ID", " candles-1 ")); // "candles-1"
+ * ```
+ */
+export function parseInstanceId(name: string, raw: string, maxLength = 249): string {
+  const text = raw.trim();
+  if (
+    text.length > maxLength || !/^[A-Za-z0-9._-]+$/.test(text) || text === "." || text === ".."
+  ) {
+    throw new ConfigError(
+      `Invalid ${name}: an instance id is 1-${maxLength} characters of a-z, A-Z, 0-9, '.', '_' and '-', current value is ${
+        shown(raw)
+      }`,
+    );
+  }
+  return text;
+}
+
 /** The longest coin id accepted: CoinGecko's are well below it. */
 const MAX_COIN_ID_LENGTH = 100;
 
@@ -160,15 +206,17 @@ const COIN_ID = new RegExp(`^[a-z0-9][a-z0-9._-]{0,${MAX_COIN_ID_LENGTH - 1}}$`)
 const SYMBOL = new RegExp(`^[A-Za-z0-9]{1,${MAX_SYMBOL_LENGTH}}$`);
 
 /**
- * A value for an error line: quoted, and cut with its length when long, so the line stays short.
+ * A value for an error line: quoted, any password in it hidden, and cut with its length when
+ * long, so the line stays short.
  *
- * @param value The text.
+ * @param raw The text as given.
  * @returns The text to show.
  */
-export function shown(value: string): string {
+export function shown(raw: string): string {
+  const value = redactUrl(raw);
   return value.length <= 40
-    ? quote(value)
-    : `${quote(`${value.slice(0, 32)}...`)} (${value.length} characters)`;
+    ? JSON.stringify(value)
+    : `${JSON.stringify(`${value.slice(0, 32)}...`)} (${value.length} characters)`;
 }
 
 /**
@@ -279,23 +327,63 @@ export function parseSecret(name: string, raw: string): string {
   return raw;
 }
 
+/** A scheme and its `//`: where the authority of a URL starts. */
+const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
+
 /**
- * A URL fit to show: its password, in the user part or a `password=` parameter, replaced by `***`.
- * Works on text that is not a valid URL too, hiding more rather than less.
+ * Text fit to show: the password of every URL in it replaced by `***`, whatever shape the URL is
+ * in. It is the one function anything that may print a URL goes through (configuration errors,
+ * start-up lines, logs, `/readyz` reasons), and it works on the raw text, before any trimming or
+ * parsing, hiding more rather than less:
  *
- * @param raw The URL as given.
- * @returns The URL without its password.
+ * - `scheme://user:password@host`: the user part runs to the last `@` (a password may hold an
+ *   unescaped `@`, `/` or space), and all of it after the user's `:` is hidden, percent-encoded
+ *   or not;
+ * - `scheme://user:password/path`, with no `@`: what follows the `:` is hidden unless it is a
+ *   port (digits), `scheme://[::1]:5432` showing as it is;
+ * - `user:password@host`, without a scheme, alike;
+ * - `password=` (and `pass=`, `pwd=`, `sslpassword=`) parameters.
+ *
+ * @param text A URL as given, or a line that may hold URLs.
+ * @returns The text without passwords.
  *
  * @example
  * ```ts
  * import { redactUrl } from "./values.ts";
  * console.log(redactUrl("postgres://crypto:s3cret@db:5432/market")); // "postgres://crypto:***@db:5432/market"
+ * console.log(redactUrl(" postgres://crypto:s3cret")); // " postgres://crypto:***"
  * ```
  */
-export function redactUrl(raw: string): string {
-  return raw
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):.*@/is, "$1:***@")
-    .replace(/([?&]password=)[^&#]*/gi, "$1***");
+export function redactUrl(text: string): string {
+  const params = text.replace(/([?&;](?:ssl)?(?:password|pass|pwd)=)[^&#;]*/gi, "$1***");
+  let out = "";
+  let from = 0;
+  let schemes = 0;
+  for (const match of params.matchAll(SCHEME)) {
+    if (match.index < from) continue;
+    schemes++;
+    const start = match.index + match[0].length;
+    out += params.slice(from, start);
+    const rest = params.slice(start);
+    const at = rest.lastIndexOf("@");
+    if (at >= 0) {
+      const colon = rest.slice(0, at).indexOf(":");
+      out += colon < 0 ? rest.slice(0, at + 1) : `${rest.slice(0, colon)}:***@`;
+      from = start + at + 1;
+      continue;
+    }
+    // No user part: a `:` in the authority is a port's, or a password's with its `@` missing.
+    const authority = /^[^/?#\s]*/.exec(rest)![0];
+    const host = /^\[[^\]]*\]?/.exec(authority)?.[0] ?? "";
+    const colon = authority.indexOf(":", host.length);
+    if (colon >= 0 && !/^\d*$/.test(authority.slice(colon + 1))) {
+      out += `${authority.slice(0, colon)}:***`;
+    } else out += authority;
+    from = start + authority.length;
+  }
+  out += params.slice(from);
+  // `user:password@host` without a scheme.
+  return schemes > 0 ? out : out.replace(/(^|[\s"'(=,])([^\s"'(=,:@/]*):[^@]*@/s, "$1$2:***@");
 }
 
 /**
@@ -327,7 +415,7 @@ export function parseStoreUrl(name: string, raw: string): string {
   }
   throw new ConfigError(
     `Invalid ${name}: expected sqlite:PATH or postgres://user:password@host:port/database, current value is ${
-      quote(redactUrl(raw))
+      quote(raw)
     }`,
   );
 }
@@ -361,7 +449,7 @@ export function parseRedisUrl(name: string, raw: string): string {
   ) {
     throw new ConfigError(
       `Invalid ${name}: expected redis://[user:password@]host[:port][/db] or rediss://…, current value is ${
-        quote(redactUrl(raw))
+        quote(raw)
       }`,
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Scenario 6: bad configuration. Every variable of SPEC §3 and every flag of produce, consume,
+ * Scenario 6: bad configuration. Every variable of docs/configuration.md and every flag of produce, consume,
  * start and lag, with wrong, empty and extreme values, through the real commands: exit 2 and
  * one line naming it, never a stack trace, nothing on stdout. An empty variable counts as unset.
  * A wrong broker address or password: exit 1 within `KAFKA_CONNECT_TIMEOUT` and a clear message.
@@ -270,7 +270,7 @@ export const badConfig: Scenario = {
       checks,
       notes: failures.slice(0, 10).map((o) => o.failure!),
       explanation:
-        `bad configuration: every variable of SPEC §3 and §8 (and \`PRODUCER_BUFFER_SIZE\`) through each command that reads it, and every flag of produce, consume, start, lag and candles, with a wrong, an empty and an extreme value (out of range, 250–2,000 characters, a line break), plus an unknown flag, a stray argument and a flag without its value, each run as the real command (\`faults/bad_values.ts\`, the table the configuration tests use too): exit 2, exactly one \`error:\` line on stderr naming the variable or flag, no stack frame, nothing on stdout, and no secret (\`COINGECKO_API_KEY\`, \`KAFKA_SASL_PASSWORD\`) in the output. An empty variable means unset, so each is also run alone and must get past the configuration (exit 1 at the closed broker port, not 2). Then each command with a closed broker port and with a wrong SASL password, \`KAFKA_CONNECT_TIMEOUT=${CONNECT_TIMEOUT_S}\`: exit 1 within that plus ${
+        `bad configuration: every variable of docs/configuration.md (and \`PRODUCER_BUFFER_SIZE\`) through each command that reads it, and every flag of produce, consume, start, lag and candles, with a wrong, an empty and an extreme value (out of range, 250–2,000 characters, a line break), plus an unknown flag, a stray argument and a flag without its value, each run as the real command (\`faults/bad_values.ts\`, the table the configuration tests use too): exit 2, exactly one \`error:\` line on stderr naming the variable or flag, no stack frame, nothing on stdout, and no secret (\`COINGECKO_API_KEY\`, \`KAFKA_SASL_PASSWORD\`) in the output. An empty variable means unset, so each is also run alone and must get past the configuration (exit 1 at the closed broker port, not 2). Then each command with a closed broker port and with a wrong SASL password, \`KAFKA_CONNECT_TIMEOUT=${CONNECT_TIMEOUT_S}\`: exit 1 within that plus ${
           SLACK_MS / 1000
         } s of start-up, one \`error:\` line (\`Cannot reach Kafka at … within ${CONNECT_TIMEOUT_S}s\`, \`refused the credentials of user …\`). *fetched* is the cases run, *delivered* the cases that behaved, *lost* the cases that did not; *duplicated* and *dropped* do not apply (0); *restarts* counts supervisor restarts logged by any case; *exit* is 0 when every case passed.`,
     };

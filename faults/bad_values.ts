@@ -155,6 +155,10 @@ export const BAD_VALUES: BadValue[] = [
 export const CONSUMER_BAD_VALUES: BadValue[] = [
   [{ KAFKA_CONSUMER_GROUP: "a b" }, [], "KAFKA_CONSUMER_GROUP", "without spaces"],
   [{ KAFKA_CONSUMER_GROUP: long(256, "g") }, [], "KAFKA_CONSUMER_GROUP", "1-255 characters"],
+  [{ KAFKA_INSTANCE_ID: "a b" }, [], "KAFKA_INSTANCE_ID", "an instance id is 1-"],
+  [{ KAFKA_INSTANCE_ID: long(250, "i") }, [], "KAFKA_INSTANCE_ID", "an instance id is 1-"],
+  [{ KAFKA_SESSION_TIMEOUT: "5" }, [], "KAFKA_SESSION_TIMEOUT", "at least 6"],
+  [{ KAFKA_SESSION_TIMEOUT: "1e9" }, [], "KAFKA_SESSION_TIMEOUT", "at most 1800"],
 ];
 
 /** Bad values of the candle variables, which `candles` and `start` read. */
@@ -228,6 +232,8 @@ export const VARIABLES: [string, CommandName[]][] = [
     "LOG_FORMAT",
   ].map((v): [string, CommandName[]] => [v, ["produce", "consume", "start", "lag", "candles"]]),
   ["KAFKA_CONSUMER_GROUP", ["consume", "start", "lag"]],
+  ["KAFKA_INSTANCE_ID", ["consume", "start", "lag", "candles"]],
+  ["KAFKA_SESSION_TIMEOUT", ["consume", "start", "lag", "candles"]],
   ["CANDLES_CONSUMER_GROUP", ["candles"]],
   ...[
     "CANDLE_INTERVALS",
@@ -284,6 +290,7 @@ const FLAG_VALUES: Record<string, [wrong: string, extreme: string]> = {
   "max-messages": ["0", "1e13"],
   format: ["xml", long(1000, "j")],
   group: ["a b", long(256, "g")],
+  "instance-id": ["two words", long(250, "i")],
   transport: ["docker", long(1000, "k")],
   brokers: ["localhost", "h:65536"],
   topic: ["bad topic!", long(250, "t")],

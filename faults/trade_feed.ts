@@ -1,5 +1,5 @@
 /**
- * Scenario 13: the Coinbase trade feed misbehaves under `produce --source coinbase` (SPEC §11).
+ * Scenario 13: the Coinbase trade feed misbehaves under `produce --source coinbase` (docs/trades.md).
  * A stand-in of the feed of the scenario's own sends trades of two products while it refuses a
  * third, drops the connection (and replays trades already sent on the resubscription), goes
  * silent past `COINBASE_STALE_AFTER`, skips trade ids, and sends malformed frames. The producer
@@ -306,7 +306,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
         `Malformed frames: ${malformed}`,
       ),
       check(
-        "each trade once, the feed's in trade id order, with the SPEC §11 fields",
+        "each trade once, the feed's in trade id order, with the fields of docs/trades.md",
         duplicated === 0 && outOfOrder === 0 && wrongFields === 0 && invented === 0,
         `${duplicated} duplicated, ${outOfOrder} out of order, ${wrongFields} with wrong fields, ${invented} not sent by the feed`,
       ),
@@ -344,9 +344,10 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
       notes: [
         `${onTopic.length} trades on the topic; ${repeats} seen twice; ${gaps} gap(s), ${missing} ids missing (${SKIPPED} skipped by the stand-in, ${missedWhileAway} sent while the producer was not connected, ${repaired} repaired from REST)`,
       ],
-      explanation: `Coinbase trade feed faults (SPEC §11): \`produce --source coinbase --products ${
-        [...PRODUCTS, REFUSED].join(",")
-      }\` runs against a stand-in of the feed of the scenario's own (\`tests/support/coinbase_stub.ts\`), which refuses ${REFUSED} and sends a random walk of trades. *fetched* is the trades the stand-in sent, *delivered* the distinct trade ids read back from the topic, *lost* = fetched − delivered: the trades sent while the producer was not connected are not resent by the feed; the producer counts them as gaps and repairs them from the stand-in's REST API, which has every trade it made (the ids it skipped it has not: those are counted as lost, and the check holds that count to the ids absent on the topic). The replay is of trades the producer had published: the flow is paused before the drop, so they are all repeats.`,
+      explanation:
+        `Coinbase trade feed faults (docs/trades.md): \`produce --source coinbase --products ${
+          [...PRODUCTS, REFUSED].join(",")
+        }\` runs against a stand-in of the feed of the scenario's own (\`tests/support/coinbase_stub.ts\`), which refuses ${REFUSED} and sends a random walk of trades. *fetched* is the trades the stand-in sent, *delivered* the distinct trade ids read back from the topic, *lost* = fetched − delivered: the trades sent while the producer was not connected are not resent by the feed; the producer counts them as gaps and repairs them from the stand-in's REST API, which has every trade it made (the ids it skipped it has not: those are counted as lost, and the check holds that count to the ids absent on the topic). The replay is of trades the producer had published: the flow is paused before the drop, so they are all repeats.`,
     };
   } finally {
     if (producer.ended === null) await producer.stop();

@@ -52,6 +52,12 @@ export interface AppDeps {
   hub: LiveHub;
   /** The pipeline's counters, for `/api/v1/pipeline`. */
   pipeline: PipelineProvider;
+  /**
+   * Works out the pipeline's rates; the server shares one with its stream events and samples it
+   * every second, so a first request already gets the rates of the last seconds.
+   * @default {new PipelineRates()}
+   */
+  rates?: PipelineRates;
   /** The checks behind `/readyz`, by name (`source`, `broker`, `store`…). */
   readiness: Readonly<Record<string, ReadinessCheck>>;
   /** The registry behind `/metrics`; the app counts its requests there. */
@@ -214,7 +220,10 @@ export function createApp(deps: AppDeps): Hono {
     .route("/", candleRoutes({ store, symbols, cache }))
     .route("/", statsRoutes({ store, symbols, cache, now }))
     .route("/", alertRoutes({ store, symbols, cache }))
-    .route("/", pipelineRoutes({ pipeline: deps.pipeline, rates: new PipelineRates(), now }))
+    .route(
+      "/",
+      pipelineRoutes({ pipeline: deps.pipeline, rates: deps.rates ?? new PipelineRates(), now }),
+    )
     .route("/", streamRoutes({ hub, maxStreams: deps.maxStreams ?? 1000 }));
   app.route("/api/v1", api);
   app.route(

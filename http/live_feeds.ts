@@ -10,6 +10,7 @@ import { createClient } from "redis";
 import type { KafkaConfig } from "../config/types.ts";
 import { fetchLag } from "../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
+import type { InstanceFencedError } from "../kafka/transport.ts";
 import { deadline } from "../runtime/deadline.ts";
 import { decodeLiveMessage } from "./live_decode.ts";
 import type { LiveHub } from "./live_hub.ts";
@@ -25,6 +26,9 @@ export interface Feed {
   counts(): { events: number; refused: number };
   close(): Promise<void>;
 }
+
+/** How long closing the Redis feed waits for the connection, then for the client to close, ms. */
+const CLOSE_MS = 1_000;
 
 const REDIS_CHANNELS = {
   "crypto:prices": "price",
@@ -73,10 +77,26 @@ export function redisFeed(url: string, hub: LiveHub): Feed {
       client.isReady ? Promise.resolve() : Promise.reject(new Error(`Redis: ${lastError}`)),
     counts: () => ({ events, refused }),
     async close() {
-      await started;
-      await client.close().catch(() => {});
+      // A Redis that never answered leaves the connection retrying for ever: it is not waited
+      // for past CLOSE_MS, and a client not closed by then is destroyed.
+      await deadline(started, CLOSE_MS).catch(() => {});
+      if (client.isReady) await deadline(client.close(), CLOSE_MS).catch(() => {});
+      if (client.isOpen) client.destroy();
     },
   };
+}
+
+/** How the Kafka feed's consumers belong to their groups. */
+export interface FeedMembership {
+  /**
+   * With an id, the feed's groups are `crypto-serve-<id>-candle` and `-price`, and this process
+   * their static member under the id; without one, new groups each run.
+   */
+  instanceId: string | null;
+  /** How long the broker waits for a member that stopped heartbeating, ms. */
+  sessionTimeoutMs: number;
+  /** Called when the broker fences this member: another process joined with its id. */
+  onFenced?: (error: InstanceFencedError) => void;
 }
 
 /**
@@ -86,26 +106,33 @@ export function redisFeed(url: string, hub: LiveHub): Feed {
  * @param config Where the broker is.
  * @param topics The candle and price topics.
  * @param hub Where events go.
+ * @param membership The instance id, if any, and the session timeout.
  * @returns The feed.
  */
 export function kafkaFeed(
   config: KafkaConfig,
   topics: { candles: string; prices: string },
   hub: LiveHub,
+  membership: FeedMembership = { instanceId: null, sessionTimeoutMs: 30_000 },
 ): Feed {
   let events = 0;
   let refused = 0;
   let running = false;
   let lastError = "not connected yet";
   let stopped = false;
-  const groupId = `crypto-serve-${crypto.randomUUID().slice(0, 8)}`;
+  const { instanceId, sessionTimeoutMs, onFenced } = membership;
+  const groupId = `crypto-serve-${instanceId ?? crypto.randomUUID().slice(0, 8)}`;
   // A consumer (and a group) a topic: each reads its topic from the end, committing nothing.
   const readers = ([[topics.candles, "candle"], [topics.prices, "price"]] as const).map((
     [topic, kind],
   ) => ({
     topic,
     kind,
-    transport: new PlatformaticConsumerTransport(config, `${groupId}-${kind}`),
+    transport: new PlatformaticConsumerTransport(config, `${groupId}-${kind}`, {
+      instanceId,
+      sessionTimeoutMs,
+      ...(onFenced ? { onFenced } : {}),
+    }),
   }));
   const start = async () => {
     while (!stopped) {
@@ -162,12 +189,12 @@ export interface LagPoller {
  * Reads a consumer group's lag every `everyMs`.
  *
  * @param config Where the broker is.
- * @param options The group, topic and period.
+ * @param options The group, topic, what reads through the group (shown beside it) and period.
  * @returns The poller.
  */
 export function lagPoller(
   config: KafkaConfig,
-  options: { group: string; topic: string; everyMs?: number },
+  options: { group: string; topic: string; consumer?: string; everyMs?: number },
 ): LagPoller {
   let current: LagSnapshot[] = [];
   let stopped = false;
@@ -178,6 +205,7 @@ export function lagPoller(
       current = partitions.map((p) => ({
         topic: options.topic,
         group: options.group,
+        ...(options.consumer === undefined ? {} : { consumer: options.consumer }),
         partition: p.partition,
         lag: p.lag,
       }));

@@ -1,6 +1,6 @@
 /**
  * The live hub: one place the pipeline publishes prices, candles, alerts and pipeline snapshots
- * to, and every Server-Sent Events client reads from (SPEC §9, `GET /api/v1/stream`).
+ * to, and every Server-Sent Events client reads from (docs/api.md, `GET /api/v1/stream`).
  *
  * Publishing never waits: an event is encoded once, kept in a bounded replay buffer (for
  * `Last-Event-ID`) and put in each matching client's bounded queue. A client whose queue is full

@@ -1,5 +1,5 @@
 /**
- * Checks of the API's path and query parameters (SPEC §9). Each returns the value or throws an
+ * Checks of the API's path and query parameters (docs/api.md). Each returns the value or throws an
  * {@linkcode HttpError} 400 whose one sentence names the parameter, the value and what is allowed.
  *
  * @module

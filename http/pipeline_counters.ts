@@ -299,7 +299,7 @@ export function sourceReadiness(source: PriceSourceCounters | TradeSourceCounter
  * The lag of consumer groups on the embedded log, in the snapshot's terms.
  *
  * @param log The embedded log.
- * @param groups The groups, in the order shown.
+ * @param groups The groups, in the order shown, each with what reads through it.
  * @param topic The topic.
  * @returns One entry per group and partition.
  *
@@ -307,16 +307,23 @@ export function sourceReadiness(source: PriceSourceCounters | TradeSourceCounter
  * ```ts
  * import { memoryLogLag } from "./pipeline_counters.ts";
  * const log = { lag: () => [{ partition: 0, lag: 3 }] };
- * console.log(memoryLogLag(log, ["printer"], "prices")); // [{ topic: "prices", group: "printer", partition: 0, lag: 3 }]
+ * console.log(memoryLogLag(log, [{ group: "g", consumer: "printer" }], "prices"));
+ * // [{ topic: "prices", group: "g", consumer: "printer", partition: 0, lag: 3 }]
  * ```
  */
 export function memoryLogLag(
   log: { lag(group: string, topic: string): readonly { partition: number; lag: number }[] },
-  groups: readonly string[],
+  groups: readonly { group: string; consumer: string }[],
   topic: string,
 ): LagSnapshot[] {
-  return groups.flatMap((group) =>
-    log.lag(group, topic).map((p) => ({ topic, group, partition: p.partition, lag: p.lag }))
+  return groups.flatMap(({ group, consumer }) =>
+    log.lag(group, topic).map((p) => ({
+      topic,
+      group,
+      consumer,
+      partition: p.partition,
+      lag: p.lag,
+    }))
   );
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { redactUrl } from "../config/values.ts";
 
 /** A latency histogram as the pipeline keeps it: counts per bucket, seconds. */
 export interface HistogramSnapshot {
@@ -59,6 +60,8 @@ export interface LagSnapshot {
   /** The topic (or the embedded log's name). */
   topic: string;
   group: string;
+  /** What reads through the group in this process, e.g. `printer` or `candles`. */
+  consumer?: string;
   partition: number;
   /** Records the group has yet to read. */
   lag: number;
@@ -168,7 +171,7 @@ export interface PipelineJson {
     store_writes: number;
     store_errors: number;
   } | null;
-  lag: { topic: string; group: string; partition: number; lag: number }[];
+  lag: { topic: string; group: string; consumer?: string; partition: number; lag: number }[];
   total_lag: number;
   restarts: number;
   /** Present when this process writes dead letters. */
@@ -222,25 +225,12 @@ export class PipelineRates {
    * @returns The JSON object.
    */
   view(snapshot: PipelineSnapshot, now: number): PipelineJson {
-    const sample: Sample = {
-      at: now,
-      produced: snapshot.produced,
-      consumed: snapshot.consumed,
-      stages: new Map(snapshot.stages.map((s) => [s.name, s.messages])),
-    };
-    // The oldest sample within the span is the base; older ones are let go.
-    while (this.#samples.length > 1 && now - this.#samples[1]!.at >= this.#spanMs) {
-      this.#samples.shift();
-    }
-    const base = this.#samples[0];
+    const base = this.#record(snapshot, now);
     const seconds = base === undefined ? 0 : (now - base.at) / 1000;
     const rate = (current: number, before: number | undefined) =>
       seconds > 0 && before !== undefined && current >= before
         ? Math.round(((current - before) / seconds) * 100) / 100
         : 0;
-    if (this.#samples.length === 0 || now - this.#samples.at(-1)!.at >= 1000) {
-      this.#samples.push(sample);
-    }
     const f = snapshot.fetch;
     const c = snapshot.candles;
     return {
@@ -260,7 +250,8 @@ export class PipelineRates {
         failed: f.failed,
         last_at: f.last === null ? null : new Date(f.last.at).toISOString(),
         last_outcome: f.last?.outcome ?? null,
-        last_detail: f.last?.detail ?? null,
+        // A feed's error may name its URL: never with a password.
+        last_detail: f.last?.detail == null ? null : redactUrl(f.last.detail),
       },
       produced: snapshot.produced,
       produced_per_s: rate(snapshot.produced, base?.produced),
@@ -294,5 +285,34 @@ export class PipelineRates {
         },
       }),
     };
+  }
+
+  /**
+   * Keeps the counters as they stand, for the rates of a later view (at most one sample a
+   * second is kept).
+   *
+   * @param snapshot The counters now.
+   * @param now The time now, ms since the epoch.
+   */
+  sample(snapshot: PipelineSnapshot, now: number): void {
+    this.#record(snapshot, now);
+  }
+
+  /** Keeps a sample when a second has passed since the last; returns the base of the rates. */
+  #record(snapshot: PipelineSnapshot, now: number): Sample | undefined {
+    // The oldest sample within the span is the base; older ones are let go.
+    while (this.#samples.length > 1 && now - this.#samples[1]!.at >= this.#spanMs) {
+      this.#samples.shift();
+    }
+    const base = this.#samples[0];
+    if (this.#samples.length === 0 || now - this.#samples.at(-1)!.at >= 1000) {
+      this.#samples.push({
+        at: now,
+        produced: snapshot.produced,
+        consumed: snapshot.consumed,
+        stages: new Map(snapshot.stages.map((s) => [s.name, s.messages])),
+      });
+    }
+    return base;
   }
 }

@@ -28,6 +28,11 @@ export interface HttpServerOptions {
   readiness: Readonly<Record<string, ReadinessCheck>>;
   /** How often a `pipeline` event goes to the stream while clients are connected, in ms; 0 for never. @default {2000} */
   pipelineEveryMs?: number;
+  /**
+   * How often the pipeline's counters are sampled for its rates, in ms; 0 for only when asked.
+   * @default {1000}
+   */
+  sampleEveryMs?: number;
   /** How long an answer from the store is reused, in milliseconds. @default {1000} */
   cacheMs?: number;
 }
@@ -73,10 +78,14 @@ export async function loadDashboard(): Promise<DashboardAssets> {
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { config, hub, pipeline } = options;
   const metrics = new Metrics({ pipeline, hub: () => hub.stats });
+  // One set of rates for the route and the stream, sampled in the background: the rates of a
+  // first request, or of a dashboard that just opened, are those of the last seconds already.
+  const rates = new PipelineRates();
   const app = createApp({
     store: options.store,
     hub,
     pipeline,
+    rates,
     readiness: options.readiness,
     metrics,
     dashboard: await loadDashboard(),
@@ -97,8 +106,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   }, app.fetch);
   const addr = await listening;
 
+  const sampleEveryMs = options.sampleEveryMs ?? 1000;
+  let sampling = false;
+  const sample = async () => {
+    if (sampling) return;
+    sampling = true;
+    try {
+      rates.sample(await pipeline(), Date.now());
+    } catch {
+      // the next tick tries again
+    } finally {
+      sampling = false;
+    }
+  };
+  const sampler = sampleEveryMs > 0 ? setInterval(sample, sampleEveryMs) : null;
+  if (sampler !== null) void sample();
   const everyMs = options.pipelineEveryMs ?? 2000;
-  const rates = new PipelineRates();
   let publishing = false;
   const timer = everyMs > 0
     ? setInterval(async () => {
@@ -119,6 +142,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     metrics,
     async shutdown() {
       if (timer !== null) clearInterval(timer);
+      if (sampler !== null) clearInterval(sampler);
       hub.close();
       await server.shutdown();
     },

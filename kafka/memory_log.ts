@@ -163,6 +163,7 @@ export class MemoryLog {
     const resumeAt = new Map<string, number[]>();
     let wake: (() => void) | null = null;
     return {
+      group,
       connect: () => Promise.resolve(),
       consume: (options: ConsumeOptions): Promise<void> => {
         stopped = false;

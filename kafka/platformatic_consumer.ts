@@ -15,6 +15,7 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
+import { tracingChannel } from "node:diagnostics_channel";
 import { getLogger } from "@logtape/logtape";
 import {
   Admin,
@@ -36,23 +37,39 @@ import { decodeRecordBatches, type PartitionRecords } from "./record_batches.ts"
 import { FETCH_KEY, FETCH_VERSION, rawFetch, type RawFetchTopic } from "./raw_fetch.ts";
 import { committedOffsets, ensureTopicWith, partitionOffsets } from "./platformatic_admin.ts";
 import { clientOptions } from "./platformatic_options.ts";
-import type {
-  CommitOffset,
-  ConsumeOptions,
-  ConsumerTransport,
-  InRecord,
-  TopicInfo,
-  TopicSpec,
+import {
+  type CommitOffset,
+  type ConsumeOptions,
+  type ConsumerTransport,
+  type InRecord,
+  InstanceFencedError,
+  type TopicInfo,
+  type TopicSpec,
 } from "./transport.ts";
 
 const logger = getLogger(["crypto", "kafka"]);
 
-/** Group membership: a member that stops heartbeating is out after 30 s. */
-const GROUP: GroupOptions = {
-  sessionTimeout: 30_000,
-  rebalanceTimeout: 60_000,
-  heartbeatInterval: 3_000,
-};
+/**
+ * Group membership: a heartbeat every 3 s; a member that stops heartbeating is out after the
+ * session timeout (30 s unless set), and a rebalance waits up to 60 s for the members to rejoin.
+ */
+const SESSION_TIMEOUT_MS = 30_000;
+const REBALANCE_TIMEOUT_MS = 60_000;
+const HEARTBEAT_INTERVAL_MS = 3_000;
+
+/**
+ * The broker's answers that say another process holds this member's instance id: the classic
+ * protocol fences the older member (`FENCED_INSTANCE_ID`), the consumer protocol refuses the newer
+ * one (`UNRELEASED_INSTANCE_ID`).
+ */
+const FENCED = ["FENCED_INSTANCE_ID", "UNRELEASED_INSTANCE_ID"];
+
+/**
+ * The client's operations whose failures are watched for fencing. Their errors are published to
+ * these diagnostics channels before the client acts on them, and the client answers fencing by
+ * joining again, which would fence the other process in turn.
+ */
+const GROUP_CHANNELS = ["plt:kafka:consumer:heartbeat", "plt:kafka:consumer:group"];
 
 /**
  * Fetch sizes: the broker answers as soon as one byte is there (the first record is not held
@@ -146,6 +163,21 @@ export interface PlatformaticConsumerOptions {
    * @default {false}
    */
   clientDecoding?: boolean;
+  /**
+   * Joins as a static member under this id (`--instance-id`): restarted with the same id, the
+   * process gets its partitions back without a rebalance. Null or absent: a dynamic member.
+   */
+  instanceId?: string | null;
+  /**
+   * How long the broker waits for a member that stopped heartbeating before its partitions move.
+   * @default {30_000}
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * Called once when the broker fences this static member (another process joined with its
+   * instance id); the transport has stopped by then. Without it the error is logged.
+   */
+  onFenced?: (error: InstanceFencedError) => void;
 }
 
 /** One member of a consumer group, over `@platformatic/kafka`. */
@@ -176,11 +208,17 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
   #inflight = new Map<number, Promise<NodeFetch>>();
   /** Records are decoded here (null until the broker's Fetch versions are known). */
   #ownDecoding: boolean | null;
+  #group: GroupOptions;
+  #instanceId: string | null;
+  #onFenced: ((error: InstanceFencedError) => void) | undefined;
+  /** Set once the broker has fenced this member: nothing is tried again. */
+  #fenced: InstanceFencedError | null = null;
+  #unwatch: () => void = () => {};
 
   /**
    * @param config Where and how to connect.
    * @param groupId The consumer group.
-   * @param options Whose Fetch reader reads the records.
+   * @param options Whose Fetch reader reads the records, and the group membership.
    *
    * @example
    * ```ts
@@ -195,11 +233,19 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
     this.#config = config;
     this.#groupId = groupId;
     this.#ownDecoding = options.clientDecoding ? false : null;
+    this.#instanceId = options.instanceId ?? null;
+    this.#onFenced = options.onFenced;
+    this.#group = {
+      sessionTimeout: options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    };
     const base = clientOptions(config);
     const consumerOptions: ConsumerOptions<Buffer, Buffer, Buffer, Buffer> = {
       ...base,
-      ...GROUP,
+      ...this.#group,
       groupId,
+      ...(this.#instanceId === null ? {} : { groupInstanceId: this.#instanceId }),
       // Offsets are committed by the Committer once records are handled (at-least-once).
       autocommit: false,
       minBytes: MIN_BYTES,
@@ -209,11 +255,12 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     };
     this.#consumer = new Consumer(consumerOptions);
+    if (this.#instanceId !== null) this.#unwatch = this.#watchFencing();
     this.#fetchPool = new ConnectionPool(config.clientId, clientOptions(config));
     this.#admin = new Admin(clientOptions(config));
     // A rejoin the client starts by itself and fails is reported here (unheard, it would throw).
     this.#consumer.on("error", (error: Error) => {
-      if (this.#closed) return;
+      if (this.#closed || this.#fenced) return;
       logger.warn("Kafka consumer group: {error}", { error: describeClientError(error) });
       this.#wake();
     });
@@ -226,6 +273,11 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
       }
       this.#wake();
     });
+  }
+
+  /** The consumer group. */
+  get group(): string {
+    return this.#groupId;
   }
 
   /**
@@ -290,6 +342,7 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
    *   logged and tried again).
    */
   async consume(options: ConsumeOptions): Promise<void> {
+    if (this.#fenced) throw this.#fenced;
     if (this.#closed) throw new Error("Cannot consume: the Kafka consumer is disconnected");
     this.#handle = options.handle;
     this.#handleBatch = options.handleBatch ?? null;
@@ -339,6 +392,7 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
   async disconnect(): Promise<void> {
     this.#closed = true;
     this.#active = false;
+    this.#unwatch();
     this.#wake();
     await disconnectWithin([
       { disconnect: () => this.#fetchPool.close() },
@@ -350,7 +404,40 @@ export class PlatformaticConsumerTransport implements ConsumerTransport {
 
   /** Joins (or rejoins) the group; the assignment arrives as a `consumer:group:join` event. */
   async #join(): Promise<void> {
-    await this.#consumer.joinGroup({ ...GROUP });
+    await this.#consumer.joinGroup({ ...this.#group });
+  }
+
+  /**
+   * Watches this member's group operations for the broker's word that another process holds its
+   * instance id. The client would answer it by joining again and fence the other process, which
+   * would do the same: instead this member stops at once (leaving the group by its old member id
+   * removes nobody) and says so through `onFenced`.
+   *
+   * @returns Stops watching.
+   */
+  #watchFencing(): () => void {
+    const onError = (message: unknown) => {
+      const { client, error } = message as { client?: unknown; error?: unknown };
+      if (client !== this.#consumer || this.#fenced || this.#closed) return;
+      const cause = FENCED.map((id) => protocolError(error, id)).find((e) => e !== null);
+      if (!cause) return;
+      const fenced = new InstanceFencedError(this.#instanceId!, this.#groupId, { cause });
+      this.#fenced = fenced;
+      this.#closed = true;
+      this.#active = false;
+      // Closing marks the client closed before it reads the error, so it does not join again.
+      void this.#consumer.close(true).catch(() => {});
+      this.#wake();
+      queueMicrotask(() => {
+        if (this.#onFenced) this.#onFenced(fenced);
+        else logger.error("{message}", { message: fenced.message });
+      });
+    };
+    const channels = GROUP_CHANNELS.map((name) => tracingChannel(name).error);
+    for (const channel of channels) channel.subscribe(onError);
+    return () => {
+      for (const channel of channels) channel.unsubscribe(onError);
+    };
   }
 
   /** Logs a failure of the consuming loop; returns the time to wait before the next try. */

@@ -86,6 +86,34 @@ export class BrokerAuthenticationError extends Error {
   }
 }
 
+/**
+ * The broker fenced this static member of a consumer group: another process joined the group with
+ * the same instance id (`--instance-id`) and holds its partitions now. Retrying would fence the
+ * other one in turn, so it is not retried.
+ */
+export class InstanceFencedError extends Error {
+  /** The instance id. */
+  readonly instanceId: string;
+  /** The consumer group. */
+  readonly group: string;
+  /**
+   * @param instanceId The instance id.
+   * @param group The consumer group.
+   * @param options The client's error.
+   */
+  constructor(instanceId: string, group: string, options?: ErrorOptions) {
+    super(
+      `Kafka: another process joined consumer group ${group} with instance id ${
+        JSON.stringify(instanceId)
+      }, and the broker fenced this one; give each process its own --instance-id (KAFKA_INSTANCE_ID)`,
+      options,
+    );
+    this.name = "InstanceFencedError";
+    this.instanceId = instanceId;
+    this.group = group;
+  }
+}
+
 /** The producing side of a message log. */
 export interface ProducerTransport {
   /** Connects, retrying until the deadline; throws {@linkcode BrokerUnreachableError} past it. */
@@ -168,6 +196,8 @@ export interface ConsumeOptions {
 
 /** The consuming side of a message log: one member of a consumer group. */
 export interface ConsumerTransport {
+  /** The consumer group, named where the member's partitions are logged. */
+  readonly group?: string;
   /** Connects and joins the group, retrying until the deadline; throws {@linkcode BrokerUnreachableError} past it. */
   connect(options?: { signal?: AbortSignal }): Promise<void>;
   /** Starts handing records to `handle`; resolves once consumption has started. */

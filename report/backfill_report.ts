@@ -6,6 +6,7 @@
  * @module
  */
 import type { ProducerConfig } from "../config/types.ts";
+import { redactUrl } from "../config/values.ts";
 import type { Clock } from "../runtime/delay.ts";
 
 /** Observations between two progress lines of a market. */
@@ -55,7 +56,9 @@ export function backfillBanner(
     seconds > 0 ? `${seconds}s` : ""
   }`;
   return config.source.kind === "coinbase"
-    ? `Backfill: the past ${span} of trades through ${config.coinbase.restUrl}, then live`
+    ? `Backfill: the past ${span} of trades through ${
+      redactUrl(config.coinbase.restUrl)
+    }, then live`
     : `Backfill: the past ${span} of prices from CoinGecko's charts, then live`;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { redactUrl } from "../config/values.ts";
 import { type Clock, systemClock } from "../runtime/delay.ts";
 import { type FeedEvent, parseFeedFrame, subscribeFrame } from "./coinbase_protocol.ts";
 
@@ -125,7 +126,7 @@ export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame[
         })`,
         { failure: "closed" },
       )
-      : new FeedError(`cannot connect to ${url}: ${networkReason(errorMessage)}`, {
+      : new FeedError(`cannot connect to ${redactUrl(url)}: ${networkReason(errorMessage)}`, {
         failure: "unreachable",
       });
     poke();
@@ -150,7 +151,7 @@ export async function* readFeed(options: FeedOptions): AsyncGenerator<FeedFrame[
         const seconds = staleAfterMs / 1000;
         throw opened
           ? new FeedError(`no message from the feed for ${seconds} s`, { failure: "stale" })
-          : new FeedError(`cannot connect to ${url}: no answer within ${seconds} s`, {
+          : new FeedError(`cannot connect to ${redactUrl(url)}: no answer within ${seconds} s`, {
             failure: "unreachable",
           });
       }

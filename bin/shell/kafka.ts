@@ -1,10 +1,12 @@
 /**
  * Reaching the broker and the topics at start-up, or ending the program with one line and exit 1
- * (exit 0 when a stop signal came first) (`docs/operations.md`).
+ * (exit 0 when a stop signal came first); a member of a consumer group that ends the program with
+ * exit 2 when the broker fences it (`docs/operations.md`, `docs/operating.md`).
  *
  * @module
  */
-import type { KafkaConfig } from "../../config/types.ts";
+import type { KafkaConfig, Membership } from "../../config/types.ts";
+import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
 import {
   BrokerAuthenticationError,
   BrokerUnreachableError,
@@ -78,4 +80,39 @@ export async function ensureTopicOrExit(
     await transport.disconnect();
     fail(`Kafka: cannot use topic ${kafka.topic}: ${describeFatal(error)}`, 1);
   }
+}
+
+/**
+ * A member of a consumer group as the configuration says: static under its instance id, if any.
+ * When the broker fences it (another process joined with the same id) the program ends with one
+ * line and exit 2: the other process holds the partitions.
+ *
+ * @param kafka Where the broker is.
+ * @param group The consumer group.
+ * @param membership The instance id and the session timeout.
+ * @returns The transport, not connected.
+ */
+export function groupMember(
+  kafka: KafkaConfig,
+  group: string,
+  membership: Membership,
+): PlatformaticConsumerTransport {
+  return new PlatformaticConsumerTransport(kafka, group, {
+    instanceId: membership.instanceId,
+    sessionTimeoutMs: membership.sessionTimeoutMs,
+    onFenced: (error) => fail(error.message, 2),
+  });
+}
+
+/**
+ * How a start-up line names a group and the member this process is in it.
+ *
+ * @param group The consumer group.
+ * @param membership The instance id, if any.
+ * @returns `crypto-candles`, or `crypto-candles (instance id "a")`.
+ */
+export function describeGroup(group: string, membership: Membership): string {
+  return membership.instanceId === null
+    ? group
+    : `${group} (instance id ${JSON.stringify(membership.instanceId)})`;
 }

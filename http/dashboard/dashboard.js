@@ -243,7 +243,11 @@ function showPipeline(p) {
       row([s.name, s.messages_per_s, s.messages, s.errors, s.restarts, s.depth])
     ),
   );
-  $("lag").tBodies[0].replaceChildren(...p.lag.map((l) => row([l.topic, l.partition, l.lag])));
+  $("lag").tBodies[0].replaceChildren(
+    ...p.lag.map((l) =>
+      row([l.consumer ? `${l.group} (${l.consumer})` : l.group, l.topic, l.partition, l.lag])
+    ),
+  );
 }
 
 // ---- live stream (fetch, so the token can be sent; reconnects with Last-Event-ID) ----

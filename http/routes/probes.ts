@@ -11,6 +11,7 @@
  * @module
  */
 import { Hono } from "hono";
+import { redactUrl } from "../../config/values.ts";
 import { deadline } from "../../runtime/deadline.ts";
 import { json } from "../respond.ts";
 
@@ -60,7 +61,7 @@ const ADDRESS = new RegExp(
  * ```
  */
 export function describeReason(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = redactUrl(error instanceof Error ? error.message : String(error));
   const line = (text.split("\n")[0] ?? "")
     .replace(ADDRESS, "")
     .replace(/\s+/g, " ")

@@ -59,7 +59,7 @@ const RULE = "=".repeat(70);
 
 // --- formats ---------------------------------------------------------------------------------
 
-Deno.test("printer() pretty prints the SPEC §5 block for a message", async () => {
+Deno.test("printer() pretty prints the pretty block for a message", async () => {
   const { out, report } = await runPrinter([validRecord(1, 0)], { format: "pretty" });
 
   const block = [

@@ -1,5 +1,5 @@
 /**
- * Alerts (SPEC §10) through `deno task candles`, against the real broker and the real
+ * Alerts (docs/alerts.md) through `deno task candles`, against the real broker and the real
  * PostgreSQL: a replayed recording with planted jumps raises exactly the alerts an independent
  * computation gives; a revision of an alerting candle, a replay of the topic and `kill -9` with
  * restarts raise none twice. And through `deno task start`, over the embedded log.
@@ -201,7 +201,7 @@ kafkaTest(
       )!;
       assert.equal(jump.revision, 1, "the alerting candle was revised");
 
-      // Printed once each, revision or not, as SPEC §10's line.
+      // Printed once each, revision or not, as docs/alerts.md's line.
       const lines = result.stdout.split("\n").filter((l) => l.startsWith("ALERT "));
       assert.deepEqual([...lines].sort(), alerts.map((a) => formatAlert(a)).sort());
       assert.match(

@@ -51,7 +51,7 @@ kafkaTest(
         assert.equal(request.headers.get("x-cg-demo-api-key"), API_KEY);
       }
 
-      // The console: SPEC §5 lines, one Produced line per message.
+      // The console: the lines of the README, one Produced line per message.
       for (const line of ["Starting Cryptocurrency Price Producer", "Connected to Kafka at"]) {
         assert.ok(run.stdout.includes(line), `missing: ${line}`);
       }

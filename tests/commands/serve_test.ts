@@ -104,6 +104,8 @@ async function startServe(env: Record<string, string>) {
   }
   return {
     output: () => out,
+    /** Ends it at once, for a test that found it hanging. */
+    kill: () => child.kill("SIGKILL"),
     async stop() {
       child.kill("SIGTERM");
       const status = await child.status;
@@ -198,3 +200,34 @@ kafkaTest(
     }
   },
 );
+
+Deno.test("serve with a Redis that never answers stops on SIGTERM within a few seconds, with exit 0", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = closed.addr.port;
+  closed.close();
+  const serve = await startServe({
+    HTTP_ADDR: "127.0.0.1:0",
+    CANDLE_STORE: `sqlite:${await Deno.makeTempDir()}/market.db`,
+    REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+    KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${deadPort}`,
+  });
+  // The live feed has been trying to reach Redis for a while.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const started = Date.now();
+  const stopping = serve.stop();
+  const end = await Promise.race([
+    stopping,
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), 8_000)),
+  ]);
+  if (end === null) {
+    serve.kill();
+    await stopping;
+  }
+  assert.ok(
+    end,
+    `serve still running ${((Date.now() - started) / 1000).toFixed(1)} s after SIGTERM`,
+  );
+  assert.equal(end.code, 0, end.stderr);
+  assert.ok(Date.now() - started < 5_000, `stopped after ${Date.now() - started} ms`);
+  assert.match(serve.output(), /Live events published: 0, refused: 0/);
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
-import { PROGRAM_PERMISSIONS, runCommand } from "../support/run.ts";
+import { PROGRAM_PERMISSIONS, runCommand, spawnCommand } from "../support/run.ts";
 
 function pairs(stdout: string) {
   const produced = [...stdout.matchAll(/^Produced: (\w+) (\$[\d,.]+) to partition (\d+)/gm)]
@@ -155,3 +155,74 @@ kafkaTest(
     }
   },
 );
+
+/**
+ * Runs `start` with prices flowing, 2 a second, and reads `/api/v1/pipeline` once: its first
+ * answer, after a few seconds of flow.
+ */
+async function firstPipelineAnswer(transport: "memory" | "kafka") {
+  const stub = await CoinGeckoStub.start();
+  const group = freshTopic("g-pipeline");
+  const id = `pipeline-${Date.now()}`;
+  const run = spawnCommand("start", {
+    args: ["--transport", transport, "--interval", "1", "--coins", "bitcoin:BTC,ethereum:ETH"],
+    env: {
+      COINGECKO_BASE_URL: stub.url,
+      API_RATE_LIMIT_DELAY: "0",
+      KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
+      KAFKA_TOPIC: freshTopic("it-pipeline"),
+      KAFKA_CONSUMER_GROUP: group,
+      ...(transport === "kafka" ? { KAFKA_INSTANCE_ID: id } : {}),
+    },
+  });
+  try {
+    await run.waitFor((out) => /^Message #10 /m.test(out), 90_000);
+    const base = /^Dashboard: (\S+)\/$/m.exec(run.stdout())![1]!;
+    const pipeline = await (await fetch(`${base}/api/v1/pipeline`)).json();
+    run.kill("SIGTERM");
+    const ended = await run.done;
+    assert.equal(ended.code, 0, ended.stdout + ended.stderr);
+    return { pipeline, group, id, stdout: ended.stdout, stderr: ended.stderr };
+  } finally {
+    run.kill("SIGKILL");
+    await run.done;
+    await stub.close();
+  }
+}
+
+for (const transport of ["memory", "kafka"] as const) {
+  (transport === "kafka" ? kafkaTest : Deno.test)(
+    `start --transport ${transport}: the first answer of /api/v1/pipeline has the rates of the last seconds (2 prices a second), and its lag names each consumer group with what reads through it, as the log of assigned partitions does`,
+    async () => {
+      const { pipeline, group, id, stdout, stderr } = await firstPipelineAnswer(transport);
+      for (const rate of ["produced_per_s", "consumed_per_s"]) {
+        assert.ok(
+          pipeline[rate] >= 1.2 && pipeline[rate] <= 3,
+          `${rate} ${pipeline[rate]}: ${JSON.stringify(pipeline)}`,
+        );
+      }
+      const stage = (name: string) =>
+        pipeline.stages.find((s: { name: string }) => s.name === name).messages_per_s;
+      assert.ok(stage("fetcher") >= 1.2 && stage("printer") >= 1.2, JSON.stringify(pipeline));
+      const groups = new Set(
+        pipeline.lag.map((l: { group: string; consumer: string }) => `${l.group} ${l.consumer}`),
+      );
+      assert.deepEqual([...groups], [`${group} printer`, "crypto-candles candles"]);
+      for (const name of [group, "crypto-candles"]) {
+        assert.match(
+          stderr,
+          new RegExp(`Assigned partitions of \\S+: [\\d, ]+ \\(group ${name}\\)$`, "m"),
+        );
+      }
+      if (transport === "kafka") {
+        assert.match(
+          stdout,
+          new RegExp(
+            `^Consumer groups: ${group} \\(instance id "${id}-printer"\\), crypto-candles \\(instance id "${id}-candles"\\)$`,
+            "m",
+          ),
+        );
+      }
+    },
+  );
+}

@@ -1,7 +1,7 @@
 /**
  * `produce --source coinbase` against the feed's stand-in and the real broker, then
  * `deno task candles` from its topic into the real PostgreSQL: every trade on `crypto-trades`
- * once, in trade id order, as the SPEC §11 message; the 1m and 5m candles equal an independent
+ * once, in trade id order, as the trade message; the 1m and 5m candles equal an independent
  * computation, volume and VWAP included.
  *
  * @module
@@ -39,7 +39,7 @@ async function topicSize(topic: string): Promise<number> {
 }
 
 kafkaTest(
-  "produce --source coinbase puts every trade of the feed on crypto-trades once, in trade id order, as the SPEC §11 message; candles from them equal an independent computation, volume and VWAP included",
+  "produce --source coinbase puts every trade of the feed on crypto-trades once, in trade id order, as the trade message; candles from them equal an independent computation, volume and VWAP included",
   async () => {
     const stub = await CoinbaseStub.start({ heartbeatMs: 200 });
     const topic = freshTopic("it-trades");

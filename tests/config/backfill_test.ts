@@ -19,7 +19,7 @@ Deno.test("parseBackfill() reads seconds, minutes and hours, alone or together, 
 });
 
 Deno.test("parseBackfill() names the flag, what is allowed and the value for anything else", () => {
-  for (const raw of ["25h", "24h1s", "0h", "0", "2", "2d", "h", "-1h", "1h 30m", "soon"]) {
+  for (const raw of ["", " ", "25h", "24h1s", "0h", "0", "2", "2d", "h", "-1h", "1h 30m", "soon"]) {
     assert.throws(
       () => parseBackfill("--backfill", raw),
       (error: unknown) =>

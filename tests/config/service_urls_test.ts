@@ -1,6 +1,17 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../config/config_error.ts";
-import { parseRedisUrl, parseStoreUrl, redactUrl } from "../../config/values.ts";
+import { getTextFormatter, jsonLinesFormatter } from "@logtape/logtape";
+import { redactRecord } from "../../config/logging.ts";
+import {
+  parseBrokers,
+  parseRedisUrl,
+  parseStoreUrl,
+  parseTopic,
+  quoted,
+  redactUrl,
+  shown,
+} from "../../config/values.ts";
+import { oddUrls, SECRET } from "../support/odd_urls.ts";
 
 Deno.test("parseStoreUrl() accepts sqlite:PATH, postgres:// and postgresql://", () => {
   for (
@@ -124,4 +135,79 @@ Deno.test("parseRedisUrl() refuses anything else without showing the password", 
       `${JSON.stringify(raw)} was accepted`,
     );
   }
+});
+
+Deno.test("redactUrl() hides the password of every URL of the odd table, whatever its scheme, and keeps the rest", () => {
+  for (const scheme of ["postgres", "redis", "rediss", "http", "wss", "kafka"]) {
+    for (const [url, what] of oddUrls(scheme)) {
+      const shownUrl = redactUrl(url);
+      assert.ok(!shownUrl.includes(SECRET), `${what}: ${JSON.stringify(shownUrl)}`);
+      assert.ok(shownUrl.includes("***"), `${what}: nothing hidden in ${JSON.stringify(shownUrl)}`);
+    }
+  }
+  const cases: [string, string][] = [
+    [" postgres://u:s3cret@db:5432/m ", " postgres://u:***@db:5432/m "],
+    ["postgres://u:s3cret/m", "postgres://u:***/m"],
+    ["postgres://u:s3cret", "postgres://u:***"],
+    ["postgres://u:s%40cret@db/m", "postgres://u:***@db/m"],
+    ["redis://:s3cret@[::1]:6379/0", "redis://:***@[::1]:6379/0"],
+    ["postgres://u:s3cret@[::1", "postgres://u:***@[::1"],
+    ["u:s3cret@db:5432", "u:***@db:5432"],
+    ["postgres:u:s3cret@db", "postgres:***@db"],
+    [
+      "postgres://db/m?sslmode=require&password=s3cret",
+      "postgres://db/m?sslmode=require&password=***",
+    ],
+    // Nothing to hide: ports, IPv6 hosts and users stay.
+    ["postgres://[::1]:5432/m", "postgres://[::1]:5432/m"],
+    ["redis://cache:6379", "redis://cache:6379"],
+    ["postgres://crypto@db/m", "postgres://crypto@db/m"],
+    ["sqlite:.data/market.db", "sqlite:.data/market.db"],
+    // Every URL of a line.
+    [
+      "from http://a:s3cret/x then wss://b:1/y",
+      "from http://a:***/x then wss://b:1/y",
+    ],
+  ];
+  for (const [url, expected] of cases) assert.equal(redactUrl(url), expected, url);
+  assert.equal(redactUrl(redactUrl(cases[0]![0])), cases[0]![1], "hiding twice changes nothing");
+});
+
+Deno.test("a configuration error quotes any value with its password hidden, long ones cut after hiding", () => {
+  assert.equal(quoted(" redis://:s3cret@cache"), '" redis://:***@cache"');
+  assert.equal(shown("postgres://u:s3cret/market"), '"postgres://u:***/market"');
+  const long = `postgres://u:s3cret@${"h".repeat(60)}/m`;
+  assert.ok(!shown(long).includes("s3cret"), shown(long));
+  const bad: [string, string][] = [
+    ["--brokers", " kafka://u:s3cret@b:9092"],
+    ["KAFKA_TOPIC", "x://u:s3cret"],
+  ];
+  for (const [name, raw] of bad) {
+    try {
+      (name === "--brokers" ? parseBrokers : parseTopic)(name, raw);
+      assert.fail(`${raw} accepted`);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      assert.ok(!error.message.includes("s3cret"), error.message);
+    }
+  }
+});
+
+Deno.test("a log record has the passwords of its message and properties hidden, and a JSON line stays JSON", () => {
+  const error = new Error("cannot reach redis://:s3cret@cache:6379 at all");
+  const record = redactRecord({
+    category: ["crypto"],
+    level: "warning",
+    timestamp: 0,
+    rawMessage: "{error} for {url}",
+    message: ["", error, " for ", "postgres://u:s3cret/m", ""],
+    properties: { error, url: "postgres://u:s3cret/m", count: 3 },
+  });
+  const line = jsonLinesFormatter(record);
+  assert.ok(!line.includes("s3cret"), line);
+  const parsed = JSON.parse(line);
+  assert.equal(parsed.properties.url, "postgres://u:***/m");
+  assert.equal(parsed.properties.count, 3);
+  assert.equal(parsed.properties.error.message, "cannot reach redis://:***@cache:6379 at all");
+  assert.ok(!getTextFormatter()(record).includes("s3cret"));
 });

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { loadCandlesConfig } from "../../config/candles.ts";
 import { inCi } from "../support/ci.ts";
 
 /** The services of compose.yaml as the tests read them. */
 interface Service {
   image?: string;
+  profiles?: string[];
+  command?: string;
   ports?: string[];
   environment?: Record<string, string | number>;
   healthcheck?: { test?: unknown };
@@ -129,4 +132,21 @@ Deno.test("compose.yaml's PostgreSQL and Redis are where CANDLE_STORE and REDIS_
     compose.services.redis!.ports?.includes(`127.0.0.1:${redisUrl.port}:6379`),
     String(compose.services.redis!.ports),
   );
+});
+
+Deno.test("compose.yaml's candles service, only with --profile app, runs the candles task's command line as a static member of its group, reaching the other services by name", async () => {
+  const candles = compose.services.candles!;
+  assert.ok(candles, "no candles service");
+  assert.deepEqual(candles.profiles, ["app"]);
+  const task = JSON.parse(await Deno.readTextFile("deno.json")).tasks.candles.command as string;
+  assert.equal(`deno ${candles.command}`, task);
+  const env = Object.fromEntries(
+    Object.entries(candles.environment ?? {}).map(([name, value]) => [name, String(value)]),
+  );
+  const config = loadCandlesConfig([], (name) => env[name]);
+  assert.ok(config);
+  assert.equal(config.membership.instanceId, "candles-1");
+  assert.deepEqual(config.kafka.brokers, ["kafka:19092"]);
+  assert.equal(new URL(config.candles.store).hostname, "postgres");
+  assert.equal(new URL(config.candles.redis!).hostname, "redis");
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadStartConfig } from "../../config/start.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 
 const UNIT = "docs/crypto-market-analyzer.service";
@@ -11,14 +12,17 @@ async function startTask(): Promise<string> {
   return config.tasks.start.command;
 }
 
-/** The unit's `ExecStart=` command line and its `Environment=` variables. */
+/**
+ * The unit's `ExecStart=` command line and its `Environment=` variables, with the specifier `%H`
+ * (the host name) replaced as systemd does.
+ */
 async function unit(): Promise<{ execStart: string[]; env: Record<string, string> }> {
   const text = await Deno.readTextFile(UNIT);
   const execStart = /^ExecStart=(.+)$/m.exec(text)?.[1];
   assert.ok(execStart, `no ExecStart= in ${UNIT}`);
   const env: Record<string, string> = {};
   for (const [, name, value] of text.matchAll(/^Environment=([A-Z_]+)=(\S*)$/gm)) {
-    env[name!] = value!;
+    env[name!] = value!.replaceAll("%H", Deno.hostname());
   }
   return { execStart: execStart.trim().split(/\s+/), env };
 }
@@ -34,6 +38,15 @@ Deno.test("docs/operations.md and the systemd example run start with deno run an
     `${OPERATIONS} does not give the task's command line`,
   );
   assert.ok(operations.includes(UNIT), `${OPERATIONS} does not point at ${UNIT}`);
+});
+
+Deno.test("the systemd example makes the service a static member of its consumer groups under the host name, an id the program accepts", async () => {
+  const text = await Deno.readTextFile(UNIT);
+  assert.match(text, /^Environment=KAFKA_INSTANCE_ID=%H$/m);
+  const { env } = await unit();
+  const config = loadStartConfig(["--transport", "kafka"], (name) => env[name]);
+  assert.equal(config?.candleMembership.instanceId, `${Deno.hostname()}-candles`);
+  assert.equal(config?.consumer.membership.instanceId, `${Deno.hostname()}-printer`);
 });
 
 Deno.test("the systemd example's command line stops cleanly on SIGTERM, with exit 0 and the summary", async () => {

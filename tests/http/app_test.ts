@@ -199,6 +199,9 @@ function apiTests(
     assert.equal(pipeline.status, 200);
     assert.equal(pipeline.body.transport, "memory");
     assert.equal(pipeline.body.total_lag, 10);
+    assert.deepEqual(pipeline.body.lag, [
+      { topic: "crypto-prices", group: "g", consumer: "candles", partition: 0, lag: 10 },
+    ]);
     assert.equal(pipeline.body.restarts, 2);
     assert.deepEqual((pipeline.body.stages as Body[])[1], {
       name: "publisher",

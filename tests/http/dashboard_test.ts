@@ -154,6 +154,11 @@ browserTest(
 
       // The pipeline panel shows throughput, lag and restarts.
       await page.locator("#lag tbody tr").first().waitFor();
+      // Each row names the consumer group, and what reads through it.
+      assert.deepEqual(
+        await page.locator("#lag tbody tr").first().locator("td").allTextContents(),
+        ["g (candles)", "crypto-prices", "0", "10"],
+      );
       assert.match(await page.textContent("#pipeline-totals") ?? "", /actor restarts\s*2/);
 
       await page.click('button[data-interval="1m"]');

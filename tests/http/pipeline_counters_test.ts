@@ -9,7 +9,7 @@ import {
   startSnapshot,
   type TradeSourceCounters,
 } from "../../http/pipeline_counters.ts";
-import { NO_PIPELINE } from "../../http/pipeline_snapshot.ts";
+import { NO_PIPELINE, PipelineRates } from "../../http/pipeline_snapshot.ts";
 
 const prices = (
   totals: Partial<PriceSourceCounters["report"]["totals"]> = {},
@@ -200,7 +200,7 @@ Deno.test("sourceReadiness() is ready unless the last fetch failed or the trade 
   );
 });
 
-Deno.test("memoryLogLag() gives each group's lag per partition, groups in order", () => {
+Deno.test("memoryLogLag() gives each group's lag per partition, groups in order, each named with what reads through it", () => {
   const lags: Record<string, { partition: number; lag: number }[]> = {
     printer: [{ partition: 0, lag: 1 }, { partition: 1, lag: 0 }],
     "crypto-candles": [{ partition: 0, lag: 5 }],
@@ -209,10 +209,14 @@ Deno.test("memoryLogLag() gives each group's lag per partition, groups in order"
   const log = {
     lag: (group: string, topic: string) => (asked.push(`${group}/${topic}`), lags[group] ?? []),
   };
-  assert.deepEqual(memoryLogLag(log, ["printer", "crypto-candles"], "prices"), [
-    { topic: "prices", group: "printer", partition: 0, lag: 1 },
-    { topic: "prices", group: "printer", partition: 1, lag: 0 },
-    { topic: "prices", group: "crypto-candles", partition: 0, lag: 5 },
+  const groups = [
+    { group: "printer", consumer: "printer" },
+    { group: "crypto-candles", consumer: "candles" },
+  ];
+  assert.deepEqual(memoryLogLag(log, groups, "prices"), [
+    { topic: "prices", group: "printer", consumer: "printer", partition: 0, lag: 1 },
+    { topic: "prices", group: "printer", consumer: "printer", partition: 1, lag: 0 },
+    { topic: "prices", group: "crypto-candles", consumer: "candles", partition: 0, lag: 5 },
   ]);
   assert.deepEqual(asked, ["printer/prices", "crypto-candles/prices"]);
 });
@@ -220,4 +224,25 @@ Deno.test("memoryLogLag() gives each group's lag per partition, groups in order"
 Deno.test("serveSnapshot() is an empty Kafka pipeline with the candle group's lag", () => {
   const lag = [{ topic: "crypto-prices", group: "crypto-candles", partition: 2, lag: 8 }];
   assert.deepEqual(serveSnapshot(lag), { ...NO_PIPELINE, transport: "kafka", lag });
+});
+
+Deno.test("PipelineRates: the counters sampled in the background give a first view its rates over the last seconds", () => {
+  const rates = new PipelineRates();
+  const at = (produced: number) => ({
+    ...NO_PIPELINE,
+    produced,
+    consumed: produced,
+  });
+  assert.equal(rates.view(at(0), 0).produced_per_s, 0, "nothing to compare with yet");
+  const sampled = new PipelineRates();
+  for (let s = 0; s <= 5; s++) sampled.sample(at(2 * s), s * 1000);
+  const view = sampled.view(at(12), 6_000);
+  assert.equal(view.produced_per_s, 2);
+  assert.equal(view.consumed_per_s, 2);
+  // Over the last 10 s only: a burst long ago does not count.
+  const old = new PipelineRates();
+  old.sample(at(0), 0);
+  old.sample(at(1_000), 1_000);
+  for (let s = 2; s <= 20; s++) old.sample(at(1_000 + (s - 1)), s * 1000);
+  assert.equal(old.view(at(1_020), 21_000).produced_per_s, 1);
 });

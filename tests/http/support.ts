@@ -141,7 +141,7 @@ export function busySnapshot(): PipelineSnapshot {
     bad: 1,
     buffer: { depth: 0, capacity: 10_000, dropped: 0 },
     candles: { closed: 40, revisions: 2, late: 1, storeWrites: 50, storeErrors: 0 },
-    lag: [{ topic: "crypto-prices", group: "g", partition: 0, lag: 10 }],
+    lag: [{ topic: "crypto-prices", group: "g", consumer: "candles", partition: 0, lag: 10 }],
   };
 }
 

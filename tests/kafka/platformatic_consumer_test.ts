@@ -5,7 +5,7 @@ import { loadConsumerConfig } from "../../config/consume.ts";
 import type { KafkaConfig } from "../../config/types.ts";
 import { fetchLag } from "../../kafka/lag.ts";
 import { PlatformaticConsumerTransport } from "../../kafka/platformatic_consumer.ts";
-import type { InRecord } from "../../kafka/transport.ts";
+import { type InRecord, InstanceFencedError } from "../../kafka/transport.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import type { KafkaRecord, RecordsBatch } from "@platformatic/kafka";
 import { batchRecords } from "../../kafka/platformatic_consumer.ts";
@@ -451,3 +451,58 @@ Deno.test("batchRecords() keeps offsets exact past the largest exact double", ()
 Deno.test("batchRecords() of nothing ends where it started", () => {
   assert.deepEqual(batchRecords("t", 0, [], 7n), { records: [], end: 7n });
 });
+
+kafkaTest(
+  "two static members with one instance id: the broker fences the older, which stops and says so once; the newer keeps every partition",
+  async () => {
+    const topic = await filledTopic("it-fence", 3);
+    const { config, group } = transportFor(topic);
+    const fenced: InstanceFencedError[] = [];
+    const assigned: string[] = [];
+    const member = (name: string) =>
+      new PlatformaticConsumerTransport(config, group, {
+        instanceId: "only-one",
+        onFenced: (error) => fenced.push(Object.assign(error, { member: name })),
+      });
+    const older = member("older");
+    const newer = member("newer");
+    const consume = (transport: PlatformaticConsumerTransport, name: string) =>
+      new Promise<void>((resolve) => {
+        void transport.consume({
+          topic,
+          fromBeginning: true,
+          handle: () => Promise.resolve(),
+          onAssign: (partitions) => {
+            if (partitions.length > 0) assigned.push(name);
+            resolve();
+          },
+        });
+      });
+    try {
+      await older.connect();
+      await within(consume(older, "older"), 30_000, "the older member assigned");
+      await newer.connect();
+      await within(consume(newer, "newer"), 30_000, "the newer member assigned");
+      const deadline = Date.now() + 15_000;
+      while (fenced.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(fenced.length, 1);
+      assert.ok(fenced[0] instanceof InstanceFencedError);
+      assert.equal((fenced[0] as InstanceFencedError & { member: string }).member, "older");
+      assert.equal(fenced[0]!.instanceId, "only-one");
+      assert.equal(fenced[0]!.group, group);
+      await assert.rejects(
+        older.consume({ topic, fromBeginning: true, handle: () => Promise.resolve() }),
+        InstanceFencedError,
+      );
+      // The newer one is not fenced in turn: a heartbeat or two later it still holds the id.
+      await new Promise((r) => setTimeout(r, 7_000));
+      assert.equal(fenced.length, 1);
+      assert.deepEqual(assigned, ["older", "newer"]);
+    } finally {
+      await older.disconnect();
+      await newer.disconnect();
+    }
+  },
+);

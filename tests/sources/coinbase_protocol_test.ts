@@ -111,7 +111,7 @@ Deno.test("parseFeedFrame() calls malformed, with the reason, every frame that i
   }
 });
 
-Deno.test("tradeMessage() makes the SPEC §11 message: the base currency as symbol, source coinbase", () => {
+Deno.test("tradeMessage() makes the trade message: the base currency as symbol, source coinbase", () => {
   const event = parseFeedFrame(JSON.stringify(match));
   assert.equal(event.type, "trade");
   if (event.type !== "trade") return;

@@ -1,5 +1,5 @@
 /**
- * An independent computation of the alerts of SPEC §10, written plainly from the closed form of
+ * An independent computation of the alerts of docs/alerts.md, written plainly from the closed form of
  * the statistics (explicit weights, no fold, nothing of `market/ewma.ts` or
  * `market/alert_rules.ts`): for a table of closed candles, the alerts a correct Alerter must
  * raise, and how a test compares them with what was raised.

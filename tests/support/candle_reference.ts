@@ -1,5 +1,5 @@
 /**
- * An independent computation of candles, written plainly from SPEC §8's definitions (no
+ * An independent computation of candles, written plainly from the definitions of docs/candles.md (no
  * watermark, no state): for the observations that are all on time, the candles a correct
  * aggregator must give.
  *

@@ -1,5 +1,5 @@
 /**
- * Price recordings for the candle tests: SPEC §4 message lines with chosen event times, as
+ * Price recordings for the candle tests: price message lines (docs/messages.md) with chosen event times, as
  * `deno task consume --format json` prints them and `produce --source replay:FILE` reads them.
  *
  * @module

@@ -59,7 +59,7 @@ export function tradeScript(options: TradeScriptOptions): StubTrade[] {
 }
 
 /**
- * The SPEC §11 message a match must become, but for `received_at` (when it was read).
+ * The trade message (docs/messages.md) a match must become, but for `received_at` (when it was read).
  *
  * @param match The match as the stand-in sent it.
  * @returns The message's fields, `received_at` left out.
