@@ -1,9 +1,9 @@
 /**
  * The alert message (docs/alerts.md), written once: topic `crypto-alerts` (and Redis
  * `crypto:alerts`, the HTTP API and the live stream, which show the same JSON), the symbol as
- * key, the headers `content-type: application/json` and `schema: crypto-alert/v1`, the end of
- * the candle's window as the record timestamp, and as value one JSON object of nine fields, in
- * this order:
+ * key, the headers `content-type: application/json` and `schema: crypto-alert/v1` (the
+ * record's Kafka timestamp is the time of writing, set by the producer transport), and as value
+ * one JSON object of nine fields, in this order:
  *
  * ```json
  * {"symbol":"BTC","interval":"1m","window_start":"2025-11-12T10:31:00.000Z","kind":"anomaly",

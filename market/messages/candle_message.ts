@@ -1,8 +1,9 @@
 /**
  * The candle message (docs/candles.md), written once: topic `crypto-candles` (and Redis
  * `crypto:candles`, the HTTP API and the live stream, which show the same JSON), the symbol as
- * key, the headers `content-type: application/json` and `schema: crypto-candle/v1`, the window's
- * end as the record timestamp, and as value one JSON object of fifteen fields, in this order:
+ * key, the headers `content-type: application/json` and `schema: crypto-candle/v1` (the record's
+ * Kafka timestamp is the time of writing, set by the producer transport), and as value one JSON
+ * object of fifteen fields, in this order:
  *
  * ```json
  * {"symbol":"BTC","interval":"1m","window_start":"2025-11-12T10:30:00.000Z",

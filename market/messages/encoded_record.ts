@@ -13,6 +13,9 @@ export interface EncodedRecord {
   value: string | Uint8Array;
   /** `content-type` and `schema` (see docs/messages.md). */
   headers: Record<string, string>;
-  /** The record timestamp, ms since the epoch: the message's event time or its fetch time. */
+  /**
+   * The message's event time (or fetch time), ms since the epoch. Not the record's Kafka
+   * timestamp: the producer transport stamps every record with the time of writing.
+   */
   timestamp: number;
 }
