@@ -1,5 +1,5 @@
 /**
- * The Aggregator: checks each consumed record (a price of SPEC §4 or a trade of §11), folds it
+ * The Aggregator: checks each consumed record (a price or a trade, docs/messages.md), folds it
  * into the candle book, and hands the changes that are due to the CandleSink as one write, with
  * the offsets that write makes safe to commit. A symbol seen for the first time is taken over
  * from the store first (its state, and the candles that may still change), so a restart carries

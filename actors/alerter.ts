@@ -1,5 +1,5 @@
 /**
- * The Alerter (SPEC §10): examines the closed candles and revisions that the CandleSink queued in
+ * The Alerter (docs/alerts.md): examines the closed candles and revisions that the CandleSink queued in
  * the store, in the same transaction as their write, each against the closed candles stored
  * before it ({@linkcode candleAlerts}); it stores the alerts they raise, and the store's unique
  * key decides which are new. The new ones go to the listeners (the console, Redis, the live

@@ -109,7 +109,7 @@ function validPrice(fuzz: Fuzz, messageId: string): Record<string, unknown> {
 
 const utf8 = (text: string) => Buffer.from(text, "utf8");
 
-/** Changes that each break the contract (SPEC §4) of an otherwise valid price. */
+/** Changes that each break the contract (docs/messages.md) of an otherwise valid price. */
 const SCHEMA_BREAKS: [string, (p: Record<string, unknown>, fuzz: Fuzz) => unknown][] = [
   ["missing field", (p, fuzz) => (delete p[fuzz.pick(Object.keys(p))], p)],
   ["no message_id", (p) => (delete p.message_id, p)],

@@ -1,5 +1,5 @@
 /**
- * The HTTP API, live stream, probes, metrics and dashboard of SPEC §9 as one Hono app. It knows
+ * The HTTP API, live stream, probes, metrics and dashboard of docs/api.md as one Hono app. It knows
  * nothing of the runtime: it speaks `Request`/`Response`, and the entry point serves it with
  * `Deno.serve(app.fetch)`.
  *

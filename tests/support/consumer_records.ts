@@ -18,10 +18,10 @@ import type {
   InRecord,
 } from "../../kafka/transport.ts";
 
-/** The fetch time of the SPEC §5 example, `2025-11-12T10:30:45.123Z`. */
+/** The fetch time of the README's consume example, `2025-11-12T10:30:45.123Z`. */
 export const FETCHED_AT = Date.parse("2025-11-12T10:30:45.123Z");
 
-/** The ten fields of a SPEC §4 message, in its order. */
+/** The ten fields of a price message (docs/messages.md), in its order. */
 export const MESSAGE_FIELDS = [
   "symbol",
   "coin_id",
@@ -35,7 +35,7 @@ export const MESSAGE_FIELDS = [
   "message_id",
 ] as const;
 
-/** A tick with the SPEC §4 example's numbers unless overridden. */
+/** A tick with the price example's numbers unless overridden. */
 export function tick(overrides: Partial<PriceTick> = {}): PriceTick {
   return {
     coinId: "bitcoin",
