@@ -6,6 +6,7 @@
  */
 import { type Interval, INTERVALS, isInterval } from "../market/candle.ts";
 import { HttpError, quoteValue } from "./http_error.ts";
+import { calendarProblem } from "../market/messages/checks.ts";
 
 /**
  * Refuses query parameters a route does not know.
@@ -113,37 +114,6 @@ export function parseInterval(raw: string | undefined): Interval {
 const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2})))?$/;
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
-/** Why a time matching the ISO-8601 pattern names no real instant, or null when it does. */
-function impossible(match: RegExpExecArray): string | null {
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.slice(1).map(
-    (part) => part === undefined ? 0 : Number(part),
-  ) as [number, number, number, number, number, number, number, number];
-  if (month < 1 || month > 12) return `there is no month ${month}`;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-  if (day < 1 || day > days) {
-    return `${MONTHS[month - 1]} ${String(year).padStart(4, "0")} has ${days} days`;
-  }
-  if (hour > 23 || minute > 59 || second > 59) return "hours go to 23, minutes and seconds to 59";
-  if (offsetHours > 23 || offsetMinutes > 59) return "a zone offset goes to 23:59";
-  return null;
-}
-
 /**
  * Checks an ISO-8601 time: a date (`2025-11-12`, midnight UTC) or a date and time with `Z` or an
  * offset. A date or time that does not exist (`2025-02-30`, `T24:00`) is refused, not rolled
@@ -168,7 +138,7 @@ function impossible(match: RegExpExecArray): string | null {
 export function parseTime(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const match = ISO_TIME.exec(raw);
-  const why = match === null ? null : impossible(match);
+  const why = match === null ? null : calendarProblem(match.slice(1));
   const ms = match === null || why !== null ? NaN : Date.parse(raw);
   if (!Number.isFinite(ms)) {
     throw new HttpError(

@@ -203,6 +203,38 @@ const MONTH_NAMES = [
   "December",
 ];
 
+/**
+ * Why a calendar time names no real instant — a month past 12, a day past its month's end (leap
+ * years counted), an hour past 23, a minute or second past 59, a zone offset past 23:59 — or
+ * null when it names one. The HTTP API's time parameters and the messages' times share it.
+ *
+ * @param parts Year, month, day, hour, minute, second, offset hours and offset minutes as
+ * digits; a part not given (undefined) counts as 0.
+ * @returns The reason, or null.
+ *
+ * @example
+ * ```ts
+ * import { calendarProblem } from "./checks.ts";
+ * console.log(calendarProblem(["2025", "02", "30"])); // "February 2025 has 28 days"
+ * console.log(calendarProblem(["2024", "02", "29", "23", "59", "59"])); // null
+ * ```
+ */
+export function calendarProblem(parts: readonly (string | undefined)[]): string | null {
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = Array.from(
+    { length: 8 },
+    (_, i) => parts[i] === undefined ? 0 : Number(parts[i]),
+  ) as [number, number, number, number, number, number, number, number];
+  if (month < 1 || month > 12) return `there is no month ${month}`;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  if (day < 1 || day > days) {
+    return `${MONTH_NAMES[month - 1]} ${String(year).padStart(4, "0")} has ${days} days`;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return "hours go to 23, minutes and seconds to 59";
+  if (offsetHours > 23 || offsetMinutes > 59) return "a zone offset goes to 23:59";
+  return null;
+}
+
 /** What {@linkcode isoInstant} found: the time, or why the text names none. */
 export type IsoInstant = { ok: true; ms: number } | { ok: false; why: string };
 
@@ -224,21 +256,8 @@ export type IsoInstant = { ok: true; ms: number } | { ok: false; why: string };
 export function isoInstant(value: unknown): IsoInstant {
   const match = typeof value === "string" ? ISO_INSTANT.exec(value) : null;
   if (match === null) return { ok: false, why: "not an ISO-8601 time" };
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = match.slice(1).map(
-    (part) => part === undefined ? 0 : Number(part),
-  ) as [number, number, number, number, number, number, number, number];
-  if (month < 1 || month > 12) return { ok: false, why: `there is no month ${month}` };
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
-  if (day < 1 || day > days) {
-    return { ok: false, why: `${MONTH_NAMES[month - 1]} ${match[1]} has ${days} days` };
-  }
-  if (hour > 23 || minute > 59 || second > 59) {
-    return { ok: false, why: "hours go to 23, minutes and seconds to 59" };
-  }
-  if (offsetHours > 23 || offsetMinutes > 59) {
-    return { ok: false, why: "a zone offset goes to 23:59" };
-  }
+  const why = calendarProblem(match.slice(1));
+  if (why !== null) return { ok: false, why };
   const ms = Date.parse(value as string);
   return Number.isFinite(ms) ? { ok: true, ms } : { ok: false, why: "not an ISO-8601 time" };
 }
