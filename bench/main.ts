@@ -39,6 +39,7 @@ import {
 import { writeReport } from "./report.ts";
 import { tradesFigures } from "./trades.ts";
 import { repairFigures } from "./repair.ts";
+import { restartFigures } from "./restart.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -55,7 +56,7 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair] [--batch N] [--messages N] [--repetitions N]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart] [--batch N] [--messages N] [--repetitions N]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
@@ -80,7 +81,8 @@ const opts: BenchOptions = {
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
 const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades,repair").split(",")
+  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades,repair,restart")
+    .split(",")
     .map((
       s,
     ) => s.trim()),
@@ -426,6 +428,7 @@ if (only.has("candles")) {
 
 if (only.has("trades")) results.trades = await tradesFigures(opts);
 if (only.has("repair")) results.repair = await repairFigures(opts);
+if (only.has("restart")) results.restart = await restartFigures(opts);
 
 await deleteTopics(opts, topics);
 await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});

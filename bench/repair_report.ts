@@ -44,3 +44,25 @@ export function repairSection(results: Figures): string[] {
     "",
   ];
 }
+
+/**
+ * The restart section of `bench/RESULTS.md`: restart to lag 0 with and without an instance id.
+ *
+ * @param results The figures.
+ * @returns Markdown lines (none without restart figures).
+ */
+export function restartSection(results: Figures): string[] {
+  const r = results.restart as Figures | undefined;
+  if (!r) return [];
+  return [
+    "## Restart to lag 0 (`candles`, `kill -9`, started again at once)",
+    "",
+    `Run at ${r.generated_at}. \`candles\` aggregates half of a recording, is killed with \`kill -9\`, the other half is written, and the same command is started again at once: the time from that start to the group's committed offsets at the end of every partition (lag 0). Without an instance id the dead member keeps its partitions until its session times out (\`KAFKA_SESSION_TIMEOUT\`, 30 s).`,
+    "",
+    "| | restart to lag 0 |",
+    "| --- | ---: |",
+    `| \`--instance-id\` (static membership) | ${num(r.with_instance_id_s, 1)} s |`,
+    `| no instance id | ${num(r.without_instance_id_s, 1)} s |`,
+    "",
+  ];
+}

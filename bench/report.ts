@@ -7,7 +7,7 @@
 
 import { candlesSection } from "./candles_report.ts";
 import { tradesSection } from "./trades_report.ts";
-import { repairSection } from "./repair_report.ts";
+import { repairSection, restartSection } from "./repair_report.ts";
 
 type Figures = Record<string, unknown>;
 
@@ -229,6 +229,7 @@ export function renderReport(results: Figures, analysis: string): string {
     ...candlesSection(results),
     ...tradesSection(results),
     ...repairSection(results),
+    ...restartSection(results),
   );
   return lines.join("\n") + (analysis ? `\n${analysis.trim()}\n` : "");
 }
