@@ -1,10 +1,11 @@
 /**
  * An alert (docs/alerts.md): a closed candle that moved a lot from its open, or whose return was far
- * from the symbol's recent ones.
+ * from the market's recent ones.
  *
  * @module
  */
 import type { Interval } from "./candle.ts";
+import type { Source } from "./market.ts";
 
 /** What raised an alert: the close far from the open, or a return far from the recent ones. */
 export type AlertKind = "move" | "anomaly";
@@ -12,8 +13,13 @@ export type AlertKind = "move" | "anomaly";
 /** Which way the price went. */
 export type AlertDirection = "up" | "down";
 
-/** One alert; unique per `(symbol, interval, windowStart, kind)`. Times are ms since the epoch. */
+/** One alert; unique per `(source, product, interval, windowStart, kind)`. Times are ms since the epoch. */
 export interface Alert {
+  /** The candle's market's source. */
+  source: Source;
+  /** The candle's market's product, `BTC-EUR`. */
+  product: string;
+  /** The product's base currency, `BTC`. */
   symbol: string;
   /** The candle's interval. */
   interval: Interval;

@@ -1,9 +1,11 @@
 /**
- * The candle (docs/candles.md): open, high, low, close and counts of one symbol's observations in one
+ * The candle (docs/candles.md): open, high, low, close and counts of one market's observations in one
  * tumbling window, and the intervals a candle may have.
  *
  * @module
  */
+
+import type { Source } from "./market.ts";
 
 /** The intervals a candle may have, shortest first. */
 export const INTERVALS = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"] as const;
@@ -49,8 +51,14 @@ export function isInterval(text: string): text is Interval {
 
 /** One candle. Times are milliseconds since the epoch (UTC); they are shown as ISO-8601. */
 export interface Candle {
-  /** The symbol, e.g. `BTC`. */
+  /** The market's source: `coingecko` (prices) or `coinbase` (trades). */
+  source: Source;
+  /** The market's product, `BTC-EUR`. */
+  product: string;
+  /** The product's base currency, e.g. `BTC`. */
   symbol: string;
+  /** The product's quote currency, e.g. `EUR`: the currency of every price of the candle. */
+  quote: string;
   interval: Interval;
   /** Start of the window, inclusive: `floor(t / size) * size`. */
   windowStart: number;
@@ -66,19 +74,28 @@ export interface Candle {
   close: number;
   /** Distinct observations. */
   samples: number;
+  /** Trades in the window; for candles of price snapshots, `samples`. */
+  trades: number;
   /** Sum of trade sizes; null for candles of price snapshots. */
   volume: number | null;
+  /**
+   * Volume of buyer-initiated trades (the taker bought; Coinbase's `side` is the maker's, so
+   * `"sell"`); null for candles of price snapshots. `buyVolume + sellVolume = volume`.
+   */
+  buyVolume: number | null;
+  /** Volume of seller-initiated trades (Coinbase's `side: "buy"`); null for price snapshots. */
+  sellVolume: number | null;
   /** Volume-weighted average price; null for candles of price snapshots. */
   vwap: number | null;
   /** Event time of the earliest observation. */
   firstEvent: number;
   /** Event time of the latest observation. */
   lastEvent: number;
-  /** Whether the window has closed (its symbol's watermark passed its end, or it went idle). */
+  /** Whether the window has closed (its market's watermark passed its end, or it went idle). */
   closed: boolean;
   /** 0 when first closed; +1 for each late update after that. */
   revision: number;
 }
 
 /** A candle's identity: its row's primary key. */
-export type CandleKey = Pick<Candle, "symbol" | "interval" | "windowStart">;
+export type CandleKey = Pick<Candle, "source" | "product" | "interval" | "windowStart">;

@@ -1,14 +1,24 @@
 /**
- * A symbol's latest price, as the store keeps it (table `latest_prices`) and Redis and the HTTP
+ * A market's latest price, as the store keeps it (table `latest_prices`) and Redis and the HTTP
  * API show it.
  *
  * @module
  */
 
-/** The latest price of a symbol (table `latest_prices`). Times are ms since the epoch. */
+import type { Source } from "./market.ts";
+
+/** The latest price of a market (table `latest_prices`). Times are ms since the epoch. */
 export interface LatestPrice {
+  /** The market's source. */
+  source: Source;
+  /** The market's product, `BTC-EUR`. */
+  product: string;
+  /** The product's base currency, `BTC`. */
   symbol: string;
-  /** The price in USD. */
+  /**
+   * The price in the product's quote currency (USD for CoinGecko; column `price_usd`, its name
+   * kept from when every market was quoted in USD).
+   */
   priceUsd: number;
   /** 24 h volume in USD, or null. */
   volume24h: number | null;

@@ -1,22 +1,31 @@
 /**
- * An observation: one price of one symbol at one event time, what a candle is folded from. A
+ * An observation: one price of one market at one event time, what a candle is folded from. A
  * price snapshot (docs/messages.md) and a trade (docs/trades.md) are both observations; each has an identity, so
  * that a repeated one is recognised and counted once.
  *
  * @module
  */
+import type { Source } from "./market.ts";
 import type { PriceMessage } from "./messages/price_message.ts";
 
-/** One observation of a symbol's price. */
+/** One observation of a market's price. */
 export interface Observation {
-  symbol: string;
+  /** The market's source. */
+  source: Source;
+  /** The market's product, `BTC-EUR` (`{symbol}-USD` for a CoinGecko price). */
+  product: string;
   /** The event time, ms since the epoch. */
   time: number;
   price: number;
   /** The traded size, for a trade; null for a price snapshot. */
   size: number | null;
   /**
-   * The identity within the symbol: the event time for a price snapshot (a snapshot repeated with
+   * Who initiated the trade: `buy` when the taker bought (Coinbase's maker `side` is `sell`),
+   * `sell` when the taker sold; null for a price snapshot.
+   */
+  taker: "buy" | "sell" | null;
+  /**
+   * The identity within the market: the event time for a price snapshot (a snapshot repeated with
    * the same `last_updated` is the same observation), `-(trade_id + 1)` for a trade.
    */
   id: number;
@@ -49,11 +58,19 @@ export function priceEventTime(message: Pick<PriceMessage, "last_updated" | "tim
  */
 export function priceObservation(message: PriceMessage): Observation {
   const time = priceEventTime(message);
-  return { symbol: message.symbol, time, price: message.price_usd, size: null, id: time };
+  return {
+    source: "coingecko",
+    product: `${message.symbol}-USD`,
+    time,
+    price: message.price_usd,
+    size: null,
+    taker: null,
+    id: time,
+  };
 }
 
 /**
- * The identity of a trade within its symbol.
+ * The identity of a trade within its market.
  *
  * @param tradeId The exchange's trade id (a whole number, 0 or more).
  * @returns A negative number, apart from every price snapshot's identity.

@@ -5,7 +5,8 @@
  */
 import type { Candle } from "./candle.ts";
 import type { LatestPrice } from "./latest_price.ts";
-import type { SymbolState } from "./symbol_state.ts";
+import { marketKey } from "./market.ts";
+import type { MarketState } from "./market_state.ts";
 
 /**
  * One atomic write: everything in it is applied in one transaction, or nothing is. A key given
@@ -15,16 +16,19 @@ import type { SymbolState } from "./symbol_state.ts";
  */
 export interface StoreWrite {
   /**
-   * Symbol states. A state whose `epoch` is below the stored one is stale: it is not applied, and
-   * neither are that symbol's candles or latest price in this write.
+   * Market states. A state whose `epoch` is below the stored one is stale: it is not applied, and
+   * neither are that market's candles or latest price in this write.
    */
-  states: SymbolState[];
+  states: MarketState[];
   /**
-   * Candles to upsert by `(symbol, interval, window_start)`; each one's symbol has a state above
-   * (a candle whose symbol has none is applied, there being nothing to guard it).
+   * Candles to upsert by `(source, product, interval, window_start)`; each one's market has a
+   * state above (a candle whose market has none is applied, there being nothing to guard it).
    */
   candles: Candle[];
-  /** Latest prices to upsert by symbol (a write with an older `eventTime` than stored is ignored). */
+  /**
+   * Latest prices to upsert by `(source, product)` (a write with an older `eventTime` than stored
+   * is ignored).
+   */
   latest: LatestPrice[];
   /**
    * Closed candles and revisions to put on the candle topic, as they are now: queued in the
@@ -40,43 +44,48 @@ export interface StoreWrite {
 }
 
 /**
- * The symbols a write holds changes of, in the order they first appear.
+ * The markets a write holds changes of, in the order they first appear.
  *
  * @param write The write.
- * @returns Each symbol once.
+ * @returns Each market's key (`marketKey`) once.
  *
  * @example
  * ```ts
- * import { symbolsOfWrite } from "./store_write.ts";
- * console.log(symbolsOfWrite({ states: [], candles: [], publish: [], latest: [
- *   { symbol: "ETH", priceUsd: 1, volume24h: null, marketCap: null, priceChange24h: null, eventTime: 0 },
- * ] })); // ["ETH"]
+ * import { assertEquals } from "node:assert/strict";
+ * import { marketsOfWrite } from "./store_write.ts";
+ * assertEquals(
+ *   marketsOfWrite({ states: [], candles: [], publish: [], latest: [
+ *     { source: "coinbase", product: "ETH-USD", symbol: "ETH", priceUsd: 1, volume24h: null,
+ *       marketCap: null, priceChange24h: null, eventTime: 0 },
+ *   ] }),
+ *   ["coinbase:ETH-USD"],
+ * );
  * ```
  */
-export function symbolsOfWrite(write: StoreWrite): string[] {
-  const symbols = new Set<string>();
-  for (const state of write.states) symbols.add(state.symbol);
-  for (const candle of write.candles) symbols.add(candle.symbol);
-  for (const price of write.latest) symbols.add(price.symbol);
-  for (const candle of write.publish) symbols.add(candle.symbol);
-  for (const candle of write.examine ?? []) symbols.add(candle.symbol);
-  return [...symbols];
+export function marketsOfWrite(write: StoreWrite): string[] {
+  const markets = new Set<string>();
+  for (const state of write.states) markets.add(state.market);
+  for (const candle of write.candles) markets.add(marketKey(candle));
+  for (const price of write.latest) markets.add(marketKey(price));
+  for (const candle of write.publish) markets.add(marketKey(candle));
+  for (const candle of write.examine ?? []) markets.add(marketKey(candle));
+  return [...markets];
 }
 
 /**
- * The part of a write that changes the given symbols: their states, candles, latest prices and
- * queued candles, nothing of any other symbol. Each symbol's part stands alone, so a write may be
- * split by symbol and its parts applied one at a time.
+ * The part of a write that changes the given markets: their states, candles, latest prices and
+ * queued candles, nothing of any other market. Each market's part stands alone, so a write may be
+ * split by market and its parts applied one at a time.
  *
  * @param write The write.
- * @param symbols The symbols kept.
- * @returns A write of those symbols' changes only.
+ * @param markets The markets kept, by key.
+ * @returns A write of those markets' changes only.
  */
-export function partOfWrite(write: StoreWrite, symbols: ReadonlySet<string>): StoreWrite {
-  const mine = <T extends { symbol: string }>(items: readonly T[]) =>
-    items.filter((item) => symbols.has(item.symbol));
+export function partOfWrite(write: StoreWrite, markets: ReadonlySet<string>): StoreWrite {
+  const mine = <T extends { source: string; product: string }>(items: readonly T[]) =>
+    items.filter((item) => markets.has(`${item.source}:${item.product}`));
   const part: StoreWrite = {
-    states: mine(write.states),
+    states: write.states.filter((state) => markets.has(state.market)),
     candles: mine(write.candles),
     latest: mine(write.latest),
     publish: mine(write.publish),

@@ -8,18 +8,25 @@
 import type { Alert } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { LoadedMarket } from "../market/loaded_market.ts";
+import type { Market, Source } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 
 /** A candle at one revision: what the outbox and the alert queue hold. */
-export type CandleRevisionKey = Pick<Candle, "symbol" | "interval" | "windowStart" | "revision">;
+export type CandleRevisionKey = Pick<
+  Candle,
+  "source" | "product" | "interval" | "windowStart" | "revision"
+>;
 
 /** An alert's key: at most one alert of a kind per candle. */
-export type AlertKey = Pick<Alert, "symbol" | "interval" | "windowStart" | "kind">;
+export type AlertKey = Pick<Alert, "source" | "product" | "interval" | "windowStart" | "kind">;
 
 /** Which candles to read. */
 export interface CandleQuery {
-  symbol: string;
+  /** The market's source. */
+  source: Source;
+  /** The market's product, `BTC-EUR`. */
+  product: string;
   interval: Interval;
   /** Only windows starting at or after this time. */
   from?: number;
@@ -29,19 +36,34 @@ export interface CandleQuery {
   limit?: number;
 }
 
-/** A symbol the store knows, with its latest price when it has one (`GET /api/v1/symbols`). */
-export interface KnownSymbol {
+/**
+ * A market the store knows, with its latest price when it has one (`GET /api/v1/markets`,
+ * `GET /api/v1/symbols`).
+ */
+export interface KnownMarket {
+  source: Source;
+  /** `BTC-EUR`. */
+  product: string;
+  /** The product's base currency, `BTC`. */
   symbol: string;
-  /** Its latest price in USD, or null when only candles are known. */
+  /** The product's quote currency, `EUR`. */
+  quote: string;
+  /** Its latest price in the quote currency, or null when only candles are known. */
   priceUsd: number | null;
   /** That price's event time, or null. */
   eventTime: number | null;
+  /** The intervals it has candles of, shortest first. */
+  intervals: Interval[];
 }
 
 /** Which alerts to read. */
 export interface AlertQuery {
-  /** Only this symbol's. */
+  /** Only this base currency's (every market of it). */
   symbol?: string;
+  /** Only this source's. */
+  source?: Source;
+  /** Only this product's. */
+  product?: string;
   /** Only alerts created at or after this time. */
   since?: number;
   /** At most this many: the newest ones. */
@@ -54,19 +76,23 @@ export interface CandleStore {
   readonly description: string;
   /**
    * Applies a write atomically: upserts are idempotent, a write applied twice changes nothing.
-   * Resolves to the symbols whose states were stale (nothing of theirs was written).
+   * Resolves to the keys (`marketKey`) of the markets whose states were stale (nothing of theirs
+   * was written).
    */
   write(batch: StoreWrite): Promise<string[]>;
   /**
-   * Takes a symbol over: raises its epoch (storing it, so that writes of any earlier owner are
+   * Takes a market over: raises its epoch (storing it, so that writes of any earlier owner are
    * stale from now on) and returns its state and the candles that may still change, for the
    * aggregator after a restart or a rebalance.
    */
-  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol>;
+  loadMarket(market: Market, horizonMs: number): Promise<LoadedMarket>;
   /** Candles, ascending by `window_start`. */
   candles(query: CandleQuery): Promise<Candle[]>;
-  /** Latest prices, by symbol; all of them when no symbol is given. */
-  latest(symbol?: string): Promise<LatestPrice[]>;
+  /**
+   * Latest prices, by source and product; the given market's only, or all of them when none is
+   * given.
+   */
+  latest(market?: Market): Promise<LatestPrice[]>;
   /**
    * The candle topic's outbox: candles queued by `write`'s `publish`, oldest first, as they were
    * queued. They stay queued until {@linkcode CandleStore.ackCandleOutbox}.
@@ -74,8 +100,8 @@ export interface CandleStore {
   peekCandleOutbox(limit: number): Promise<Candle[]>;
   /** Takes the given candles, each at the revision given, off the candle topic's outbox. */
   ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void>;
-  /** The symbols known (with a latest price or a candle state), by name. */
-  symbols(): Promise<KnownSymbol[]>;
+  /** The markets known (with a latest price or a candle), by source and product. */
+  markets(): Promise<KnownMarket[]>;
   /**
    * The alert queue: candles queued by `write`'s `examine` for the Alerter to examine, oldest
    * first, as they were queued. They stay queued until {@linkcode CandleStore.insertAlerts} takes
@@ -84,7 +110,7 @@ export interface CandleStore {
   peekCandlesToExamine(limit: number): Promise<Candle[]>;
   /**
    * Stores alerts, in one transaction with what goes with them: one whose
-   * `(symbol, interval, windowStart, kind)` is already stored is ignored; the new ones are queued
+   * `(source, product, interval, windowStart, kind)` is already stored is ignored; the new ones are queued
    * on the alert topic's outbox ({@linkcode CandleStore.peekAlertOutbox}); the `examined`
    * candles, each at the revision given, leave the alert queue. So an examination either happened
    * whole or not at all, and doing it again raises nothing twice (docs/alerts.md).
