@@ -1,8 +1,9 @@
 /**
  * The Aggregator: checks each consumed record (a price or a trade, docs/messages.md), folds it
  * into the candle book, and hands the changes that are due to the CandleSink as one write, with
- * the offsets that write makes safe to commit. A symbol seen for the first time is taken over
- * from the store first (its state, and the candles that may still change), so a restart carries
+ * the offsets that write makes safe to commit. Each observation belongs to a market: a price to
+ * `coingecko` / `{symbol}-USD`, a trade to `coinbase` / its product. A market seen for the first
+ * time is taken over from the store first (its state, and the candles that may still change), so a restart carries
  * on where the last write left off.
  *
  * A record that fails its checks (docs/messages.md#what-every-record-is-checked-for), that the
@@ -16,11 +17,12 @@ import { getLogger } from "@logtape/logtape";
 import type { InRecord } from "../kafka/transport.ts";
 import type { CandleBook, Flush } from "../market/candle_book.ts";
 import type { CandleReport } from "../report/candle_report.ts";
-import { priceObservation, tradeIdentity } from "../market/observation.ts";
+import { type Market, marketKey } from "../market/market.ts";
+import { type Observation, priceObservation, tradeIdentity } from "../market/observation.ts";
 import { DEFAULT_MAX_AHEAD_MS, type ReadTime } from "../market/messages/checks.ts";
 import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
 import { decodePrice } from "../market/messages/price_message.ts";
-import { decodeTrade } from "../market/messages/trade_message.ts";
+import { decodeTrade, takerSide } from "../market/messages/trade_message.ts";
 import type { Actor } from "../runtime/actor.ts";
 import { backoffDelay } from "../runtime/backoff.ts";
 import { untilClosed } from "../runtime/channel.ts";
@@ -52,8 +54,8 @@ export interface CandleBatch {
 export interface AggregatorOptions {
   /** The candles, kept across restarts of the actor. */
   book: CandleBook;
-  /** Where a symbol seen for the first time is loaded from. */
-  store: Pick<CandleStore, "loadSymbol">;
+  /** Where a market seen for the first time is loaded from. */
+  store: Pick<CandleStore, "loadMarket">;
   /** Offsets handled, kept across restarts. */
   offsets: PendingOffsets;
   /** Counts. */
@@ -69,7 +71,7 @@ export interface AggregatorOptions {
   /** The records to dead-letter, kept across restarts. @default {a new trail} */
   trail?: RecordTrail;
   /**
-   * Aborted when a stop has waited long enough for the store: a symbol that cannot be loaded by
+   * Aborted when a stop has waited long enough for the store: a market that cannot be loaded by
    * then is not retried, and the records left are not handled (nor committed).
    */
   giveUp?: AbortSignal;
@@ -90,27 +92,28 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const giveUp = options.giveUp ?? new AbortController().signal;
 
   /**
-   * Takes a symbol over, retrying while the store is away; returns the store's reason instead
+   * Takes a market over, retrying while the store is away; returns the store's reason instead
    * when it refuses for good.
    */
-  const claim = async (symbol: string, signal: AbortSignal): Promise<string | null> => {
+  const claim = async (market: Market, signal: AbortSignal): Promise<string | null> => {
+    const key = marketKey(market);
     for (let attempt = 0;; attempt++) {
       try {
-        book.claim(symbol, await store.loadSymbol(symbol, book.horizonMs), now());
+        book.claim(key, await store.loadMarket(market, book.horizonMs), now());
         report.storeHealth.succeeded();
-        trail.forget(symbol);
+        trail.forget(key);
         return null;
       } catch (error) {
         if (signal.aborted) throw error;
         if (isPermanentStoreError(error)) {
           report.claimsRefused++;
-          return `the store refused to take ${symbol} over: ${error.message}`;
+          return `the store refused to take ${key} over: ${error.message}`;
         }
         if (giveUp.aborted) throw giveUp.reason;
         report.storeErrors++;
         report.storeHealth.failed(now(), error instanceof Error ? error.message : String(error));
-        logger.warn("Cannot load {symbol} from the store, retrying: {error}", {
-          symbol,
+        logger.warn("Cannot load {market} from the store, retrying: {error}", {
+          market: key,
           error: error instanceof Error ? error.message : String(error),
         });
         await delay(backoffDelay(attempt, { minMs: 200, maxMs: 5_000 }), {
@@ -123,15 +126,15 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   return async (inbox, outbox, ctx) => {
     /** Records handled since the last batch went to the sink. */
     let unsent = 0;
-    const send = async (symbols: string[]) => {
+    const send = async (markets: string[]) => {
       // With nothing to write, records that changed nothing (repeats, late prices: a replay of
       // what the store holds) are still handed over, to be committed, once nothing is pending.
-      if (symbols.length === 0 && (unsent === 0 || book.dirtySymbols.length > 0)) return;
-      const flush = book.flush(symbols);
-      const commits = offsets.written(symbols);
+      if (markets.length === 0 && (unsent === 0 || book.dirtyMarkets.length > 0)) return;
+      const flush = book.flush(markets);
+      const commits = offsets.written(markets);
       if (flush.write.states.length === 0 && commits.length === 0) return;
       unsent = 0;
-      await outbox.send({ flush, commits, ...trail.take(symbols) });
+      await outbox.send({ flush, commits, ...trail.take(markets) });
     };
     const refuse = (record: InRecord, reason: string) => {
       report.bad++;
@@ -145,20 +148,20 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       const decoded = decode(record, { now: now(), maxAheadMs });
       if (typeof decoded === "string") return refuse(record, decoded);
       const { observation, latest } = decoded;
-      const { symbol } = observation;
+      const key = marketKey(observation);
       // A close and its revision go out as two writes, so that both are published.
-      if (book.wouldRevisePending(observation)) await send([symbol]);
-      // Claimed last, right before applying: a write found stale meanwhile lets the symbol go.
-      if (!book.has(symbol)) {
-        const refused = await claim(symbol, ctx.signal);
+      if (book.wouldRevisePending(observation)) await send([key]);
+      // Claimed last, right before applying: a write found stale meanwhile lets the market go.
+      if (!book.has(key)) {
+        const refused = await claim(observation, ctx.signal);
         if (refused !== null) return refuse(record, refused);
       }
       const outcome = book.apply(observation, now(), latest);
       if (outcome === "refused") {
         return refuse(record, "price × size would make a candle's volume or VWAP overflow");
       }
-      if (outcome === "added") trail.added(symbol, record);
-      offsets.processed(record, outcome === "added" ? symbol : null);
+      if (outcome === "added") trail.added(key, record);
+      offsets.processed(record, outcome === "added" ? key : null);
     };
 
     const take = async () => {
@@ -187,30 +190,36 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       return;
     }
     // Drained: everything not yet written goes now.
-    await send(book.dirtySymbols);
+    await send(book.dirtyMarkets);
   };
 }
 
-/** A record as an observation, or the reason it is not one. */
+/**
+ * A record as an observation of its market, with the latest price it makes, or the reason it is
+ * not one. A trade's `side` is Coinbase's maker side: its taker is the other one.
+ */
 function decode(
   record: InRecord,
   read: ReadTime,
-): { observation: ReturnType<typeof priceObservation>; latest: LatestPrice } | string {
+): { observation: Observation; latest: LatestPrice } | string {
   const { key, value, headers, notUtf8 } = record;
   if (headers["schema"] === "crypto-trade/v1") {
     const trade = decodeTrade(key, value, headers, read, notUtf8);
     if (!trade.ok) return trade.reason;
     const { message } = trade;
     const time = Date.parse(message.time);
+    const market: Market = { source: "coinbase", product: message.product_id };
     return {
       observation: {
-        symbol: message.symbol,
+        ...market,
         time,
         price: message.price,
         size: message.size,
+        taker: takerSide(message.side),
         id: tradeIdentity(message.trade_id),
       },
       latest: {
+        ...market,
         symbol: message.symbol,
         priceUsd: message.price,
         volume24h: null,
@@ -227,6 +236,8 @@ function decode(
   return {
     observation,
     latest: {
+      source: observation.source,
+      product: observation.product,
       symbol: message.symbol,
       priceUsd: message.price_usd,
       volume24h: message.volume_24h,

@@ -1,6 +1,6 @@
 /**
  * The alert topic's publisher: puts the new alerts queued in the store's alert outbox on the topic
- * `crypto-alerts` (key = symbol, schema `crypto-alert/v1`, value = the alert's JSON), then takes
+ * `crypto-alerts` (key = `{source}:{product}`, schema `crypto-alert/v1`, value = the alert's JSON), then takes
  * them off the outbox. An alert is queued in the same transaction that stores it, so it is
  * published even after a crash between the two (at least once; its key tells a reader a repeat).
  *
@@ -49,10 +49,10 @@ export function alertPublisher(options: AlertPublisherOptions): Actor<unknown, n
   const drain = async (): Promise<boolean> => {
     const alerts = await store.peekAlertOutbox(500);
     if (alerts.length === 0) return true;
-    const records: OutRecord[] = alerts.map((alert) => ({
-      ...encodeAlert(alert),
-      partition: partitionFor(alert.symbol, partitions),
-    }));
+    const records: OutRecord[] = alerts.map((alert) => {
+      const encoded = encodeAlert(alert);
+      return { ...encoded, partition: partitionFor(encoded.key, partitions) };
+    });
     await transport.send(topic, records);
     await store.ackAlertOutbox(alerts);
     report.published += alerts.length;

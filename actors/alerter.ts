@@ -27,6 +27,7 @@ import { backoffDelay } from "../runtime/backoff.ts";
 import { delay, isAbort } from "../runtime/delay.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import type { Candle } from "../market/candle.ts";
+import { marketKey } from "../market/market.ts";
 import { encodeAlert } from "../market/messages/alert_message.ts";
 import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
 import type { Nudge } from "./candle_publisher.ts";
@@ -85,21 +86,21 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
   ): Promise<Alert[]> => {
     const dead = options.deadLetters;
     if (!dead) return await store.insertAlerts(alerts, queued);
-    const symbols = [...new Set(queued.map((c) => c.symbol))];
+    const markets = [...new Set(queued.map(marketKey))];
     const fresh: Alert[] = [];
-    const refusals = await isolateRefusals(symbols, async (keys) => {
+    const refusals = await isolateRefusals(markets, async (keys) => {
       const mine = new Set(keys);
       fresh.push(
         ...await store.insertAlerts(
-          alerts.filter((a) => mine.has(a.symbol)),
-          queued.filter((c) => mine.has(c.symbol)),
+          alerts.filter((a) => mine.has(marketKey(a))),
+          queued.filter((c) => mine.has(marketKey(c))),
         ),
       );
     });
     for (const { keys, error } of refusals) {
       const refused = new Set(keys);
       const at = now();
-      const letters = alerts.filter((a) => refused.has(a.symbol)).map((alert): DeadLetter => {
+      const letters = alerts.filter((a) => refused.has(marketKey(a))).map((alert): DeadLetter => {
         const encoded = encodeAlert(alert);
         return {
           topic: dead.alertTopic,
@@ -114,10 +115,10 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
       });
       // Dead-lettered first: should the process stop now, the candles are examined again.
       await dead.queue.send(letters, "store", signal);
-      await store.insertAlerts([], queued.filter((c) => refused.has(c.symbol)));
+      await store.insertAlerts([], queued.filter((c) => refused.has(marketKey(c))));
       report.refused += letters.length;
-      logger.warn("The store refused the alerts of {symbols}: {error}; dead-lettered", {
-        symbols: keys.join(", "),
+      logger.warn("The store refused the alerts of {markets}: {error}; dead-lettered", {
+        markets: keys.join(", "),
         error: error.message,
       });
     }
@@ -131,8 +132,14 @@ export function alerter(options: AlerterOptions): Actor<unknown, never> {
     const alerts: Alert[] = [];
     for (const candle of queued) {
       if (!candle.closed) continue;
-      const { symbol, interval, windowStart } = candle;
-      const history = await store.candles({ symbol, interval, to: windowStart, limit: length });
+      const { source, product, interval, windowStart } = candle;
+      const history = await store.candles({
+        source,
+        product,
+        interval,
+        to: windowStart,
+        limit: length,
+      });
       alerts.push(...candleAlerts(candle, { history, rules, createdAt: now() }));
     }
     const fresh = await insert(alerts, queued, signal);

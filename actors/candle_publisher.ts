@@ -1,6 +1,6 @@
 /**
  * The candle topic's publisher: puts the closed candles and revisions queued in the store's
- * outbox on the topic `crypto-candles` (key = symbol, schema `crypto-candle/v1`), then takes
+ * outbox on the topic `crypto-candles` (key = `{source}:{product}`, schema `crypto-candle/v1`), then takes
  * them off the outbox. A candle queued in the same write as its row is published even after a
  * crash between the two (at least once; a revision number tells a reader which is newer).
  *
@@ -51,10 +51,10 @@ export function candlePublisher(options: CandlePublisherOptions): Actor<unknown,
   const drain = async (): Promise<boolean> => {
     const candles = await store.peekCandleOutbox(500);
     if (candles.length === 0) return true;
-    const records: OutRecord[] = candles.map((candle) => ({
-      ...encodeCandle(candle),
-      partition: partitionFor(candle.symbol, partitions),
-    }));
+    const records: OutRecord[] = candles.map((candle) => {
+      const encoded = encodeCandle(candle);
+      return { ...encoded, partition: partitionFor(encoded.key, partitions) };
+    });
     await transport.send(topic, records);
     await store.ackCandleOutbox(candles);
     report.published += candles.length;

@@ -20,6 +20,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Flush } from "../market/candle_book.ts";
+import type { Candle } from "../market/candle.ts";
 import { type CandleFormat, formatCandle } from "../report/candle_format.ts";
 import type { CandleReport } from "../report/candle_report.ts";
 import type { Actor } from "../runtime/actor.ts";
@@ -28,7 +29,8 @@ import { delay } from "../runtime/delay.ts";
 import { isPermanentStoreError } from "../store/store_error.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import type { DeadLetter } from "../market/messages/dead_letter_message.ts";
-import { partOfWrite, type StoreWrite, symbolsOfWrite } from "../market/store_write.ts";
+import { marketKey } from "../market/market.ts";
+import { marketsOfWrite, partOfWrite, type StoreWrite } from "../market/store_write.ts";
 import type { CandleBatch } from "./aggregator.ts";
 import type { CommitTracker } from "./commit_tracker.ts";
 import type { DeadLetterQueue } from "./dead_letters.ts";
@@ -49,8 +51,8 @@ export interface CandleSinkOptions {
   print: ((line: string) => void) | null;
   /** How closed candles are printed. */
   format: CandleFormat;
-  /** Told of the symbols whose write was stale: another process owns them now. */
-  onStale: (symbols: string[]) => void;
+  /** Told of the markets (keys) whose write was stale: another process owns them now. */
+  onStale: (markets: string[]) => void;
   /** Told of every write once it is in the store. */
   onWritten?: (flush: Flush) => void;
   /**
@@ -125,13 +127,13 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
 
   /**
    * Writes a batch: the whole write first; refused for good, split by market until the refused
-   * markets stand alone. Resolves to the stale symbols and the refused markets' dead letters, or
+   * markets stand alone. Resolves to the stale markets and the refused markets' dead letters, or
    * null once given up.
    */
   const write = async (batch: CandleBatch, signal: AbortSignal) => {
     const { flush } = batch;
     const whole = options.examine ? { ...flush.write, examine: flush.closed } : flush.write;
-    const markets = symbolsOfWrite(whole);
+    const markets = marketsOfWrite(whole);
     const stale: string[] = [];
     let refusals;
     try {
@@ -206,8 +208,8 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       report.candlesWritten += flush.write.candles.length;
       if (stale.length > 0) {
         report.stale += stale.length;
-        logger.warn("Another process has taken over {symbols}; letting them go", {
-          symbols: stale.join(", "),
+        logger.warn("Another process has taken over {markets}; letting them go", {
+          markets: stale.join(", "),
         });
         onStale(stale);
       }
@@ -217,7 +219,7 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
       if (print) {
         const staleSet = new Set(stale);
         for (const candle of flush.closed) {
-          if (!staleSet.has(candle.symbol)) print(formatCandle(candle, format));
+          if (!staleSet.has(marketKey(candle))) print(formatCandle(candle, format));
         }
       }
       options.onWritten?.(flush);
@@ -234,8 +236,8 @@ export function candleSink(options: CandleSinkOptions): Actor<CandleBatch, never
 
 /** A flush without the markets the store refused: what was written, for the listeners. */
 function withoutMarkets(flush: Flush, markets: ReadonlySet<string>): Flush {
-  const kept = new Set(symbolsOfWrite(flush.write).filter((m) => !markets.has(m)));
-  const mine = (c: { symbol: string }) => kept.has(c.symbol);
+  const kept = new Set(marketsOfWrite(flush.write).filter((m) => !markets.has(m)));
+  const mine = (c: Candle) => kept.has(marketKey(c));
   const write = partOfWrite(flush.write, kept);
   return { write, closed: flush.closed.filter(mine), changed: write.candles };
 }

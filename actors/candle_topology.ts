@@ -201,7 +201,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         report,
         print: options.print,
         format: options.format,
-        onStale: (symbols) => symbols.forEach((s) => book.drop(s)),
+        onStale: (markets) => markets.forEach((m) => book.drop(m)),
         examine: alerts !== null,
         deadLetters,
         now: () => clock.now(),
@@ -237,7 +237,7 @@ export function candleChildren(options: CandleChildrenOptions): CandleChildren {
         topic,
         fromBeginning: options.fromBeginning,
         onAssign: (partitions) => {
-          for (const symbol of offsets.revoke(topic, partitions)) book.drop(symbol);
+          for (const market of offsets.revoke(topic, partitions)) book.drop(market);
           trackers.get(topic)?.retain(partitions);
         },
       });

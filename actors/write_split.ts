@@ -31,12 +31,14 @@ export interface Refusal<K> {
  * import { isolateRefusals } from "./write_split.ts";
  * import { StoreRefusedError } from "../store/store_error.ts";
  * const written: string[] = [];
- * const refusals = await isolateRefusals(["BTC", "ETH", "SOL"], (keys) => {
- *   if (keys.includes("ETH")) return Promise.reject(new StoreRefusedError("ETH refused"));
+ * const markets = ["coinbase:BTC-USD", "coinbase:BTC-EUR", "coingecko:BTC-USD"];
+ * const refusals = await isolateRefusals(markets, (keys) => {
+ *   if (keys.includes("coinbase:BTC-EUR")) return Promise.reject(new StoreRefusedError("refused"));
  *   written.push(...keys);
  *   return Promise.resolve();
  * });
- * console.log(refusals.map((r) => r.keys), written); // [["ETH"]] ["BTC", "SOL"]
+ * console.log(refusals.map((r) => r.keys), written);
+ * // [["coinbase:BTC-EUR"]] ["coinbase:BTC-USD", "coingecko:BTC-USD"]
  * ```
  */
 export async function isolateRefusals<K>(

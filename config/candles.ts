@@ -46,7 +46,7 @@ export const candleFlags: readonly FlagSpec[] = [
     name: "out-of-orderness",
     type: "string",
     value: "<seconds>",
-    help: "how far a symbol's watermark trails its latest event time (default: 10)",
+    help: "how far a market's watermark trails its latest event time (default: 10)",
     env: "CANDLE_OUT_OF_ORDERNESS",
   },
   {
@@ -60,7 +60,7 @@ export const candleFlags: readonly FlagSpec[] = [
     name: "idle-timeout",
     type: "string",
     value: "<seconds>",
-    help: "close a symbol's open candles after this long without a new price (default: 120)",
+    help: "close a market's open candles after this long without a new observation (default: 120)",
     env: "CANDLE_IDLE_TIMEOUT",
   },
   {

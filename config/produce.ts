@@ -68,7 +68,8 @@ export const produceFlags: readonly FlagSpec[] = [
     name: "products",
     type: "string",
     value: "<BASE-QUOTE,...>",
-    help: "with --source coinbase: the products whose trades are read, e.g. BTC-USD,ETH-USD",
+    help:
+      "with --source coinbase: the products whose trades are read, each a market of its own, several of one base currency allowed, e.g. BTC-USD,BTC-EUR,ETH-USD",
     env: "COINBASE_PRODUCTS",
   },
   backfillFlag,

@@ -102,7 +102,7 @@ export interface CoinGeckoConfig {
 export interface CoinbaseConfig {
   /** The feed's WebSocket URL. */
   url: string;
-  /** The products subscribed to, `BASE-QUOTE`, upper case; no two of one base currency. */
+  /** The products subscribed to, `BASE-QUOTE`, upper case, each once (several of one base allowed). */
   products: string[];
   /** Silence (heartbeats included) after which the feed is taken as dead and reconnected, ms. */
   staleAfterMs: number;

@@ -465,20 +465,19 @@ const PRODUCT = new RegExp(
 
 /**
  * Parses the Coinbase products to subscribe to, `BASE-QUOTE,...` (`BTC-USD,ETH-USD`): each part
- * 1-15 characters of `A-Z 0-9`. The base currency is the symbol a trade is keyed by, so two
- * products of one base (`BTC-USD` and `BTC-EUR`) would mix their prices in one symbol's candles:
- * that is refused too.
+ * 1-15 characters of `A-Z 0-9`. Each product is a market of its own, so several products of one
+ * base currency (`BTC-USD,BTC-EUR`) may be given; a product given twice is refused.
  *
  * @param name The flag or variable.
  * @param raw Its text.
  * @returns The product ids, upper case, in the order given.
- * @throws {ConfigError} When an entry is malformed, repeats a base currency, or there are none or
- *   more than 100.
+ * @throws {ConfigError} When an entry is malformed, a product is given twice, or there are none
+ *   or more than 100.
  *
  * @example
  * ```ts
  * import { parseProducts } from "./values.ts";
- * console.log(parseProducts("COINBASE_PRODUCTS", "btc-usd,ETH-USD")); // ["BTC-USD", "ETH-USD"]
+ * console.log(parseProducts("COINBASE_PRODUCTS", "btc-usd,BTC-EUR")); // ["BTC-USD", "BTC-EUR"]
  * ```
  */
 export function parseProducts(name: string, raw: string): string[] {
@@ -493,14 +492,8 @@ export function parseProducts(name: string, raw: string): string[] {
       );
     }
     const product = entry.toUpperCase();
-    const base = product.split("-")[0]!;
-    const twin = products.find((p) => p.split("-")[0] === base);
-    if (twin !== undefined) {
-      throw new ConfigError(
-        `Invalid ${name}: ${shown(entry)} repeats the base currency of ${
-          quote(twin)
-        }; trades are keyed by base currency (${base}), so one product per base is allowed`,
-      );
+    if (products.includes(product)) {
+      throw new ConfigError(`Invalid ${name}: ${shown(entry)} names ${quote(product)} twice`);
     }
     products.push(product);
   }

@@ -110,7 +110,7 @@ export const BAD_VALUES: BadValue[] = [
   [{ COINBASE_WS_URL: "not a url" }, [], "COINBASE_WS_URL", "wss://"],
   [{ COINBASE_WS_URL: `wss://${long(300, "h")}:99999` }, [], "COINBASE_WS_URL", "wss://"],
   [{ COINBASE_PRODUCTS: "BTCUSD" }, [], "COINBASE_PRODUCTS", "BASE-QUOTE"],
-  [{ COINBASE_PRODUCTS: "BTC-USD,btc-eur" }, [], "COINBASE_PRODUCTS", "one product per base"],
+  [{ COINBASE_PRODUCTS: "BTC-USD,BTC-EUR,btc-usd" }, [], "COINBASE_PRODUCTS", "twice"],
   [{ COINBASE_PRODUCTS: ",,," }, [], "COINBASE_PRODUCTS", "1-100 products"],
   [{ COINBASE_PRODUCTS: `BTC-${long(16, "U")}` }, [], "COINBASE_PRODUCTS", "1-15 characters"],
   [

@@ -13,7 +13,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Interval } from "../market/candle.ts";
-import { referenceCandles } from "../tests/support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../tests/support/candle_reference.ts";
 import {
   fuzzedHostile,
   goodObservations,
@@ -210,7 +210,7 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     let differing = 0;
     const right = new Set<string>();
     for (const { closed: _c, revision: _r, ...fields } of rows) {
-      const key = `${fields.symbol}|${fields.interval}|${fields.windowStart}`;
+      const key = referenceKey(fields);
       const want = expected.get(key);
       if (want && isDeepStrictEqual(want, fields)) {
         matching++;
@@ -222,7 +222,9 @@ async function run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const inRightCandles = goodObservations(records).filter((o) =>
       INTERVALS.every((interval) => {
         const size = interval === "1m" ? 60_000 : 300_000;
-        return right.has(`${o.symbol}|${interval}|${Math.floor(o.time / size) * size}`);
+        return right.has(
+          referenceKey({ ...o, interval, windowStart: Math.floor(o.time / size) * size }),
+        );
       })
     ).length;
 

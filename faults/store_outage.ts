@@ -8,10 +8,11 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { Interval } from "../market/candle.ts";
+import { priceMarket } from "../market/market.ts";
 import { priceObservation } from "../market/observation.ts";
 import type { PriceMessage } from "../market/messages/price_message.ts";
 import { openStore } from "../store/open_store.ts";
-import { referenceCandles } from "../tests/support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../tests/support/candle_reference.ts";
 import { market, writeRecording } from "../tests/support/prices.ts";
 import { type Ended, occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
 import {
@@ -124,17 +125,18 @@ async function outageRun(
     let matching = 0;
     let differing = 0;
     try {
-      const symbols = [...new Set(prices.map((p) => p.symbol))];
-      for (const symbol of symbols) {
+      const markets = [...new Set(prices.map((p) => p.symbol))].map(priceMarket);
+      for (const { source, product } of markets) {
         for (const interval of INTERVALS) {
           for (
             const { closed: _c, revision: _r, ...fields } of await store.candles({
-              symbol,
+              source,
+              product,
               interval,
               limit: 5_000,
             })
           ) {
-            const want = expected.get(`${symbol}|${interval}|${fields.windowStart}`);
+            const want = expected.get(referenceKey(fields));
             if (want && isDeepStrictEqual(want, fields)) matching++;
             else differing++;
           }

@@ -1,6 +1,6 @@
 /**
  * The alert rules (docs/alerts.md) as plain functions of a closed candle and the closed candles
- * before it (same symbol and interval): no store, no clock.
+ * before it (same market — source and product — and interval): no store, no clock.
  *
  * - **move**: the candle's close is at least `movePct` % from its open
  *   (`changePct = (close − open) / open × 100`); its direction is the sign of the change.
@@ -115,7 +115,8 @@ export interface ReturnScore {
 /** The closed candles before `candle` of its series, ascending, at most the last `limit`. */
 function before(candle: Candle, history: readonly Candle[], limit: number): Candle[] {
   const prior = history.filter((c) =>
-    c.closed && c.symbol === candle.symbol && c.interval === candle.interval &&
+    c.closed && c.source === candle.source && c.product === candle.product &&
+    c.interval === candle.interval &&
     c.windowStart < candle.windowStart
   ).sort((a, b) => a.windowStart - b.windowStart);
   return prior.slice(Math.max(0, prior.length - limit));
@@ -136,9 +137,11 @@ function before(candle: Candle, history: readonly Candle[], limit: number): Cand
  * ```ts
  * import { returnScore } from "./alert_rules.ts";
  * const at = (minute: number, close: number) => ({
- *   symbol: "BTC", interval: "1m" as const, windowStart: minute * 60_000, windowEnd: (minute + 1) * 60_000,
- *   open: close, high: close, low: close, close, samples: 1, volume: null, vwap: null,
- *   firstEvent: minute * 60_000, lastEvent: minute * 60_000, closed: true, revision: 0,
+ *   source: "coingecko" as const, product: "BTC-USD", symbol: "BTC", quote: "USD",
+ *   interval: "1m" as const, windowStart: minute * 60_000, windowEnd: (minute + 1) * 60_000,
+ *   open: close, high: close, low: close, close, samples: 1, trades: 1, volume: null,
+ *   buyVolume: null, sellVolume: null, vwap: null, firstEvent: minute * 60_000,
+ *   lastEvent: minute * 60_000, closed: true, revision: 0,
  * });
  * const history = [at(0, 100), at(1, 101), at(2, 100), at(3, 101)];
  * console.log(returnScore(at(4, 110), { history, halflife: 2 })?.zscore.toFixed(2)); // "9.86"
@@ -188,9 +191,10 @@ export function returnScore(
  * ```ts
  * import { candleAlerts, DEFAULT_ALERT_RULES } from "./alert_rules.ts";
  * const candle = {
- *   symbol: "BTC", interval: "1m" as const, windowStart: 0, windowEnd: 60_000, open: 100, high: 107,
- *   low: 100, close: 106, samples: 4, volume: null, vwap: null, firstEvent: 0, lastEvent: 59_000,
- *   closed: true, revision: 0,
+ *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", quote: "EUR",
+ *   interval: "1m" as const, windowStart: 0, windowEnd: 60_000, open: 100, high: 107, low: 100,
+ *   close: 106, samples: 4, trades: 4, volume: 2, buyVolume: 1.5, sellVolume: 0.5, vwap: 103,
+ *   firstEvent: 0, lastEvent: 59_000, closed: true, revision: 0,
  * };
  * const [move] = candleAlerts(candle, { history: [], rules: DEFAULT_ALERT_RULES, createdAt: 60_000 });
  * console.log(move?.kind, move?.direction, move?.changePct.toFixed(2)); // move up 6.00
@@ -205,6 +209,8 @@ export function candleAlerts(
   // Every alert carries the change: without a finite one, none is raised.
   if (change === null) return [];
   const base = {
+    source: candle.source,
+    product: candle.product,
     symbol: candle.symbol,
     interval: candle.interval,
     windowStart: candle.windowStart,

@@ -1,29 +1,31 @@
 /**
  * The candle aggregation (docs/candles.md) as plain state and functions: observations folded into
- * tumbling event-time windows per symbol and interval, a watermark per symbol that closes them,
- * idle closing by the wall clock, allowed lateness with revisions, and repeats recognised by
- * identity. No I/O and no clock of its own: the caller passes the time and persists what
+ * tumbling event-time windows per market (source and product, `marketKey`) and interval, a
+ * watermark per market that closes them, idle closing by the wall clock, allowed lateness with
+ * revisions, and repeats recognised by identity. Prices and trades, or two products of one base
+ * currency, never share a candle. No I/O and no clock of its own: the caller passes the time and persists what
  * {@linkcode CandleBook.flush} returns.
  *
  * @module
  */
 import { type Candle, type Interval, intervalMs } from "./candle.ts";
 import type { LatestPrice } from "./latest_price.ts";
-import type { LoadedSymbol } from "./loaded_symbol.ts";
+import type { LoadedMarket } from "./loaded_market.ts";
+import { type Market, marketKey, parseMarketKey, productParts, type Source } from "./market.ts";
+import type { MarketState } from "./market_state.ts";
 import type { Observation } from "./observation.ts";
 import { SeenSet } from "./seen_set.ts";
 import type { StoreWrite } from "./store_write.ts";
-import type { SymbolState } from "./symbol_state.ts";
 
 /** How windows close. */
 export interface CandleBookOptions {
   /** The intervals, each a candle per window. */
   intervals: readonly Interval[];
-  /** The watermark trails a symbol's latest event time by this much, ms. */
+  /** The watermark trails a market's latest event time by this much, ms. */
   outOfOrdernessMs: number;
   /** A closed window still takes observations (as revisions) until the watermark passes its end by this much, ms. */
   allowedLatenessMs: number;
-  /** A symbol with no new observation for this long (wall clock) has its open windows closed, ms. */
+  /** A market with no new observation for this long (wall clock) has its open windows closed, ms. */
   idleTimeoutMs: number;
   /** An open candle that changed is written at most this often, ms. @default {1_000} */
   openFlushMs?: number;
@@ -42,7 +44,12 @@ interface Working {
   priceVolume: number;
 }
 
-interface SymbolBook {
+interface MarketBook {
+  /** The market's source, product, base and quote currencies: every candle's. */
+  source: Source;
+  product: string;
+  symbol: string;
+  quote: string;
   maxEvent: number;
   seen: SeenSet;
   /** Per interval, by window start. */
@@ -85,18 +92,26 @@ export interface BookCounts {
   refused: number;
 }
 
+/** A market, or its key (`marketKey`). */
+export type MarketRef = Market | string;
+
+const keyOf = (market: MarketRef): string =>
+  typeof market === "string" ? market : marketKey(market);
+
 /**
- * The candles of every symbol being aggregated.
+ * The candles of every market being aggregated.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CandleBook } from "./candle_book.ts";
  * const book = new CandleBook({ intervals: ["1m"], outOfOrdernessMs: 0, allowedLatenessMs: 0, idleTimeoutMs: 60_000 });
- * book.claim("BTC", { state: null, epoch: 1, candles: [] }, 0);
- * book.apply({ symbol: "BTC", time: 1_000, price: 10, size: null, id: 1_000 }, 0);
- * book.apply({ symbol: "BTC", time: 61_000, price: 11, size: null, id: 61_000 }, 0);
- * const { closed } = book.flush(["BTC"]);
- * console.log(closed.map((c) => [c.open, c.close, c.samples])); // [[10, 10, 1]]
+ * const market = { source: "coingecko", product: "BTC-USD" } as const;
+ * book.claim(market, { state: null, epoch: 1, candles: [] }, 0);
+ * book.apply({ ...market, time: 1_000, price: 10, size: null, taker: null, id: 1_000 }, 0);
+ * book.apply({ ...market, time: 61_000, price: 11, size: null, taker: null, id: 61_000 }, 0);
+ * const { closed } = book.flush(["coingecko:BTC-USD"]);
+ * assert.deepEqual(closed.map((c) => [c.product, c.open, c.close, c.samples]), [["BTC-USD", 10, 10, 1]]);
  * ```
  */
 export class CandleBook {
@@ -106,7 +121,8 @@ export class CandleBook {
   readonly #idle: number;
   readonly #openFlush: number;
   readonly #largest: number;
-  #symbols = new Map<string, SymbolBook>();
+  /** By market key. */
+  #markets = new Map<string, MarketBook>();
   /** Counts since the book was made. */
   readonly counts: BookCounts = {
     added: 0,
@@ -128,34 +144,39 @@ export class CandleBook {
     this.#largest = intervalMs(this.#intervals[this.#intervals.length - 1]!);
   }
 
-  /** How far back from a symbol's latest event time its candles may still change, ms: what to load. */
+  /** How far back from a market's latest event time its candles may still change, ms: what to load. */
   get horizonMs(): number {
     return this.#ooo + this.#lateness;
   }
 
   /**
-   * Whether a symbol is held (claimed and not dropped).
+   * Whether a market is held (claimed and not dropped).
    *
-   * @param symbol The symbol.
+   * @param market The market or its key.
    * @returns True when held.
    */
-  has(symbol: string): boolean {
-    return this.#symbols.has(symbol);
+  has(market: MarketRef): boolean {
+    return this.#markets.has(keyOf(market));
   }
 
-  /** The symbols held. */
-  get symbols(): string[] {
-    return [...this.#symbols.keys()];
+  /** The keys of the markets held. */
+  get markets(): string[] {
+    return [...this.#markets.keys()];
   }
 
   /**
-   * Takes a symbol over with what the store holds of it.
+   * Takes a market over with what the store holds of it.
    *
-   * @param symbol The symbol.
+   * @param market The market or its key.
    * @param loaded Its state, claimed epoch and candles that may still change.
    * @param now The wall-clock time, ms (its idle timeout starts now).
+   * @throws {RangeError} When the key names no market.
    */
-  claim(symbol: string, loaded: LoadedSymbol, now: number): void {
+  claim(market: MarketRef, loaded: LoadedMarket, now: number): void {
+    const key = keyOf(market);
+    const parsed = parseMarketKey(key);
+    const parts = parsed && productParts(parsed.product);
+    if (!parsed || !parts) throw new RangeError(`Cannot claim ${key}: not a market`);
     const candles = new Map(this.#intervals.map((i) => [i, new Map<number, Working>()]));
     for (const candle of loaded.candles) {
       candles.get(candle.interval)?.set(candle.windowStart, {
@@ -165,7 +186,11 @@ export class CandleBook {
           : 0,
       });
     }
-    this.#symbols.set(symbol, {
+    this.#markets.set(key, {
+      source: parsed.source,
+      product: parsed.product,
+      symbol: parts.symbol,
+      quote: parts.quote,
       maxEvent: loaded.state?.maxEvent ?? -Infinity,
       seen: loaded.state ? SeenSet.decode(loaded.state.seen) : new SeenSet(),
       candles,
@@ -180,38 +205,38 @@ export class CandleBook {
   }
 
   /**
-   * Lets go of a symbol (its partition went to another process); what was not flushed is
+   * Lets go of a market (its partition went to another process); what was not flushed is
    * forgotten, to be read again by the new owner.
    *
-   * @param symbol The symbol.
+   * @param market The market or its key.
    */
-  drop(symbol: string): void {
-    this.#symbols.delete(symbol);
+  drop(market: MarketRef): void {
+    this.#markets.delete(keyOf(market));
   }
 
   /**
-   * A symbol's watermark: its latest event time less the out-of-orderness.
+   * A market's watermark: its latest event time less the out-of-orderness.
    *
-   * @param symbol The symbol.
+   * @param market The market or its key.
    * @returns The watermark, ms; -Infinity before any observation.
    */
-  watermark(symbol: string): number {
-    return (this.#symbols.get(symbol)?.maxEvent ?? -Infinity) - this.#ooo;
+  watermark(market: MarketRef): number {
+    return (this.#markets.get(keyOf(market))?.maxEvent ?? -Infinity) - this.#ooo;
   }
 
   /**
-   * Folds an observation into its symbol's candles: one per interval, unless the window is past
+   * Folds an observation into its market's candles: one per interval, unless the window is past
    * its allowed lateness. A repeat changes nothing. A new latest event time moves the watermark,
    * which closes the windows it passes.
    *
-   * @param observation The observation; its symbol must have been claimed.
+   * @param observation The observation; its market must have been claimed.
    * @param now The wall-clock time, ms.
    * @param latest The latest price it carries, kept when it is the newest.
    * @returns What became of it.
    */
   apply(observation: Observation, now: number, latest?: LatestPrice): Outcome {
-    const book = this.#symbols.get(observation.symbol);
-    if (!book) throw new Error(`Symbol ${observation.symbol} was not claimed`);
+    const book = this.#markets.get(marketKey(observation));
+    if (!book) throw new Error(`Market ${marketKey(observation)} was not claimed`);
     if (book.seen.has(observation.id)) {
       this.counts.repeats++;
       return "repeat";
@@ -241,7 +266,10 @@ export class CandleBook {
         const closed = watermark >= windowEnd;
         working = {
           candle: {
-            symbol: observation.symbol,
+            source: book.source,
+            product: book.product,
+            symbol: book.symbol,
+            quote: book.quote,
             interval,
             windowStart,
             windowEnd,
@@ -250,7 +278,18 @@ export class CandleBook {
             low: observation.price,
             close: observation.price,
             samples: 1,
+            trades: 1,
             volume: observation.size,
+            buyVolume: observation.size === null
+              ? null
+              : observation.taker === "buy"
+              ? observation.size
+              : 0,
+            sellVolume: observation.size === null
+              ? null
+              : observation.taker === "sell"
+              ? observation.size
+              : 0,
             vwap: observation.size === null ? null : observation.price,
             firstEvent: time,
             lastEvent: time,
@@ -292,10 +331,10 @@ export class CandleBook {
    * yet: then that one should be written first, so that every revision is published as it was.
    *
    * @param observation The observation.
-   * @returns True when the symbol's changes should be flushed before applying it.
+   * @returns True when the market's changes should be flushed before applying it.
    */
   wouldRevisePending(observation: Observation): boolean {
-    const book = this.#symbols.get(observation.symbol);
+    const book = this.#markets.get(marketKey(observation));
     if (!book || book.closed.size === 0 || book.seen.has(observation.id)) return false;
     const watermark = book.maxEvent - this.#ooo;
     for (const interval of this.#intervals) {
@@ -309,14 +348,14 @@ export class CandleBook {
   }
 
   /**
-   * Closes the open windows of every symbol idle for the idle timeout.
+   * Closes the open windows of every market idle for the idle timeout.
    *
    * @param now The wall-clock time, ms.
    * @returns How many candles it closed.
    */
   closeIdle(now: number): number {
     let closed = 0;
-    for (const book of this.#symbols.values()) {
+    for (const book of this.#markets.values()) {
       if (now - book.lastSeenAt >= this.#idle) {
         closed += this.#closeUpTo(book, Infinity);
         if (book.dirtySince === null && book.dirty.size > 0) book.dirtySince = now;
@@ -326,43 +365,44 @@ export class CandleBook {
   }
 
   /**
-   * The symbols whose changes are due to be written: those with a closed or revised candle at
+   * The markets whose changes are due to be written: those with a closed or revised candle at
    * once, the others once their first unwritten change is `openFlushMs` old.
    *
    * @param now The wall-clock time, ms.
-   * @returns The symbols.
+   * @returns The markets' keys.
    */
   due(now: number): string[] {
     const due: string[] = [];
-    for (const [symbol, book] of this.#symbols) {
+    for (const [key, book] of this.#markets) {
       if (book.dirtySince === null && !book.latestDirty && book.dirty.size === 0) continue;
       if (book.closed.size > 0 || now - (book.dirtySince ?? now) >= this.#openFlush) {
-        due.push(symbol);
+        due.push(key);
       }
     }
     return due;
   }
 
-  /** Symbols with changes not yet written. */
-  get dirtySymbols(): string[] {
-    return [...this.#symbols].filter(([, b]) => b.dirty.size > 0 || b.latestDirty).map(([s]) => s);
+  /** The keys of the markets with changes not yet written. */
+  get dirtyMarkets(): string[] {
+    return [...this.#markets].filter(([, b]) => b.dirty.size > 0 || b.latestDirty).map(([k]) => k);
   }
 
   /**
-   * Takes the changes of the given symbols for one atomic write, and lets go of what can no
+   * Takes the changes of the given markets for one atomic write, and lets go of what can no
    * longer change (candles past their allowed lateness, identities too old to matter).
    *
-   * @param symbols The symbols to write.
+   * @param markets The markets to write, or their keys.
    * @returns The write, and the candles closed or revised among it.
    */
-  flush(symbols: readonly string[]): Flush {
+  flush(markets: readonly MarketRef[]): Flush {
     const write: StoreWrite = { states: [], candles: [], latest: [], publish: [] };
     const closed: Candle[] = [];
-    for (const symbol of symbols) {
-      const book = this.#symbols.get(symbol);
+    for (const market of markets) {
+      const key = keyOf(market);
+      const book = this.#markets.get(key);
       if (!book || (book.dirty.size === 0 && !book.latestDirty)) continue;
-      const state: SymbolState = {
-        symbol,
+      const state: MarketState = {
+        market: key,
         maxEvent: book.maxEvent,
         seen: "",
         epoch: book.epoch,
@@ -390,10 +430,12 @@ export class CandleBook {
    * Whether every candle the observation goes into keeps finite numbers once it is folded in:
    * its price, and for a trade its volume, its sum of price × size and its VWAP.
    */
-  #foldable(book: SymbolBook, observation: Observation, watermark: number): boolean {
+  #foldable(book: MarketBook, observation: Observation, watermark: number): boolean {
     const { price, size, time } = observation;
     if (!(Number.isFinite(price) && price > 0 && Number.isFinite(time))) return false;
     if (size === null) return true;
+    // A trade says who initiated it: without that its volume could not be told buy or sell.
+    if (observation.taker === null) return false;
     const priceVolume = price * size;
     if (!(Number.isFinite(size) && size > 0 && Number.isFinite(priceVolume))) return false;
     for (const interval of this.#intervals) {
@@ -402,7 +444,7 @@ export class CandleBook {
       if (watermark >= windowStart + length + this.#lateness) continue;
       const working = book.candles.get(interval)!.get(windowStart);
       if (!working) continue;
-      const volume = (working.candle.volume ?? 0) + size;
+      const { volume } = volumesAfter(working.candle, observation);
       const sum = working.priceVolume + priceVolume;
       if (!(Number.isFinite(volume) && Number.isFinite(sum) && Number.isFinite(sum / volume))) {
         return false;
@@ -411,7 +453,7 @@ export class CandleBook {
     return true;
   }
 
-  #closeUpTo(book: SymbolBook, watermark: number): number {
+  #closeUpTo(book: MarketBook, watermark: number): number {
     let closed = 0;
     for (const windows of book.candles.values()) {
       for (const working of windows.values()) {
@@ -429,7 +471,7 @@ export class CandleBook {
   }
 
   /** Lets go of the candles and identities that nothing can change any more. */
-  #evict(book: SymbolBook): void {
+  #evict(book: MarketBook): void {
     const watermark = book.maxEvent - this.#ooo;
     for (const windows of book.candles.values()) {
       for (const [start, { candle }] of windows) {
@@ -458,17 +500,43 @@ function fold(working: Working, observation: Observation): void {
   if (price > candle.high) candle.high = price;
   if (price < candle.low) candle.low = price;
   candle.samples++;
+  candle.trades++;
   if (size !== null) {
-    candle.volume = (candle.volume ?? 0) + size;
+    const { volume, buyVolume, sellVolume } = volumesAfter(candle, observation);
+    candle.volume = volume;
+    candle.buyVolume = buyVolume;
+    candle.sellVolume = sellVolume;
     working.priceVolume += price * size;
-    candle.vwap = candle.volume > 0 ? working.priceVolume / candle.volume : null;
+    candle.vwap = volume > 0 ? working.priceVolume / volume : null;
   }
+}
+
+/**
+ * A candle's volumes once a trade is folded in: its size goes to the buy or the sell volume by
+ * its taker's side, and the volume is their sum (so `buyVolume + sellVolume === volume`, exactly).
+ * A candle stored with a volume but no order flow (written before markets were told apart) keeps
+ * adding to its volume alone.
+ */
+function volumesAfter(
+  candle: Candle,
+  observation: Observation,
+): { volume: number; buyVolume: number | null; sellVolume: number | null } {
+  const size = observation.size ?? 0;
+  if (candle.volume !== null && (candle.buyVolume === null || candle.sellVolume === null)) {
+    return { volume: candle.volume + size, buyVolume: null, sellVolume: null };
+  }
+  const buyVolume = (candle.buyVolume ?? 0) + (observation.taker === "buy" ? size : 0);
+  const sellVolume = (candle.sellVolume ?? 0) + (observation.taker === "sell" ? size : 0);
+  return { volume: buyVolume + sellVolume, buyVolume, sellVolume };
 }
 
 const INTERVAL_ORDER = (interval: Interval) => intervalMs(interval);
 
+const compareText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+
 /**
- * Orders candles by window end, then interval, then symbol: how closed candles are printed.
+ * Orders candles by window end, then interval, then product, then source: how closed candles
+ * are printed.
  *
  * @param a One candle.
  * @param b Another.
@@ -476,5 +544,5 @@ const INTERVAL_ORDER = (interval: Interval) => intervalMs(interval);
  */
 export function candleOrder(a: Candle, b: Candle): number {
   return a.windowEnd - b.windowEnd || INTERVAL_ORDER(a.interval) - INTERVAL_ORDER(b.interval) ||
-    (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+    compareText(a.product, b.product) || compareText(a.source, b.source);
 }

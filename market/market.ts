@@ -28,10 +28,10 @@ export interface Market {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { isSource } from "./market.ts";
- * assertEquals(isSource("coinbase"), true);
- * assertEquals(isSource("binance"), false);
+ * assert.deepEqual(isSource("coinbase"), true);
+ * assert.deepEqual(isSource("binance"), false);
  * ```
  */
 export function isSource(text: string): text is Source {
@@ -47,9 +47,9 @@ export function isSource(text: string): text is Source {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { marketKey } from "./market.ts";
- * assertEquals(marketKey({ source: "coinbase", product: "BTC-EUR" }), "coinbase:BTC-EUR");
+ * assert.deepEqual(marketKey({ source: "coinbase", product: "BTC-EUR" }), "coinbase:BTC-EUR");
  * ```
  */
 export function marketKey(market: Market): string {
@@ -64,10 +64,10 @@ export function marketKey(market: Market): string {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { parseMarketKey } from "./market.ts";
- * assertEquals(parseMarketKey("coingecko:ETH-USD"), { source: "coingecko", product: "ETH-USD" });
- * assertEquals(parseMarketKey("ETH"), null);
+ * assert.deepEqual(parseMarketKey("coingecko:ETH-USD"), { source: "coingecko", product: "ETH-USD" });
+ * assert.deepEqual(parseMarketKey("ETH"), null);
  * ```
  */
 export function parseMarketKey(key: string): Market | null {
@@ -87,10 +87,10 @@ export function parseMarketKey(key: string): Market | null {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { productParts } from "./market.ts";
- * assertEquals(productParts("BTC-EUR"), { symbol: "BTC", quote: "EUR" });
- * assertEquals(productParts("BTC"), null);
+ * assert.deepEqual(productParts("BTC-EUR"), { symbol: "BTC", quote: "EUR" });
+ * assert.deepEqual(productParts("BTC"), null);
  * ```
  */
 export function productParts(product: string): { symbol: string; quote: string } | null {
@@ -107,9 +107,9 @@ export function productParts(product: string): { symbol: string; quote: string }
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { priceMarket } from "./market.ts";
- * assertEquals(priceMarket("BTC"), { source: "coingecko", product: "BTC-USD" });
+ * assert.deepEqual(priceMarket("BTC"), { source: "coingecko", product: "BTC-USD" });
  * ```
  */
 export function priceMarket(symbol: string): Market {

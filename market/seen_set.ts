@@ -1,7 +1,7 @@
 /**
- * The identities of a symbol's observations that can still change a candle, so that a repeat
+ * The identities of a market's observations that can still change a candle, so that a repeat
  * (CoinGecko's unchanged price, a replayed topic, records read again after a restart) changes
- * nothing. It is kept with the symbol's candles in the store, in a compact text form.
+ * nothing. It is kept with the market's candles in the store, in a compact text form.
  *
  * @module
  */

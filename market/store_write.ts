@@ -51,9 +51,9 @@ export interface StoreWrite {
  *
  * @example
  * ```ts
- * import { assertEquals } from "node:assert/strict";
+ * import assert from "node:assert/strict";
  * import { marketsOfWrite } from "./store_write.ts";
- * assertEquals(
+ * assert.deepEqual(
  *   marketsOfWrite({ states: [], candles: [], publish: [], latest: [
  *     { source: "coinbase", product: "ETH-USD", symbol: "ETH", priceUsd: 1, volume24h: null,
  *       marketCap: null, priceChange24h: null, eventTime: 0 },

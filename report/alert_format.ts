@@ -5,16 +5,18 @@
  */
 import type { Alert } from "../market/alert.ts";
 import { alertJson } from "../market/messages/alert_message.ts";
-import { formatChange, formatUsd } from "./format.ts";
+import { productParts } from "../market/market.ts";
+import { formatChange, formatPrice } from "./format.ts";
 
 /**
- * The line of an alert: `ALERT BTC 1m 10:31Z up +6.12% (z 5.3) $48,001.00` — symbol, interval,
- * the candle's window start (`HH:MMZ`, UTC; the date `YYYY-MM-DD` for daily candles), direction,
- * the close against the open, the z-score to one decimal and the close.
+ * The line of an alert: `ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% (z 5.3) €48,001.00` — the
+ * market (source and product), interval, the candle's window start (`HH:MMZ`, UTC; the date
+ * `YYYY-MM-DD` for daily candles), direction, the close against the open, the z-score to one
+ * decimal and the close, in the product's quote currency.
  *
  * A move alert has no z-score: its line leaves the `(z …)` part out,
- * `ALERT BTC 1m 10:31Z up +6.12% $48,001.00`, so a line with a z-score is an anomaly and one
- * without is a move.
+ * `ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% €48,001.00`, so a line with a z-score is an anomaly
+ * and one without is a move.
  *
  * @param alert The alert.
  * @param format `json`: the alert's JSON ({@linkcode alertJson}) instead of the line.
@@ -24,11 +26,11 @@ import { formatChange, formatUsd } from "./format.ts";
  * ```ts
  * import { formatAlert } from "./alert_format.ts";
  * const alert = {
- *   symbol: "BTC", interval: "1m" as const, windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "anomaly" as const,
+ *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", interval: "1m" as const, windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "anomaly" as const,
  *   direction: "up" as const, changePct: 6.1234, zscore: 5.31, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
  * };
- * console.log(formatAlert(alert)); // ALERT BTC 1m 10:31Z up +6.12% (z 5.3) $48,001.00
- * console.log(formatAlert({ ...alert, kind: "move", zscore: null })); // ALERT BTC 1m 10:31Z up +6.12% $48,001.00
+ * console.log(formatAlert(alert)); // ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% (z 5.3) €48,001.00
+ * console.log(formatAlert({ ...alert, kind: "move", zscore: null })); // ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% €48,001.00
  * ```
  */
 export function formatAlert(alert: Alert, format: "line" | "json" = "line"): string {
@@ -36,7 +38,8 @@ export function formatAlert(alert: Alert, format: "line" | "json" = "line"): str
   const iso = new Date(alert.windowStart).toISOString();
   const when = alert.interval === "1d" ? iso.slice(0, 10) : `${iso.slice(11, 16)}Z`;
   const z = alert.zscore === null ? "" : ` (z ${alert.zscore.toFixed(1)})`;
-  return `ALERT ${alert.symbol} ${alert.interval} ${when} ${alert.direction} ${
+  const quote = productParts(alert.product)?.quote ?? "USD";
+  return `ALERT ${alert.source} ${alert.product} ${alert.interval} ${when} ${alert.direction} ${
     formatChange(alert.changePct)
-  }${z} ${formatUsd(alert.price)}`;
+  }${z} ${formatPrice(alert.price, quote)}`;
 }

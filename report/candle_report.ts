@@ -31,7 +31,7 @@ export class CandleReport {
   published = 0;
   /** Failed sends to the candle topic (each retried). */
   publishErrors = 0;
-  /** Writes left to a process that took the symbol over. */
+  /** Writes left to a process that took the market over. */
   stale = 0;
 
   /**

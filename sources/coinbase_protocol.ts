@@ -19,7 +19,10 @@ export interface FeedTrade {
   price: number;
   /** Finite and positive. */
   size: number;
-  /** The taker's side. */
+  /**
+   * Coinbase's `side`: the side of the resting (maker) order, so `sell` is a trade a buyer
+   * initiated (the taker bought) and `buy` one a seller initiated.
+   */
   side: "buy" | "sell";
   /** The trade's time as sent (ISO-8601, UTC, up to nanoseconds). */
   time: string;

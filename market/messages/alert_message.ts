@@ -1,24 +1,28 @@
 /**
  * The alert message (docs/alerts.md), written once: topic `crypto-alerts` (and Redis
- * `crypto:alerts`, the HTTP API and the live stream, which show the same JSON), the symbol as
- * key, the headers `content-type: application/json` and `schema: crypto-alert/v1` (the
- * record's Kafka timestamp is the time of writing, set by the producer transport), and as value
- * one JSON object of nine fields, in this order:
+ * `crypto:alerts`, the HTTP API and the live stream, which show the same JSON), the market
+ * `{source}:{product}` as key, the headers `content-type: application/json` and
+ * `schema: crypto-alert/v1` (the record's Kafka timestamp is the time of writing, set by the
+ * producer transport), and as value one JSON object of eleven fields, in this order:
  *
  * ```json
- * {"symbol":"BTC","interval":"1m","window_start":"2025-11-12T10:31:00.000Z","kind":"anomaly",
- *  "direction":"up","change_pct":6.12,"zscore":5.3,"price":48001,
- *  "created_at":"2025-11-12T10:32:00.000Z"}
+ * {"source":"coinbase","product":"BTC-EUR","symbol":"BTC","interval":"1m",
+ *  "window_start":"2025-11-12T10:31:00.000Z","kind":"anomaly","direction":"up",
+ *  "change_pct":6.12,"zscore":5.3,"price":48001,"created_at":"2025-11-12T10:32:00.000Z"}
  * ```
+ *
+ * The price is in the product's quote currency.
  *
  * @module
  */
 import type { Alert, AlertDirection, AlertKind } from "../alert.ts";
 import { type Interval, intervalMs, isInterval } from "../candle.ts";
+import type { Source } from "../market.ts";
 import {
   isFiniteNumber,
   isFiniteOrNull,
   isText,
+  marketFields,
   MAX_SYMBOL_LENGTH,
   timeOf,
   valueFields,
@@ -28,6 +32,8 @@ import type { EncodedRecord } from "./encoded_record.ts";
 
 /** An alert as JSON: times ISO-8601 UTC; `zscore` null for a move alert. */
 export interface AlertJson {
+  source: Source;
+  product: string;
   symbol: string;
   interval: Interval;
   window_start: string;
@@ -55,7 +61,7 @@ export const ALERT_HEADERS: Readonly<Record<string, string>> = {
  * ```ts
  * import { alertJson } from "./alert_message.ts";
  * const json = alertJson({
- *   symbol: "BTC", interval: "1m", windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move",
+ *   source: "coinbase", product: "BTC-EUR", symbol: "BTC", interval: "1m", windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move",
  *   direction: "up", changePct: 6.12, zscore: null, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
  * });
  * console.log(json.window_start); // "2025-11-12T10:31:00.000Z"
@@ -63,6 +69,8 @@ export const ALERT_HEADERS: Readonly<Record<string, string>> = {
  */
 export function alertJson(alert: Alert): AlertJson {
   return {
+    source: alert.source,
+    product: alert.product,
     symbol: alert.symbol,
     interval: alert.interval,
     window_start: new Date(alert.windowStart).toISOString(),
@@ -79,22 +87,22 @@ export function alertJson(alert: Alert): AlertJson {
  * Encodes an alert as its record; each record gets its own headers object.
  *
  * @param alert The alert.
- * @returns Key, JSON value, headers and timestamp: the event time of the candle that raised it,
- *   its window's end.
+ * @returns Key (`{source}:{product}`), JSON value, headers and timestamp: the event time of the
+ *   candle that raised it, its window's end.
  *
  * @example
  * ```ts
  * import { encodeAlert } from "./alert_message.ts";
  * const encoded = encodeAlert({
- *   symbol: "BTC", interval: "1m", windowStart: 0, kind: "move", direction: "up", changePct: 6,
- *   zscore: null, price: 1, createdAt: 61_000,
+ *   source: "coingecko", product: "BTC-USD", symbol: "BTC", interval: "1m", windowStart: 0,
+ *   kind: "move", direction: "up", changePct: 6, zscore: null, price: 1, createdAt: 61_000,
  * });
- * console.log(encoded.timestamp, encoded.headers.schema); // 60000 "crypto-alert/v1"
+ * console.log(encoded.key, encoded.timestamp); // "coingecko:BTC-USD" 60000
  * ```
  */
 export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
   return {
-    key: alert.symbol,
+    key: `${alert.source}:${alert.product}`,
     value: JSON.stringify(alertJson(alert)),
     headers: { ...ALERT_HEADERS },
     timestamp: alert.windowStart + intervalMs(alert.interval),
@@ -102,7 +110,8 @@ export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
 }
 
 /**
- * Decodes and checks an alert message. Its numbers need only be finite: a reader shows what the
+ * Decodes and checks an alert message. Its market must be one (`source` a source, `product`
+ * `BASE-QUOTE` of the `symbol`); its numbers need only be finite: a reader shows what the
  * pipeline wrote.
  *
  * @param _key The record's key (not checked).
@@ -113,7 +122,7 @@ export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
  * @example
  * ```ts
  * import { decodeAlert } from "./alert_message.ts";
- * const decoded = decodeAlert(null, '{"symbol":"BTC","interval":"1m","kind":"spike"}', {});
+ * const decoded = decodeAlert(null, '{"source":"coingecko","product":"BTC-USD","symbol":"BTC","interval":"1m","kind":"spike"}', {});
  * console.log(decoded.ok ? "ok" : decoded.reason); // "window_start is not an ISO-8601 time"
  * ```
  */
@@ -128,6 +137,8 @@ export function decodeAlert(
   if (!isText(f.symbol, MAX_SYMBOL_LENGTH)) {
     return { ok: false, reason: `symbol is not 1-${MAX_SYMBOL_LENGTH} characters` };
   }
+  const market = marketFields(f);
+  if (!market.ok) return market;
   if (typeof f.interval !== "string" || !isInterval(f.interval)) {
     return { ok: false, reason: "interval is not an interval" };
   }
@@ -152,6 +163,8 @@ export function decodeAlert(
   return {
     ok: true,
     message: {
+      source: market.message.source,
+      product: market.message.product,
       symbol: f.symbol,
       interval: f.interval,
       windowStart,

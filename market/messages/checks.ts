@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isSource, productParts, type Source } from "../market.ts";
 import type { Decoded } from "./decoded.ts";
 
 /**
@@ -325,4 +326,55 @@ export function valueFields(value: string | null): Decoded<Record<string, unknow
   const parsed = parseObject(value);
   if (parsed.ok) return { ok: true, message: parsed.fields };
   return { ok: false, reason: parsed.json ? "value is not a JSON object" : "value is not JSON" };
+}
+
+/** A message's market, as {@linkcode marketFields} checked it. */
+export interface MarketFields {
+  source: Source;
+  /** `BASE-QUOTE`. */
+  product: string;
+  /** The product's base currency. */
+  symbol: string;
+  /** The product's quote currency. */
+  quote: string;
+}
+
+/**
+ * The market a message's `source`, `product` and `symbol` name, or why they name none: the
+ * source is `coingecko` or `coinbase`, the product `BASE-QUOTE` of upper-case letters and digits,
+ * and its base is the symbol (a `quote` field, when there is one, is the product's quote).
+ *
+ * @param fields The message's fields; `symbol` already checked to be text.
+ * @returns The market and its currencies, or the reason (one short line naming the field).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { marketFields } from "./checks.ts";
+ * assert.deepEqual(marketFields({ source: "coinbase", product: "BTC-EUR", symbol: "BTC" }), {
+ *   ok: true,
+ *   message: { source: "coinbase", product: "BTC-EUR", symbol: "BTC", quote: "EUR" },
+ * });
+ * assert.deepEqual(marketFields({ source: "coinbase", product: "ETH-EUR", symbol: "BTC" }), {
+ *   ok: false,
+ *   reason: 'product "ETH-EUR" is not a product of BTC',
+ * });
+ * ```
+ */
+export function marketFields(fields: Record<string, unknown>): Decoded<MarketFields> {
+  const { source, product, symbol } = fields;
+  if (typeof source !== "string" || !isSource(source)) {
+    return { ok: false, reason: "source is not coingecko or coinbase" };
+  }
+  const parts = typeof product === "string" ? productParts(product) : null;
+  if (parts === null) {
+    return { ok: false, reason: "product is not BASE-QUOTE of upper-case letters and digits" };
+  }
+  if (parts.symbol !== symbol) {
+    return { ok: false, reason: `product ${shown(product)} is not a product of ${String(symbol)}` };
+  }
+  if ("quote" in fields && fields.quote !== parts.quote) {
+    return { ok: false, reason: `quote is not ${parts.quote}, the quote of ${product}` };
+  }
+  return { ok: true, message: { source, product: product as string, ...parts } };
 }

@@ -1,21 +1,28 @@
 /**
  * The latest-price message (docs/messages.md), written once: what Redis keeps and publishes
- * (`crypto:{SYMBOL}:latest`, `crypto:prices`), the HTTP API answers and the live stream sends;
- * it goes on no Kafka topic, so it has no headers. One JSON object of six fields, in this order:
+ * (`crypto:{source}:{product}:latest`, `crypto:{SYMBOL}:latest`, `crypto:prices`), the HTTP API
+ * answers and the live stream sends; it goes on no Kafka topic, so it has no headers. One JSON
+ * object of nine fields, in this order:
  *
  * ```json
- * {"symbol":"BTC","price_usd":45234.56,"volume_24h":null,"market_cap":null,
- *  "price_change_24h":2.34,"event_time":"2025-11-12T10:30:45.000Z"}
+ * {"source":"coinbase","product":"BTC-EUR","symbol":"BTC","quote":"EUR","price_usd":41800.5,
+ *  "volume_24h":null,"market_cap":null,"price_change_24h":null,
+ *  "event_time":"2025-11-12T10:30:45.000Z"}
  * ```
+ *
+ * `price_usd` is the price in the quote currency (the name kept from when every market was
+ * quoted in USD).
  *
  * @module
  */
 import type { LatestPrice } from "../latest_price.ts";
+import { priceMarket, productParts, type Source } from "../market.ts";
 import {
   isFiniteNumber,
   isFiniteOrNull,
   isPositive,
   isText,
+  marketFields,
   MAX_SYMBOL_LENGTH,
   timeOf,
   valueFields,
@@ -24,7 +31,11 @@ import type { Decoded } from "./decoded.ts";
 
 /** A latest price as JSON: the names of the price message, the event time ISO-8601 UTC. */
 export interface LatestPriceJson {
+  source: Source;
+  product: string;
   symbol: string;
+  quote: string;
+  /** In the quote currency. */
   price_usd: number;
   volume_24h: number | null;
   market_cap: number | null;
@@ -42,7 +53,7 @@ export interface LatestPriceJson {
  * ```ts
  * import { latestPriceJson } from "./latest_price_message.ts";
  * const json = latestPriceJson({
- *   symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
+ *   source: "coingecko", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
  *   eventTime: Date.UTC(2025, 10, 12, 10, 30, 45),
  * });
  * console.log(json.event_time); // "2025-11-12T10:30:45.000Z"
@@ -50,7 +61,10 @@ export interface LatestPriceJson {
  */
 export function latestPriceJson(price: LatestPrice): LatestPriceJson {
   return {
+    source: price.source,
+    product: price.product,
     symbol: price.symbol,
+    quote: productParts(price.product)?.quote ?? "",
     price_usd: price.priceUsd,
     volume_24h: price.volume24h,
     market_cap: price.marketCap,
@@ -60,9 +74,11 @@ export function latestPriceJson(price: LatestPrice): LatestPriceJson {
 }
 
 /**
- * Decodes and checks a latest price. A price message (see `price_message.ts`) is read as one
- * too, for the live stream follows the price topic as well: its event time is `last_updated`,
- * else `timestamp`. A missing optional number reads as null.
+ * Decodes and checks a latest price. Its market must be one (`source` a source, `product`
+ * `BASE-QUOTE` of the `symbol`, `quote` the product's). A price message (see
+ * `price_message.ts`) is read as one too, for the live stream follows the price topic as well:
+ * it has no source or product, its market is `coingecko` / `{symbol}-USD`, its event time
+ * `last_updated`, else `timestamp`. A missing optional number reads as null.
  *
  * @param _key The record's key (not checked).
  * @param value The JSON value, or null.
@@ -87,6 +103,10 @@ export function decodeLatestPrice(
   if (!isText(f.symbol, MAX_SYMBOL_LENGTH)) {
     return { ok: false, reason: `symbol is not 1-${MAX_SYMBOL_LENGTH} characters` };
   }
+  const market = !("source" in f) && !("product" in f)
+    ? marketFields({ ...priceMarket(f.symbol), symbol: f.symbol })
+    : marketFields(f);
+  if (!market.ok) return market;
   if (!isPositive(f.price_usd)) {
     return { ok: false, reason: "price_usd is not a finite positive number" };
   }
@@ -110,6 +130,8 @@ export function decodeLatestPrice(
   return {
     ok: true,
     message: {
+      source: market.message.source,
+      product: market.message.product,
       symbol: f.symbol,
       priceUsd: f.price_usd,
       volume24h,

@@ -38,7 +38,11 @@ export interface TradeMessage {
   price: number;
   /** The size, in the base currency: above 0 and below 1e12. */
   size: number;
-  /** The taker's side. */
+  /**
+   * Coinbase's `side`, as the feed gives it: the side of the resting (maker) order. So `"sell"`
+   * is a buyer-initiated trade (the taker bought: buy volume) and `"buy"` a seller-initiated one
+   * (sell volume); see {@linkcode takerSide}.
+   */
   side: "buy" | "sell";
   /**
    * The trade's time as the exchange gave it (ISO-8601, UTC): its event time, from 2009-01-03 to
@@ -210,4 +214,23 @@ export function decodeTrade(
     };
   }
   return { ok: true, message: v as unknown as TradeMessage };
+}
+
+/**
+ * Who initiated a trade: the taker, whose side is the opposite of the maker's `side` that
+ * Coinbase gives.
+ *
+ * @param side The trade message's `side` (the maker's).
+ * @returns `buy` when the taker bought (maker `sell`), `sell` when the taker sold (maker `buy`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { takerSide } from "./trade_message.ts";
+ * assert.deepEqual(takerSide("sell"), "buy");
+ * assert.deepEqual(takerSide("buy"), "sell");
+ * ```
+ */
+export function takerSide(side: TradeMessage["side"]): "buy" | "sell" {
+  return side === "sell" ? "buy" : "sell";
 }

@@ -12,6 +12,7 @@ import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord, ProducerTransport } from "../../kafka/transport.ts";
 import type { Alert } from "../../market/alert.ts";
+import type { Candle } from "../../market/candle.ts";
 import { ALERT_HEADERS, alertJson } from "../../market/messages/alert_message.ts";
 import { formatAlert } from "../../report/alert_format.ts";
 import { AlertReport } from "../../report/alert_report.ts";
@@ -162,8 +163,11 @@ Deno.test("The candle topology's Alerter raises the planted jumps' alerts once e
   assertSameAlerts(stored, referenceAlerts(store.table(), DEFAULT_ALERT_RULES));
   assert.deepEqual(told.map(alertKey).sort(), stored.map(alertKey).sort());
   assert.ok(printed.includes(formatAlert(stored.find((a) => a.kind === "anomaly")!)));
-  assert.match(printed.join("\n"), /^ALERT BTC 1m 10:50Z up \+6\.\d\d% \(z \d+\.\d\) \$[\d,.]+$/m);
-  assert.match(printed.join("\n"), /^ALERT BTC 1m 10:50Z up \+6\.\d\d% \$[\d,.]+$/m);
+  assert.match(
+    printed.join("\n"),
+    /^ALERT coingecko BTC-USD 1m 10:50Z up \+6\.\d\d% \(z \d+\.\d\) \$[\d,.]+$/m,
+  );
+  assert.match(printed.join("\n"), /^ALERT coingecko BTC-USD 1m 10:50Z up \+6\.\d\d% \$[\d,.]+$/m);
   assert.equal(report.raised.move + report.raised.anomaly, EXPECTED.length);
   assert.equal(store.examine.size, 0, "every queued candle examined");
   assert.ok(report.examined > 2 * 60, `${report.examined} examined`);
@@ -172,7 +176,8 @@ Deno.test("The candle topology's Alerter raises the planted jumps' alerts once e
   assert.equal(onTopic.length, EXPECTED.length);
   for (const r of onTopic) {
     assert.deepEqual(r.headers, ALERT_HEADERS);
-    assert.equal(r.key, r.value.symbol);
+    assert.equal(r.key, `coingecko:${r.value.symbol}-USD`);
+    assert.equal(r.key, `${r.value.source}:${r.value.product}`);
   }
   assert.deepEqual(
     onTopic.map((r) => r.value).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1),
@@ -217,6 +222,8 @@ Deno.test("A run stopped between the candle write and the alert insert leaves th
 Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be reached, then publishes each", async () => {
   const store = new MemoryStore();
   const alert: Alert = {
+    source: "coingecko",
+    product: "BTC-USD",
     symbol: "BTC",
     interval: "1m",
     windowStart: START * 1000,
@@ -227,7 +234,7 @@ Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be
     price: 48_001,
     createdAt: START * 1000 + 61_000,
   };
-  await store.insertAlerts([alert, { ...alert, symbol: "ETH" }]);
+  await store.insertAlerts([alert, { ...alert, source: "coinbase", product: "BTC-EUR" }]);
   const sent: { topic: string; records: readonly OutRecord[] }[] = [];
   let failing = true;
   const transport: ProducerTransport = {
@@ -263,8 +270,9 @@ Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be
   await supervisor.stop();
   await running;
   const records = sent.flatMap((s) => s.records);
-  assert.deepEqual(records.map((r) => r.key), ["BTC", "ETH"]);
-  assert.equal(records[0]!.partition, partitionFor("BTC", 3));
+  assert.deepEqual(records.map((r) => r.key), ["coingecko:BTC-USD", "coinbase:BTC-EUR"]);
+  assert.equal(records[0]!.partition, partitionFor("coingecko:BTC-USD", 3));
+  assert.equal(records[1]!.partition, partitionFor("coinbase:BTC-EUR", 3));
   assert.deepEqual(JSON.parse(records[0]!.value as string), alertJson(alert));
   assert.equal(report.published, 2);
 });
@@ -275,6 +283,8 @@ Deno.test("alertOutputs() prints a new alert's line (or its JSON) and puts it on
   hub.listen((event) => events.push(event));
   const lines: string[] = [];
   const alert: Alert = {
+    source: "coinbase",
+    product: "ETH-EUR",
     symbol: "ETH",
     interval: "5m",
     windowStart: Date.UTC(2025, 10, 12, 10, 55),
@@ -289,7 +299,7 @@ Deno.test("alertOutputs() prints a new alert's line (or its JSON) and puts it on
   alertOutputs({ hub: null, redis: null, print: (l) => lines.push(l), format: "json" })(alert);
   hub.close();
   assert.deepEqual(lines, [
-    "ALERT ETH 5m 10:55Z down -2.04% (z -9.0) $3,012.50",
+    "ALERT coinbase ETH-EUR 5m 10:55Z down -2.04% (z -9.0) €3,012.50",
     JSON.stringify(alertJson(alert)),
   ]);
   assert.deepEqual(events, [{ type: "alert", alert }]);
@@ -300,8 +310,11 @@ Deno.test("the Alerter dead-letters the alerts of a market the store refuses for
   const minute = 60_000;
   const t0 = Date.UTC(2025, 10, 12, 10, 0);
   // A closed candle of each market moving 6 % from its open: a move alert each.
-  const moving = (symbol: string) => ({
-    symbol,
+  const moving = (product: string): Candle => ({
+    source: "coinbase",
+    product,
+    symbol: product.split("-")[0]!,
+    quote: product.split("-")[1]!,
     interval: "1m" as const,
     windowStart: t0,
     windowEnd: t0 + minute,
@@ -310,16 +323,23 @@ Deno.test("the Alerter dead-letters the alerts of a market the store refuses for
     low: 100,
     close: 106,
     samples: 2,
-    volume: null,
-    vwap: null,
+    trades: 2,
+    volume: 3,
+    buyVolume: 2,
+    sellVolume: 1,
+    vwap: 103,
     firstEvent: t0,
     lastEvent: t0 + 30_000,
     closed: true,
     revision: 0,
   });
-  const candles = ["BTC", "ETH", "SOL"].map(moving);
+  // Two markets of BTC: the store refuses one, the other's alerts are stored.
+  const candles = ["BTC-USD", "BTC-EUR", "SOL-USD"].map(moving);
   await store.write({ states: [], candles, latest: [], publish: [], examine: candles });
-  store.refuses.set("ETH", 'new row for relation "alerts" violates check constraint "no_eth"');
+  store.refuses.set(
+    "coinbase:BTC-EUR",
+    'new row for relation "alerts" violates check constraint "no_btc_eur"',
+  );
 
   const log = new MemoryLog();
   const producer = log.producer();
@@ -349,12 +369,15 @@ Deno.test("the Alerter dead-letters the alerts of a market the store refuses for
   stop.abort();
   await running;
 
-  assert.deepEqual(told.map((a) => a.symbol).sort(), ["BTC", "SOL"]);
-  assert.deepEqual([...store.alertRows.values()].map((a) => a.symbol).sort(), ["BTC", "SOL"]);
+  assert.deepEqual(told.map((a) => a.product).sort(), ["BTC-USD", "SOL-USD"]);
+  assert.deepEqual([...store.alertRows.values()].map((a) => a.product).sort(), [
+    "BTC-USD",
+    "SOL-USD",
+  ]);
   assert.equal(report.refused, 1);
   assert.equal(dlqReport.refusedByStore, 1);
   const [letter] = dlqReport.latest;
   assert.equal(letter!.topic, "crypto-alerts");
   assert.equal(letter!.partition, null);
-  assert.match(letter!.reason, /no_eth/);
+  assert.match(letter!.reason, /no_btc_eur/);
 });

@@ -5,10 +5,11 @@ import type { CandleConfig } from "../../config/types.ts";
 import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord } from "../../kafka/transport.ts";
-import { priceObservation } from "../../market/observation.ts";
+import { encodeTrade, type TradeMessage } from "../../market/messages/trade_message.ts";
+import { type Observation, priceObservation } from "../../market/observation.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
@@ -117,17 +118,14 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
   const table = store.table();
   assert.equal(table.length, expected.size);
   for (const { closed: _closed, revision: _revision, ...fields } of table) {
-    assert.deepEqual(
-      fields,
-      expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
-    );
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
   }
   const closed = table.filter((c) => c.closed);
   assert.ok(closed.length > 20 && closed.length < table.length, "the last windows stay open");
   assert.equal(lines.length, book.counts.closed + book.counts.revisions);
   assert.match(
     lines[0]!,
-    /^Candle (BTC|ETH|SOL) 1m 2025-11-12T10:29:00Z O \$\d+\.00 H .* \(\d+ samples?\)$/,
+    /^Candle coingecko (BTC|ETH|SOL)-USD 1m 2025-11-12T10:29:00Z O \$\d+\.00 H .* \(\d+ samples?\)$/,
   );
   assert.equal(report.read, records.length);
   assert.equal(book.counts.repeats, records.length - book.counts.added);
@@ -136,7 +134,10 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
   assert.deepEqual(
     Object.keys(onTopic[0]!),
     [
+      "source",
+      "product",
       "symbol",
+      "quote",
       "interval",
       "window_start",
       "window_end",
@@ -145,7 +146,10 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
       "low",
       "close",
       "samples",
+      "trades",
       "volume",
+      "buy_volume",
+      "sell_volume",
       "vwap",
       "first_event",
       "last_event",
@@ -290,3 +294,106 @@ for (const trouble of ["refuses", "hangs", "down"] as const) {
     },
   );
 }
+
+/** Trades of BTC-USD and BTC-EUR, each product's ids in order, with Coinbase's maker side. */
+function tradeRecords(count: number): { records: OutRecord[]; trades: TradeMessage[] } {
+  const records: OutRecord[] = [];
+  const trades: TradeMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const product = i % 2 === 0 ? "BTC-USD" : "BTC-EUR";
+    const ms = T0 * 1000 + i * 1_500;
+    const trade: TradeMessage = {
+      symbol: "BTC",
+      product_id: product,
+      trade_id: 1_000 + i,
+      price: (product === "BTC-USD" ? 45_000 : 41_000) + ((i * 37) % 101),
+      size: Math.round(((i * 13) % 97 + 1) * 1e6) / 1e8,
+      side: (i * 7) % 3 === 0 ? "buy" : "sell",
+      time: new Date(ms).toISOString(),
+      sequence: i,
+      received_at: new Date(ms + 10).toISOString(),
+      source: "coinbase",
+    };
+    trades.push(trade);
+    const encoded = encodeTrade(trade);
+    records.push({ ...encoded, partition: partitionFor(encoded.key, 3) });
+  }
+  return { records, trades };
+}
+
+Deno.test("The candle topology keeps CoinGecko's BTC prices, BTC-USD trades and BTC-EUR trades in candles of their own, with the order flow by the taker's side", async () => {
+  const log = new MemoryLog();
+  for (const topic of ["crypto-prices", "crypto-trades", "crypto-candles", "crypto-dlq"]) {
+    log.ensureTopic({ topic, partitions: 3, replicationFactor: 1 });
+  }
+  const prices = priceRecords(240).filter((r) => r.key === "BTC");
+  const { records: tradeRecs, trades } = tradeRecords(400);
+  log.append("crypto-prices", prices);
+  log.append("crypto-trades", tradeRecs);
+  const store = new MemoryStore();
+  const lines: string[] = [];
+  const candles = candleChildren({
+    config,
+    sources: [
+      { topic: "crypto-prices", transport: log.consumer("crypto-candles") },
+      { topic: "crypto-trades", transport: log.consumer("crypto-candles") },
+    ],
+    fromBeginning: true,
+    store,
+    candleTopic: { transport: log.producer(), topic: "crypto-candles", partitions: 3 },
+    deadLetterTopic: { transport: log.producer(), topic: "crypto-dlq", partitions: 3 },
+    print: (line) => lines.push(line),
+    format: "line",
+    clock: systemClock,
+    commitIntervalMs: 50,
+  });
+  const supervisor = new Supervisor(candles.children);
+  const running = supervisor.run();
+  const total = prices.length + tradeRecs.length;
+  while (candles.report.read < total) await new Promise((r) => setTimeout(r, 20));
+  await supervisor.stop();
+  await running;
+
+  // The reference takes the taker from Coinbase's maker side on its own: "sell" was a buyer.
+  const observations: Observation[] = [
+    ...prices.map((r) => priceObservation(JSON.parse(r.value as string))),
+    ...trades.map((t): Observation => ({
+      source: "coinbase",
+      product: t.product_id,
+      time: Date.parse(t.time),
+      price: t.price,
+      size: t.size,
+      taker: t.side === "sell" ? "buy" : "sell",
+      id: -(t.trade_id + 1),
+    })),
+  ];
+  const expected = referenceCandles(observations, config.intervals);
+  const table = store.table();
+  assert.equal(table.length, expected.size);
+  for (const { closed: _closed, revision: _revision, ...fields } of table) {
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
+  }
+  assert.deepEqual(
+    [...new Set(table.map((c) => `${c.source}:${c.product}`))].sort(),
+    ["coinbase:BTC-EUR", "coinbase:BTC-USD", "coingecko:BTC-USD"],
+  );
+  for (const c of table.filter((c) => c.source === "coinbase")) {
+    assert.equal(c.buyVolume! + c.sellVolume!, c.volume);
+    assert.equal(c.trades, c.samples);
+  }
+  assert.deepEqual(
+    [...store.prices.keys()].sort(),
+    ["coinbase:BTC-EUR", "coinbase:BTC-USD", "coingecko:BTC-USD"],
+  );
+  assert.equal(store.prices.get("coinbase:BTC-EUR")!.priceUsd, trades.at(-1)!.price);
+  // The console shows each market's prices in its quote currency, and the trades' order flow.
+  assert.ok(
+    lines.some((l) =>
+      /^Candle coinbase BTC-EUR 1m \S+ O €41,\d{3}\.00 H €\S+ L €\S+ C €\S+ \(\d+ trades, buy [\d.]+ sell [\d.]+\)$/
+        .test(l)
+    ),
+    lines.join("\n"),
+  );
+  assert.ok(!lines.some((l) => /BTC-EUR.*\$/.test(l)), "no dollar sign for a euro price");
+  assert.ok(lines.some((l) => /^Candle coingecko BTC-USD 1m .* \(\d+ samples?\)$/.test(l)));
+});

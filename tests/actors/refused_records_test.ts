@@ -21,7 +21,7 @@ import { encodePrice, PRICE_HEADERS } from "../../market/messages/price_message.
 import { priceObservation } from "../../market/observation.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
@@ -181,10 +181,7 @@ function assertCandles(store: MemoryStore, good: readonly OutRecord[]) {
   const table = store.table();
   assert.equal(table.length, expected.size);
   for (const { closed: _closed, revision: _revision, ...fields } of table) {
-    assert.deepEqual(
-      fields,
-      expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
-    );
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
   }
 }
 
@@ -210,7 +207,7 @@ Deno.test("records refused when read are dead-lettered once each with their reas
   assertCandles(store, good);
   // The latest price is the last good one: the 2100 price moved nothing.
   const latest = JSON.parse(good.findLast((r) => r.key === "BTC")!.value as string);
-  assert.equal(store.prices.get("BTC")!.eventTime, latest.last_updated * 1000);
+  assert.equal(store.prices.get("coingecko:BTC-USD")!.eventTime, latest.last_updated * 1000);
   const letters = await deadLetters(log);
   assert.deepEqual(
     letters.map((l) => l.reason.split(" ")[0]).sort(),
@@ -260,7 +257,10 @@ Deno.test("a market the store refuses for good is dead-lettered with the store's
   const good = goodRecords(600);
   const log = newLog(good.slice(0, 300));
   const store = new MemoryStore();
-  store.refuses.set("ETH", 'new row for relation "candles" violates check constraint "no_eth"');
+  store.refuses.set(
+    "coingecko:ETH-USD",
+    'new row for relation "candles" violates check constraint "no_eth"',
+  );
   let second = false;
   const candles = await run(log, store, {
     whileRunning: async () => {
@@ -275,7 +275,7 @@ Deno.test("a market the store refuses for good is dead-lettered with the store's
   assert.ok(second);
   const kept = good.filter((r) => r.key !== "ETH");
   assertCandles(store, kept);
-  assert.ok(![...store.prices.keys()].includes("ETH"));
+  assert.deepEqual([...store.prices.keys()].sort(), ["coingecko:BTC-USD", "coingecko:SOL-USD"]);
   const letters = await deadLetters(log);
   const eth = good.filter((r) => r.key === "ETH");
   // Every ETH record once, with the store's reason.
@@ -290,12 +290,17 @@ Deno.test("a market the store will not let be taken over has its records dead-le
   const good = goodRecords(90);
   const log = newLog(good);
   const store = new MemoryStore();
-  store.refusesClaim.set("SOL", 'new row for relation "candle_state" violates check constraint');
+  store.refusesClaim.set(
+    "coingecko:SOL-USD",
+    'new row for relation "candle_state" violates check constraint',
+  );
   const candles = await run(log, store, {});
   assertCandles(store, good.filter((r) => r.key !== "SOL"));
   const letters = await deadLetters(log);
   assert.equal(letters.length, 30);
-  assert.ok(letters.every((l) => /^the store refused to take SOL over: /.test(l.reason)));
+  assert.ok(
+    letters.every((l) => /^the store refused to take coingecko:SOL-USD over: /.test(l.reason)),
+  );
   assert.equal(candles.report.claimsRefused, 30);
 });
 

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { isolateRefusals } from "../../actors/write_split.ts";
 import { CandleBook } from "../../market/candle_book.ts";
-import { partOfWrite, symbolsOfWrite } from "../../market/store_write.ts";
+import { marketKey, priceMarket } from "../../market/market.ts";
+import { marketsOfWrite, partOfWrite } from "../../market/store_write.ts";
 import { StoreRefusedError, StoreUnavailableError } from "../../store/store_error.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 const SYMBOLS = ["ADA", "BTC", "DOGE", "ETH", "LINK", "SOL", "XRP", "DOT"];
+/** CoinGecko's market of each symbol, by key. */
+const MARKETS = SYMBOLS.map((s) => marketKey(priceMarket(s)));
+const [, , , ETH, , , XRP] = MARKETS as [string, string, string, string, string, string, string];
 
 /** A write of a minute of prices of each symbol, as the candle book makes it. */
 function flushOf(symbols: readonly string[]) {
@@ -17,10 +21,12 @@ function flushOf(symbols: readonly string[]) {
     idleTimeoutMs: 60_000,
   });
   for (const symbol of symbols) {
-    book.claim(symbol, { state: null, epoch: 1, candles: [] }, 0);
+    const market = priceMarket(symbol);
+    book.claim(market, { state: null, epoch: 1, candles: [] }, 0);
     for (let s = 0; s < 70; s += 10) {
       const time = T0 + s * 1_000;
-      book.apply({ symbol, time, price: 100 + s, size: null, id: time }, 0, {
+      book.apply({ ...market, time, price: 100 + s, size: null, taker: null, id: time }, 0, {
+        ...market,
         symbol,
         priceUsd: 100 + s,
         volume24h: null,
@@ -30,39 +36,42 @@ function flushOf(symbols: readonly string[]) {
       });
     }
   }
-  return book.flush(symbols);
+  return book.flush(book.markets);
 }
 
-Deno.test("partOfWrite() splits a write by symbol into parts that together are the whole", () => {
+Deno.test("partOfWrite() splits a write by market into parts that together are the whole", () => {
   const { write } = flushOf(SYMBOLS);
-  assert.deepEqual(symbolsOfWrite(write).sort(), [...SYMBOLS].sort());
-  const halves = [new Set(SYMBOLS.slice(0, 3)), new Set(SYMBOLS.slice(3))];
+  assert.deepEqual(marketsOfWrite(write).sort(), [...MARKETS].sort());
+  const halves = [new Set(MARKETS.slice(0, 3)), new Set(MARKETS.slice(3))];
   const parts = halves.map((half) => partOfWrite(write, half));
   for (const field of ["states", "candles", "latest", "publish"] as const) {
     assert.equal(parts[0]![field].length + parts[1]![field].length, write[field].length, field);
   }
   for (const [i, part] of parts.entries()) {
-    assert.ok(symbolsOfWrite(part).every((s) => halves[i]!.has(s)));
+    assert.ok(marketsOfWrite(part).every((m) => halves[i]!.has(m)));
   }
 });
 
 Deno.test("isolateRefusals() finds the markets a store refuses for good and writes every other one", async () => {
   const store = new MemoryStore();
-  store.refuses.set("ETH", "new row violates check constraint refuse_eth");
-  store.refuses.set("XRP", "value out of range");
+  store.refuses.set(ETH, "new row violates check constraint refuse_eth");
+  store.refuses.set(XRP, "value out of range");
   const { write } = flushOf(SYMBOLS);
   let attempts = 0;
-  const refusals = await isolateRefusals(symbolsOfWrite(write), async (keys) => {
+  const refusals = await isolateRefusals(marketsOfWrite(write), async (keys) => {
     attempts++;
     await store.write(partOfWrite(write, new Set(keys)));
   });
-  assert.deepEqual(refusals.map((r) => r.keys), [["ETH"], ["XRP"]]);
+  assert.deepEqual(refusals.map((r) => r.keys), [[ETH], [XRP]]);
   assert.deepEqual(refusals.map((r) => r.error.message), [
     "new row violates check constraint refuse_eth",
     "value out of range",
   ]);
   // Every other market is in the store, whole.
-  assert.deepEqual([...store.states.keys()].sort(), ["ADA", "BTC", "DOGE", "DOT", "LINK", "SOL"]);
+  assert.deepEqual(
+    [...store.states.keys()].sort(),
+    ["ADA", "BTC", "DOGE", "DOT", "LINK", "SOL"].map((s) => `coingecko:${s}-USD`),
+  );
   const written = [...store.rows.values()];
   assert.equal(written.length, write.candles.length - 2 * 3);
   assert.ok(!written.some((c) => c.symbol === "ETH" || c.symbol === "XRP"));
@@ -78,11 +87,11 @@ Deno.test("isolateRefusals() writes once when nothing is refused, and refuses ea
     attempts++;
     await store.write(partOfWrite(write, new Set(keys)));
   };
-  assert.deepEqual(await isolateRefusals(symbolsOfWrite(write), attempt), []);
+  assert.deepEqual(await isolateRefusals(marketsOfWrite(write), attempt), []);
   assert.equal(attempts, 1);
-  for (const symbol of SYMBOLS) store.refuses.set(symbol, `no ${symbol}`);
-  const refusals = await isolateRefusals(symbolsOfWrite(write), attempt);
-  assert.deepEqual(refusals.map((r) => r.keys[0]), symbolsOfWrite(write));
+  for (const market of MARKETS) store.refuses.set(market, `no ${market}`);
+  const refusals = await isolateRefusals(marketsOfWrite(write), attempt);
+  assert.deepEqual(refusals.map((r) => r.keys[0]), marketsOfWrite(write));
   assert.ok(refusals.every((r) => r.keys.length === 1 && r.error instanceof StoreRefusedError));
 });
 

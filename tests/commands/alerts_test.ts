@@ -16,7 +16,7 @@ import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { plantedMarket, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -158,9 +158,9 @@ async function stored(url: string) {
   const store = await openStore(url, { timeoutMs: 5_000 });
   try {
     const candles: Candle[] = [];
-    for (const { symbol } of await store.symbols()) {
+    for (const { source, product } of await store.markets()) {
       for (const interval of INTERVALS) {
-        candles.push(...await store.candles({ symbol, interval, limit: 5_000 }));
+        candles.push(...await store.candles({ source, product, interval, limit: 5_000 }));
       }
     }
     return { candles, alerts: await store.alerts({ limit: 1_000 }) };
@@ -177,7 +177,7 @@ function expectedAlerts(prices: readonly PriceMessage[], candles: readonly Candl
   const reference = referenceCandles(prices.map(priceObservation), INTERVALS);
   assert.equal(candles.length, reference.size);
   const table = candles.map(({ revision: _revision, closed, ...fields }) => {
-    const want = reference.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`);
+    const want = reference.get(referenceKey(fields));
     assert.deepEqual(fields, want);
     return { ...want!, closed };
   });
@@ -206,22 +206,27 @@ kafkaTest(
       assert.deepEqual([...lines].sort(), alerts.map((a) => formatAlert(a)).sort());
       assert.match(
         result.stdout,
-        /^ALERT BTC 1m 10:50Z up \+6\.\d\d% \(z \d+\.\d\) \$[\d,]+\.\d\d$/m,
+        /^ALERT coingecko BTC-USD 1m 10:50Z up \+6\.\d\d% \(z \d+\.\d\) \$[\d,]+\.\d\d$/m,
       );
-      assert.match(result.stdout, /^ALERT ETH 1m 10:55Z down -\d\.\d\d% \(z -\d+\.\d\) \$/m);
-      assert.match(result.stdout, /^ALERT BTC 1m 10:10Z up \+7\.\d\d% \$/m);
+      assert.match(
+        result.stdout,
+        /^ALERT coingecko ETH-USD 1m 10:55Z down -\d\.\d\d% \(z -\d+\.\d\) \$/m,
+      );
+      assert.match(result.stdout, /^ALERT coingecko BTC-USD 1m 10:10Z up \+7\.\d\d% \$/m);
       assert.match(
         result.stdout,
         /Candles examined: \d+, alerts raised: 6 \(move: 4, anomaly: 2\), already raised: 2/,
       );
 
-      // On the alert topic once each: key = symbol, schema crypto-alert/v1, value = the JSON.
+      // On the alert topic once each: key = the market, schema crypto-alert/v1, value = the JSON.
       const records = await readTopic(`${topic}-alerts`, alerts.length);
       assert.equal(await topicSize(`${topic}-alerts`), alerts.length);
       for (const r of records) {
         assert.equal(r.headers.schema, "crypto-alert/v1");
         assert.equal(r.headers["content-type"], "application/json");
-        assert.equal(r.key, JSON.parse(r.value!).symbol);
+        const value = JSON.parse(r.value!);
+        assert.equal(r.key, `coingecko:${value.symbol}-USD`);
+        assert.equal(r.key, `${value.source}:${value.product}`);
       }
       const byKey = (x: { symbol: string; interval: string; window_start: string; kind: string }) =>
         `${x.symbol}|${x.interval}|${x.window_start}|${x.kind}`;

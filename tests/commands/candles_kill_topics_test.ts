@@ -15,7 +15,7 @@ import { type Observation, priceObservation, tradeIdentity } from "../../market/
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import type { TradeMessage } from "../../market/messages/trade_message.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, seeded } from "../support/prices.ts";
 import { type RunningCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -218,22 +218,36 @@ async function killedAndUninterrupted(seed: number): Promise<void> {
     // And the uninterrupted table is what an independent computation gives.
     const observations: Observation[] = [
       ...prices.map(priceObservation),
-      ...tradeList.map((t) => ({
-        symbol: t.symbol,
+      ...tradeList.map((t): Observation => ({
+        source: "coinbase",
+        product: t.product_id,
         time: Date.parse(t.time),
         price: t.price,
         size: t.size,
+        // Coinbase's side is the maker's: a "sell" maker means a buyer took it.
+        taker: t.side === "sell" ? "buy" : "sell",
         id: tradeIdentity(t.trade_id),
       })),
     ];
     const expected = referenceCandles(observations, INTERVALS);
     assert.equal(reference.length, expected.size);
-    for (const { closed: _closed, revision, volume, vwap, ...fields } of reference) {
-      const want = expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`);
-      assert.ok(want, `${fields.symbol} ${fields.interval} ${fields.windowStart} unexpected`);
-      const { volume: wantVolume, vwap: wantVwap, ...wantFields } = want;
+    for (
+      const { closed: _closed, revision, volume, buyVolume, sellVolume, vwap, ...fields }
+        of reference
+    ) {
+      const want = expected.get(referenceKey(fields));
+      assert.ok(want, `${referenceKey(fields)} unexpected`);
+      const {
+        volume: wantVolume,
+        buyVolume: wantBuy,
+        sellVolume: wantSell,
+        vwap: wantVwap,
+        ...wantFields
+      } = want;
       assert.deepEqual(fields, wantFields);
       assert.ok(close(volume, wantVolume), `volume ${volume} against ${wantVolume}`);
+      assert.ok(close(buyVolume, wantBuy), `buy volume ${buyVolume} against ${wantBuy}`);
+      assert.ok(close(sellVolume, wantSell), `sell volume ${sellVolume} against ${wantSell}`);
       assert.ok(close(vwap, wantVwap), `vwap ${vwap} against ${wantVwap}`);
       assert.equal(revision, 0);
     }

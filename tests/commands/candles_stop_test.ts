@@ -14,7 +14,7 @@ import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -57,9 +57,9 @@ async function table(url: string): Promise<Candle[]> {
   const store = await openStore(url, { timeoutMs: 5_000 });
   try {
     const rows: Candle[] = [];
-    for (const { symbol } of await store.symbols()) {
+    for (const { source, product } of await store.markets()) {
       for (const interval of INTERVALS) {
-        rows.push(...await store.candles({ symbol, interval, limit: 5_000 }));
+        rows.push(...await store.candles({ source, product, interval, limit: 5_000 }));
       }
     }
     return rows;
@@ -176,7 +176,7 @@ kafkaTest(
       for (const { closed: _closed, revision: _revision, ...fields } of rows) {
         assert.deepEqual(
           fields,
-          expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
+          expected.get(referenceKey(fields)),
         );
       }
     } finally {

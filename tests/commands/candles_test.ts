@@ -12,7 +12,7 @@ import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, recordedPrice, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -51,9 +51,9 @@ async function table(url: string): Promise<Candle[]> {
   const store = await openStore(url, { timeoutMs: 5_000 });
   try {
     const rows: Candle[] = [];
-    for (const { symbol } of await store.symbols()) {
+    for (const { source, product } of await store.markets()) {
       for (const interval of INTERVALS) {
-        rows.push(...await store.candles({ symbol, interval, limit: 5_000 }));
+        rows.push(...await store.candles({ source, product, interval, limit: 5_000 }));
       }
     }
     return rows;
@@ -119,7 +119,7 @@ kafkaTest(
       for (const { closed: _closed, revision, ...fields } of rows) {
         assert.deepEqual(
           fields,
-          expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
+          expected.get(referenceKey(fields)),
         );
         assert.equal(revision, 0);
       }
@@ -191,7 +191,7 @@ kafkaTest(
       assert.match(
         result.stdout,
         new RegExp(
-          `Candle BTC 1m ${
+          `Candle coingecko BTC-USD 1m ${
             minuteOf(0).replace(".000Z", "Z")
           } O \\$100\\.00 H \\$105\\.00 L \\$100\\.00 C \\$101\\.00 \\(4 samples\\)`,
         ),
@@ -199,13 +199,15 @@ kafkaTest(
       assert.match(
         result.stdout,
         new RegExp(
-          `Candle BTC 1m ${
+          `Candle coingecko BTC-USD 1m ${
             minuteOf(0).replace(".000Z", "Z")
           } O \\$100\\.00 H \\$105\\.00 L \\$90\\.00 C \\$101\\.00 \\(5 samples, revision 1\\)`,
         ),
       );
       // The candle topic carries 10:00 twice (revisions 0 and 1) and 10:01 once.
-      const published = (await readTopic(`${topic}-candles`, 3)).map((r) => JSON.parse(r.value!));
+      const onTopic = await readTopic(`${topic}-candles`, 3);
+      assert.deepEqual(onTopic.map((r) => r.key), Array(3).fill("coingecko:BTC-USD"));
+      const published = onTopic.map((r) => JSON.parse(r.value!));
       assert.deepEqual(
         published.map((c) => [c.window_start, c.revision]).sort(),
         [

@@ -15,7 +15,8 @@ import { openStore } from "../../store/open_store.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
 import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { priceMarket } from "../../market/market.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import {
   goodObservations,
   goodPrices,
@@ -164,10 +165,7 @@ async function hostileRun(store: string): Promise<void> {
   const rows = await storedCandles(store, ["BTC", "ETH", "DOGE", "SOL", "ADA"], INTERVALS);
   assert.equal(rows.length, expected.size);
   for (const { closed: _closed, revision: _revision, ...fields } of rows) {
-    assert.deepEqual(
-      fields,
-      expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
-    );
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
   }
   const opened = rows.find((c) => c.symbol === "DOGE" && c.interval === "1m" && c.open === 1e-200);
   assert.ok(opened, "the 1e-200 open makes its candle");
@@ -175,18 +173,20 @@ async function hostileRun(store: string): Promise<void> {
   const db = await openStore(store, { timeoutMs: 10_000 });
   try {
     // Nothing else is known: no <img …> symbol, no 2,000 characters.
-    assert.deepEqual((await db.symbols()).map((s) => s.symbol).sort(), [
+    const markets = await db.markets();
+    assert.deepEqual([...new Set(markets.map((m) => m.symbol))].sort(), [
       "ADA",
       "BTC",
       "DOGE",
       "ETH",
       "SOL",
     ]);
+    assert.ok(markets.every((m) => m.product.startsWith(`${m.symbol}-`)));
     // The latest price is the last good one (the 2100 price moved nothing).
     const lastGood = good.filter((r) => r.topic === "prices" && r.key === "BTC")
       .map((r) => JSON.parse(r.value) as PriceMessage)
       .reduce((a, b) => (b.last_updated! >= a.last_updated! ? b : a));
-    const [btc] = await db.latest("BTC");
+    const [btc] = await db.latest(priceMarket("BTC"));
     assert.equal(btc!.eventTime, lastGood.last_updated! * 1000);
     assert.equal(btc!.priceUsd, lastGood.price_usd);
     // Every alert holds finite numbers, the 1e-200 open's move alert too.
@@ -312,10 +312,7 @@ async function refusingRun(store: string): Promise<void> {
   assert.equal(rows.length, expected.size);
   assert.ok(rows.every((c) => c.symbol !== "ETH"));
   for (const { closed: _closed, revision: _revision, ...fields } of rows) {
-    assert.deepEqual(
-      fields,
-      expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`),
-    );
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
   }
   // Every ETH record is on the dead-letter topic with the store's reason (its distinct ones at
   // least once: a repeat changes nothing and is not dead-lettered).

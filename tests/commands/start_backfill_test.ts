@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { Interval } from "../../market/candle.ts";
-import { tradeIdentity } from "../../market/observation.ts";
+import { type Observation, tradeIdentity } from "../../market/observation.ts";
 import { chromiumInstalled, launchBrowser } from "../http/browser.ts";
 import { referenceCandles } from "../support/candle_reference.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
@@ -20,13 +20,18 @@ const INTERVALS: Interval[] = ["1m"];
 const HOUR = 3_600_000;
 
 interface ApiCandle {
+  source: string;
+  product: string;
   window_start: string;
   open: number;
   high: number;
   low: number;
   close: number;
   samples: number;
+  trades: number;
   volume: number | null;
+  buy_volume: number | null;
+  sell_volume: number | null;
   vwap: number | null;
   closed: boolean;
 }
@@ -110,11 +115,14 @@ Deno.test({
 
       // The past hour: every whole minute of it, as an independent computation over REST's trades.
       const history = stub.history.get("BTC-USD")!;
-      const observations = history.map((m) => ({
-        symbol: "BTC",
+      const observations = history.map((m): Observation => ({
+        source: "coinbase",
+        product: "BTC-USD",
         time: Date.parse(m.time),
         price: Number(m.price),
         size: Number(m.size),
+        // Coinbase's side is the maker's: a "sell" maker means a buyer took it.
+        taker: m.side === "sell" ? "buy" : "sell",
         id: tradeIdentity(m.trade_id),
       })).filter((o) => o.time >= since);
       const expected = referenceCandles(observations, INTERVALS);
@@ -138,11 +146,31 @@ Deno.test({
       for (const want of wanted) {
         const got = candles.find((c) => Date.parse(c.window_start) === want.windowStart)!;
         assert.deepEqual(
-          [got.open, got.high, got.low, got.close, got.samples],
-          [want.open, want.high, want.low, want.close, want.samples],
+          [
+            got.source,
+            got.product,
+            got.open,
+            got.high,
+            got.low,
+            got.close,
+            got.samples,
+            got.trades,
+          ],
+          [
+            "coinbase",
+            "BTC-USD",
+            want.open,
+            want.high,
+            want.low,
+            want.close,
+            want.samples,
+            want.trades,
+          ],
           new Date(want.windowStart).toISOString(),
         );
         assert.ok(close(got.volume, want.volume), `volume ${got.volume} against ${want.volume}`);
+        assert.ok(close(got.buy_volume, want.buyVolume), `buy ${got.buy_volume}`);
+        assert.ok(close(got.sell_volume, want.sellVolume), `sell ${got.sell_volume}`);
         assert.ok(close(got.vwap, want.vwap), `vwap ${got.vwap} against ${want.vwap}`);
       }
       if (chromiumInstalled) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { priceMarket } from "../../market/market.ts";
 import assert from "node:assert/strict";
 import { openStore } from "../../store/open_store.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
@@ -30,7 +31,7 @@ async function startInto(store: string) {
 async function checkStore(stdout: string, url: string) {
   const lines = [
     ...stdout.matchAll(
-      /^Candle (\w+) (\w+) (\S+) O (\S+) H (\S+) L (\S+) C (\S+) \((\d+) samples?\)$/gm,
+      /^Candle coingecko (\w+)-USD (\w+) (\S+) O (\S+) H (\S+) L (\S+) C (\S+) \((\d+) samples?\)$/gm,
     ),
   ];
   assert.ok(lines.length >= 2, `closed candles printed:\n${stdout}`);
@@ -39,7 +40,7 @@ async function checkStore(stdout: string, url: string) {
   const store = await openStore(url, { timeoutMs: 5_000 });
   try {
     for (const symbol of ["BTC", "ETH"]) {
-      const candles = await store.candles({ symbol, interval: "1m" });
+      const candles = await store.candles({ ...priceMarket(symbol), interval: "1m" });
       const samples = candles.reduce((sum, c) => sum + c.samples, 0);
       assert.equal(
         samples,
@@ -53,7 +54,11 @@ async function checkStore(stdout: string, url: string) {
         assert.ok(stored?.closed, `${line[0]} is stored closed`);
         assert.equal(stored!.samples, Number(line[8]));
       }
-      assert.equal((await store.latest(symbol)).length, 1, `${symbol}'s latest price`);
+      assert.equal(
+        (await store.latest(priceMarket(symbol))).length,
+        1,
+        `${symbol}'s latest price`,
+      );
     }
   } finally {
     await store.close();

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { priceMarket } from "../../market/market.ts";
 import assert from "node:assert/strict";
 import { openStore } from "../../store/open_store.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
@@ -51,11 +52,14 @@ postgresTest(
           assert.equal(ready.status, 200, JSON.stringify(ready.body));
           const store = await openStore(db.url, { timeoutMs: 5_000 });
           try {
-            const btc = await store.candles({ symbol: "BTC", interval: "1m" });
+            const btc = await store.candles({ ...priceMarket("BTC"), interval: "1m" });
             const samples = btc.reduce((n, c) => n + c.samples, 0);
             assert.ok(samples >= written, "BTC's candles only grow");
             written = samples;
-            assert.deepEqual(await store.candles({ symbol: "ETH", interval: "1m" }), []);
+            assert.deepEqual(
+              await store.candles({ ...priceMarket("ETH"), interval: "1m" }),
+              [],
+            );
           } finally {
             await store.close();
           }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { candleTable, close, sentObservations, tradeScript, until } from "../support/trades.ts";
 
@@ -86,16 +86,37 @@ Deno.test({
       assert.doesNotMatch(stdout, /^Message #/m, "trades are not printed one by one");
       assert.match(stdout, new RegExp(`^Trades published: ${script.length}$`, "m"));
       assert.match(stdout, new RegExp(`Records read: ${script.length} \\(refused when read: 0\\)`));
-      assert.match(stdout, /^Candle BTC 1m 2025-11-12T09:59:00Z O \$[\d,.]+ .*\(\d+ samples\)$/m);
+      assert.match(
+        stdout,
+        /^Candle coinbase BTC-USD 1m 2025-11-12T09:59:00Z O \$[\d,.]+ .*\(\d+ trades, buy [\d,.]+ sell [\d,.]+\)$/m,
+      );
 
       const expected = referenceCandles(sentObservations(stub), INTERVALS);
       const rows = await candleTable(store, INTERVALS);
       assert.equal(rows.length, expected.size);
-      for (const { closed: _closed, revision: _revision, volume, vwap, ...fields } of rows) {
-        const want = expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`)!;
-        const { volume: wantVolume, vwap: wantVwap, ...wantFields } = want;
+      for (
+        const {
+          closed: _closed,
+          revision: _revision,
+          volume,
+          buyVolume,
+          sellVolume,
+          vwap,
+          ...fields
+        } of rows
+      ) {
+        const want = expected.get(referenceKey(fields))!;
+        const {
+          volume: wantVolume,
+          buyVolume: wantBuy,
+          sellVolume: wantSell,
+          vwap: wantVwap,
+          ...wantFields
+        } = want;
         assert.deepEqual(fields, wantFields);
         assert.ok(close(volume, wantVolume), `volume ${volume} against ${wantVolume}`);
+        assert.ok(close(buyVolume, wantBuy), `buy volume ${buyVolume} against ${wantBuy}`);
+        assert.ok(close(sellVolume, wantSell), `sell volume ${sellVolume} against ${wantSell}`);
         assert.ok(close(vwap, wantVwap), `vwap ${vwap} against ${wantVwap}`);
       }
     } finally {

@@ -12,7 +12,7 @@ import { committedAll } from "../../faults/topic.ts";
 import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 import { candleTable, close, madeObservations, tradeScript, until } from "../support/trades.ts";
@@ -123,12 +123,30 @@ kafkaTest(
       const expected = referenceCandles(madeObservations(stub), INTERVALS);
       const rows = await candleTable(db.url, INTERVALS);
       assert.equal(rows.length, expected.size);
-      for (const { closed: _closed, revision: _revision, volume, vwap, ...fields } of rows) {
-        const want = expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`);
-        assert.ok(want, `${fields.symbol} ${fields.interval} ${fields.windowStart} unexpected`);
-        const { volume: wantVolume, vwap: wantVwap, ...wantFields } = want;
+      for (
+        const {
+          closed: _closed,
+          revision: _revision,
+          volume,
+          buyVolume,
+          sellVolume,
+          vwap,
+          ...fields
+        } of rows
+      ) {
+        const want = expected.get(referenceKey(fields));
+        assert.ok(want, `${referenceKey(fields)} unexpected`);
+        const {
+          volume: wantVolume,
+          buyVolume: wantBuy,
+          sellVolume: wantSell,
+          vwap: wantVwap,
+          ...wantFields
+        } = want;
         assert.deepEqual(fields, wantFields);
         assert.ok(close(volume, wantVolume), `volume ${volume} against ${wantVolume}`);
+        assert.ok(close(buyVolume, wantBuy), `buy volume ${buyVolume} against ${wantBuy}`);
+        assert.ok(close(sellVolume, wantSell), `sell volume ${sellVolume} against ${wantSell}`);
         assert.ok(close(vwap, wantVwap), `vwap ${vwap} against ${wantVwap}`);
       }
     } finally {

@@ -11,7 +11,7 @@ import { committedAll } from "../../faults/topic.ts";
 import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
 import {
@@ -24,7 +24,8 @@ import {
 } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
-const PRODUCTS = ["BTC-USD", "ETH-USD", "SOL-USD"];
+/** Two products of one base currency among them: each a market of its own. */
+const PRODUCTS = ["BTC-USD", "BTC-EUR", "ETH-USD"];
 
 /** Records on a topic, all partitions. */
 async function topicSize(topic: string): Promise<number> {
@@ -39,7 +40,7 @@ async function topicSize(topic: string): Promise<number> {
 }
 
 kafkaTest(
-  "produce --source coinbase puts every trade of the feed on crypto-trades once, in trade id order, as the trade message; candles from them equal an independent computation, volume and VWAP included",
+  "produce --source coinbase puts every trade of the feed on crypto-trades once, in trade id order, as the trade message; candles from them equal an independent computation per market (BTC-USD and BTC-EUR apart), volume, order flow and VWAP included",
   async () => {
     const stub = await CoinbaseStub.start({ heartbeatMs: 200 });
     const topic = freshTopic("it-trades");
@@ -50,7 +51,7 @@ kafkaTest(
         args: ["--source", "coinbase", "--products", PRODUCTS.join(","), "--topic", topic],
         env: { KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS, COINBASE_WS_URL: stub.url },
       });
-      await producer.waitFor((out) => out.includes("Subscribed to BTC-USD, ETH-USD, SOL-USD"));
+      await producer.waitFor((out) => out.includes("Subscribed to BTC-USD, BTC-EUR, ETH-USD"));
       // About 7 minutes of event time, sent in bursts of 25 with a pause between them.
       const script = tradeScript({
         seed: 11,
@@ -77,7 +78,8 @@ kafkaTest(
       assert.equal(await topicSize(topic), script.length);
       for (const product of PRODUCTS) {
         const sent = stub.sent.get(product)!;
-        const mine = records.filter((r) => r.key === product.split("-")[0]);
+        const mine = records.filter((r) => JSON.parse(r.value!).product_id === product);
+        assert.ok(mine.every((r) => r.key === product.split("-")[0]), `${product}: keyed by base`);
         assert.equal(new Set(mine.map((r) => r.partition)).size, 1, `${product}: one partition`);
         mine.sort((a, b) => a.offset - b.offset);
         const values = mine.map((r) => JSON.parse(r.value!));
@@ -145,12 +147,32 @@ kafkaTest(
       const rows = await candleTable(db.url, INTERVALS);
       assert.equal(rows.length, expected.size);
       assert.ok(rows.filter((c) => c.interval === "1m").length >= 3 * 6, `${rows.length} rows`);
-      for (const { closed: _closed, revision, volume, vwap, ...fields } of rows) {
-        const want = expected.get(`${fields.symbol}|${fields.interval}|${fields.windowStart}`);
-        assert.ok(want, `${fields.symbol} ${fields.interval} ${fields.windowStart} unexpected`);
-        const { volume: wantVolume, vwap: wantVwap, ...wantFields } = want;
+      assert.deepEqual(
+        [...new Set(rows.map((c) => `${c.source}:${c.product}:${c.quote}`))].sort(),
+        ["coinbase:BTC-EUR:EUR", "coinbase:BTC-USD:USD", "coinbase:ETH-USD:USD"],
+      );
+      // The euro market's candles print in euros, with their order flow.
+      assert.match(
+        aggregated.stdout,
+        /^Candle coinbase BTC-EUR 1m \S+ O €[\d,.]+ H €[\d,.]+ L €[\d,.]+ C €[\d,.]+ \(\d+ trades?, buy [\d,.]+ sell [\d,.]+, volume [\d,.]+, VWAP €[\d,.]+\)$/m,
+      );
+      assert.doesNotMatch(aggregated.stdout, /^Candle coinbase BTC-EUR .*\$/m);
+      for (
+        const { closed: _closed, revision, volume, buyVolume, sellVolume, vwap, ...fields } of rows
+      ) {
+        const want = expected.get(referenceKey(fields));
+        assert.ok(want, `${referenceKey(fields)} unexpected`);
+        const {
+          volume: wantVolume,
+          buyVolume: wantBuy,
+          sellVolume: wantSell,
+          vwap: wantVwap,
+          ...wantFields
+        } = want;
         assert.deepEqual(fields, wantFields);
         assert.ok(close(volume, wantVolume), `volume ${volume} against ${wantVolume}`);
+        assert.ok(close(buyVolume, wantBuy), `buy volume ${buyVolume} against ${wantBuy}`);
+        assert.ok(close(sellVolume, wantSell), `sell volume ${sellVolume} against ${wantSell}`);
         assert.ok(close(vwap, wantVwap), `vwap ${vwap} against ${wantVwap}`);
         assert.ok(volume !== null && vwap !== null);
         assert.equal(revision, 0);

@@ -46,13 +46,25 @@ Deno.test("loadProducerConfig() reads COINBASE_WS_URL, COINBASE_PRODUCTS and COI
   assert.deepEqual(flag.coinbase.products, ["BTC-EUR"]);
 });
 
-Deno.test("loadProducerConfig() refuses products of one base currency, which would share a symbol", () => {
+Deno.test("loadProducerConfig() takes several products of one base currency, each a market of its own", () => {
+  const config = loadProducerConfig(
+    ["--source", "coinbase", "--products", "BTC-USD,btc-eur"],
+    envOf({}),
+  )!;
+  assert.deepEqual(config.coinbase.products, ["BTC-USD", "BTC-EUR"]);
+  const env = envOf({ COINBASE_PRODUCTS: "BTC-USD,BTC-EUR,BTC-GBP" });
+  assert.deepEqual(
+    loadProducerConfig(["--source", "coinbase"], env)!.coinbase.products,
+    ["BTC-USD", "BTC-EUR", "BTC-GBP"],
+  );
+});
+
+Deno.test("loadProducerConfig() refuses a product given twice", () => {
   assert.throws(
-    () => loadProducerConfig(["--products", "BTC-USD,ETH-USD,btc-eur"], envOf({})),
+    () => loadProducerConfig(["--products", "BTC-USD,ETH-USD,btc-usd"], envOf({})),
     (error: unknown) =>
       error instanceof ConfigError &&
-      error.message ===
-        'Invalid --products: "btc-eur" repeats the base currency of "BTC-USD"; trades are keyed by base currency (BTC), so one product per base is allowed',
+      error.message === 'Invalid --products: "btc-usd" names "BTC-USD" twice',
   );
 });
 

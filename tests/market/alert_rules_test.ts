@@ -19,7 +19,10 @@ function candle(m: number, close: number, fields: Partial<Candle> = {}): Candle 
   const interval: Interval = fields.interval ?? "1m";
   const windowStart = T0 + m * intervalMs(interval);
   return {
+    source: "coingecko",
+    product: "BTC-USD",
     symbol: "BTC",
+    quote: "USD",
     interval,
     windowStart,
     windowEnd: windowStart + intervalMs(interval),
@@ -28,7 +31,10 @@ function candle(m: number, close: number, fields: Partial<Candle> = {}): Candle 
     low: close,
     close,
     samples: 1,
+    trades: 1,
     volume: null,
+    buyVolume: null,
+    sellVolume: null,
     vwap: null,
     firstEvent: windowStart,
     lastEvent: windowStart,
@@ -81,6 +87,8 @@ Deno.test("candleAlerts() raises a move alert at the threshold and beyond, eithe
       createdAt: T0 + 2 * M,
     });
   assert.deepEqual(at(100, 105), [{
+    source: "coingecko",
+    product: "BTC-USD",
     symbol: "BTC",
     interval: "1m",
     windowStart: T0,
@@ -144,7 +152,10 @@ Deno.test("returnScore() reads only the last ten half-lives of closed candles of
   const alone = returnScore(target, { history: recent, halflife: 1 })!;
   const noise = [
     ...series([0.3, -0.4, 0.5], 10), // older than ten half-lives: left out
-    candle(5, 1, { symbol: "ETH" }),
+    candle(5, 1, { symbol: "ETH", product: "ETH-USD" }),
+    // The same base currency in another market: another series.
+    candle(55, 1, { source: "coinbase" }),
+    candle(56, 1, { product: "BTC-EUR", quote: "EUR" }),
     candle(49, 7, { interval: "5m" }),
     candle(60.5, 999, { closed: false }),
     candle(62, 1), // after the candle

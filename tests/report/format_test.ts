@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatChange, formatSeconds, formatUsd, formatWholeUsd } from "../../report/format.ts";
+import {
+  formatAmount,
+  formatChange,
+  formatPrice,
+  formatSeconds,
+  formatUsd,
+  formatWholeUsd,
+} from "../../report/format.ts";
 
 Deno.test("formatUsd() shows $1 and up with two decimals and thousands separators", () => {
   assert.equal(formatUsd(45234.56), "$45,234.56");
@@ -46,4 +53,22 @@ Deno.test("formatChange() shows a signed percentage with two decimals, n/a when 
 Deno.test("formatSeconds() shows seconds with two decimals", () => {
   assert.equal(formatSeconds(1234), "1.23s");
   assert.equal(formatSeconds(8770), "8.77s");
+});
+
+Deno.test("formatPrice() shows USD, EUR, GBP and JPY with their sign and other quotes by their code", () => {
+  assert.equal(formatPrice(45234.56, "USD"), "$45,234.56");
+  assert.equal(formatPrice(45234.56, "EUR"), "€45,234.56");
+  assert.equal(formatPrice(0.000012345, "EUR"), "€0.000012345");
+  assert.equal(formatPrice(1234.5, "GBP"), "£1,234.50");
+  assert.equal(formatPrice(7_001_234, "JPY"), "¥7,001,234.00");
+  assert.equal(formatPrice(45234.56, "USDT"), "45,234.56 USDT");
+  assert.equal(formatPrice(0.05123, "BTC"), "0.05123 BTC");
+  assert.ok(!formatPrice(45234.56, "EUR").includes("$"));
+});
+
+Deno.test("formatAmount() shows a volume to at most eight decimals, without float noise", () => {
+  assert.equal(formatAmount(0.1 + 0.2), "0.3");
+  assert.equal(formatAmount(1.25), "1.25");
+  assert.equal(formatAmount(1204.123456789), "1,204.12345679");
+  assert.equal(formatAmount(0), "0");
 });

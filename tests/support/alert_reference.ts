@@ -15,13 +15,14 @@ import type { Candle } from "../../market/candle.ts";
 export type ExpectedAlert = Omit<Alert, "createdAt">;
 
 /** The key of an alert as one string. */
-export const alertKey = (a: Pick<Alert, "symbol" | "interval" | "windowStart" | "kind">) =>
-  `${a.symbol}|${a.interval}|${a.windowStart}|${a.kind}`;
+export const alertKey = (
+  a: Pick<Alert, "source" | "product" | "interval" | "windowStart" | "kind">,
+) => `${a.source}:${a.product}|${a.interval}|${a.windowStart}|${a.kind}`;
 
 /**
  * The alerts of the closed candles of a table.
  *
- * For the candle at position t of its series (same symbol and interval, by window), with
+ * For the candle at position t of its series (same market — source and product — and interval, by window), with
  * `L = 10 × halflife`: the earlier closed candles t−L−1 … t−1 give the returns
  * `rᵢ = ln(cᵢ / cᵢ₋₁)`; with `a = 1 − 2^(−1/halflife)` and `n` returns, weights
  * `w₁ = (1 − a)ⁿ⁻¹` and `wᵢ = a·(1 − a)ⁿ⁻ⁱ`; mean `m = Σ wᵢ·rᵢ`, variance `v = Σ wᵢ·(rᵢ − m)²`;
@@ -38,7 +39,7 @@ export function referenceAlerts(
 ): Map<string, ExpectedAlert> {
   const series = new Map<string, Omit<Candle, "revision">[]>();
   for (const c of candles.filter((c) => c.closed)) {
-    const k = `${c.symbol}|${c.interval}`;
+    const k = `${c.source}:${c.product}|${c.interval}`;
     series.set(k, [...(series.get(k) ?? []), c]);
   }
   const out = new Map<string, ExpectedAlert>();
@@ -48,6 +49,8 @@ export function referenceAlerts(
     list.sort((x, y) => x.windowStart - y.windowStart);
     list.forEach((c, t) => {
       const base = {
+        source: c.source,
+        product: c.product,
         symbol: c.symbol,
         interval: c.interval,
         windowStart: c.windowStart,

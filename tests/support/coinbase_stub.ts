@@ -41,7 +41,7 @@ export interface StubTrade {
   price: string | number;
   /** The size, likewise. */
   size: string | number;
-  /** The taker's side. @default {"buy"} */
+  /** Coinbase's `side`: the maker's (a `sell` is a trade a buyer took). @default {"buy"} */
   side?: "buy" | "sell";
   /** The trade's time, ISO-8601. @default now, with microseconds */
   time?: string;

@@ -95,10 +95,13 @@ export function goodTrades(
 /** The observation a good trade makes. */
 export function tradeObservation(trade: TradeValue): Observation {
   return {
-    symbol: trade.symbol,
+    source: "coinbase",
+    product: trade.product_id,
     time: Date.parse(trade.time),
     price: trade.price,
     size: trade.size,
+    // Coinbase's side is the resting order's: a "sell" maker means a buyer took it.
+    taker: trade.side === "sell" ? "buy" : "sell",
     id: tradeIdentity(trade.trade_id),
   };
 }
@@ -408,10 +411,11 @@ export async function writeWithKcat(
 }
 
 /**
- * A store's candle table (every column but `updated_at`), for the symbols given.
+ * A store's candle table (every column but `updated_at`), for every market of the base
+ * currencies given.
  *
  * @param url The store.
- * @param symbols The symbols.
+ * @param symbols The base currencies.
  * @param intervals The intervals.
  * @returns The candles.
  */
@@ -423,14 +427,16 @@ export async function storedCandles(
   const store = await openStore(url, { timeoutMs: 10_000 });
   try {
     const rows: Candle[] = [];
-    for (const symbol of symbols) {
+    const markets = (await store.markets()).filter((m) => symbols.includes(m.symbol));
+    for (const { source, product } of markets) {
       for (const interval of intervals) {
         // The latest 5,000 at most come back each time: page backwards.
         const mine: Candle[] = [];
         let before: number | null = null;
         while (true) {
           const page: Candle[] = await store.candles({
-            symbol,
+            source,
+            product,
             interval,
             ...(before === null ? {} : { to: before }),
             limit: 5_000,

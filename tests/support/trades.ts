@@ -79,19 +79,14 @@ export function expectedTrade(match: StubMatch): Record<string, unknown> {
 }
 
 /**
- * The observations candles are made of: every distinct match the stand-in sent.
+ * The observations candles are made of: every distinct match the stand-in sent, each of market
+ * `coinbase` / its product, its taker the other side than Coinbase's (the maker's) `side`.
  *
  * @param stub The stand-in.
  * @returns The observations, product by product in trade id order.
  */
 export function sentObservations(stub: CoinbaseStub): Observation[] {
-  return [...stub.sent.values()].flat().map((m) => ({
-    symbol: m.product_id.split("-")[0]!,
-    time: Date.parse(m.time),
-    price: Number(m.price),
-    size: Number(m.size),
-    id: tradeIdentity(m.trade_id),
-  }));
+  return [...stub.sent.values()].flat().map(matchObservation);
 }
 
 /**
@@ -102,13 +97,21 @@ export function sentObservations(stub: CoinbaseStub): Observation[] {
  * @returns The observations, product by product in trade id order.
  */
 export function madeObservations(stub: CoinbaseStub): Observation[] {
-  return [...stub.history.values()].flat().map((m) => ({
-    symbol: m.product_id.split("-")[0]!,
+  return [...stub.history.values()].flat().map(matchObservation);
+}
+
+/** The observation a match makes: a trade of market `coinbase` / its product. */
+function matchObservation(m: StubMatch): Observation {
+  return {
+    source: "coinbase",
+    product: m.product_id,
     time: Date.parse(m.time),
     price: Number(m.price),
     size: Number(m.size),
+    // Coinbase's side is the resting order's: a "sell" maker means a buyer took it.
+    taker: m.side === "sell" ? "buy" : "sell",
     id: tradeIdentity(m.trade_id),
-  }));
+  };
 }
 
 /**
@@ -122,9 +125,9 @@ export async function candleTable(url: string, intervals: readonly Interval[]): 
   const store = await openStore(url, { timeoutMs: 5_000 });
   try {
     const rows: Candle[] = [];
-    for (const { symbol } of await store.symbols()) {
+    for (const { source, product } of await store.markets()) {
       for (const interval of intervals) {
-        rows.push(...await store.candles({ symbol, interval, limit: 5_000 }));
+        rows.push(...await store.candles({ source, product, interval, limit: 5_000 }));
       }
     }
     return rows;

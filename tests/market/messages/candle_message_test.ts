@@ -8,7 +8,10 @@ import {
 
 const START = Date.UTC(2025, 10, 12, 10, 30);
 const CANDLE: Candle = {
+  source: "coinbase",
+  product: "BTC-EUR",
   symbol: "BTC",
+  quote: "EUR",
   interval: "1m",
   windowStart: START,
   windowEnd: START + 60_000,
@@ -17,7 +20,10 @@ const CANDLE: Candle = {
   low: 45200.12,
   close: 45250,
   samples: 6,
+  trades: 6,
   volume: 1.25,
+  buyVolume: 1,
+  sellVolume: 0.25,
   vwap: 45240.5,
   firstEvent: START + 5_000,
   lastEvent: START + 55_000,
@@ -25,14 +31,17 @@ const CANDLE: Candle = {
   revision: 2,
 };
 
-Deno.test("encodeCandle() keys by symbol, stamps the window's end, and decodeCandle() reads it back", () => {
+Deno.test("encodeCandle() keys by market, stamps the window's end, and decodeCandle() reads it back", () => {
   const encoded = encodeCandle(CANDLE);
-  assert.equal(encoded.key, "BTC");
+  assert.equal(encoded.key, "coinbase:BTC-EUR");
   assert.equal(encoded.timestamp, START + 60_000);
   assert.deepEqual(encoded.headers, { ...CANDLE_HEADERS });
   assert.notEqual(encoded.headers, encodeCandle(CANDLE).headers, "each record its own headers");
   assert.deepEqual(Object.keys(JSON.parse(encoded.value)), [
+    "source",
+    "product",
     "symbol",
+    "quote",
     "interval",
     "window_start",
     "window_end",
@@ -41,7 +50,10 @@ Deno.test("encodeCandle() keys by symbol, stamps the window's end, and decodeCan
     "low",
     "close",
     "samples",
+    "trades",
     "volume",
+    "buy_volume",
+    "sell_volume",
     "vwap",
     "first_event",
     "last_event",
@@ -51,6 +63,22 @@ Deno.test("encodeCandle() keys by symbol, stamps the window's end, and decodeCan
   assert.deepEqual(decodeCandle(encoded.key, encoded.value, encoded.headers), {
     ok: true,
     message: CANDLE,
+  });
+  const prices: Candle = {
+    ...CANDLE,
+    source: "coingecko",
+    product: "BTC-USD",
+    quote: "USD",
+    volume: null,
+    buyVolume: null,
+    sellVolume: null,
+    vwap: null,
+  };
+  const again = encodeCandle(prices);
+  assert.equal(again.key, "coingecko:BTC-USD");
+  assert.deepEqual(decodeCandle(again.key, again.value, again.headers), {
+    ok: true,
+    message: prices,
   });
 });
 
@@ -62,9 +90,16 @@ Deno.test("decodeCandle() names the first field that does not match", () => {
     ["[]", "value is not a JSON object"],
     ["{", "value is not JSON"],
     [value({ symbol: "" }), "symbol is not 1-64 characters"],
+    [value({ source: "binance" }), "source is not coingecko or coinbase"],
+    [value({ source: undefined }), "source is not coingecko or coinbase"],
+    [value({ product: "BTCEUR" }), "product is not BASE-QUOTE of upper-case letters and digits"],
+    [value({ product: "ETH-EUR" }), 'product "ETH-EUR" is not a product of BTC'],
+    [value({ quote: "USD" }), "quote is not EUR, the quote of BTC-EUR"],
     [value({ interval: "2m" }), "interval is not an interval"],
     [value({ last_event: "later" }), "last_event is not an ISO-8601 time"],
     [value({ samples: "6" }), "samples is not a finite number"],
+    [value({ trades: null }), "trades is not a finite number"],
+    [value({ buy_volume: "1" }), "buy_volume is not a finite number or null"],
     [value({ vwap: "1" }), "vwap is not a finite number or null"],
     [value({ closed: 1 }), "closed is not true or false"],
   ];
