@@ -4,26 +4,25 @@
  * hub, with the message decoders of `market/messages/`. Anything that does not match is
  * refused (null), never passed on.
  *
- * A message that names no market (a price message of the price topic, or a message of a process
- * of the earlier version, before markets) is read as of the market it then came from: a price
- * or an alert of `coingecko` / `{symbol}-USD`, a candle of `coinbase` / `{symbol}-USD` when it
- * has a volume (it was made of trades), else of `coingecko` (docs/api.md#live-stream).
+ * A candle or alert that names no market (from a process of the earlier version, before
+ * markets) is read as of the market it then came from: an alert of `coingecko` /
+ * `{symbol}-USD`; a candle of `coinbase` / `{symbol}-USD` when it has a volume (it was made of
+ * trades), else of `coingecko`, its `trades` its `samples`. (A price message of the price topic
+ * names no market either: the decoder reads it as CoinGecko's, `{symbol}-USD`.)
  *
  * @module
  */
 import { decodeAlert } from "../market/messages/alert_message.ts";
 import { decodeCandle } from "../market/messages/candle_message.ts";
 import { decodeLatestPrice } from "../market/messages/latest_price_message.ts";
+import { isSource, productParts } from "../market/market.ts";
 import type { LiveEvent } from "./live_hub.ts";
 
 const NO_HEADERS: Readonly<Record<string, string>> = {};
 
-/**
- * The message with its market named when it names none (see the module's note); any other text
- * as it is, for the decoder to judge.
- */
+/** The candle or alert with its market named when it names none (see the module's note). */
 function withMarket(kind: "price" | "candle" | "alert", text: string): string {
-  if (text.includes('"source"')) return text;
+  if (kind === "price" || text.includes('"source"')) return text;
   let fields: unknown;
   try {
     fields = JSON.parse(text);
@@ -33,12 +32,16 @@ function withMarket(kind: "price" | "candle" | "alert", text: string): string {
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) return text;
   const f = fields as Record<string, unknown>;
   if (typeof f.symbol !== "string" || f.product !== undefined) return text;
-  const trades = kind === "candle" && typeof f.volume === "number";
+  const product = `${f.symbol}-USD`;
+  if (productParts(product) === null) return text;
+  if (kind === "alert") return JSON.stringify({ source: "coingecko", product, ...f });
+  const trades = typeof f.volume === "number";
   return JSON.stringify({
     source: trades ? "coinbase" : "coingecko",
-    product: `${f.symbol}-USD`,
+    product,
     quote: "USD",
-    ...(kind === "candle" && f.trades === undefined ? { trades: f.samples } : {}),
+    trades: f.samples,
+    ...(trades ? {} : { buy_volume: null, sell_volume: null }),
     ...f,
   });
 }
@@ -63,18 +66,27 @@ export function decodeLiveMessage(
   text: string,
 ): LiveEvent | null {
   text = withMarket(kind, text);
+  // The market is what the stream filters by: one of no known source is refused here too.
+  const named = (m: { source: string; product: string }) =>
+    isSource(m.source) && typeof m.product === "string";
   switch (kind) {
     case "price": {
       const decoded = decodeLatestPrice(null, text, NO_HEADERS);
-      return decoded.ok ? { type: "price", price: decoded.message } : null;
+      return decoded.ok && named(decoded.message)
+        ? { type: "price", price: decoded.message }
+        : null;
     }
     case "candle": {
       const decoded = decodeCandle(null, text, NO_HEADERS);
-      return decoded.ok ? { type: "candle", candle: decoded.message } : null;
+      return decoded.ok && named(decoded.message)
+        ? { type: "candle", candle: decoded.message }
+        : null;
     }
     case "alert": {
       const decoded = decodeAlert(null, text, NO_HEADERS);
-      return decoded.ok ? { type: "alert", alert: decoded.message } : null;
+      return decoded.ok && named(decoded.message)
+        ? { type: "alert", alert: decoded.message }
+        : null;
     }
   }
 }
