@@ -20,10 +20,11 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
+import { marketKey } from "../market/market.ts";
 import type { CandleStore } from "../store/candle_store.ts";
 import type { DashboardAssets } from "./dashboard_assets.ts";
 import { HttpError, quoteValue } from "./http_error.ts";
-import { KnownSymbols } from "./known_symbols.ts";
+import { KnownMarkets } from "./known_markets.ts";
 import type { LiveHub } from "./live_hub.ts";
 import { authorityOf, isLoopbackHost } from "./loopback_host.ts";
 import { type Metrics, UNMATCHED_ROUTE } from "./metrics.ts";
@@ -33,6 +34,7 @@ import { ResponseCache } from "./response_cache.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { candleRoutes } from "./routes/candles.ts";
 import { dashboardRoutes } from "./routes/dashboard.ts";
+import { marketRoutes } from "./routes/markets.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { pipelineRoutes } from "./routes/pipeline.ts";
 import { priceRoutes } from "./routes/prices.ts";
@@ -42,7 +44,7 @@ import { streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
 
 /** What the API reads of the store. */
-export type ApiStore = Pick<CandleStore, "symbols" | "latest" | "candles" | "alerts">;
+export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts">;
 
 /** What {@linkcode createApp} needs. */
 export interface AppDeps {
@@ -96,11 +98,13 @@ function guarded(store: ApiStore): ApiStore {
   const fail = (error: unknown): never => {
     throw new HttpError(503, "The store did not answer: try again shortly", { cause: error });
   };
+  // A store that throws rather than rejects is answered alike.
+  const call = <T>(read: () => Promise<T>): Promise<T> => Promise.resolve().then(read).catch(fail);
   return {
-    symbols: () => store.symbols().catch(fail),
-    latest: (symbol) => store.latest(symbol).catch(fail),
-    candles: (query) => store.candles(query).catch(fail),
-    alerts: (query) => store.alerts(query).catch(fail),
+    markets: () => call(() => store.markets()),
+    latest: (market) => call(() => store.latest(market)),
+    candles: (query) => call(() => store.candles(query)),
+    alerts: (query) => call(() => store.alerts(query)),
   };
 }
 
@@ -118,7 +122,7 @@ function guarded(store: ApiStore): ApiStore {
  * import { NO_PIPELINE } from "./pipeline_snapshot.ts";
  * const app = createApp({
  *   store: {
- *     symbols: () => Promise.resolve([]), latest: () => Promise.resolve([]),
+ *     markets: () => Promise.resolve([]), latest: () => Promise.resolve([]),
  *     candles: () => Promise.resolve([]), alerts: () => Promise.resolve([]),
  *   },
  *   hub: new LiveHub(),
@@ -127,8 +131,8 @@ function guarded(store: ApiStore): ApiStore {
  *   metrics: new Metrics({ pipeline: () => NO_PIPELINE }),
  *   dashboard: { page: new Uint8Array(), assets: new Map() },
  * });
- * const response = await app.request("/api/v1/candles/BTC?interval=2m");
- * console.log(response.status, await response.json()); // 400 { error: 'Unknown symbol "BTC": none is known yet' }
+ * const response = await app.request("/api/v1/candles/BTC?interval=1m");
+ * console.log(response.status, await response.json()); // 400 { error: 'Unknown market "BTC": none is known yet' }
  * ```
  */
 export function createApp(deps: AppDeps): Hono {
@@ -137,16 +141,18 @@ export function createApp(deps: AppDeps): Hono {
   const now = deps.now ?? Date.now;
   const token = deps.token ?? null;
   const cache = new ResponseCache({ ttlMs: deps.cacheMs ?? 1000 });
-  const symbols = new KnownSymbols(() => store.symbols(), { ttlMs: deps.cacheMs ?? 1000 });
+  const markets = new KnownMarkets(() => store.markets(), { ttlMs: deps.cacheMs ?? 1000 });
   hub.listen((event) => {
     switch (event.type) {
       case "price":
-        symbols.seen(event.price.symbol);
+        markets.seen(marketKey(event.price));
         cache.invalidate("prices");
+        cache.invalidate("markets");
         break;
       case "candle":
-        symbols.seen(event.candle.symbol);
-        cache.invalidate(`candles ${event.candle.symbol}`);
+        markets.seen(marketKey(event.candle));
+        cache.invalidate(`candles ${marketKey(event.candle)}`);
+        cache.invalidate("markets");
         break;
       case "alert":
         cache.invalidate("alerts");
@@ -215,11 +221,12 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
   const api = new Hono()
+    .route("/", marketRoutes({ store, cache }))
     .route("/", symbolRoutes({ store, cache }))
-    .route("/", priceRoutes({ store, symbols, cache }))
-    .route("/", candleRoutes({ store, symbols, cache }))
-    .route("/", statsRoutes({ store, symbols, cache, now }))
-    .route("/", alertRoutes({ store, symbols, cache }))
+    .route("/", priceRoutes({ store, markets, cache }))
+    .route("/", candleRoutes({ store, markets, cache, now }))
+    .route("/", statsRoutes({ store, markets, cache, now }))
+    .route("/", alertRoutes({ store, markets, cache }))
     .route(
       "/",
       pipelineRoutes({ pipeline: deps.pipeline, rates: deps.rates ?? new PipelineRates(), now }),

@@ -15,6 +15,7 @@ import type { Candle } from "../market/candle.ts";
 import { candleJson } from "../market/messages/candle_message.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 import { latestPriceJson } from "../market/messages/latest_price_message.ts";
+import { type Market, marketKey } from "../market/market.ts";
 
 /** Something that happened, as the stream sends it: its `type` is the SSE event name. */
 export type LiveEvent =
@@ -42,8 +43,13 @@ export interface LiveHubOptions {
 
 /** What a client asks the stream for. */
 export interface SubscribeOptions {
-  /** Only these symbols' prices, candles and alerts (pipeline events go to all); null for all. */
+  /**
+   * Only these symbols' prices, candles and alerts (every market of each; pipeline events go to
+   * all); null for all. With `markets` too, an event of either is sent.
+   */
   symbols?: ReadonlySet<string> | null;
+  /** Only these markets' (keys, `coinbase:BTC-EUR`); null for all. */
+  markets?: ReadonlySet<string> | null;
   /** The id of the last event the client received, from `Last-Event-ID`. */
   lastEventId?: string | null;
 }
@@ -62,30 +68,46 @@ export interface LiveHubStats {
   replayed: number;
 }
 
+/** Whom an event concerns: a market (and its symbol), or every client (pipeline events). */
+type Topic = { symbol: string; market: string } | null;
+
 interface Frame {
   seq: number;
-  symbol: string | null;
+  topic: Topic;
   bytes: Uint8Array;
 }
 
+/** Which events a client wants: null for all. */
+type Filter = { symbols: ReadonlySet<string>; markets: ReadonlySet<string> } | null;
+
 interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
-  symbols: ReadonlySet<string> | null;
+  filter: Filter;
+}
+
+function wants(filter: Filter, topic: Topic): boolean {
+  return filter === null || topic === null || filter.symbols.has(topic.symbol) ||
+    filter.markets.has(topic.market);
 }
 
 const encoder = new TextEncoder();
 const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 
-function eventData(event: LiveEvent): { symbol: string | null; data: unknown } {
+const topicOf = (m: Market & { symbol: string }): Topic => ({
+  symbol: m.symbol,
+  market: marketKey(m),
+});
+
+function eventData(event: LiveEvent): { topic: Topic; data: unknown } {
   switch (event.type) {
     case "price":
-      return { symbol: event.price.symbol, data: latestPriceJson(event.price) };
+      return { topic: topicOf(event.price), data: latestPriceJson(event.price) };
     case "candle":
-      return { symbol: event.candle.symbol, data: candleJson(event.candle) };
+      return { topic: topicOf(event.candle), data: candleJson(event.candle) };
     case "alert":
-      return { symbol: event.alert.symbol, data: alertJson(event.alert) };
+      return { topic: topicOf(event.alert), data: alertJson(event.alert) };
     case "pipeline":
-      return { symbol: null, data: event.pipeline };
+      return { topic: null, data: event.pipeline };
   }
 }
 
@@ -98,7 +120,7 @@ function eventData(event: LiveEvent): { symbol: string | null; data: unknown } {
  * const hub = new LiveHub({ bootId: "a" });
  * const stream = hub.subscribe({ symbols: new Set(["BTC"]) });
  * hub.publish({ type: "price", price: {
- *   symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
+ *   source: "coingecko", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
  *   eventTime: Date.UTC(2025, 10, 12, 10, 30, 45),
  * } });
  * const reader = stream.getReader();
@@ -152,12 +174,12 @@ export class LiveHub {
    * @returns The event's id.
    */
   publish(event: LiveEvent): string {
-    const { symbol, data } = eventData(event);
+    const { topic, data } = eventData(event);
     const seq = ++this.#seq;
     const id = `${this.#bootId}-${seq}`;
     const frame: Frame = {
       seq,
-      symbol,
+      topic,
       bytes: encoder.encode(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`),
     };
     this.#frames.push(frame);
@@ -167,9 +189,7 @@ export class LiveHub {
     this.#stats.published[event.type]++;
     for (const listener of this.#listeners) listener(event);
     for (const client of this.#clients) {
-      if (symbol === null || client.symbols === null || client.symbols.has(symbol)) {
-        this.#send(client, frame.bytes);
-      }
+      if (wants(client.filter, topic)) this.#send(client, frame.bytes);
     }
     return id;
   }
@@ -178,15 +198,19 @@ export class LiveHub {
    * Opens a stream for one client: the retry hint, the buffered events it missed (when it gives
    * the id of the last one it saw), then live events and heartbeats.
    *
-   * @param options Its symbols and `Last-Event-ID`.
+   * @param options Its symbols or markets and `Last-Event-ID`.
    * @returns The body of a `text/event-stream` response; cancelling it unsubscribes.
    */
   subscribe(options: SubscribeOptions = {}): ReadableStream<Uint8Array> {
     let client: Client;
     const symbols = options.symbols ?? null;
+    const markets = options.markets ?? null;
+    const filter: Filter = symbols === null && markets === null
+      ? null
+      : { symbols: symbols ?? new Set(), markets: markets ?? new Set() };
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = { controller, symbols };
+        client = { controller, filter };
         this.#stats.connected++;
         if (this.#closed) {
           controller.close();
@@ -194,7 +218,7 @@ export class LiveHub {
         }
         controller.enqueue(this.#retry);
         for (const frame of this.#missed(options.lastEventId ?? null)) {
-          if (frame.symbol === null || symbols === null || symbols.has(frame.symbol)) {
+          if (wants(filter, frame.topic)) {
             controller.enqueue(frame.bytes);
             this.#stats.replayed++;
           }

@@ -127,7 +127,7 @@ export class Metrics {
 
   /**
    * Declares the routes requests are counted under (route patterns such as
-   * `/api/v1/candles/:symbol`); a request of any other route counts as `unmatched`.
+   * `/api/v1/candles/:market`); a request of any other route counts as `unmatched`.
    *
    * @param routes The route patterns.
    */

@@ -5,8 +5,11 @@
  * @module
  */
 import { type Interval, INTERVALS, isInterval } from "../market/candle.ts";
-import { HttpError, quoteValue } from "./http_error.ts";
+import { isSource, parseMarketKey, productParts, type Source, SOURCES } from "../market/market.ts";
 import { calendarProblem } from "../market/messages/checks.ts";
+import type { KnownMarket } from "../store/candle_store.ts";
+import { HttpError, quoteValue } from "./http_error.ts";
+import { matchMarkets } from "./known_markets.ts";
 
 /**
  * Refuses query parameters a route does not know.
@@ -34,6 +37,12 @@ export function checkQueryNames(query: Record<string, string>, allowed: readonly
   }
 }
 
+/** A list of names for an error sentence: the first 20, sorted, then `...`. */
+function listed(names: Iterable<string>): string {
+  const list = [...new Set(names)].sort();
+  return `${list.slice(0, 20).join(", ")}${list.length > 20 ? ", ..." : ""}`;
+}
+
 /**
  * Checks a symbol against the symbols the store knows (exactly, or in upper case).
  *
@@ -52,11 +61,166 @@ export function parseSymbol(raw: string, known: ReadonlySet<string>): string {
   if (known.has(raw)) return raw;
   const upper = raw.toUpperCase();
   if (known.has(upper)) return upper;
-  const list = [...known].sort();
-  const shown = list.length === 0
-    ? "none is known yet"
-    : `expected one of ${list.slice(0, 20).join(", ")}${list.length > 20 ? ", ..." : ""}`;
+  const shown = known.size === 0 ? "none is known yet" : `expected one of ${listed(known)}`;
   throw new HttpError(400, `Unknown symbol ${quoteValue(raw)}: ${shown}`);
+}
+
+/**
+ * Checks a product (`BTC-EUR`) against the products the store knows (exactly, or in upper case).
+ *
+ * @param raw The product as given.
+ * @param known The products known.
+ * @returns The product as known.
+ * @throws {HttpError} 400 when it is not known.
+ *
+ * @example
+ * ```ts
+ * import { parseProduct } from "./params.ts";
+ * console.log(parseProduct("btc-eur", new Set(["BTC-EUR"]))); // "BTC-EUR"
+ * ```
+ */
+export function parseProduct(raw: string, known: ReadonlySet<string>): string {
+  if (known.has(raw)) return raw;
+  const upper = raw.toUpperCase();
+  if (known.has(upper)) return upper;
+  const shown = known.size === 0 ? "none is known yet" : `expected one of ${listed(known)}`;
+  throw new HttpError(400, `Unknown product ${quoteValue(raw)}: ${shown}`);
+}
+
+/**
+ * Checks a source: `coingecko` (prices) or `coinbase` (trades).
+ *
+ * @param raw The text, or undefined when not given.
+ * @returns The source, or undefined when not given.
+ * @throws {HttpError} 400 for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseSource } from "./params.ts";
+ * console.log(parseSource("coinbase")); // "coinbase"
+ * try {
+ *   parseSource("binance");
+ * } catch (error) {
+ *   console.log((error as Error).message); // Invalid source "binance": expected coingecko or coinbase
+ * }
+ * ```
+ */
+export function parseSource(raw: string | undefined): Source | undefined {
+  if (raw === undefined) return undefined;
+  if (isSource(raw)) return raw;
+  throw new HttpError(
+    400,
+    `Invalid source ${quoteValue(raw)}: expected ${SOURCES.join(" or ")}`,
+  );
+}
+
+/**
+ * Checks how a candle answer fills the windows without observations.
+ *
+ * @param raw The text, or undefined when not given.
+ * @returns `previous`, or null when not given (no filling).
+ * @throws {HttpError} 400 for anything else.
+ *
+ * @example
+ * ```ts
+ * import { parseFill } from "./params.ts";
+ * console.log(parseFill("previous"), parseFill(undefined)); // "previous" null
+ * ```
+ */
+export function parseFill(raw: string | undefined): "previous" | null {
+  if (raw === undefined) return null;
+  if (raw === "previous") return raw;
+  throw new HttpError(
+    400,
+    `Invalid fill ${
+      quoteValue(raw)
+    }: expected previous (each quiet window flat at the previous close), or no fill`,
+  );
+}
+
+/**
+ * Finds the market a route's `{market}` names: a product (`BTC-USD`), or a symbol (`BTC`) for the
+ * symbol's market with the most recent price (docs/api.md#markets); among one source's markets
+ * when `source` is given.
+ *
+ * @param raw The text as given.
+ * @param known The markets the store knows.
+ * @param source Only this source's markets, if given.
+ * @returns The market.
+ * @throws {HttpError} 400 naming `market` when the text is neither, or no market known matches.
+ *
+ * @example
+ * ```ts
+ * import { parseMarket } from "./params.ts";
+ * const known = [{
+ *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", quote: "EUR", priceUsd: 1,
+ *   eventTime: 0, intervals: [],
+ * }];
+ * console.log(parseMarket("btc", known, undefined).product); // "BTC-EUR"
+ * ```
+ */
+export function parseMarket(
+  raw: string,
+  known: readonly KnownMarket[],
+  source: Source | undefined,
+): KnownMarket {
+  const found = matchMarkets(raw, known, source)[0];
+  if (found !== undefined) return found;
+  const shape = productParts(raw.toUpperCase()) !== null || /^[A-Za-z0-9]{1,15}$/.test(raw);
+  if (!shape) {
+    throw new HttpError(
+      400,
+      `Invalid market ${
+        quoteValue(raw)
+      }: expected a product such as BTC-USD or a symbol such as BTC, of letters and digits`,
+    );
+  }
+  const elsewhere = source === undefined ? [] : matchMarkets(raw, known, undefined);
+  if (elsewhere.length > 0) {
+    throw new HttpError(
+      400,
+      `Unknown market ${quoteValue(raw)} for source ${quoteValue(source!)}: it is known only from ${
+        listed(elsewhere.map((m) => m.source))
+      }`,
+    );
+  }
+  const names = known.flatMap((m) => [m.symbol, m.product]);
+  const shown = names.length === 0
+    ? "none is known yet"
+    : `expected a symbol or product known, one of ${listed(names)}`;
+  throw new HttpError(400, `Unknown market ${quoteValue(raw)}: ${shown}`);
+}
+
+/**
+ * Checks a list of market keys, `coinbase:BTC-EUR,coingecko:BTC-USD` (for the stream, which may
+ * name markets not seen yet).
+ *
+ * @param name The parameter.
+ * @param raw Its text.
+ * @returns The market keys, products in upper case.
+ * @throws {HttpError} 400 for an empty list, a malformed key or more than 100.
+ *
+ * @example
+ * ```ts
+ * import { parseMarketList } from "./params.ts";
+ * console.log(parseMarketList("markets", "coinbase:btc-eur")); // Set(1) { "coinbase:BTC-EUR" }
+ * ```
+ */
+export function parseMarketList(name: string, raw: string): Set<string> {
+  const keys = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const markets = keys.map((key) => {
+    const colon = key.indexOf(":");
+    return parseMarketKey(colon < 0 ? key : key.slice(0, colon) + key.slice(colon).toUpperCase());
+  });
+  if (markets.length === 0 || markets.length > 100 || markets.some((m) => m === null)) {
+    throw new HttpError(
+      400,
+      `Invalid ${name} ${
+        quoteValue(raw)
+      }: expected 1-100 comma-separated markets source:product, such as coinbase:BTC-EUR,coingecko:BTC-USD`,
+    );
+  }
+  return new Set(markets.map((m) => `${m!.source}:${m!.product}`));
 }
 
 /**

@@ -1,5 +1,6 @@
-// The dashboard: price cards, a candlestick chart, the alerts feed and the pipeline panel, fed by
-// the API and the live stream. Data is only ever set as text (textContent), never as markup.
+// The dashboard: a price card per market (a source and a product), a candlestick chart of the
+// market picked, the alerts feed and the pipeline panel, fed by the API and the live stream. Data
+// is only ever set as text (textContent), never as markup.
 const { createChart, CandlestickSeries, HistogramSeries, LineSeries } =
   globalThis.LightweightCharts;
 
@@ -22,7 +23,26 @@ const token = sessionStorage.getItem("apiToken");
 const headers = token ? { authorization: `Bearer ${token}` } : {};
 
 const $ = (id) => document.getElementById(id);
-const state = { symbol: null, interval: "1m", bars: [], cards: new Map(), alerts: 0 };
+// `market` is the key of the market picked, `coinbase:BTC-EUR`; `markets` what is known of each.
+const state = { market: null, interval: "1m", bars: [], cards: new Map(), markets: new Map() };
+
+const SOURCES = { coinbase: "Coinbase", coingecko: "CoinGecko" };
+const INTERVAL_SECONDS = {
+  "1m": 60,
+  "5m": 300,
+  "15m": 900,
+  "30m": 1800,
+  "1h": 3600,
+  "4h": 14400,
+  "1d": 86400,
+};
+
+const keyOf = (m) => `${m.source}:${m.product}`;
+const quoteOf = (
+  product,
+) => (typeof product === "string" && product.includes("-")
+  ? product.slice(product.lastIndexOf("-") + 1)
+  : "USD");
 
 async function api(path) {
   const response = await fetch(path, { headers });
@@ -37,11 +57,16 @@ function el(tag, className, text) {
   return node;
 }
 
-function money(value) {
+const SIGNS = { USD: "$", EUR: "€", GBP: "£", JPY: "¥" };
+
+// A price in its quote currency: its sign before it when it has one, else its code after it.
+function money(value, quote = "USD") {
   if (typeof value !== "number") return "–";
-  return value >= 1
-    ? `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
-    : `$${value.toPrecision(6)}`;
+  const number = value >= 1
+    ? value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    : value.toPrecision(6);
+  const sign = SIGNS[quote];
+  return sign ? `${sign}${number}` : `${number} ${quote}`;
 }
 
 function percent(value) {
@@ -50,33 +75,59 @@ function percent(value) {
 
 const clock = (iso) => (typeof iso === "string" ? iso.slice(11, 19) + "Z" : "");
 
-// ---- price cards ----
-function card(symbol) {
-  let entry = state.cards.get(symbol);
+// ---- markets: the picker and a price card each ----
+function known(m) {
+  if (typeof m.product !== "string" || typeof m.source !== "string") return null;
+  const key = keyOf(m);
+  let market = state.markets.get(key);
+  if (market) return market;
+  const quote = m.quote ?? quoteOf(m.product);
+  const symbol = m.symbol ?? m.product.slice(0, m.product.length - quote.length - 1);
+  market = { key, source: m.source, product: m.product, symbol, quote };
+  state.markets.set(key, market);
+  const option = el("option", "", `${market.product} · ${SOURCES[market.source] ?? market.source}`);
+  option.value = key;
+  const picker = $("market");
+  const after = [...picker.options].find((o) => o.textContent > option.textContent);
+  picker.insertBefore(option, after ?? null);
+  card(market);
+  return market;
+}
+
+function card(market) {
+  let entry = state.cards.get(market.key);
   if (entry) return entry;
   const root = el("article", "card");
-  root.dataset.symbol = symbol;
+  root.dataset.market = market.key;
+  root.dataset.symbol = market.symbol;
+  root.dataset.order = `${market.product} ${market.source}`;
+  const name = el("div", "name");
+  name.append(
+    el("span", "symbol", market.symbol),
+    el("span", "quote", `/${market.quote}`),
+    el("span", "source", SOURCES[market.source] ?? market.source),
+  );
   entry = {
     root,
-    symbol: el("div", "symbol", symbol),
     price: el("div", "price", "–"),
     change: el("div", "change", ""),
     time: el("div", "time", ""),
   };
-  root.append(entry.symbol, entry.price, entry.change, entry.time);
-  root.addEventListener("click", () => selectSymbol(symbol));
-  $("cards").append(root);
-  state.cards.set(symbol, entry);
-  const option = el("option", "", symbol);
-  option.value = symbol;
-  $("symbol").append(option);
-  if (state.symbol === null) selectSymbol(symbol);
+  root.append(name, entry.price, entry.change, entry.time);
+  root.addEventListener("click", () => selectMarket(market.key));
+  const cards = $("cards");
+  const after = [...cards.children].find((c) => c.dataset.order > root.dataset.order);
+  cards.insertBefore(root, after ?? null);
+  state.cards.set(market.key, entry);
+  if (state.market === null) selectMarket(market.key);
   return entry;
 }
 
 function showPrice(price) {
-  const entry = card(price.symbol);
-  entry.price.textContent = money(price.price_usd);
+  const market = known(price);
+  if (!market) return;
+  const entry = card(market);
+  entry.price.textContent = money(price.price_usd, market.quote);
   entry.change.textContent = `${percent(price.price_change_24h)} 24h`;
   entry.change.className = `change ${(price.price_change_24h ?? 0) >= 0 ? "up" : "down"}`;
   entry.time.textContent = clock(price.event_time);
@@ -95,12 +146,25 @@ const candles = chart.addSeries(CandlestickSeries, {
   downColor: "#ef5350",
   wickUpColor: "#26a69a",
   wickDownColor: "#ef5350",
-  borderVisible: false,
+  borderUpColor: "#26a69a",
+  borderDownColor: "#ef5350",
 });
+// Volume, stacked: the whole of it in the buy colour, the sell part over it in the sell colour, so
+// a bar shows sell volume below and buy volume above. Candles of price snapshots have no volume:
+// their samples, in one neutral colour.
+const BUY = "#26a69a99";
+const SELL = "#ef535099";
 const volume = chart.addSeries(HistogramSeries, {
   priceScaleId: "volume",
   priceFormat: { type: "volume" },
   color: "#3c4a6b",
+});
+const sellVolume = chart.addSeries(HistogramSeries, {
+  priceScaleId: "volume",
+  priceFormat: { type: "volume" },
+  color: SELL,
+  priceLineVisible: false,
+  lastValueVisible: false,
 });
 chart.priceScale("volume").applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
 candles.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.25 } });
@@ -121,8 +185,27 @@ const toBar = (c) => ({
   high: c.high,
   low: c.low,
   close: c.close,
+  trades: typeof c.volume === "number",
   volume: c.volume ?? c.samples,
+  buy: c.buy_volume ?? null,
+  sell: c.sell_volume ?? null,
+  filled: c.filled === true,
   closed: c.closed,
+});
+
+// A window without observations, flat at the close before it (as the API's fill=previous).
+const flatBar = (time, close, trades) => ({
+  time,
+  open: close,
+  high: close,
+  low: close,
+  close,
+  trades,
+  volume: 0,
+  buy: trades ? 0 : null,
+  sell: trades ? 0 : null,
+  filled: true,
+  closed: true,
 });
 
 function movingAverage(bars, n) {
@@ -138,17 +221,47 @@ function movingAverage(bars, n) {
 
 function drawAll() {
   const bars = state.bars;
+  // A window without observations is drawn hollow: its outline only.
   candles.setData(
-    bars.map(({ time, open, high, low, close }) => ({ time, open, high, low, close })),
+    bars.map(({ time, open, high, low, close, filled }) =>
+      filled
+        ? {
+          time,
+          open,
+          high,
+          low,
+          close,
+          color: "rgba(0,0,0,0)",
+          borderColor: "#8a94a8",
+          wickColor: "#8a94a8",
+        }
+        : { time, open, high, low, close }
+    ),
   );
   volume.setData(bars.map((b) => ({
     time: b.time,
     value: b.volume,
-    color: b.close >= b.open ? "#26a69a66" : "#ef535066",
+    color: b.trades && b.buy !== null ? BUY : b.close >= b.open ? "#26a69a66" : "#ef535066",
   })));
+  sellVolume.setData(
+    bars.map((b) =>
+      b.trades && b.sell !== null ? { time: b.time, value: b.sell, color: SELL } : { time: b.time }
+    ),
+  );
   ma20.setData(movingAverage(bars, 20));
   ma50.setData(movingAverage(bars, 50));
   const last = bars.at(-1);
+  // What the chart holds, for a look from outside (the browser test).
+  const drawn = (series) => series.data().filter((d) => typeof d.value === "number" && d.value > 0);
+  chartEl.dataset.buyBars = String(drawn(volume).filter((d) => d.color === BUY).length);
+  chartEl.dataset.sellBars = String(drawn(sellVolume).length);
+  chartEl.dataset.volumeColors = [
+    ...new Set(drawn(volume).concat(drawn(sellVolume)).map((d) => d.color)),
+  ].join(" ");
+  chartEl.dataset.filled = String(bars.filter((b) => b.filled).length);
+  chartEl.dataset.hollow = String(
+    candles.data().filter((d) => d.color === "rgba(0,0,0,0)").length,
+  );
   chartEl.dataset.bars = String(bars.length);
   chartEl.dataset.lastTime = last ? new Date(last.time * 1000).toISOString() : "";
   chartEl.dataset.lastClose = last ? String(last.close) : "";
@@ -157,16 +270,21 @@ function drawAll() {
 let loading = 0;
 async function loadChart() {
   const ticket = ++loading;
-  const { symbol, interval } = state;
-  if (symbol === null) return;
+  const { interval } = state;
+  const market = state.markets.get(state.market);
+  if (!market) return;
   const body = await api(
-    `/api/v1/candles/${encodeURIComponent(symbol)}?interval=${interval}&limit=500`,
+    `/api/v1/candles/${encodeURIComponent(market.product)}?source=${
+      encodeURIComponent(market.source)
+    }&interval=${interval}&limit=500&fill=previous`,
   );
   if (ticket !== loading) return;
   state.bars = body.candles.map(toBar);
   drawAll();
   chart.timeScale().fitContent();
-  chartEl.dataset.symbol = symbol;
+  chartEl.dataset.market = market.key;
+  chartEl.dataset.symbol = market.symbol;
+  chartEl.dataset.quote = market.quote;
   chartEl.dataset.interval = interval;
   if (!performance.getEntriesByName("chart-painted").length) {
     requestAnimationFrame(() => performance.mark("chart-painted"));
@@ -174,21 +292,31 @@ async function loadChart() {
 }
 
 function showCandle(c) {
-  if (c.symbol !== state.symbol || c.interval !== state.interval) return;
+  if (!known(c)) return;
+  if (keyOf(c) !== state.market || c.interval !== state.interval) return;
   const bar = toBar(c);
   const bars = state.bars;
+  const last = bars.at(-1);
+  // Quiet windows between the last bar and a newer one are drawn flat, as the API fills them.
+  const step = INTERVAL_SECONDS[c.interval];
+  if (last && step && bar.time > last.time + step && bar.time - last.time <= step * 500) {
+    for (let time = last.time + step; time < bar.time; time += step) {
+      bars.push(flatBar(time, last.close, bar.trades));
+    }
+  }
   const at = bars.findIndex((b) => b.time >= bar.time);
   if (at === -1) bars.push(bar);
   else if (bars[at].time === bar.time) bars[at] = bar;
   else bars.splice(at, 0, bar);
-  if (bars.length > 5000) bars.shift();
+  while (bars.length > 5000) bars.shift();
   drawAll();
 }
 
-function selectSymbol(symbol) {
-  state.symbol = symbol;
-  $("symbol").value = symbol;
-  for (const [name, entry] of state.cards) entry.root.classList.toggle("selected", name === symbol);
+function selectMarket(key) {
+  if (!state.markets.has(key)) return;
+  state.market = key;
+  $("market").value = key;
+  for (const [name, entry] of state.cards) entry.root.classList.toggle("selected", name === key);
   loadChart().catch(report);
 }
 
@@ -206,10 +334,13 @@ function showAlert(a, { prepend }) {
   list.querySelector(".empty")?.remove();
   const change = percent(a.change_pct);
   const z = typeof a.zscore === "number" ? ` (z ${a.zscore.toFixed(1)})` : "";
+  const where = a.product ? `${a.product} ${SOURCES[a.source] ?? a.source ?? ""}` : a.symbol;
   const item = el(
     "li",
     a.direction === "up" ? "up" : "down",
-    `${clock(a.window_start)} ${a.symbol} ${a.interval} ${a.kind} ${change}${z} ${money(a.price)}`,
+    `${clock(a.window_start)} ${where} ${a.interval} ${a.kind} ${change}${z} ${
+      money(a.price, quoteOf(a.product))
+    }`,
   );
   if (prepend) list.prepend(item);
   else list.append(item);
@@ -306,20 +437,23 @@ function report(error) {
 }
 
 // ---- start ----
-$("symbol").addEventListener("change", (e) => selectSymbol(e.target.value));
+$("market").addEventListener("change", (e) => selectMarket(e.target.value));
 $("intervals").addEventListener("click", (e) => {
   const interval = e.target.dataset?.interval;
   if (interval) selectInterval(interval);
 });
 selectInterval("1m");
 
-const [{ prices }, { symbols }, { alerts }, pipeline] = await Promise.all([
+const [{ prices }, { markets }, { symbols }, { alerts }, pipeline] = await Promise.all([
   api("/api/v1/prices/latest"),
+  api("/api/v1/markets"),
   api("/api/v1/symbols"),
   api("/api/v1/alerts?limit=50"),
   api("/api/v1/pipeline"),
 ]);
-for (const s of symbols) card(s.symbol);
+// The chart opens on the first symbol's market with the most recent price.
+if (symbols.length > 0) selectMarket(known(symbols[0])?.key);
+for (const m of markets) known(m);
 for (const p of prices) showPrice(p);
 if (alerts.length === 0) $("alerts").append(el("li", "empty", "No alerts yet"));
 for (const a of alerts) showAlert(a, { prepend: false });

@@ -1,14 +1,17 @@
 /**
- * `GET /api/v1/prices/latest` and `GET /api/v1/prices/latest/{symbol}`.
+ * `GET /api/v1/prices/latest?source=` and `GET /api/v1/prices/latest/{market}?source=`: the latest
+ * price of every market, or of one (a product, or a symbol for its market with the most recent
+ * price).
  *
  * @module
  */
 import { Hono } from "hono";
 import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
+import { marketKey } from "../../market/market.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import { HttpError } from "../http_error.ts";
-import type { KnownSymbols } from "../known_symbols.ts";
-import { checkQueryNames, parseSymbol } from "../params.ts";
+import type { KnownMarkets } from "../known_markets.ts";
+import { checkQueryNames, parseMarket, parseSource } from "../params.ts";
 import { json } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
@@ -16,8 +19,8 @@ import type { ResponseCache } from "../response_cache.ts";
 export interface PriceRoutesDeps {
   /** The store. */
   store: Pick<CandleStore, "latest">;
-  /** The symbols known. */
-  symbols: KnownSymbols;
+  /** The markets known. */
+  markets: KnownMarkets;
   /** The answer cache. */
   cache: ResponseCache;
 }
@@ -25,29 +28,35 @@ export interface PriceRoutesDeps {
 /**
  * The latest-price routes.
  *
- * @param deps The store, the symbols known and the cache.
+ * @param deps The store, the markets known and the cache.
  * @returns A Hono app to mount under `/api/v1`.
  */
 export function priceRoutes(deps: PriceRoutesDeps): Hono {
-  const { store, symbols, cache } = deps;
+  const { store, markets, cache } = deps;
   return new Hono()
     .get("/prices/latest", async (c) => {
-      checkQueryNames(c.req.query(), []);
-      const body = await cache.json("prices", "prices", async () => ({
-        prices: (await store.latest()).map(latestPriceJson),
+      const query = c.req.query();
+      checkQueryNames(query, ["source"]);
+      const source = parseSource(query.source);
+      const body = await cache.json("prices", `prices ${source ?? "-"}`, async () => ({
+        prices: (await store.latest())
+          .filter((p) => source === undefined || p.source === source)
+          .map(latestPriceJson),
       }));
       return json(body);
     })
-    .get("/prices/latest/:symbol", async (c) => {
-      checkQueryNames(c.req.query(), []);
-      const symbol = parseSymbol(c.req.param("symbol"), await symbols.get());
-      const body = await cache.json("prices", `prices ${symbol}`, async () => {
-        const price = (await store.latest(symbol))[0];
+    .get("/prices/latest/:market", async (c) => {
+      const query = c.req.query();
+      checkQueryNames(query, ["source"]);
+      const source = parseSource(query.source);
+      const market = parseMarket(c.req.param("market"), await markets.get(), source);
+      const body = await cache.json("prices", `prices ${marketKey(market)}`, async () => {
+        const price = (await store.latest(market))[0];
         return price === undefined ? null : latestPriceJson(price);
       });
-      // The cached answer is the JSON `null` when the symbol has candles but no price yet.
+      // The cached answer is the JSON `null` when the market has candles but no price yet.
       if (body.length === 4 && body[0] === 0x6e) {
-        throw new HttpError(404, `No price for ${symbol} yet`);
+        throw new HttpError(404, `No price for ${market.product} on ${market.source} yet`);
       }
       return json(body);
     });

@@ -1,14 +1,16 @@
 /**
- * `GET /api/v1/stats/{symbol}?window=24h`: low, high, open, last, change % and samples over the
- * last window, from the finest candles that cover it.
+ * `GET /api/v1/stats/{market}?window=24h&source=`: low, high, open, last, change % and samples
+ * over the last window, from the finest candles of the market that cover it. `{market}` is a
+ * product (`BTC-EUR`) or a symbol (`BTC`, its market with the most recent price).
  *
  * @module
  */
 import { Hono } from "hono";
 import { type Candle, type Interval, intervalMs, INTERVALS } from "../../market/candle.ts";
+import { marketKey, type Source } from "../../market/market.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
-import type { KnownSymbols } from "../known_symbols.ts";
-import { checkQueryNames, parseSymbol, parseWindow } from "../params.ts";
+import type { KnownMarkets } from "../known_markets.ts";
+import { checkQueryNames, parseMarket, parseSource, parseWindow } from "../params.ts";
 import { json } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 import { MAX_CANDLES } from "./candles.ts";
@@ -17,17 +19,20 @@ import { MAX_CANDLES } from "./candles.ts";
 export interface StatsRoutesDeps {
   /** The store. */
   store: Pick<CandleStore, "candles">;
-  /** The symbols known. */
-  symbols: KnownSymbols;
+  /** The markets known. */
+  markets: KnownMarkets;
   /** The answer cache. */
   cache: ResponseCache;
   /** The wall clock, ms since the epoch. */
   now: () => number;
 }
 
-/** The statistics of one symbol over one window. */
+/** The statistics of one market over one window; prices in its quote currency. */
 export interface StatsJson {
+  source: Source;
+  product: string;
   symbol: string;
+  quote: string;
   window: string;
   from: string;
   to: string;
@@ -49,8 +54,9 @@ export interface StatsJson {
  * @example
  * ```ts
  * import { foldStats } from "./stats.ts";
- * const c = { symbol: "BTC", interval: "1m" as const, windowStart: 0, windowEnd: 60_000, open: 100,
- *   high: 110, low: 95, close: 105, samples: 3, volume: null, vwap: null, firstEvent: 0,
+ * const c = { source: "coingecko" as const, product: "BTC-USD", symbol: "BTC", quote: "USD",
+ *   interval: "1m" as const, windowStart: 0, windowEnd: 60_000, open: 100,
+ *   high: 110, low: 95, close: 105, samples: 3, trades: 3, volume: null, buyVolume: null, sellVolume: null, vwap: null, firstEvent: 0,
  *   lastEvent: 0, closed: true, revision: 0 };
  * console.log(foldStats([c]).change_pct); // 5
  * ```
@@ -78,19 +84,22 @@ export function foldStats(
 /**
  * The statistics route.
  *
- * @param deps The store, the symbols known, the cache and the clock.
+ * @param deps The store, the markets known, the cache and the clock.
  * @returns A Hono app to mount under `/api/v1`.
  */
 export function statsRoutes(deps: StatsRoutesDeps): Hono {
-  const { store, symbols, cache, now } = deps;
-  return new Hono().get("/stats/:symbol", async (c) => {
+  const { store, markets, cache, now } = deps;
+  return new Hono().get("/stats/:market", async (c) => {
     const query = c.req.query();
-    checkQueryNames(query, ["window"]);
-    const symbol = parseSymbol(c.req.param("symbol"), await symbols.get());
+    checkQueryNames(query, ["window", "source"]);
+    const source = parseSource(query.source);
     const window = parseWindow(query.window);
+    const market = parseMarket(c.req.param("market"), await markets.get(), source);
+    const { symbol, product, quote } = market;
+    const id = marketKey(market);
     const body = await cache.json(
-      `candles ${symbol}`,
-      `stats ${symbol} ${window.text}`,
+      `candles ${id}`,
+      `stats ${id} ${window.text}`,
       async () => {
         const to = now();
         const from = to - window.ms;
@@ -100,7 +109,13 @@ export function statsRoutes(deps: StatsRoutesDeps): Hono {
         for (const interval of INTERVALS) {
           if (window.ms / intervalMs(interval) > MAX_CANDLES) continue;
           const start = Math.floor(from / intervalMs(interval)) * intervalMs(interval);
-          candles = (await store.candles({ symbol, interval, from: start, limit: MAX_CANDLES }))
+          candles = (await store.candles({
+            source: market.source,
+            product,
+            interval,
+            from: start,
+            limit: MAX_CANDLES,
+          }))
             .filter((k) => k.windowEnd > from);
           if (candles.length > 0) {
             used = interval;
@@ -108,7 +123,10 @@ export function statsRoutes(deps: StatsRoutesDeps): Hono {
           }
         }
         const stats: StatsJson = {
+          source: market.source,
+          product,
           symbol,
+          quote,
           window: window.text,
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),

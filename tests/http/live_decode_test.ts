@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { decodeLiveMessage } from "../../http/live_decode.ts";
 
 const PRICE = {
+  source: "coinbase",
+  product: "BTC-EUR",
   symbol: "BTC",
+  quote: "EUR",
   price_usd: 45234.56,
   volume_24h: 28456789012.34,
   market_cap: null,
@@ -11,7 +14,10 @@ const PRICE = {
 };
 
 const CANDLE = {
+  source: "coingecko",
+  product: "BTC-USD",
   symbol: "BTC",
+  quote: "USD",
   interval: "1m",
   window_start: "2025-11-12T10:30:00.000Z",
   window_end: "2025-11-12T10:31:00.000Z",
@@ -20,7 +26,10 @@ const CANDLE = {
   low: 45200.12,
   close: 45250,
   samples: 6,
+  trades: 6,
   volume: null,
+  buy_volume: null,
+  sell_volume: null,
   vwap: null,
   first_event: "2025-11-12T10:30:05.000Z",
   last_event: "2025-11-12T10:30:55.000Z",
@@ -29,6 +38,8 @@ const CANDLE = {
 };
 
 const ALERT = {
+  source: "coinbase",
+  product: "BTC-EUR",
   symbol: "BTC",
   interval: "1m",
   window_start: "2025-11-12T10:31:00.000Z",
@@ -47,6 +58,8 @@ Deno.test("decodeLiveMessage() reads a latest price, its missing numbers as null
   assert.deepEqual(decodeLiveMessage("price", text(PRICE)), {
     type: "price",
     price: {
+      source: "coinbase",
+      product: "BTC-EUR",
       symbol: "BTC",
       priceUsd: 45234.56,
       volume24h: 28456789012.34,
@@ -59,9 +72,12 @@ Deno.test("decodeLiveMessage() reads a latest price, its missing numbers as null
     "price",
     '{"symbol":"ETH","price_usd":2,"event_time":"1970-01-01T00:00:01Z"}',
   );
+  // A price that names no market (a price message of the price topic) is CoinGecko's, in USD.
   assert.deepEqual(bare, {
     type: "price",
     price: {
+      source: "coingecko",
+      product: "ETH-USD",
       symbol: "ETH",
       priceUsd: 2,
       volume24h: null,
@@ -99,11 +115,13 @@ Deno.test("decodeLiveMessage() refuses a price that does not match", () => {
     { ...PRICE, event_time: "soon" },
     { ...PRICE, event_time: undefined, timestamp: "soon" },
     { ...PRICE, event_time: 5 },
+    { ...PRICE, source: "kraken" },
   ];
   for (const value of refused) {
     assert.equal(decodeLiveMessage("price", text(value)), null, text(value));
   }
-  assert.notEqual(decodeLiveMessage("price", text({ ...PRICE, symbol: "X".repeat(64) })), null);
+  const { source: _s, product: _p, quote: _q, ...unmarked } = PRICE;
+  assert.notEqual(decodeLiveMessage("price", text({ ...unmarked, symbol: "X".repeat(64) })), null);
   for (const bad of ["<html>", "", "[1]", "null", '"BTC"', "{"]) {
     assert.equal(decodeLiveMessage("price", bad), null, bad);
   }
@@ -113,7 +131,10 @@ Deno.test("decodeLiveMessage() reads a candle, its missing volume and VWAP as nu
   assert.deepEqual(decodeLiveMessage("candle", text(CANDLE)), {
     type: "candle",
     candle: {
+      source: "coingecko",
+      product: "BTC-USD",
       symbol: "BTC",
+      quote: "USD",
       interval: "1m",
       windowStart: Date.parse(CANDLE.window_start),
       windowEnd: Date.parse(CANDLE.window_end),
@@ -122,7 +143,10 @@ Deno.test("decodeLiveMessage() reads a candle, its missing volume and VWAP as nu
       low: 45200.12,
       close: 45250,
       samples: 6,
+      trades: 6,
       volume: null,
+      buyVolume: null,
+      sellVolume: null,
       vwap: null,
       firstEvent: Date.parse(CANDLE.first_event),
       lastEvent: Date.parse(CANDLE.last_event),
@@ -130,9 +154,28 @@ Deno.test("decodeLiveMessage() reads a candle, its missing volume and VWAP as nu
       revision: 0,
     },
   });
-  const traded = decodeLiveMessage("candle", text({ ...CANDLE, volume: 3, vwap: 45240 }));
-  assert.ok(
-    traded?.type === "candle" && traded.candle.volume === 3 && traded.candle.vwap === 45240,
+  const traded = decodeLiveMessage(
+    "candle",
+    text({
+      ...CANDLE,
+      source: "coinbase",
+      product: "BTC-EUR",
+      quote: "EUR",
+      trades: 4,
+      volume: 3,
+      buy_volume: 2,
+      sell_volume: 1,
+      vwap: 45240,
+    }),
+  );
+  assert.ok(traded?.type === "candle");
+  assert.deepEqual(
+    [traded.candle.source, traded.candle.product, traded.candle.quote, traded.candle.trades],
+    ["coinbase", "BTC-EUR", "EUR", 4],
+  );
+  assert.deepEqual(
+    [traded.candle.volume, traded.candle.buyVolume, traded.candle.sellVolume, traded.candle.vwap],
+    [3, 2, 1, 45240],
   );
   const bare = { ...CANDLE, volume: undefined, vwap: undefined };
   const read = decodeLiveMessage("candle", text(bare));
@@ -157,6 +200,7 @@ Deno.test("decodeLiveMessage() refuses a candle that does not match", () => {
     { ...CANDLE, vwap: true },
     { ...CANDLE, closed: "true" },
     { ...CANDLE, revision: null },
+    { ...CANDLE, source: "kraken" },
   ];
   for (const value of refused) {
     assert.equal(decodeLiveMessage("candle", text(value)), null, text(value));
@@ -170,6 +214,8 @@ Deno.test("decodeLiveMessage() reads an alert, a missing z-score as null", () =>
   assert.deepEqual(decodeLiveMessage("alert", text(ALERT)), {
     type: "alert",
     alert: {
+      source: "coinbase",
+      product: "BTC-EUR",
       symbol: "BTC",
       interval: "1m",
       windowStart: Date.parse(ALERT.window_start),
@@ -196,9 +242,36 @@ Deno.test("decodeLiveMessage() refuses an alert that does not match", () => {
     { ...ALERT, change_pct: null },
     { ...ALERT, zscore: "5" },
     { ...ALERT, price: "48001" },
+    { ...ALERT, source: "kraken" },
   ];
   for (const value of refused) {
     assert.equal(decodeLiveMessage("alert", text(value)), null, text(value));
   }
   assert.equal(decodeLiveMessage("alert", "not json"), null);
+});
+
+Deno.test("decodeLiveMessage() reads a candle or alert of a process before markets as of the market it came from", () => {
+  const {
+    source: _s,
+    product: _p,
+    quote: _q,
+    trades: _t,
+    buy_volume: _b,
+    sell_volume: _v,
+    ...old
+  } = CANDLE;
+  const prices = decodeLiveMessage("candle", text(old));
+  assert.ok(prices?.type === "candle");
+  assert.deepEqual(
+    [prices.candle.source, prices.candle.product, prices.candle.quote, prices.candle.trades],
+    ["coingecko", "BTC-USD", "USD", 6],
+  );
+  assert.deepEqual([prices.candle.buyVolume, prices.candle.sellVolume], [null, null]);
+  const { source: _as, product: _ap, ...oldAlert } = ALERT;
+  const alert = decodeLiveMessage("alert", text(oldAlert));
+  assert.ok(alert?.type === "alert");
+  assert.deepEqual([alert.alert.source, alert.alert.product], ["coingecko", "BTC-USD"]);
+  // Still refused when it does not match otherwise.
+  assert.equal(decodeLiveMessage("candle", text({ ...old, interval: "2m" })), null);
+  assert.equal(decodeLiveMessage("alert", text({ ...oldAlert, kind: "spike" })), null);
 });

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { LiveHub } from "../../http/live_hub.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";
-import { candle, NOW } from "./support.ts";
+import { alert, candle, latest, NOW } from "./support.ts";
 import { SseReader } from "./sse.ts";
 
 const price = (symbol: string, priceUsd: number): LatestPrice => ({
+  source: "coingecko",
+  product: `${symbol}-USD`,
   symbol,
   priceUsd,
   volume24h: null,
@@ -28,6 +30,9 @@ Deno.test("LiveHub.subscribe() sends each client only its symbols, and pipeline 
     ["b-4", "pipeline"],
   ]);
   assert.deepEqual(seen[0]!.data, {
+    source: "coingecko",
+    product: "BTC-USD",
+    quote: "USD",
     symbol: "BTC",
     price_usd: 45000,
     volume_24h: null,
@@ -40,6 +45,43 @@ Deno.test("LiveHub.subscribe() sends each client only its symbols, and pipeline 
   await btc.cancel();
   await all.cancel();
   assert.equal(hub.stats.clients, 0);
+  hub.close();
+});
+
+Deno.test("LiveHub events name their market; a client may follow markets, symbols or both", async () => {
+  const hub = new LiveHub({ bootId: "m" });
+  const eur = new SseReader(hub.subscribe({ markets: new Set(["coinbase:BTC-EUR"]) }));
+  const either = new SseReader(
+    hub.subscribe({ symbols: new Set(["ETH"]), markets: new Set(["coinbase:BTC-EUR"]) }),
+  );
+  const btc = new SseReader(hub.subscribe({ symbols: new Set(["BTC"]) }));
+  hub.publish({ type: "price", price: latest("BTC", 45_000) });
+  hub.publish({ type: "price", price: latest("coinbase:BTC-EUR", 41_000) });
+  hub.publish({ type: "candle", candle: candle("coinbase:BTC-EUR", "1m", NOW) });
+  hub.publish({ type: "alert", alert: alert("coinbase:BTC-EUR", NOW) });
+  hub.publish({ type: "price", price: latest("ETH", 3000) });
+  hub.publish({ type: "pipeline", pipeline: { total_lag: 0 } });
+  const market = (e: { data: Record<string, unknown> }) => `${e.data.source}:${e.data.product}`;
+  const fromEur = [await eur.next(), await eur.next(), await eur.next(), await eur.next()];
+  assert.deepEqual(fromEur.map((e) => [e.event, market(e)]), [
+    ["price", "coinbase:BTC-EUR"],
+    ["candle", "coinbase:BTC-EUR"],
+    ["alert", "coinbase:BTC-EUR"],
+    ["pipeline", "undefined:undefined"],
+  ]);
+  assert.equal(fromEur[0]!.data.price_usd, 41_000);
+  assert.equal(fromEur[1]!.data.buy_volume, 1);
+  const take = async (reader: SseReader, n: number) => {
+    const events = [];
+    for (let i = 0; i < n; i++) events.push(await reader.next());
+    return events;
+  };
+  const fromEither = await take(either, 5);
+  assert.deepEqual(fromEither.map((e) => e.id), ["m-2", "m-3", "m-4", "m-5", "m-6"]);
+  // A symbol is every market of it.
+  const fromBtc = await take(btc, 5);
+  assert.deepEqual(fromBtc.map((e) => e.id), ["m-1", "m-2", "m-3", "m-4", "m-6"]);
+  for (const reader of [eur, either, btc]) await reader.cancel();
   hub.close();
 });
 

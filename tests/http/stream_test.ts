@@ -4,10 +4,12 @@ import { LiveHub } from "../../http/live_hub.ts";
 import { NO_PIPELINE } from "../../http/pipeline_snapshot.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
-import { NOW } from "./support.ts";
+import { alert, candle, NOW } from "./support.ts";
 import { SseReader } from "./sse.ts";
 
 const price = (priceUsd: number, symbol = "BTC"): LatestPrice => ({
+  source: "coingecko",
+  product: `${symbol}-USD`,
   symbol,
   priceUsd,
   volume24h: null,
@@ -106,6 +108,38 @@ Deno.test({
       hub.publish({ type: "price", price: price(6) });
       assert.equal((await resumed.next()).data.price_usd, 6);
       await resumed.cancel();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "GET /api/v1/stream?markets=: only those markets' events, each naming its source and product",
+  ...quiet,
+  fn: async () => {
+    const hub = new LiveHub({ bootId: "k" });
+    await withServer(hub, async (base) => {
+      const response = await fetch(`${base}/api/v1/stream?markets=coinbase:btc-eur`);
+      assert.equal(response.status, 200);
+      const reader = new SseReader(response.body!);
+      hub.publish({ type: "price", price: price(45_000) });
+      hub.publish({
+        type: "price",
+        price: { ...price(41_000), source: "coinbase", product: "BTC-EUR" },
+      });
+      hub.publish({ type: "candle", candle: candle("coinbase:BTC-EUR", "1m", NOW) });
+      hub.publish({ type: "alert", alert: alert("coinbase:BTC-EUR", NOW) });
+      const seen = [await reader.next(), await reader.next(), await reader.next()];
+      assert.deepEqual(
+        seen.map((e) => [e.event, e.data.source, e.data.product, e.data.symbol]),
+        [
+          ["price", "coinbase", "BTC-EUR", "BTC"],
+          ["candle", "coinbase", "BTC-EUR", "BTC"],
+          ["alert", "coinbase", "BTC-EUR", "BTC"],
+        ],
+      );
+      assert.equal(seen[0]!.data.price_usd, 41_000);
+      await reader.cancel();
     });
   },
 });

@@ -16,6 +16,7 @@ import type { Alert } from "../../market/alert.ts";
 import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";
+import { type Market, parseMarketKey, priceMarket } from "../../market/market.ts";
 import { PostgresCandleStore } from "../../store/postgres.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -24,15 +25,34 @@ import { createTestDatabase } from "../support/services.ts";
 export const NOW = Date.UTC(2025, 10, 12, 12, 0);
 const MINUTE = 60_000;
 
-/** A candle of `symbol` with plausible prices around `base`. */
+/**
+ * The market a test names: a symbol (`BTC`, its CoinGecko market `coingecko` / `BTC-USD`) or a
+ * market key (`coinbase:BTC-EUR`), with its base and quote currencies.
+ */
+export function marketOf(name: string): Market & { symbol: string; quote: string } {
+  const market = parseMarketKey(name) ?? priceMarket(name);
+  const dash = market.product.lastIndexOf("-");
+  return {
+    ...market,
+    symbol: market.product.slice(0, dash),
+    quote: market.product.slice(dash + 1),
+  };
+}
+
+/**
+ * A candle of a market (see {@linkcode marketOf}): of prices for a CoinGecko market, of trades
+ * (with volumes) for a Coinbase one.
+ */
 export function candle(
-  symbol: string,
+  name: string,
   interval: Interval,
   windowStart: number,
   fields: Partial<Candle> = {},
 ): Candle {
+  const market = marketOf(name);
+  const trades = market.source === "coinbase";
   return {
-    symbol,
+    ...market,
     interval,
     windowStart,
     windowEnd: windowStart + intervalMs(interval),
@@ -41,8 +61,11 @@ export function candle(
     low: 90,
     close: 105,
     samples: 3,
-    volume: null,
-    vwap: null,
+    trades: 3,
+    volume: trades ? 1.5 : null,
+    buyVolume: trades ? 1 : null,
+    sellVolume: trades ? 0.5 : null,
+    vwap: trades ? 101 : null,
     firstEvent: windowStart + 1000,
     lastEvent: windowStart + 50_000,
     closed: true,
@@ -51,9 +74,12 @@ export function candle(
   };
 }
 
-/** A latest price. */
-export function latest(symbol: string, priceUsd: number, eventTime = NOW - 5000): LatestPrice {
+/** A latest price of a market (see {@linkcode marketOf}). */
+export function latest(name: string, priceUsd: number, eventTime = NOW - 5000): LatestPrice {
+  const { source, product, symbol } = marketOf(name);
   return {
+    source,
+    product,
     symbol,
     priceUsd,
     volume24h: 2.8e10,
@@ -63,9 +89,12 @@ export function latest(symbol: string, priceUsd: number, eventTime = NOW - 5000)
   };
 }
 
-/** An alert. */
-export function alert(symbol: string, windowStart: number, fields: Partial<Alert> = {}): Alert {
+/** An alert of a market (see {@linkcode marketOf}). */
+export function alert(name: string, windowStart: number, fields: Partial<Alert> = {}): Alert {
+  const { source, product, symbol } = marketOf(name);
   return {
+    source,
+    product,
     symbol,
     interval: "1m",
     windowStart,
@@ -101,12 +130,6 @@ export async function fill(store: CandleStore): Promise<void> {
     { length: 10 },
     (_, i) => candle("ETH", "1m", start + i * MINUTE, { open: 3000, close: 3010 }),
   );
-  const state = (symbol: string) => ({
-    symbol,
-    maxEvent: NOW,
-    seen: "",
-    epoch: 1,
-  });
   await store.write({
     states: [state("BTC"), state("ETH"), state("SOL")],
     candles: [...btc, ...btc5, ...eth],
@@ -117,6 +140,51 @@ export async function fill(store: CandleStore): Promise<void> {
     alert("BTC", NOW - 30 * MINUTE),
     alert("ETH", NOW - 20 * MINUTE, { kind: "anomaly", direction: "down", zscore: -5.3 }),
   ]);
+}
+
+/** A market's state as a write carries it (see {@linkcode marketOf}). */
+export function state(
+  name: string,
+): { market: string; maxEvent: number; seen: string; epoch: number } {
+  const { source, product } = marketOf(name);
+  return { market: `${source}:${product}`, maxEvent: NOW, seen: "", epoch: 1 };
+}
+
+/**
+ * Adds to {@linkcode fill}'s store two Coinbase markets of BTC: `BTC-EUR`, with 30 one-minute
+ * trade candles up to NOW, a latest price (€41,000.50) older than CoinGecko's BTC one and an
+ * alert; and `BTC-USD`, with 5 one-minute candles and no price. A bare `BTC` still names
+ * CoinGecko's market, whose price is the most recent.
+ */
+export async function fillMarkets(store: CandleStore): Promise<void> {
+  const start = NOW - 30 * MINUTE;
+  const eur = Array.from(
+    { length: 30 },
+    (_, i) =>
+      candle("coinbase:BTC-EUR", "1m", start + i * MINUTE, {
+        open: 41_000 + i,
+        high: 41_020 + i,
+        low: 40_990 + i,
+        close: 41_005 + i,
+        samples: 4,
+        trades: 4,
+        volume: 2 + i,
+        buyVolume: 1.5 + i,
+        sellVolume: 0.5,
+        vwap: 41_003 + i,
+      }),
+  );
+  const usd = Array.from(
+    { length: 5 },
+    (_, i) => candle("coinbase:BTC-USD", "1m", start + i * MINUTE, { open: 45_100, close: 45_110 }),
+  );
+  await store.write({
+    states: [state("coinbase:BTC-EUR"), state("coinbase:BTC-USD")],
+    candles: [...eur, ...usd],
+    latest: [latest("coinbase:BTC-EUR", 41_000.5, NOW - 60_000)],
+    publish: [],
+  });
+  await store.insertAlerts([alert("coinbase:BTC-EUR", NOW - 10 * MINUTE, { price: 41_300 })]);
 }
 
 /** A pipeline snapshot with a value in every field. */
