@@ -271,7 +271,11 @@ async function moveToMarkets(tx: TransactionSql): Promise<void> {
   }
   const seenOf = new Map<string, string>();
   const states = [];
-  for (const row of await tx`SELECT * FROM candle_state_v2 ORDER BY symbol`) {
+  for (
+    const row of await tx`
+      SELECT symbol, max_event, seen, epoch, updated_at::text AS updated_at
+      FROM candle_state_v2 ORDER BY symbol`
+  ) {
     const symbol = row.symbol as string;
     seenOf.set(symbol, row.seen);
     const maxEvent = row.max_event === null ? null : (row.max_event as Date).getTime();
@@ -282,7 +286,7 @@ async function moveToMarkets(tx: TransactionSql): Promise<void> {
         max_event: iso(row.max_event),
         seen: state.seen,
         epoch: state.epoch,
-        updated_at: iso(row.updated_at),
+        updated_at: row.updated_at,
       });
     }
   }
@@ -298,7 +302,8 @@ async function moveToMarkets(tx: TransactionSql): Promise<void> {
   const latest = [];
   for (
     const row of await tx`
-      SELECT l.*, EXISTS (
+      SELECT l.symbol, l.price_usd, l.volume_24h, l.market_cap, l.price_change_24h,
+        l.event_time, l.updated_at::text AS updated_at, EXISTS (
           SELECT 1 FROM candles c WHERE c.source = 'coinbase' AND c.product = l.symbol || '-USD'
             AND c.first_event <= l.event_time AND c.last_event >= l.event_time
         ) AS spans
@@ -320,7 +325,7 @@ async function moveToMarkets(tx: TransactionSql): Promise<void> {
       market_cap: row.market_cap,
       price_change_24h: row.price_change_24h,
       event_time: iso(row.event_time),
-      updated_at: iso(row.updated_at),
+      updated_at: row.updated_at,
     });
   }
   for (const batch of batches(latest)) {
