@@ -1,7 +1,7 @@
 /**
  * A numbered schema step: each store owns its list and applies those a database lacks,
  * recording them in its `schema_migrations` table. Also what both stores' step to markets
- * (schema 3, docs/candles.md#upgrading-a-store-to-markets) decides row by row: which market an
+ * (schema 3, docs/candles.md#where-candles-go) decides row by row: which market an
  * old row keyed by symbol belongs to.
  *
  * The rule of that step: a store written before markets kept one series per symbol, prices and
