@@ -4,8 +4,14 @@
  * @module
  */
 
+/** The `candles` key: a market's window of an interval. */
+const CANDLE_KEY = ["source", "product", `"interval"`, "window_start"];
+
 const CANDLE_NAMES = [
+  "source",
+  "product",
   "symbol",
+  "quote",
   `"interval"`,
   "window_start",
   "window_end",
@@ -14,7 +20,10 @@ const CANDLE_NAMES = [
   "low",
   "close",
   "samples",
+  "trades",
   "volume",
+  "buy_volume",
+  "sell_volume",
   "vwap",
   "first_event",
   "last_event",
@@ -22,19 +31,27 @@ const CANDLE_NAMES = [
   "revision",
 ];
 
-/** The `candles` table's columns, comma-separated. */
+/** The `candles` table's columns but `updated_at`, comma-separated. */
 export const CANDLE_COLUMNS: string = CANDLE_NAMES.join(", ");
+
+/** How many columns {@linkcode CANDLE_COLUMNS} names. */
+export const CANDLE_COLUMN_COUNT: number = CANDLE_NAMES.length;
+
+/** The `candles` primary key's columns, comma-separated. */
+export const CANDLE_KEY_COLUMNS: string = CANDLE_KEY.join(", ");
 
 /**
  * The candle columns an upsert may change (all but the key): a row is rewritten only when one of
  * them differs, so that a write applied twice changes nothing.
  */
-export const CANDLE_CHANGED: readonly string[] = CANDLE_NAMES.slice(3);
+export const CANDLE_CHANGED: readonly string[] = CANDLE_NAMES.filter((c) =>
+  !CANDLE_KEY.includes(c)
+);
 
 /** The `alerts` table's columns, comma-separated. */
 export const ALERT_COLUMNS =
-  `symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
+  `source, product, symbol, "interval", window_start, kind, direction, change_pct, zscore, price, created_at`;
 
 /** The `latest_prices` table's columns but `updated_at`, comma-separated. */
 export const LATEST_COLUMNS =
-  "symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time";
+  "source, product, symbol, quote, price_usd, volume_24h, market_cap, price_change_24h, event_time";

@@ -11,20 +11,26 @@ import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
 import type { Candle, Interval } from "../market/candle.ts";
-import { candleJson } from "../market/messages/candle_message.ts";
 import { deadline, DeadlineError } from "../runtime/deadline.ts";
 import { delay } from "../runtime/delay.ts";
-import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
+import {
+  ALERT_COLUMNS,
+  CANDLE_CHANGED,
+  CANDLE_COLUMNS,
+  CANDLE_KEY_COLUMNS,
+  LATEST_COLUMNS,
+} from "./candle_columns.ts";
 import type {
   AlertKey,
   AlertQuery,
   CandleQuery,
   CandleRevisionKey,
   CandleStore,
-  KnownSymbol,
+  KnownMarket,
 } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { LoadedMarket } from "../market/loaded_market.ts";
+import { type Market, marketKey, productParts, type Source } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import { migratePostgres } from "./postgres_schema.ts";
 import {
@@ -37,7 +43,7 @@ import {
   toAlert,
   toCandle,
   toClaim,
-  toKnownSymbol,
+  toKnownMarkets,
   toLatest,
 } from "./rows.ts";
 import { isRefusedSqlState, StoreRefusedError, StoreUnavailableError } from "./store_error.ts";
@@ -126,7 +132,8 @@ const rows = (values: readonly object[]) => JSON.stringify(values);
 /** Candle keys at a revision as the one JSON parameter of a `DELETE … USING`. */
 const revisionRows = (candles: readonly CandleRevisionKey[]) =>
   rows(candles.map((c) => ({
-    symbol: c.symbol,
+    source: c.source,
+    product: c.product,
     interval: c.interval,
     window_start: isoTime(c.windowStart),
     revision: c.revision,
@@ -135,10 +142,37 @@ const revisionRows = (candles: readonly CandleRevisionKey[]) =>
 /** An alert's key as one string, for maps. */
 const alertKeyOf = (a: AlertKey) => `${keyOf(a)}\u0000${a.kind}`;
 
-const CANDLE_RECORD = `symbol text, "interval" text, window_start timestamptz,
-  window_end timestamptz, open double precision, high double precision, low double precision,
-  close double precision, samples integer, volume double precision, vwap double precision,
-  first_event timestamptz, last_event timestamptz, closed boolean, revision integer`;
+const CANDLE_RECORD = `source text, product text, symbol text, quote text, "interval" text,
+  window_start timestamptz, window_end timestamptz, open double precision, high double precision,
+  low double precision, close double precision, samples integer, trades integer,
+  volume double precision, buy_volume double precision, sell_volume double precision,
+  vwap double precision, first_event timestamptz, last_event timestamptz, closed boolean,
+  revision integer`;
+
+/** A candle as a row of {@linkcode CANDLE_RECORD}. */
+const candleRow = (c: Candle) => ({
+  source: c.source,
+  product: c.product,
+  symbol: c.symbol,
+  quote: c.quote,
+  interval: c.interval,
+  window_start: isoTime(c.windowStart),
+  window_end: isoTime(c.windowEnd),
+  open: c.open,
+  high: c.high,
+  low: c.low,
+  close: c.close,
+  samples: c.samples,
+  trades: c.trades,
+  volume: c.volume,
+  buy_volume: c.buyVolume,
+  sell_volume: c.sellVolume,
+  vwap: c.vwap,
+  first_event: isoTime(c.firstEvent),
+  last_event: isoTime(c.lastEvent),
+  closed: c.closed,
+  revision: c.revision,
+});
 
 /**
  * The candle store on PostgreSQL.
@@ -147,7 +181,7 @@ const CANDLE_RECORD = `symbol text, "interval" text, window_start timestamptz,
  * ```ts ignore
  * import { PostgresCandleStore } from "./postgres.ts";
  * const store = await PostgresCandleStore.connect("postgres://postgres@127.0.0.1:5432/market");
- * console.log(await store.latest("BTC"));
+ * console.log(await store.latest({ source: "coinbase", product: "BTC-USD" }));
  * await store.close();
  * ```
  */
@@ -207,11 +241,11 @@ export class PostgresCandleStore implements CandleStore {
   }
 
   /**
-   * Applies a write in one transaction: states first (telling which symbols are stale), then
+   * Applies a write in one transaction: states first (telling which markets are stale), then
    * the candles of the others, the latest prices and the queued keys.
    *
    * @param batch The states, candles, latest prices and keys to queue.
-   * @returns The symbols whose states were stale (nothing of theirs was written).
+   * @returns The markets (`marketKey`) whose states were stale (nothing of theirs was written).
    */
   write(batch: StoreWrite): Promise<string[]> {
     return this.#run(async () => {
@@ -221,27 +255,32 @@ export class PostgresCandleStore implements CandleStore {
         if (plan.states.length > 0) {
           const applied = await tx.unsafe(UPSERT_STATES, [
             rows(plan.states.map((s) => ({
-              symbol: s.symbol,
+              market: s.market,
               max_event: isoTime(s.maxEvent),
               seen: s.seen,
               epoch: s.epoch,
             }))),
           ]);
-          const fresh = new Set(applied.map((row) => row.symbol as string));
-          for (const state of plan.states) if (!fresh.has(state.symbol)) stale.add(state.symbol);
+          const fresh = new Set(applied.map((row) => row.market as string));
+          for (const state of plan.states) if (!fresh.has(state.market)) stale.add(state.market);
         }
-        const candles = plan.candles.filter((c) => !stale.has(c.symbol));
-        const publish = plan.publish.filter((key) => !stale.has(key.symbol));
+        const live = <T extends Market>(items: readonly T[]) =>
+          items.filter((item) => !stale.has(marketKey(item)));
+        const candles = live(plan.candles);
+        const publish = live(plan.publish);
         // Sent together: one connection runs them in order, without waiting between them.
         const statements: Promise<unknown>[] = [];
         if (candles.length > 0) {
-          statements.push(tx.unsafe(UPSERT_CANDLES, [rows(candles.map(candleJson))]));
+          statements.push(tx.unsafe(UPSERT_CANDLES, [rows(candles.map(candleRow))]));
         }
-        const latest = plan.latest.filter((p) => !stale.has(p.symbol));
+        const latest = live(plan.latest);
         if (latest.length > 0) {
           statements.push(tx.unsafe(UPSERT_LATEST, [
             rows(latest.map((p) => ({
+              source: p.source,
+              product: p.product,
               symbol: p.symbol,
+              quote: productParts(p.product)!.quote,
               price_usd: p.priceUsd,
               volume_24h: p.volume24h,
               market_cap: p.marketCap,
@@ -252,7 +291,8 @@ export class PostgresCandleStore implements CandleStore {
         }
         const queued = (candles: readonly Candle[]) =>
           rows(candles.map((c, n) => ({
-            symbol: c.symbol,
+            source: c.source,
+            product: c.product,
             interval: c.interval,
             window_start: isoTime(c.windowStart),
             revision: c.revision,
@@ -260,7 +300,7 @@ export class PostgresCandleStore implements CandleStore {
             n,
           })));
         if (publish.length > 0) statements.push(tx.unsafe(QUEUE_CANDLE_OUTBOX, [queued(publish)]));
-        const examine = plan.examine.filter((key) => !stale.has(key.symbol));
+        const examine = live(plan.examine);
         if (examine.length > 0) statements.push(tx.unsafe(QUEUE_ALERT_QUEUE, [queued(examine)]));
         await Promise.all(statements);
         return [...stale];
@@ -269,36 +309,37 @@ export class PostgresCandleStore implements CandleStore {
   }
 
   /**
-   * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
+   * Takes a market over (its epoch rises by one) and gives its state and the candles that may
    * still change.
    *
+   * @param market The market.
    * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
    * @returns The state (null when never written), the epoch claimed and those candles.
    */
-  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
+  loadMarket(market: Market, horizonMs: number): Promise<LoadedMarket> {
     return this.#run(async () => {
       const [row] = await this.#sql`
-        INSERT INTO candle_state AS s (symbol, max_event, seen, epoch)
-        VALUES (${symbol}, NULL, '', 1)
-        ON CONFLICT (symbol) DO UPDATE SET epoch = s.epoch + 1
-        RETURNING symbol, max_event, seen, epoch`;
+        INSERT INTO candle_state AS s (market, max_event, seen, epoch)
+        VALUES (${marketKey(market)}, NULL, '', 1)
+        ON CONFLICT (market) DO UPDATE SET epoch = s.epoch + 1
+        RETURNING market, max_event, seen, epoch`;
       const { state, epoch } = toClaim(row!, date);
       if (state === null) return { state, epoch, candles: [] };
       const after = timeBound("candles", "the horizon", state.maxEvent - horizonMs);
       const candles = await this.#sql.unsafe(
         `SELECT ${CANDLE_COLUMNS} FROM candles
-         WHERE symbol = $1 AND window_end > $2::text::timestamptz
+         WHERE source = $1 AND product = $2 AND window_end > $3::text::timestamptz
          ORDER BY window_start, "interval"`,
-        [symbol, after],
+        [market.source, market.product, after],
       );
       return { state, epoch, candles: candles.map((row) => toCandle(row, date)) };
     });
   }
 
   /**
-   * Candles of one symbol and interval: the latest `limit` of those in `[from, to)`, ascending.
+   * Candles of one market and interval: the latest `limit` of those in `[from, to)`, ascending.
    *
-   * @param query The symbol, interval, range and limit.
+   * @param query The market, interval, range and limit.
    * @returns The candles, ascending by `windowStart`.
    */
   candles(query: CandleQuery): Promise<Candle[]> {
@@ -307,12 +348,13 @@ export class PostgresCandleStore implements CandleStore {
       const found = await this.#sql.unsafe(
         `SELECT * FROM (
            SELECT ${CANDLE_COLUMNS} FROM candles
-           WHERE symbol = $1 AND "interval" = $2
-             AND window_start >= $3::text::timestamptz AND window_start < $4::text::timestamptz
-           ORDER BY window_start DESC LIMIT $5
+           WHERE source = $1 AND product = $2 AND "interval" = $3
+             AND window_start >= $4::text::timestamptz AND window_start < $5::text::timestamptz
+           ORDER BY window_start DESC LIMIT $6
          ) latest ORDER BY window_start`,
         [
-          query.symbol,
+          query.source,
+          query.product,
           query.interval,
           bound("candles", "from", query.from, "-infinity"),
           bound("candles", "to", query.to, "infinity"),
@@ -326,17 +368,21 @@ export class PostgresCandleStore implements CandleStore {
   /**
    * Latest prices.
    *
-   * @param symbol One symbol, or every symbol when omitted.
-   * @returns The prices, by symbol.
+   * @param market One market, or every market when omitted.
+   * @returns The prices, by source and product.
    */
-  latest(symbol?: string): Promise<LatestPrice[]> {
+  latest(market?: Market): Promise<LatestPrice[]> {
     return this.#run(async () => {
       const sql = this.#sql;
       const found = await sql`
         SELECT ${sql.unsafe(LATEST_COLUMNS)}
         FROM latest_prices
-        ${symbol === undefined ? sql`` : sql`WHERE symbol = ${symbol}`}
-        ORDER BY symbol`;
+        ${
+        market === undefined
+          ? sql``
+          : sql`WHERE source = ${market.source} AND product = ${market.product}`
+      }
+        ORDER BY source COLLATE "C", product COLLATE "C"`;
       return found.map((row) => toLatest(row, date));
     });
   }
@@ -365,18 +411,18 @@ export class PostgresCandleStore implements CandleStore {
   }
 
   /**
-   * The symbols known, with their latest price when there is one.
+   * The markets known (by a latest price or a candle), with their latest price when there is
+   * one and the intervals they have candles of.
    *
-   * @returns The symbols, by name.
+   * @returns The markets, by source then product.
    */
-  symbols(): Promise<KnownSymbol[]> {
+  markets(): Promise<KnownMarket[]> {
     return this.#run(async () => {
-      const found = await this.#sql`
-        SELECT s.symbol, l.price_usd, l.event_time
-        FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
-        LEFT JOIN latest_prices l ON l.symbol = s.symbol
-        ORDER BY s.symbol`;
-      return found.map((row) => toKnownSymbol(row, date));
+      const [latest, series] = await Promise.all([
+        this.#sql`SELECT source, product, symbol, quote, price_usd, event_time FROM latest_prices`,
+        this.#sql.unsafe(SERIES),
+      ]);
+      return toKnownMarkets(latest, series, date);
     });
   }
 
@@ -413,6 +459,8 @@ export class PostgresCandleStore implements CandleStore {
         if (unique.size > 0) {
           const inserted = await tx.unsafe(INSERT_ALERTS, [
             rows([...unique.values()].map((a, n) => ({
+              source: a.source,
+              product: a.product,
               symbol: a.symbol,
               interval: a.interval,
               window_start: isoTime(a.windowStart),
@@ -427,7 +475,8 @@ export class PostgresCandleStore implements CandleStore {
           ]);
           const keys = new Set(inserted.map((row) =>
             alertKeyOf({
-              symbol: row.symbol as string,
+              source: row.source as Source,
+              product: row.product as string,
               interval: row.interval as Interval,
               windowStart: date(row.window_start),
               kind: row.kind as AlertKind,
@@ -438,7 +487,8 @@ export class PostgresCandleStore implements CandleStore {
         if (fresh.length > 0) {
           await tx.unsafe(QUEUE_ALERTS, [
             rows(fresh.map((a, n) => ({
-              symbol: a.symbol,
+              source: a.source,
+              product: a.product,
               interval: a.interval,
               window_start: isoTime(a.windowStart),
               kind: a.kind,
@@ -476,13 +526,14 @@ export class PostgresCandleStore implements CandleStore {
       if (alerts.length === 0) return;
       await this.#sql.unsafe(
         `DELETE FROM alert_outbox o
-         USING json_to_recordset($1::text::json)
-           AS x(symbol text, "interval" text, window_start timestamptz, kind text)
-         WHERE o.symbol = x.symbol AND o."interval" = x."interval"
+         USING json_to_recordset($1::text::json) AS x(source text, product text,
+           "interval" text, window_start timestamptz, kind text)
+         WHERE o.source = x.source AND o.product = x.product AND o."interval" = x."interval"
            AND o.window_start = x.window_start AND o.kind = x.kind`,
         [
           rows(alerts.map((a) => ({
-            symbol: a.symbol,
+            source: a.source,
+            product: a.product,
             interval: a.interval,
             window_start: isoTime(a.windowStart),
             kind: a.kind,
@@ -495,7 +546,7 @@ export class PostgresCandleStore implements CandleStore {
   /**
    * Alerts, newest first.
    *
-   * @param query The symbol, the earliest creation time and the limit.
+   * @param query The symbol, source and product, the earliest creation time and the limit.
    * @returns The alerts.
    */
   alerts(query: AlertQuery): Promise<Alert[]> {
@@ -508,7 +559,10 @@ export class PostgresCandleStore implements CandleStore {
         FROM alerts
         WHERE created_at >= ${since}::text::timestamptz
         ${query.symbol === undefined ? sql`` : sql`AND symbol = ${query.symbol}`}
-        ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind
+        ${query.source === undefined ? sql`` : sql`AND source = ${query.source}`}
+        ${query.product === undefined ? sql`` : sql`AND product = ${query.product}`}
+        ORDER BY created_at DESC, window_start DESC, source COLLATE "C", product COLLATE "C",
+          "interval", kind
         LIMIT ${limit}`;
       return found.map((row) => toAlert(row, date));
     });
@@ -615,33 +669,33 @@ export class PostgresCandleStore implements CandleStore {
 }
 
 const UPSERT_STATES = `
-  INSERT INTO candle_state AS s (symbol, max_event, seen, epoch, updated_at)
-  SELECT symbol, max_event, seen, epoch, now()
+  INSERT INTO candle_state AS s (market, max_event, seen, epoch, updated_at)
+  SELECT market, max_event, seen, epoch, now()
   FROM json_to_recordset($1::text::json)
-    AS x(symbol text, max_event timestamptz, seen text, epoch integer)
-  ON CONFLICT (symbol) DO UPDATE SET
+    AS x(market text, max_event timestamptz, seen text, epoch integer)
+  ON CONFLICT (market) DO UPDATE SET
     max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
     updated_at = excluded.updated_at
   WHERE s.epoch <= excluded.epoch
-  RETURNING symbol`;
+  RETURNING market`;
 
 const UPSERT_CANDLES = `
   INSERT INTO candles AS c (${CANDLE_COLUMNS}, updated_at)
   SELECT ${CANDLE_COLUMNS}, now() FROM json_to_recordset($1::text::json) AS x(${CANDLE_RECORD})
-  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+  ON CONFLICT (${CANDLE_KEY_COLUMNS}) DO UPDATE SET
     ${CANDLE_CHANGED.map((column) => `${column} = excluded.${column}`).join(", ")},
     updated_at = excluded.updated_at
   WHERE (${CANDLE_CHANGED.map((column) => `c.${column}`).join(", ")})
     IS DISTINCT FROM (${CANDLE_CHANGED.map((column) => `excluded.${column}`).join(", ")})`;
 
 const UPSERT_LATEST = `
-  INSERT INTO latest_prices AS l
-    (symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, updated_at)
-  SELECT symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, now()
-  FROM json_to_recordset($1::text::json) AS x(symbol text, price_usd double precision,
-    volume_24h double precision, market_cap double precision,
-    price_change_24h double precision, event_time timestamptz)
-  ON CONFLICT (symbol) DO UPDATE SET
+  INSERT INTO latest_prices AS l (${LATEST_COLUMNS}, updated_at)
+  SELECT ${LATEST_COLUMNS}, now()
+  FROM json_to_recordset($1::text::json) AS x(source text, product text, symbol text,
+    quote text, price_usd double precision, volume_24h double precision,
+    market_cap double precision, price_change_24h double precision, event_time timestamptz)
+  ON CONFLICT (source, product) DO UPDATE SET
+    symbol = excluded.symbol, quote = excluded.quote,
     price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
     market_cap = excluded.market_cap, price_change_24h = excluded.price_change_24h,
     event_time = excluded.event_time, updated_at = excluded.updated_at
@@ -650,40 +704,56 @@ const UPSERT_LATEST = `
       AND (l.price_usd, l.volume_24h, l.market_cap, l.price_change_24h) IS DISTINCT FROM
         (excluded.price_usd, excluded.volume_24h, excluded.market_cap, excluded.price_change_24h))`;
 
+/**
+ * Each `(source, product, interval)` of the candles once, with the market's symbol and quote, by
+ * skipping through the primary key's index (one probe per series, however many candles).
+ */
+const SERIES = `
+  WITH RECURSIVE series AS (
+    (SELECT source, product, symbol, quote, "interval" FROM candles
+     ORDER BY source, product, "interval" LIMIT 1)
+    UNION ALL
+    SELECT n.* FROM series s, LATERAL (
+      SELECT source, product, symbol, quote, "interval" FROM candles c
+      WHERE (c.source, c.product, c."interval") > (s.source, s.product, s."interval")
+      ORDER BY c.source, c.product, c."interval" LIMIT 1
+    ) n
+  )
+  SELECT source, product, symbol, quote, "interval" FROM series`;
+
 const INSERT_ALERTS = `
   INSERT INTO alerts (${ALERT_COLUMNS})
   SELECT ${ALERT_COLUMNS} FROM json_to_recordset($1::text::json) AS x(
-    symbol text, "interval" text, window_start timestamptz, kind text, direction text,
-    change_pct double precision, zscore double precision, price double precision,
-    created_at timestamptz, n integer)
+    source text, product text, symbol text, "interval" text, window_start timestamptz,
+    kind text, direction text, change_pct double precision, zscore double precision,
+    price double precision, created_at timestamptz, n integer)
   ORDER BY n
   ON CONFLICT DO NOTHING
-  RETURNING symbol, "interval", window_start, kind`;
+  RETURNING source, product, "interval", window_start, kind`;
 
 const QUEUE_ALERTS = `
-  INSERT INTO alert_outbox (symbol, "interval", window_start, kind, alert)
-  SELECT symbol, "interval", window_start, kind, alert
-  FROM json_to_recordset($1::text::json)
-    AS x(symbol text, "interval" text, window_start timestamptz, kind text, alert text, n integer)
+  INSERT INTO alert_outbox (source, product, "interval", window_start, kind, alert)
+  SELECT source, product, "interval", window_start, kind, alert
+  FROM json_to_recordset($1::text::json) AS x(source text, product text, "interval" text,
+    window_start timestamptz, kind text, alert text, n integer)
   ORDER BY x.n
-  ON CONFLICT (symbol, "interval", window_start, kind) DO NOTHING`;
+  ON CONFLICT (source, product, "interval", window_start, kind) DO NOTHING`;
 
 /** Queues candles at their revision (each once), in the order given. */
 const queueCandles = (table: "candle_outbox" | "alert_queue") => `
-  INSERT INTO ${table} (symbol, "interval", window_start, revision, candle)
-  SELECT symbol, "interval", window_start, revision, candle
-  FROM json_to_recordset($1::text::json)
-    AS x(symbol text, "interval" text, window_start timestamptz, revision integer, candle text,
-      n integer)
+  INSERT INTO ${table} (source, product, "interval", window_start, revision, candle)
+  SELECT source, product, "interval", window_start, revision, candle
+  FROM json_to_recordset($1::text::json) AS x(source text, product text, "interval" text,
+    window_start timestamptz, revision integer, candle text, n integer)
   ORDER BY x.n
-  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+  ON CONFLICT (source, product, "interval", window_start, revision) DO NOTHING`;
 
 /** Takes candles, each at the revision given, off a queue. */
 const unqueueCandles = (table: "candle_outbox" | "alert_queue") => `
   DELETE FROM ${table} q
-  USING json_to_recordset($1::text::json)
-    AS x(symbol text, "interval" text, window_start timestamptz, revision integer)
-  WHERE q.symbol = x.symbol AND q."interval" = x."interval"
+  USING json_to_recordset($1::text::json) AS x(source text, product text, "interval" text,
+    window_start timestamptz, revision integer)
+  WHERE q.source = x.source AND q.product = x.product AND q."interval" = x."interval"
     AND q.window_start = x.window_start AND q.revision = x.revision`;
 
 const QUEUE_CANDLE_OUTBOX = queueCandles("candle_outbox");

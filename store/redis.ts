@@ -1,6 +1,8 @@
 /**
- * Redis for the live view (docs/candles.md#where-candles-go): `crypto:{SYMBOL}:latest` (the
- * latest price, TTL 300 s), `crypto:{SYMBOL}:candle:{interval}` (the current candle), and the
+ * Redis for the live view (docs/candles.md#where-candles-go): per market
+ * `crypto:{source}:{product}:latest` (its latest price, TTL 300 s) and
+ * `crypto:{source}:{product}:candle:{interval}` (its current candle), per symbol
+ * `crypto:{SYMBOL}:latest` (the most recent price of any of its markets, TTL 300 s), and the
  * pub/sub channels `crypto:prices`, `crypto:candles` and `crypto:alerts`, on `npm:redis`.
  *
  * Redis is optional and must never hold up the candles: every call only queues and returns. A
@@ -32,7 +34,10 @@ export interface RedisPublisherOptions {
   prefix?: string;
   /** Messages held while Redis is away; beyond that the oldest is dropped. @default {1000} */
   maxQueue?: number;
-  /** Time-to-live of `crypto:{SYMBOL}:latest`, in seconds. @default {300} */
+  /**
+   * Time-to-live of `crypto:{source}:{product}:latest` and `crypto:{SYMBOL}:latest`, in
+   * seconds. @default {300}
+   */
   latestTtlSeconds?: number;
   /** How long one connection attempt or one batch of commands may take. @default {2000} */
   timeoutMs?: number;
@@ -55,7 +60,28 @@ export interface RedisCounters {
 interface PendingKey {
   value: string;
   ttlSeconds: number | null;
+  /**
+   * For a key that keeps the newest of several writers' values: this value's event time (ISO,
+   * which sorts as time does); Redis keeps the value there unless its `event_time` is later.
+   */
+  eventTime: string | null;
 }
+
+/**
+ * Sets `KEYS[1]` to `ARGV[1]` with a TTL of `ARGV[3]` seconds, unless the value there has a later
+ * `event_time` than `ARGV[2]` (ISO-8601 times of one width compare as text).
+ */
+const SET_UNLESS_NEWER = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, held = pcall(cjson.decode, current)
+  if ok and type(held) == 'table' and type(held.event_time) == 'string'
+    and held.event_time > ARGV[2] then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[3]))
+return 1`;
 
 interface Message {
   channel: string;
@@ -69,8 +95,8 @@ interface Message {
  * ```ts ignore
  * import { RedisPublisher } from "./redis.ts";
  * const redis = new RedisPublisher("redis://127.0.0.1:6379");
- * redis.latest({ symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null,
- *   priceChange24h: 2.34, eventTime: Date.now() });
+ * redis.latest({ source: "coinbase", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56,
+ *   volume24h: null, marketCap: null, priceChange24h: null, eventTime: Date.now() });
  * await redis.close();
  * ```
  */
@@ -140,27 +166,30 @@ export class RedisPublisher {
   }
 
   /**
-   * Queues a latest price: `crypto:{SYMBOL}:latest` (with its TTL) and a message on
-   * `crypto:prices`.
+   * Queues a latest price: `crypto:{source}:{product}:latest` and, unless a later price of
+   * another market of the symbol is there, `crypto:{SYMBOL}:latest` (both with their TTL), and a
+   * message on `crypto:prices`.
    *
    * @param price The latest price.
    */
   latest(price: LatestPrice): void {
     const json = JSON.stringify(latestPriceJson(price));
-    this.#set(`crypto:${price.symbol}:latest`, json, this.#ttl);
+    this.#set(`crypto:${price.source}:${price.product}:latest`, json, this.#ttl);
+    this.#set(`crypto:${price.symbol}:latest`, json, this.#ttl, price.eventTime);
     this.#publish("crypto:prices", json);
   }
 
   /**
-   * Queues a candle: a message on `crypto:candles`, and `crypto:{SYMBOL}:candle:{interval}`
-   * unless a later window of that symbol and interval was written already (a late revision of
-   * an old window is published but is not the current candle).
+   * Queues a candle: a message on `crypto:candles`, and
+   * `crypto:{source}:{product}:candle:{interval}` unless a later window of that market and
+   * interval was written already (a late revision of an old window is published but is not the
+   * current candle).
    *
    * @param candle The candle, open or closed.
    */
   candle(candle: Candle): void {
     const json = JSON.stringify(candleJson(candle));
-    const key = `crypto:${candle.symbol}:candle:${candle.interval}`;
+    const key = `crypto:${candle.source}:${candle.product}:candle:${candle.interval}`;
     const current = this.#windows.get(key);
     if (current === undefined || candle.windowStart >= current) {
       this.#windows.set(key, candle.windowStart);
@@ -224,9 +253,20 @@ export class RedisPublisher {
     }
   }
 
-  #set(key: string, value: string, ttlSeconds: number | null): void {
+  /**
+   * Queues a key's value, replacing the one waiting; with an event time, only when it is not
+   * older than the one waiting (and Redis compares it with the one there when it is sent).
+   */
+  #set(key: string, value: string, ttlSeconds: number | null, eventTime?: number): void {
     if (this.#closed) return;
-    this.#keys.set(this.#prefix + key, { value, ttlSeconds });
+    const pending = {
+      value,
+      ttlSeconds,
+      eventTime: eventTime === undefined ? null : new Date(eventTime).toISOString(),
+    };
+    if (!newer(this.#keys.get(this.#prefix + key), pending)) {
+      this.#keys.set(this.#prefix + key, pending);
+    }
     this.#schedule();
   }
 
@@ -261,8 +301,13 @@ export class RedisPublisher {
     this.#keys = new Map();
     this.#messages = [];
     const pipeline = this.#client.multi();
-    for (const [key, { value, ttlSeconds }] of keys) {
-      if (ttlSeconds === null) pipeline.set(key, value);
+    for (const [key, { value, ttlSeconds, eventTime }] of keys) {
+      if (eventTime !== null) {
+        pipeline.eval(SET_UNLESS_NEWER, {
+          keys: [key],
+          arguments: [value, eventTime, String(ttlSeconds ?? 0)],
+        });
+      } else if (ttlSeconds === null) pipeline.set(key, value);
       else pipeline.set(key, value, { expiration: { type: "EX", value: ttlSeconds } });
     }
     for (const { channel, message } of messages) pipeline.publish(channel, message);
@@ -274,7 +319,10 @@ export class RedisPublisher {
       .catch((error: unknown) => {
         failed = true;
         this.#failed(error);
-        for (const [key, pending] of keys) if (!this.#keys.has(key)) this.#keys.set(key, pending);
+        for (const [key, pending] of keys) {
+          const queued = this.#keys.get(key);
+          if (queued === undefined || newer(pending, queued)) this.#keys.set(key, pending);
+        }
         this.#messages = [...messages, ...this.#messages];
         const over = this.#messages.length - this.#maxQueue;
         if (over > 0) {
@@ -311,4 +359,9 @@ export class RedisPublisher {
       );
     });
   }
+}
+
+/** Whether a waiting value keeps its key against another: it has a later event time. */
+function newer(kept: PendingKey | undefined, other: PendingKey): boolean {
+  return kept?.eventTime != null && other.eventTime !== null && kept.eventTime > other.eventTime;
 }

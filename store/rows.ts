@@ -6,10 +6,11 @@
  * @module
  */
 import type { Alert, AlertDirection, AlertKind } from "../market/alert.ts";
-import type { Candle, Interval } from "../market/candle.ts";
-import type { KnownSymbol } from "./candle_store.ts";
+import { type Candle, type Interval, INTERVALS } from "../market/candle.ts";
+import type { KnownMarket } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { LoadedMarket } from "../market/loaded_market.ts";
+import type { Source } from "../market/market.ts";
 import { isoTime, MAX_TIME } from "./write_plan.ts";
 
 /** A row as a driver gives it, by column name. */
@@ -24,7 +25,10 @@ export type TimeReader = (value: unknown) => number;
 /** A `candles` row as a candle (`closed` is stored as a boolean, or as 0 and 1). */
 export function toCandle(row: Row, time: TimeReader): Candle {
   return {
+    source: row.source as Source,
+    product: row.product as string,
     symbol: row.symbol as string,
+    quote: row.quote as string,
     interval: row.interval as Interval,
     windowStart: time(row.window_start),
     windowEnd: time(row.window_end),
@@ -33,7 +37,10 @@ export function toCandle(row: Row, time: TimeReader): Candle {
     low: row.low as number,
     close: row.close as number,
     samples: row.samples as number,
+    trades: row.trades as number,
     volume: row.volume as number | null,
+    buyVolume: row.buy_volume as number | null,
+    sellVolume: row.sell_volume as number | null,
     vwap: row.vwap as number | null,
     firstEvent: time(row.first_event),
     lastEvent: time(row.last_event),
@@ -45,6 +52,8 @@ export function toCandle(row: Row, time: TimeReader): Candle {
 /** A `latest_prices` row as a latest price. */
 export function toLatest(row: Row, time: TimeReader): LatestPrice {
   return {
+    source: row.source as Source,
+    product: row.product as string,
     symbol: row.symbol as string,
     priceUsd: row.price_usd as number,
     volume24h: row.volume_24h as number | null,
@@ -57,6 +66,8 @@ export function toLatest(row: Row, time: TimeReader): LatestPrice {
 /** An `alerts` row as an alert. */
 export function toAlert(row: Row, time: TimeReader): Alert {
   return {
+    source: row.source as Source,
+    product: row.product as string,
     symbol: row.symbol as string,
     interval: row.interval as Interval,
     windowStart: time(row.window_start),
@@ -70,27 +81,65 @@ export function toAlert(row: Row, time: TimeReader): Alert {
 }
 
 /**
- * A row of the symbols query: `symbol`, `price_usd` and `event_time`, the last two null for a
- * symbol known only by its candle state.
+ * The markets known, from the latest prices and the `(source, product, interval)` of the candles
+ * (each once), sorted by source then product, each with its intervals shortest first.
+ *
+ * @param latest `latest_prices` rows: `source`, `product`, `symbol`, `quote`, `price_usd`,
+ * `event_time`.
+ * @param series Rows of `source`, `product`, `symbol`, `quote`, `interval`.
  */
-export function toKnownSymbol(row: Row, time: TimeReader): KnownSymbol {
-  return {
-    symbol: row.symbol as string,
-    priceUsd: row.price_usd as number | null,
-    eventTime: row.event_time === null ? null : time(row.event_time),
+export function toKnownMarkets(
+  latest: readonly Row[],
+  series: readonly Row[],
+  time: TimeReader,
+): KnownMarket[] {
+  const markets = new Map<string, KnownMarket>();
+  const marketOf = (row: Row) => {
+    const key = `${row.source}:${row.product}`;
+    let market = markets.get(key);
+    if (!market) {
+      market = {
+        source: row.source as Source,
+        product: row.product as string,
+        symbol: row.symbol as string,
+        quote: row.quote as string,
+        priceUsd: null,
+        eventTime: null,
+        intervals: [],
+      };
+      markets.set(key, market);
+    }
+    return market;
   };
+  for (const row of latest) {
+    const market = marketOf(row);
+    market.priceUsd = row.price_usd as number;
+    market.eventTime = time(row.event_time);
+  }
+  for (const row of series) {
+    const market = marketOf(row);
+    if (!market.intervals.includes(row.interval as Interval)) {
+      market.intervals.push(row.interval as Interval);
+    }
+  }
+  const order = (i: Interval) => INTERVALS.indexOf(i);
+  for (const market of markets.values()) market.intervals.sort((a, b) => order(a) - order(b));
+  const byText = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+  return [...markets.values()].sort((a, b) =>
+    byText(a.source, b.source) || byText(a.product, b.product)
+  );
 }
 
 /**
- * The `candle_state` row a claim returns (`symbol`, `max_event`, `seen`, `epoch`): the epoch
- * claimed, and the state stored before, or null for a symbol never written (`max_event` null).
+ * The `candle_state` row a claim returns (`market`, `max_event`, `seen`, `epoch`): the epoch
+ * claimed, and the state stored before, or null for a market never written (`max_event` null).
  */
-export function toClaim(row: Row, time: TimeReader): Omit<LoadedSymbol, "candles"> {
+export function toClaim(row: Row, time: TimeReader): Omit<LoadedMarket, "candles"> {
   const epoch = Number(row.epoch);
   if (row.max_event === null) return { state: null, epoch };
   return {
     state: {
-      symbol: row.symbol as string,
+      market: row.market as string,
       maxEvent: time(row.max_event),
       seen: row.seen as string,
       epoch,

@@ -10,17 +10,25 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
-import { ALERT_COLUMNS, CANDLE_CHANGED, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
+import {
+  ALERT_COLUMNS,
+  CANDLE_CHANGED,
+  CANDLE_COLUMN_COUNT,
+  CANDLE_COLUMNS,
+  CANDLE_KEY_COLUMNS,
+  LATEST_COLUMNS,
+} from "./candle_columns.ts";
 import type {
   AlertKey,
   AlertQuery,
   CandleQuery,
   CandleRevisionKey,
   CandleStore,
-  KnownSymbol,
+  KnownMarket,
 } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
-import type { LoadedSymbol } from "../market/loaded_symbol.ts";
+import type { LoadedMarket } from "../market/loaded_market.ts";
+import { type Market, marketKey, productParts } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import {
   checkLimit,
@@ -32,7 +40,7 @@ import {
   toAlert,
   toCandle,
   toClaim,
-  toKnownSymbol,
+  toKnownMarkets,
   toLatest,
 } from "./rows.ts";
 import { migrateSqlite } from "./sqlite_schema.ts";
@@ -66,10 +74,11 @@ function settle<T>(body: () => T): Promise<T> {
  * const store = SqliteCandleStore.open(":memory:");
  * await store.write({
  *   states: [], candles: [], publish: [],
- *   latest: [{ symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null,
- *     priceChange24h: 2.34, eventTime: Date.UTC(2025, 10, 12, 10, 30) }],
+ *   latest: [{ source: "coingecko", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56,
+ *     volume24h: null, marketCap: null, priceChange24h: 2.34,
+ *     eventTime: Date.UTC(2025, 10, 12, 10, 30) }],
  * });
- * console.log((await store.latest("BTC"))[0]?.priceUsd); // 45234.56
+ * console.log((await store.latest({ source: "coingecko", product: "BTC-USD" }))[0]?.priceUsd); // 45234.56
  * await store.close();
  * ```
  */
@@ -117,7 +126,7 @@ export class SqliteCandleStore implements CandleStore {
    * Applies a write in one transaction.
    *
    * @param batch The states, candles, latest prices and keys to queue.
-   * @returns The symbols whose states were stale (nothing of theirs was written).
+   * @returns The markets (`marketKey`) whose states were stale (nothing of theirs was written).
    */
   write(batch: StoreWrite): Promise<string[]> {
     return this.#run(() => {
@@ -128,19 +137,22 @@ export class SqliteCandleStore implements CandleStore {
         const upsertState = this.#statement("state", UPSERT_STATE);
         for (const state of plan.states) {
           const applied = upsertState.get(
-            state.symbol,
+            state.market,
             isoTime(state.maxEvent),
             state.seen,
             state.epoch,
             now,
           );
-          if (applied === undefined) stale.add(state.symbol);
+          if (applied === undefined) stale.add(state.market);
         }
         const upsertCandle = this.#statement("candle", UPSERT_CANDLE);
         for (const c of plan.candles) {
-          if (stale.has(c.symbol)) continue;
+          if (stale.has(marketKey(c))) continue;
           upsertCandle.run(
+            c.source,
+            c.product,
             c.symbol,
+            c.quote,
             c.interval,
             isoTime(c.windowStart),
             isoTime(c.windowEnd),
@@ -149,7 +161,10 @@ export class SqliteCandleStore implements CandleStore {
             c.low,
             c.close,
             c.samples,
+            c.trades,
             c.volume,
+            c.buyVolume,
+            c.sellVolume,
             c.vwap,
             isoTime(c.firstEvent),
             isoTime(c.lastEvent),
@@ -160,9 +175,12 @@ export class SqliteCandleStore implements CandleStore {
         }
         const upsertLatest = this.#statement("latest", UPSERT_LATEST);
         for (const p of plan.latest) {
-          if (stale.has(p.symbol)) continue;
+          if (stale.has(marketKey(p))) continue;
           upsertLatest.run(
+            p.source,
+            p.product,
             p.symbol,
+            productParts(p.product)!.quote,
             p.priceUsd,
             p.volume24h,
             p.marketCap,
@@ -175,8 +193,15 @@ export class SqliteCandleStore implements CandleStore {
         for (const [table, queued] of queues) {
           const queue = this.#statement(`queue ${table}`, queueCandles(table));
           for (const c of queued) {
-            if (stale.has(c.symbol)) continue;
-            queue.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision, JSON.stringify(c));
+            if (stale.has(marketKey(c))) continue;
+            queue.run(
+              c.source,
+              c.product,
+              c.interval,
+              isoTime(c.windowStart),
+              c.revision,
+              JSON.stringify(c),
+            );
           }
         }
         return [...stale];
@@ -185,39 +210,41 @@ export class SqliteCandleStore implements CandleStore {
   }
 
   /**
-   * Takes a symbol over (its epoch rises by one) and gives its state and the candles that may
+   * Takes a market over (its epoch rises by one) and gives its state and the candles that may
    * still change.
    *
+   * @param market The market.
    * @param horizonMs How far before the state's `maxEvent` a window may end and still be loaded.
    * @returns The state (null when never written), the epoch claimed and those candles.
    */
-  loadSymbol(symbol: string, horizonMs: number): Promise<LoadedSymbol> {
+  loadMarket(market: Market, horizonMs: number): Promise<LoadedMarket> {
     return this.#run(() => {
       const { state, epoch } = toClaim(
-        this.#statement("claim", CLAIM).get(symbol, isoTime(Date.now()))!,
+        this.#statement("claim", CLAIM).get(marketKey(market), isoTime(Date.now()))!,
         isoText,
       );
       if (state === null) return { state, epoch, candles: [] };
       const after = timeBound("candles", "the horizon", state.maxEvent - horizonMs);
       const rows = this.#statement(
         "load",
-        `SELECT ${CANDLE_COLUMNS} FROM candles WHERE symbol = ? AND window_end > ?
+        `SELECT ${CANDLE_COLUMNS} FROM candles
+         WHERE source = ? AND product = ? AND window_end > ?
          ORDER BY window_start, "interval"`,
-      ).all(symbol, after);
+      ).all(market.source, market.product, after);
       return { state, epoch, candles: rows.map((row) => toCandle(row, isoText)) };
     });
   }
 
   /**
-   * Candles of one symbol and interval: the latest `limit` of those in `[from, to)`, ascending.
+   * Candles of one market and interval: the latest `limit` of those in `[from, to)`, ascending.
    *
-   * @param query The symbol, interval, range and limit.
+   * @param query The market, interval, range and limit.
    * @returns The candles, ascending by `windowStart`.
    */
   candles(query: CandleQuery): Promise<Candle[]> {
     return this.#run(() => {
       const limit = checkLimit(query.limit ?? 500);
-      const args: (string | number)[] = [query.symbol, query.interval];
+      const args: (string | number)[] = [query.source, query.product, query.interval];
       let where = "";
       if (query.from !== undefined) {
         where += " AND window_start >= ?";
@@ -231,7 +258,8 @@ export class SqliteCandleStore implements CandleStore {
       const rows = this.#statement(
         `candles${where}`,
         `SELECT * FROM (
-           SELECT ${CANDLE_COLUMNS} FROM candles WHERE symbol = ? AND "interval" = ?${where}
+           SELECT ${CANDLE_COLUMNS} FROM candles
+           WHERE source = ? AND product = ? AND "interval" = ?${where}
            ORDER BY window_start DESC LIMIT ?
          ) ORDER BY window_start`,
       ).all(...args);
@@ -242,15 +270,16 @@ export class SqliteCandleStore implements CandleStore {
   /**
    * Latest prices.
    *
-   * @param symbol One symbol, or every symbol when omitted.
-   * @returns The prices, by symbol.
+   * @param market One market, or every market when omitted.
+   * @returns The prices, by source and product.
    */
-  latest(symbol?: string): Promise<LatestPrice[]> {
+  latest(market?: Market): Promise<LatestPrice[]> {
     return this.#run(() => {
       const select = `SELECT ${LATEST_COLUMNS} FROM latest_prices`;
-      const rows = symbol === undefined
-        ? this.#statement("latest-all", `${select} ORDER BY symbol`).all()
-        : this.#statement("latest-one", `${select} WHERE symbol = ?`).all(symbol);
+      const rows = market === undefined
+        ? this.#statement("latest-all", `${select} ORDER BY source, product`).all()
+        : this.#statement("latest-one", `${select} WHERE source = ? AND product = ?`)
+          .all(market.source, market.product);
       return rows.map((row) => toLatest(row, isoText));
     });
   }
@@ -276,26 +305,28 @@ export class SqliteCandleStore implements CandleStore {
       const remove = this.#statement("unqueue candle_outbox", unqueueCandles("candle_outbox"));
       this.#transaction(() => {
         for (const c of candles) {
-          remove.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision);
+          remove.run(c.source, c.product, c.interval, isoTime(c.windowStart), c.revision);
         }
       });
     });
   }
 
   /**
-   * The symbols known, with their latest price when there is one.
+   * The markets known (by a latest price or a candle), with their latest price when there is
+   * one and the intervals they have candles of.
    *
-   * @returns The symbols, by name.
+   * @returns The markets, by source then product.
    */
-  symbols(): Promise<KnownSymbol[]> {
+  markets(): Promise<KnownMarket[]> {
     return this.#run(() =>
-      this.#statement(
-        "symbols",
-        `SELECT s.symbol, l.price_usd, l.event_time
-         FROM (SELECT symbol FROM latest_prices UNION SELECT symbol FROM candle_state) s
-         LEFT JOIN latest_prices l ON l.symbol = s.symbol
-         ORDER BY s.symbol`,
-      ).all().map((row) => toKnownSymbol(row, isoText))
+      toKnownMarkets(
+        this.#statement(
+          "markets-latest",
+          "SELECT source, product, symbol, quote, price_usd, event_time FROM latest_prices",
+        ).all(),
+        this.#statement("markets-series", SERIES).all(),
+        isoText,
+      )
     );
   }
 
@@ -324,13 +355,13 @@ export class SqliteCandleStore implements CandleStore {
       alerts.forEach(checkAlert);
       const insert = this.#statement(
         "alert",
-        `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING RETURNING symbol`,
+        `INSERT INTO alerts (${ALERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING kind`,
       );
       const queue = this.#statement(
         "alert-outbox-queue",
-        `INSERT INTO alert_outbox (symbol, "interval", window_start, kind, alert)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO alert_outbox (source, product, "interval", window_start, kind, alert)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       );
       const done = this.#statement("unqueue alert_queue", unqueueCandles("alert_queue"));
       const inserted: Alert[] = [];
@@ -338,6 +369,8 @@ export class SqliteCandleStore implements CandleStore {
         for (const a of alerts) {
           const windowStart = isoTime(a.windowStart);
           const row = insert.get(
+            a.source,
+            a.product,
             a.symbol,
             a.interval,
             windowStart,
@@ -350,10 +383,10 @@ export class SqliteCandleStore implements CandleStore {
           );
           if (row === undefined) continue;
           inserted.push(a);
-          queue.run(a.symbol, a.interval, windowStart, a.kind, JSON.stringify(a));
+          queue.run(a.source, a.product, a.interval, windowStart, a.kind, JSON.stringify(a));
         }
         for (const c of examined) {
-          done.run(c.symbol, c.interval, isoTime(c.windowStart), c.revision);
+          done.run(c.source, c.product, c.interval, isoTime(c.windowStart), c.revision);
         }
       });
       return inserted;
@@ -380,11 +413,13 @@ export class SqliteCandleStore implements CandleStore {
     return this.#run(() => {
       const remove = this.#statement(
         "alerts-published",
-        `DELETE FROM alert_outbox
-         WHERE symbol = ? AND "interval" = ? AND window_start = ? AND kind = ?`,
+        `DELETE FROM alert_outbox WHERE source = ? AND product = ? AND "interval" = ?
+           AND window_start = ? AND kind = ?`,
       );
       this.#transaction(() => {
-        for (const a of alerts) remove.run(a.symbol, a.interval, isoTime(a.windowStart), a.kind);
+        for (const a of alerts) {
+          remove.run(a.source, a.product, a.interval, isoTime(a.windowStart), a.kind);
+        }
       });
     });
   }
@@ -392,16 +427,18 @@ export class SqliteCandleStore implements CandleStore {
   /**
    * Alerts, newest first.
    *
-   * @param query The symbol, the earliest creation time and the limit.
+   * @param query The symbol, source and product, the earliest creation time and the limit.
    * @returns The alerts.
    */
   alerts(query: AlertQuery): Promise<Alert[]> {
     return this.#run(() => {
       const args: (string | number)[] = [];
       const where: string[] = [];
-      if (query.symbol !== undefined) {
-        where.push("symbol = ?");
-        args.push(query.symbol);
+      for (const column of ["symbol", "source", "product"] as const) {
+        const value = query[column];
+        if (value === undefined) continue;
+        where.push(`${column} = ?`);
+        args.push(value);
       }
       if (query.since !== undefined) {
         where.push("created_at >= ?");
@@ -412,7 +449,8 @@ export class SqliteCandleStore implements CandleStore {
       return this.#statement(
         `alerts${filter}`,
         `SELECT ${ALERT_COLUMNS} FROM alerts${filter}
-         ORDER BY created_at DESC, window_start DESC, symbol, "interval", kind LIMIT ?`,
+         ORDER BY created_at DESC, window_start DESC, source, product, "interval", kind
+         LIMIT ?`,
       ).all(...args).map((row) => toAlert(row, isoText));
     });
   }
@@ -504,33 +542,33 @@ export class SqliteCandleStore implements CandleStore {
 }
 
 const UPSERT_STATE = `
-  INSERT INTO candle_state (symbol, max_event, seen, epoch, updated_at)
+  INSERT INTO candle_state (market, max_event, seen, epoch, updated_at)
   VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (symbol) DO UPDATE SET
+  ON CONFLICT (market) DO UPDATE SET
     max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
     updated_at = excluded.updated_at
   WHERE candle_state.epoch <= excluded.epoch
-  RETURNING symbol`;
+  RETURNING market`;
 
 const CLAIM = `
-  INSERT INTO candle_state (symbol, max_event, seen, epoch, updated_at)
+  INSERT INTO candle_state (market, max_event, seen, epoch, updated_at)
   VALUES (?, NULL, '', 1, ?)
-  ON CONFLICT (symbol) DO UPDATE SET epoch = candle_state.epoch + 1
-  RETURNING symbol, max_event, seen, epoch`;
+  ON CONFLICT (market) DO UPDATE SET epoch = candle_state.epoch + 1
+  RETURNING market, max_event, seen, epoch`;
 
 const UPSERT_CANDLE = `
   INSERT INTO candles (${CANDLE_COLUMNS}, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+  VALUES (${Array(CANDLE_COLUMN_COUNT + 1).fill("?").join(", ")})
+  ON CONFLICT (${CANDLE_KEY_COLUMNS}) DO UPDATE SET
     ${CANDLE_CHANGED.map((c) => `${c} = excluded.${c}`).join(", ")},
     updated_at = excluded.updated_at
   WHERE ${CANDLE_CHANGED.map((c) => `candles.${c} IS NOT excluded.${c}`).join(" OR ")}`;
 
 const UPSERT_LATEST = `
-  INSERT INTO latest_prices
-    (symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (symbol) DO UPDATE SET
+  INSERT INTO latest_prices (${LATEST_COLUMNS}, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (source, product) DO UPDATE SET
+    symbol = excluded.symbol, quote = excluded.quote,
     price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
     market_cap = excluded.market_cap, price_change_24h = excluded.price_change_24h,
     event_time = excluded.event_time, updated_at = excluded.updated_at
@@ -541,13 +579,36 @@ const UPSERT_LATEST = `
       OR latest_prices.market_cap IS NOT excluded.market_cap
       OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
 
+/**
+ * Each `(source, product, interval)` of the candles once, with the market's symbol and quote, by
+ * skipping through the primary key's index (one probe per series, however many candles).
+ */
+const SERIES = `
+  WITH RECURSIVE series(source, product, symbol, quote, "interval") AS (
+    SELECT * FROM (
+      SELECT source, product, symbol, quote, "interval" FROM candles
+      ORDER BY source, product, "interval" LIMIT 1
+    )
+    UNION ALL
+    SELECT c.source, c.product, c.symbol, c.quote, c."interval"
+    FROM series s JOIN candles c ON c.rowid = coalesce(
+      (SELECT rowid FROM candles WHERE source = s.source AND product = s.product
+         AND "interval" > s."interval" ORDER BY source, product, "interval" LIMIT 1),
+      (SELECT rowid FROM candles WHERE source = s.source AND product > s.product
+         ORDER BY source, product, "interval" LIMIT 1),
+      (SELECT rowid FROM candles WHERE source > s.source
+         ORDER BY source, product, "interval" LIMIT 1)
+    )
+  )
+  SELECT source, product, symbol, quote, "interval" FROM series`;
+
 /** Queues a candle at its revision (once) in the candle topic's outbox or the alert queue. */
 const queueCandles = (table: "candle_outbox" | "alert_queue") => `
-  INSERT INTO ${table} (symbol, "interval", window_start, revision, candle)
-  VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (symbol, "interval", window_start, revision) DO NOTHING`;
+  INSERT INTO ${table} (source, product, "interval", window_start, revision, candle)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (source, product, "interval", window_start, revision) DO NOTHING`;
 
 /** Takes a candle at its revision off the candle topic's outbox or the alert queue. */
 const unqueueCandles = (table: "candle_outbox" | "alert_queue") => `
   DELETE FROM ${table}
-  WHERE symbol = ? AND "interval" = ? AND window_start = ? AND revision = ?`;
+  WHERE source = ? AND product = ? AND "interval" = ? AND window_start = ? AND revision = ?`;

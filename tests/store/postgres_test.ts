@@ -9,7 +9,7 @@ import {
   POSTGRES_TEST_URL,
   postgresTest,
 } from "../support/services.ts";
-import { makeCandle, makeState, storeContract } from "./contract.ts";
+import { BTC, makeCandle, makeState, storeContract } from "./contract.ts";
 
 storeContract("PostgresCandleStore", async () => {
   const database = await createTestDatabase();
@@ -92,7 +92,10 @@ postgresTest(
       SELECT column_name, data_type FROM information_schema.columns
       WHERE table_name = 'candles' ORDER BY ordinal_position`;
       assert.deepEqual(columns.map((c) => `${c.column_name} ${c.data_type}`), [
+        "source text",
+        "product text",
         "symbol text",
+        "quote text",
         "interval text",
         "window_start timestamp with time zone",
         "window_end timestamp with time zone",
@@ -101,7 +104,10 @@ postgresTest(
         "low double precision",
         "close double precision",
         "samples integer",
+        "trades integer",
         "volume double precision",
+        "buy_volume double precision",
+        "sell_volume double precision",
         "vwap double precision",
         "first_event timestamp with time zone",
         "last_event timestamp with time zone",
@@ -123,11 +129,11 @@ postgresTest(
     const admin = postgres(database.url, { max: 1, onnotice: () => {} });
     const store = await PostgresCandleStore.connect(database.url);
     try {
-      const candle = makeCandle("BTC", "1m", Date.UTC(2025, 10, 12, 10, 30), {
+      const candle = makeCandle(BTC, "1m", Date.UTC(2025, 10, 12, 10, 30), {
         firstEvent: Date.UTC(2025, 10, 12, 10, 30, 5, 123),
       });
       const write = {
-        states: [makeState("BTC")],
+        states: [makeState(BTC)],
         candles: [candle],
         latest: [],
         publish: [],

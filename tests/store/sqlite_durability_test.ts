@@ -27,10 +27,12 @@ Deno.test({
         const store = SqliteCandleStore.open(${JSON.stringify(`${dir}/market.db`)});
         for (let i = 0; i < ${WRITES}; i++) {
           await store.write({
-            states: [{ symbol: "BTC", epoch: 1, maxEvent: 1_700_000_000_000 + i, seen: "" }],
+            states: [{ market: "coinbase:BTC-USD", epoch: 1, maxEvent: 1_700_000_000_000 + i,
+              seen: "" }],
             candles: [],
-            latest: [{ symbol: "BTC", priceUsd: 100 + i, eventTime: 1_700_000_000_000 + i,
-              volume24h: null, marketCap: null, priceChange24h: null }],
+            latest: [{ source: "coinbase", product: "BTC-USD", symbol: "BTC", priceUsd: 100 + i,
+              eventTime: 1_700_000_000_000 + i, volume24h: null, marketCap: null,
+              priceChange24h: null }],
             publish: [],
           });
           console.log("written");

@@ -18,14 +18,14 @@ import {
 import type { StoreWrite } from "../../market/store_write.ts";
 import { createTestDatabase, freePort, postgresTest } from "../support/services.ts";
 import { refuseSymbol } from "../support/store_refusal.ts";
-import { makeCandle, makeState } from "./contract.ts";
+import { BTC, gecko, makeCandle, makeState } from "./contract.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 
 function writeOf(symbols: string[]): StoreWrite {
   return {
-    states: symbols.map((s) => makeState(s)),
-    candles: symbols.map((s) => makeCandle(s, "1m", T0)),
+    states: symbols.map((s) => makeState(gecko(s))),
+    candles: symbols.map((s) => makeCandle(gecko(s), "1m", T0)),
     latest: [],
     publish: [],
   };
@@ -69,7 +69,7 @@ Deno.test("SQLite's constraint, datatype and size errors are refusals; locked, b
   assert.equal(sqliteErrorKind("out of memory"), null);
 });
 
-/** Checks a store that refuses ETH's candles: ETH's write is refused for good, others pass. */
+/** Checks a store that refuses ETH's candles: a write with them is refused for good, others pass. */
 async function refusesOneSymbol(store: CandleStore): Promise<void> {
   await assert.rejects(store.write(writeOf(["BTC", "ETH"])), (error: unknown) => {
     assert.ok(isPermanentStoreError(error), String(error));
@@ -78,16 +78,16 @@ async function refusesOneSymbol(store: CandleStore): Promise<void> {
     return true;
   });
   // Nothing of the refused write was kept: it was one transaction.
-  assert.deepEqual(await store.candles({ symbol: "BTC", interval: "1m" }), []);
+  assert.deepEqual(await store.candles({ ...BTC, interval: "1m" }), []);
   assert.deepEqual(await store.write(writeOf(["BTC", "SOL"])), []);
-  assert.equal((await store.candles({ symbol: "BTC", interval: "1m" })).length, 1);
+  assert.equal((await store.candles({ ...BTC, interval: "1m" })).length, 1);
   // A value no store can keep is a refusal too.
   const infinite = writeOf(["ADA"]);
   infinite.candles[0]!.vwap = Infinity;
   await assert.rejects(store.write(infinite), StoreRefusedError);
 }
 
-Deno.test("SqliteCandleStore: a CHECK constraint's refusal is a StoreRefusedError; other symbols are written", async () => {
+Deno.test("SqliteCandleStore: a CHECK constraint's refusal is a StoreRefusedError; other markets are written", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crypto-store-" });
   try {
     const path = `${dir}/market.db`;
@@ -105,7 +105,7 @@ Deno.test("SqliteCandleStore: a CHECK constraint's refusal is a StoreRefusedErro
 });
 
 postgresTest(
-  "PostgresCandleStore: a CHECK constraint's refusal is a StoreRefusedError; other symbols are written",
+  "PostgresCandleStore: a CHECK constraint's refusal is a StoreRefusedError; other markets are written",
   async () => {
     const database = await createTestDatabase();
     try {
