@@ -123,9 +123,13 @@ kafkaTest(
         `${group} to commit ${prices} and ${trades}`,
         async () =>
           await committedAll(TEST_BROKERS, group, prices) &&
-          await committedAll(TEST_BROKERS, group, trades),
+          await committedAll(TEST_BROKERS, `${group}.${trades}`, trades),
         120_000,
-      );
+      ).catch(async (error) => {
+        candles.kill("SIGTERM");
+        const { stdout, stderr } = await candles.done;
+        throw new Error(`${error.message}\n${stdout.slice(-3_000)}\n${stderr.slice(-3_000)}`);
+      });
       candles.kill("SIGTERM");
       const run = await candles.done;
       assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -372,19 +372,25 @@ function apiTests(
     assert.equal((await get(app, "/api/v1/symbols", { method: "POST" })).status, 405);
   });
 
-  withApp("a symbol that is markup is known as it is", async ({ app }, store) => {
-    await store.write({
-      states: [state(HTML_SYMBOL)],
-      candles: [],
-      latest: [latest(HTML_SYMBOL, 45_234.56)],
-      publish: [],
-    });
-    await store.insertAlerts([alert(HTML_SYMBOL, NOW - 60_000)]);
-    const one = await get(app, `/api/v1/prices/latest/${encodeURIComponent(HTML_SYMBOL)}`);
-    assert.equal(one.status, 200);
-    assert.equal(one.body.symbol, HTML_SYMBOL);
-    assert.match(one.type ?? "", /^application\/json/);
-  });
+  withApp(
+    "a symbol that is markup never enters the store, and is answered as JSON",
+    async ({ app }, store) => {
+      // A market is `{source}:{BASE-QUOTE}` of letters and digits: the store refuses any other.
+      await assert.rejects(
+        store.write({
+          states: [state(HTML_SYMBOL)],
+          candles: [],
+          latest: [latest(HTML_SYMBOL, 45_234.56)],
+          publish: [],
+        }),
+        /market must be/,
+      );
+      const one = await get(app, `/api/v1/prices/latest/${encodeURIComponent(HTML_SYMBOL)}`);
+      assert.equal(one.status, 400);
+      assert.match(one.type ?? "", /^application\/json/);
+      assert.match(String(one.body.error), /market/);
+    },
+  );
 
   withApp(
     "a fuzz of 2,000 random paths and queries gets no 5xx and no stack trace",

@@ -121,7 +121,9 @@ Deno.test("decodeLiveMessage() refuses a price that does not match", () => {
     assert.equal(decodeLiveMessage("price", text(value)), null, text(value));
   }
   const { source: _s, product: _p, quote: _q, ...unmarked } = PRICE;
-  assert.notEqual(decodeLiveMessage("price", text({ ...unmarked, symbol: "X".repeat(64) })), null);
+  // A price of no market names one from its symbol, which must then make a product.
+  assert.equal(decodeLiveMessage("price", text({ ...unmarked, symbol: "X".repeat(64) })), null);
+  assert.notEqual(decodeLiveMessage("price", text(unmarked)), null);
   for (const bad of ["<html>", "", "[1]", "null", '"BTC"', "{"]) {
     assert.equal(decodeLiveMessage("price", bad), null, bad);
   }

@@ -130,7 +130,7 @@ export function tradeFromMatch(
 /**
  * The candles of every market and interval, a repeated observation counted once.
  *
- * @param observations The observations, in any order.
+ * @param observations The observations, each market's in the order they were read.
  * @param intervals The intervals.
  * @returns By `source|product|interval|windowStart`.
  */
@@ -138,8 +138,12 @@ export function marketCandles(
   observations: readonly RawObservation[],
   intervals: readonly string[],
 ): Map<string, ReferenceCandle> {
+  // The first of a market's observations with one identity counts; the others are repeats.
   const distinct = new Map<string, RawObservation>();
-  for (const o of observations) distinct.set(`${o.source}|${o.product}|${o.identity}`, o);
+  for (const o of observations) {
+    const key = `${o.source}|${o.product}|${o.identity}`;
+    if (!distinct.has(key)) distinct.set(key, o);
+  }
   const groups = new Map<string, RawObservation[]>();
   for (const o of distinct.values()) {
     for (const interval of intervals) {

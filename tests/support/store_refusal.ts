@@ -1,6 +1,7 @@
 /**
  * Makes a candle store refuse one table's rows of one symbol for good, as a database
- * administrator's constraint would: a `CHECK (symbol <> '…')` on the table, added after the
+ * administrator's constraint would: a `CHECK (symbol <> '…')` on the table (on the state table,
+ * keyed by market, every market of the symbol), added after the
  * store has created its schema.
  *
  * @module
@@ -28,11 +29,15 @@ export async function refuseSymbol(
 ): Promise<void> {
   if (!/^[A-Z0-9]{1,15}$/.test(symbol)) throw new RangeError(`Not a symbol: ${symbol}`);
   const name = `refuse_${symbol.toLowerCase()}_${table}`;
+  // The state table is keyed by market (`coinbase:BTC-USD`): every market of the symbol.
+  const check = table === "candle_state"
+    ? `market NOT LIKE '%:${symbol}-%'`
+    : `symbol <> '${symbol}'`;
   if (store.startsWith("postgres")) {
     const sql = postgres(store, { max: 1, onnotice: () => {} });
     try {
       await sql.unsafe(
-        `ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (symbol <> '${symbol}') NOT VALID`,
+        `ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${check}) NOT VALID`,
       );
     } finally {
       await sql.end();
@@ -48,7 +53,7 @@ export async function refuseSymbol(
       "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
     ).all(table).map((row) => row.sql as string);
     const close = ddl.lastIndexOf(")");
-    const withCheck = `${ddl.slice(0, close)},\n  CONSTRAINT ${name} CHECK (symbol <> '${symbol}')${
+    const withCheck = `${ddl.slice(0, close)},\n  CONSTRAINT ${name} CHECK (${check})${
       ddl.slice(close)
     }`.replace(/CREATE TABLE\s+("?)(\w+)\1/, `CREATE TABLE ${table}_refusing`);
     db.exec("BEGIN IMMEDIATE");
