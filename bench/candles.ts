@@ -1,7 +1,9 @@
 /**
- * The candle benchmarks: `candles --from-beginning` over a topic of prices (into SQLite and into
- * PostgreSQL) against the pipeline's plain consume of the same topic; the store's upsert rate
- * against PostgreSQL's own `COPY`; and the time from a window's close to its row being readable.
+ * The candle benchmarks: `candles --from-beginning` over a topic of prices and over a topic of
+ * trades (into SQLite and into PostgreSQL) against a plain consume of the same topic, and, with a
+ * baseline, `bin/candles.ts` of two checkouts over the same topics (`baseline.ts`); the store's
+ * upsert rate against PostgreSQL's own `COPY`; and the time from a window's close to its row
+ * being readable.
  *
  * @module
  */
@@ -13,7 +15,6 @@ import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
-import type { Interval } from "../market/candle.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { openStore } from "../store/open_store.ts";
@@ -33,7 +34,7 @@ import { produceKafkajs } from "./produce.ts";
 import { benchUpserts, copyCeiling } from "./store.ts";
 
 /** The intervals of every candle run. */
-export const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
+export const INTERVALS: CandleConfig["intervals"] = ["1m", "5m", "15m", "1h"];
 const T0 = Date.UTC(2025, 10, 12) / 1000;
 
 /** The candle settings of a run: the defaults, idle closing out of the way. */

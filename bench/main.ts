@@ -1,10 +1,12 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]`:
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles] [--baseline <git-ref>]`:
  * measures the pipeline against plain `@platformatic/kafka`, plain kafkajs, kcat and Kafka's own
  * Java tools on a running broker; the HTTP side (`http`: the API against a bare `Deno.serve` with
  * wrk, the live stream's fan-out, the dashboard in Chromium; no broker needed); the candles
- * (`candles`: against plain consume, the store's upserts against `COPY`, close to readable); and
- * writes `bench/results.json` and `bench/RESULTS.md`.
+ * (`candles`: over prices and over trades against plain consume, with `--baseline` the same rows
+ * by `bin/candles.ts` of another git ref and of this checkout side by side; the store's upserts
+ * against `COPY` and a bare SQLite loop; close to readable); and writes `bench/results.json` and
+ * `bench/RESULTS.md`.
  *
  * @module
  */
