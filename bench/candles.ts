@@ -1,27 +1,40 @@
 /**
- * The candle benchmarks: `candles --from-beginning` over a topic of prices (into SQLite and into
- * PostgreSQL) against the pipeline's plain consume of the same topic; the store's upsert rate
- * against PostgreSQL's own `COPY`; and the time from a window's close to its row being readable.
+ * The candle benchmarks: `candles --from-beginning` over a topic of prices and over a topic of
+ * trades (into SQLite and into PostgreSQL) against a plain consume of the same topic, and, with a
+ * baseline, `bin/candles.ts` of two checkouts over the same topics (`baseline.ts`); the store's
+ * upsert rate against PostgreSQL's own `COPY`; and the time from a window's close to its row
+ * being readable.
  *
  * @module
  */
 import { encodePrice } from "../market/messages/price_message.ts";
+import { encodeTrade } from "../market/messages/trade_message.ts";
 import { candleChildren } from "../actors/candle_topology.ts";
 import type { CandleConfig } from "../config/types.ts";
 import { PlatformaticConsumerTransport } from "../kafka/platformatic_consumer.ts";
 import { PlatformaticProducerTransport } from "../kafka/platformatic_producer.ts";
 import { partitionFor } from "../kafka/partitioner.ts";
 import type { ConsumerTransport, InRecord } from "../kafka/transport.ts";
-import type { Interval } from "../market/candle.ts";
 import { delay, systemClock } from "../runtime/delay.ts";
 import { Supervisor } from "../runtime/supervisor.ts";
 import { openStore } from "../store/open_store.ts";
 import type { CandleStore } from "../store/candle_store.ts";
-import { type BenchOptions, consumerConfig, freshTopic, unique } from "./common.ts";
+import { candlesProcess, type Checkout } from "./baseline.ts";
+import {
+  type BenchOptions,
+  consumerConfig,
+  freshTopic,
+  median,
+  round,
+  say,
+  unique,
+} from "./common.ts";
 import type { PlainRecord } from "./data.ts";
+import { produceKafkajs } from "./produce.ts";
 import { benchUpserts, copyCeiling } from "./store.ts";
 
-const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
+/** The intervals of every candle run. */
+export const INTERVALS: CandleConfig["intervals"] = ["1m", "5m", "15m", "1h"];
 const T0 = Date.UTC(2025, 10, 12) / 1000;
 
 /** The candle settings of a run: the defaults, idle closing out of the way. */
@@ -40,18 +53,32 @@ function candleConfig(topic: string): CandleConfig {
   };
 }
 
+/** A topic's records: the last `closing` of them close every window the others opened. */
+export interface CandleRecords {
+  /** The records, in time order. */
+  records: PlainRecord[];
+  /** How many at the end only close windows (one per symbol or product, two hours later). */
+  closing: number;
+}
+
+/** The event time of the records that close every window: two hours after the last record. */
+const CLOSE_AFTER_S = 7_200;
+
 /**
- * Prices of `symbols` symbols, one a second each, in time order: `count` price messages.
+ * Prices of `symbols` symbols, one a second each, in time order, then one price per symbol two
+ * hours later that closes every window: `count` price messages in all.
  *
  * @param count How many.
  * @param symbols How many symbols.
  * @returns Records for a plain producer.
  */
-export function candlePrices(count: number, symbols = 100): PlainRecord[] {
+export function candlePrices(count: number, symbols = 100): CandleRecords {
   const records: PlainRecord[] = [];
+  const regular = count - symbols;
+  const last = T0 + Math.ceil(regular / symbols);
   for (let i = 0; i < count; i++) {
     const symbol = `C${String(i % symbols).padStart(2, "0")}`;
-    const second = T0 + Math.floor(i / symbols);
+    const second = i < regular ? T0 + Math.floor(i / symbols) : last + CLOSE_AFTER_S;
     const encoded = encodePrice({
       coinId: symbol.toLowerCase(),
       symbol,
@@ -65,7 +92,60 @@ export function candlePrices(count: number, symbols = 100): PlainRecord[] {
     }, `${symbol}-${i}`);
     records.push({ key: symbol, value: encoded.value, headers: encoded.headers });
   }
-  return records;
+  return { records, closing: symbols };
+}
+
+/** The products of the trade row, and a price of each. */
+const TRADE_PRODUCTS: [string, number][] = [
+  ["BTC-USD", 45_234.56],
+  ["ETH-USD", 3_198.23],
+  ["SOL-USD", 142.5],
+  ["ADA-USD", 0.45],
+  ["DOGE-USD", 0.081],
+  ["XRP-USD", 0.61],
+  ["LTC-USD", 71.2],
+  ["DOT-USD", 6.3],
+  ["LINK-USD", 14.8],
+  ["AVAX-USD", 35.1],
+];
+
+/** Time between two trades (of any product), ms: 100,000 trades span about 12 minutes. */
+const TRADE_STEP_MS = 7;
+
+/**
+ * Trades of 10 products in the trade message format (docs/trades.md), in time order, taken in
+ * turn, 7 ms apart, trade ids increasing per product, buys and sells mixed; then one trade per
+ * product two hours later that closes every window: `count` trade messages in all.
+ *
+ * @param count How many.
+ * @returns Records for a plain producer.
+ */
+export function candleTrades(count: number): CandleRecords {
+  const products = TRADE_PRODUCTS.length;
+  const records: PlainRecord[] = [];
+  const regular = count - products;
+  const startMs = T0 * 1000;
+  const lastMs = startMs + regular * TRADE_STEP_MS;
+  for (let i = 0; i < count; i++) {
+    const [product, base] = TRADE_PRODUCTS[i % products]!;
+    const ms = i < regular ? startMs + i * TRADE_STEP_MS : lastMs + CLOSE_AFTER_S * 1000;
+    const iso = new Date(ms).toISOString();
+    const encoded = encodeTrade({
+      symbol: product.slice(0, product.indexOf("-")),
+      product_id: product,
+      trade_id: 1_000_000 + Math.floor(i / products),
+      price: Number((base * (1 + ((i % 1000) - 500) * 1e-5)).toPrecision(8)),
+      size: Number((0.0001 * (1 + ((i * 31) % 997))).toFixed(8)),
+      side: (i * 7 + Math.floor(i / 13)) % 5 < 2 ? "sell" : "buy",
+      // Coinbase gives microseconds.
+      time: `${iso.slice(0, -1)}${String((i * 37) % 1000).padStart(3, "0")}Z`,
+      sequence: 50_000_000 + i,
+      received_at: new Date(ms + 15).toISOString(),
+      source: "coinbase",
+    }, ms);
+    records.push({ key: encoded.key, value: encoded.value, headers: encoded.headers });
+  }
+  return { records, closing: products };
 }
 
 /** Wraps a consumer so that the time of the first record handed on is kept. */
@@ -147,6 +227,121 @@ export async function candlesPipeline(
   await store.close();
   const seconds = (lastWrite - first.at) / 1000;
   return { rate: options.messages / seconds, seconds, rows: topology.report.candlesWritten };
+}
+
+/** The runs of `bin/candles.ts` beside the in-process ones: this checkout's and a baseline's. */
+export interface ProcessContenders {
+  /** The Deno flags of both (this checkout's `deno task candles`). */
+  flags: string[];
+  /** This checkout. */
+  current: Checkout;
+  /** The baseline's worktree. */
+  baseline: Checkout;
+}
+
+/** The figures of one candle row (prices or trades), for `results.json`. */
+export type RowFigures = Record<string, unknown>;
+
+const med = (xs: number[]) => round(median(xs));
+const rounded = (xs: number[]) => xs.map((x) => round(x));
+
+/**
+ * One candle row: the records onto a fresh topic once, then, alternated in each repetition, the
+ * plain consume of the topic, `candles --from-beginning` in process into SQLite and into
+ * PostgreSQL, and with `processes` each checkout's `bin/candles.ts` into SQLite and PostgreSQL;
+ * every run its own consumer group and a fresh store (SQLite file, PostgreSQL database).
+ *
+ * @param opts The bench options.
+ * @param options The row's name, records, plain consume, repetitions and the processes to run.
+ * @returns The medians and the runs, and the topics made (to delete).
+ */
+export async function candleRow(
+  opts: BenchOptions,
+  options: {
+    name: string;
+    data: CandleRecords;
+    consume: (topic: string, messages: number) => Promise<{ rate: number }>;
+    repetitions: number;
+    processes: ProcessContenders | null;
+  },
+): Promise<{ figures: RowFigures; topics: string[] }> {
+  const { name, data, processes } = options;
+  const messages = data.records.length;
+  const fill = await produceKafkajs(opts, { records: data.records, batch: 500, gzip: false });
+  const topics = [fill.topic];
+  const topic = fill.topic;
+  const runs: Record<string, number[]> = { consume: [], sqlite: [], postgres: [] };
+  const contenders = processes
+    ? [["process", processes.current], ["baseline", processes.baseline]] as const
+    : [];
+  for (const [key] of contenders) {
+    runs[`${key}_sqlite`] = [];
+    runs[`${key}_postgres`] = [];
+  }
+  await options.consume(topic, Math.min(10_000, messages));
+  for (let r = 0; r < options.repetitions; r++) {
+    const c = await options.consume(topic, messages);
+    runs.consume!.push(c.rate);
+    const lite = await candlesPipeline(opts, {
+      topic,
+      messages,
+      store: `sqlite:${opts.tmp}/${name}-${r}.db`,
+    });
+    runs.sqlite!.push(lite.rate);
+    const pg = await withDatabase((url) => candlesPipeline(opts, { topic, messages, store: url }));
+    runs.postgres!.push(pg.rate);
+    let line = `candles ${name} #${r + 1}: consume ${c.rate.toFixed(0)}/s, in process →SQLite ${
+      lite.rate.toFixed(0)
+    }/s (${lite.rows} rows), →PostgreSQL ${pg.rate.toFixed(0)}/s`;
+    // Which checkout goes first changes from one repetition to the next.
+    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const [key, checkout] of order) {
+      const run = (store: string) =>
+        candlesProcess(opts, {
+          checkout,
+          flags: processes!.flags,
+          topic,
+          messages,
+          closing: data.closing,
+          store,
+          intervals: INTERVALS,
+        });
+      const plite = await run(`sqlite:${opts.tmp}/${name}-${key}-${r}.db`);
+      const ppg = await withDatabase(run);
+      topics.push(...plite.topics, ...ppg.topics);
+      runs[`${key}_sqlite`]!.push(plite.rate);
+      runs[`${key}_postgres`]!.push(ppg.rate);
+      line += `; ${checkout.ref} (${checkout.sha}) bin/candles.ts →SQLite ${
+        plite.rate.toFixed(0)
+      }/s, →PostgreSQL ${ppg.rate.toFixed(0)}/s`;
+    }
+    say(line);
+  }
+  const figures: RowFigures = {
+    generated_at: new Date().toISOString(),
+    messages,
+    closing: data.closing,
+    repetitions: options.repetitions,
+    consume: med(runs.consume!),
+    sqlite: med(runs.sqlite!),
+    postgres: med(runs.postgres!),
+  };
+  if (processes) {
+    figures.process = {
+      ref: processes.current.ref,
+      sha: processes.current.sha,
+      sqlite: med(runs.process_sqlite!),
+      postgres: med(runs.process_postgres!),
+    };
+    figures.baseline = {
+      ref: processes.baseline.ref,
+      sha: processes.baseline.sha,
+      sqlite: med(runs.baseline_sqlite!),
+      postgres: med(runs.baseline_postgres!),
+    };
+  }
+  figures.runs = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, rounded(xs)]));
+  return { figures, topics };
 }
 
 /**

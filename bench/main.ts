@@ -1,17 +1,21 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles]`:
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles] [--baseline <git-ref>]`:
  * measures the pipeline against plain `@platformatic/kafka`, plain kafkajs, kcat and Kafka's own
  * Java tools on a running broker; the HTTP side (`http`: the API against a bare `Deno.serve` with
  * wrk, the live stream's fan-out, the dashboard in Chromium; no broker needed); the candles
- * (`candles`: against plain consume, the store's upserts against `COPY`, close to readable); and
- * writes `bench/results.json` and `bench/RESULTS.md`.
+ * (`candles`: over prices and over trades against plain consume, with `--baseline` the same rows
+ * by `bin/candles.ts` of another git ref and of this checkout side by side; the store's upserts
+ * against `COPY` and a bare SQLite loop; close to readable); and writes `bench/results.json` and
+ * `bench/RESULTS.md`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { addBaseline, candlesTaskFlags, currentCheckout, shortSha } from "./baseline.ts";
 import {
   candlePrices,
-  candlesPipeline,
+  candleRow,
+  candleTrades,
   closeLatency,
   upsertsAgainstCopy,
   withDatabase,
@@ -50,14 +54,18 @@ const { values: flags } = parseArgs({
     batch: { type: "string" },
     messages: { type: "string" },
     repetitions: { type: "string" },
+    baseline: { type: "string" },
     "report-only": { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart] [--batch N] [--messages N] [--repetitions N]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart] [--batch N] [--messages N] [--repetitions N] [--baseline <git-ref>]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
+      "--messages N also sets the candle rows' records (default 1,000,000, --quick 100,000).\n" +
+      "--baseline <git-ref>: the candle rows also run bin/candles.ts of that ref (a worktree in\n" +
+      "/tmp) and of this checkout as processes, over the same topics, side by side.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
   );
   Deno.exit(0);
@@ -67,6 +75,31 @@ if (flags["report-only"]) {
   // Re-renders bench/RESULTS.md from bench/results.json (after editing bench/ANALYSIS.md).
   await writeReport("bench/RESULTS.md", JSON.parse(await Deno.readTextFile("bench/results.json")));
   Deno.exit(0);
+}
+
+/** A bad flag: one line, exit 2. */
+function refuse(line: string): never {
+  console.error(`bench: ${line}`);
+  Deno.exit(2);
+}
+for (const name of ["messages", "repetitions", "batch"] as const) {
+  const value = flags[name];
+  if (value !== undefined && !(/^\d+$/.test(value) && Number(value) >= 1)) {
+    refuse(`--${name} ${value}: not a whole number above 0`);
+  }
+}
+const candlesRun = flags.only === undefined ||
+  flags.only.split(",").some((s) => s.trim() === "candles");
+if (candlesRun && flags.messages !== undefined && Number(flags.messages) < 1_000) {
+  refuse(`--messages ${flags.messages}: the candle rows need 1,000 records or more`);
+}
+if (flags.baseline !== undefined) {
+  if (!candlesRun) {
+    refuse("--baseline applies to the candles section: add candles to --only");
+  }
+  if ((await shortSha(flags.baseline)) === null) {
+    refuse(`--baseline ${flags.baseline}: not a commit of this repository`);
+  }
 }
 
 const quick = flags.quick === true;
@@ -352,78 +385,92 @@ if (only.has("http")) {
 }
 
 if (only.has("candles")) {
-  const count = quick ? 100_000 : 1_000_000;
-  const fill = await produceKafkajs(opts, {
-    records: candlePrices(count),
-    batch: plainBatch,
-    gzip: false,
-  });
-  topics.push(fill.topic);
-  const reps = quick ? 1 : 3;
-  const s = { consume: [] as number[], sqlite: [] as number[], postgres: [] as number[] };
-  await consumePipeline(opts, { topic: fill.topic, messages: WARM_UP });
-  for (let r = 0; r < reps; r++) {
-    const c = await consumePipeline(opts, { topic: fill.topic, messages: count });
-    s.consume.push(c.rate);
-    const lite = await candlesPipeline(opts, {
-      topic: fill.topic,
-      messages: count,
-      store: `sqlite:${opts.tmp}/candles-${r}.db`,
-    });
-    s.sqlite.push(lite.rate);
-    const pg = await withDatabase((url) =>
-      candlesPipeline(opts, { topic: fill.topic, messages: count, store: url })
-    );
-    s.postgres.push(pg.rate);
-    say(
-      `candles #${r + 1}: consume ${c.rate.toFixed(0)}/s, candles→SQLite ${
-        lite.rate.toFixed(0)
-      }/s (${lite.rows} rows), candles→PostgreSQL ${pg.rate.toFixed(0)}/s`,
-    );
-  }
-  const rows = quick ? 20_000 : 100_000;
-  const upsert = await withDatabase((url) => upsertsAgainstCopy(url, rows));
-  const { benchUpserts } = await import("./store.ts");
-  const { openStore } = await import("../store/open_store.ts");
-  const lite = await openStore(`sqlite:${opts.tmp}/upserts.db`);
-  await benchUpserts(lite, 10_000);
-  const sqliteUpserts = await benchUpserts(lite, rows);
-  await lite.close();
-  const latency = await closeLatency(opts, {
-    store: `sqlite:${opts.tmp}/latency.db`,
-    seconds: quick ? 10 : 30,
-  });
-  say(
-    `candles: upsert ${upsert.upsert.toFixed(0)} rows/s, COPY ${
-      upsert.copy.toFixed(0)
-    } rows/s; close p99 ${latency.p99.toFixed(1)} ms`,
-  );
-  results.candles = {
-    generated_at: new Date().toISOString(),
-    messages: count,
-    symbols: 100,
-    repetitions: reps,
-    consume: med(s.consume),
-    sqlite: med(s.sqlite),
-    postgres: med(s.postgres),
-    runs: {
-      consume: s.consume.map((x) => round(x)),
-      sqlite: s.sqlite.map((x) => round(x)),
-      postgres: s.postgres.map((x) => round(x)),
-    },
-    upsert: {
-      rows,
-      postgres: round(upsert.upsert),
-      copy: round(upsert.copy),
-      sqlite: round(sqliteUpserts),
-    },
-    close_latency_ms: {
-      p50: round(latency.p50, 1),
-      p99: round(latency.p99, 1),
-      max: round(latency.max, 1),
-      samples: latency.samples,
-    },
+  const count = flags.messages ? opts.messages : quick ? 100_000 : 1_000_000;
+  const repetitions = quick ? 1 : 3;
+  const baseline = flags.baseline
+    ? await addBaseline(flags.baseline).catch((error) => {
+      console.error(`bench: ${error instanceof Error ? error.message : error}`);
+      return Deno.exit(1);
+    })
+    : null;
+  // Ctrl+C takes the worktree away too.
+  const interrupted = async () => {
+    await baseline?.remove();
+    Deno.exit(130);
   };
+  if (baseline) Deno.addSignalListener("SIGINT", interrupted);
+  try {
+    const processes = baseline
+      ? { flags: await candlesTaskFlags(opts.tmp), current: await currentCheckout(), baseline }
+      : null;
+    const prices = await candleRow(opts, {
+      name: "prices",
+      data: candlePrices(count),
+      consume: (topic, messages) => consumePipeline(opts, { topic, messages }),
+      repetitions,
+      processes,
+    });
+    topics.push(...prices.topics);
+    // `consume` prints prices only: the trades' plain consume is the client it runs on.
+    const trades = await candleRow(opts, {
+      name: "trades",
+      data: candleTrades(count),
+      consume: (topic, messages) => consumePlatformatic(opts, { topic, messages }),
+      repetitions,
+      processes,
+    });
+    topics.push(...trades.topics);
+    const rows = quick ? 20_000 : 100_000;
+    const upsert = await withDatabase((url) => upsertsAgainstCopy(url, rows));
+    const { benchUpserts, sqliteBareUpserts } = await import("./store.ts");
+    const { openStore } = await import("../store/open_store.ts");
+    const upsertsDb = `${opts.tmp}/upserts.db`;
+    const lite = await openStore(`sqlite:${upsertsDb}`);
+    await benchUpserts(lite, 10_000);
+    const sqliteUpserts = await benchUpserts(lite, rows);
+    await lite.close();
+    const sqliteBare = sqliteBareUpserts(upsertsDb, 10_000);
+    const latency = await closeLatency(opts, {
+      store: `sqlite:${opts.tmp}/latency.db`,
+      seconds: quick ? 10 : 30,
+    });
+    say(
+      `candles: upsert ${upsert.upsert.toFixed(0)} rows/s, COPY ${
+        upsert.copy.toFixed(0)
+      } rows/s; SQLite upsert ${sqliteUpserts.toFixed(0)} rows/s, bare ${
+        sqliteBare.toFixed(0)
+      } rows/s; close p99 ${latency.p99.toFixed(1)} ms`,
+    );
+    const { generated_at, ...priceFigures } = prices.figures;
+    results.candles = {
+      generated_at,
+      symbols: 100,
+      ...priceFigures,
+      upsert: {
+        rows,
+        postgres: round(upsert.upsert),
+        copy: round(upsert.copy),
+        sqlite: round(sqliteUpserts),
+        sqlite_bare: round(sqliteBare),
+      },
+      close_latency_ms: {
+        p50: round(latency.p50, 1),
+        p99: round(latency.p99, 1),
+        max: round(latency.max, 1),
+        samples: latency.samples,
+      },
+    };
+    const { generated_at: tradesAt, ...tradeFigures } = trades.figures;
+    results.candles_trades = {
+      generated_at: tradesAt,
+      products: 10,
+      consume_by: "plain @platformatic/kafka",
+      ...tradeFigures,
+    };
+  } finally {
+    if (baseline) Deno.removeSignalListener("SIGINT", interrupted);
+    await baseline?.remove();
+  }
 }
 
 if (only.has("trades")) results.trades = await tradesFigures(opts);
