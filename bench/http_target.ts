@@ -26,7 +26,7 @@ const store = SqliteCandleStore.open(":memory:");
 const symbols = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "DOT", "AVAX", "LINK", "LTC"];
 await store.write({
   states: symbols.map((symbol) => ({
-    symbol,
+    market: `coingecko:${symbol}-USD`,
     maxEvent: now,
     seen: "",
     epoch: 1,
@@ -34,7 +34,10 @@ await store.write({
   candles: Array.from({ length: 600 }, (_, i) => {
     const start = now - (600 - i) * MINUTE;
     return {
+      source: "coingecko" as const,
+      product: "BTC-USD",
       symbol: "BTC",
+      quote: "USD",
       interval: "1m" as const,
       windowStart: start,
       windowEnd: start + MINUTE,
@@ -43,7 +46,10 @@ await store.write({
       low: 44_980 + i,
       close: 45_005 + i,
       samples: 6,
+      trades: 6,
       volume: null,
+      buyVolume: null,
+      sellVolume: null,
       vwap: null,
       firstEvent: start + 1000,
       lastEvent: start + 59_000,
@@ -52,6 +58,8 @@ await store.write({
     };
   }),
   latest: symbols.map((symbol, i) => ({
+    source: "coingecko" as const,
+    product: `${symbol}-USD`,
     symbol,
     priceUsd: 1000 / (i + 1),
     volume24h: 1e9,
@@ -104,6 +112,8 @@ if (mode === "bare") {
       hub.publish({
         type: "price",
         price: {
+          source: "coingecko",
+          product: "BTC-USD",
           symbol: "BTC",
           priceUsd: performance.timeOrigin + performance.now(),
           volume24h: null,

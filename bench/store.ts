@@ -37,8 +37,14 @@ export function benchCandles(rows: number, baseMs: number = BASE): BenchCandle[]
   return Array.from({ length: rows }, (_, i) => {
     const windowStart = baseMs + Math.floor(i / SYMBOLS.length) * 60_000;
     const open = 100 + (i % 997) / 7;
+    const symbol = SYMBOLS[i % SYMBOLS.length]!;
+    const trade = i % 2 === 1;
     return {
-      symbol: SYMBOLS[i % SYMBOLS.length]!,
+      // Odd rows are a trade market's candles (order flow), even rows a price market's.
+      source: trade ? "coinbase" : "coingecko",
+      product: `${symbol}-USD`,
+      symbol,
+      quote: "USD",
       interval: "1m",
       windowStart,
       windowEnd: windowStart + 60_000,
@@ -47,8 +53,11 @@ export function benchCandles(rows: number, baseMs: number = BASE): BenchCandle[]
       low: open - 0.75,
       close: open + 0.5,
       samples: 1 + (i % 12),
-      volume: i % 2 === 0 ? null : 0.001 * i,
-      vwap: i % 2 === 0 ? null : open + 0.1,
+      trades: 1 + (i % 12),
+      volume: trade ? 0.001 * i : null,
+      buyVolume: trade ? 0.0004 * i : null,
+      sellVolume: trade ? 0.0006 * i : null,
+      vwap: trade ? open + 0.1 : null,
       firstEvent: windowStart + 1_234,
       lastEvent: windowStart + 58_765,
       closed: true,
@@ -71,8 +80,11 @@ export async function benchUpserts(store: CandleStore, rows: number): Promise<nu
   const started = performance.now();
   for (let i = 0; i < candles.length; i += BATCH) {
     const batch = candles.slice(i, i + BATCH);
-    const states: BenchState[] = SYMBOLS.map((symbol) => ({
-      symbol,
+    const states: BenchState[] = SYMBOLS.flatMap((symbol) => [
+      `coingecko:${symbol}-USD`,
+      `coinbase:${symbol}-USD`,
+    ]).map((market) => ({
+      market,
       maxEvent: batch.at(-1)!.lastEvent,
       seen: "",
       epoch: 1,

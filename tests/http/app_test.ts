@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { CandleStore } from "../../store/candle_store.ts";
 import { postgresTest } from "../support/services.ts";
 import {
-  alert,
   appOver,
   candle,
   fill,
