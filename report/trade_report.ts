@@ -8,7 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Delivery } from "../kafka/transport.ts";
 import type { Clock } from "../runtime/delay.ts";
-import { formatUsd } from "./format.ts";
+import { formatPrice } from "./format.ts";
 import type { EncodedTrade, TradeMessage } from "../market/messages/trade_message.ts";
 
 const logger = getLogger(["crypto", "trades"]);
@@ -93,10 +93,10 @@ interface ProductTotals {
 }
 
 const amount = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8 });
-const plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8, useGrouping: true });
 
 /**
- * A price in its quote currency: `$45,234.56` for USD, `41,020.5 EUR` otherwise.
+ * A price in its product's quote currency, as every console line writes one (`formatPrice`):
+ * `$45,234.56` for USD, `€41,020.50` for EUR, `0.50 BTC` for a quote without a sign.
  *
  * @param price The price.
  * @param productId The product, `BASE-QUOTE`.
@@ -105,12 +105,12 @@ const plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8, useGrou
  * @example
  * ```ts
  * import { formatQuote } from "./trade_report.ts";
- * console.log(formatQuote(45234.56, "BTC-USD"), formatQuote(0.5, "ETH-BTC")); // "$45,234.56" "0.5 BTC"
+ * console.log(formatQuote(45234.56, "BTC-USD"), formatQuote(41020.5, "BTC-EUR")); // "$45,234.56" "€41,020.50"
+ * console.log(formatQuote(0.5, "ETH-BTC")); // "0.50 BTC"
  * ```
  */
 export function formatQuote(price: number, productId: string): string {
-  const quote = productId.slice(productId.indexOf("-") + 1);
-  return quote === "USD" ? formatUsd(price) : `${plain.format(price)} ${quote}`;
+  return formatPrice(price, productId.slice(productId.indexOf("-") + 1));
 }
 
 /** Prints the trade producer's progress and keeps its counts. */

@@ -30,7 +30,7 @@ Deno.test("TradeReport.tick() prints one line per product that traded since the 
   report.tick();
   assert.deepEqual(printed, [
     "BTC-USD: 2 trades, last $45,010.50, volume 0.75 BTC",
-    "ETH-EUR: 1 trade, last 2,900.125 EUR, volume 2 ETH",
+    "ETH-EUR: 1 trade, last €2,900.13, volume 2 ETH",
     "BTC-USD: 1 trade, last $45,020.00, volume 1 BTC",
   ]);
 });
@@ -110,7 +110,9 @@ Deno.test("TradeReport logs malformed frames at most once a second and drops onc
   ]);
 });
 
-Deno.test("formatQuote() shows USD as dollars and other quotes by their code", () => {
+Deno.test("formatQuote() shows a quote currency by its sign when it has one, else by its code", () => {
   assert.equal(formatQuote(0.000012345, "SHIB-USD"), "$0.000012345");
   assert.equal(formatQuote(0.05123, "ETH-BTC"), "0.05123 BTC");
+  assert.equal(formatQuote(46_137.9, "BTC-EUR"), "€46,137.90");
+  assert.equal(formatQuote(7_000_000, "BTC-JPY"), "¥7,000,000.00");
 });
