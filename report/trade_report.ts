@@ -104,8 +104,10 @@ const plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8, useGrou
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatQuote } from "./trade_report.ts";
- * console.log(formatQuote(45234.56, "BTC-USD"), formatQuote(0.5, "ETH-BTC")); // "$45,234.56" "0.5 BTC"
+ * assert.equal(formatQuote(45234.56, "BTC-USD"), "$45,234.56");
+ * assert.equal(formatQuote(0.5, "ETH-BTC"), "0.5 BTC");
  * ```
  */
 export function formatQuote(price: number, productId: string): string {
