@@ -6,6 +6,7 @@
  * The runtime on its own:
  *
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel, Supervisor } from "./mod.ts";
  *
  * const numbers = new Channel<number>(8);
@@ -18,7 +19,7 @@
  *     for (let n = 1; n <= 3; n++) await outbox.send(n);
  *   } },
  * ]).run();
- * console.log(doubled); // [2, 4, 6]
+ * assert.deepEqual(doubled, [2, 4, 6]);
  * ```
  *
  * Candles of markets as a library: fold trades of two markets of one base currency into

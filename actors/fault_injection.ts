@@ -36,6 +36,7 @@ export interface InjectFaultsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "../runtime/channel.ts";
  * import { Supervisor } from "../runtime/supervisor.ts";
  * import { injectFaults } from "./fault_injection.ts";
@@ -52,7 +53,9 @@ export interface InjectFaultsOptions {
  * ], [{ actor: "sink", every: 2 }]);
  * const supervisor = new Supervisor(children, { backoffMinMs: 1 });
  * await supervisor.run();
- * console.log(seen, supervisor.restarts.sink); // [1, 2, 3, 4] 2
+ * assert.deepEqual(seen, [1, 2, 3, 4]);
+ * // Thrown on messages 2, 3 and 4: a message handed back counts as received too.
+ * assert.equal(supervisor.restarts.sink, 3);
  * ```
  */
 export function injectFaults(

@@ -20,6 +20,7 @@ const POLL_MS = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "../runtime/channel.ts";
  * import { systemClock } from "../runtime/delay.ts";
  * import { sendWithRoom } from "./send_with_room.ts";
@@ -29,7 +30,8 @@ const POLL_MS = 10;
  * const got = [];
  * while (got.length < 6) got.push(await channel.receive());
  * await sending;
- * console.log(got, channel.dropped); // [1, 2, 3, 4, 5, 6] 0
+ * assert.deepEqual(got, [1, 2, 3, 4, 5, 6]);
+ * assert.equal(channel.dropped, 0);
  * ```
  */
 export function sendWithRoom<T>(

@@ -28,6 +28,7 @@ export interface Refusal<K> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isolateRefusals } from "./write_split.ts";
  * import { StoreRefusedError } from "../store/store_error.ts";
  * const written: string[] = [];
@@ -37,8 +38,8 @@ export interface Refusal<K> {
  *   written.push(...keys);
  *   return Promise.resolve();
  * });
- * console.log(refusals.map((r) => r.keys), written);
- * // [["coinbase:BTC-EUR"]] ["coinbase:BTC-USD", "coingecko:BTC-USD"]
+ * assert.deepEqual(refusals.map((r) => r.keys), [["coinbase:BTC-EUR"]]);
+ * assert.deepEqual(written, ["coinbase:BTC-USD", "coingecko:BTC-USD"]);
  * ```
  */
 export async function isolateRefusals<K>(

@@ -33,10 +33,11 @@ export const alertFlags: readonly FlagSpec[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadAlertSettings } from "./alerts.ts";
  * import { Settings } from "./settings.ts";
  * const alerts = loadAlertSettings(new Settings(new Map(), () => undefined));
- * console.log(alerts?.rules); // { movePct: 5, zscore: 4, halflife: 30 }
+ * assert.deepEqual(alerts?.rules, { movePct: 5, zscore: 4, halflife: 30 });
  * ```
  */
 export function loadAlertSettings(s: Settings): AlertConfig | null {

@@ -39,8 +39,10 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000 };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBackfill } from "./backfill.ts";
- * console.log(parseBackfill("BACKFILL", "1h30m"), parseBackfill("BACKFILL", "")); // 5400000 null
+ * assert.equal(parseBackfill("BACKFILL", "1h30m"), 5400000);
+ * assert.equal(parseBackfill("BACKFILL", ""), null);
  * ```
  */
 export function parseBackfill(name: string, raw: string): number | null {

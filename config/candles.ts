@@ -193,8 +193,10 @@ export function loadCandleSettings(s: Settings): CandleConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadCandlesConfig } from "./candles.ts";
- * console.log(loadCandlesConfig([], () => undefined)?.topics); // ["crypto-prices", "crypto-trades"]
+ * const config = loadCandlesConfig([], () => undefined);
+ * assert.deepEqual(config?.topics, ["crypto-prices", "crypto-trades"]);
  * ```
  */
 export function loadCandlesConfig(args: readonly string[], env: Env): CandlesCommandConfig | null {

@@ -69,9 +69,13 @@ export type ParsedFlags = { help: true } | { help: false; values: Map<string, st
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./cli.ts";
- * const parsed = parseFlags({ name: "x", summary: "", flags: [{ name: "n", type: "string", help: "" }] }, ["--n", "3"]);
- * console.log(parsed.help ? "help" : parsed.values.get("n")); // "3"
+ * const parsed = parseFlags(
+ *   { name: "x", summary: "", flags: [{ name: "n", type: "string", help: "" }] },
+ *   ["--n", "3"],
+ * );
+ * assert.equal(parsed.help ? "help" : parsed.values.get("n"), "3");
  * ```
  */
 export function parseFlags(command: CommandSpec, args: readonly string[]): ParsedFlags {
@@ -119,8 +123,10 @@ function describeParseError(error: unknown, command: CommandSpec): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { helpText } from "./cli.ts";
- * console.log(helpText({ name: "lag", summary: "Show lag", flags: [] }).split("\n")[0]); // "Usage: deno task lag [flags]"
+ * const help = helpText({ name: "lag", summary: "Show lag", flags: [] });
+ * assert.equal(help.split("\n")[0], "Usage: deno task lag [flags]");
  * ```
  */
 export function helpText(command: CommandSpec): string {

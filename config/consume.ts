@@ -70,8 +70,10 @@ export const consumeCommand: CommandSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadConsumerConfig } from "./consume.ts";
- * console.log(loadConsumerConfig(["--filter", "btc"], () => undefined)?.filter); // Set(1) { "BTC" }
+ * const config = loadConsumerConfig(["--filter", "btc"], () => undefined);
+ * assert.deepEqual(config?.filter, new Set(["BTC"]));
  * ```
  */
 export function loadConsumerConfig(args: readonly string[], env: Env): ConsumerConfig | null {

@@ -28,9 +28,13 @@ import { quoted } from "./values.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFaultInjection } from "./fault_injection.ts";
- * console.log(parseFaultInjection("FAULT_INJECT", "encoder:every=50,publisher:0.02", ["encoder", "publisher"]));
- * // [ { actor: "encoder", every: 50 }, { actor: "publisher", share: 0.02 } ]
+ * const actors = ["encoder", "publisher"];
+ * assert.deepEqual(
+ *   parseFaultInjection("FAULT_INJECT", "encoder:every=50,publisher:0.02", actors),
+ *   [{ actor: "encoder", every: 50 }, { actor: "publisher", share: 0.02 }],
+ * );
  * ```
  */
 export function parseFaultInjection(
@@ -78,11 +82,12 @@ export function parseFaultInjection(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadFaultInjection } from "./fault_injection.ts";
  * import { Settings } from "./settings.ts";
  * const s = new Settings(new Map(), () => "printer:every=3");
- * console.log(loadFaultInjection(s, ["printer"])); // [ { actor: "printer", every: 3 } ]
- * console.log(loadFaultInjection(s, [])); // []
+ * assert.deepEqual(loadFaultInjection(s, ["printer"]), [{ actor: "printer", every: 3 }]);
+ * assert.deepEqual(loadFaultInjection(s, []), []);
  * ```
  */
 export function loadFaultInjection(s: Settings, actors: readonly string[]): FaultInjection[] {

@@ -32,10 +32,13 @@ const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadHttp } from "./http.ts";
  * import { Settings } from "./settings.ts";
- * console.log(loadHttp(new Settings(new Map([["http", "[::1]:0"]]), () => undefined)));
- * // { hostname: "::1", port: 0, token: null, maxStreams: 1000 }
+ * assert.deepEqual(
+ *   loadHttp(new Settings(new Map([["http", "[::1]:0"]]), () => undefined)),
+ *   { hostname: "::1", port: 0, token: null, maxStreams: 1000 },
+ * );
  * ```
  */
 export function loadHttp(s: Settings): HttpConfig {

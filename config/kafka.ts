@@ -34,10 +34,14 @@ const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadKafka } from "./kafka.ts";
  * import { Settings } from "./settings.ts";
  * const kafka = loadKafka(new Settings(new Map(), () => undefined), "crypto-lag");
- * console.log(kafka.brokers, kafka.topic, kafka.clientId); // ["localhost:9092"] "crypto-prices" "crypto-lag"
+ * assert.deepEqual(
+ *   [kafka.brokers, kafka.topic, kafka.clientId],
+ *   [["localhost:9092"], "crypto-prices", "crypto-lag"],
+ * );
  * ```
  */
 export function loadKafka(s: Settings, defaultClientId: string): KafkaConfig {
@@ -109,10 +113,11 @@ export const instanceIdFlag: FlagSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadMembership } from "./kafka.ts";
  * import { Settings } from "./settings.ts";
  * const s = new Settings(new Map([["instance-id", "candles-1"]]), () => undefined);
- * console.log(loadMembership(s)); // { instanceId: "candles-1", sessionTimeoutMs: 30000 }
+ * assert.deepEqual(loadMembership(s), { instanceId: "candles-1", sessionTimeoutMs: 30000 });
  * ```
  */
 export function loadMembership(s: Settings, suffix = ""): Membership {

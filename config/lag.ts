@@ -27,8 +27,9 @@ export const lagCommand: CommandSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadLagConfig } from "./lag.ts";
- * console.log(loadLagConfig([], () => undefined)?.group); // "crypto-analyzer-group"
+ * assert.equal(loadLagConfig([], () => undefined)?.group, "crypto-analyzer-group");
  * ```
  */
 export function loadLagConfig(args: readonly string[], env: Env): LagConfig | null {

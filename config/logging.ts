@@ -21,10 +21,11 @@ const LOG_LEVELS = ["trace", "debug", "info", "warning", "error", "fatal"] as co
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadLog } from "./logging.ts";
  * import { Settings } from "./settings.ts";
- * console.log(loadLog(new Settings(new Map(), (name) => name === "LOG_LEVEL" ? "warn" : undefined)));
- * // { level: "warning", format: "pretty" }
+ * const env = (name: string) => name === "LOG_LEVEL" ? "warn" : undefined;
+ * assert.deepEqual(loadLog(new Settings(new Map(), env)), { level: "warning", format: "pretty" });
  * ```
  */
 export function loadLog(s: Settings): LogConfig {
@@ -64,13 +65,15 @@ function redactValue(value: unknown): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactRecord } from "./logging.ts";
  * const record = redactRecord({
  *   category: ["crypto"], level: "warning", timestamp: 0, rawMessage: "{error}",
  *   message: ["", "cannot reach redis://:s3cret@cache", ""],
  *   properties: { error: "cannot reach redis://:s3cret@cache" },
  * });
- * console.log(record.message[1], record.properties.error); // redis://:***@cache twice
+ * const redacted = "cannot reach redis://:***@cache";
+ * assert.deepEqual([record.message[1], record.properties.error], [redacted, redacted]);
  * ```
  */
 export function redactRecord(record: LogRecord): LogRecord {

@@ -146,9 +146,10 @@ function loadCoinbase(s: Settings): CoinbaseConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadProducerConfig } from "./produce.ts";
  * const config = loadProducerConfig(["--iterations", "1"], () => undefined);
- * console.log(config?.coins.map((c) => c.symbol)); // ["BTC", "ETH"]
+ * assert.deepEqual(config?.coins.map((c) => c.symbol), ["BTC", "ETH"]);
  * ```
  */
 export function loadProducerConfig(args: readonly string[], env: Env): ProducerConfig | null {

@@ -63,8 +63,9 @@ export const serveCommand: CommandSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadServeConfig } from "./serve.ts";
- * console.log(loadServeConfig([], () => undefined)?.http.port); // 8080
+ * assert.equal(loadServeConfig([], () => undefined)?.http.port, 8080);
  * ```
  */
 export function loadServeConfig(args: readonly string[], env: Env): ServeConfig | null {

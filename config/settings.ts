@@ -28,10 +28,11 @@ export class Settings {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { Settings } from "./settings.ts";
    * const s = new Settings(new Map([["topic", "mine"]]), () => "theirs");
-   * console.log(s.get("KAFKA_TOPIC", "topic", "crypto-prices")); // ["--topic", "mine"]
-   * console.log(s.get("KAFKA_TOPIC", null, "crypto-prices")); // ["KAFKA_TOPIC", "theirs"]
+   * assert.deepEqual(s.get("KAFKA_TOPIC", "topic", "crypto-prices"), ["--topic", "mine"]);
+   * assert.deepEqual(s.get("KAFKA_TOPIC", null, "crypto-prices"), ["KAFKA_TOPIC", "theirs"]);
    * ```
    */
   get(variable: string | null, flag: string | null, fallback: string): [string, string] {

@@ -68,8 +68,9 @@ export const startCommand: CommandSpec = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadStartConfig } from "./start.ts";
- * console.log(loadStartConfig([], () => undefined)?.transport); // "memory"
+ * assert.equal(loadStartConfig([], () => undefined)?.transport, "memory");
  * ```
  */
 export function loadStartConfig(args: readonly string[], env: Env): StartConfig | null {

@@ -16,9 +16,10 @@ import { parseStoreUrl } from "./values.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadStoreUrl } from "./store.ts";
  * import { Settings } from "./settings.ts";
- * console.log(loadStoreUrl(new Settings(new Map(), () => undefined))); // "sqlite:.data/market.db"
+ * assert.equal(loadStoreUrl(new Settings(new Map(), () => undefined)), "sqlite:.data/market.db");
  * ```
  */
 export function loadStoreUrl(s: Settings): string {

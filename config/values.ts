@@ -15,8 +15,9 @@ import type { Coin } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quoted } from "./values.ts";
- * console.log(quoted(" redis://:s3cret@cache")); // "\" redis://:***@cache\""
+ * assert.equal(quoted(" redis://:s3cret@cache"), "\" redis://:***@cache\"");
  * ```
  */
 export function quoted(value: string): string {
@@ -36,8 +37,9 @@ const quote = quoted;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseNumber } from "./values.ts";
- * console.log(parseNumber("PRODUCER_FETCH_INTERVAL", "2.5", { min: 0.01 })); // 2.5
+ * assert.equal(parseNumber("PRODUCER_FETCH_INTERVAL", "2.5", { min: 0.01 }), 2.5);
  * ```
  */
 export function parseNumber(
@@ -70,8 +72,9 @@ export function parseNumber(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBoolean } from "./values.ts";
- * console.log(parseBoolean("KAFKA_SSL", "yes")); // true
+ * assert.equal(parseBoolean("KAFKA_SSL", "yes"), true);
  * ```
  */
 export function parseBoolean(name: string, raw: string): boolean {
@@ -94,8 +97,9 @@ export function parseBoolean(name: string, raw: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseChoice } from "./values.ts";
- * console.log(parseChoice("LOG_FORMAT", "JSON", ["pretty", "json"] as const)); // "json"
+ * assert.equal(parseChoice("LOG_FORMAT", "JSON", ["pretty", "json"] as const), "json");
  * ```
  */
 export function parseChoice<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
@@ -119,8 +123,9 @@ export function parseChoice<T extends string>(name: string, raw: string, allowed
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseBrokers } from "./values.ts";
- * console.log(parseBrokers("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092")); // ["localhost:9092"]
+ * assert.deepEqual(parseBrokers("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"), ["localhost:9092"]);
  * ```
  */
 export function parseBrokers(name: string, raw: string): string[] {
@@ -150,8 +155,9 @@ export function parseBrokers(name: string, raw: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTopic } from "./values.ts";
- * console.log(parseTopic("KAFKA_TOPIC", "crypto-prices")); // "crypto-prices"
+ * assert.equal(parseTopic("KAFKA_TOPIC", "crypto-prices"), "crypto-prices");
  * ```
  */
 export function parseTopic(name: string, raw: string): string {
@@ -178,8 +184,9 @@ export function parseTopic(name: string, raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseInstanceId } from "./values.ts";
- * console.log(parseInstanceId("KAFKA_INSTANCE_ID", " candles-1 ")); // "candles-1"
+ * assert.equal(parseInstanceId("KAFKA_INSTANCE_ID", " candles-1 "), "candles-1");
  * ```
  */
 export function parseInstanceId(name: string, raw: string, maxLength = 249): string {
@@ -230,8 +237,9 @@ export function shown(raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCoins } from "./values.ts";
- * console.log(parseCoins("CRYPTO_COINS", "bitcoin:btc")); // [{ id: "bitcoin", symbol: "BTC" }]
+ * assert.deepEqual(parseCoins("CRYPTO_COINS", "bitcoin:btc"), [{ id: "bitcoin", symbol: "BTC" }]);
  * ```
  */
 export function parseCoins(name: string, raw: string): Coin[] {
@@ -285,8 +293,12 @@ export function parseCoins(name: string, raw: string): Coin[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHttpUrl } from "./values.ts";
- * console.log(parseHttpUrl("COINGECKO_BASE_URL", "http://127.0.0.1:8080/api/v3/")); // "http://127.0.0.1:8080/api/v3"
+ * assert.equal(
+ *   parseHttpUrl("COINGECKO_BASE_URL", "http://127.0.0.1:8080/api/v3/"),
+ *   "http://127.0.0.1:8080/api/v3",
+ * );
  * ```
  */
 export function parseHttpUrl(name: string, raw: string): string {
@@ -314,8 +326,9 @@ export function parseHttpUrl(name: string, raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSecret } from "./values.ts";
- * console.log(parseSecret("COINGECKO_API_KEY", "CG-abc").length); // 6
+ * assert.equal(parseSecret("COINGECKO_API_KEY", "CG-abc").length, 6);
  * ```
  */
 export function parseSecret(name: string, raw: string): string {
@@ -349,9 +362,13 @@ const SCHEME = /[a-z][a-z0-9+.-]*:\/\//gi;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactUrl } from "./values.ts";
- * console.log(redactUrl("postgres://crypto:s3cret@db:5432/market")); // "postgres://crypto:***@db:5432/market"
- * console.log(redactUrl(" postgres://crypto:s3cret")); // " postgres://crypto:***"
+ * assert.equal(
+ *   redactUrl("postgres://crypto:s3cret@db:5432/market"),
+ *   "postgres://crypto:***@db:5432/market",
+ * );
+ * assert.equal(redactUrl(" postgres://crypto:s3cret"), " postgres://crypto:***");
  * ```
  */
 export function redactUrl(text: string): string {
@@ -397,8 +414,9 @@ export function redactUrl(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseStoreUrl } from "./values.ts";
- * console.log(parseStoreUrl("CANDLE_STORE", "sqlite:.data/market.db")); // "sqlite:.data/market.db"
+ * assert.equal(parseStoreUrl("CANDLE_STORE", "sqlite:.data/market.db"), "sqlite:.data/market.db");
  * ```
  */
 export function parseStoreUrl(name: string, raw: string): string {
@@ -430,8 +448,9 @@ export function parseStoreUrl(name: string, raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRedisUrl } from "./values.ts";
- * console.log(parseRedisUrl("REDIS_URL", "redis://127.0.0.1:6379")); // "redis://127.0.0.1:6379"
+ * assert.equal(parseRedisUrl("REDIS_URL", "redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
  * ```
  */
 export function parseRedisUrl(name: string, raw: string): string {
@@ -476,8 +495,9 @@ const PRODUCT = new RegExp(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProducts } from "./values.ts";
- * console.log(parseProducts("COINBASE_PRODUCTS", "btc-usd,BTC-EUR")); // ["BTC-USD", "BTC-EUR"]
+ * assert.deepEqual(parseProducts("COINBASE_PRODUCTS", "btc-usd,BTC-EUR"), ["BTC-USD", "BTC-EUR"]);
  * ```
  */
 export function parseProducts(name: string, raw: string): string[] {
@@ -517,8 +537,12 @@ export function parseProducts(name: string, raw: string): string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWebSocketUrl } from "./values.ts";
- * console.log(parseWebSocketUrl("COINBASE_WS_URL", "wss://ws-feed.exchange.coinbase.com")); // "wss://ws-feed.exchange.coinbase.com"
+ * assert.equal(
+ *   parseWebSocketUrl("COINBASE_WS_URL", "wss://ws-feed.exchange.coinbase.com"),
+ *   "wss://ws-feed.exchange.coinbase.com",
+ * );
  * ```
  */
 export function parseWebSocketUrl(name: string, raw: string): string {

@@ -116,6 +116,7 @@ function guarded(store: ApiStore): ApiStore {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createApp } from "./app.ts";
  * import { LiveHub } from "./live_hub.ts";
  * import { Metrics } from "./metrics.ts";
@@ -132,7 +133,8 @@ function guarded(store: ApiStore): ApiStore {
  *   dashboard: { page: new Uint8Array(), assets: new Map() },
  * });
  * const response = await app.request("/api/v1/candles/BTC?interval=1m");
- * console.log(response.status, await response.json()); // 400 { error: 'Unknown market "BTC": none is known yet' }
+ * assert.equal(response.status, 400);
+ * assert.deepEqual(await response.json(), { error: 'Unknown market "BTC": none is known yet' });
  * ```
  */
 export function createApp(deps: AppDeps): Hono {

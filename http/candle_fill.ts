@@ -46,6 +46,7 @@ export interface FillSpan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fillPrevious } from "./candle_fill.ts";
  * const market = { source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", quote: "EUR" };
  * const c = {
@@ -58,7 +59,7 @@ export interface FillSpan {
  *   [c],
  *   null,
  * );
- * console.log(filled.length, filled[1]!.close, "filled" in filled[1]!); // 3 2 true
+ * assert.deepEqual([filled.length, filled[1]!.close, "filled" in filled[1]!], [3, 2, true]);
  * ```
  */
 export function fillPrevious(

@@ -53,11 +53,12 @@ async function shortHash(bytes: Uint8Array): Promise<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildDashboardAssets } from "./dashboard_assets.ts";
  * const built = await buildDashboardAssets('<script src="{{asset:a.js}}"></script>', [
  *   { name: "a.js", bytes: new TextEncoder().encode("1") },
  * ]);
- * console.log([...built.assets.keys()][0]); // "/assets/a.6b86b273ff34fce1.js"
+ * assert.deepEqual([...built.assets.keys()], ["/assets/a.6b86b273ff34fce1.js"]);
  * ```
  */
 export async function buildDashboardAssets(

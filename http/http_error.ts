@@ -29,8 +29,9 @@ export class HttpError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quoteValue } from "./http_error.ts";
- * console.log(quoteValue("2m")); // "\"2m\""
+ * assert.equal(quoteValue("2m"), "\"2m\"");
  * ```
  */
 export function quoteValue(value: string): string {

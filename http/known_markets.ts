@@ -20,12 +20,13 @@ import type { KnownMarket } from "../store/candle_store.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { byPreference } from "./known_markets.ts";
  * const m = (source: "coinbase" | "coingecko", eventTime: number | null) => ({
  *   source, product: "BTC-USD", symbol: "BTC", quote: "USD", priceUsd: 1, eventTime, intervals: [],
  * });
- * console.log([m("coingecko", 5), m("coinbase", 5)].sort(byPreference)[0]!.source); // "coinbase"
- * console.log([m("coinbase", 4), m("coingecko", 5)].sort(byPreference)[0]!.source); // "coingecko"
+ * assert.equal([m("coingecko", 5), m("coinbase", 5)].sort(byPreference)[0]!.source, "coinbase");
+ * assert.equal([m("coinbase", 4), m("coingecko", 5)].sort(byPreference)[0]!.source, "coingecko");
  * ```
  */
 export function byPreference(a: KnownMarket, b: KnownMarket): number {
@@ -47,15 +48,16 @@ export function byPreference(a: KnownMarket, b: KnownMarket): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchMarkets } from "./known_markets.ts";
  * const m = (source: "coinbase" | "coingecko", product: string, eventTime: number) => ({
  *   source, product, symbol: product.split("-")[0]!, quote: product.split("-")[1]!, priceUsd: 1,
  *   eventTime, intervals: [],
  * });
  * const known = [m("coingecko", "BTC-USD", 9), m("coinbase", "BTC-EUR", 5)];
- * console.log(matchMarkets("btc", known, undefined)[0]!.product); // "BTC-USD"
- * console.log(matchMarkets("BTC", known, "coinbase")[0]!.product); // "BTC-EUR"
- * console.log(matchMarkets("BTC-GBP", known, undefined).length); // 0
+ * assert.equal(matchMarkets("btc", known, undefined)[0]!.product, "BTC-USD");
+ * assert.equal(matchMarkets("BTC", known, "coinbase")[0]!.product, "BTC-EUR");
+ * assert.equal(matchMarkets("BTC-GBP", known, undefined).length, 0);
  * ```
  */
 export function matchMarkets(
@@ -79,6 +81,7 @@ export function matchMarkets(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { KnownMarkets } from "./known_markets.ts";
  * const known = new KnownMarkets(() =>
  *   Promise.resolve([{
@@ -86,7 +89,7 @@ export function matchMarkets(
  *     priceUsd: 1, eventTime: 0, intervals: ["1m" as const],
  *   }])
  * );
- * console.log((await known.get())[0]!.product); // "BTC-EUR"
+ * assert.equal((await known.get())[0]!.product, "BTC-EUR");
  * ```
  */
 export class KnownMarkets {

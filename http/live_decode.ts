@@ -55,10 +55,12 @@ function withMarket(kind: "price" | "candle" | "alert", text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeLiveMessage } from "./live_decode.ts";
- * const event = decodeLiveMessage("price", '{"symbol":"BTC","price_usd":45234.56,"event_time":"2025-11-12T10:30:45Z"}');
- * console.log(event?.type === "price" && event.price.source); // "coingecko"
- * console.log(decodeLiveMessage("price", "<html>")); // null
+ * const value = '{"symbol":"BTC","price_usd":45234.56,"event_time":"2025-11-12T10:30:45Z"}';
+ * const event = decodeLiveMessage("price", value);
+ * assert.equal(event?.type === "price" && event.price.source, "coingecko");
+ * assert.equal(decodeLiveMessage("price", "<html>"), null);
  * ```
  */
 export function decodeLiveMessage(

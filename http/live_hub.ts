@@ -116,6 +116,7 @@ function eventData(event: LiveEvent): { topic: Topic; data: unknown } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LiveHub } from "./live_hub.ts";
  * const hub = new LiveHub({ bootId: "a" });
  * const stream = hub.subscribe({ symbols: new Set(["BTC"]) });
@@ -126,7 +127,8 @@ function eventData(event: LiveEvent): { topic: Topic; data: unknown } {
  * const reader = stream.getReader();
  * await reader.read(); // the retry line
  * const { value } = await reader.read();
- * console.log(new TextDecoder().decode(value).split("\n").slice(0, 2)); // ["id: a-1", "event: price"]
+ * const lines = new TextDecoder().decode(value).split("\n");
+ * assert.deepEqual(lines.slice(0, 2), ["id: a-1", "event: price"]);
  * await reader.cancel();
  * hub.close();
  * ```

@@ -15,9 +15,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isLoopbackHost } from "./loopback_host.ts";
- * console.log(isLoopbackHost("LOCALHOST:8080"), isLoopbackHost("[::1]:1")); // true true
- * console.log(isLoopbackHost("evil.test:8080")); // false
+ * assert.deepEqual([isLoopbackHost("LOCALHOST:8080"), isLoopbackHost("[::1]:1")], [true, true]);
+ * assert.equal(isLoopbackHost("evil.test:8080"), false);
  * ```
  */
 export function isLoopbackHost(host: string): boolean {
@@ -37,8 +38,9 @@ export function isLoopbackHost(host: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { authorityOf } from "./loopback_host.ts";
- * console.log(authorityOf("http://evil.test:8080/api/v1/symbols?x=1")); // "evil.test:8080"
+ * assert.equal(authorityOf("http://evil.test:8080/api/v1/symbols?x=1"), "evil.test:8080");
  * ```
  */
 export function authorityOf(url: string): string {

@@ -69,6 +69,7 @@ export const HTTP_STATUS_LABELS = ["2xx", "3xx", "4xx", "5xx"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Metrics } from "./metrics.ts";
  * import { NO_PIPELINE } from "./pipeline_snapshot.ts";
  * const metrics = new Metrics({ pipeline: () => NO_PIPELINE });
@@ -76,8 +77,9 @@ export const HTTP_STATUS_LABELS = ["2xx", "3xx", "4xx", "5xx"] as const;
  * metrics.observeRequest({ route: "/healthz", method: "GET", status: 200, seconds: 0.001 });
  * metrics.observeRequest({ route: "/nope", method: "FOOBAR", status: 405, seconds: 0.001 });
  * const text = await metrics.render();
- * console.log(text.includes('crypto_http_requests_total{route="/healthz",method="GET",status="2xx"} 1')); // true
- * console.log(text.includes('crypto_http_requests_total{route="unmatched",method="other",status="4xx"} 1')); // true
+ * const total = "crypto_http_requests_total";
+ * assert.ok(text.includes(`${total}{route="/healthz",method="GET",status="2xx"} 1`));
+ * assert.ok(text.includes(`${total}{route="unmatched",method="other",status="4xx"} 1`));
  * ```
  */
 export class Metrics {

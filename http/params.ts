@@ -53,8 +53,9 @@ function listed(names: Iterable<string>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSymbol } from "./params.ts";
- * console.log(parseSymbol("btc", new Set(["BTC", "ETH"]))); // "BTC"
+ * assert.equal(parseSymbol("btc", new Set(["BTC", "ETH"])), "BTC");
  * ```
  */
 export function parseSymbol(raw: string, known: ReadonlySet<string>): string {
@@ -75,8 +76,9 @@ export function parseSymbol(raw: string, known: ReadonlySet<string>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseProduct } from "./params.ts";
- * console.log(parseProduct("btc-eur", new Set(["BTC-EUR"]))); // "BTC-EUR"
+ * assert.equal(parseProduct("btc-eur", new Set(["BTC-EUR"])), "BTC-EUR");
  * ```
  */
 export function parseProduct(raw: string, known: ReadonlySet<string>): string {
@@ -96,13 +98,12 @@ export function parseProduct(raw: string, known: ReadonlySet<string>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSource } from "./params.ts";
- * console.log(parseSource("coinbase")); // "coinbase"
- * try {
- *   parseSource("binance");
- * } catch (error) {
- *   console.log((error as Error).message); // Invalid source "binance": expected coingecko or coinbase
- * }
+ * assert.equal(parseSource("coinbase"), "coinbase");
+ * assert.throws(() => parseSource("binance"), {
+ *   message: 'Invalid source "binance": expected coingecko or coinbase',
+ * });
  * ```
  */
 export function parseSource(raw: string | undefined): Source | undefined {
@@ -123,8 +124,10 @@ export function parseSource(raw: string | undefined): Source | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFill } from "./params.ts";
- * console.log(parseFill("previous"), parseFill(undefined)); // "previous" null
+ * assert.equal(parseFill("previous"), "previous");
+ * assert.equal(parseFill(undefined), null);
  * ```
  */
 export function parseFill(raw: string | undefined): "previous" | null {
@@ -151,12 +154,13 @@ export function parseFill(raw: string | undefined): "previous" | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMarket } from "./params.ts";
  * const known = [{
  *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", quote: "EUR", priceUsd: 1,
  *   eventTime: 0, intervals: [],
  * }];
- * console.log(parseMarket("btc", known, undefined).product); // "BTC-EUR"
+ * assert.equal(parseMarket("btc", known, undefined).product, "BTC-EUR");
  * ```
  */
 export function parseMarket(
@@ -202,8 +206,9 @@ export function parseMarket(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseMarketList } from "./params.ts";
- * console.log(parseMarketList("markets", "coinbase:btc-eur")); // Set(1) { "coinbase:BTC-EUR" }
+ * assert.deepEqual(parseMarketList("markets", "coinbase:btc-eur"), new Set(["coinbase:BTC-EUR"]));
  * ```
  */
 export function parseMarketList(name: string, raw: string): Set<string> {
@@ -233,8 +238,9 @@ export function parseMarketList(name: string, raw: string): Set<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSymbolList } from "./params.ts";
- * console.log(parseSymbolList("symbols", "btc,ETH")); // Set(2) { "BTC", "ETH" }
+ * assert.deepEqual(parseSymbolList("symbols", "btc,ETH"), new Set(["BTC", "ETH"]));
  * ```
  */
 export function parseSymbolList(name: string, raw: string): Set<string> {
@@ -262,8 +268,9 @@ export function parseSymbolList(name: string, raw: string): Set<string> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseInterval } from "./params.ts";
- * console.log(parseInterval("5m")); // "5m"
+ * assert.equal(parseInterval("5m"), "5m");
  * ```
  */
 export function parseInterval(raw: string | undefined): Interval {
@@ -290,13 +297,12 @@ const ISO_TIME =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseTime } from "./params.ts";
- * console.log(parseTime("from", "2025-11-12T10:30:00Z")); // 1762943400000
- * try {
- *   parseTime("from", "2025-02-30");
- * } catch (error) {
- *   console.log((error as Error).message.split(";")[0]); // Invalid from "2025-02-30": no such date or time (February 2025 has 28 days)
- * }
+ * assert.equal(parseTime("from", "2025-11-12T10:30:00Z"), 1762943400000);
+ * assert.throws(() => parseTime("from", "2025-02-30"), {
+ *   message: /^Invalid from "2025-02-30": no such date or time \(February 2025 has 28 days\);/,
+ * });
  * ```
  */
 export function parseTime(name: string, raw: string | undefined): number | undefined {
@@ -349,8 +355,9 @@ export function checkRange(from: number | undefined, to: number | undefined): vo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLimit } from "./params.ts";
- * console.log(parseLimit(undefined, { fallback: 500, max: 5000 })); // 500
+ * assert.equal(parseLimit(undefined, { fallback: 500, max: 5000 }), 500);
  * ```
  */
 export function parseLimit(
@@ -379,8 +386,9 @@ const WINDOW_UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWindow } from "./params.ts";
- * console.log(parseWindow("1h")); // { text: "1h", ms: 3600000 }
+ * assert.deepEqual(parseWindow("1h"), { text: "1h", ms: 3600000 });
  * ```
  */
 export function parseWindow(raw: string | undefined): { text: string; ms: number } {

@@ -121,6 +121,7 @@ export interface StartCounters {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startSnapshot } from "./pipeline_counters.ts";
  * const snapshot = startSnapshot({
  *   transport: "memory",
@@ -138,7 +139,10 @@ export interface StartCounters {
  *   candles: null,
  *   lag: [],
  * });
- * console.log(snapshot.stages.map((s) => `${s.name} ${s.messages} ${s.restarts}`)); // ["fetcher 4 0", "publisher 4 1"]
+ * assert.deepEqual(
+ *   snapshot.stages.map((s) => `${s.name} ${s.messages} ${s.restarts}`),
+ *   ["fetcher 4 0", "publisher 4 1"],
+ * );
  * ```
  */
 export function startSnapshot(counters: StartCounters): PipelineSnapshot {
@@ -305,10 +309,13 @@ export function sourceReadiness(source: PriceSourceCounters | TradeSourceCounter
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { memoryLogLag } from "./pipeline_counters.ts";
  * const log = { lag: () => [{ partition: 0, lag: 3 }] };
- * console.log(memoryLogLag(log, [{ group: "g", consumer: "printer" }], "prices"));
- * // [{ topic: "prices", group: "g", consumer: "printer", partition: 0, lag: 3 }]
+ * assert.deepEqual(
+ *   memoryLogLag(log, [{ group: "g", consumer: "printer" }], "prices"),
+ *   [{ topic: "prices", group: "g", consumer: "printer", partition: 0, lag: 3 }],
+ * );
  * ```
  */
 export function memoryLogLag(
@@ -335,8 +342,9 @@ export function memoryLogLag(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serveSnapshot } from "./pipeline_counters.ts";
- * console.log(serveSnapshot([]).transport); // "kafka"
+ * assert.equal(serveSnapshot([]).transport, "kafka");
  * ```
  */
 export function serveSnapshot(lag: readonly LagSnapshot[]): PipelineSnapshot {

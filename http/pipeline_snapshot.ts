@@ -202,10 +202,11 @@ interface Sample {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NO_PIPELINE, PipelineRates } from "./pipeline_snapshot.ts";
  * const rates = new PipelineRates();
  * rates.view({ ...NO_PIPELINE, produced: 0 }, 0);
- * console.log(rates.view({ ...NO_PIPELINE, produced: 50 }, 10_000).produced_per_s); // 5
+ * assert.equal(rates.view({ ...NO_PIPELINE, produced: 50 }, 10_000).produced_per_s, 5);
  * ```
  */
 export class PipelineRates {

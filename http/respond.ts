@@ -22,8 +22,9 @@ export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { json } from "./respond.ts";
- * console.log(await json({ status: "ok" }).text()); // {"status":"ok"}
+ * assert.equal(await json({ status: "ok" }).text(), '{"status":"ok"}');
  * ```
  */
 export function json(body: unknown, status = 200): Response {

@@ -30,13 +30,15 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ResponseCache } from "./response_cache.ts";
  * const cache = new ResponseCache();
  * let queries = 0;
  * const load = () => Promise.resolve({ n: ++queries });
  * await cache.json("q", "q a", load);
  * const body = await cache.json("q", "q a", load);
- * console.log(new TextDecoder().decode(body), queries); // {"n":1} 1
+ * assert.equal(new TextDecoder().decode(body), '{"n":1}');
+ * assert.equal(queries, 1);
  * ```
  */
 export class ResponseCache {

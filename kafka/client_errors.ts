@@ -26,11 +26,15 @@ interface ClientError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorChain } from "./client_errors.ts";
  * const inner = new Error("connect ECONNREFUSED 127.0.0.1:9092");
- * const outer = new AggregateError([new Error("Connection failed.", { cause: inner })], "No broker.");
- * console.log(errorChain(outer).map((e) => e.message));
- * // ["No broker.", "Connection failed.", "connect ECONNREFUSED 127.0.0.1:9092"]
+ * const failed = new Error("Connection failed.", { cause: inner });
+ * const outer = new AggregateError([failed], "No broker.");
+ * assert.deepEqual(
+ *   errorChain(outer).map((e) => e.message),
+ *   ["No broker.", "Connection failed.", "connect ECONNREFUSED 127.0.0.1:9092"],
+ * );
  * ```
  */
 export function errorChain(error: unknown): Error[] {
@@ -57,10 +61,13 @@ export function errorChain(error: unknown): Error[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeClientError } from "./client_errors.ts";
  * const socket = new Error("connect ECONNREFUSED 127.0.0.1:9092");
- * console.log(describeClientError(new Error("Connection to 127.0.0.1:9092 failed.", { cause: socket })));
- * // "Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED 127.0.0.1:9092"
+ * assert.equal(
+ *   describeClientError(new Error("Connection to 127.0.0.1:9092 failed.", { cause: socket })),
+ *   "Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED 127.0.0.1:9092",
+ * );
  * ```
  */
 export function describeClientError(error: unknown): string {
@@ -91,9 +98,13 @@ export function describeClientError(error: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { refusedCredentials } from "./client_errors.ts";
- * const refused = Object.assign(new Error("SASL authentication failed."), { code: "PLT_KFK_AUTHENTICATION" });
- * console.log(refusedCredentials(new Error("Cannot connect to any broker.", { cause: refused }))); // true
+ * const refused = Object.assign(new Error("SASL authentication failed."), {
+ *   code: "PLT_KFK_AUTHENTICATION",
+ * });
+ * const error = new Error("Cannot connect to any broker.", { cause: refused });
+ * assert.equal(refusedCredentials(error), true);
  * ```
  */
 export function refusedCredentials(error: unknown): boolean {
@@ -114,10 +125,14 @@ export function refusedCredentials(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isRetriable } from "./client_errors.ts";
- * console.log(isRetriable(new Error("Connection closed"))); // true
- * const tooLarge = Object.assign(new Error("too large"), { code: "PLT_KFK_PROTOCOL", canRetry: false });
- * console.log(isRetriable(tooLarge)); // false
+ * assert.equal(isRetriable(new Error("Connection closed")), true);
+ * const tooLarge = Object.assign(new Error("too large"), {
+ *   code: "PLT_KFK_PROTOCOL",
+ *   canRetry: false,
+ * });
+ * assert.equal(isRetriable(tooLarge), false);
  * ```
  */
 export function isRetriable(error: unknown): boolean {
@@ -136,9 +151,10 @@ export function isRetriable(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { protocolError } from "./client_errors.ts";
  * const e = Object.assign(new Error("out of range"), { apiId: "OFFSET_OUT_OF_RANGE" });
- * console.log(protocolError(new AggregateError([e], "Fetch failed."), "OFFSET_OUT_OF_RANGE") === e); // true
+ * assert.equal(protocolError(new AggregateError([e], "Fetch failed."), "OFFSET_OUT_OF_RANGE"), e);
  * ```
  */
 export function protocolError(error: unknown, apiId: string): Error | null {

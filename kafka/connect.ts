@@ -28,9 +28,10 @@ export const DISCONNECT_TIMEOUT_MS = 5_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { disconnectWithin } from "./connect.ts";
  * const late = await disconnectWithin([{ disconnect: () => new Promise<void>(() => {}) }], 10);
- * console.log(late); // [0]
+ * assert.deepEqual(late, [0]);
  * ```
  */
 export async function disconnectWithin(

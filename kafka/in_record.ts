@@ -20,8 +20,9 @@ const strict = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utf8Range } from "./in_record.ts";
- * console.log(utf8Range(new TextEncoder().encode("xBTCx"), 1, 4)); // "BTC"
+ * assert.equal(utf8Range(new TextEncoder().encode("xBTCx"), 1, 4), "BTC");
  * ```
  */
 export function utf8Range(bytes: Uint8Array, start: number, end: number): string {
@@ -54,8 +55,9 @@ function utf8(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { wasUtf8 } from "./in_record.ts";
- * console.log(wasUtf8(new Uint8Array([0xff]), 0, 1, "\uFFFD")); // false
+ * assert.equal(wasUtf8(new Uint8Array([0xff]), 0, 1, "\uFFFD"), false);
  * ```
  */
 export function wasUtf8(bytes: Uint8Array, start: number, end: number, text: string): boolean {
@@ -143,9 +145,10 @@ class ConsumedRecord implements InRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toInRecord } from "./in_record.ts";
  * const record = toInRecord("t", 0, { offset: "7", key: new Uint8Array([0xff]), value: null });
- * console.log(record.notUtf8); // ["key"]
+ * assert.deepEqual(record.notUtf8, ["key"]);
  * ```
  */
 export function toInRecord(topic: string, partition: number, record: RawRecord): InRecord {

@@ -42,12 +42,14 @@ export interface MemoryLogOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryLog } from "./memory_log.ts";
  * const log = new MemoryLog();
  * const producer = log.producer();
  * await producer.ensureTopic({ topic: "t", partitions: 3, replicationFactor: 1 });
- * const [delivery] = await producer.send("t", [{ key: "BTC", value: "{}", headers: {}, partition: 1 }]);
- * console.log(delivery); // { partition: 1, offset: "0" }
+ * const record = { key: "BTC", value: "{}", headers: {}, partition: 1 };
+ * const [delivery] = await producer.send("t", [record]);
+ * assert.deepEqual(delivery, { partition: 1, offset: "0" });
  * ```
  */
 export class MemoryLog {

@@ -11,9 +11,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Offsets } from "./offsets.ts";
  * const offsets = new Offsets(41n);
- * console.log(offsets.next(), offsets.next()); // "41" "42"
+ * assert.deepEqual([offsets.next(), offsets.next()], ["41", "42"]);
  * ```
  */
 export class Offsets {

@@ -15,8 +15,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { murmur2 } from "./partitioner.ts";
- * console.log(murmur2(new TextEncoder().encode("21"))); // -973932308
+ * assert.equal(murmur2(new TextEncoder().encode("21")), -973932308);
  * ```
  */
 export function murmur2(data: Uint8Array): number {
@@ -61,8 +62,9 @@ export function murmur2(data: Uint8Array): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partitionFor } from "./partitioner.ts";
- * console.log(partitionFor("BTC", 3) >= 0); // true
+ * assert.equal(partitionFor("BTC", 3) >= 0, true);
  * ```
  */
 export function partitionFor(key: string, partitions: number): number {

@@ -112,9 +112,10 @@ interface NodeFetch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batchRecords } from "./platformatic_consumer.ts";
  * const { records, end } = batchRecords("t", 0, [], 5n);
- * console.log(records.length, end); // 0 5n
+ * assert.deepEqual([records.length, end], [0, 5n]);
  * ```
  */
 export function batchRecords(

@@ -35,10 +35,11 @@ export interface ClientOptionsOverrides {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clientOptions } from "./platformatic_options.ts";
  * const options = clientOptions({ brokers: ["localhost:9092"], clientId: "x", ssl: false, sasl: null,
  *   topic: "t", partitions: 3, replicationFactor: 1, connectTimeoutMs: 30_000 });
- * console.log(options.bootstrapBrokers); // ["localhost:9092"]
+ * assert.deepEqual(options.bootstrapBrokers, ["localhost:9092"]);
  * ```
  */
 export function clientOptions(

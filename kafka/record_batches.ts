@@ -185,9 +185,10 @@ function readRecords(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeRecordBatches } from "./record_batches.ts";
  * const { records, end } = decodeRecordBatches("t", 0, new Uint8Array(0), { from: 5n });
- * console.log(records.length, end); // 0 5n
+ * assert.deepEqual([records.length, end], [0, 5n]);
  * ```
  */
 export function decodeRecordBatches(

@@ -57,8 +57,9 @@ export const LOOKBACK_HALFLIVES = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { historyLength } from "./alert_rules.ts";
- * console.log(historyLength(30)); // 301
+ * assert.equal(historyLength(30), 301);
  * ```
  */
 export function historyLength(halflife: number): number {
@@ -73,8 +74,9 @@ export function historyLength(halflife: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { changePct } from "./alert_rules.ts";
- * console.log(changePct({ open: 200, close: 190 })); // -5
+ * assert.equal(changePct({ open: 200, close: 190 }), -5);
  * ```
  */
 export function changePct(candle: Pick<Candle, "open" | "close">): number {
@@ -89,8 +91,9 @@ export function changePct(candle: Pick<Candle, "open" | "close">): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { finiteChangePct } from "./alert_rules.ts";
- * console.log(finiteChangePct({ open: 5e-324, close: 1e11 })); // null
+ * assert.equal(finiteChangePct({ open: 5e-324, close: 1e11 }), null);
  * ```
  */
 export function finiteChangePct(candle: Pick<Candle, "open" | "close">): number | null {
@@ -135,6 +138,7 @@ function before(candle: Candle, history: readonly Candle[], limit: number): Cand
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { returnScore } from "./alert_rules.ts";
  * const at = (minute: number, close: number) => ({
  *   source: "coingecko" as const, product: "BTC-USD", symbol: "BTC", quote: "USD",
@@ -144,7 +148,7 @@ function before(candle: Candle, history: readonly Candle[], limit: number): Cand
  *   lastEvent: minute * 60_000, closed: true, revision: 0,
  * });
  * const history = [at(0, 100), at(1, 101), at(2, 100), at(3, 101)];
- * console.log(returnScore(at(4, 110), { history, halflife: 2 })?.zscore.toFixed(2)); // "9.86"
+ * assert.equal(returnScore(at(4, 110), { history, halflife: 2 })?.zscore.toFixed(2), "9.86");
  * ```
  */
 export function returnScore(
@@ -189,6 +193,7 @@ export function returnScore(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { candleAlerts, DEFAULT_ALERT_RULES } from "./alert_rules.ts";
  * const candle = {
  *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", quote: "EUR",
@@ -196,8 +201,10 @@ export function returnScore(
  *   close: 106, samples: 4, trades: 4, volume: 2, buyVolume: 1.5, sellVolume: 0.5, vwap: 103,
  *   firstEvent: 0, lastEvent: 59_000, closed: true, revision: 0,
  * };
- * const [move] = candleAlerts(candle, { history: [], rules: DEFAULT_ALERT_RULES, createdAt: 60_000 });
- * console.log(move?.kind, move?.direction, move?.changePct.toFixed(2)); // move up 6.00
+ * const rules = DEFAULT_ALERT_RULES;
+ * const [move] = candleAlerts(candle, { history: [], rules, createdAt: 60_000 });
+ * assert.deepEqual([move?.kind, move?.direction], ["move", "up"]);
+ * assert.equal(move?.changePct.toFixed(2), "6.00");
  * ```
  */
 export function candleAlerts(

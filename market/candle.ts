@@ -31,8 +31,9 @@ const INTERVAL_MS: Readonly<Record<Interval, number>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { intervalMs } from "./candle.ts";
- * console.log(intervalMs("5m")); // 300000
+ * assert.equal(intervalMs("5m"), 300000);
  * ```
  */
 export function intervalMs(interval: Interval): number {

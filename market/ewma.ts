@@ -40,8 +40,9 @@ export const EMPTY_EWMA: Ewma = Object.freeze({ count: 0, mean: 0, variance: 0 }
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ewmaWeight } from "./ewma.ts";
- * console.log(ewmaWeight(1)); // 0.5
+ * assert.equal(ewmaWeight(1), 0.5);
  * ```
  */
 export function ewmaWeight(halflife: number): number {
@@ -61,9 +62,10 @@ export function ewmaWeight(halflife: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EMPTY_EWMA, ewmaAdd } from "./ewma.ts";
  * const stats = ewmaAdd(ewmaAdd(EMPTY_EWMA, 1, 0.5), 3, 0.5);
- * console.log(stats); // { count: 2, mean: 2, variance: 1 }
+ * assert.deepEqual(stats, { count: 2, mean: 2, variance: 1 });
  * ```
  */
 export function ewmaAdd(stats: Ewma, value: number, weight: number): Ewma {
@@ -85,8 +87,9 @@ export function ewmaAdd(stats: Ewma, value: number, weight: number): Ewma {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ewmaOf } from "./ewma.ts";
- * console.log(ewmaOf([1, 3, 2], 1)); // { count: 3, mean: 2, variance: 0.5 }
+ * assert.deepEqual(ewmaOf([1, 3, 2], 1), { count: 3, mean: 2, variance: 0.5 });
  * ```
  */
 export function ewmaOf(values: Iterable<number>, halflife: number): Ewma {
@@ -106,8 +109,9 @@ export function ewmaOf(values: Iterable<number>, halflife: number): Ewma {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ewmaOf, zScore } from "./ewma.ts";
- * console.log(zScore(4, ewmaOf([1, 3, 2], 1))); // 2.82842712474619 (2 / √0.5)
+ * assert.equal(zScore(4, ewmaOf([1, 3, 2], 1)), 2.82842712474619); // 2 / √0.5
  * ```
  */
 export function zScore(value: number, stats: Ewma): number | null {

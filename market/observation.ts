@@ -40,8 +40,10 @@ export interface Observation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { priceEventTime } from "./observation.ts";
- * console.log(priceEventTime({ last_updated: 1699876543, timestamp: "2023-11-13T11:55:45.123Z" })); // 1699876543000
+ * const message = { last_updated: 1699876543, timestamp: "2023-11-13T11:55:45.123Z" };
+ * assert.equal(priceEventTime(message), 1699876543000);
  * ```
  */
 export function priceEventTime(message: Pick<PriceMessage, "last_updated" | "timestamp">): number {

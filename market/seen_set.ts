@@ -12,10 +12,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SeenSet } from "./seen_set.ts";
  * const seen = new SeenSet();
  * seen.add(60_000, 60_000);
- * console.log(seen.has(60_000), SeenSet.decode(seen.encode()).has(60_000)); // true true
+ * assert.deepEqual([seen.has(60_000), SeenSet.decode(seen.encode()).has(60_000)], [true, true]);
  * ```
  */
 export class SeenSet {

@@ -30,9 +30,13 @@ export interface TradeSequenceOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TradeSequence } from "./trade_sequence.ts";
  * const ids = new TradeSequence();
- * console.log(ids.accept(10).kind, ids.accept(10).kind, ids.accept(13)); // "new" "repeat" { kind: "new", missing: 2, after: 10 }
+ * assert.deepEqual(
+ *   [ids.accept(10).kind, ids.accept(10).kind, ids.accept(13)],
+ *   ["new", "repeat", { kind: "new", missing: 2, after: 10 }],
+ * );
  * ```
  */
 export class TradeSequence {
@@ -112,10 +116,12 @@ export class TradeSequence {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TradeSequences } from "./trade_sequence.ts";
  * const ids = new TradeSequences();
  * ids.accept("BTC-USD", 5);
- * console.log(ids.accept("ETH-USD", 5).kind, ids.accept("BTC-USD", 5).kind); // "new" "repeat"
+ * assert.equal(ids.accept("ETH-USD", 5).kind, "new");
+ * assert.equal(ids.accept("BTC-USD", 5).kind, "repeat");
  * ```
  */
 export class TradeSequences {

@@ -24,13 +24,22 @@ import { formatChange, formatPrice } from "./format.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAlert } from "./alert_format.ts";
  * const alert = {
- *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", interval: "1m" as const, windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "anomaly" as const,
- *   direction: "up" as const, changePct: 6.1234, zscore: 5.31, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
+ *   source: "coinbase" as const, product: "BTC-EUR", symbol: "BTC", interval: "1m" as const,
+ *   windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "anomaly" as const,
+ *   direction: "up" as const, changePct: 6.1234, zscore: 5.31, price: 48001,
+ *   createdAt: Date.UTC(2025, 10, 12, 10, 32),
  * };
- * console.log(formatAlert(alert)); // ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% (z 5.3) €48,001.00
- * console.log(formatAlert({ ...alert, kind: "move", zscore: null })); // ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% €48,001.00
+ * assert.equal(
+ *   formatAlert(alert),
+ *   "ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% (z 5.3) €48,001.00",
+ * );
+ * assert.equal(
+ *   formatAlert({ ...alert, kind: "move", zscore: null }),
+ *   "ALERT coinbase BTC-EUR 1m 10:31Z up +6.12% €48,001.00",
+ * );
  * ```
  */
 export function formatAlert(alert: Alert, format: "line" | "json" = "line"): string {

@@ -36,10 +36,14 @@ interface Progress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backfillBanner } from "./backfill_report.ts";
  * const config = { backfillMs: 5_400_000, source: { kind: "coinbase" as const },
  *   coinbase: { restUrl: "https://api.exchange.coinbase.com" } };
- * console.log(backfillBanner(config)); // "Backfill: the past 1h30m of trades through https://api.exchange.coinbase.com, then live"
+ * assert.equal(
+ *   backfillBanner(config),
+ *   "Backfill: the past 1h30m of trades through https://api.exchange.coinbase.com, then live",
+ * );
  * ```
  */
 export function backfillBanner(
@@ -67,11 +71,14 @@ export function backfillBanner(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BackfillReport } from "./backfill_report.ts";
  * import { systemClock } from "../runtime/delay.ts";
- * const report = new BackfillReport(console.log, systemClock, "trades");
- * report.progress("BTC-USD", 1_000, Date.UTC(2025, 10, 12, 9, 31, 5)); // Backfill BTC-USD: 1,000 trades, up to 2025-11-12T09:31:05Z
- * console.log(report.total); // 1000
+ * const lines: string[] = [];
+ * const report = new BackfillReport((line) => lines.push(line), systemClock, "trades");
+ * report.progress("BTC-USD", 1_000, Date.UTC(2025, 10, 12, 9, 31, 5));
+ * assert.deepEqual(lines, ["Backfill BTC-USD: 1,000 trades, up to 2025-11-12T09:31:05Z"]);
+ * assert.equal(report.total, 1000);
  * ```
  */
 export class BackfillReport {

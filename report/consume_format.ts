@@ -26,12 +26,13 @@ const RULE = "=".repeat(70);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatMessage } from "./consume_format.ts";
  * const message = { symbol: "BTC", coin_id: "bitcoin", price_usd: 45234.56, volume_24h: null,
- *   market_cap: null, price_change_24h: null, last_updated: null, timestamp: "2025-11-12T10:30:45.123Z",
- *   producer_id: "p", message_id: "BTC-1" };
- * console.log(formatMessage("line", 1, message, { topic: "t", partition: 1, offset: "0", key: "BTC", value: "", headers: {} }));
- * // "Message #1 - BTC $45,234.56"
+ *   market_cap: null, price_change_24h: null, last_updated: null,
+ *   timestamp: "2025-11-12T10:30:45.123Z", producer_id: "p", message_id: "BTC-1" };
+ * const record = { topic: "t", partition: 1, offset: "0", key: "BTC", value: "", headers: {} };
+ * assert.equal(formatMessage("line", 1, message, record), "Message #1 - BTC $45,234.56");
  * ```
  */
 export function formatMessage(
@@ -84,11 +85,14 @@ const LINE_BREAK = /[\n\r]/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jsonLine } from "./consume_format.ts";
  * const value = '{"symbol":"BTC","price_usd":45234.56}';
  * const message = JSON.parse(value);
- * console.log(jsonLine(message, { topic: "t", partition: 1, offset: "7", key: "BTC", value, headers: {} }));
- * // {"symbol":"BTC","price_usd":45234.56,"partition":1,"offset":7}
+ * assert.equal(
+ *   jsonLine(message, { topic: "t", partition: 1, offset: "7", key: "BTC", value, headers: {} }),
+ *   '{"symbol":"BTC","price_usd":45234.56,"partition":1,"offset":7}',
+ * );
  * ```
  */
 export function jsonLine(message: PriceMessage, record: InRecord): string {
@@ -137,11 +141,17 @@ function oneLine(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDeadLetter } from "./consume_format.ts";
- * const letter = { topic: "crypto-prices", partition: 2, offset: "17", reason: "symbol is \"btc\", expected 1-15 upper-case letters and digits",
- *   at: 0, key: "btc", value: "{}", headers: {} };
- * console.log(formatDeadLetter("line", 1, letter, { topic: "crypto-dlq", partition: 0, offset: "3", key: "btc", value: "{}", headers: {} }));
- * // Dead letter #1 - crypto-prices 2/17: symbol is "btc", expected 1-15 upper-case letters and digits
+ * const reason = 'symbol is "btc", expected 1-15 upper-case letters and digits';
+ * const letter = { topic: "crypto-prices", partition: 2, offset: "17", reason, at: 0, key: "btc",
+ *   value: "{}", headers: {} };
+ * const record = { topic: "crypto-dlq", partition: 0, offset: "3", key: "btc", value: "{}",
+ *   headers: {} };
+ * assert.equal(
+ *   formatDeadLetter("line", 1, letter, record),
+ *   `Dead letter #1 - crypto-prices 2/17: ${reason}`,
+ * );
  * ```
  */
 export function formatDeadLetter(

@@ -37,9 +37,10 @@ function priceDigits(price: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatUsd } from "./format.ts";
- * console.log(formatUsd(45234.56)); // "$45,234.56"
- * console.log(formatUsd(0.000012345)); // "$0.000012345"
+ * assert.equal(formatUsd(45234.56), "$45,234.56");
+ * assert.equal(formatUsd(0.000012345), "$0.000012345");
  * ```
  */
 export function formatUsd(price: number): string {
@@ -96,8 +97,9 @@ export function formatAmount(amount: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatWholeUsd } from "./format.ts";
- * console.log(formatWholeUsd(28456789012.34)); // "$28,456,789,012"
+ * assert.equal(formatWholeUsd(28456789012.34), "$28,456,789,012");
  * ```
  */
 export function formatWholeUsd(amount: number | null): string {
@@ -112,8 +114,9 @@ export function formatWholeUsd(amount: number | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatChange } from "./format.ts";
- * console.log(formatChange(-1.5)); // "-1.50%"
+ * assert.equal(formatChange(-1.5), "-1.50%");
  * ```
  */
 export function formatChange(change: number | null): string {
@@ -129,8 +132,9 @@ export function formatChange(change: number | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSeconds } from "./format.ts";
- * console.log(formatSeconds(1234)); // "1.23s"
+ * assert.equal(formatSeconds(1234), "1.23s");
  * ```
  */
 export function formatSeconds(ms: number): string {

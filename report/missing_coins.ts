@@ -33,11 +33,15 @@ interface Missing {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MissingCoins } from "./missing_coins.ts";
  * const coins = new MissingCoins({ everyMs: 600_000 });
- * console.log(coins.missing("NAC", { cycle: 1, now: 0 }).report); // true
- * console.log(coins.missing("NAC", { cycle: 2, now: 10_000 }).report); // false
- * console.log(coins.missing("NAC", { cycle: 61, now: 600_000 })); // { report: true, cycles: 3, since: 1 }
+ * assert.equal(coins.missing("NAC", { cycle: 1, now: 0 }).report, true);
+ * assert.equal(coins.missing("NAC", { cycle: 2, now: 10_000 }).report, false);
+ * assert.deepEqual(
+ *   coins.missing("NAC", { cycle: 61, now: 600_000 }),
+ *   { report: true, cycles: 3, since: 1 },
+ * );
  * ```
  */
 export class MissingCoins {

@@ -14,11 +14,14 @@ import type { AlertConfig } from "../config/types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeAlerts } from "./outputs.ts";
  * const rules = { movePct: 5, zscore: 4, halflife: 30 };
- * console.log(describeAlerts({ rules, topic: "crypto-alerts" }));
- * // "Alerts: move ≥ 5%, anomaly |z| > 4 (half-life 30 candles), topic crypto-alerts"
- * console.log(describeAlerts(null)); // "Alerts: off"
+ * assert.equal(
+ *   describeAlerts({ rules, topic: "crypto-alerts" }),
+ *   "Alerts: move ≥ 5%, anomaly |z| > 4 (half-life 30 candles), topic crypto-alerts",
+ * );
+ * assert.equal(describeAlerts(null), "Alerts: off");
  * ```
  */
 export function describeAlerts(alerts: AlertConfig | null): string {
@@ -35,9 +38,13 @@ export function describeAlerts(alerts: AlertConfig | null): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redisSummary } from "./outputs.ts";
- * console.log(redisSummary({ counters: { sent: 10, errors: 1, dropped: 0 } })); // ["  Redis: 10 sent, 1 errors, 0 dropped"]
- * console.log(redisSummary(null)); // []
+ * assert.deepEqual(
+ *   redisSummary({ counters: { sent: 10, errors: 1, dropped: 0 } }),
+ *   ["  Redis: 10 sent, 1 errors, 0 dropped"],
+ * );
+ * assert.deepEqual(redisSummary(null), []);
  * ```
  */
 export function redisSummary(

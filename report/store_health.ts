@@ -15,11 +15,15 @@ export const WRITES_FAILING_MS = 30_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WriteHealth } from "./store_health.ts";
  * const health = new WriteHealth();
  * health.failed(0, "connection refused");
- * console.log(health.problem(10_000), health.problem(31_000));
- * // null "candle store writes have failed for 31 s: connection refused"
+ * assert.equal(health.problem(10_000), null);
+ * assert.equal(
+ *   health.problem(31_000),
+ *   "candle store writes have failed for 31 s: connection refused",
+ * );
  * ```
  */
 export class WriteHealth {

@@ -104,9 +104,11 @@ const amount = new Intl.NumberFormat("en-US", { maximumFractionDigits: 8 });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatQuote } from "./trade_report.ts";
- * console.log(formatQuote(45234.56, "BTC-USD"), formatQuote(41020.5, "BTC-EUR")); // "$45,234.56" "€41,020.50"
- * console.log(formatQuote(0.5, "ETH-BTC")); // "0.50 BTC"
+ * assert.equal(formatQuote(45234.56, "BTC-USD"), "$45,234.56");
+ * assert.equal(formatQuote(41020.5, "BTC-EUR"), "€41,020.50");
+ * assert.equal(formatQuote(0.5, "ETH-BTC"), "0.50 BTC");
  * ```
  */
 export function formatQuote(price: number, productId: string): string {

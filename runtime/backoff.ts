@@ -28,8 +28,9 @@ export interface BackoffOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay } from "./backoff.ts";
- * console.log(backoffDelay(3, { minMs: 100, jitter: 0 })); // 800
+ * assert.equal(backoffDelay(3, { minMs: 100, jitter: 0 }), 800);
  * ```
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {

@@ -26,13 +26,14 @@ export interface BufferedOutput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bufferedOutput } from "./buffered_output.ts";
  * const writes: string[] = [];
  * const output = bufferedOutput((bytes) => writes.push(new TextDecoder().decode(bytes)));
  * output.print("BTC $50,000");
  * output.print("ETH $3,000");
  * output.flush();
- * console.log(writes); // ["BTC $50,000\nETH $3,000\n"]
+ * assert.deepEqual(writes, ["BTC $50,000\nETH $3,000\n"]);
  * ```
  */
 export function bufferedOutput(write: (bytes: Uint8Array) => void): BufferedOutput {

@@ -117,12 +117,15 @@ interface Waiter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "./channel.ts";
  * const channel = new Channel<number>(2);
  * await channel.send(1);
  * await channel.send(2);
  * channel.close();
- * for await (const value of channel) console.log(value); // 1, then 2
+ * const values: number[] = [];
+ * for await (const value of channel) values.push(value);
+ * assert.deepEqual(values, [1, 2]);
  * ```
  */
 export class Channel<T> implements Inbox<T>, Outbox<T> {

@@ -62,10 +62,11 @@ export const systemClock: Clock = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isAbort } from "./delay.ts";
  * const controller = new AbortController();
  * controller.abort();
- * console.log(isAbort(controller.signal.reason, controller.signal)); // true
+ * assert.equal(isAbort(controller.signal.reason, controller.signal), true);
  * ```
  */
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {

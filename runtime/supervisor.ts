@@ -106,6 +106,7 @@ interface ChildState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "./channel.ts";
  * import { Supervisor } from "./supervisor.ts";
  *
@@ -120,7 +121,7 @@ interface ChildState {
  *   } },
  * ]);
  * await supervisor.run();
- * console.log(seen); // [1, 2, 3]
+ * assert.deepEqual(seen, [1, 2, 3]);
  * ```
  */
 export class Supervisor {

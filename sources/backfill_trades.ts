@@ -32,15 +32,18 @@ const MAX_EMPTY_BLOCKS = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backfillTrades } from "./backfill_trades.ts";
  * const trade = (tradeId: number) => ({ productId: "BTC-USD", tradeId, price: 1, size: 1,
  *   side: "buy" as const, time: "", timeMs: tradeId * 1000, sequence: null, last: false });
  * const rest = { trades: (_p: string, r: { after?: number | null; limit?: number } = {}) =>
  *   Promise.resolve({ trades: [5, 4, 3, 2, 1].map(trade)
  *     .filter((t) => t.tradeId < (r.after ?? 99)).slice(0, r.limit), next: null }) };
+ * const batches: number[][] = [];
  * for await (const batch of backfillTrades(rest, "BTC-USD", { since: 3000 })) {
- *   console.log(batch.map((t) => t.tradeId)); // [3, 4, 5]
+ *   batches.push(batch.map((t) => t.tradeId));
  * }
+ * assert.deepEqual(batches, [[3, 4, 5]]);
  * ```
  */
 export async function* backfillTrades(

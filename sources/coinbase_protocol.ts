@@ -58,8 +58,12 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { subscribeFrame } from "./coinbase_protocol.ts";
- * console.log(subscribeFrame(["BTC-USD"])); // '{"type":"subscribe","product_ids":["BTC-USD"],"channels":["matches","heartbeat"]}'
+ * assert.equal(
+ *   subscribeFrame(["BTC-USD"]),
+ *   '{"type":"subscribe","product_ids":["BTC-USD"],"channels":["matches","heartbeat"]}',
+ * );
  * ```
  */
 export function subscribeFrame(products: readonly string[]): string {
@@ -78,8 +82,9 @@ export function subscribeFrame(products: readonly string[]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { productSymbol } from "./coinbase_protocol.ts";
- * console.log(productSymbol("ETH-EUR")); // "ETH"
+ * assert.equal(productSymbol("ETH-EUR"), "ETH");
  * ```
  */
 export function productSymbol(productId: string): string {
@@ -148,9 +153,13 @@ function matchOf(v: Record<string, unknown>, last: boolean): FeedEvent {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFeedFrame } from "./coinbase_protocol.ts";
- * const event = parseFeedFrame('{"type":"match","trade_id":7,"side":"buy","size":"0.5","price":"100.25","product_id":"BTC-USD","sequence":9,"time":"2025-01-01T00:00:00.123456Z"}');
- * console.log(event.type === "trade" ? event.trade.price : event.type); // 100.25
+ * const event = parseFeedFrame(JSON.stringify({
+ *   type: "match", trade_id: 7, side: "buy", size: "0.5", price: "100.25", product_id: "BTC-USD",
+ *   sequence: 9, time: "2025-01-01T00:00:00.123456Z",
+ * }));
+ * assert.equal(event.type === "trade" ? event.trade.price : event.type, 100.25);
  * ```
  */
 export function parseFeedFrame(data: unknown): FeedEvent {
@@ -211,10 +220,12 @@ export function parseFeedFrame(data: unknown): FeedEvent {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tradeMessage } from "./coinbase_protocol.ts";
  * const message = tradeMessage({ productId: "ETH-USD", tradeId: 1, price: 2, size: 3, side: "sell",
- *   time: "2025-01-01T00:00:00Z", timeMs: 1735689600000, sequence: null, last: false }, "2025-01-01T00:00:00.004Z");
- * console.log(message.symbol, message.source); // "ETH" "coinbase"
+ *   time: "2025-01-01T00:00:00Z", timeMs: 1735689600000, sequence: null, last: false },
+ *   "2025-01-01T00:00:00.004Z");
+ * assert.deepEqual([message.symbol, message.source], ["ETH", "coinbase"]);
  * ```
  */
 export function tradeMessage(trade: FeedTrade, receivedAt: string): TradeMessage {
@@ -241,10 +252,11 @@ export function tradeMessage(trade: FeedTrade, receivedAt: string): TradeMessage
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkTrade } from "./coinbase_protocol.ts";
  * const event = checkTrade({ type: "trade", product_id: "BTC-USD", trade_id: 7, price: "100.25",
  *   size: "0.5", side: "sell", time: "2025-01-01T00:00:00.123456Z" });
- * console.log(event.type === "trade" ? event.trade.price : event.type); // 100.25
+ * assert.equal(event.type === "trade" ? event.trade.price : event.type, 100.25);
  * ```
  */
 export function checkTrade(fields: Record<string, unknown>): FeedEvent {

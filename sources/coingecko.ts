@@ -279,8 +279,9 @@ export class CoinGeckoClient {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRetryAfter } from "./coingecko.ts";
- * console.log(parseRetryAfter("2", 0)); // 2000
+ * assert.equal(parseRetryAfter("2", 0), 2000);
  * ```
  */
 export function parseRetryAfter(header: string | null, now: number): number | null {
@@ -331,10 +332,12 @@ const finiteOrNull = (value: unknown): number | null =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePrices } from "./coingecko.ts";
  * const { ticks, skipped } = parsePrices({ bitcoin: { usd: 1 } },
  *   [{ id: "bitcoin", symbol: "BTC" }, { id: "ethereum", symbol: "ETH" }], 1, 0);
- * console.log(ticks.length, skipped[0]?.reason); // 1 "ethereum (ETH) is missing from the CoinGecko response"
+ * assert.equal(ticks.length, 1);
+ * assert.equal(skipped[0]?.reason, "ethereum (ETH) is missing from the CoinGecko response");
  * ```
  */
 export function parsePrices(

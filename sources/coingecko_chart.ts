@@ -37,9 +37,13 @@ export interface ChartRequest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { chartUrl } from "./coingecko_chart.ts";
- * console.log(chartUrl("https://api.coingecko.com/api/v3", { id: "bitcoin", symbol: "BTC" }, { from: 1_000_500, to: 4_600_000 }));
- * // "https://api.coingecko.com/api/v3/coins/bitcoin/market_chart/range?vs_currency=usd&from=1000&to=4600"
+ * const api = "https://api.coingecko.com/api/v3";
+ * assert.equal(
+ *   chartUrl(api, { id: "bitcoin", symbol: "BTC" }, { from: 1_000_500, to: 4_600_000 }),
+ *   `${api}/coins/bitcoin/market_chart/range?vs_currency=usd&from=1000&to=4600`,
+ * );
  * ```
  */
 export function chartUrl(baseUrl: string, coin: Coin, span: { from: number; to: number }): string {
@@ -64,10 +68,11 @@ const finite = (v: unknown): v is number => typeof v === "number" && Number.isFi
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseChart } from "./coingecko_chart.ts";
- * const { ticks } = parseChart({ prices: [[1_700_000_000_123, 100.5]], market_caps: [], total_volumes: [] },
- *   { id: "bitcoin", symbol: "BTC" }, { from: 0, to: 2e12 });
- * console.log(ticks[0]?.priceUsd, ticks[0]?.lastUpdated); // 100.5 1700000000
+ * const chart = { prices: [[1_700_000_000_123, 100.5]], market_caps: [], total_volumes: [] };
+ * const { ticks } = parseChart(chart, { id: "bitcoin", symbol: "BTC" }, { from: 0, to: 2e12 });
+ * assert.deepEqual([ticks[0]?.priceUsd, ticks[0]?.lastUpdated], [100.5, 1700000000]);
  * ```
  */
 export function parseChart(

@@ -54,9 +54,10 @@ const numberOrNull = (v: unknown): number | null => isFiniteNumber(v) ? v : null
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseReplayLine } from "./replay.ts";
  * const tick = parseReplayLine('{"symbol":"BTC","coin_id":"bitcoin","price_usd":1}', 1, 0);
- * console.log(typeof tick === "string" ? tick : tick.symbol); // "BTC"
+ * assert.equal(typeof tick === "string" ? tick : tick.symbol, "BTC");
  * ```
  */
 export function parseReplayLine(line: string, pass: number, now: number): PriceTick | string {

@@ -41,13 +41,15 @@ export interface RangeTrades {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tradeRange } from "./trade_range.ts";
  * const trade = (tradeId: number) => ({ productId: "BTC-USD", tradeId, price: 1, size: 1,
  *   side: "buy" as const, time: "2025-01-01T00:00:00Z", timeMs: 0, sequence: null, last: false });
  * const rest = { trades: (_p: string, r: { after?: number | null } = {}) =>
  *   Promise.resolve({ trades: [9, 8, 7].map(trade).filter((t) => t.tradeId < r.after!), next: 7 }) };
  * const { trades, missing } = await tradeRange(rest, "BTC-USD", { from: 8, to: 9 });
- * console.log(trades.map((t) => t.tradeId), missing); // [8, 9] null
+ * assert.deepEqual(trades.map((t) => t.tradeId), [8, 9]);
+ * assert.equal(missing, null);
  * ```
  */
 export async function tradeRange(

@@ -164,9 +164,10 @@ export function splitState(state: LegacyState, withCandles: ReadonlySet<Source>)
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { latestSource } from "./migration.ts";
  * const row = { volume24h: null, marketCap: null, priceChange24h: null, eventTime: 61_000 };
- * console.log(latestSource(row, { seen: "1aao,rs:-8", tradeCandleSpans: false })); // "coinbase"
+ * assert.equal(latestSource(row, { seen: "1aao,rs:-8", tradeCandleSpans: false }), "coinbase");
  * ```
  */
 export function latestSource(

@@ -26,9 +26,10 @@ export interface OpenStoreOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { openStore } from "./open_store.ts";
  * const store = await openStore("sqlite::memory:");
- * console.log(store.description); // "sqlite::memory:"
+ * assert.equal(store.description, "sqlite::memory:");
  * await store.close();
  * ```
  */

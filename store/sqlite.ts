@@ -70,6 +70,7 @@ function settle<T>(body: () => T): Promise<T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SqliteCandleStore } from "./sqlite.ts";
  * const store = SqliteCandleStore.open(":memory:");
  * await store.write({
@@ -78,7 +79,8 @@ function settle<T>(body: () => T): Promise<T> {
  *     volume24h: null, marketCap: null, priceChange24h: 2.34,
  *     eventTime: Date.UTC(2025, 10, 12, 10, 30) }],
  * });
- * console.log((await store.latest({ source: "coingecko", product: "BTC-USD" }))[0]?.priceUsd); // 45234.56
+ * const [latest] = await store.latest({ source: "coingecko", product: "BTC-USD" });
+ * assert.equal(latest?.priceUsd, 45234.56);
  * await store.close();
  * ```
  */

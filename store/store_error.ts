@@ -57,12 +57,15 @@ export class StoreRefusedError extends RangeError {
  *
  * @example
  * ```ts
- * import { isPermanentStoreError, StoreRefusedError, StoreUnavailableError } from "./store_error.ts";
- * console.log(
- *   isPermanentStoreError(new StoreRefusedError("CHECK constraint failed")),
- *   isPermanentStoreError(new StoreUnavailableError("connection refused")),
- *   isPermanentStoreError(new Error("anything else")),
- * ); // true false false
+ * import assert from "node:assert/strict";
+ * import {
+ *   isPermanentStoreError,
+ *   StoreRefusedError,
+ *   StoreUnavailableError,
+ * } from "./store_error.ts";
+ * assert.equal(isPermanentStoreError(new StoreRefusedError("CHECK constraint failed")), true);
+ * assert.equal(isPermanentStoreError(new StoreUnavailableError("connection refused")), false);
+ * assert.equal(isPermanentStoreError(new Error("anything else")), false);
  * ```
  */
 export function isPermanentStoreError(error: unknown): error is StoreRefusedError {
@@ -80,8 +83,9 @@ const REFUSED_SQLSTATE_CLASSES = new Set(["22", "23", "42"]);
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isRefusedSqlState } from "./store_error.ts";
- * console.log(isRefusedSqlState("23514"), isRefusedSqlState("08006")); // true false
+ * assert.deepEqual([isRefusedSqlState("23514"), isRefusedSqlState("08006")], [true, false]);
  * ```
  */
 export function isRefusedSqlState(code: string): boolean {
@@ -105,9 +109,10 @@ const SQLITE_REFUSED =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sqliteErrorKind } from "./store_error.ts";
- * console.log(sqliteErrorKind("CHECK constraint failed: symbol <> 'ETH'"), sqliteErrorKind("database is locked"));
- * // "refused" "transient"
+ * assert.equal(sqliteErrorKind("CHECK constraint failed: symbol <> 'ETH'"), "refused");
+ * assert.equal(sqliteErrorKind("database is locked"), "transient");
  * ```
  */
 export function sqliteErrorKind(message: string): "transient" | "refused" | null {

@@ -54,10 +54,12 @@ const ADDRESS = new RegExp(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeReason } from "./probes.ts";
- * console.log(describeReason(new Error("cannot reach postgres://app:s3cret@db:5432/x"))); // "cannot reach"
- * console.log(describeReason(new Error("127.0.0.1:9092: connection refused"))); // "connection refused"
- * console.log(describeReason(new Error("Redis: connect ECONNREFUSED [::1]:6379"))); // "Redis: connect ECONNREFUSED"
+ * const reason = (message: string) => describeReason(new Error(message));
+ * assert.equal(reason("cannot reach postgres://app:s3cret@db:5432/x"), "cannot reach");
+ * assert.equal(reason("127.0.0.1:9092: connection refused"), "connection refused");
+ * assert.equal(reason("Redis: connect ECONNREFUSED [::1]:6379"), "Redis: connect ECONNREFUSED");
  * ```
  */
 export function describeReason(error: unknown): string {

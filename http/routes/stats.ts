@@ -53,12 +53,13 @@ export interface StatsJson {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { foldStats } from "./stats.ts";
  * const c = { source: "coingecko" as const, product: "BTC-USD", symbol: "BTC", quote: "USD",
  *   interval: "1m" as const, windowStart: 0, windowEnd: 60_000, open: 100,
  *   high: 110, low: 95, close: 105, samples: 3, trades: 3, volume: null, buyVolume: null, sellVolume: null, vwap: null, firstEvent: 0,
  *   lastEvent: 0, closed: true, revision: 0 };
- * console.log(foldStats([c]).change_pct); // 5
+ * assert.equal(foldStats([c]).change_pct, 5);
  * ```
  */
 export function foldStats(

@@ -59,12 +59,14 @@ export const ALERT_HEADERS: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { alertJson } from "./alert_message.ts";
  * const json = alertJson({
- *   source: "coinbase", product: "BTC-EUR", symbol: "BTC", interval: "1m", windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move",
- *   direction: "up", changePct: 6.12, zscore: null, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
+ *   source: "coinbase", product: "BTC-EUR", symbol: "BTC", interval: "1m",
+ *   windowStart: Date.UTC(2025, 10, 12, 10, 31), kind: "move", direction: "up", changePct: 6.12,
+ *   zscore: null, price: 48001, createdAt: Date.UTC(2025, 10, 12, 10, 32),
  * });
- * console.log(json.window_start); // "2025-11-12T10:31:00.000Z"
+ * assert.equal(json.window_start, "2025-11-12T10:31:00.000Z");
  * ```
  */
 export function alertJson(alert: Alert): AlertJson {
@@ -92,12 +94,13 @@ export function alertJson(alert: Alert): AlertJson {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeAlert } from "./alert_message.ts";
  * const encoded = encodeAlert({
  *   source: "coingecko", product: "BTC-USD", symbol: "BTC", interval: "1m", windowStart: 0,
  *   kind: "move", direction: "up", changePct: 6, zscore: null, price: 1, createdAt: 61_000,
  * });
- * console.log(encoded.key, encoded.timestamp); // "coingecko:BTC-USD" 60000
+ * assert.deepEqual([encoded.key, encoded.timestamp], ["coingecko:BTC-USD", 60000]);
  * ```
  */
 export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
@@ -121,9 +124,13 @@ export function encodeAlert(alert: Alert): EncodedRecord & { value: string } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeAlert } from "./alert_message.ts";
- * const decoded = decodeAlert(null, '{"source":"coingecko","product":"BTC-USD","symbol":"BTC","interval":"1m","kind":"spike"}', {});
- * console.log(decoded.ok ? "ok" : decoded.reason); // "window_start is not an ISO-8601 time"
+ * const value = JSON.stringify({
+ *   source: "coingecko", product: "BTC-USD", symbol: "BTC", interval: "1m", kind: "spike",
+ * });
+ * const decoded = decodeAlert(null, value, {});
+ * assert.equal(decoded.ok ? "ok" : decoded.reason, "window_start is not an ISO-8601 time");
  * ```
  */
 export function decodeAlert(

@@ -160,9 +160,11 @@ const VOLUMES = ["volume", "buy_volume", "sell_volume", "vwap"] as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCandle } from "./candle_message.ts";
- * const decoded = decodeCandle(null, '{"source":"coinbase","product":"BTC-EUR","symbol":"BTC","interval":"2m"}', {});
- * console.log(decoded.ok ? "ok" : decoded.reason); // "interval is not an interval"
+ * const value = '{"source":"coinbase","product":"BTC-EUR","symbol":"BTC","interval":"2m"}';
+ * const decoded = decodeCandle(null, value, {});
+ * assert.equal(decoded.ok ? "ok" : decoded.reason, "interval is not an interval");
  * ```
  */
 export function decodeCandle(

@@ -13,8 +13,12 @@ import type { Decoded } from "./decoded.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFiniteNumber } from "./checks.ts";
- * console.log(isFiniteNumber(1.5), isFiniteNumber("1.5"), isFiniteNumber(Infinity)); // true false false
+ * assert.deepEqual(
+ *   [isFiniteNumber(1.5), isFiniteNumber("1.5"), isFiniteNumber(Infinity)],
+ *   [true, false, false],
+ * );
  * ```
  */
 export function isFiniteNumber(value: unknown): value is number {
@@ -26,8 +30,12 @@ export function isFiniteNumber(value: unknown): value is number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isFiniteOrNull } from "./checks.ts";
- * console.log(isFiniteOrNull(null), isFiniteOrNull(0), isFiniteOrNull(undefined)); // true true false
+ * assert.deepEqual(
+ *   [isFiniteOrNull(null), isFiniteOrNull(0), isFiniteOrNull(undefined)],
+ *   [true, true, false],
+ * );
  * ```
  */
 export function isFiniteOrNull(value: unknown): value is number | null {
@@ -39,8 +47,9 @@ export function isFiniteOrNull(value: unknown): value is number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isPositive } from "./checks.ts";
- * console.log(isPositive(0.01), isPositive(0), isPositive(-1)); // true false false
+ * assert.deepEqual([isPositive(0.01), isPositive(0), isPositive(-1)], [true, false, false]);
  * ```
  */
 export function isPositive(value: unknown): value is number {
@@ -55,8 +64,9 @@ export function isPositive(value: unknown): value is number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isText } from "./checks.ts";
- * console.log(isText("BTC"), isText(""), isText("BTC", 2)); // true false false
+ * assert.deepEqual([isText("BTC"), isText(""), isText("BTC", 2)], [true, false, false]);
  * ```
  */
 export function isText(value: unknown, maxLength = Infinity): value is string {
@@ -73,8 +83,10 @@ export const MAX_SYMBOL_LENGTH = 64;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { timeOf } from "./checks.ts";
- * console.log(timeOf("1970-01-01T00:00:01Z"), timeOf("soon"), timeOf(1000)); // 1000 null null
+ * assert.equal(timeOf("1970-01-01T00:00:01Z"), 1000);
+ * assert.deepEqual([timeOf("soon"), timeOf(1000)], [null, null]);
  * ```
  */
 export function timeOf(value: unknown): number | null {
@@ -88,8 +100,9 @@ export function timeOf(value: unknown): number | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTime } from "./checks.ts";
- * console.log(isTime("2025-11-12T10:30:45.123Z"), isTime("")); // true false
+ * assert.deepEqual([isTime("2025-11-12T10:30:45.123Z"), isTime("")], [true, false]);
  * ```
  */
 export function isTime(value: unknown): value is string {
@@ -105,8 +118,12 @@ const PRODUCT = /^[A-Z0-9]{1,15}-[A-Z0-9]{1,15}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSymbol } from "./checks.ts";
- * console.log(isSymbol("BTC"), isSymbol("btc"), isSymbol("<img src=x>")); // true false false
+ * assert.deepEqual(
+ *   [isSymbol("BTC"), isSymbol("btc"), isSymbol("<img src=x>")],
+ *   [true, false, false],
+ * );
  * ```
  */
 export function isSymbol(value: unknown): value is string {
@@ -119,8 +136,12 @@ export function isSymbol(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isProduct } from "./checks.ts";
- * console.log(isProduct("BTC-USD"), isProduct("BTCUSD"), isProduct("btc-usd")); // true false false
+ * assert.deepEqual(
+ *   [isProduct("BTC-USD"), isProduct("BTCUSD"), isProduct("btc-usd")],
+ *   [true, false, false],
+ * );
  * ```
  */
 export function isProduct(value: unknown): value is string {
@@ -136,8 +157,12 @@ export const AMOUNT_LIMIT = 1e12;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isAmount } from "./checks.ts";
- * console.log(isAmount(1e-200), isAmount(0), isAmount(1e12), isAmount(1e200)); // true false false false
+ * assert.deepEqual(
+ *   [isAmount(1e-200), isAmount(0), isAmount(1e12), isAmount(1e200)],
+ *   [true, false, false, false],
+ * );
  * ```
  */
 export function isAmount(value: unknown): value is number {
@@ -171,10 +196,11 @@ export interface ReadTime {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventTimeProblem } from "./checks.ts";
  * const read = { now: Date.UTC(2025, 0, 1), maxAheadMs: 300_000 };
- * console.log(eventTimeProblem(Date.UTC(2100, 0, 1), read)); // "more than 300 s ahead of the clock"
- * console.log(eventTimeProblem(Date.UTC(2024, 0, 1), read)); // null
+ * assert.equal(eventTimeProblem(Date.UTC(2100, 0, 1), read), "more than 300 s ahead of the clock");
+ * assert.equal(eventTimeProblem(Date.UTC(2024, 0, 1), read), null);
  * ```
  */
 export function eventTimeProblem(ms: number, read: ReadTime): string | null {
@@ -215,9 +241,10 @@ const MONTH_NAMES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { calendarProblem } from "./checks.ts";
- * console.log(calendarProblem(["2025", "02", "30"])); // "February 2025 has 28 days"
- * console.log(calendarProblem(["2024", "02", "29", "23", "59", "59"])); // null
+ * assert.equal(calendarProblem(["2025", "02", "30"]), "February 2025 has 28 days");
+ * assert.equal(calendarProblem(["2024", "02", "29", "23", "59", "59"]), null);
  * ```
  */
 export function calendarProblem(parts: readonly (string | undefined)[]): string | null {
@@ -249,9 +276,13 @@ export type IsoInstant = { ok: true; ms: number } | { ok: false; why: string };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isoInstant } from "./checks.ts";
- * console.log(isoInstant("2025-01-01T00:00:00.5Z")); // { ok: true, ms: 1735689600500 }
- * console.log(isoInstant("2025-02-30T00:00:00Z")); // { ok: false, why: "February 2025 has 28 days" }
+ * assert.deepEqual(isoInstant("2025-01-01T00:00:00.5Z"), { ok: true, ms: 1735689600500 });
+ * assert.deepEqual(
+ *   isoInstant("2025-02-30T00:00:00Z"),
+ *   { ok: false, why: "February 2025 has 28 days" },
+ * );
  * ```
  */
 export function isoInstant(value: unknown): IsoInstant {
@@ -269,8 +300,9 @@ export function isoInstant(value: unknown): IsoInstant {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shown } from "./checks.ts";
- * console.log(shown("x".repeat(100)).length, shown(undefined)); // 40 "undefined"
+ * assert.deepEqual([shown("x".repeat(100)).length, shown(undefined)], [40, "undefined"]);
  * ```
  */
 export function shown(value: unknown): string {
@@ -292,9 +324,11 @@ export type ParsedObject =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseObject } from "./checks.ts";
- * console.log(parseObject('{"a":1}'), parseObject("{"), parseObject("[1]"));
- * // { ok: true, fields: { a: 1 } } { ok: false, json: false } { ok: false, json: true, value: [ 1 ] }
+ * assert.deepEqual(parseObject('{"a":1}'), { ok: true, fields: { a: 1 } });
+ * assert.deepEqual(parseObject("{"), { ok: false, json: false });
+ * assert.deepEqual(parseObject("[1]"), { ok: false, json: true, value: [1] });
  * ```
  */
 export function parseObject(text: string): ParsedObject {
@@ -316,9 +350,10 @@ export function parseObject(text: string): ParsedObject {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { valueFields } from "./checks.ts";
- * console.log(valueFields('{"a":1}'), valueFields(null));
- * // { ok: true, message: { a: 1 } } { ok: false, reason: "value is empty" }
+ * assert.deepEqual(valueFields('{"a":1}'), { ok: true, message: { a: 1 } });
+ * assert.deepEqual(valueFields(null), { ok: false, reason: "value is empty" });
  * ```
  */
 export function valueFields(value: string | null): Decoded<Record<string, unknown>> {

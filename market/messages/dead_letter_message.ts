@@ -66,11 +66,15 @@ export interface EncodedDeadLetter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeDeadLetter } from "./dead_letter_message.ts";
  * const record = encodeDeadLetter({ topic: "crypto-prices", partition: 2, offset: "17",
  *   reason: "price_usd is 0, expected a finite positive number below 1e12", at: 0,
  *   key: "BTC", value: "{}", headers: { schema: "crypto-price/v1" } });
- * console.log(record.headers["dlq.offset"], record.headers["dlq.at"]); // "17" "1970-01-01T00:00:00.000Z"
+ * assert.deepEqual(
+ *   [record.headers["dlq.offset"], record.headers["dlq.at"]],
+ *   ["17", "1970-01-01T00:00:00.000Z"],
+ * );
  * ```
  */
 export function encodeDeadLetter(letter: DeadLetter): EncodedDeadLetter {
@@ -96,11 +100,12 @@ export function encodeDeadLetter(letter: DeadLetter): EncodedDeadLetter {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeDeadLetter, encodeDeadLetter } from "./dead_letter_message.ts";
  * const record = encodeDeadLetter({ topic: "t", partition: 0, offset: "5", reason: "bad", at: 0,
  *   key: null, value: "x", headers: {} });
  * const letter = decodeDeadLetter(record.key, record.value, record.headers);
- * console.log(letter.ok && letter.message.offset); // "5"
+ * assert.equal(letter.ok && letter.message.offset, "5");
  * ```
  */
 export function decodeDeadLetter(
@@ -159,10 +164,12 @@ export interface DeadLetterJson {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { deadLetterJson } from "./dead_letter_message.ts";
  * const json = deadLetterJson({ topic: "t", partition: 1, offset: "9", reason: "bad", at: 0,
  *   key: "BTC", value: "{}", headers: {} });
- * console.log(json.dead_letter.offset, json.dead_letter.at); // 9 "1970-01-01T00:00:00.000Z"
+ * assert.equal(json.dead_letter.offset, 9);
+ * assert.equal(json.dead_letter.at, "1970-01-01T00:00:00.000Z");
  * ```
  */
 export function deadLetterJson(letter: DeadLetter): DeadLetterJson {

@@ -10,9 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IsoTimes } from "./iso_times.ts";
  * const times = new IsoTimes();
- * console.log(times.format(1_000), times.format(1_250)); // "1970-01-01T00:00:01.000Z" "1970-01-01T00:00:01.250Z"
+ * assert.deepEqual(
+ *   [times.format(1_000), times.format(1_250)],
+ *   ["1970-01-01T00:00:01.000Z", "1970-01-01T00:00:01.250Z"],
+ * );
  * ```
  */
 export class IsoTimes {

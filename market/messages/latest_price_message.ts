@@ -51,12 +51,13 @@ export interface LatestPriceJson {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { latestPriceJson } from "./latest_price_message.ts";
  * const json = latestPriceJson({
- *   source: "coingecko", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56, volume24h: null, marketCap: null, priceChange24h: 2.34,
- *   eventTime: Date.UTC(2025, 10, 12, 10, 30, 45),
+ *   source: "coingecko", product: "BTC-USD", symbol: "BTC", priceUsd: 45234.56, volume24h: null,
+ *   marketCap: null, priceChange24h: 2.34, eventTime: Date.UTC(2025, 10, 12, 10, 30, 45),
  * });
- * console.log(json.event_time); // "2025-11-12T10:30:45.000Z"
+ * assert.equal(json.event_time, "2025-11-12T10:30:45.000Z");
  * ```
  */
 export function latestPriceJson(price: LatestPrice): LatestPriceJson {
@@ -87,9 +88,10 @@ export function latestPriceJson(price: LatestPrice): LatestPriceJson {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeLatestPrice } from "./latest_price_message.ts";
  * const decoded = decodeLatestPrice(null, '{"symbol":"BTC","price_usd":1,"last_updated":5}', {});
- * console.log(decoded.ok && decoded.message.eventTime); // 5000
+ * assert.equal(decoded.ok && decoded.message.eventTime, 5000);
  * ```
  */
 export function decodeLatestPrice(

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MessageIds } from "./message_ids.ts";
  * const ids = new MessageIds();
- * console.log(ids.next("BTC", 5), ids.next("BTC", 5)); // "BTC-5" "BTC-6"
+ * assert.deepEqual([ids.next("BTC", 5), ids.next("BTC", 5)], ["BTC-5", "BTC-6"]);
  * ```
  */
 export class MessageIds {

@@ -104,10 +104,11 @@ export function priceValue(tick: PriceTick, messageId: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePrice } from "./price_message.ts";
  * const encoded = encodePrice({ coinId: "bitcoin", symbol: "BTC", priceUsd: 1, volume24h: null,
  *   marketCap: null, change24h: null, lastUpdated: null, fetchedAt: 0, cycle: 1 }, "BTC-0");
- * console.log(encoded.key); // "BTC"
+ * assert.equal(encoded.key, "BTC");
  * ```
  */
 export function encodePrice(tick: PriceTick, messageId: string): EncodedPrice & { value: string } {
@@ -157,9 +158,10 @@ function matches(f: Record<string, unknown>): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePrice } from "./price_message.ts";
  * const result = decodePrice("BTC", "nope", {}, { now: 0, maxAheadMs: 300_000 });
- * console.log(result.ok ? "ok" : result.reason); // "value is not JSON"
+ * assert.equal(result.ok ? "ok" : result.reason, "value is not JSON");
  * ```
  */
 export function decodePrice(
@@ -268,8 +270,10 @@ const CANONICAL = new RegExp(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isCanonicalPrice } from "./price_message.ts";
- * console.log(isCanonicalPrice('{"symbol":"BTC"}', "BTC", { now: 0, maxAheadMs: 300_000 })); // false: decodePrice decides
+ * const read = { now: 0, maxAheadMs: 300_000 };
+ * assert.equal(isCanonicalPrice('{"symbol":"BTC"}', "BTC", read), false); // decodePrice decides
  * ```
  */
 export function isCanonicalPrice(value: string, key: string, read: ReadTime): boolean {

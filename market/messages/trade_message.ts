@@ -89,9 +89,14 @@ export interface EncodedTrade extends EncodedRecord {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeTrade } from "./trade_message.ts";
- * const encoded = encodeTrade({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
- * console.log(encoded.key, encoded.value.slice(0, 16)); // "BTC" '{"symbol":"BTC",'
+ * const encoded = encodeTrade({
+ *   symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy",
+ *   time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z",
+ *   source: "coinbase",
+ * });
+ * assert.deepEqual([encoded.key, encoded.value.slice(0, 16)], ["BTC", '{"symbol":"BTC",']);
  * ```
  */
 export function encodeTrade(trade: TradeMessage, timestamp?: number): EncodedTrade {
@@ -144,9 +149,15 @@ const FIELDS = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeTrade } from "./trade_message.ts";
- * const value = JSON.stringify({ symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy", time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z", source: "coinbase" });
- * console.log(decodeTrade("BTC", value, {}, { now: Date.UTC(2025, 0, 2), maxAheadMs: 300_000 }).ok); // true
+ * const value = JSON.stringify({
+ *   symbol: "BTC", product_id: "BTC-USD", trade_id: 7, price: 1.5, size: 2, side: "buy",
+ *   time: "2025-01-01T00:00:00.000Z", sequence: 1, received_at: "2025-01-01T00:00:00.010Z",
+ *   source: "coinbase",
+ * });
+ * const read = { now: Date.UTC(2025, 0, 2), maxAheadMs: 300_000 };
+ * assert.equal(decodeTrade("BTC", value, {}, read).ok, true);
  * ```
  */
 export function decodeTrade(
