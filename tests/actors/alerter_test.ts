@@ -24,6 +24,7 @@ import { type LiveEvent, LiveHub } from "../../http/live_hub.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 import { plantedMarket } from "../support/prices.ts";
+import { waitFor } from "../support/wait.ts";
 
 const START = Date.UTC(2025, 10, 12, 10, 0) / 1000;
 
@@ -104,9 +105,10 @@ async function runWithAlerts(log: MemoryLog, store: MemoryStore, group = "crypto
   const supervisor = new Supervisor(candles.children);
   const running = supervisor.run();
   // Until the group has committed the whole topic (a run with nothing new to read at once).
-  while (log.lag(group, "crypto-prices").some((p) => p.lag > 0)) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(() => log.lag(group, "crypto-prices").every((p) => p.lag === 0), {
+    message: `${group} to commit crypto-prices`,
+    timeoutMs: 60_000,
+  });
   await supervisor.stop();
   await running;
   return { printed, told, report: candles.alertReport! };
@@ -263,10 +265,10 @@ Deno.test("alertPublisher() keeps alerts in the outbox while the topic cannot be
     }),
   }]);
   const running = supervisor.run();
-  while (report.publishErrors < 2) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => report.publishErrors >= 2, { message: "two failed publishes" });
   assert.equal(store.alertQueued.size, 2, "still queued");
   failing = false;
-  while (store.alertQueued.size > 0) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => store.alertQueued.size === 0, { message: "the queued alerts published" });
   await supervisor.stop();
   await running;
   const records = sent.flatMap((s) => s.records);
@@ -365,7 +367,7 @@ Deno.test("the Alerter dead-letters the alerts of a market the store refuses for
     pollMs: 10,
     deadLetters: { queue, alertTopic: "crypto-alerts" },
   })(noInbox, noOutbox, { name: "alerter", signal: stop.signal, attempt: 0 });
-  while (store.examine.size > 0) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => store.examine.size === 0, { message: "every candle examined" });
   stop.abort();
   await running;
 

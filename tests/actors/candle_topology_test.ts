@@ -11,6 +11,7 @@ import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
+import { waitFor } from "../support/wait.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
 
@@ -55,7 +56,7 @@ function priceRecords(count: number): OutRecord[] {
 async function runTopology(
   log: MemoryLog,
   store: MemoryStore,
-  whileRunning?: () => Promise<void>,
+  whileRunning?: (report: ReturnType<typeof candleChildren>["report"]) => Promise<void>,
   group = "crypto-candles",
 ) {
   const lines: string[] = [];
@@ -74,8 +75,8 @@ async function runTopology(
   const supervisor = new Supervisor(candles.children);
   const running = supervisor.run();
   const total = log.lag(group, "crypto-prices").reduce((n, p) => n + Number(p.end), 0);
-  await whileRunning?.();
-  while (candles.report.read < total) await new Promise((r) => setTimeout(r, 20));
+  await whileRunning?.(candles.report);
+  await waitFor(() => candles.report.read >= total, { message: `${total} records read` });
   await supervisor.stop();
   await running;
   return { lines, report: candles.report, book: candles.book };
@@ -202,8 +203,9 @@ Deno.test("The candle topology holds back while the store is down, retries, and 
   const store = new MemoryStore();
   store.failing = true;
   let committedWhileDown = -1;
-  const { report } = await runTopology(log2, store, async () => {
-    await new Promise((r) => setTimeout(r, 1_500));
+  const { report } = await runTopology(log2, store, async (running) => {
+    // The store refused writes more than once: retried, and still down.
+    await waitFor(() => running.storeErrors >= 2, { message: "two refused writes" });
     committedWhileDown = log2.lag("crypto-candles", "crypto-prices")
       .reduce((n, p) => n + Number(p.committed ?? 0), 0);
     store.failing = false;
@@ -216,9 +218,10 @@ Deno.test("The candle topology holds back while the store is down, retries, and 
 /** A memory store that, once told, refuses every write, or lets it hang, or is down altogether. */
 class TroubledStore extends MemoryStore {
   trouble: "none" | "refuses" | "hangs" | "down" = "none";
+  hung = 0;
   override write(batch: Parameters<MemoryStore["write"]>[0]): Promise<string[]> {
     if (this.trouble === "refuses") return Promise.reject(new Error("writes refused"));
-    if (this.trouble === "hangs") return new Promise(() => {});
+    if (this.trouble === "hangs") return this.hung++, new Promise(() => {});
     this.failing = this.trouble === "down";
     return super.write(batch);
   }
@@ -263,9 +266,7 @@ for (const trouble of ["refuses", "hangs", "down"] as const) {
       };
       const committed = () =>
         log.lag("g", "crypto-prices").map((p) => p.committed === null ? -1 : Number(p.committed));
-      const until = async (condition: () => boolean) => {
-        while (!condition()) await new Promise((r) => setTimeout(r, 10));
-      };
+      const until = (condition: () => boolean) => waitFor(condition, { message: "the topology" });
 
       // The first half is written and committed; then the store turns bad and the rest comes.
       const half = 200;
@@ -275,13 +276,12 @@ for (const trouble of ["refuses", "hangs", "down"] as const) {
       const before = committed();
       store.trouble = trouble;
       for (const record of records.slice(half)) log.append("crypto-prices", [record]);
-      await until(() => first.candles.report.storeErrors > 0 || trouble === "hangs");
-      await new Promise((r) => setTimeout(r, 200));
-      const stopping = performance.now();
-      await first.supervisor.stop();
-      await first.running;
-      const took = performance.now() - stopping;
-      assert.ok(took < 300 + 1_000, `the stop took ${Math.round(took)} ms`);
+      await until(() => first.candles.report.storeErrors > 0 || store.hung > 0);
+      // A store that never answers would hold the stop for ever, but for the grace.
+      const stopped = first.supervisor.stop().then(() => first.running).then(() => true);
+      await waitFor(() => Promise.race([stopped, Promise.resolve(false)]), {
+        message: "the stop (bounded by the store's grace)",
+      });
       assert.deepEqual(committed(), before, "nothing unwritten is committed");
 
       store.trouble = "none";

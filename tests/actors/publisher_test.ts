@@ -11,6 +11,7 @@ import {
 } from "../../kafka/transport.ts";
 import { noOutbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
+import { waitFor } from "../support/wait.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 
 function encoded(symbol: string, cycle: number): EncodedPrice {
@@ -67,7 +68,7 @@ Deno.test("publisher() counts a batch whose sends failed as sent without an answ
   });
   const run = actor(inbox, noOutbox, { name: "publisher", signal: controller.signal, attempt: 0 });
   // Stopped while the broker was away: both are reported, as possibly written.
-  while (clock.sleeps.length < 1) await new Promise((r) => setTimeout(r, 0));
+  await waitFor(() => clock.sleeps.length >= 1, { message: "a retry", everyMs: 0 });
   const during = report.summary();
   assert.ok(during.includes("Not delivered: 2"), during.join("\n"));
   assert.ok(during.includes("Of these, sent without an answer from Kafka: 2"), during.join("\n"));

@@ -321,8 +321,8 @@ Deno.test("tradeSource() leaves out a product the feed refuses, once, and subscr
 
 Deno.test("tradeSource() logs one warning per retry while the feed is unreachable, waiting longer each time", async () => {
   const url = `ws://127.0.0.1:${freePort()}`;
-  const { logs, summary } = await withTrades(url, { products: "BTC-USD" }, async () => {
-    await new Promise((r) => setTimeout(r, 700));
+  const { logs, summary } = await withTrades(url, { products: "BTC-USD" }, async ({ report }) => {
+    await until("3 retries", () => report.totals.disconnects >= 3);
   });
   const retries = logs.filter((l) => l.text.startsWith("Coinbase feed: "));
   assert.ok(retries.length >= 3, retries.map((l) => l.text).join("\n"));

@@ -11,7 +11,7 @@ import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { committedAll } from "../../faults/topic.ts";
-import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, recordedPrice, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
@@ -204,7 +204,13 @@ kafkaTest(
           } O \\$100\\.00 H \\$105\\.00 L \\$90\\.00 C \\$101\\.00 \\(5 samples, revision 1\\)`,
         ),
       );
-      // The candle topic carries 10:00 twice (revisions 0 and 1) and 10:01 once.
+      // The candle topic carries 10:00 twice (revisions 0 and 1) and 10:01 once, and nothing else.
+      const admin = testKafka().admin();
+      await admin.connect();
+      const ends = await admin.fetchTopicOffsets(`${topic}-candles`).finally(() =>
+        admin.disconnect()
+      );
+      assert.equal(ends.reduce((n, p) => n + Number(p.high), 0), 3, JSON.stringify(ends));
       const onTopic = await readTopic(`${topic}-candles`, 3);
       assert.deepEqual(onTopic.map((r) => r.key), Array(3).fill("coingecko:BTC-USD"));
       const published = onTopic.map((r) => JSON.parse(r.value!));

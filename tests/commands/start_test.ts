@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 import { PROGRAM_PERMISSIONS, runCommand, spawnCommand } from "../support/run.ts";
 
@@ -87,6 +87,8 @@ Deno.test("start stops with one line, no stack trace, when its standard output i
 
 kafkaTest("start --transport kafka runs both sides through the broker", async () => {
   const stub = await CoinGeckoStub.start();
+  const topic = freshTopic("it-start");
+  const group = freshTopic("g");
   try {
     const run = await runCommand("start", {
       args: ["--transport", "kafka", "--iterations", "2", "--interval", "0.2", "--filter", "eth"],
@@ -94,8 +96,8 @@ kafkaTest("start --transport kafka runs both sides through the broker", async ()
         COINGECKO_BASE_URL: stub.url,
         API_RATE_LIMIT_DELAY: "0",
         KAFKA_BOOTSTRAP_SERVERS: TEST_BROKERS,
-        KAFKA_TOPIC: freshTopic("it-start"),
-        KAFKA_CONSUMER_GROUP: freshTopic("g"),
+        KAFKA_TOPIC: topic,
+        KAFKA_CONSUMER_GROUP: group,
       },
       timeoutMs: 90_000,
     });
@@ -104,6 +106,28 @@ kafkaTest("start --transport kafka runs both sides through the broker", async ()
     assert.equal(produced.length, 4);
     assert.deepEqual(printed, produced.filter((p) => p.startsWith("ETH")));
     assert.match(run.stdout, /Filtered out: 2/);
+
+    // On the broker, read by another client: the four prices, on the partitions the producer
+    // named, and the printer's group committed to the end of every partition.
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      assert.equal(ends.reduce((n, p) => n + Number(p.high), 0), 4, JSON.stringify(ends));
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      for (const end of ends) {
+        const mine = committed!.partitions.find((p) => p.partition === end.partition);
+        // An empty partition: nothing to commit, or its end, 0.
+        const offset = end.high === "0" && mine?.offset === "-1" ? "0" : mine?.offset;
+        assert.equal(offset, end.high, `partition ${end.partition}: committed`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const records = await readTopic(topic, 4);
+    const where = [...run.stdout.matchAll(/^Produced: (\w+) \$[\d,.]+ to partition (\d+)/gm)]
+      .map((m) => `${m[1]} ${m[2]}`).sort();
+    assert.deepEqual(records.map((r) => `${r.key} ${r.partition}`).sort(), where);
   } finally {
     await stub.close();
   }

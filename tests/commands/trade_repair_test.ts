@@ -20,6 +20,8 @@ import { candleTable, close, madeObservations, tradeScript, until } from "../sup
 const INTERVALS: Interval[] = ["1m", "5m"];
 const PRODUCTS = ["BTC-USD", "ETH-USD"];
 const PER_PRODUCT = 400;
+/** Yesterday at 10:00:03 UTC, ms: inside the broker's retention (7 days) however it is stamped. */
+const START = (Math.floor(Date.now() / 86_400_000) - 1) * 86_400_000 + 10 * 3_600_000 + 3_000;
 
 kafkaTest(
   "produce --source coinbase repairs every gap from REST: with the socket dropped three times and single ids and runs of 50 kept off it, every trade id from the first to the last is on crypto-trades exactly once, and candles from them equal an independent computation over every trade",
@@ -40,7 +42,7 @@ kafkaTest(
       const script = tradeScript({
         seed: 23,
         products: PRODUCTS,
-        start: Date.UTC(2025, 10, 12, 10, 0, 3),
+        start: START,
         perProduct: PER_PRODUCT,
         maxStepMs: 2_000,
       });

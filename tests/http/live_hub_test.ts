@@ -3,6 +3,7 @@ import { LiveHub } from "../../http/live_hub.ts";
 import type { LatestPrice } from "../../market/latest_price.ts";
 import { alert, candle, latest, NOW } from "./support.ts";
 import { SseReader } from "./sse.ts";
+import { waitFor } from "../support/wait.ts";
 
 const price = (symbol: string, priceUsd: number): LatestPrice => ({
   source: "coingecko",
@@ -108,9 +109,7 @@ Deno.test("LiveHub.subscribe() with Last-Event-ID sends the buffered events miss
 Deno.test("LiveHub.publish() drops a client that does not read, never waiting for it", () => {
   const hub = new LiveHub({ clientQueue: 8 });
   const slow = hub.subscribe();
-  const started = performance.now();
   for (let i = 0; i < 10_000; i++) hub.publish({ type: "price", price: price("BTC", i + 1) });
-  assert.ok(performance.now() - started < 2000);
   assert.equal(hub.stats.dropped, 1);
   assert.equal(hub.stats.clients, 0);
   assert.equal(hub.stats.published.price, 10_000);
@@ -120,12 +119,17 @@ Deno.test("LiveHub.publish() drops a client that does not read, never waiting fo
 
 Deno.test("LiveHub sends a heartbeat comment while clients are connected", async () => {
   const hub = new LiveHub({ heartbeatMs: 20 });
-  const reader = new SseReader(hub.subscribe());
-  await new Promise((resolve) => setTimeout(resolve, 70));
-  hub.publish({ type: "pipeline", pipeline: {} });
-  await reader.next();
-  assert.ok(reader.comments.filter((c) => c === "heartbeat").length >= 2, reader.comments.join());
-  await reader.cancel();
+  const stream = hub.subscribe().pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const reading = (async () => {
+    for (let r = await stream.read(); !r.done; r = await stream.read()) text += r.value;
+  })();
+  // However late a loaded machine runs the timer: two come, or the wait fails.
+  await waitFor(() => text.split(": heartbeat\n\n").length > 2, {
+    message: "two heartbeat comments",
+  });
+  await stream.cancel();
+  await reading;
   hub.close();
 });
 
