@@ -35,6 +35,8 @@ export interface PriceSourceCounters {
       dropped: number;
     }>;
     readonly lastFetch: FetchSnapshot["last"];
+    /** Fetch cycles that ended without failing. */
+    readonly cyclesOk: number;
   };
   /** Prices waiting for the broker. */
   buffer: ChannelGauge;
@@ -235,7 +237,7 @@ function priceSide(source: PriceSourceCounters, stage: Stage): SourceSide {
       stage("publisher", totals.produced, totals.failed + totals.dropped, source.buffer),
     ],
     fetch: {
-      ok: Math.max(0, totals.iterations - (last?.outcome === "error" ? 1 : 0)),
+      ok: source.report.cyclesOk,
       failed: totals.errors - totals.skipped - totals.failed - totals.dropped,
       last,
     },
@@ -279,6 +281,7 @@ function tradeSide(source: TradeSourceCounters, stage: Stage): SourceSide {
  * const report = {
  *   totals: { iterations: 1, fetched: 0, produced: 0, errors: 1, skipped: 0, failed: 0, dropped: 0 },
  *   lastFetch: { at: 0, outcome: "error" as const, detail: "HTTP 429" },
+ *   cyclesOk: 0,
  * };
  * await assert.rejects(
  *   sourceReadiness({ kind: "prices", report, buffer: { size: 0 } }),

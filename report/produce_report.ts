@@ -69,6 +69,10 @@ export class ProduceReport {
   #missing = new MissingCoins();
   #unacknowledged = 0;
   #lastFetch: LastFetch | null = null;
+  /** Fetch cycles that ended without failing. */
+  #cyclesOk = 0;
+  /** The cycle that failed last, so that its close does not report it as fetched. */
+  #failedCycle: number | null = null;
   #skippedIn = new Map<number, string>();
   #totals: ProduceTotals = {
     iterations: 0,
@@ -123,6 +127,11 @@ export class ProduceReport {
   /** How the last fetch cycle ended, or null before the first ended. */
   get lastFetch(): LastFetch | null {
     return this.#lastFetch;
+  }
+
+  /** Fetch cycles that ended without failing. */
+  get cyclesOk(): number {
+    return this.#cyclesOk;
   }
 
   /** A fetch cycle begins. */
@@ -185,6 +194,7 @@ export class ProduceReport {
   /** A fetch cycle failed as a whole. */
   cycleFailed(cycle: number, error: unknown): void {
     this.#totals.errors++;
+    this.#failedCycle = cycle;
     const state = this.#cycles.get(cycle);
     if (state) state.failure = error instanceof Error ? error.message : String(error);
     this.#lastFetch = { at: this.#clock.now(), outcome: "error", detail: String(state?.failure) };
@@ -195,11 +205,15 @@ export class ProduceReport {
   cycleFetched(cycle: number, sent: number, nextFetchAt: number | null): void {
     const skipped = this.#skippedIn.get(cycle) ?? null;
     this.#skippedIn.delete(cycle);
-    this.#lastFetch = {
-      at: this.#clock.now(),
-      outcome: skipped ? "partial" : "ok",
-      detail: skipped,
-    };
+    // A failed cycle closes too; it stays reported as failed.
+    if (this.#failedCycle !== cycle) {
+      this.#cyclesOk++;
+      this.#lastFetch = {
+        at: this.#clock.now(),
+        outcome: skipped ? "partial" : "ok",
+        detail: skipped,
+      };
+    }
     const state = this.#cycles.get(cycle);
     if (!state) return;
     state.sent = sent;

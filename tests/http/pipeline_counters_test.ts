@@ -14,6 +14,7 @@ import { NO_PIPELINE, PipelineRates } from "../../http/pipeline_snapshot.ts";
 const prices = (
   totals: Partial<PriceSourceCounters["report"]["totals"]> = {},
   lastFetch: PriceSourceCounters["report"]["lastFetch"] = null,
+  cyclesOk = 0,
 ): PriceSourceCounters => ({
   kind: "prices",
   report: {
@@ -28,6 +29,7 @@ const prices = (
       ...totals,
     },
     lastFetch,
+    cyclesOk,
   },
   buffer: { size: 7, capacity: 10_000 },
 });
@@ -80,6 +82,7 @@ Deno.test("startSnapshot() lists the price pipeline's stages in order, with thei
     source: prices(
       { iterations: 6, fetched: 20, produced: 18, errors: 5, skipped: 1, failed: 1, dropped: 1 },
       { at: 1_000, outcome: "partial", detail: "1 coin skipped" },
+      4,
     ),
     printer: { tracker: { handled: 17 }, report: { bad: 2 }, records: { size: 4, capacity: 256 } },
     candles: candles(true),
@@ -95,7 +98,7 @@ Deno.test("startSnapshot() lists the price pipeline's stages in order, with thei
       { name: "candle-sink", messages: 12, errors: 2, restarts: 5, depth: 1, capacity: 4 },
       { name: "alerter", messages: 13, errors: 1, restarts: 0, depth: null, capacity: null },
     ],
-    fetch: { ok: 6, failed: 2, last: { at: 1_000, outcome: "partial", detail: "1 coin skipped" } },
+    fetch: { ok: 4, failed: 2, last: { at: 1_000, outcome: "partial", detail: "1 coin skipped" } },
     produced: 18,
     consumed: 17,
     bad: 2,
@@ -110,12 +113,16 @@ Deno.test("startSnapshot() adds up the restarts of every actor named after a sta
   assert.equal(snapshot.stages.find((s) => s.name === "publisher")?.restarts, 3);
 });
 
-Deno.test("startSnapshot() does not count a failed last fetch as a fetch that succeeded", () => {
+Deno.test("startSnapshot() counts the fetch cycles that ended without failing as ok, never a failed one", () => {
   const failed = startSnapshot(counters({
-    source: prices({ iterations: 3, errors: 2 }, { at: 5, outcome: "error", detail: "HTTP 500" }),
+    source: prices(
+      { iterations: 3, errors: 2 },
+      { at: 5, outcome: "error", detail: "HTTP 500" },
+      1,
+    ),
   }));
   assert.deepEqual(failed.fetch, {
-    ok: 2,
+    ok: 1,
     failed: 2,
     last: { at: 5, outcome: "error", detail: "HTTP 500" },
   });

@@ -152,3 +152,19 @@ Deno.test("ProduceReport.summary() says how many undelivered messages were sent 
   report.sending(0);
   assert.ok(!report.summary().some((l) => l.startsWith("Of these")));
 });
+
+Deno.test("ProduceReport keeps a failed fetch cycle failed when it closes, and counts only the cycles that passed as ok", () => {
+  const clock = new FakeClock(START);
+  const { report } = reportOn(clock);
+  report.cycleStarted(1);
+  report.cycleFailed(1, new Error("HTTP 500"));
+  report.cycleFetched(1, 0, START + 10_000);
+  assert.equal(report.lastFetch?.outcome, "error");
+  assert.equal(report.lastFetch?.detail, "HTTP 500");
+  assert.equal(report.cyclesOk, 0);
+
+  report.cycleStarted(2);
+  report.cycleFetched(2, 0, START + 20_000);
+  assert.equal(report.lastFetch?.outcome, "ok");
+  assert.equal(report.cyclesOk, 1);
+});
