@@ -103,7 +103,7 @@ async function outageRun(
   });
   try {
     // The first closed candle printed: the store is in use.
-    await candles.waitFor((out) => /^Candle \S+ \d+[mhd] /m.test(out), 90_000);
+    await candles.waitFor((out) => /^Candle \S+ \S+ \d+[mhd] /m.test(out), 90_000);
     const downAt = Date.now();
     await options.down();
     await produce(ctx, topic, prices.slice(third, 2 * third));
