@@ -13,7 +13,7 @@ import { loadLog } from "./logging.ts";
 import { Settings } from "./settings.ts";
 import { loadStoreUrl } from "./store.ts";
 import type { Env, ServeConfig } from "./types.ts";
-import { parseRedisUrl, quoted } from "./values.ts";
+import { parseRedisUrl, parseTopic, quoted } from "./values.ts";
 
 /** The `serve` command and its flags. */
 export const serveCommand: CommandSpec = {
@@ -90,5 +90,7 @@ export function loadServeConfig(args: readonly string[], env: Env): ServeConfig 
   }
   const kafka = loadKafka(s, "crypto-serve");
   const membership = loadMembership(s);
-  return { http, store, redis, kafka, candlesTopic: "crypto-candles", group, membership, log };
+  // Without Redis, the live candles come from the topic `candles` writes them to.
+  const candlesTopic = parseTopic(...s.get("CANDLE_TOPIC", null, "crypto-candles"));
+  return { http, store, redis, kafka, candlesTopic, group, membership, log };
 }

@@ -287,19 +287,13 @@ kafkaTest(
   },
 );
 
-Deno.test({
-  // Bug: serve reads its live candles from crypto-candles whatever CANDLE_TOPIC says
-  // (config/serve.ts sets candlesTopic to "crypto-candles"), while candles writes to CANDLE_TOPIC.
-  ignore: true,
-  name:
-    "serve without Redis: a candle written to the CANDLE_TOPIC candles writes to reaches /api/v1/stream",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
+kafkaTest(
+  "serve without Redis: a candle written to the CANDLE_TOPIC candles writes to reaches /api/v1/stream",
+  async () => {
     const candles = freshTopic("it-serve-candles");
     const { symbol, events } = await kafkaLive(candles, { CANDLE_TOPIC: candles });
     const candle = events.find((e) => e.event === "candle")!;
     assert.equal(candle.data.source, "coinbase");
     assert.equal(candle.data.product, `${symbol}-EUR`);
   },
-});
+);
