@@ -28,6 +28,11 @@ export interface WritePlan {
   examine: Candle[];
 }
 
+/** What a refused value belongs to, made only when a value is refused. */
+type What = () => string;
+
+const text = (what: What): string => what();
+
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
 export const MAX_TIME = 253_402_300_799_999;
 
@@ -92,15 +97,15 @@ export function planWrite(write: StoreWrite): WritePlan {
  * @throws {StoreRefusedError} (a `RangeError`) When a value cannot be stored.
  */
 export function checkAlert(alert: Alert): void {
-  const what =
+  const what = () =>
     `alert ${alert.source}:${alert.product} ${alert.interval} ${alert.kind} ${alert.windowStart}`;
   checkKey(alert, "store");
   checkSymbol(what, alert.product, alert.symbol, null);
   if (alert.kind !== "move" && alert.kind !== "anomaly") {
-    throw new StoreRefusedError(`Cannot store ${what}: kind must be move or anomaly`);
+    throw new StoreRefusedError(`Cannot store ${text(what)}: kind must be move or anomaly`);
   }
   if (alert.direction !== "up" && alert.direction !== "down") {
-    throw new StoreRefusedError(`Cannot store ${what}: direction must be up or down`);
+    throw new StoreRefusedError(`Cannot store ${text(what)}: direction must be up or down`);
   }
   finite(what, "changePct", alert.changePct);
   if (alert.zscore !== null) finite(what, "zscore", alert.zscore);
@@ -119,11 +124,11 @@ export function isoTime(ms: number): string {
 }
 
 function checkKey(key: CandleKey, verb: string): void {
-  const what = `${key.source}:${key.product} ${key.interval} ${key.windowStart}`;
-  checkMarket(`${verb} ${what}`, key.source, key.product);
+  const what = () => `${key.source}:${key.product} ${key.interval} ${key.windowStart}`;
+  checkMarket(() => `${verb} ${what()}`, key.source, key.product);
   if (!isInterval(key.interval)) {
     throw new StoreRefusedError(
-      `Cannot ${verb} ${what}: unknown interval ${JSON.stringify(key.interval)}`,
+      `Cannot ${verb} ${text(what)}: unknown interval ${JSON.stringify(key.interval)}`,
     );
   }
   time(what, "windowStart", key.windowStart);
@@ -131,9 +136,8 @@ function checkKey(key: CandleKey, verb: string): void {
 
 function checkCandle(candle: Candle): void {
   checkKey(candle, "store candle");
-  const what = `candle ${candle.source}:${candle.product} ${candle.interval} ${
-    isoTime(candle.windowStart)
-  }`;
+  const what = () =>
+    `candle ${candle.source}:${candle.product} ${candle.interval} ${isoTime(candle.windowStart)}`;
   checkSymbol(what, candle.product, candle.symbol, candle.quote);
   time(what, "windowEnd", candle.windowEnd);
   time(what, "firstEvent", candle.firstEvent);
@@ -147,12 +151,12 @@ function checkCandle(candle: Candle): void {
   whole(what, "trades", candle.trades);
   whole(what, "revision", candle.revision);
   if (typeof candle.closed !== "boolean") {
-    throw new StoreRefusedError(`Cannot store ${what}: closed must be a boolean`);
+    throw new StoreRefusedError(`Cannot store ${text(what)}: closed must be a boolean`);
   }
 }
 
 function checkState(state: MarketState): void {
-  const what = `the state of ${state.market}`;
+  const what = () => `the state of ${state.market}`;
   if (typeof state.market !== "string" || parseMarketKey(state.market) === null) {
     throw new StoreRefusedError(
       `Cannot store a state: its market must be {source}:{BASE-QUOTE}, not ${
@@ -163,14 +167,16 @@ function checkState(state: MarketState): void {
   time(what, "maxEvent", state.maxEvent);
   if (!Number.isSafeInteger(state.epoch) || state.epoch < 1 || state.epoch > 2_147_483_647) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
+      `Cannot store ${
+        text(what)
+      }: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
     );
   }
 }
 
 function checkLatest(price: LatestPrice): void {
-  const what = `the latest price of ${price.source}:${price.product}`;
-  checkMarket(`store ${what}`, price.source, price.product);
+  const what = () => `the latest price of ${price.source}:${price.product}`;
+  checkMarket(() => `store ${what()}`, price.source, price.product);
   checkSymbol(what, price.product, price.symbol, null);
   finite(what, "priceUsd", price.priceUsd);
   for (const field of ["volume24h", "marketCap", "priceChange24h"] as const) {
@@ -181,15 +187,17 @@ function checkLatest(price: LatestPrice): void {
 }
 
 /** A market's source and product, checked: `what` says what is being done (`store candle …`). */
-function checkMarket(what: string, source: string, product: string): void {
+function checkMarket(what: What, source: string, product: string): void {
   if (typeof source !== "string" || !isSource(source)) {
     throw new StoreRefusedError(
-      `Cannot ${what}: source must be coingecko or coinbase, not ${JSON.stringify(source)}`,
+      `Cannot ${text(what)}: source must be coingecko or coinbase, not ${JSON.stringify(source)}`,
     );
   }
   if (typeof product !== "string" || productParts(product) === null) {
     throw new StoreRefusedError(
-      `Cannot ${what}: product must be BASE-QUOTE, each 1-15 upper-case letters and digits, not ${
+      `Cannot ${
+        text(what)
+      }: product must be BASE-QUOTE, each 1-15 upper-case letters and digits, not ${
         JSON.stringify(product)
       }`,
     );
@@ -197,44 +205,48 @@ function checkMarket(what: string, source: string, product: string): void {
 }
 
 /** A row's symbol (and quote, when it has one) against its product's parts. */
-function checkSymbol(what: string, product: string, symbol: string, quote: string | null): void {
+function checkSymbol(what: What, product: string, symbol: string, quote: string | null): void {
   const parts = productParts(product)!;
   if (symbol !== parts.symbol) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: symbol must be ${parts.symbol}, the base of ${product}, not ${
+      `Cannot store ${text(what)}: symbol must be ${parts.symbol}, the base of ${product}, not ${
         JSON.stringify(symbol)
       }`,
     );
   }
   if (quote !== null && quote !== parts.quote) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: quote must be ${parts.quote}, the quote of ${product}, not ${
+      `Cannot store ${text(what)}: quote must be ${parts.quote}, the quote of ${product}, not ${
         JSON.stringify(quote)
       }`,
     );
   }
 }
 
-function finite(what: string, field: string, value: number): void {
+function finite(what: What, field: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: ${field} must be a finite number, not ${value}`,
+      `Cannot store ${text(what)}: ${field} must be a finite number, not ${value}`,
     );
   }
 }
 
-function whole(what: string, field: string, value: number): void {
+function whole(what: What, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
+      `Cannot store ${
+        text(what)
+      }: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
     );
   }
 }
 
-function time(what: string, field: string, value: number): void {
+function time(what: What, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIME) {
     throw new StoreRefusedError(
-      `Cannot store ${what}: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
+      `Cannot store ${
+        text(what)
+      }: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
     );
   }
 }
