@@ -9,9 +9,9 @@
  */
 import type { Interval } from "../../market/candle.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
-import { type Observation, priceObservation, tradeIdentity } from "../../market/observation.ts";
 import { openStore } from "../../store/open_store.ts";
 import type { Candle } from "../../market/candle.ts";
+import { priceFromJson, type RawObservation, tradeFromJson } from "./market_reference.ts";
 import { recordedPrice, seeded } from "./prices.ts";
 
 /** One record to write. */
@@ -92,31 +92,16 @@ export function goodTrades(
   return out;
 }
 
-/** The observation a good trade makes. */
-export function tradeObservation(trade: TradeValue): Observation {
-  return {
-    source: "coinbase",
-    product: trade.product_id,
-    time: Date.parse(trade.time),
-    price: trade.price,
-    size: trade.size,
-    // Coinbase's side is the resting order's: a "sell" maker means a buyer took it.
-    taker: trade.side === "sell" ? "buy" : "sell",
-    id: tradeIdentity(trade.trade_id),
-  };
-}
-
 /**
- * The observations the good records make, in the order written.
+ * The observations the good records make, in the order written, read from the records' JSON as
+ * an independent candle computation takes them.
  *
  * @param records The records, good and hostile.
  * @returns The good ones' observations.
  */
-export function goodObservations(records: readonly TopicRecord[]): Observation[] {
+export function goodObservations(records: readonly TopicRecord[]): RawObservation[] {
   return records.filter((r) => r.hostile === null).map((r) =>
-    r.topic === "prices"
-      ? priceObservation(JSON.parse(r.value) as PriceMessage)
-      : tradeObservation(JSON.parse(r.value) as TradeValue)
+    r.topic === "prices" ? priceFromJson(r.value) : tradeFromJson(r.value)
   );
 }
 
