@@ -14,6 +14,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Interval } from "../market/candle.ts";
 import { referenceCandles, referenceKey } from "../tests/support/candle_reference.ts";
+import { storedCandles } from "../tests/support/candle_table.ts";
 import {
   fuzzedHostile,
   goodObservations,
@@ -21,7 +22,6 @@ import {
   goodTrades,
   interleave,
   priceRecord,
-  storedCandles,
   type TopicRecord,
   tradeRecord,
   writeWithKcat,

@@ -9,10 +9,13 @@
 import { isDeepStrictEqual } from "node:util";
 import type { Interval } from "../market/candle.ts";
 import { priceMarket } from "../market/market.ts";
-import { priceObservation } from "../market/observation.ts";
 import type { PriceMessage } from "../market/messages/price_message.ts";
 import { openStore } from "../store/open_store.ts";
-import { referenceCandles, referenceKey } from "../tests/support/candle_reference.ts";
+import {
+  priceFromMessage,
+  referenceCandles,
+  referenceKey,
+} from "../tests/support/candle_reference.ts";
 import { market, writeRecording } from "../tests/support/prices.ts";
 import { type Ended, occurrences, type RunningCommand, sleep, spawn } from "./command.ts";
 import {
@@ -120,7 +123,7 @@ async function outageRun(
       await sleep(500);
     }
     const ended = await candles.stop();
-    const expected = referenceCandles(prices.map(priceObservation), INTERVALS);
+    const expected = referenceCandles(prices.map(priceFromMessage), INTERVALS);
     const store = await openStore(options.store, { timeoutMs: 10_000 });
     let matching = 0;
     let differing = 0;

@@ -6,10 +6,14 @@ import { MemoryLog } from "../../kafka/memory_log.ts";
 import { partitionFor } from "../../kafka/partitioner.ts";
 import type { OutRecord } from "../../kafka/transport.ts";
 import { encodeTrade, type TradeMessage } from "../../market/messages/trade_message.ts";
-import { type Observation, priceObservation } from "../../market/observation.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import {
+  priceFromJson,
+  referenceCandles,
+  referenceKey,
+  tradeFromMessage,
+} from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -114,7 +118,7 @@ Deno.test("The candle topology over the embedded log stores the candles an indep
   const store = new MemoryStore();
   const { lines, report, book } = await runTopology(log, store);
 
-  const observations = records.map((r) => priceObservation(JSON.parse(r.value as string)));
+  const observations = records.map((r) => priceFromJson(r.value as string));
   const expected = referenceCandles(observations, config.intervals);
   const table = store.table();
   assert.equal(table.length, expected.size);
@@ -355,17 +359,9 @@ Deno.test("The candle topology keeps CoinGecko's BTC prices, BTC-USD trades and 
   await running;
 
   // The reference takes the taker from Coinbase's maker side on its own: "sell" was a buyer.
-  const observations: Observation[] = [
-    ...prices.map((r) => priceObservation(JSON.parse(r.value as string))),
-    ...trades.map((t): Observation => ({
-      source: "coinbase",
-      product: t.product_id,
-      time: Date.parse(t.time),
-      price: t.price,
-      size: t.size,
-      taker: t.side === "sell" ? "buy" : "sell",
-      id: -(t.trade_id + 1),
-    })),
+  const observations = [
+    ...prices.map((r) => priceFromJson(r.value as string)),
+    ...trades.map(tradeFromMessage),
   ];
   const expected = referenceCandles(observations, config.intervals);
   const table = store.table();

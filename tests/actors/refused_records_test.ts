@@ -18,10 +18,9 @@ import {
 } from "../../kafka/transport.ts";
 import { type DeadLetter, decodeDeadLetter } from "../../market/messages/dead_letter_message.ts";
 import { encodePrice, PRICE_HEADERS } from "../../market/messages/price_message.ts";
-import { priceObservation } from "../../market/observation.ts";
 import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import { priceFromJson, referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
@@ -176,7 +175,7 @@ async function deadLetters(log: MemoryLog): Promise<DeadLetter[]> {
 }
 
 function assertCandles(store: MemoryStore, good: readonly OutRecord[]) {
-  const observations = good.map((r) => priceObservation(JSON.parse(r.value as string)));
+  const observations = good.map((r) => priceFromJson(r.value as string));
   const expected = referenceCandles(observations, config.intervals);
   const table = store.table();
   assert.equal(table.length, expected.size);

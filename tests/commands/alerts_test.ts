@@ -11,12 +11,11 @@ import { alertJson } from "../../market/messages/alert_message.ts";
 import { formatAlert } from "../../report/alert_format.ts";
 import { DEFAULT_ALERT_RULES } from "../../market/alert_rules.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
-import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { alertKey, assertSameAlerts, referenceAlerts } from "../support/alert_reference.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import { priceFromMessage, referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { plantedMarket, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -174,7 +173,7 @@ async function stored(url: string) {
  * computed from the observations), closed where the stored ones are.
  */
 function expectedAlerts(prices: readonly PriceMessage[], candles: readonly Candle[]) {
-  const reference = referenceCandles(prices.map(priceObservation), INTERVALS);
+  const reference = referenceCandles(prices.map(priceFromMessage), INTERVALS);
   assert.equal(candles.length, reference.size);
   const table = candles.map(({ revision: _revision, closed, ...fields }) => {
     const want = reference.get(referenceKey(fields));

@@ -11,15 +11,20 @@
 import assert from "node:assert/strict";
 import { committedAll } from "../../faults/topic.ts";
 import type { Interval } from "../../market/candle.ts";
-import { type Observation, priceObservation, tradeIdentity } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import type { TradeMessage } from "../../market/messages/trade_message.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import {
+  priceFromMessage,
+  referenceCandles,
+  referenceKey,
+  tradeFromMessage,
+} from "../support/candle_reference.ts";
+import { candleTable } from "../support/candle_table.ts";
 import { market, seeded } from "../support/prices.ts";
 import { type RunningCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
-import { candleTable, close, until } from "../support/trades.ts";
+import { close, until } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
 const SYMBOLS = ["BTC", "ETH", "SOL", "ADA", "XRP"];
@@ -216,19 +221,7 @@ async function killedAndUninterrupted(seed: number): Promise<void> {
     table.forEach((c, i) => assert.ok(close(c.vwap, reference[i]!.vwap), `seed ${seed}: vwap`));
 
     // And the uninterrupted table is what an independent computation gives.
-    const observations: Observation[] = [
-      ...prices.map(priceObservation),
-      ...tradeList.map((t): Observation => ({
-        source: "coinbase",
-        product: t.product_id,
-        time: Date.parse(t.time),
-        price: t.price,
-        size: t.size,
-        // Coinbase's side is the maker's: a "sell" maker means a buyer took it.
-        taker: t.side === "sell" ? "buy" : "sell",
-        id: tradeIdentity(t.trade_id),
-      })),
-    ];
+    const observations = [...prices.map(priceFromMessage), ...tradeList.map(tradeFromMessage)];
     const expected = referenceCandles(observations, INTERVALS);
     assert.equal(reference.length, expected.size);
     for (

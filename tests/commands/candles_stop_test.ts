@@ -10,11 +10,10 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { committedAll } from "../../faults/topic.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
-import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import { priceFromMessage, referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -170,7 +169,7 @@ kafkaTest(
       }
       const ended = await again.done;
       assert.equal(ended.code, 0, ended.stdout + ended.stderr);
-      const expected = referenceCandles(prices.map(priceObservation), INTERVALS);
+      const expected = referenceCandles(prices.map(priceFromMessage), INTERVALS);
       const rows = await table(db.url);
       assert.equal(rows.length, expected.size);
       for (const { closed: _closed, revision: _revision, ...fields } of rows) {

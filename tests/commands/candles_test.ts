@@ -7,12 +7,11 @@
 import assert from "node:assert/strict";
 import type { Candle, Interval } from "../../market/candle.ts";
 import { candleJson } from "../../market/messages/candle_message.ts";
-import { priceObservation } from "../../market/observation.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
 import { openStore } from "../../store/open_store.ts";
 import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import { priceFromMessage, referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { market, recordedPrice, seeded, writeRecording } from "../support/prices.ts";
 import { runCommand, spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -113,7 +112,7 @@ kafkaTest(
     const db = await createTestDatabase();
     try {
       const result = await aggregate(topic, freshTopic("g"), db.url, ["--format", "json"]);
-      const expected = referenceCandles(prices.map(priceObservation), INTERVALS);
+      const expected = referenceCandles(prices.map(priceFromMessage), INTERVALS);
       const rows = await table(db.url);
       assert.equal(rows.length, expected.size);
       for (const { closed: _closed, revision, ...fields } of rows) {

@@ -17,6 +17,7 @@ import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { priceMarket } from "../../market/market.ts";
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import { storedCandles } from "../support/candle_table.ts";
 import {
   goodObservations,
   goodPrices,
@@ -24,7 +25,6 @@ import {
   interleave,
   issueHostiles,
   priceRecord,
-  storedCandles,
   type TopicRecord,
   tradeRecord,
   type TradeValue,

@@ -12,7 +12,8 @@ import { committedAll } from "../../faults/topic.ts";
 import { freshTopic, kafkaTest, TEST_BROKERS, testKafka } from "../support/broker.ts";
 import { market, writeRecording } from "../support/prices.ts";
 import { runCommand, type RunningCommand, spawnCommand } from "../support/run.ts";
-import { candleTable, until } from "../support/trades.ts";
+import { candleTable } from "../support/candle_table.ts";
+import { until } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m", "15m", "1h"];
 // Prices of two hours ago: replayed records keep their recorded time as their Kafka timestamp.

@@ -8,9 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Interval } from "../../market/candle.ts";
-import { type Observation, tradeIdentity } from "../../market/observation.ts";
 import { chromiumInstalled, launchBrowser } from "../http/browser.ts";
-import { referenceCandles } from "../support/candle_reference.ts";
+import { referenceCandles, tradeFromMatch } from "../support/candle_reference.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
 import { CoinGeckoStub } from "../support/coingecko_stub.ts";
 import { spawnCommand } from "../support/run.ts";
@@ -115,16 +114,7 @@ Deno.test({
 
       // The past hour: every whole minute of it, as an independent computation over REST's trades.
       const history = stub.history.get("BTC-USD")!;
-      const observations = history.map((m): Observation => ({
-        source: "coinbase",
-        product: "BTC-USD",
-        time: Date.parse(m.time),
-        price: Number(m.price),
-        size: Number(m.size),
-        // Coinbase's side is the maker's: a "sell" maker means a buyer took it.
-        taker: m.side === "sell" ? "buy" : "sell",
-        id: tradeIdentity(m.trade_id),
-      })).filter((o) => o.time >= since);
+      const observations = history.map(tradeFromMatch).filter((o) => o.time >= since);
       const expected = referenceCandles(observations, INTERVALS);
       const firstWhole = Math.ceil(since / 60_000) * 60_000 + 60_000;
       const lastPast = Math.floor(Date.parse(boundary[0]!.time) / 60_000) * 60_000;

@@ -10,7 +10,8 @@ import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
-import { candleTable, close, sentObservations, tradeScript, until } from "../support/trades.ts";
+import { candleTable } from "../support/candle_table.ts";
+import { close, sentObservations, tradeScript, until } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m"];
 

@@ -15,7 +15,8 @@ import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broke
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
-import { candleTable, close, madeObservations, tradeScript, until } from "../support/trades.ts";
+import { candleTable } from "../support/candle_table.ts";
+import { close, madeObservations, tradeScript, until } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
 const PRODUCTS = ["BTC-USD", "ETH-USD"];

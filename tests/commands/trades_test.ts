@@ -14,14 +14,8 @@ import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, testKafka } from "../su
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
-import {
-  candleTable,
-  close,
-  expectedTrade,
-  sentObservations,
-  tradeScript,
-  until,
-} from "../support/trades.ts";
+import { candleTable } from "../support/candle_table.ts";
+import { close, expectedTrade, sentObservations, tradeScript, until } from "../support/trades.ts";
 
 const INTERVALS: Interval[] = ["1m", "5m"];
 /** Two products of one base currency among them: each a market of its own. */

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
-import { PendingOffsets } from "../../actors/pending_offsets.ts";
-import type { InRecord } from "../../kafka/transport.ts";
 import type { Candle, Interval } from "../../market/candle.ts";
 import { CandleBook, type CandleBookOptions } from "../../market/candle_book.ts";
-import { marketKey, priceMarket } from "../../market/market.ts";
-import type { Observation } from "../../market/observation.ts";
+import { priceMarket } from "../../market/market.ts";
+import type { PriceMessage } from "../../market/messages/price_message.ts";
+import { type Observation, priceObservation } from "../../market/observation.ts";
 import { SeenSet } from "../../market/seen_set.ts";
-import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
+import {
+  priceFromMessage,
+  type RawObservation,
+  referenceCandles,
+  referenceKey,
+} from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
-import { seeded } from "../support/prices.ts";
+import { recordedPrice, seeded } from "../support/prices.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30);
 const S = 1_000;
@@ -44,6 +48,20 @@ const trade = (
   id: -(id + 1),
 });
 
+/**
+ * An observation given to the book as the reference takes it: its identity as the test made it,
+ * Coinbase's maker side the other side than the taker the test chose.
+ */
+const asReference = (o: Observation): RawObservation => ({
+  source: o.source,
+  product: o.product,
+  time: o.time,
+  price: o.price,
+  size: o.size,
+  makerSide: o.taker === null ? null : o.taker === "buy" ? "sell" : "buy",
+  identity: String(o.id),
+});
+
 function book(options: Partial<CandleBookOptions> = {}): CandleBook {
   const b = new CandleBook({
     intervals: ["1m"],
@@ -70,7 +88,7 @@ function stream(seed: number, count: number, disorder: number): Observation[] {
   return out;
 }
 
-Deno.test("CandleBook folds out-of-order prices within the out-of-orderness into the candles an independent computation gives", () => {
+Deno.test("CandleBook folds out-of-order prices within the out-of-orderness into the candles an independent computation gives", async () => {
   const intervals: Interval[] = ["1m", "5m", "15m"];
   for (const seed of [1, 2, 3]) {
     const observations = stream(seed, 600, 10 * S);
@@ -78,9 +96,9 @@ Deno.test("CandleBook folds out-of-order prices within the out-of-orderness into
     const store = new MemoryStore();
     for (const o of observations) {
       b.apply(o, 0);
-      void store.write(b.flush(b.dirtyMarkets).write);
+      await store.write(b.flush(b.dirtyMarkets).write);
     }
-    const expected = referenceCandles(observations, intervals);
+    const expected = referenceCandles(observations.map(asReference), intervals);
     const got = store.table();
     assert.equal(got.length, expected.size);
     for (const candle of got) {
@@ -197,68 +215,6 @@ Deno.test("SeenSet round-trips through its text form and lets old identities go"
   assert.throws(() => SeenSet.decode("zz:??"), SyntaxError);
 });
 
-/** Runs records through a book with the Aggregator's bookkeeping, writing to the store. */
-async function run(
-  store: MemoryStore,
-  records: readonly Observation[],
-  from: number,
-  to: number,
-  options: { intervals: Interval[]; flushEvery: number },
-): Promise<{ committed: number }> {
-  const b = new CandleBook({
-    intervals: options.intervals,
-    outOfOrdernessMs: 10 * S,
-    allowedLatenessMs: 30 * S,
-    idleTimeoutMs: 1e12,
-  });
-  const offsets = new PendingOffsets();
-  let committed = from - 1;
-  let now = 0;
-  const writeDue = async (markets: string[]) => {
-    const flush = b.flush(markets);
-    const points = offsets.written(markets);
-    await store.write(flush.write);
-    for (const p of points) committed = Math.max(committed, Number(p.offset));
-  };
-  for (let offset = from; offset < to; offset++) {
-    const o = records[offset]!;
-    if (!b.has(o)) b.claim(o, await store.loadMarket(o, b.horizonMs), now);
-    const outcome = b.apply(o, now);
-    const record = { topic: "t", partition: 0, offset: String(offset) } as InRecord;
-    offsets.processed(record, outcome === "added" ? marketKey(o) : null);
-    now += 100;
-    if (offset % options.flushEvery === 0) await writeDue(b.due(now));
-  }
-  if (to === records.length) await writeDue(b.dirtyMarkets);
-  return { committed };
-}
-
-Deno.test("CandleBook restarted from what it wrote, at random moments, ends with the table of one uninterrupted run", async () => {
-  const intervals: Interval[] = ["1m", "5m"];
-  for (const seed of [11, 12, 13, 14, 15]) {
-    const rnd = seeded(seed);
-    // Late prices too: some beyond the out-of-orderness, a few beyond the lateness.
-    const records = stream(seed, 800, 50 * S);
-    const once = new MemoryStore();
-    await run(once, records, 0, records.length, { intervals, flushEvery: 7 });
-
-    const crashed = new MemoryStore();
-    let next = 0;
-    while (next < records.length) {
-      const stop = Math.min(records.length, next + 1 + Math.floor(rnd() * 200));
-      const { committed } = await run(crashed, records, next, stop, { intervals, flushEvery: 7 });
-      // A restart reads from the committed offset on; sometimes from further back (a replay).
-      next = rnd() < 0.2 ? Math.floor(rnd() * (committed + 1)) : committed + 1;
-      if (stop === records.length && next < records.length) {
-        await run(crashed, records, next, records.length, { intervals, flushEvery: 7 });
-        break;
-      }
-    }
-    assert.deepEqual(crashed.table(), once.table(), `seed ${seed}`);
-    assert.ok(once.table().some((c) => c.revision > 0), "the stream has revisions");
-  }
-});
-
 Deno.test("A write from a process that lost the market to another is stale and changes nothing", async () => {
   const store = new MemoryStore();
   const a = new CandleBook({
@@ -324,7 +280,7 @@ function mixedStream(seed: number, count: number): Observation[] {
   return out;
 }
 
-Deno.test("CandleBook never puts BTC-USD trades, BTC-EUR trades and CoinGecko's BTC price in one candle", () => {
+Deno.test("CandleBook never puts BTC-USD trades, BTC-EUR trades and CoinGecko's BTC price in one candle", async () => {
   const intervals: Interval[] = ["1m", "5m"];
   const observations = mixedStream(7, 900);
   const b = new CandleBook({
@@ -337,10 +293,10 @@ Deno.test("CandleBook never puts BTC-USD trades, BTC-EUR trades and CoinGecko's 
   for (const o of observations) {
     if (!b.has(o)) b.claim(o, { state: null, epoch: 1, candles: [] }, 0);
     b.apply(o, 0);
-    void store.write(b.flush(b.dirtyMarkets).write);
+    await store.write(b.flush(b.dirtyMarkets).write);
   }
   assert.deepEqual(b.markets.sort(), ["coinbase:BTC-EUR", "coinbase:BTC-USD", "coingecko:BTC-USD"]);
-  const expected = referenceCandles(observations, intervals);
+  const expected = referenceCandles(observations.map(asReference), intervals);
   const table = store.table();
   assert.equal(table.length, expected.size);
   for (const { closed: _c, revision: _r, ...fields } of table) {
@@ -403,4 +359,42 @@ Deno.test("CandleBook refuses a trade that does not say who took it, and a claim
     () => b.claim("binance:BTC-USD", { state: null, epoch: 1, candles: [] }, 0),
     RangeError,
   );
+});
+
+Deno.test("CandleBook puts a price whose last_updated is null in the window of its timestamp, and counts its repeat once", () => {
+  const message = (lastUpdated: number | null, timestamp: string, price: number): PriceMessage => ({
+    ...recordedPrice("BTC", 0, price),
+    last_updated: lastUpdated,
+    timestamp,
+  });
+  const messages = [
+    message(Date.UTC(2025, 10, 12, 10, 30, 50) / 1000, "2025-11-12T10:30:50.700Z", 100),
+    // No time from CoinGecko: it counts when it was read, 10:31:00.250, the next minute.
+    message(null, "2025-11-12T10:31:00.250Z", 101),
+    message(null, "2025-11-12T10:31:00.250Z", 101),
+    // Read at 10:31:10.7 but dated 10:30:55 by CoinGecko: the 10:30 window.
+    message(Date.UTC(2025, 10, 12, 10, 30, 55) / 1000, "2025-11-12T10:31:10.700Z", 99),
+  ];
+  const b = book({ intervals: ["1m"] });
+  assert.deepEqual(messages.map((m) => b.apply(priceObservation(m), 0)), [
+    "added",
+    "added",
+    "repeat",
+    "added",
+  ]);
+  const candles = b.flush([BTC]).write.candles.sort((x, y) => x.windowStart - y.windowStart);
+  assert.deepEqual(
+    candles.map((c) => [new Date(c.windowStart).toISOString(), c.open, c.close, c.samples]),
+    [
+      ["2025-11-12T10:30:00.000Z", 100, 99, 2],
+      ["2025-11-12T10:31:00.000Z", 101, 101, 1],
+    ],
+  );
+  assert.equal(candles[1]!.firstEvent, Date.UTC(2025, 10, 12, 10, 31, 0, 250));
+  // The reference, reading the messages on its own, agrees on every field.
+  const expected = referenceCandles(messages.map(priceFromMessage), ["1m"]);
+  assert.equal(expected.size, candles.length);
+  for (const { closed: _c, revision: _r, ...fields } of candles) {
+    assert.deepEqual(fields, expected.get(referenceKey(fields)));
+  }
 });

@@ -11,6 +11,11 @@ import type { Alert } from "../../market/alert.ts";
 import type { AlertRules } from "../../market/alert_rules.ts";
 import type { Candle } from "../../market/candle.ts";
 
+/** What the reference reads of a candle: its key, its open and close, and whether it closed. */
+export type AlertCandle =
+  & Pick<Candle, "symbol" | "windowStart" | "open" | "close" | "closed">
+  & { source: string; product: string; interval: string };
+
 /** An alert without its creation time, which no two runs share. */
 export type ExpectedAlert = Omit<Alert, "createdAt">;
 
@@ -34,10 +39,10 @@ export const alertKey = (
  * @returns The alerts, by key.
  */
 export function referenceAlerts(
-  candles: readonly Omit<Candle, "revision">[],
+  candles: readonly AlertCandle[],
   rules: AlertRules,
 ): Map<string, ExpectedAlert> {
-  const series = new Map<string, Omit<Candle, "revision">[]>();
+  const series = new Map<string, AlertCandle[]>();
   for (const c of candles.filter((c) => c.closed)) {
     const k = `${c.source}:${c.product}|${c.interval}`;
     series.set(k, [...(series.get(k) ?? []), c]);
@@ -49,10 +54,10 @@ export function referenceAlerts(
     list.sort((x, y) => x.windowStart - y.windowStart);
     list.forEach((c, t) => {
       const base = {
-        source: c.source,
+        source: c.source as Alert["source"],
         product: c.product,
         symbol: c.symbol,
-        interval: c.interval,
+        interval: c.interval as Alert["interval"],
         windowStart: c.windowStart,
         changePct: 100 * (c.close - c.open) / c.open,
         price: c.close,

@@ -1,26 +1,26 @@
 /**
- * An independent computation of candles, written plainly from the definitions of docs/candles.md (no
- * watermark, no state, and none of the aggregation's own code: its window lengths are written out
- * here): for the observations that are all on time, the candles a correct aggregator must give.
+ * The candles a correct aggregator must give for observations that are all on time, keyed the way
+ * the candle tests look them up: {@linkcode marketCandles} of `market_reference.ts`, written
+ * plainly from docs/candles.md (no watermark, no state, literal window lengths, identities and
+ * event times read from the records as written), nothing of the product's code but types.
+ *
+ * The observations come from the records: {@linkcode priceFromMessage} / {@linkcode priceFromJson}
+ * for prices, {@linkcode tradeFromMessage} / {@linkcode tradeFromJson} for trade messages and
+ * {@linkcode tradeFromMatch} for the feed's matches.
  *
  * @module
  */
-import type { Candle, Interval } from "../../market/candle.ts";
-import type { Observation } from "../../market/observation.ts";
+import { marketCandles, type RawObservation, type ReferenceCandle } from "./market_reference.ts";
 
-/** Each interval's length, ms, as docs/candles.md gives it. */
-const LENGTH_MS: Readonly<Record<Interval, number>> = {
-  "1m": 60_000,
-  "5m": 300_000,
-  "15m": 900_000,
-  "30m": 1_800_000,
-  "1h": 3_600_000,
-  "4h": 14_400_000,
-  "1d": 86_400_000,
-};
-
-/** A candle as the reference gives it: every field but `closed` and `revision`. */
-export type ReferenceCandle = Omit<Candle, "closed" | "revision">;
+export {
+  priceFromJson,
+  priceFromMessage,
+  type RawObservation,
+  type ReferenceCandle,
+  tradeFromJson,
+  tradeFromMatch,
+  tradeFromMessage,
+} from "./market_reference.ts";
 
 /**
  * The key the reference files a candle under: `{source}:{product}|{interval}|{windowStart}`.
@@ -29,7 +29,7 @@ export type ReferenceCandle = Omit<Candle, "closed" | "revision">;
  * @returns The key.
  */
 export function referenceKey(
-  candle: Pick<Candle, "source" | "product" | "interval" | "windowStart">,
+  candle: { source: string; product: string; interval: string; windowStart: number },
 ): string {
   return `${candle.source}:${candle.product}|${candle.interval}|${candle.windowStart}`;
 }
@@ -37,67 +37,21 @@ export function referenceKey(
 /**
  * Candles of the distinct observations (the first of each identity within its market counts),
  * per market (source and product), interval and window; ties in event time go by arrival (open:
- * the first, close: the last). A trade's size counts as buy volume when its taker bought, as sell
- * volume when its taker sold; the volume is the two together.
+ * the first, close: the last). A trade's size counts as buy volume when Coinbase's maker side is
+ * `sell` (a buyer took the resting order), as sell volume otherwise; the volume is the two
+ * together.
  *
  * @param observations In arrival order.
  * @param intervals The intervals.
  * @returns Candles keyed by {@linkcode referenceKey}.
  */
 export function referenceCandles(
-  observations: readonly Observation[],
-  intervals: readonly Interval[],
+  observations: readonly RawObservation[],
+  intervals: readonly string[],
 ): Map<string, ReferenceCandle> {
-  const seen = new Set<string>();
-  const distinct = observations.filter((o) => {
-    const id = `${o.source}:${o.product}|${o.id}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
   const out = new Map<string, ReferenceCandle>();
-  for (const interval of intervals) {
-    const size = LENGTH_MS[interval];
-    const groups = new Map<string, Observation[]>();
-    for (const o of distinct) {
-      const start = Math.floor(o.time / size) * size;
-      const k = referenceKey({ ...o, interval, windowStart: start });
-      groups.set(k, [...(groups.get(k) ?? []), o]);
-    }
-    for (const [k, group] of groups) {
-      const { source, product } = group[0]!;
-      const dash = product.indexOf("-");
-      const times = group.map((o) => o.time);
-      const first = Math.min(...times);
-      const last = Math.max(...times);
-      const trades = group.filter((o) => o.size !== null);
-      const sum = (items: Observation[]) => items.reduce((s, o) => s + o.size!, 0);
-      const buyVolume = trades.length === 0 ? null : sum(trades.filter((o) => o.taker === "buy"));
-      const sellVolume = trades.length === 0 ? null : sum(trades.filter((o) => o.taker === "sell"));
-      const volume = buyVolume === null ? null : buyVolume + sellVolume!;
-      const start = Math.floor(first / size) * size;
-      out.set(k, {
-        source,
-        product,
-        symbol: product.slice(0, dash),
-        quote: product.slice(dash + 1),
-        interval,
-        windowStart: start,
-        windowEnd: start + size,
-        open: group.find((o) => o.time === first)!.price,
-        close: group.findLast((o) => o.time === last)!.price,
-        high: Math.max(...group.map((o) => o.price)),
-        low: Math.min(...group.map((o) => o.price)),
-        samples: group.length,
-        trades: trades.length === 0 ? group.length : trades.length,
-        volume,
-        buyVolume,
-        sellVolume,
-        vwap: volume === null ? null : trades.reduce((s, o) => s + o.price * o.size!, 0) / volume,
-        firstEvent: first,
-        lastEvent: last,
-      });
-    }
+  for (const candle of marketCandles(observations, intervals).values()) {
+    out.set(referenceKey(candle), candle);
   }
   return out;
 }

@@ -7,11 +7,8 @@
  *
  * @module
  */
-import type { Interval } from "../../market/candle.ts";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
-import { type Observation, priceObservation, tradeIdentity } from "../../market/observation.ts";
-import { openStore } from "../../store/open_store.ts";
-import type { Candle } from "../../market/candle.ts";
+import { priceFromJson, type RawObservation, tradeFromJson } from "./market_reference.ts";
 import { recordedPrice, seeded } from "./prices.ts";
 
 /** One record to write. */
@@ -92,31 +89,16 @@ export function goodTrades(
   return out;
 }
 
-/** The observation a good trade makes. */
-export function tradeObservation(trade: TradeValue): Observation {
-  return {
-    source: "coinbase",
-    product: trade.product_id,
-    time: Date.parse(trade.time),
-    price: trade.price,
-    size: trade.size,
-    // Coinbase's side is the resting order's: a "sell" maker means a buyer took it.
-    taker: trade.side === "sell" ? "buy" : "sell",
-    id: tradeIdentity(trade.trade_id),
-  };
-}
-
 /**
- * The observations the good records make, in the order written.
+ * The observations the good records make, in the order written, read from the records' JSON as
+ * an independent candle computation takes them.
  *
  * @param records The records, good and hostile.
  * @returns The good ones' observations.
  */
-export function goodObservations(records: readonly TopicRecord[]): Observation[] {
+export function goodObservations(records: readonly TopicRecord[]): RawObservation[] {
   return records.filter((r) => r.hostile === null).map((r) =>
-    r.topic === "prices"
-      ? priceObservation(JSON.parse(r.value) as PriceMessage)
-      : tradeObservation(JSON.parse(r.value) as TradeValue)
+    r.topic === "prices" ? priceFromJson(r.value) : tradeFromJson(r.value)
   );
 }
 
@@ -407,49 +389,5 @@ export async function writeWithKcat(
   const output = await child.output();
   if (!output.success) {
     throw new Error(`kcat failed: ${new TextDecoder().decode(output.stderr)}`);
-  }
-}
-
-/**
- * A store's candle table (every column but `updated_at`), for every market of the base
- * currencies given.
- *
- * @param url The store.
- * @param symbols The base currencies.
- * @param intervals The intervals.
- * @returns The candles.
- */
-export async function storedCandles(
-  url: string,
-  symbols: readonly string[],
-  intervals: readonly Interval[],
-): Promise<Candle[]> {
-  const store = await openStore(url, { timeoutMs: 10_000 });
-  try {
-    const rows: Candle[] = [];
-    const markets = (await store.markets()).filter((m) => symbols.includes(m.symbol));
-    for (const { source, product } of markets) {
-      for (const interval of intervals) {
-        // The latest 5,000 at most come back each time: page backwards.
-        const mine: Candle[] = [];
-        let before: number | null = null;
-        while (true) {
-          const page: Candle[] = await store.candles({
-            source,
-            product,
-            interval,
-            ...(before === null ? {} : { to: before }),
-            limit: 5_000,
-          });
-          mine.unshift(...page);
-          if (page.length < 5_000) break;
-          before = page[0]!.windowStart;
-        }
-        rows.push(...mine);
-      }
-    }
-    return rows;
-  } finally {
-    await store.close();
   }
 }

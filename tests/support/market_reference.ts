@@ -58,23 +58,33 @@ const WINDOW_MS: Record<string, number> = {
   "1d": 24 * 60 * 60 * 1000,
 };
 
+/** The fields of a price message (docs/messages.md) a reference reads. */
+export interface PriceFields {
+  symbol: string;
+  price_usd: number;
+  /** CoinGecko's time of the price, Unix seconds, or null. */
+  last_updated: number | null;
+  /** When the price was read, ISO-8601. */
+  timestamp: string;
+}
+
 /**
  * A price message's observation: market `coingecko` / `{symbol}-USD`, event time `last_updated`
- * (Unix seconds) or, when that is null, `timestamp`; identity the event time.
+ * (Unix seconds, to the nearest millisecond) or, when that is null, `timestamp`; identity the
+ * event time.
  *
- * @param json The record's value.
+ * @param message The message's fields.
  * @returns The observation.
  */
-export function priceFromJson(json: string): RawObservation {
-  const v = JSON.parse(json);
-  const time = v.last_updated === null
-    ? new Date(v.timestamp).getTime()
-    : Math.round(v.last_updated * 1000);
+export function priceFromMessage(message: PriceFields): RawObservation {
+  const time = message.last_updated === null
+    ? new Date(message.timestamp).getTime()
+    : Math.round(message.last_updated * 1000);
   return {
     source: "coingecko",
-    product: `${v.symbol}-USD`,
+    product: `${message.symbol}-USD`,
     time,
-    price: v.price_usd,
+    price: message.price_usd,
     size: null,
     makerSide: null,
     identity: `t${time}`,
@@ -82,22 +92,53 @@ export function priceFromJson(json: string): RawObservation {
 }
 
 /**
- * A trade message's observation: market `coinbase` / `product_id`, identity `trade_id`.
+ * A price record's observation ({@linkcode priceFromMessage}), from the record's value.
+ *
+ * @param json The record's value.
+ * @returns The observation.
+ */
+export function priceFromJson(json: string): RawObservation {
+  return priceFromMessage(JSON.parse(json));
+}
+
+/** The fields of a trade message (docs/messages.md#trades) a reference reads. */
+export interface TradeFields {
+  source: string;
+  product_id: string;
+  trade_id: number;
+  price: number;
+  size: number;
+  /** Coinbase's side: the maker's. */
+  side: string;
+  time: string;
+}
+
+/**
+ * A trade message's observation: market `source` / `product_id`, identity `trade_id`.
+ *
+ * @param message The message's fields.
+ * @returns The observation.
+ */
+export function tradeFromMessage(message: TradeFields): RawObservation {
+  return {
+    source: message.source,
+    product: message.product_id,
+    time: new Date(message.time).getTime(),
+    price: message.price,
+    size: message.size,
+    makerSide: message.side as "buy" | "sell",
+    identity: `id${message.trade_id}`,
+  };
+}
+
+/**
+ * A trade record's observation ({@linkcode tradeFromMessage}), from the record's value.
  *
  * @param json The record's value.
  * @returns The observation.
  */
 export function tradeFromJson(json: string): RawObservation {
-  const v = JSON.parse(json);
-  return {
-    source: v.source,
-    product: v.product_id,
-    time: new Date(v.time).getTime(),
-    price: v.price,
-    size: v.size,
-    makerSide: v.side,
-    identity: `id${v.trade_id}`,
-  };
+  return tradeFromMessage(JSON.parse(json));
 }
 
 /**
@@ -158,18 +199,20 @@ export function marketCandles(
   const out = new Map<string, ReferenceCandle>();
   for (const [key, group] of groups) {
     const [source, product, interval, start] = key.split("|") as [string, string, string, string];
-    group.sort((a, b) => a.time - b.time);
     const [symbol, quote] = product.split("-") as [string, string];
     const isTrade = group[0]!.size !== null;
-    let volume = 0, buy = 0, sell = 0, notional = 0;
+    // Sums in the order the observations were read; the volume is, by definition, buy + sell.
+    let buy = 0, sell = 0, notional = 0;
     for (const o of group) {
       if (o.size === null) continue;
-      volume += o.size;
       notional += o.price * o.size;
       // Coinbase names the maker's side: a maker selling means the taker bought.
       if (o.makerSide === "sell") buy += o.size;
       else sell += o.size;
     }
+    const volume = buy + sell;
+    // By event time; ties by arrival (a stable sort): open the first, close the last.
+    group.sort((a, b) => a.time - b.time);
     out.set(key, {
       source,
       product,

@@ -1,8 +1,9 @@
 /**
  * A candle store kept in memory, with the semantics of the real ones (idempotent upserts, the
- * epoch guard, the outboxes and the alert queue, every series by market): a stand-in neighbour
- * for unit tests of the candle actors and the candle book. The real stores are tested against
- * PostgreSQL and SQLite themselves.
+ * epoch guard, the outboxes and the alert queue, every series by market, the values it refuses):
+ * a stand-in neighbour for unit tests of the candle actors and the candle book. It passes the
+ * real stores' contract (tests/store/memory_store_test.ts runs it), and it can be made to fail on
+ * purpose: down as a whole, or refusing a market's writes or its claim.
  *
  * @module
  */
@@ -37,6 +38,112 @@ function checkLimit(limit: number): number {
     throw new RangeError(`The limit must be a whole number of at least 1, not ${limit}`);
   }
   return limit;
+}
+
+/** The latest time the real stores keep (9999-12-31T23:59:59.999Z). */
+const LAST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Refuses, as a real store does, a value it could not keep. */
+function refuse(what: string, why: string): never {
+  throw new StoreRefusedError(`Cannot store ${what}: ${why}`);
+}
+
+function checkNumber(what: string, field: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    refuse(what, `${field} must be a finite number, not ${value}`);
+  }
+}
+
+function checkWhole(what: string, field: string, value: number, from: number): void {
+  if (!Number.isSafeInteger(value) || value < from || value > 2_147_483_647) {
+    refuse(what, `${field} must be a whole number from ${from}, not ${value}`);
+  }
+}
+
+function checkTime(what: string, field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0 || value > LAST_TIME) {
+    refuse(what, `${field} must be whole milliseconds from 1970 to 9999, not ${value}`);
+  }
+}
+
+/** A market's source, product and symbol (and quote, when given) as the stores key them. */
+function checkMarket(
+  what: string,
+  row: { source: string; product: string; symbol: string; quote?: string },
+): void {
+  if (row.source !== "coingecko" && row.source !== "coinbase") {
+    refuse(what, `unknown source ${JSON.stringify(row.source)}`);
+  }
+  const parts = /^([A-Z0-9]{1,15})-([A-Z0-9]{1,15})$/.exec(row.product);
+  if (parts === null) refuse(what, `product ${JSON.stringify(row.product)} is not BASE-QUOTE`);
+  if (row.symbol !== parts[1]) refuse(what, `symbol ${JSON.stringify(row.symbol)} is not its base`);
+  if (row.quote !== undefined && row.quote !== parts[2]) {
+    refuse(what, `quote ${JSON.stringify(row.quote)} is not its quote`);
+  }
+}
+
+function checkCandle(candle: Candle): void {
+  const what = `candle ${key(candle)}`;
+  checkMarket(what, candle);
+  if (!(INTERVALS as readonly string[]).includes(candle.interval)) {
+    refuse(what, `unknown interval ${JSON.stringify(candle.interval)}`);
+  }
+  for (const field of ["windowStart", "windowEnd", "firstEvent", "lastEvent"] as const) {
+    checkTime(what, field, candle[field]);
+  }
+  for (const field of ["open", "high", "low", "close"] as const) {
+    checkNumber(what, field, candle[field]);
+  }
+  for (const field of ["volume", "buyVolume", "sellVolume", "vwap"] as const) {
+    if (candle[field] !== null) checkNumber(what, field, candle[field]);
+  }
+  for (const field of ["samples", "trades", "revision"] as const) {
+    checkWhole(what, field, candle[field], 0);
+  }
+  if (typeof candle.closed !== "boolean") refuse(what, "closed must be a boolean");
+}
+
+function checkState(state: MarketState): void {
+  const what = `the state of ${state.market}`;
+  if (typeof state.market !== "string" || parseMarketKey(state.market) === null) {
+    refuse(what, "its market must be {source}:{BASE-QUOTE}");
+  }
+  checkTime(what, "maxEvent", state.maxEvent);
+  checkWhole(what, "epoch", state.epoch, 1);
+}
+
+function checkLatest(price: LatestPrice): void {
+  const what = `the latest price of ${price.source}:${price.product}`;
+  checkMarket(what, price);
+  checkNumber(what, "priceUsd", price.priceUsd);
+  for (const field of ["volume24h", "marketCap", "priceChange24h"] as const) {
+    if (price[field] !== null) checkNumber(what, field, price[field]);
+  }
+  checkTime(what, "eventTime", price.eventTime);
+}
+
+function checkAlert(alert: Alert): void {
+  const what = `alert ${alertKey(alert)}`;
+  checkMarket(what, alert);
+  if (!(INTERVALS as readonly string[]).includes(alert.interval)) {
+    refuse(what, `unknown interval ${JSON.stringify(alert.interval)}`);
+  }
+  checkTime(what, "windowStart", alert.windowStart);
+  if (alert.kind !== "move" && alert.kind !== "anomaly") refuse(what, "unknown kind");
+  if (alert.direction !== "up" && alert.direction !== "down") refuse(what, "unknown direction");
+  checkNumber(what, "changePct", alert.changePct);
+  if (alert.zscore !== null) checkNumber(what, "zscore", alert.zscore);
+  checkNumber(what, "price", alert.price);
+  checkTime(what, "createdAt", alert.createdAt);
+}
+
+/** Every value of a write, checked before anything of it is applied. */
+function checkWrite(batch: StoreWrite): void {
+  batch.states.forEach(checkState);
+  batch.candles.forEach(checkCandle);
+  batch.latest.forEach(checkLatest);
+  batch.publish.forEach(checkCandle);
+  (batch.examine ?? []).forEach(checkCandle);
 }
 
 /** An in-memory candle store; `failing` makes every call reject. */
@@ -80,12 +187,14 @@ export class MemoryStore implements CandleStore {
     }
   }
 
-  #check(): void {
-    if (this.failing) throw new Error("connection refused");
+  /** Rejects while the store is down, as a call to a store that is down does. */
+  #ready(): Promise<void> {
+    return this.failing ? Promise.reject(new Error("connection refused")) : Promise.resolve();
   }
 
-  write(batch: StoreWrite): Promise<string[]> {
-    this.#check();
+  async write(batch: StoreWrite): Promise<string[]> {
+    await this.#ready();
+    checkWrite(batch);
     this.#refuse(marketsOfWrite(batch));
     const stale: string[] = [];
     for (const state of batch.states) {
@@ -110,11 +219,11 @@ export class MemoryStore implements CandleStore {
       if (fresh(c)) this.examine.set(`${key(c)}|${c.revision}`, { ...c });
     }
     this.writes++;
-    return Promise.resolve(stale);
+    return stale;
   }
 
-  loadMarket(market: Market, horizonMs: number): Promise<LoadedMarket> {
-    this.#check();
+  async loadMarket(market: Market, horizonMs: number): Promise<LoadedMarket> {
+    await this.#ready();
     const name = marketKey(market);
     const refused = this.refusesClaim.get(name);
     if (refused !== undefined) throw new StoreRefusedError(refused);
@@ -128,11 +237,11 @@ export class MemoryStore implements CandleStore {
         marketKey(c) === name && c.windowEnd > state.maxEvent - horizonMs
       ).map((c) => ({ ...c }))
       : [];
-    return Promise.resolve({ state, epoch, candles });
+    return { state, epoch, candles };
   }
 
-  candles(query: CandleQuery): Promise<Candle[]> {
-    this.#check();
+  async candles(query: CandleQuery): Promise<Candle[]> {
+    await this.#ready();
     const limit = checkLimit(query.limit ?? 500);
     const rows = [...this.rows.values()].filter((c) =>
       c.source === query.source && c.product === query.product &&
@@ -140,36 +249,31 @@ export class MemoryStore implements CandleStore {
       (query.from === undefined || c.windowStart >= query.from) &&
       (query.to === undefined || c.windowStart < query.to)
     ).sort((a, b) => a.windowStart - b.windowStart);
-    return Promise.resolve(rows.slice(-limit).map((c) => ({ ...c })));
+    return rows.slice(-limit).map((c) => ({ ...c }));
   }
 
-  latest(market?: Market): Promise<LatestPrice[]> {
-    this.#check();
-    return Promise.resolve(
-      [...this.prices.values()]
-        .filter((p) =>
-          market === undefined || (p.source === market.source && p.product === market.product)
-        )
-        .sort((a, b) => byText(a.source, b.source) || byText(a.product, b.product))
-        .map((p) => ({ ...p })),
-    );
+  async latest(market?: Market): Promise<LatestPrice[]> {
+    await this.#ready();
+    return [...this.prices.values()]
+      .filter((p) =>
+        market === undefined || (p.source === market.source && p.product === market.product)
+      )
+      .sort((a, b) => byText(a.source, b.source) || byText(a.product, b.product))
+      .map((p) => ({ ...p }));
   }
 
-  peekCandleOutbox(limit: number): Promise<Candle[]> {
-    this.#check();
-    return Promise.resolve(
-      [...this.queue.values()].slice(0, checkLimit(limit)).map((c) => ({ ...c })),
-    );
+  async peekCandleOutbox(limit: number): Promise<Candle[]> {
+    await this.#ready();
+    return [...this.queue.values()].slice(0, checkLimit(limit)).map((c) => ({ ...c }));
   }
 
-  ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
-    this.#check();
+  async ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
+    await this.#ready();
     for (const c of candles) this.queue.delete(`${key(c)}|${c.revision}`);
-    return Promise.resolve();
   }
 
-  markets(): Promise<KnownMarket[]> {
-    this.#check();
+  async markets(): Promise<KnownMarket[]> {
+    await this.#ready();
     const names = new Set([
       ...this.prices.keys(),
       ...[...this.rows.values()].map((c) => marketKey(c)),
@@ -190,20 +294,20 @@ export class MemoryStore implements CandleStore {
         intervals: INTERVALS.filter((i) => stored.has(i)),
       });
     }
-    return Promise.resolve(
-      known.sort((a, b) => byText(a.source, b.source) || byText(a.product, b.product)),
-    );
+    return known.sort((a, b) => byText(a.source, b.source) || byText(a.product, b.product));
   }
 
-  peekCandlesToExamine(limit: number): Promise<Candle[]> {
-    this.#check();
-    return Promise.resolve(
-      [...this.examine.values()].slice(0, checkLimit(limit)).map((c) => ({ ...c })),
-    );
+  async peekCandlesToExamine(limit: number): Promise<Candle[]> {
+    await this.#ready();
+    return [...this.examine.values()].slice(0, checkLimit(limit)).map((c) => ({ ...c }));
   }
 
-  insertAlerts(alerts: readonly Alert[], examined: readonly CandleRevisionKey[] = []) {
-    this.#check();
+  async insertAlerts(
+    alerts: readonly Alert[],
+    examined: readonly CandleRevisionKey[] = [],
+  ): Promise<Alert[]> {
+    await this.#ready();
+    alerts.forEach(checkAlert);
     this.#refuse(alerts.map((a) => marketKey(a)));
     const fresh: Alert[] = [];
     for (const a of alerts) {
@@ -213,38 +317,36 @@ export class MemoryStore implements CandleStore {
       fresh.push(a);
     }
     for (const c of examined) this.examine.delete(`${key(c)}|${c.revision}`);
-    return Promise.resolve(fresh);
+    return fresh;
   }
 
-  peekAlertOutbox(limit: number): Promise<Alert[]> {
-    this.#check();
-    return Promise.resolve(
-      [...this.alertQueued.values()].slice(0, checkLimit(limit)).map((a) => ({ ...a })),
-    );
+  async peekAlertOutbox(limit: number): Promise<Alert[]> {
+    await this.#ready();
+    return [...this.alertQueued.values()].slice(0, checkLimit(limit)).map((a) => ({ ...a }));
   }
 
-  ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
-    this.#check();
+  async ackAlertOutbox(alerts: readonly AlertKey[]): Promise<void> {
+    await this.#ready();
     for (const a of alerts) this.alertQueued.delete(alertKey(a));
-    return Promise.resolve();
   }
 
-  alerts(query: AlertQuery): Promise<Alert[]> {
-    this.#check();
+  async alerts(query: AlertQuery): Promise<Alert[]> {
+    await this.#ready();
     const limit = query.limit === undefined ? undefined : checkLimit(query.limit);
-    return Promise.resolve(
-      [...this.alertRows.values()].filter((a) =>
-        (query.symbol === undefined || a.symbol === query.symbol) &&
-        (query.source === undefined || a.source === query.source) &&
-        (query.product === undefined || a.product === query.product) &&
-        (query.since === undefined || a.createdAt >= query.since)
-      ).sort((a, b) => b.createdAt - a.createdAt).slice(0, limit).map((a) => ({ ...a })),
-    );
+    return [...this.alertRows.values()].filter((a) =>
+      (query.symbol === undefined || a.symbol === query.symbol) &&
+      (query.source === undefined || a.source === query.source) &&
+      (query.product === undefined || a.product === query.product) &&
+      (query.since === undefined || a.createdAt >= query.since)
+    ).sort((a, b) =>
+      b.createdAt - a.createdAt || b.windowStart - a.windowStart ||
+      byText(a.source, b.source) || byText(a.product, b.product) ||
+      byText(a.interval, b.interval) || byText(a.kind, b.kind)
+    ).slice(0, limit).map((a) => ({ ...a }));
   }
 
-  ping(): Promise<void> {
-    this.#check();
-    return Promise.resolve();
+  async ping(): Promise<void> {
+    await this.#ready();
   }
 
   close(): Promise<void> {

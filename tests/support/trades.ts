@@ -1,14 +1,12 @@
 /**
  * What the trade tests share: a seeded script of trades with chosen times, the §11 message a
- * match of the stand-in must become, the observations a candle computation takes from them, and
- * the candle table of a store.
+ * match of the stand-in must become, and the observations an independent candle computation
+ * takes from them (read from the matches as sent, nothing of the product's code).
  *
  * @module
  */
-import type { Candle, Interval } from "../../market/candle.ts";
-import { type Observation, tradeIdentity } from "../../market/observation.ts";
-import { openStore } from "../../store/open_store.ts";
 import { type CoinbaseStub, microTime, type StubMatch, type StubTrade } from "./coinbase_stub.ts";
+import { type RawObservation, tradeFromMatch } from "./market_reference.ts";
 import { seeded } from "./prices.ts";
 
 /** Options for {@linkcode tradeScript}. */
@@ -80,13 +78,14 @@ export function expectedTrade(match: StubMatch): Record<string, unknown> {
 
 /**
  * The observations candles are made of: every distinct match the stand-in sent, each of market
- * `coinbase` / its product, its taker the other side than Coinbase's (the maker's) `side`.
+ * `coinbase` / its product, identified by its `trade_id`, its taker the other side than Coinbase's
+ * (the maker's) `side`.
  *
  * @param stub The stand-in.
  * @returns The observations, product by product in trade id order.
  */
-export function sentObservations(stub: CoinbaseStub): Observation[] {
-  return [...stub.sent.values()].flat().map(matchObservation);
+export function sentObservations(stub: CoinbaseStub): RawObservation[] {
+  return [...stub.sent.values()].flat().map(tradeFromMatch);
 }
 
 /**
@@ -96,44 +95,8 @@ export function sentObservations(stub: CoinbaseStub): Observation[] {
  * @param stub The stand-in.
  * @returns The observations, product by product in trade id order.
  */
-export function madeObservations(stub: CoinbaseStub): Observation[] {
-  return [...stub.history.values()].flat().map(matchObservation);
-}
-
-/** The observation a match makes: a trade of market `coinbase` / its product. */
-function matchObservation(m: StubMatch): Observation {
-  return {
-    source: "coinbase",
-    product: m.product_id,
-    time: Date.parse(m.time),
-    price: Number(m.price),
-    size: Number(m.size),
-    // Coinbase's side is the resting order's: a "sell" maker means a buyer took it.
-    taker: m.side === "sell" ? "buy" : "sell",
-    id: tradeIdentity(m.trade_id),
-  };
-}
-
-/**
- * A store's candle table, every column but `updated_at`, in key order.
- *
- * @param url The store.
- * @param intervals The intervals to read.
- * @returns The candles.
- */
-export async function candleTable(url: string, intervals: readonly Interval[]): Promise<Candle[]> {
-  const store = await openStore(url, { timeoutMs: 5_000 });
-  try {
-    const rows: Candle[] = [];
-    for (const { source, product } of await store.markets()) {
-      for (const interval of intervals) {
-        rows.push(...await store.candles({ source, product, interval, limit: 5_000 }));
-      }
-    }
-    return rows;
-  } finally {
-    await store.close();
-  }
+export function madeObservations(stub: CoinbaseStub): RawObservation[] {
+  return [...stub.history.values()].flat().map(tradeFromMatch);
 }
 
 /**
