@@ -140,8 +140,14 @@ Deno.test("The candle topology closes a symbol's open windows once it has been i
       [101, 104, 99, 102, 4],
     );
   }
-  assert.match(lines[0]!, new RegExp(`^Candle coingecko BTC-USD 1m ${start.slice(0, 16)}:00Z O \\$101\\.00 `));
-  assert.match(lines[1]!, new RegExp(`^Candle coingecko BTC-USD 5m ${start.slice(0, 16)}:00Z O \\$101\\.00 `));
+  assert.match(
+    lines[0]!,
+    new RegExp(`^Candle coingecko BTC-USD 1m ${start.slice(0, 16)}:00Z O \\$101\\.00 `),
+  );
+  assert.match(
+    lines[1]!,
+    new RegExp(`^Candle coingecko BTC-USD 5m ${start.slice(0, 16)}:00Z O \\$101\\.00 `),
+  );
   const published = await topicValues(log, "crypto-candles");
   assert.deepEqual(
     published.map((v) => [v.symbol, v.interval, v.window_start, v.close, v.closed]).sort(),
