@@ -10,7 +10,8 @@
  * deno task mutate                                   # all of market/ (hours: docs/testing.md)
  * deno task mutate --only market/ewma.ts             # one file, or several, comma-separated
  * deno task mutate --only market/ewma.ts:100-117     # a range of lines of a file
- * deno task mutate --aggregator                      # market/ and actors/aggregator.ts
+ * deno task mutate --aggregator                      # actors/aggregator.ts instead, against the
+ *                                                    # candle topology's tests (about 35 min)
  * deno task mutate --concurrency 2                   # test processes side by side (default 1)
  * ```
  *
