@@ -19,7 +19,8 @@ Deno.test("isSymbol() and isProduct() take parts of a single character, and refu
   assert.ok(isProduct("X-Y"));
   for (const v of [`${"X".repeat(16)}-USD`, `BTC-${"Y".repeat(16)}`, " BTC-USD", "BTC-USD "]) {
     assert.ok(!isProduct(v), v);
-  }
+  } // A JSON array whose text would pass is still not a text.
+  assert.ok(!isProduct(["BTC-USD"]) && !isSymbol(["BTC"]));
 });
 
 Deno.test("isoInstant() names the month and its length for a day past its end, every month of the year", () => {
@@ -106,6 +107,13 @@ Deno.test("isoInstant() takes offsets with or without a colon, west and east, an
   ) {
     assert.equal(why(text), "not an ISO-8601 time", text);
   }
+});
+
+Deno.test("isoInstant() takes a text only, not an array whose text would be a time", () => {
+  assert.deepEqual(isoInstant(["2025-01-01T00:00:00Z"]), {
+    ok: false,
+    why: "not an ISO-8601 time",
+  });
 });
 
 Deno.test("calendarProblem() counts the parts not given as 0, as the HTTP API's dates without a time give them", () => {
