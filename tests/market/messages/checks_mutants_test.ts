@@ -95,6 +95,7 @@ Deno.test("isoInstant() takes offsets with or without a colon, west and east, an
       "2025-01-01T00:00:00+1:00",
       "2025-01-01T00:00:00+01:0",
       "x2025-01-01T00:00:00Z",
+      "+002025-01-01T00:00:00Z", // an extended year, which Date.parse takes
       "2025-01-01T00:00:00Zx",
       "25-01-01T00:00:00Z",
       "2025-1-01T00:00:00Z",
