@@ -134,6 +134,7 @@ export interface StartCounters {
  *     report: {
  *       totals: { iterations: 2, fetched: 4, produced: 4, errors: 0, skipped: 0, failed: 0, dropped: 0 },
  *       lastFetch: { at: 0, outcome: "ok", detail: null },
+ *       cyclesOk: 2,
  *     },
  *     buffer: { size: 0, capacity: 100 },
  *   },
