@@ -80,7 +80,7 @@ kafkaTest(
       });
       try {
         // Reading, and held up: the store refuses to take its first symbol.
-        await candles.waitFor((_out, err) => /Cannot load \w+ from the store, retrying/.test(err));
+        await candles.waitFor((_out, err) => /Cannot load \S+ from the store, retrying/.test(err));
         candles.kill("SIGINT");
         await candles.waitFor((_out, err) =>
           err.includes("Received SIGINT: stopping (press Ctrl+C again to exit at once)...")

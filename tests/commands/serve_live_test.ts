@@ -204,7 +204,9 @@ async function kafkaLive(candleTopic: string, env: Record<string, string>) {
   await admin.connect();
   try {
     await admin.createTopics({
-      topics: [prices, ...(candleTopic === "crypto-candles" ? [] : [candleTopic])].map((topic) => ({
+      // The shared crypto-candles too: on a new broker nothing has made it yet (one that exists
+      // is left as it is).
+      topics: [prices, candleTopic].map((topic) => ({
         topic,
         numPartitions: 3,
       })),
