@@ -61,6 +61,32 @@ export class MigrationError extends Error {
   }
 }
 
+/**
+ * The candles of the schema before markets (set aside as `candles_v2`) copied into the new table,
+ * the same SQL for SQLite and PostgreSQL: a candle with a volume is Coinbase's, the others
+ * CoinGecko's ({@linkcode sourceOfVolume}), product `{SYMBOL}-USD` ({@linkcode legacyProduct}),
+ * quote USD, as many trades as samples, and no buy and sell split (it is not known).
+ */
+export const CANDLES_FROM_V2 = `INSERT INTO candles
+      SELECT CASE WHEN volume IS NULL THEN 'coingecko' ELSE 'coinbase' END, symbol || '-USD',
+        symbol, 'USD', "interval", window_start, window_end, open, high, low, close, samples,
+        samples, volume, NULL, NULL, vwap, first_event, last_event, closed, revision, updated_at
+      FROM candles_v2;`;
+
+/**
+ * The alerts of the schema before markets (set aside as `alerts_v2`) copied into the new table
+ * once the candles are, the same SQL for SQLite and PostgreSQL: an alert takes the source of its
+ * candle, Coinbase's when that candle is Coinbase's, else CoinGecko's.
+ */
+export const ALERTS_FROM_V2 = `INSERT INTO alerts
+      SELECT CASE WHEN EXISTS (
+          SELECT 1 FROM candles c WHERE c.source = 'coinbase' AND c.product = a.symbol || '-USD'
+            AND c."interval" = a."interval" AND c.window_start = a.window_start
+        ) THEN 'coinbase' ELSE 'coingecko' END,
+        a.symbol || '-USD', a.symbol, a."interval", a.window_start, a.kind, a.direction,
+        a.change_pct, a.zscore, a.price, a.created_at
+      FROM alerts_v2 a;`;
+
 /** The product a symbol's rows get when a store is brought to markets: `{SYMBOL}-USD`. */
 export function legacyProduct(symbol: string): string {
   return `${symbol}-USD`;

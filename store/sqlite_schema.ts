@@ -8,6 +8,8 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Source } from "../market/market.ts";
 import {
+  ALERTS_FROM_V2,
+  CANDLES_FROM_V2,
   latestSource,
   legacyProduct,
   migrateQueuedAlert,
@@ -157,11 +159,7 @@ ${candleQueue("candle_outbox")}
         updated_at TEXT NOT NULL,
         PRIMARY KEY (source, product, "interval", window_start)
       ) STRICT;
-      INSERT INTO candles
-      SELECT CASE WHEN volume IS NULL THEN 'coingecko' ELSE 'coinbase' END, symbol || '-USD',
-        symbol, 'USD', "interval", window_start, window_end, open, high, low, close, samples,
-        samples, volume, NULL, NULL, vwap, first_event, last_event, closed, revision, updated_at
-      FROM candles_v2;
+      ${CANDLES_FROM_V2}
       DROP TABLE candles_v2;
       CREATE INDEX candles_by_window_end ON candles (source, product, window_end);
 
@@ -181,14 +179,7 @@ ${candleQueue("candle_outbox")}
         created_at TEXT NOT NULL,
         PRIMARY KEY (source, product, "interval", window_start, kind)
       ) STRICT;
-      INSERT INTO alerts
-      SELECT CASE WHEN EXISTS (
-          SELECT 1 FROM candles c WHERE c.source = 'coinbase' AND c.product = a.symbol || '-USD'
-            AND c."interval" = a."interval" AND c.window_start = a.window_start
-        ) THEN 'coinbase' ELSE 'coingecko' END,
-        a.symbol || '-USD', a.symbol, a."interval", a.window_start, a.kind, a.direction,
-        a.change_pct, a.zscore, a.price, a.created_at
-      FROM alerts_v2 a;
+      ${ALERTS_FROM_V2}
       DROP TABLE alerts_v2;
       CREATE INDEX alerts_by_created_at ON alerts (created_at);
 
