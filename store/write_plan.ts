@@ -31,8 +31,6 @@ export interface WritePlan {
 /** What a refused value belongs to, made only when a value is refused. */
 type What = () => string;
 
-const text = (what: What): string => what();
-
 /** The largest time the stores keep: 9999-12-31T23:59:59.999Z, so ISO text keeps 4-digit years. */
 export const MAX_TIME = 253_402_300_799_999;
 
@@ -102,10 +100,10 @@ export function checkAlert(alert: Alert): void {
   checkKey(alert, "store");
   checkSymbol(what, alert.product, alert.symbol, null);
   if (alert.kind !== "move" && alert.kind !== "anomaly") {
-    throw new StoreRefusedError(`Cannot store ${text(what)}: kind must be move or anomaly`);
+    throw new StoreRefusedError(`Cannot store ${what()}: kind must be move or anomaly`);
   }
   if (alert.direction !== "up" && alert.direction !== "down") {
-    throw new StoreRefusedError(`Cannot store ${text(what)}: direction must be up or down`);
+    throw new StoreRefusedError(`Cannot store ${what()}: direction must be up or down`);
   }
   finite(what, "changePct", alert.changePct);
   if (alert.zscore !== null) finite(what, "zscore", alert.zscore);
@@ -128,7 +126,7 @@ function checkKey(key: CandleKey, verb: string): void {
   checkMarket(() => `${verb} ${what()}`, key.source, key.product);
   if (!isInterval(key.interval)) {
     throw new StoreRefusedError(
-      `Cannot ${verb} ${text(what)}: unknown interval ${JSON.stringify(key.interval)}`,
+      `Cannot ${verb} ${what()}: unknown interval ${JSON.stringify(key.interval)}`,
     );
   }
   time(what, "windowStart", key.windowStart);
@@ -151,7 +149,7 @@ function checkCandle(candle: Candle): void {
   whole(what, "trades", candle.trades);
   whole(what, "revision", candle.revision);
   if (typeof candle.closed !== "boolean") {
-    throw new StoreRefusedError(`Cannot store ${text(what)}: closed must be a boolean`);
+    throw new StoreRefusedError(`Cannot store ${what()}: closed must be a boolean`);
   }
 }
 
@@ -167,9 +165,7 @@ function checkState(state: MarketState): void {
   time(what, "maxEvent", state.maxEvent);
   if (!Number.isSafeInteger(state.epoch) || state.epoch < 1 || state.epoch > 2_147_483_647) {
     throw new StoreRefusedError(
-      `Cannot store ${
-        text(what)
-      }: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
+      `Cannot store ${what()}: epoch must be a whole number from 1 to 2147483647, not ${state.epoch}`,
     );
   }
 }
@@ -190,14 +186,12 @@ function checkLatest(price: LatestPrice): void {
 function checkMarket(what: What, source: string, product: string): void {
   if (typeof source !== "string" || !isSource(source)) {
     throw new StoreRefusedError(
-      `Cannot ${text(what)}: source must be coingecko or coinbase, not ${JSON.stringify(source)}`,
+      `Cannot ${what()}: source must be coingecko or coinbase, not ${JSON.stringify(source)}`,
     );
   }
   if (typeof product !== "string" || productParts(product) === null) {
     throw new StoreRefusedError(
-      `Cannot ${
-        text(what)
-      }: product must be BASE-QUOTE, each 1-15 upper-case letters and digits, not ${
+      `Cannot ${what()}: product must be BASE-QUOTE, each 1-15 upper-case letters and digits, not ${
         JSON.stringify(product)
       }`,
     );
@@ -209,14 +203,14 @@ function checkSymbol(what: What, product: string, symbol: string, quote: string 
   const parts = productParts(product)!;
   if (symbol !== parts.symbol) {
     throw new StoreRefusedError(
-      `Cannot store ${text(what)}: symbol must be ${parts.symbol}, the base of ${product}, not ${
+      `Cannot store ${what()}: symbol must be ${parts.symbol}, the base of ${product}, not ${
         JSON.stringify(symbol)
       }`,
     );
   }
   if (quote !== null && quote !== parts.quote) {
     throw new StoreRefusedError(
-      `Cannot store ${text(what)}: quote must be ${parts.quote}, the quote of ${product}, not ${
+      `Cannot store ${what()}: quote must be ${parts.quote}, the quote of ${product}, not ${
         JSON.stringify(quote)
       }`,
     );
@@ -226,7 +220,7 @@ function checkSymbol(what: What, product: string, symbol: string, quote: string 
 function finite(what: What, field: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value)) {
     throw new StoreRefusedError(
-      `Cannot store ${text(what)}: ${field} must be a finite number, not ${value}`,
+      `Cannot store ${what()}: ${field} must be a finite number, not ${value}`,
     );
   }
 }
@@ -234,9 +228,7 @@ function finite(what: What, field: string, value: number): void {
 function whole(what: What, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > 2_147_483_647) {
     throw new StoreRefusedError(
-      `Cannot store ${
-        text(what)
-      }: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
+      `Cannot store ${what()}: ${field} must be a whole number from 0 to 2147483647, not ${value}`,
     );
   }
 }
@@ -244,9 +236,7 @@ function whole(what: What, field: string, value: number): void {
 function time(what: What, field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0 || value > MAX_TIME) {
     throw new StoreRefusedError(
-      `Cannot store ${
-        text(what)
-      }: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
+      `Cannot store ${what()}: ${field} must be whole milliseconds from 1970 to 9999, not ${value}`,
     );
   }
 }
