@@ -1,6 +1,8 @@
 /**
  * One pipeline measurement alone, to run under a profiler:
- * `deno run -A --deny-ffi --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts produce|consume [--gzip] [--kafkajs|--platformatic] [--brokers host:port] [--topic T]`.
+ * `deno run -A --deny-ffi --cpu-prof --cpu-prof-dir=/tmp/prof bench/profile.ts produce|consume [--gzip] [--kafkajs|--platformatic] [--brokers host:port] [--topic T]`,
+ * or `… bench/profile.ts candles|candles-trades [--store sqlite:FILE|postgres://…] [--topic T]`: what
+ * `candles --from-beginning` runs, in process, over prices of 100 symbols or trades of 10 products.
  *
  * @module
  */
@@ -9,6 +11,7 @@ import { type BenchOptions, freshTopic } from "./common.ts";
 import { consumeKafkajs, consumePipeline, consumePlatformatic } from "./consume.ts";
 import { plainRecords, writeRecording } from "./data.ts";
 import { produceKafkajs, producePipeline, producePlatformatic } from "./produce.ts";
+import { candlePrices, candlesPipeline, candleTrades } from "./candles.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -20,6 +23,7 @@ const { values, positionals } = parseArgs({
     kafkajs: { type: "boolean", default: false },
     platformatic: { type: "boolean", default: false },
     topic: { type: "string" },
+    store: { type: "string" },
   },
 });
 const opts: BenchOptions = {
@@ -35,7 +39,18 @@ const lines = 10_000;
 const passes = Math.ceil(opts.messages / lines);
 const file = `${opts.tmp}/prices.jsonl`;
 await writeRecording(file, lines);
-if (positionals[0] === "produce") {
+if (positionals[0] === "candles" || positionals[0] === "candles-trades") {
+  const messages = opts.messages;
+  let topic = values.topic;
+  if (!topic) {
+    const data = positionals[0] === "candles" ? candlePrices(messages) : candleTrades(messages);
+    topic = (await produceKafkajs(opts, { records: data.records, batch: 500, gzip: false })).topic;
+  }
+  console.log(`topic ${topic}`);
+  const store = values.store ?? `sqlite:${opts.tmp}/profile.db`;
+  const run = await candlesPipeline(opts, { topic, messages, store });
+  console.log(`${run.rate.toFixed(0)} messages/s`, run);
+} else if (positionals[0] === "produce") {
   const records = values.kafkajs || values.platformatic ? plainRecords(lines * passes) : [];
   const run = values.kafkajs
     ? await produceKafkajs(opts, { records, batch: 500, gzip: values.gzip! })

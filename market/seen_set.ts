@@ -21,6 +21,19 @@
  */
 export class SeenSet {
   #times = new Map<number, number>();
+  /**
+   * The text of the entries as they stand, when it is known: adding in (time, identity) order
+   * appends to it, so that a set written after every batch is not encoded again from the start
+   * each time; anything else (an older entry, a repeated identity, a prune) forgets it.
+   */
+  #text: string | null = "";
+  /** The parts added since `#text` was last put together. */
+  #tail: string[] = [];
+  /** The last entry in (time, identity) order, while `#text` is known. */
+  #lastTime = 0;
+  #lastId = 0;
+  /** No entry is older than this (a bound, not always the oldest): pruning before it is a no-op. */
+  #oldest = Infinity;
 
   /** How many identities are kept. */
   get size(): number {
@@ -44,7 +57,22 @@ export class SeenSet {
    * @param time Its event time, ms.
    */
   add(id: number, time: number): void {
+    if (this.#text !== null) {
+      const empty = this.#times.size === 0;
+      if (
+        !this.#times.has(id) &&
+        (empty || time > this.#lastTime || (time === this.#lastTime && id > this.#lastId))
+      ) {
+        this.#tail.push(part(time - (empty ? 0 : this.#lastTime), id, time));
+        this.#lastTime = time;
+        this.#lastId = id;
+      } else {
+        this.#text = null;
+        this.#tail = [];
+      }
+    }
     this.#times.set(id, time);
+    if (time < this.#oldest) this.#oldest = time;
   }
 
   /**
@@ -54,12 +82,21 @@ export class SeenSet {
    * @returns How many were let go.
    */
   pruneBefore(time: number): number {
+    if (!(time > this.#oldest)) return 0;
     let pruned = 0;
+    let oldest = Infinity;
     for (const [id, t] of this.#times) {
       if (t < time) {
         this.#times.delete(id);
         pruned++;
+      } else if (t < oldest) {
+        oldest = t;
       }
+    }
+    this.#oldest = oldest;
+    if (pruned > 0) {
+      this.#text = this.#times.size === 0 ? "" : null;
+      this.#tail = [];
     }
     return pruned;
   }
@@ -71,14 +108,22 @@ export class SeenSet {
    * @returns The text; empty for an empty set.
    */
   encode(): string {
-    const entries = [...this.#times].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
-    let previous = 0;
-    const parts = entries.map(([id, time]) => {
-      const part = (time - previous).toString(36) + (id === time ? "" : `:${id.toString(36)}`);
-      previous = time;
-      return part;
-    });
-    return parts.join(",");
+    if (this.#text === null) {
+      const entries = [...this.#times].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+      let previous = 0;
+      this.#text = entries.map(([id, time]) => {
+        const text = part(time - previous, id, time);
+        previous = time;
+        return text;
+      }).join(",");
+      const last = entries[entries.length - 1];
+      if (last) [this.#lastId, this.#lastTime] = last;
+    } else if (this.#tail.length > 0) {
+      const tail = this.#tail.join(",");
+      this.#text = this.#text === "" ? tail : `${this.#text},${tail}`;
+      this.#tail = [];
+    }
+    return this.#text;
   }
 
   /**
@@ -104,3 +149,7 @@ export class SeenSet {
     return set;
   }
 }
+
+/** One entry of the text form: the time step, and the identity when it is not the time. */
+const part = (step: number, id: number, time: number): string =>
+  step.toString(36) + (id === time ? "" : `:${id.toString(36)}`);
