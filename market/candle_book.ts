@@ -123,6 +123,8 @@ export class CandleBook {
   readonly #largest: number;
   /** By market key. */
   #markets = new Map<string, MarketBook>();
+  /** The same books by source, then product: found without building the market's key. */
+  #bySource = new Map<Source, Map<string, MarketBook>>();
   /** Counts since the book was made. */
   readonly counts: BookCounts = {
     added: 0,
@@ -156,7 +158,9 @@ export class CandleBook {
    * @returns True when held.
    */
   has(market: MarketRef): boolean {
-    return this.#markets.has(keyOf(market));
+    return typeof market === "string"
+      ? this.#markets.has(market)
+      : this.#find(market) !== undefined;
   }
 
   /** The keys of the markets held. */
@@ -186,7 +190,7 @@ export class CandleBook {
           : 0,
       });
     }
-    this.#markets.set(key, {
+    const book: MarketBook = {
       source: parsed.source,
       product: parsed.product,
       symbol: parts.symbol,
@@ -201,7 +205,9 @@ export class CandleBook {
       dirty: new Set(),
       closed: new Set(),
       dirtySince: null,
-    });
+    };
+    this.#markets.set(key, book);
+    this.#productsOf(parsed.source).set(parsed.product, book);
   }
 
   /**
@@ -211,7 +217,11 @@ export class CandleBook {
    * @param market The market or its key.
    */
   drop(market: MarketRef): void {
-    this.#markets.delete(keyOf(market));
+    const key = keyOf(market);
+    const book = this.#markets.get(key);
+    if (!book) return;
+    this.#markets.delete(key);
+    this.#bySource.get(book.source)?.delete(book.product);
   }
 
   /**
@@ -235,7 +245,7 @@ export class CandleBook {
    * @returns What became of it.
    */
   apply(observation: Observation, now: number, latest?: LatestPrice): Outcome {
-    const book = this.#markets.get(marketKey(observation));
+    const book = this.#find(observation);
     if (!book) throw new Error(`Market ${marketKey(observation)} was not claimed`);
     if (book.seen.has(observation.id)) {
       this.counts.repeats++;
@@ -334,7 +344,7 @@ export class CandleBook {
    * @returns True when the market's changes should be flushed before applying it.
    */
   wouldRevisePending(observation: Observation): boolean {
-    const book = this.#markets.get(marketKey(observation));
+    const book = this.#find(observation);
     if (!book || book.closed.size === 0 || book.seen.has(observation.id)) return false;
     const watermark = book.maxEvent - this.#ooo;
     for (const interval of this.#intervals) {
@@ -424,6 +434,16 @@ export class CandleBook {
     closed.sort(candleOrder);
     write.publish = closed;
     return { write, closed, changed: write.candles };
+  }
+
+  #find(market: Market): MarketBook | undefined {
+    return this.#bySource.get(market.source)?.get(market.product);
+  }
+
+  #productsOf(source: Source): Map<string, MarketBook> {
+    let products = this.#bySource.get(source);
+    if (!products) this.#bySource.set(source, products = new Map());
+    return products;
   }
 
   /**
