@@ -248,18 +248,31 @@ const MONTH_NAMES = [
  * ```
  */
 export function calendarProblem(parts: readonly (string | undefined)[]): string | null {
-  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = Array.from(
-    { length: 8 },
-    (_, i) => parts[i] === undefined ? 0 : Number(parts[i]),
-  ) as [number, number, number, number, number, number, number, number];
+  return calendarProblemAt(parts, 0);
+}
+
+/** The days of each month of a year that is not a leap year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** {@linkcode calendarProblem} of the eight parts from `from` on (a match's groups, say). */
+function calendarProblemAt(parts: readonly (string | undefined)[], from: number): string | null {
+  const part = (i: number) => {
+    const text = parts[from + i];
+    return text === undefined ? 0 : Number(text);
+  };
+  const year = part(0);
+  const month = part(1);
+  const day = part(2);
   if (month < 1 || month > 12) return `there is no month ${month}`;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  const days = month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!;
   if (day < 1 || day > days) {
     return `${MONTH_NAMES[month - 1]} ${String(year).padStart(4, "0")} has ${days} days`;
   }
-  if (hour > 23 || minute > 59 || second > 59) return "hours go to 23, minutes and seconds to 59";
-  if (offsetHours > 23 || offsetMinutes > 59) return "a zone offset goes to 23:59";
+  if (part(3) > 23 || part(4) > 59 || part(5) > 59) {
+    return "hours go to 23, minutes and seconds to 59";
+  }
+  if (part(6) > 23 || part(7) > 59) return "a zone offset goes to 23:59";
   return null;
 }
 
@@ -288,7 +301,7 @@ export type IsoInstant = { ok: true; ms: number } | { ok: false; why: string };
 export function isoInstant(value: unknown): IsoInstant {
   const match = typeof value === "string" ? ISO_INSTANT.exec(value) : null;
   if (match === null) return { ok: false, why: "not an ISO-8601 time" };
-  const why = calendarProblem(match.slice(1));
+  const why = calendarProblemAt(match, 1);
   if (why !== null) return { ok: false, why };
   const ms = Date.parse(value as string);
   return Number.isFinite(ms) ? { ok: true, ms } : { ok: false, why: "not an ISO-8601 time" };

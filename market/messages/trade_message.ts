@@ -173,8 +173,11 @@ export function decodeTrade(
   const fields = valueFields(value);
   if (!fields.ok) return fields;
   const v = fields.message;
-  const missing = FIELDS.filter((f) => !(f in v));
-  if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(", ")}` };
+  for (const field of FIELDS) {
+    if (!(field in v)) {
+      return { ok: false, reason: `missing ${FIELDS.filter((f) => !(f in v)).join(", ")}` };
+    }
+  }
   if (typeof v.symbol !== "string" || !/^[A-Z0-9]{1,15}$/.test(v.symbol)) {
     return { ok: false, reason: "symbol is not 1-15 upper-case letters and digits" };
   }
@@ -218,7 +221,7 @@ export function decodeTrade(
       } is not BASE-QUOTE of upper-case letters and digits`,
     };
   }
-  if (!v.product_id.startsWith(`${v.symbol}-`)) {
+  if (v.product_id.charCodeAt(v.symbol.length) !== 45 || !v.product_id.startsWith(v.symbol)) {
     return {
       ok: false,
       reason: `product_id ${shown(v.product_id)} is not a product of ${v.symbol}`,
