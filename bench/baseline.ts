@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import postgres from "postgres";
-import { type BenchOptions, say, unique } from "./common.ts";
+import { type BenchOptions, rssMb, say, sleep, unique } from "./common.ts";
 
 /** A checkout whose `bin/candles.ts` is run. */
 export interface Checkout {
@@ -103,27 +103,40 @@ export async function currentCheckout(): Promise<Checkout> {
 }
 
 /**
- * The Deno flags of this checkout's `deno task candles`, read from its `deno.json`: the same for
- * every checkout run, so that the two differ by their code only. `--env-file` is left out (a
- * `.env` of one checkout would set what the other's lacks) and the scratch folder is added to
- * `--allow-write` (the SQLite stores go there, not into a checkout's `.data`).
+ * The Deno flags of one of this checkout's tasks of the form `deno run … <script>`, read from its
+ * `deno.json`. `--env-file` is left out (a `.env` would set what the bench does not ask for) and
+ * the scratch folder is added to `--allow-write` (the SQLite stores go there, not into `.data`).
+ *
+ * @param name The task.
+ * @param script The script it runs.
+ * @param scratch The bench's scratch folder.
+ * @returns The flags between `deno run` and the script.
+ * @throws {Error} When `deno.json` has no such task.
+ */
+export async function taskFlags(name: string, script: string, scratch: string): Promise<string[]> {
+  const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks ?? {};
+  const task = tasks[name];
+  const command: unknown = typeof task === "string" ? task : task?.command;
+  const words = typeof command === "string" ? command.split(/\s+/) : [];
+  const end = words.indexOf(script);
+  if (words[0] !== "deno" || words[1] !== "run" || end < 0) {
+    throw new Error(`deno.json has no task \`${name}\` of the form \`deno run … ${script}\``);
+  }
+  return words.slice(2, end).filter((flag) => flag !== "--env-file").map((flag) =>
+    flag.startsWith("--allow-write=") ? `${flag},${scratch}` : flag
+  );
+}
+
+/**
+ * The Deno flags of this checkout's `deno task candles`: the same for every checkout run, so
+ * that the two differ by their code only (see {@linkcode taskFlags}).
  *
  * @param scratch The bench's scratch folder.
  * @returns The flags between `deno run` and `bin/candles.ts`.
  * @throws {Error} When `deno.json` has no such task.
  */
-export async function candlesTaskFlags(scratch: string): Promise<string[]> {
-  const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks ?? {};
-  const task = tasks.candles;
-  const command: unknown = typeof task === "string" ? task : task?.command;
-  const words = typeof command === "string" ? command.split(/\s+/) : [];
-  const end = words.indexOf("bin/candles.ts");
-  if (words[0] !== "deno" || words[1] !== "run" || end < 0) {
-    throw new Error("deno.json has no task `candles` of the form `deno run … bin/candles.ts`");
-  }
-  return words.slice(2, end).filter((flag) => flag !== "--env-file").map((flag) =>
-    flag.startsWith("--allow-write=") ? `${flag},${scratch}` : flag
-  );
+export function candlesTaskFlags(scratch: string): Promise<string[]> {
+  return taskFlags("candles", "bin/candles.ts", scratch);
 }
 
 /** One run of a checkout's `bin/candles.ts`. */
@@ -132,6 +145,8 @@ export interface ProcessRun {
   rate: number;
   /** Those seconds. */
   seconds: number;
+  /** The largest resident memory seen, MB, when it was sampled (`rssEveryMs`); else null. */
+  peakRssMb: number | null;
 }
 
 const ASSIGNED = /Assigned partitions of \S+: \d/;
@@ -169,11 +184,14 @@ function storeCounter(store: string): { count: () => Promise<number>; close: () 
  * Runs a checkout's `bin/candles.ts` as a user would (`deno run <flags> bin/candles.ts --topic …
  * --store … --from-beginning --intervals …`, a consumer group and topics of its own) over a filled
  * topic whose last records close every window, until its store holds every other record in a
- * closed 1m candle; then stops it with SIGTERM.
+ * closed 1m candle; then stops it with SIGTERM. The store is polled every 10 ms, or after four
+ * times the last count's duration when that is longer (a big store's count is a scan), so that
+ * the polling never takes much of the machine.
  *
  * @param opts The bench options.
  * @param options The checkout, its flags, the topic, how many records close the windows at its
- *   end, the store's URL (a fresh one) and the intervals.
+ *   end, the store's URL (a fresh one), the intervals, and how often to sample the process's
+ *   resident memory (`ps`) until it exits (not at all without).
  * @returns The rate, and the topics the process made (to delete).
  */
 export async function candlesProcess(
@@ -186,6 +204,7 @@ export async function candlesProcess(
     closing: number;
     store: string;
     intervals: string[];
+    rssEveryMs?: number;
   },
 ): Promise<ProcessRun & { topics: string[] }> {
   const out = unique("bench-candles-process-out");
@@ -237,6 +256,14 @@ export async function candlesProcess(
   })();
   let exited = false;
   const status = child.status.then((s) => ((exited = true), s));
+  let peakRssMb: number | null = null;
+  const sampling = options.rssEveryMs === undefined ? Promise.resolve() : (async () => {
+    while (!exited) {
+      const mb = await rssMb(child.pid);
+      if (mb !== null && (peakRssMb === null || mb > peakRssMb)) peakRssMb = mb;
+      await sleep(options.rssEveryMs!);
+    }
+  })();
   const counter = storeCounter(options.store);
   const wanted = options.messages - options.closing;
   const deadline = performance.now() + 600_000;
@@ -249,20 +276,28 @@ export async function candlesProcess(
       if (performance.now() > deadline) {
         throw new Error(`${options.checkout.ref}'s candles took over 10 minutes`);
       }
-      if (assignedAt > 0 && await counter.count() >= wanted) {
-        doneAt = performance.now();
-        break;
+      let pause = 10;
+      if (assignedAt > 0) {
+        const asked = performance.now();
+        const count = await counter.count();
+        const now = performance.now();
+        if (count >= wanted) {
+          doneAt = now;
+          break;
+        }
+        pause = Math.max(pause, 4 * (now - asked));
       }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(pause);
     }
   } finally {
     if (!exited) child.kill("SIGTERM");
     await status;
     await reading.catch(() => {});
+    await sampling;
     await counter.close();
   }
   const seconds = (doneAt - assignedAt) / 1000;
-  return { rate: options.messages / seconds, seconds, topics };
+  return { rate: options.messages / seconds, seconds, peakRssMb, topics };
 }
 
 const lastLines = (text: string) => text.trim().split("\n").slice(-3).join(" | ");

@@ -109,25 +109,44 @@ const TRADE_PRODUCTS: [string, number][] = [
   ["AVAX-USD", 35.1],
 ];
 
+/**
+ * `count` made-up products `C0001-USD`, `C0002-USD`, …, each with a price of its own.
+ *
+ * @param count How many.
+ * @returns The products and their prices.
+ */
+export function scaleProducts(count: number): [string, number][] {
+  const width = Math.max(4, String(count).length);
+  return Array.from({ length: count }, (_, i) => [
+    `C${String(i + 1).padStart(width, "0")}-USD`,
+    Number((1 + ((i * 7_919) % 50_000) / 3).toFixed(2)),
+  ]);
+}
+
 /** Time between two trades (of any product), ms: 100,000 trades span about 12 minutes. */
 const TRADE_STEP_MS = 7;
 
 /**
- * Trades of 10 products in the trade message format (docs/trades.md), in time order, taken in
- * turn, 7 ms apart, trade ids increasing per product, buys and sells mixed; then one trade per
- * product two hours later that closes every window: `count` trade messages in all.
+ * Trades of some products (by default 10 real ones) in the trade message format
+ * (docs/trades.md), in time order, taken in turn, 7 ms apart, trade ids increasing per product,
+ * buys and sells mixed; then one trade per product two hours later that closes every window:
+ * `count` trade messages in all.
  *
  * @param count How many.
+ * @param productList The products and a price of each (`scaleProducts` makes any number).
  * @returns Records for a plain producer.
  */
-export function candleTrades(count: number): CandleRecords {
-  const products = TRADE_PRODUCTS.length;
+export function candleTrades(
+  count: number,
+  productList: readonly [string, number][] = TRADE_PRODUCTS,
+): CandleRecords {
+  const products = productList.length;
   const records: PlainRecord[] = [];
   const regular = count - products;
   const startMs = T0 * 1000;
   const lastMs = startMs + regular * TRADE_STEP_MS;
   for (let i = 0; i < count; i++) {
-    const [product, base] = TRADE_PRODUCTS[i % products]!;
+    const [product, base] = productList[i % products]!;
     const ms = i < regular ? startMs + i * TRADE_STEP_MS : lastMs + CLOSE_AFTER_S * 1000;
     const iso = new Date(ms).toISOString();
     const encoded = encodeTrade({

@@ -113,3 +113,90 @@ export function candlesSection(results: Figures): string[] {
     "",
   ];
 }
+
+/** A section's run, as the report says it. */
+const ranAt = (section: Figures) =>
+  `Run at ${section.generated_at ?? "n/a"}${
+    typeof section.mode === "string" ? ` (${section.mode} run)` : ""
+  }`;
+
+/**
+ * Renders what candles cost `start` over a replay (`replay_candles` of `results.json`).
+ *
+ * @param results The figures.
+ * @returns Markdown lines (none without those figures).
+ */
+export function replaySection(results: Figures): string[] {
+  const r = results.replay_candles as Figures | undefined;
+  if (!r) return [];
+  const withSeconds = (r.with_candles_seconds ?? {}) as Figures;
+  const withoutSeconds = (r.without_candles_seconds ?? {}) as Figures;
+  const rate = ratio(r.with_candles, r.without_candles);
+  return [
+    "## Candles in `start`",
+    "",
+    `${
+      ranAt(r)
+    }: the real \`start --no-http --source replay:FILE --iterations 1 --format json\` on the embedded log, a subprocess with the Deno flags of \`deno task start\`, over a recording of ${
+      num(r.messages)
+    } prices of ${
+      num(r.symbols)
+    } symbols (one a second each, the last one per symbol two hours later so that every window closes), with candles (default intervals and alerts, \`--store sqlite:\` a fresh file in the scratch folder, \`--idle-timeout 3600\`) and with \`--no-candles\`, alternated; wall time from spawn to exit (\`start\` ends by itself once every price is printed and aggregated), less that of the same command on a one-line recording; medians of ${
+      num(r.repetitions)
+    } run(s).`,
+    "",
+    "| `start` over the replay | prices/s | seconds, spawn to exit | start-up and shut-down, s |",
+    "| --- | ---: | ---: | ---: |",
+    `| \`--no-candles\` | ${num(r.without_candles)} | ${num(withoutSeconds.gross, 2)} | ${
+      num(withoutSeconds.startup, 2)
+    } |`,
+    `| with candles into SQLite | ${num(r.with_candles)} | ${num(withSeconds.gross, 2)} | ${
+      num(withSeconds.startup, 2)
+    } |`,
+    "",
+    `With candles ÷ without: ${rate} — target ≥ 0.7: ${
+      verdict(rate === "n/a" ? null : Number(rate) >= 0.7)
+    }.`,
+    "",
+  ];
+}
+
+/**
+ * Renders the candles over many markets (`candles_scale` of `results.json`).
+ *
+ * @param results The figures.
+ * @returns Markdown lines (none without those figures).
+ */
+export function scaleSection(results: Figures): string[] {
+  const s = results.candles_scale as Figures | undefined;
+  if (!s) return [];
+  const rate = ratio(s.markets_1000, s.markets_10);
+  const rss = typeof s.rss_mb_1000 === "number" ? s.rss_mb_1000 : null;
+  return [
+    "## Candles over many markets",
+    "",
+    `${
+      ranAt(s)
+    }: \`bin/candles.ts\` as a process with the Deno flags of \`deno task candles\` (\`--from-beginning --intervals ${
+      Array.isArray(s.intervals) ? s.intervals.join(",") : "n/a"
+    } --idle-timeout 3600 --no-alerts\`, a fresh SQLite store and consumer group each run) over a topic of ${
+      num(s.messages)
+    } trades of 1,000 products (\`C0001-USD\` …) and over one of as many trades of 10, taken in turn 7 ms apart, the last one per product two hours later so that every window closes; alternated, medians of ${
+      num(s.repetitions)
+    } run(s). Trades per second from its partitions' assignment to its store holding every trade in a closed 1m candle; peak resident memory from \`ps\` every ${
+      num(s.rss_every_ms)
+    } ms until it exits.`,
+    "",
+    "| markets | trades/s | peak RSS |",
+    "| ---: | ---: | ---: |",
+    `| 10 | ${num(s.markets_10)} | ${num(s.rss_mb_10, 1)} MB |`,
+    `| 1,000 | ${num(s.markets_1000)} | ${num(s.rss_mb_1000, 1)} MB |`,
+    "",
+    `1,000 markets ÷ 10: ${rate} — target ≥ 0.8: ${
+      verdict(rate === "n/a" ? null : Number(rate) >= 0.8)
+    }. Peak RSS over 1,000 markets ${num(rss, 1)} MB — target ≤ 300 MB: ${
+      verdict(rss === null ? null : rss <= 300)
+    }.`,
+    "",
+  ];
+}

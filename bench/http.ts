@@ -1,6 +1,7 @@
 /**
  * HTTP benchmarks (`deno task bench --only http`): the API against a bare `Deno.serve` answering
- * the same bytes (wrk, requests/s and p99), the live stream's fan-out to 1,000 clients, and the
+ * the same bytes (wrk, requests/s and p99), the API with its cache off against a bare
+ * `Deno.serve` running the store's query per request, the live stream's fan-out to 1,000 clients, and the
  * dashboard's first load in headless Chromium. Bench code only; the product never imports it.
  *
  * @module
@@ -72,23 +73,29 @@ async function wrk(url: string, seconds: number): Promise<{ rps: number; p99: nu
   return { rps, p99 };
 }
 
-/** The figures of the API against a bare server. */
+/**
+ * The figures of the API against a bare server: each path's contenders, one after the other in
+ * each repetition, every one a fresh server process, wrk's median requests/s and p99. The
+ * 500-candle path has one more: a bare server that runs the store's query for every request
+ * (`bare-query`), beside the API with its answer cache off (`app-nocache`).
+ */
 export async function apiThroughput(
   options: { seconds: number; repetitions: number },
 ): Promise<Record<string, unknown>> {
   const paths = {
-    prices_latest: "/api/v1/prices/latest",
-    candles_500: "/api/v1/candles/BTC?limit=500",
+    prices_latest: { path: "/api/v1/prices/latest", modes: ["app", "bare", "app-nocache"] },
+    candles_500: {
+      path: "/api/v1/candles/BTC?limit=500",
+      modes: ["app", "bare", "app-nocache", "bare-query"],
+    },
   };
   const results: Record<string, unknown> = {};
-  for (const [key, path] of Object.entries(paths)) {
-    const runs: Record<string, { rps: number; p99: number }[]> = {
-      app: [],
-      bare: [],
-      app_nocache: [],
-    };
+  for (const [key, { path, modes }] of Object.entries(paths)) {
+    const runs: Record<string, { rps: number; p99: number }[]> = Object.fromEntries(
+      modes.map((mode) => [mode.replace("-", "_"), []]),
+    );
     for (let r = 0; r < options.repetitions; r++) {
-      for (const mode of ["app", "bare", "app-nocache"]) {
+      for (const mode of modes) {
         const port = freePort();
         const server = await target(mode, port);
         try {
@@ -106,7 +113,7 @@ export async function apiThroughput(
       rps: round(med(runs[mode]!.map((x) => x.rps))),
       p99_ms: round(med(runs[mode]!.map((x) => x.p99)), 2),
     });
-    results[key] = { app: fig("app"), bare: fig("bare"), app_nocache: fig("app_nocache") };
+    results[key] = Object.fromEntries(Object.keys(runs).map((mode) => [mode, fig(mode)]));
   }
   return results;
 }

@@ -1,10 +1,13 @@
 /**
  * The server side of the HTTP benchmarks, run as its own process:
- * `http_target.ts app|bare|sse <port> [clients]`.
+ * `http_target.ts app|app-nocache|bare|bare-query|sse <port> [clients]`.
  *
  * - `app`: the product's server over a SQLite store of 10 latest prices and 600 BTC candles
  *   (`app-nocache`: the same with its answer cache off, every request a store query).
  * - `bare`: a bare `Deno.serve` answering the very bytes `app` answers, by path.
+ * - `bare-query`: a bare `Deno.serve` that answers `/api/v1/candles/BTC?limit=500` by running the
+ *   store's SELECT of the newest 500 coingecko BTC-USD 1m candles with `node:sqlite` on a
+ *   `:memory:` database of the same schema and rows, and `JSON.stringify`ing them.
  * - `sse`: the product's server; once `clients` stream clients are connected, publishes 60
  *   prices 100 ms apart, each carrying the time it entered the hub (in `price_usd`), then exits.
  *
@@ -16,6 +19,10 @@ import { LiveHub } from "../http/live_hub.ts";
 import { Metrics } from "../http/metrics.ts";
 import { NO_PIPELINE } from "../http/pipeline_snapshot.ts";
 import { SqliteCandleStore } from "../store/sqlite.ts";
+import { DatabaseSync } from "node:sqlite";
+import type { Candle } from "../market/candle.ts";
+import { CANDLE_COLUMN_COUNT, CANDLE_COLUMNS } from "../store/candle_columns.ts";
+import { migrateSqlite } from "../store/sqlite_schema.ts";
 
 const [mode, portText, clientsText] = Deno.args;
 const port = Number(portText);
@@ -24,6 +31,32 @@ const now = Math.floor(Date.now() / MINUTE) * MINUTE;
 
 const store = SqliteCandleStore.open(":memory:");
 const symbols = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "DOT", "AVAX", "LINK", "LTC"];
+const candles: Candle[] = Array.from({ length: 600 }, (_, i) => {
+  const start = now - (600 - i) * MINUTE;
+  return {
+    source: "coingecko" as const,
+    product: "BTC-USD",
+    symbol: "BTC",
+    quote: "USD",
+    interval: "1m" as const,
+    windowStart: start,
+    windowEnd: start + MINUTE,
+    open: 45_000 + i,
+    high: 45_020 + i,
+    low: 44_980 + i,
+    close: 45_005 + i,
+    samples: 6,
+    trades: 6,
+    volume: null,
+    buyVolume: null,
+    sellVolume: null,
+    vwap: null,
+    firstEvent: start + 1000,
+    lastEvent: start + 59_000,
+    closed: true,
+    revision: 0,
+  };
+});
 await store.write({
   states: symbols.map((symbol) => ({
     market: `coingecko:${symbol}-USD`,
@@ -31,32 +64,7 @@ await store.write({
     seen: "",
     epoch: 1,
   })),
-  candles: Array.from({ length: 600 }, (_, i) => {
-    const start = now - (600 - i) * MINUTE;
-    return {
-      source: "coingecko" as const,
-      product: "BTC-USD",
-      symbol: "BTC",
-      quote: "USD",
-      interval: "1m" as const,
-      windowStart: start,
-      windowEnd: start + MINUTE,
-      open: 45_000 + i,
-      high: 45_020 + i,
-      low: 44_980 + i,
-      close: 45_005 + i,
-      samples: 6,
-      trades: 6,
-      volume: null,
-      buyVolume: null,
-      sellVolume: null,
-      vwap: null,
-      firstEvent: start + 1000,
-      lastEvent: start + 59_000,
-      closed: true,
-      revision: 0,
-    };
-  }),
+  candles,
   latest: symbols.map((symbol, i) => ({
     source: "coingecko" as const,
     product: `${symbol}-USD`,
@@ -71,7 +79,68 @@ await store.write({
 });
 
 const hub = new LiveHub();
-if (mode === "bare") {
+if (mode === "bare-query") {
+  // The store's schema and the same candle rows, in a database of this process's own.
+  const db = new DatabaseSync(":memory:");
+  migrateSqlite(db);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const insert = db.prepare(
+    `INSERT INTO candles (${CANDLE_COLUMNS}, updated_at)
+     VALUES (${Array(CANDLE_COLUMN_COUNT + 1).fill("?").join(", ")})`,
+  );
+  db.exec("BEGIN");
+  for (const c of candles) {
+    insert.run(
+      c.source,
+      c.product,
+      c.symbol,
+      c.quote,
+      c.interval,
+      iso(c.windowStart),
+      iso(c.windowEnd),
+      c.open,
+      c.high,
+      c.low,
+      c.close,
+      c.samples,
+      c.trades,
+      c.volume,
+      c.buyVolume,
+      c.sellVolume,
+      c.vwap,
+      iso(c.firstEvent),
+      iso(c.lastEvent),
+      c.closed ? 1 : 0,
+      c.revision,
+      iso(now),
+    );
+  }
+  db.exec("COMMIT");
+  // The SELECT the store runs for a market's latest candles.
+  const select = db.prepare(
+    `SELECT * FROM (
+       SELECT ${CANDLE_COLUMNS} FROM candles
+       WHERE source = ? AND product = ? AND "interval" = ?
+       ORDER BY window_start DESC LIMIT ?
+     ) ORDER BY window_start`,
+  );
+  const headers = { "content-type": "application/json; charset=utf-8" };
+  Deno.serve({ hostname: "127.0.0.1", port, onListen: () => console.log("ready") }, (request) => {
+    const url = new URL(request.url);
+    if (url.pathname !== "/api/v1/candles/BTC") return new Response(null, { status: 404 });
+    const limit = Number(url.searchParams.get("limit") ?? 500);
+    const rows = select.all("coingecko", "BTC-USD", "1m", limit);
+    const body = JSON.stringify({
+      source: "coingecko",
+      product: "BTC-USD",
+      symbol: "BTC",
+      quote: "USD",
+      interval: "1m",
+      candles: rows,
+    });
+    return new Response(body, { headers });
+  });
+} else if (mode === "bare") {
   // The same bytes as the app answers, computed once through the app itself.
   const app = createApp({
     store,

@@ -1,12 +1,20 @@
 /**
- * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles] [--baseline <git-ref>]`:
+ * `deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart,replay,scale] [--baseline <git-ref>]`:
  * measures the pipeline against plain `@platformatic/kafka`, plain kafkajs, kcat and Kafka's own
  * Java tools on a running broker; the HTTP side (`http`: the API against a bare `Deno.serve` with
- * wrk, the live stream's fan-out, the dashboard in Chromium; no broker needed); the candles
- * (`candles`: over prices and over trades against plain consume, with `--baseline` the same rows
- * by `bin/candles.ts` of another git ref and of this checkout side by side; the store's upserts
- * against `COPY` and a bare SQLite loop; close to readable); and writes `bench/results.json` and
+ * wrk, the API with its cache off against a bare server running the store's query, the live
+ * stream's fan-out, the dashboard in Chromium; no broker needed); the candles (`candles`: over
+ * prices and over trades against plain consume, with `--baseline` the same rows by
+ * `bin/candles.ts` of another git ref and of this checkout side by side; the store's upserts
+ * against `COPY` and a bare SQLite loop; close to readable); `start --source replay:FILE` with
+ * candles against `--no-candles` (`replay`, no broker needed); `bin/candles.ts` over 1,000
+ * markets against 10, with its resident memory (`scale`); and writes `bench/results.json` and
  * `bench/RESULTS.md`.
+ *
+ * Every section of `results.json` carries the time and the mode of the run that wrote it: `full`,
+ * `quick` (`--quick`) or `custom` (sizes set by `--messages` or `--repetitions`). A
+ * run with `--only` replaces its sections and keeps the others; the top-level `mode` is `full`
+ * only when every section is.
  *
  * @module
  */
@@ -44,6 +52,9 @@ import { writeReport } from "./report.ts";
 import { tradesFigures } from "./trades.ts";
 import { repairFigures } from "./repair.ts";
 import { restartFigures } from "./restart.ts";
+import { replayCandles } from "./replay_candles.ts";
+import { candlesScale } from "./candles_scale.ts";
+import { fileMode, merged, SECTION_KEYS } from "./results_file.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -61,9 +72,16 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(
-    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart] [--batch N] [--messages N] [--repetitions N] [--baseline <git-ref>]\n" +
+    "Usage: deno task bench [--quick] [--brokers host:port] [--only produce,consume,latency,footprint,memory,http,candles,trades,repair,restart,replay,scale] [--batch N] [--messages N] [--repetitions N] [--baseline <git-ref>]\n" +
       "Needs a running broker (deno task kafka:up); writes bench/results.json and bench/RESULTS.md.\n" +
-      "--messages N also sets the candle rows' records (default 1,000,000, --quick 100,000).\n" +
+      "Sections: http, the API against bare Deno.serve servers (wrk; no broker needed); candles,\n" +
+      "candles over prices and trades against plain consume, the store's upserts, close latency;\n" +
+      "replay, start --source replay:FILE with candles against --no-candles (no broker needed);\n" +
+      "scale, bin/candles.ts over 1,000 markets against 10, and its peak resident memory.\n" +
+      "--messages N also sets the records of the candles, replay and scale rows (default\n" +
+      "1,000,000, --quick 100,000; candles and replay need 1,000 or more, scale 10,000).\n" +
+      "--repetitions N also sets theirs (default 3, --quick 1).\n" +
+      "A run with --only replaces its sections of bench/results.json and keeps the others.\n" +
       "--baseline <git-ref>: the candle rows also run bin/candles.ts of that ref (a worktree in\n" +
       "/tmp) and of this checkout as processes, over the same topics, side by side.\n" +
       "--report-only re-renders bench/RESULTS.md from bench/results.json and bench/ANALYSIS.md.",
@@ -88,10 +106,23 @@ for (const name of ["messages", "repetitions", "batch"] as const) {
     refuse(`--${name} ${value}: not a whole number above 0`);
   }
 }
-const candlesRun = flags.only === undefined ||
-  flags.only.split(",").some((s) => s.trim() === "candles");
-if (candlesRun && flags.messages !== undefined && Number(flags.messages) < 1_000) {
-  refuse(`--messages ${flags.messages}: the candle rows need 1,000 records or more`);
+/** Every section, in the order they run. */
+const SECTIONS = Object.keys(SECTION_KEYS);
+const only = new Set((flags.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
+for (const name of only) {
+  if (!SECTIONS.includes(name)) refuse(`--only ${name}: not a section (${SECTIONS.join(",")})`);
+}
+const candlesRun = only.has("candles");
+for (
+  const [section, least] of [["candles", 1_000], ["replay", 1_000], ["scale", 10_000]] as const
+) {
+  if (only.has(section) && flags.messages !== undefined && Number(flags.messages) < least) {
+    refuse(
+      `--messages ${flags.messages}: the ${section} rows need ${
+        least.toLocaleString("en-US")
+      } records or more`,
+    );
+  }
 }
 if (flags.baseline !== undefined) {
   if (!candlesRun) {
@@ -113,13 +144,6 @@ const opts: BenchOptions = {
   latencySeconds: quick ? 6 : 30,
   tmp: await Deno.makeTempDir({ prefix: "crypto-bench-" }),
 };
-const only = new Set(
-  (flags.only ?? "produce,consume,latency,footprint,memory,http,candles,trades,repair,restart")
-    .split(",")
-    .map((
-      s,
-    ) => s.trim()),
-);
 // The plain clients send batches of this many records.
 const plainBatch = Number(flags.batch ?? 500);
 const topics: string[] = [];
@@ -170,9 +194,16 @@ say(
   } run; ${JSON.stringify(versions)}`,
 );
 
+// What this run's sections are: the default sizes of a full or a quick run, or sizes of its own
+// (the plain clients' batch is in the settings).
+const runMode = flags.messages !== undefined || flags.repetitions !== undefined
+  ? "custom"
+  : quick
+  ? "quick"
+  : "full";
 const results: Record<string, unknown> = {
   generated_at: new Date().toISOString(),
-  mode: quick ? "quick" : "full",
+  mode: runMode,
   brokers: opts.brokers,
   machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
   versions,
@@ -206,6 +237,12 @@ const figures = (s: Sample, present: { kcat: boolean; java: boolean }) => ({
   runs: Object.fromEntries(Object.entries(s).map(([k, xs]) => [k, xs.map((x) => round(x))])),
 });
 const rate = (x: { rate: number } | null) => (x ? x.rate.toFixed(0) : "-");
+
+/** Keeps a section's figures, with the time they were taken (unless given) and the run's mode. */
+function put(key: string, figures: object): void {
+  results[key] = { generated_at: new Date().toISOString(), mode: runMode, ...figures };
+  (results[key] as Record<string, unknown>).mode = runMode;
+}
 
 async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | null> {
   try {
@@ -263,10 +300,7 @@ if (only.has("produce")) {
           `kafkajs ${rate(k)}/s, kcat ${rate(c)}/s, java ${rate(j)}/s`,
       );
     }
-    results[gzip ? "produce_gzip" : "produce"] = figures(s, {
-      kcat: kcatText !== null,
-      java: javaOk,
-    });
+    put(gzip ? "produce_gzip" : "produce", figures(s, { kcat: kcatText !== null, java: javaOk }));
   }
 }
 
@@ -306,10 +340,10 @@ if (only.has("consume") && filledTopic) {
         `kafkajs ${rate(k)}/s, kcat ${rate(c)}/s, java ${rate(j)}/s`,
     );
   }
-  results.consume = {
+  put("consume", {
     ...figures(s, { kcat: kcatText !== null, java: javaOk }),
     pipeline_join_seconds: round(median(starts), 2),
-  };
+  });
 }
 
 if (only.has("latency")) {
@@ -339,22 +373,22 @@ if (only.has("latency")) {
       latency[name]![`at_${perSecond}`] = summary;
     }
   }
-  results.latency_ms = latency;
+  put("latency_ms", latency);
 }
 
 if (only.has("footprint") && filledTopic) {
   const f = await footprint(opts, { file, passes, filledTopic, filledMessages: messages });
   say(`footprint: ${JSON.stringify(f)}`);
-  results.rss_mb = {
+  put("rss_mb", {
     produce_idle: round(f.produceIdleMb, 1),
     produce_load: round(f.produceLoadMb, 1),
     consume_idle: round(f.consumeIdleMb, 1),
     consume_load: round(f.consumeLoadMb, 1),
-  };
-  results.startup_ms = {
+  });
+  put("startup_ms", {
     to_first_produced: round(f.startupMs),
     runs: f.startupRuns.map((x) => round(x)),
-  };
+  });
 }
 
 if (only.has("memory")) {
@@ -366,12 +400,12 @@ if (only.has("memory")) {
     repetitions: opts.repetitions,
   });
   say(`start --transport memory: ${m.rate.toFixed(0)}/s (${JSON.stringify(m)})`);
-  results.memory = {
+  put("memory", {
     start_transport_memory: round(m.rate),
     messages: m.messages,
     gross_seconds: round(m.grossSeconds, 2),
     startup_seconds: round(m.baseSeconds, 2),
-  };
+  });
 }
 
 if (only.has("http")) {
@@ -381,12 +415,17 @@ if (only.has("http")) {
   });
   const sse = await sseFanOut(1000);
   const dashboard = await dashboardLoad(quick ? 1 : 3);
-  results.http = { generated_at: new Date().toISOString(), ...api, sse_fan_out: sse, dashboard };
+  put("http", { ...api, sse_fan_out: sse, dashboard });
 }
 
+// The candle rows' sizes (candles, replay, scale): 1,000,000 records, --quick 100,000, or
+// --messages; 3 repetitions, --quick 1, or --repetitions.
+const candleCount = flags.messages ? opts.messages : quick ? 100_000 : 1_000_000;
+const candleRepetitions = flags.repetitions ? opts.repetitions : quick ? 1 : 3;
+
 if (only.has("candles")) {
-  const count = flags.messages ? opts.messages : quick ? 100_000 : 1_000_000;
-  const repetitions = quick ? 1 : 3;
+  const count = candleCount;
+  const repetitions = candleRepetitions;
   const baseline = flags.baseline
     ? await addBaseline(flags.baseline).catch((error) => {
       console.error(`bench: ${error instanceof Error ? error.message : error}`);
@@ -442,7 +481,7 @@ if (only.has("candles")) {
       } rows/s; close p99 ${latency.p99.toFixed(1)} ms`,
     );
     const { generated_at, ...priceFigures } = prices.figures;
-    results.candles = {
+    put("candles", {
       generated_at,
       symbols: 100,
       ...priceFigures,
@@ -459,32 +498,55 @@ if (only.has("candles")) {
         max: round(latency.max, 1),
         samples: latency.samples,
       },
-    };
+    });
     const { generated_at: tradesAt, ...tradeFigures } = trades.figures;
-    results.candles_trades = {
+    put("candles_trades", {
       generated_at: tradesAt,
       products: 10,
       consume_by: "plain @platformatic/kafka",
       ...tradeFigures,
-    };
+    });
   } finally {
     if (baseline) Deno.removeSignalListener("SIGINT", interrupted);
     await baseline?.remove();
   }
 }
 
-if (only.has("trades")) results.trades = await tradesFigures(opts);
-if (only.has("repair")) results.repair = await repairFigures(opts);
-if (only.has("restart")) results.restart = await restartFigures(opts);
+if (only.has("trades")) put("trades", await tradesFigures(opts));
+if (only.has("repair")) put("repair", await repairFigures(opts));
+if (only.has("restart")) put("restart", await restartFigures(opts));
+
+if (only.has("replay")) {
+  const figures = await replayCandles(opts.tmp, {
+    count: candleCount,
+    repetitions: candleRepetitions,
+  });
+  say(
+    `replay: with candles ${figures.with_candles}/s, without ${figures.without_candles}/s`,
+  );
+  put("replay_candles", figures);
+}
+
+if (only.has("scale")) {
+  const scale = await candlesScale(opts, { count: candleCount, repetitions: candleRepetitions });
+  topics.push(...scale.topics);
+  say(
+    `candles scale: 10 markets ${scale.figures.markets_10}/s, 1,000 markets ${scale.figures.markets_1000}/s, peak RSS ${scale.figures.rss_mb_1000} MB`,
+  );
+  put("candles_scale", scale.figures);
+}
 
 await deleteTopics(opts, topics);
 await Deno.remove(opts.tmp, { recursive: true }).catch(() => {});
-if (flags.only) {
+if (SECTIONS.some((name) => !only.has(name))) {
   // A partial run updates its sections of the last results and keeps the others.
   const earlier = await Deno.readTextFile("bench/results.json").then(JSON.parse, () => ({}));
-  for (const [key, value] of Object.entries(results)) earlier[key] = value;
-  Object.assign(results, earlier);
+  const all = merged(earlier, results, only);
+  for (const key of Object.keys(results)) delete results[key];
+  Object.assign(results, all);
 }
+// `full` only when every section in the file is from a full run.
+results.mode = fileMode(results);
 await Deno.writeTextFile("bench/results.json", JSON.stringify(results, null, 2) + "\n");
 await writeReport("bench/RESULTS.md", results);
 say("wrote bench/results.json and bench/RESULTS.md");
