@@ -66,6 +66,12 @@ export interface AggregatorOptions {
   tickMs?: number;
   /** Most records taken at once. @default {512} */
   batchSize?: number;
+  /**
+   * While records wait in the inbox (a backlog: catching up, a replay), changes that are due are
+   * written at most this often, so that a write carries many records' worth of changes instead of
+   * one batch's; once the inbox is empty they are written after every batch. ms. @default {250}
+   */
+  backlogWriteMs?: number;
   /** How far ahead of the clock an event time may be, ms. @default {300_000} */
   maxAheadMs?: number;
   /** The records to dead-letter, kept across restarts. @default {a new trail} */
@@ -87,6 +93,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   const { book, store, offsets, report, now } = options;
   const tickMs = options.tickMs ?? 100;
   const batchSize = options.batchSize ?? 512;
+  const backlogWriteMs = options.backlogWriteMs ?? 250;
   const maxAheadMs = options.maxAheadMs ?? DEFAULT_MAX_AHEAD_MS;
   const trail = options.trail ?? new RecordTrail();
   const giveUp = options.giveUp ?? new AbortController().signal;
@@ -126,6 +133,8 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
   return async (inbox, outbox, ctx) => {
     /** Records handled since the last batch went to the sink. */
     let unsent = 0;
+    /** When the last batch went to the sink (wall clock, ms). */
+    let sentAt = now();
     const send = async (markets: string[]) => {
       // With nothing to write, records that changed nothing (repeats, late prices: a replay of
       // what the store holds) are still handed over, to be committed, once nothing is pending.
@@ -134,6 +143,7 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
       const commits = offsets.written(markets);
       if (flush.write.states.length === 0 && commits.length === 0) return;
       unsent = 0;
+      sentAt = now();
       await outbox.send({ flush, commits, ...trail.take(markets) });
     };
     const refuse = (record: InRecord, reason: string) => {
@@ -181,7 +191,10 @@ export function aggregator(options: AggregatorOptions): Actor<InRecord, CandleBa
         }
         const time = now();
         book.closeIdle(time);
-        await send(book.due(time));
+        // A full batch says more records are waiting: they go into the same write, up to a point.
+        if (batch.length < batchSize || time - sentAt >= backlogWriteMs) {
+          await send(book.due(time));
+        }
       }
     } catch (error) {
       if (!(giveUp.aborted && error === giveUp.reason)) throw error;
