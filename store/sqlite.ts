@@ -1,7 +1,9 @@
 /**
  * The embedded candle store (`sqlite:PATH`, the default): one SQLite file through Deno's
  * built-in `node:sqlite`, in WAL mode with a busy timeout so that two processes can share it.
- * Every statement is prepared once and reused; a write is one `BEGIN IMMEDIATE … COMMIT`.
+ * Every statement is prepared once and reused; a write is one `BEGIN IMMEDIATE … COMMIT`, applied
+ * on a thread of its own for a database file (`sqlite_writer.ts`), so that the program goes on
+ * while the write waits for the disk; the reads stay on this thread's connection.
  *
  * @module
  */
@@ -10,14 +12,7 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
-import {
-  ALERT_COLUMNS,
-  CANDLE_CHANGED,
-  CANDLE_COLUMN_COUNT,
-  CANDLE_COLUMNS,
-  CANDLE_KEY_COLUMNS,
-  LATEST_COLUMNS,
-} from "./candle_columns.ts";
+import { ALERT_COLUMNS, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
 import type {
   AlertKey,
   AlertQuery,
@@ -28,7 +23,7 @@ import type {
 } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 import type { LoadedMarket } from "../market/loaded_market.ts";
-import { type Market, marketKey, productParts } from "../market/market.ts";
+import { type Market, marketKey } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import {
   checkLimit,
@@ -46,6 +41,14 @@ import {
 import { migrateSqlite } from "./sqlite_schema.ts";
 import { sqliteErrorKind, StoreRefusedError, StoreUnavailableError } from "./store_error.ts";
 import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
+import {
+  ackCandles,
+  applyWrite,
+  type Statements,
+  transaction,
+  unqueueCandles,
+} from "./sqlite_write.ts";
+import { SqliteWriter } from "./sqlite_writer.ts";
 
 /** Options for {@linkcode SqliteCandleStore.open}. */
 export interface SqliteStoreOptions {
@@ -88,10 +91,24 @@ export class SqliteCandleStore implements CandleStore {
   /** `sqlite:PATH`. */
   readonly description: string;
   #db: DatabaseSync;
-  #statements = new Map<string, StatementSync>();
+  #path: string;
+  #busyTimeoutMs: number;
+  #statementsByName = new Map<string, StatementSync>();
+  #statements: Statements = (name, sql) => {
+    let statement = this.#statementsByName.get(name);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statementsByName.set(name, statement);
+    }
+    return statement;
+  };
+  /** Applies the writes of a database file on a thread of its own; started at the first write. */
+  #writer: SqliteWriter | null = null;
 
-  private constructor(db: DatabaseSync, path: string) {
+  private constructor(db: DatabaseSync, path: string, busyTimeoutMs: number) {
     this.#db = db;
+    this.#path = path;
+    this.#busyTimeoutMs = busyTimeoutMs;
     this.description = `sqlite:${path}`;
   }
 
@@ -114,7 +131,7 @@ export class SqliteCandleStore implements CandleStore {
       if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = FULL");
       migrateSqlite(db);
-      return new SqliteCandleStore(db, path);
+      return new SqliteCandleStore(db, path, busyTimeoutMs);
     } catch (error) {
       db?.close();
       throw new StoreUnavailableError(
@@ -131,84 +148,14 @@ export class SqliteCandleStore implements CandleStore {
    * @returns The markets (`marketKey`) whose states were stale (nothing of theirs was written).
    */
   write(batch: StoreWrite): Promise<string[]> {
-    return this.#run(() => {
-      const plan = planWrite(batch);
-      const now = isoTime(Date.now());
-      return this.#transaction(() => {
-        const stale = new Set<string>();
-        const upsertState = this.#statement("state", UPSERT_STATE);
-        for (const state of plan.states) {
-          const applied = upsertState.get(
-            state.market,
-            isoTime(state.maxEvent),
-            state.seen,
-            state.epoch,
-            now,
-          );
-          if (applied === undefined) stale.add(state.market);
-        }
-        const upsertCandle = this.#statement("candle", UPSERT_CANDLE);
-        for (const c of plan.candles) {
-          if (stale.has(marketKey(c))) continue;
-          upsertCandle.run(
-            c.source,
-            c.product,
-            c.symbol,
-            c.quote,
-            c.interval,
-            isoTime(c.windowStart),
-            isoTime(c.windowEnd),
-            c.open,
-            c.high,
-            c.low,
-            c.close,
-            c.samples,
-            c.trades,
-            c.volume,
-            c.buyVolume,
-            c.sellVolume,
-            c.vwap,
-            isoTime(c.firstEvent),
-            isoTime(c.lastEvent),
-            c.closed ? 1 : 0,
-            c.revision,
-            now,
-          );
-        }
-        const upsertLatest = this.#statement("latest", UPSERT_LATEST);
-        for (const p of plan.latest) {
-          if (stale.has(marketKey(p))) continue;
-          upsertLatest.run(
-            p.source,
-            p.product,
-            p.symbol,
-            productParts(p.product)!.quote,
-            p.priceUsd,
-            p.volume24h,
-            p.marketCap,
-            p.priceChange24h,
-            isoTime(p.eventTime),
-            now,
-          );
-        }
-        const queues = [["candle_outbox", plan.publish], ["alert_queue", plan.examine]] as const;
-        for (const [table, queued] of queues) {
-          const queue = this.#statement(`queue ${table}`, queueCandles(table));
-          for (const c of queued) {
-            if (stale.has(marketKey(c))) continue;
-            queue.run(
-              c.source,
-              c.product,
-              c.interval,
-              isoTime(c.windowStart),
-              c.revision,
-              JSON.stringify(c),
-            );
-          }
-        }
-        return [...stale];
-      });
-    });
+    if (this.#path === ":memory:") {
+      return this.#run(() =>
+        applyWrite(this.#db, this.#statements, planWrite(batch), isoTime(Date.now()))
+      );
+    }
+    return this.#run(() => planWrite(batch)).then((plan) =>
+      this.#onWriter((writer) => writer.write(plan, isoTime(Date.now())))
+    );
   }
 
   /**
@@ -303,14 +250,12 @@ export class SqliteCandleStore implements CandleStore {
    * @returns Resolves once removed.
    */
   ackCandleOutbox(candles: readonly CandleRevisionKey[]): Promise<void> {
-    return this.#run(() => {
-      const remove = this.#statement("unqueue candle_outbox", unqueueCandles("candle_outbox"));
-      this.#transaction(() => {
-        for (const c of candles) {
-          remove.run(c.source, c.product, c.interval, isoTime(c.windowStart), c.revision);
-        }
-      }, false);
-    });
+    if (this.#path === ":memory:") {
+      return this.#run(() => ackCandles(this.#db, this.#statements, candles));
+    }
+    return this.#run(() => undefined).then(() =>
+      this.#onWriter((writer) => writer.ackCandles(candles))
+    );
   }
 
   /**
@@ -367,7 +312,7 @@ export class SqliteCandleStore implements CandleStore {
       );
       const done = this.#statement("unqueue alert_queue", unqueueCandles("alert_queue"));
       const inserted: Alert[] = [];
-      this.#transaction(() => {
+      transaction(this.#db, () => {
         for (const a of alerts) {
           const windowStart = isoTime(a.windowStart);
           const row = insert.get(
@@ -418,7 +363,7 @@ export class SqliteCandleStore implements CandleStore {
         `DELETE FROM alert_outbox WHERE source = ? AND product = ? AND "interval" = ?
            AND window_start = ? AND kind = ?`,
       );
-      this.#transaction(() => {
+      transaction(this.#db, () => {
         for (const a of alerts) {
           remove.run(a.source, a.product, a.interval, isoTime(a.windowStart), a.kind);
         }
@@ -473,12 +418,13 @@ export class SqliteCandleStore implements CandleStore {
    *
    * @returns Resolves once closed.
    */
-  close(): Promise<void> {
-    return settle(() => {
-      if (!this.#db.isOpen) return;
-      this.#statements.clear();
-      this.#db.close();
-    });
+  async close(): Promise<void> {
+    const writer = this.#writer;
+    this.#writer = null;
+    await writer?.close();
+    if (!this.#db.isOpen) return;
+    this.#statementsByName.clear();
+    this.#db.close();
   }
 
   /** Reads a queue's oldest `limit` rows, each through `read`. */
@@ -495,35 +441,20 @@ export class SqliteCandleStore implements CandleStore {
   }
 
   #statement(name: string, sql: string): StatementSync {
-    let statement = this.#statements.get(name);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(name, statement);
-    }
-    return statement;
+    return this.#statements(name, sql);
   }
 
   /**
-   * Runs a body in one transaction. A transaction that only takes published records off an
-   * outbox need not wait for the disk (`durable` false): should a power loss undo it, those
-   * records are published again, which their consumers already allow for; the next durable
-   * commit writes it to disk with its own.
+   * Runs an operation on the writer's thread (started on first use), its failure read as a
+   * failure of the database in this thread is.
    */
-  #transaction<T>(body: () => T, durable = true): T {
-    const lighter = !durable;
-    if (lighter) this.#db.exec("PRAGMA synchronous = NORMAL");
+  async #onWriter<T>(operation: (writer: SqliteWriter) => Promise<T>): Promise<T> {
+    if (!this.#db.isOpen) throw new Error(`The store ${this.description} is closed`);
+    this.#writer ??= new SqliteWriter(this.#path, this.#busyTimeoutMs);
     try {
-      this.#db.exec("BEGIN IMMEDIATE");
-      try {
-        const result = body();
-        this.#db.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
-        throw error;
-      }
-    } finally {
-      if (lighter) this.#db.exec("PRAGMA synchronous = FULL");
+      return await operation(this.#writer);
+    } catch (error) {
+      throw this.#storeError(error);
     }
   }
 
@@ -538,60 +469,33 @@ export class SqliteCandleStore implements CandleStore {
       try {
         return body();
       } catch (error) {
-        if (error instanceof StoreRefusedError) throw error;
-        const message = error instanceof Error ? error.message : String(error);
-        const kind = sqliteErrorKind(message);
-        if (kind === "transient") {
-          throw new StoreUnavailableError(`The SQLite store ${this.description}: ${message}`, {
-            cause: error,
-          });
-        }
-        if (kind === "refused") {
-          throw new StoreRefusedError(`SQLite refused it: ${message}`, { cause: error });
-        }
-        throw error;
+        throw this.#storeError(error);
       }
     });
   }
-}
 
-const UPSERT_STATE = `
-  INSERT INTO candle_state (market, max_event, seen, epoch, updated_at)
-  VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (market) DO UPDATE SET
-    max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
-    updated_at = excluded.updated_at
-  WHERE candle_state.epoch <= excluded.epoch
-  RETURNING market`;
+  /** What an error of the database is to the store's callers (see `store_error.ts`). */
+  #storeError(error: unknown): unknown {
+    if (error instanceof StoreRefusedError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    const kind = sqliteErrorKind(message);
+    if (kind === "transient") {
+      return new StoreUnavailableError(`The SQLite store ${this.description}: ${message}`, {
+        cause: error,
+      });
+    }
+    if (kind === "refused") {
+      return new StoreRefusedError(`SQLite refused it: ${message}`, { cause: error });
+    }
+    return error;
+  }
+}
 
 const CLAIM = `
   INSERT INTO candle_state (market, max_event, seen, epoch, updated_at)
   VALUES (?, NULL, '', 1, ?)
   ON CONFLICT (market) DO UPDATE SET epoch = candle_state.epoch + 1
   RETURNING market, max_event, seen, epoch`;
-
-const UPSERT_CANDLE = `
-  INSERT INTO candles (${CANDLE_COLUMNS}, updated_at)
-  VALUES (${Array(CANDLE_COLUMN_COUNT + 1).fill("?").join(", ")})
-  ON CONFLICT (${CANDLE_KEY_COLUMNS}) DO UPDATE SET
-    ${CANDLE_CHANGED.map((c) => `${c} = excluded.${c}`).join(", ")},
-    updated_at = excluded.updated_at
-  WHERE ${CANDLE_CHANGED.map((c) => `candles.${c} IS NOT excluded.${c}`).join(" OR ")}`;
-
-const UPSERT_LATEST = `
-  INSERT INTO latest_prices (${LATEST_COLUMNS}, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (source, product) DO UPDATE SET
-    symbol = excluded.symbol, quote = excluded.quote,
-    price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
-    market_cap = excluded.market_cap, price_change_24h = excluded.price_change_24h,
-    event_time = excluded.event_time, updated_at = excluded.updated_at
-  WHERE latest_prices.event_time < excluded.event_time
-    OR (latest_prices.event_time = excluded.event_time AND (
-      latest_prices.price_usd IS NOT excluded.price_usd
-      OR latest_prices.volume_24h IS NOT excluded.volume_24h
-      OR latest_prices.market_cap IS NOT excluded.market_cap
-      OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
 
 /**
  * Each `(source, product, interval)` of the candles once, with the market's symbol and quote, by
@@ -615,14 +519,3 @@ const SERIES = `
     )
   )
   SELECT source, product, symbol, quote, "interval" FROM series`;
-
-/** Queues a candle at its revision (once) in the candle topic's outbox or the alert queue. */
-const queueCandles = (table: "candle_outbox" | "alert_queue") => `
-  INSERT INTO ${table} (source, product, "interval", window_start, revision, candle)
-  VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (source, product, "interval", window_start, revision) DO NOTHING`;
-
-/** Takes a candle at its revision off the candle topic's outbox or the alert queue. */
-const unqueueCandles = (table: "candle_outbox" | "alert_queue") => `
-  DELETE FROM ${table}
-  WHERE source = ? AND product = ? AND "interval" = ? AND window_start = ? AND revision = ?`;

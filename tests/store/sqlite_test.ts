@@ -166,3 +166,78 @@ Deno.test("SqliteCandleStore.open() names the path and the reason when it cannot
       },
     );
   }));
+
+Deno.test("SqliteCandleStore writes a database file on a thread of its own: while a write waits for another connection's lock the program goes on, and the write lands once the lock is let go", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const store = SqliteCandleStore.open(path, { busyTimeoutMs: 30_000 });
+    const other = new DatabaseSync(path);
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      const candle = makeCandle(BTC, "1m", Date.UTC(2025, 10, 12, 10, 30));
+      let written = false;
+      const writing = store.write({
+        states: [makeState(BTC)],
+        candles: [candle],
+        latest: [],
+        publish: [],
+      }).then(() => (written = true));
+      // Timers of the program's own thread fire while the write waits: it is not waiting with it.
+      let ticks = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (++ticks === 5) (clearInterval(timer), resolve());
+        }, 20);
+      });
+      assert.equal(written, false, "the write went through another connection's lock");
+      // Reads go on meanwhile, on the program's connection.
+      assert.deepEqual(await store.candles({ ...BTC, interval: "1m" }), []);
+      other.exec("COMMIT");
+      await writing;
+      assert.deepEqual(await store.candles({ ...BTC, interval: "1m" }), [candle]);
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteCandleStore.write() on a file whose lock another connection keeps past the busy timeout fails as a store that is away, and goes through once it is let go", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const store = SqliteCandleStore.open(path, { busyTimeoutMs: 50 });
+    const other = new DatabaseSync(path);
+    const write = {
+      states: [makeState(BTC)],
+      candles: [makeCandle(BTC, "1m", Date.UTC(2025, 10, 12, 10, 30))],
+      latest: [],
+      publish: [],
+    };
+    try {
+      other.exec("BEGIN IMMEDIATE");
+      await assert.rejects(store.write(write), (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.equal(error.name, "StoreUnavailableError");
+        assert.match(error.message, /database is locked/);
+        return true;
+      });
+      other.exec("COMMIT");
+      assert.deepEqual(await store.write(write), []);
+      assert.equal((await store.candles({ ...BTC, interval: "1m" })).length, 1);
+    } finally {
+      if (other.isTransaction) other.exec("ROLLBACK");
+      other.close();
+      await store.close();
+    }
+  }));
+
+Deno.test("SqliteCandleStore.write() after close() is refused with the store's name", () =>
+  withDir(async (dir) => {
+    const store = SqliteCandleStore.open(`${dir}/market.db`);
+    await store.write({ states: [makeState(BTC)], candles: [], latest: [], publish: [] });
+    await store.close();
+    await assert.rejects(
+      store.write({ states: [makeState(BTC)], candles: [], latest: [], publish: [] }),
+      /The store sqlite:.*market\.db is closed/,
+    );
+  }));
