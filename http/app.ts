@@ -21,7 +21,8 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { marketKey } from "../market/market.ts";
-import type { CandleStore } from "../store/candle_store.ts";
+import { type CandleJson, candleJson } from "../market/messages/candle_message.ts";
+import type { CandleQuery, CandleStore } from "../store/candle_store.ts";
 import type { DashboardAssets } from "./dashboard_assets.ts";
 import { HttpError, quoteValue } from "./http_error.ts";
 import { KnownMarkets } from "./known_markets.ts";
@@ -43,8 +44,17 @@ import { statsRoutes } from "./routes/stats.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
 
-/** What the API reads of the store. */
-export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts">;
+/**
+ * What the API reads of the store. A store may also answer candles as their JSON (what
+ * `candles()` gives mapped through `candleJson`) by `candlesJson`, when it can do so more
+ * cheaply (the SQLite store keeps times as the very text the answer shows).
+ */
+export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts"> & {
+  candlesJson?: (query: CandleQuery) => Promise<CandleJson[]>;
+};
+
+/** The store's reads as the routes call them, `candlesJson` always there. */
+export type ApiReads = Required<ApiStore>;
 
 /** What {@linkcode createApp} needs. */
 export interface AppDeps {
@@ -93,8 +103,11 @@ function sameText(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The store's read methods, a failure of each turned into a 503 with one sentence. */
-function guarded(store: ApiStore): ApiStore {
+/**
+ * The store's read methods, a failure of each turned into a 503 with one sentence; `candlesJson`
+ * maps `candles()` through `candleJson` for a store that does not have it.
+ */
+function guarded(store: ApiStore): ApiReads {
   const fail = (error: unknown): never => {
     throw new HttpError(503, "The store did not answer: try again shortly", { cause: error });
   };
@@ -104,6 +117,12 @@ function guarded(store: ApiStore): ApiStore {
     markets: () => call(() => store.markets()),
     latest: (market) => call(() => store.latest(market)),
     candles: (query) => call(() => store.candles(query)),
+    candlesJson: (query) =>
+      call(() =>
+        store.candlesJson === undefined
+          ? store.candles(query).then((candles) => candles.map(candleJson))
+          : store.candlesJson(query)
+      ),
     alerts: (query) => call(() => store.alerts(query)),
   };
 }
