@@ -20,8 +20,9 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
-import { marketKey } from "../market/market.ts";
+import { type Market, marketKey } from "../market/market.ts";
 import { type CandleJson, candleJson } from "../market/messages/candle_message.ts";
+import { type LatestPriceJson, latestPriceJson } from "../market/messages/latest_price_message.ts";
 import type { CandleQuery, CandleStore } from "../store/candle_store.ts";
 import type { DashboardAssets } from "./dashboard_assets.ts";
 import { HttpError, quoteValue } from "./http_error.ts";
@@ -45,15 +46,17 @@ import { streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
 
 /**
- * What the API reads of the store. A store may also answer candles as their JSON (what
- * `candles()` gives mapped through `candleJson`) by `candlesJson`, when it can do so more
- * cheaply (the SQLite store keeps times as the very text the answer shows).
+ * What the API reads of the store. A store may also answer candles and latest prices as their
+ * JSON (what `candles()` and `latest()` give mapped through `candleJson` and `latestPriceJson`)
+ * by `candlesJson` and `latestJson`, when it can do so more cheaply (the SQLite store keeps times
+ * as the very text the answer shows).
  */
 export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts"> & {
   candlesJson?: (query: CandleQuery) => Promise<CandleJson[]>;
+  latestJson?: (market?: Market) => Promise<LatestPriceJson[]>;
 };
 
-/** The store's reads as the routes call them, `candlesJson` always there. */
+/** The store's reads as the routes call them, `candlesJson` and `latestJson` always there. */
 export type ApiReads = Required<ApiStore>;
 
 /** What {@linkcode createApp} needs. */
@@ -104,8 +107,8 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * The store's read methods, a failure of each turned into a 503 with one sentence; `candlesJson`
- * maps `candles()` through `candleJson` for a store that does not have it.
+ * The store's read methods, a failure of each turned into a 503 with one sentence; for a store
+ * without `candlesJson` or `latestJson`, they map `candles()` or `latest()` to their JSON.
  */
 function guarded(store: ApiStore): ApiReads {
   const fail = (error: unknown): never => {
@@ -116,6 +119,12 @@ function guarded(store: ApiStore): ApiReads {
   return {
     markets: () => call(() => store.markets()),
     latest: (market) => call(() => store.latest(market)),
+    latestJson: (market) =>
+      call(() =>
+        store.latestJson === undefined
+          ? store.latest(market).then((prices) => prices.map(latestPriceJson))
+          : store.latestJson(market)
+      ),
     candles: (query) => call(() => store.candles(query)),
     candlesJson: (query) =>
       call(() =>

@@ -11,6 +11,7 @@ import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 import type { CandleJson } from "../market/messages/candle_message.ts";
+import type { LatestPriceJson } from "../market/messages/latest_price_message.ts";
 import {
   ALERT_COLUMNS,
   CANDLE_CHANGED,
@@ -29,7 +30,7 @@ import type {
 } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 import type { LoadedMarket } from "../market/loaded_market.ts";
-import { type Market, marketKey, productParts } from "../market/market.ts";
+import { type Market, marketKey, productParts, type Source } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import {
   checkLimit,
@@ -366,6 +367,38 @@ export class SqliteCandleStore implements CandleStore {
   }
 
   /**
+   * The latest prices {@linkcode SqliteCandleStore.latest} gives, as their JSON
+   * (`latestPriceJson`), for the HTTP API: the event time is answered as the text stored.
+   *
+   * @param market One market, or every market when omitted.
+   * @returns The prices' JSON, by source and product.
+   */
+  latestJson(market?: Market): Promise<LatestPriceJson[]> {
+    return this.#run(() => {
+      const rows = (market === undefined
+        ? this.#statement("latest-all-json", LATEST_ALL_JSON, returnArrays).all()
+        : this.#statement("latest-one-json", LATEST_ONE_JSON, returnArrays)
+          .all(market.source, market.product)) as unknown as unknown[][];
+      const prices = new Array<LatestPriceJson>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        prices[i] = {
+          source: row[0] as Source,
+          product: row[1] as string,
+          symbol: row[2] as string,
+          quote: productParts(row[1] as string)?.quote ?? "",
+          price_usd: row[3] as number,
+          volume_24h: row[4] as number | null,
+          market_cap: row[5] as number | null,
+          price_change_24h: row[6] as number | null,
+          event_time: isoAnswer(row[7]),
+        };
+      }
+      return prices;
+    });
+  }
+
+  /**
    * Candles queued for the candle topic.
    *
    * @param limit At most this many.
@@ -686,6 +719,16 @@ const UPSERT_LATEST = `
       OR latest_prices.volume_24h IS NOT excluded.volume_24h
       OR latest_prices.market_cap IS NOT excluded.market_cap
       OR latest_prices.price_change_24h IS NOT excluded.price_change_24h))`;
+
+/**
+ * The latest prices as `latestJson` reads them: the quote is the product's, as
+ * `latestPriceJson` gives it.
+ */
+const LATEST_JSON = `
+  SELECT source, product, symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time
+  FROM latest_prices`;
+const LATEST_ONE_JSON = `${LATEST_JSON} WHERE source = ? AND product = ?`;
+const LATEST_ALL_JSON = `${LATEST_JSON} ORDER BY source, product`;
 
 /**
  * Each `(source, product, interval)` of the candles once, with the market's symbol and quote, by

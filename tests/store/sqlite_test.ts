@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { candleJson } from "../../market/messages/candle_message.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
 import type { CandleQuery } from "../../store/candle_store.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
 import { migrateSqlite, SQLITE_MIGRATIONS } from "../../store/sqlite_schema.ts";
 import {
   BTC,
   BTC_EUR,
+  BTC_USD,
   ETH,
   makeCandle,
+  makeLatest,
   makeState,
   storeContract,
   tradeFields,
@@ -170,6 +173,55 @@ Deno.test("SqliteCandleStore.candlesJson() gives what candles() gives through ca
         ["2025-11-12T10:00:05.000Z", "2025-11-12T10:00:59.900Z", "2024-03-01T00:00:00.000Z"],
       );
       assert.deepEqual(json, (await again.candles(query)).map(candleJson));
+    } finally {
+      await again.close();
+    }
+  }));
+
+Deno.test("SqliteCandleStore.latestJson() gives what latest() gives through latestPriceJson", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const at = Date.UTC(2025, 10, 12, 10, 30, 45, 678);
+    const prices = [
+      makeLatest(BTC_EUR, at, 41_800.5),
+      { ...makeLatest(BTC, at - 1, 45_234.56), marketCap: 8.8e11, priceChange24h: null },
+      { ...makeLatest(ETH, at + 1, 0.000012345), volume24h: null },
+    ];
+    const store = SqliteCandleStore.open(path);
+    try {
+      await store.write({ states: [], candles: [], latest: prices, publish: [] });
+      const all = await store.latestJson();
+      assert.equal(
+        JSON.stringify(all),
+        JSON.stringify((await store.latest()).map(latestPriceJson)),
+      );
+      assert.deepEqual(all.map((p) => p.product), ["BTC-EUR", "BTC-USD", "ETH-USD"]);
+      const one = await store.latestJson(BTC_EUR);
+      assert.equal(
+        JSON.stringify(one),
+        JSON.stringify((await store.latest(BTC_EUR)).map(latestPriceJson)),
+      );
+      assert.deepEqual(one.map((p) => [p.quote, p.event_time]), [[
+        "EUR",
+        new Date(at).toISOString(),
+      ]]);
+      assert.deepEqual(await store.latestJson(BTC_USD), []);
+    } finally {
+      await store.close();
+    }
+    // An event time stored otherwise than `toISOString` writes it is answered as it writes it.
+    const db = new DatabaseSync(path);
+    try {
+      db.prepare("UPDATE latest_prices SET event_time = ? WHERE product = 'ETH-USD'")
+        .run("2025-11-12T10:30:45Z");
+    } finally {
+      db.close();
+    }
+    const again = SqliteCandleStore.open(path);
+    try {
+      const [eth] = await again.latestJson(ETH);
+      assert.equal(eth!.event_time, "2025-11-12T10:30:45.000Z");
+      assert.deepEqual(await again.latestJson(), (await again.latest()).map(latestPriceJson));
     } finally {
       await again.close();
     }
