@@ -24,7 +24,7 @@ import {
   parseSource,
   parseTime,
 } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the candle route needs. */
@@ -149,6 +149,6 @@ export function candleRoutes(deps: CandleRoutesDeps): Hono {
         candles,
       };
     });
-    return json(body);
+    return jsonText(body);
   });
 }

@@ -11,7 +11,7 @@ import { type Market, marketKey } from "../../market/market.ts";
 import { HttpError } from "../http_error.ts";
 import type { KnownMarkets } from "../known_markets.ts";
 import { checkQueryNames, parseMarket, parseSource } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the price routes need. */
@@ -41,7 +41,7 @@ export function priceRoutes(deps: PriceRoutesDeps): Hono {
         prices: (await store.latestJson())
           .filter((p) => source === undefined || p.source === source),
       }));
-      return json(body);
+      return jsonText(body);
     })
     .get("/prices/latest/:market", async (c) => {
       const query = c.req.query();
@@ -52,9 +52,9 @@ export function priceRoutes(deps: PriceRoutesDeps): Hono {
         return (await store.latestJson(market))[0] ?? null;
       });
       // The cached answer is the JSON `null` when the market has candles but no price yet.
-      if (body.length === 4 && body[0] === 0x6e) {
+      if (body === "null") {
         throw new HttpError(404, `No price for ${market.product} on ${market.source} yet`);
       }
-      return json(body);
+      return jsonText(body);
     });
 }
