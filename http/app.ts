@@ -20,8 +20,10 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
-import { marketKey } from "../market/market.ts";
-import type { CandleStore } from "../store/candle_store.ts";
+import { type Market, marketKey } from "../market/market.ts";
+import { type CandleJson, candleJson } from "../market/messages/candle_message.ts";
+import { type LatestPriceJson, latestPriceJson } from "../market/messages/latest_price_message.ts";
+import type { CandleQuery, CandleStore } from "../store/candle_store.ts";
 import type { DashboardAssets } from "./dashboard_assets.ts";
 import { HttpError, quoteValue } from "./http_error.ts";
 import { KnownMarkets } from "./known_markets.ts";
@@ -43,8 +45,19 @@ import { statsRoutes } from "./routes/stats.ts";
 import { streamRoutes } from "./routes/stream.ts";
 import { symbolRoutes } from "./routes/symbols.ts";
 
-/** What the API reads of the store. */
-export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts">;
+/**
+ * What the API reads of the store. A store may also answer candles and latest prices as their
+ * JSON (what `candles()` and `latest()` give mapped through `candleJson` and `latestPriceJson`)
+ * by `candlesJson` and `latestJson`, when it can do so more cheaply (the SQLite store keeps times
+ * as the very text the answer shows).
+ */
+export type ApiStore = Pick<CandleStore, "markets" | "latest" | "candles" | "alerts"> & {
+  candlesJson?: (query: CandleQuery) => Promise<CandleJson[]>;
+  latestJson?: (market?: Market) => Promise<LatestPriceJson[]>;
+};
+
+/** The store's reads as the routes call them, `candlesJson` and `latestJson` always there. */
+export type ApiReads = Required<ApiStore>;
 
 /** What {@linkcode createApp} needs. */
 export interface AppDeps {
@@ -93,8 +106,11 @@ function sameText(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** The store's read methods, a failure of each turned into a 503 with one sentence. */
-function guarded(store: ApiStore): ApiStore {
+/**
+ * The store's read methods, a failure of each turned into a 503 with one sentence; for a store
+ * without `candlesJson` or `latestJson`, they map `candles()` or `latest()` to their JSON.
+ */
+function guarded(store: ApiStore): ApiReads {
   const fail = (error: unknown): never => {
     throw new HttpError(503, "The store did not answer: try again shortly", { cause: error });
   };
@@ -103,7 +119,19 @@ function guarded(store: ApiStore): ApiStore {
   return {
     markets: () => call(() => store.markets()),
     latest: (market) => call(() => store.latest(market)),
+    latestJson: (market) =>
+      call(() =>
+        store.latestJson === undefined
+          ? store.latest(market).then((prices) => prices.map(latestPriceJson))
+          : store.latestJson(market)
+      ),
     candles: (query) => call(() => store.candles(query)),
+    candlesJson: (query) =>
+      call(() =>
+        store.candlesJson === undefined
+          ? store.candles(query).then((candles) => candles.map(candleJson))
+          : store.candlesJson(query)
+      ),
     alerts: (query) => call(() => store.alerts(query)),
   };
 }

@@ -4,8 +4,6 @@
  * @module
  */
 
-const encoder = new TextEncoder();
-
 /** Headers of every JSON answer. */
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   "content-type": "application/json; charset=utf-8",
@@ -16,7 +14,7 @@ export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 /**
  * A JSON answer.
  *
- * @param body The value, or its UTF-8 JSON bytes.
+ * @param body The value.
  * @param status The status. @default {200}
  * @returns The response.
  *
@@ -28,8 +26,24 @@ export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * ```
  */
 export function json(body: unknown, status = 200): Response {
-  const bytes = body instanceof Uint8Array
-    ? body as Uint8Array<ArrayBuffer>
-    : encoder.encode(JSON.stringify(body));
-  return new Response(bytes, { status, headers: JSON_HEADERS });
+  return jsonText(JSON.stringify(body), status);
+}
+
+/**
+ * A JSON answer already written as text. A text body is encoded once, as it is sent; bytes would
+ * be copied into the response first.
+ *
+ * @param text The JSON text.
+ * @param status The status. @default {200}
+ * @returns The response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { jsonText } from "./respond.ts";
+ * assert.equal(await jsonText('{"n":1}').text(), '{"n":1}');
+ * ```
+ */
+export function jsonText(text: string, status = 200): Response {
+  return new Response(text, { status, headers: JSON_HEADERS });
 }

@@ -1,5 +1,5 @@
 /**
- * A small cache of encoded JSON answers, so that many clients asking the same question within a
+ * A small cache of JSON answers as text, so that many clients asking the same question within a
  * second cost the store one query. Concurrent misses of one key share one query; entries live
  * `ttlMs` at most, and a group of them is let go early by {@linkcode ResponseCache.invalidate}
  * (in constant time) when the live hub sees a newer price or candle.
@@ -20,13 +20,11 @@ export interface ResponseCacheOptions {
 interface Entry {
   group: string;
   at: number;
-  body: Promise<Uint8Array<ArrayBuffer>>;
+  body: Promise<string>;
 }
 
-const encoder = new TextEncoder();
-
 /**
- * Caches encoded JSON bodies by key.
+ * Caches JSON texts by key.
  *
  * @example
  * ```ts
@@ -37,7 +35,7 @@ const encoder = new TextEncoder();
  * const load = () => Promise.resolve({ n: ++queries });
  * await cache.json("q", "q a", load);
  * const body = await cache.json("q", "q a", load);
- * assert.equal(new TextDecoder().decode(body), '{"n":1}');
+ * assert.equal(body, '{"n":1}');
  * assert.equal(queries, 1);
  * ```
  */
@@ -56,15 +54,15 @@ export class ResponseCache {
   }
 
   /**
-   * The encoded JSON answer for a key: kept, or loaded now.
+   * The JSON answer for a key: kept, or loaded now.
    *
    * @param group What {@linkcode ResponseCache.invalidate} lets go of together (e.g. `candles BTC`).
    * @param key What was asked, normalised (e.g. `candles BTC 1m - - 500`).
    * @param load Loads the answer; a rejection is not kept.
-   * @returns The UTF-8 JSON bytes.
+   * @returns The JSON text.
    */
-  json(group: string, key: string, load: () => Promise<unknown>): Promise<Uint8Array<ArrayBuffer>> {
-    if (this.#ttlMs <= 0) return load().then((value) => encoder.encode(JSON.stringify(value)));
+  json(group: string, key: string, load: () => Promise<unknown>): Promise<string> {
+    if (this.#ttlMs <= 0) return load().then((value) => JSON.stringify(value));
     const now = this.#now();
     const kept = this.#entries.get(key);
     if (
@@ -73,7 +71,7 @@ export class ResponseCache {
     ) {
       return kept.body;
     }
-    const body = load().then((value) => encoder.encode(JSON.stringify(value)));
+    const body = load().then((value) => JSON.stringify(value));
     const entry = { group, at: now, body };
     this.#entries.delete(key);
     this.#entries.set(key, entry);

@@ -12,6 +12,8 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
+import type { CandleJson } from "../market/messages/candle_message.ts";
+import type { LatestPriceJson } from "../market/messages/latest_price_message.ts";
 import { ALERT_COLUMNS, CANDLE_COLUMNS, LATEST_COLUMNS } from "./candle_columns.ts";
 import type {
   AlertKey,
@@ -23,7 +25,7 @@ import type {
 } from "./candle_store.ts";
 import type { LatestPrice } from "../market/latest_price.ts";
 import type { LoadedMarket } from "../market/loaded_market.ts";
-import { type Market, marketKey } from "../market/market.ts";
+import { type Market, marketKey, productParts, type Source } from "../market/market.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import {
   checkLimit,
@@ -68,6 +70,78 @@ function settle<T>(body: () => T): Promise<T> {
   }
 }
 
+/** The arguments of {@linkcode SqliteCandleStore}'s statement of latest candles, in order. */
+function candleArgs(query: CandleQuery): (string | number)[] {
+  const args: (string | number)[] = [query.source, query.product, query.interval];
+  if (query.from !== undefined) args.push(timeBound("candles", "from", query.from));
+  if (query.to !== undefined) args.push(timeBound("candles", "to", query.to));
+  args.push(checkLimit(query.limit ?? 500));
+  return args;
+}
+
+/**
+ * Has a statement give each row as an array of its columns rather than an object (half the
+ * cost). `node:sqlite` has had `setReturnArrays` since Node 24, but Deno's types lack it yet.
+ */
+const returnArrays = (statement: StatementSync): void =>
+  (statement as StatementSync & { setReturnArrays(enabled: boolean): void }).setReturnArrays(true);
+
+/** A time as `toISOString` writes it, in the years 0000 to 9999 (the day checked below). */
+const ISO_TIME =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+const MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A stored time as `candleJson` answers it: the text itself when it is one `toISOString` writes
+ * (as `isoTime` stores every time), else the text read and written again.
+ */
+function isoAnswer(value: unknown): string {
+  const text = value as string;
+  if (ISO_TIME.test(text)) {
+    const day = (text.charCodeAt(8) - 48) * 10 + text.charCodeAt(9) - 48;
+    if (day < 29) return text;
+    const month = (text.charCodeAt(5) - 48) * 10 + text.charCodeAt(6) - 48;
+    const year = Number(text.slice(0, 4));
+    const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day <= MONTH_DAYS[month]! && (month !== 2 || day < 29 || leap)) return text;
+  }
+  return isoTime(isoText(text));
+}
+
+/**
+ * The columns {@linkcode candleJsonOf} reads: all but `source`, `product` and `interval`, which
+ * the query gives (a row matches them exactly).
+ */
+const CANDLE_JSON_COLUMNS = `symbol, quote, window_start, window_end, open, high, low, close,
+  samples, trades, volume, buy_volume, sell_volume, vwap, first_event, last_event, closed, revision`;
+
+/** A row of {@linkcode CANDLE_JSON_COLUMNS}, as an array, of a query's market, as JSON. */
+function candleJsonOf(query: CandleQuery, row: unknown[]): CandleJson {
+  return {
+    source: query.source,
+    product: query.product,
+    symbol: row[0] as string,
+    quote: row[1] as string,
+    interval: query.interval,
+    window_start: isoAnswer(row[2]),
+    window_end: isoAnswer(row[3]),
+    open: row[4] as number,
+    high: row[5] as number,
+    low: row[6] as number,
+    close: row[7] as number,
+    samples: row[8] as number,
+    trades: row[9] as number,
+    volume: row[10] as number | null,
+    buy_volume: row[11] as number | null,
+    sell_volume: row[12] as number | null,
+    vwap: row[13] as number | null,
+    first_event: isoAnswer(row[14]),
+    last_event: isoAnswer(row[15]),
+    closed: row[16] === 1,
+    revision: row[17] as number,
+  };
+}
+
 /**
  * The candle store on SQLite.
  *
@@ -94,14 +168,7 @@ export class SqliteCandleStore implements CandleStore {
   #path: string;
   #busyTimeoutMs: number;
   #statementsByName = new Map<string, StatementSync>();
-  #statements: Statements = (name, sql) => {
-    let statement = this.#statementsByName.get(name);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statementsByName.set(name, statement);
-    }
-    return statement;
-  };
+  #statements: Statements = (name, sql) => this.#statement(name, sql);
   /** Applies the writes of a database file on a thread of its own; started at the first write. */
   #writer: SqliteWriter | null = null;
 
@@ -192,27 +259,33 @@ export class SqliteCandleStore implements CandleStore {
    */
   candles(query: CandleQuery): Promise<Candle[]> {
     return this.#run(() => {
-      const limit = checkLimit(query.limit ?? 500);
-      const args: (string | number)[] = [query.source, query.product, query.interval];
-      let where = "";
-      if (query.from !== undefined) {
-        where += " AND window_start >= ?";
-        args.push(timeBound("candles", "from", query.from));
+      const rows = this.#latestCandles("candles", CANDLE_COLUMNS, query)
+        .all(...candleArgs(query));
+      const candles = new Array<Candle>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        candles[i] = toCandle(rows[rows.length - 1 - i]!, isoText);
       }
-      if (query.to !== undefined) {
-        where += " AND window_start < ?";
-        args.push(timeBound("candles", "to", query.to));
+      return candles;
+    });
+  }
+
+  /**
+   * The candles {@linkcode SqliteCandleStore.candles} gives, as their JSON (`candleJson`), for
+   * the HTTP API: a time is answered as the text stored, which is the text `candleJson` writes,
+   * rather than read into a number and written back.
+   *
+   * @param query The market, interval, range and limit.
+   * @returns The candles' JSON, ascending by `window_start`.
+   */
+  candlesJson(query: CandleQuery): Promise<CandleJson[]> {
+    return this.#run(() => {
+      const rows = this.#latestCandles("candles-json", CANDLE_JSON_COLUMNS, query, returnArrays)
+        .all(...candleArgs(query)) as unknown as unknown[][];
+      const candles = new Array<CandleJson>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        candles[i] = candleJsonOf(query, rows[rows.length - 1 - i]!);
       }
-      args.push(limit);
-      const rows = this.#statement(
-        `candles${where}`,
-        `SELECT * FROM (
-           SELECT ${CANDLE_COLUMNS} FROM candles
-           WHERE source = ? AND product = ? AND "interval" = ?${where}
-           ORDER BY window_start DESC LIMIT ?
-         ) ORDER BY window_start`,
-      ).all(...args);
-      return rows.map((row) => toCandle(row, isoText));
+      return candles;
     });
   }
 
@@ -230,6 +303,38 @@ export class SqliteCandleStore implements CandleStore {
         : this.#statement("latest-one", `${select} WHERE source = ? AND product = ?`)
           .all(market.source, market.product);
       return rows.map((row) => toLatest(row, isoText));
+    });
+  }
+
+  /**
+   * The latest prices {@linkcode SqliteCandleStore.latest} gives, as their JSON
+   * (`latestPriceJson`), for the HTTP API: the event time is answered as the text stored.
+   *
+   * @param market One market, or every market when omitted.
+   * @returns The prices' JSON, by source and product.
+   */
+  latestJson(market?: Market): Promise<LatestPriceJson[]> {
+    return this.#run(() => {
+      const rows = (market === undefined
+        ? this.#statement("latest-all-json", LATEST_ALL_JSON, returnArrays).all()
+        : this.#statement("latest-one-json", LATEST_ONE_JSON, returnArrays)
+          .all(market.source, market.product)) as unknown as unknown[][];
+      const prices = new Array<LatestPriceJson>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        prices[i] = {
+          source: row[0] as Source,
+          product: row[1] as string,
+          symbol: row[2] as string,
+          quote: productParts(row[1] as string)?.quote ?? "",
+          price_usd: row[3] as number,
+          volume_24h: row[4] as number | null,
+          market_cap: row[5] as number | null,
+          price_change_24h: row[6] as number | null,
+          event_time: isoAnswer(row[7]),
+        };
+      }
+      return prices;
     });
   }
 
@@ -440,8 +545,40 @@ export class SqliteCandleStore implements CandleStore {
     );
   }
 
-  #statement(name: string, sql: string): StatementSync {
-    return this.#statements(name, sql);
+  /**
+   * The statement reading columns of a market's latest candles of an interval, newest first,
+   * through the primary key (no sort), in the range of `query` (its arguments are
+   * `candleArgs(query)`).
+   */
+  #latestCandles(
+    name: string,
+    columns: string,
+    query: CandleQuery,
+    setUp?: (statement: StatementSync) => void,
+  ): StatementSync {
+    const range = (query.from === undefined ? "" : " AND window_start >= ?") +
+      (query.to === undefined ? "" : " AND window_start < ?");
+    return this.#statement(
+      `${name}${range}`,
+      `SELECT ${columns} FROM candles
+       WHERE source = ? AND product = ? AND "interval" = ?${range}
+       ORDER BY window_start DESC LIMIT ?`,
+      setUp,
+    );
+  }
+
+  #statement(
+    name: string,
+    sql: string,
+    setUp?: (statement: StatementSync) => void,
+  ): StatementSync {
+    let statement = this.#statementsByName.get(name);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      setUp?.(statement);
+      this.#statementsByName.set(name, statement);
+    }
+    return statement;
   }
 
   /**
@@ -496,6 +633,16 @@ const CLAIM = `
   VALUES (?, NULL, '', 1, ?)
   ON CONFLICT (market) DO UPDATE SET epoch = candle_state.epoch + 1
   RETURNING market, max_event, seen, epoch`;
+
+/**
+ * The latest prices as `latestJson` reads them: the quote is the product's, as
+ * `latestPriceJson` gives it.
+ */
+const LATEST_JSON = `
+  SELECT source, product, symbol, price_usd, volume_24h, market_cap, price_change_24h, event_time
+  FROM latest_prices`;
+const LATEST_ONE_JSON = `${LATEST_JSON} WHERE source = ? AND product = ?`;
+const LATEST_ALL_JSON = `${LATEST_JSON} ORDER BY source, product`;
 
 /**
  * Each `(source, product, interval)` of the candles once, with the market's symbol and quote, by

@@ -16,7 +16,7 @@ import {
   parseSymbol,
   parseTime,
 } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the alerts route needs. */
@@ -65,6 +65,6 @@ export function alertRoutes(deps: AlertRoutesDeps): Hono {
     const body = await cache.json("alerts", key, async () => ({
       alerts: (await store.alerts(request)).map(alertJson),
     }));
-    return json(body);
+    return jsonText(body);
   });
 }

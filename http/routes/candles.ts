@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import { type Candle, type Interval, intervalMs } from "../../market/candle.ts";
-import { candleJson } from "../../market/messages/candle_message.ts";
+import type { CandleJson } from "../../market/messages/candle_message.ts";
 import { marketKey } from "../../market/market.ts";
 import type { CandleQuery, CandleStore, KnownMarket } from "../../store/candle_store.ts";
 import { fillPrevious } from "../candle_fill.ts";
@@ -24,13 +24,15 @@ import {
   parseSource,
   parseTime,
 } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the candle route needs. */
 export interface CandleRoutesDeps {
-  /** The store. */
-  store: Pick<CandleStore, "candles">;
+  /** The store: its candles, and the same as their JSON. */
+  store: Pick<CandleStore, "candles"> & {
+    candlesJson: (query: CandleQuery) => Promise<CandleJson[]>;
+  };
   /** The markets known. */
   markets: KnownMarkets;
   /** The answer cache. */
@@ -131,11 +133,11 @@ export function candleRoutes(deps: CandleRoutesDeps): Hono {
     const key = `candles ${id} ${interval} ${from ?? "-"} ${to ?? "-"} ${limit} ${fill ?? "-"}`;
     const body = await cache.json(`candles ${id}`, key, async () => {
       const candles = fill === null
-        ? (await store.candles(queryOf(request, {
+        ? await store.candlesJson(queryOf(request, {
           limit,
           ...(from === undefined ? {} : { from }),
           ...(to === undefined ? {} : { to }),
-        }))).map(candleJson)
+        }))
         : await filled(store, request, now());
       return {
         source: market.source,
@@ -147,6 +149,6 @@ export function candleRoutes(deps: CandleRoutesDeps): Hono {
         candles,
       };
     });
-    return json(body);
+    return jsonText(body);
   });
 }

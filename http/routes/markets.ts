@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import type { CandleStore } from "../../store/candle_store.ts";
 import { checkQueryNames, parseSource } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the markets route needs. */
@@ -47,6 +47,6 @@ export function marketRoutes(deps: MarketRoutesDeps): Hono {
           intervals: m.intervals,
         })),
     }));
-    return json(body);
+    return jsonText(body);
   });
 }

@@ -6,19 +6,18 @@
  * @module
  */
 import { Hono } from "hono";
-import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
-import { marketKey } from "../../market/market.ts";
-import type { CandleStore } from "../../store/candle_store.ts";
+import type { LatestPriceJson } from "../../market/messages/latest_price_message.ts";
+import { type Market, marketKey } from "../../market/market.ts";
 import { HttpError } from "../http_error.ts";
 import type { KnownMarkets } from "../known_markets.ts";
 import { checkQueryNames, parseMarket, parseSource } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the price routes need. */
 export interface PriceRoutesDeps {
-  /** The store. */
-  store: Pick<CandleStore, "latest">;
+  /** The store: its latest prices as their JSON. */
+  store: { latestJson: (market?: Market) => Promise<LatestPriceJson[]> };
   /** The markets known. */
   markets: KnownMarkets;
   /** The answer cache. */
@@ -39,11 +38,10 @@ export function priceRoutes(deps: PriceRoutesDeps): Hono {
       checkQueryNames(query, ["source"]);
       const source = parseSource(query.source);
       const body = await cache.json("prices", `prices ${source ?? "-"}`, async () => ({
-        prices: (await store.latest())
-          .filter((p) => source === undefined || p.source === source)
-          .map(latestPriceJson),
+        prices: (await store.latestJson())
+          .filter((p) => source === undefined || p.source === source),
       }));
-      return json(body);
+      return jsonText(body);
     })
     .get("/prices/latest/:market", async (c) => {
       const query = c.req.query();
@@ -51,13 +49,12 @@ export function priceRoutes(deps: PriceRoutesDeps): Hono {
       const source = parseSource(query.source);
       const market = parseMarket(c.req.param("market"), await markets.get(), source);
       const body = await cache.json("prices", `prices ${marketKey(market)}`, async () => {
-        const price = (await store.latest(market))[0];
-        return price === undefined ? null : latestPriceJson(price);
+        return (await store.latestJson(market))[0] ?? null;
       });
       // The cached answer is the JSON `null` when the market has candles but no price yet.
-      if (body.length === 4 && body[0] === 0x6e) {
+      if (body === "null") {
         throw new HttpError(404, `No price for ${market.product} on ${market.source} yet`);
       }
-      return json(body);
+      return jsonText(body);
     });
 }

@@ -13,7 +13,7 @@
 import { Hono } from "hono";
 import { redactUrl } from "../../config/values.ts";
 import { deadline } from "../../runtime/deadline.ts";
-import { json } from "../respond.ts";
+import { json, jsonText } from "../respond.ts";
 
 /** A readiness check: resolves when the dependency answers, rejects with the reason. */
 export type ReadinessCheck = () => Promise<void>;
@@ -85,7 +85,8 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<strin
 /** A round's answer, sent as it is to every `/readyz` it serves. */
 interface Answer {
   status: 200 | 503;
-  body: Uint8Array;
+  /** The JSON text. */
+  body: string;
 }
 
 async function runRound(
@@ -106,7 +107,7 @@ async function runRound(
     : { status: "not ready", reasons, checks };
   return {
     status: reasons.length === 0 ? 200 : 503,
-    body: new TextEncoder().encode(JSON.stringify(body)),
+    body: JSON.stringify(body),
   };
 }
 
@@ -136,6 +137,6 @@ export function probeRoutes(deps: ProbeRoutesDeps): Hono {
     .get("/healthz", () => json({ status: "ok" }))
     .get("/readyz", async () => {
       const { status, body } = await answer();
-      return json(body, status);
+      return jsonText(body, status);
     });
 }

@@ -11,7 +11,7 @@ import { marketKey, type Source } from "../../market/market.ts";
 import type { CandleStore } from "../../store/candle_store.ts";
 import type { KnownMarkets } from "../known_markets.ts";
 import { checkQueryNames, parseMarket, parseSource, parseWindow } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 import { MAX_CANDLES } from "./candles.ts";
 
@@ -137,6 +137,6 @@ export function statsRoutes(deps: StatsRoutesDeps): Hono {
         return stats;
       },
     );
-    return json(body);
+    return jsonText(body);
   });
 }

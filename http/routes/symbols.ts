@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { CandleStore, KnownMarket } from "../../store/candle_store.ts";
 import { byPreference } from "../known_markets.ts";
 import { checkQueryNames, parseSource } from "../params.ts";
-import { json } from "../respond.ts";
+import { jsonText } from "../respond.ts";
 import type { ResponseCache } from "../response_cache.ts";
 
 /** What the symbols route needs. */
@@ -50,6 +50,6 @@ export function symbolRoutes(deps: SymbolRoutesDeps): Hono {
           })),
       };
     });
-    return json(body);
+    return jsonText(body);
   });
 }

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import type { CandleStore } from "../../store/candle_store.ts";
+import { candleJson } from "../../market/messages/candle_message.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
+import type { CandleQuery, CandleStore } from "../../store/candle_store.ts";
 import { postgresTest } from "../support/services.ts";
 import {
   appOver,
@@ -8,6 +10,7 @@ import {
   fillMarkets,
   HTML_SYMBOL,
   latest,
+  marketOf,
   NOW,
   state,
   STORES,
@@ -612,6 +615,56 @@ function apiTests(
     });
     assert.equal(names((await get(app, "/api/v1/candles/BTC")).body), "coinbase:BTC-EUR");
   });
+
+  withApp(
+    "candle and price answers are the store's through candleJson and latestPriceJson, byte for byte",
+    async ({
+      app,
+    }, store) => {
+      await fillMarkets(store);
+      const cases: [path: string, query: CandleQuery][] = [
+        ["/api/v1/candles/BTC-EUR", { ...marketOf("coinbase:BTC-EUR"), interval: "1m" }],
+        ["/api/v1/candles/BTC", { ...marketOf("BTC"), interval: "1m" }],
+        [
+          "/api/v1/candles/BTC?interval=5m&limit=4&from=2025-11-12T10:05:00Z&to=2025-11-12T11:00:00Z",
+          {
+            ...marketOf("BTC"),
+            interval: "5m",
+            limit: 4,
+            from: NOW - 115 * 60_000,
+            to: NOW - 3_600_000,
+          },
+        ],
+        ["/api/v1/candles/ETH?interval=1h", { ...marketOf("ETH"), interval: "1h" }],
+      ];
+      for (const [path, query] of cases) {
+        const { symbol, quote } = marketOf(`${query.source}:${query.product}`);
+        const candles = (await store.candles({ limit: 500, ...query })).map(candleJson);
+        const expected = JSON.stringify({
+          source: query.source,
+          product: query.product,
+          symbol,
+          quote,
+          interval: query.interval,
+          candles,
+        });
+        const answer = await get(app, path);
+        assert.equal(answer.status, 200, path);
+        assert.equal(answer.text, expected, path);
+      }
+      const prices = (await store.latest()).map(latestPriceJson);
+      assert.equal(prices.length, 3);
+      assert.equal((await get(app, "/api/v1/prices/latest")).text, JSON.stringify({ prices }));
+      assert.equal(
+        (await get(app, "/api/v1/prices/latest?source=coinbase")).text,
+        JSON.stringify({ prices: prices.filter((p) => p.source === "coinbase") }),
+      );
+      assert.equal(
+        (await get(app, "/api/v1/prices/latest/BTC-EUR")).text,
+        JSON.stringify(prices.find((p) => p.product === "BTC-EUR")),
+      );
+    },
+  );
 
   withApp(
     "fill=previous: one candle per minute, quiet ones flat at the previous close, never stored",

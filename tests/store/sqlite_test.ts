@@ -1,8 +1,21 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { candleJson } from "../../market/messages/candle_message.ts";
+import { latestPriceJson } from "../../market/messages/latest_price_message.ts";
+import type { CandleQuery } from "../../store/candle_store.ts";
 import { SqliteCandleStore } from "../../store/sqlite.ts";
 import { migrateSqlite, SQLITE_MIGRATIONS } from "../../store/sqlite_schema.ts";
-import { BTC, ETH, makeCandle, makeState, storeContract } from "./contract.ts";
+import {
+  BTC,
+  BTC_EUR,
+  BTC_USD,
+  ETH,
+  makeCandle,
+  makeLatest,
+  makeState,
+  storeContract,
+  tradeFields,
+} from "./contract.ts";
 
 storeContract("SqliteCandleStore", async () => {
   const dir = await Deno.makeTempDir({ prefix: "crypto-store-" });
@@ -84,6 +97,131 @@ Deno.test("SqliteCandleStore keeps times as ISO-8601 text and reopens with its r
     const again = SqliteCandleStore.open(path);
     try {
       assert.deepEqual(await again.candles({ ...BTC, interval: "1m" }), [candle]);
+    } finally {
+      await again.close();
+    }
+  }));
+
+Deno.test("SqliteCandleStore.candlesJson() gives what candles() gives through candleJson", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const start = Date.UTC(2025, 10, 12, 10, 0);
+    const minute = 60_000;
+    const eur = Array.from({ length: 12 }, (_, i) =>
+      makeCandle(BTC_EUR, "1m", start + i * minute, {
+        ...tradeFields(1.25 + i, 0.5, 3 + i),
+        open: 41_000.5 + i,
+        high: 41_020 + i,
+        low: 40_990.25 - i,
+        close: 41_005 + i / 3,
+        vwap: 41_003.75 + i,
+        firstEvent: start + i * minute + 1_234,
+        lastEvent: start + i * minute + 59_999,
+        closed: i < 11,
+        revision: i % 3,
+      }));
+    const btc = [makeCandle(BTC, "1m", start), makeCandle(BTC, "5m", start, { close: 1e-7 })];
+    const store = SqliteCandleStore.open(path);
+    try {
+      await store.write({
+        states: [makeState(BTC_EUR), makeState(BTC)],
+        candles: [...eur, ...btc],
+        latest: [],
+        publish: [],
+      });
+      const same = async (query: CandleQuery) => {
+        const expected = (await store.candles(query)).map(candleJson);
+        const json = await store.candlesJson(query);
+        assert.equal(JSON.stringify(json), JSON.stringify(expected));
+        return json.length;
+      };
+      assert.equal(await same({ ...BTC_EUR, interval: "1m" }), 12);
+      assert.equal(await same({ ...BTC_EUR, interval: "1m", limit: 5 }), 5);
+      assert.equal(await same({ ...BTC_EUR, interval: "1m", from: start + 3 * minute }), 9);
+      assert.equal(await same({ ...BTC_EUR, interval: "1m", to: start + 3 * minute + 1 }), 4);
+      assert.equal(
+        await same({ ...BTC_EUR, interval: "1m", from: start, to: start + 6 * minute, limit: 2 }),
+        2,
+      );
+      assert.equal(await same({ ...BTC, interval: "5m" }), 1);
+      assert.equal(await same({ ...ETH, interval: "1m" }), 0);
+      await assert.rejects(store.candlesJson({ ...BTC, interval: "1m", limit: 0 }), RangeError);
+    } finally {
+      await store.close();
+    }
+    // Times stored otherwise than `toISOString` writes them are answered as it writes them.
+    const db = new DatabaseSync(path);
+    try {
+      const update = db.prepare(
+        `UPDATE candles SET first_event = ?, last_event = ? WHERE product = 'BTC-EUR' AND window_start = ?`,
+      );
+      update.run("2025-11-12T10:00:05Z", "2025-11-12T10:00:59.9+00:00", "2025-11-12T10:00:00.000Z");
+      update.run(
+        "2025-11-12T10:01:05.000Z",
+        "2024-02-30T00:00:00.000Z",
+        "2025-11-12T10:01:00.000Z",
+      );
+    } finally {
+      db.close();
+    }
+    const again = SqliteCandleStore.open(path);
+    try {
+      const query: CandleQuery = { ...BTC_EUR, interval: "1m", limit: 12 };
+      const json = await again.candlesJson(query);
+      assert.deepEqual(
+        [json[0]!.first_event, json[0]!.last_event, json[1]!.last_event],
+        ["2025-11-12T10:00:05.000Z", "2025-11-12T10:00:59.900Z", "2024-03-01T00:00:00.000Z"],
+      );
+      assert.deepEqual(json, (await again.candles(query)).map(candleJson));
+    } finally {
+      await again.close();
+    }
+  }));
+
+Deno.test("SqliteCandleStore.latestJson() gives what latest() gives through latestPriceJson", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/market.db`;
+    const at = Date.UTC(2025, 10, 12, 10, 30, 45, 678);
+    const prices = [
+      makeLatest(BTC_EUR, at, 41_800.5),
+      { ...makeLatest(BTC, at - 1, 45_234.56), marketCap: 8.8e11, priceChange24h: null },
+      { ...makeLatest(ETH, at + 1, 0.000012345), volume24h: null },
+    ];
+    const store = SqliteCandleStore.open(path);
+    try {
+      await store.write({ states: [], candles: [], latest: prices, publish: [] });
+      const all = await store.latestJson();
+      assert.equal(
+        JSON.stringify(all),
+        JSON.stringify((await store.latest()).map(latestPriceJson)),
+      );
+      assert.deepEqual(all.map((p) => p.product), ["BTC-EUR", "BTC-USD", "ETH-USD"]);
+      const one = await store.latestJson(BTC_EUR);
+      assert.equal(
+        JSON.stringify(one),
+        JSON.stringify((await store.latest(BTC_EUR)).map(latestPriceJson)),
+      );
+      assert.deepEqual(one.map((p) => [p.quote, p.event_time]), [[
+        "EUR",
+        new Date(at).toISOString(),
+      ]]);
+      assert.deepEqual(await store.latestJson(BTC_USD), []);
+    } finally {
+      await store.close();
+    }
+    // An event time stored otherwise than `toISOString` writes it is answered as it writes it.
+    const db = new DatabaseSync(path);
+    try {
+      db.prepare("UPDATE latest_prices SET event_time = ? WHERE product = 'ETH-USD'")
+        .run("2025-11-12T10:30:45Z");
+    } finally {
+      db.close();
+    }
+    const again = SqliteCandleStore.open(path);
+    try {
+      const [eth] = await again.latestJson(ETH);
+      assert.equal(eth!.event_time, "2025-11-12T10:30:45.000Z");
+      assert.deepEqual(await again.latestJson(), (await again.latest()).map(latestPriceJson));
     } finally {
       await again.close();
     }
