@@ -5,9 +5,10 @@
  * - `app`: the product's server over a SQLite store of 10 latest prices and 600 BTC candles
  *   (`app-nocache`: the same with its answer cache off, every request a store query).
  * - `bare`: a bare `Deno.serve` answering the very bytes `app` answers, by path.
- * - `bare-query`: a bare `Deno.serve` that answers `/api/v1/candles/BTC?limit=500` by running the
- *   store's SELECT of the newest 500 coingecko BTC-USD 1m candles with `node:sqlite` on a
- *   `:memory:` database of the same schema and rows, and `JSON.stringify`ing them.
+ * - `bare-query`: a bare `Deno.serve` that answers `/api/v1/candles/BTC?limit=500` by running a
+ *   SELECT of the newest 500 coingecko BTC-USD 1m candles through the primary key with
+ *   `node:sqlite` on a `:memory:` database of the same schema and rows, putting them in time
+ *   order and `JSON.stringify`ing them.
  * - `sse`: the product's server; once `clients` stream clients are connected, publishes 60
  *   prices 100 ms apart, each carrying the time it entered the hub (in `price_usd`), then exits.
  *
@@ -116,20 +117,20 @@ if (mode === "bare-query") {
     );
   }
   db.exec("COMMIT");
-  // The SELECT the store runs for a market's latest candles.
+  // A market's latest candles as a plain program would read them: newest first through the
+  // primary key (no sort), then put in time order.
   const select = db.prepare(
-    `SELECT * FROM (
-       SELECT ${CANDLE_COLUMNS} FROM candles
-       WHERE source = ? AND product = ? AND "interval" = ?
-       ORDER BY window_start DESC LIMIT ?
-     ) ORDER BY window_start`,
+    `SELECT ${CANDLE_COLUMNS} FROM candles
+     WHERE source = ? AND product = ? AND "interval" = ?
+     ORDER BY window_start DESC LIMIT ?`,
   );
   const headers = { "content-type": "application/json; charset=utf-8" };
   Deno.serve({ hostname: "127.0.0.1", port, onListen: () => console.log("ready") }, (request) => {
     const url = new URL(request.url);
     if (url.pathname !== "/api/v1/candles/BTC") return new Response(null, { status: 404 });
     const limit = Number(url.searchParams.get("limit") ?? 500);
-    const rows = select.all("coingecko", "BTC-USD", "1m", limit);
+    const rows = select.all("coingecko", "BTC-USD", "1m", limit).reverse();
+    for (const row of rows) row.closed = row.closed === 1;
     const body = JSON.stringify({
       source: "coingecko",
       product: "BTC-USD",
