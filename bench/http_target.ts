@@ -129,8 +129,8 @@ if (mode === "bare-query") {
     const url = new URL(request.url);
     if (url.pathname !== "/api/v1/candles/BTC") return new Response(null, { status: 404 });
     const limit = Number(url.searchParams.get("limit") ?? 500);
-    const rows = select.all("coingecko", "BTC-USD", "1m", limit).reverse();
-    for (const row of rows) row.closed = row.closed === 1;
+    const rows = select.all("coingecko", "BTC-USD", "1m", limit).reverse()
+      .map((row) => ({ ...row, closed: row.closed === 1 }));
     const body = JSON.stringify({
       source: "coingecko",
       product: "BTC-USD",
