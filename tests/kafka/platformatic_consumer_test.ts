@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { tracingChannel } from "node:diagnostics_channel";
 import { CompressionTypes } from "kafkajs";
 import { loadConsumerConfig } from "../../config/consume.ts";
 import type { KafkaConfig } from "../../config/types.ts";
@@ -486,6 +487,13 @@ kafkaTest(
       });
     const older = member("older");
     const newer = member("newer");
+    // The group's heartbeats as the client traces them: those the broker answered without error.
+    const heartbeats = { ok: 0 };
+    const onHeartbeat = (context: unknown) => {
+      if ((context as { error?: unknown }).error === undefined) heartbeats.ok++;
+    };
+    const heartbeatEnds = tracingChannel("plt:kafka:consumer:heartbeat").asyncEnd;
+    heartbeatEnds.subscribe(onHeartbeat);
     const consume = (transport: PlatformaticConsumerTransport, name: string) =>
       new Promise<void>((resolve) => {
         void transport.consume({
@@ -503,10 +511,10 @@ kafkaTest(
       await within(consume(older, "older"), 30_000, "the older member assigned");
       await newer.connect();
       await within(consume(newer, "newer"), 30_000, "the newer member assigned");
-      const deadline = Date.now() + 15_000;
-      while (fenced.length === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(() => fenced.length > 0, {
+        message: "the older member to be fenced",
+        timeoutMs: 30_000,
+      });
       assert.equal(fenced.length, 1);
       assert.ok(fenced[0] instanceof InstanceFencedError);
       assert.equal((fenced[0] as InstanceFencedError & { member: string }).member, "older");
@@ -516,11 +524,20 @@ kafkaTest(
         older.consume({ topic, fromBeginning: true, handle: () => Promise.resolve() }),
         InstanceFencedError,
       );
-      // The newer one is not fenced in turn: a heartbeat or two later it still holds the id.
-      await new Promise((r) => setTimeout(r, 7_000));
+      // The newer one is not fenced in turn: two heartbeats later (the older one, stopped, makes
+      // none), it still holds the id.
+      const beats = heartbeats.ok;
+      await waitFor(() => {
+        assert.equal(fenced.length, 1, "fenced in turn");
+        return heartbeats.ok >= beats + 2;
+      }, {
+        message: "two heartbeats of the newer member",
+        timeoutMs: 30_000,
+      });
       assert.equal(fenced.length, 1);
       assert.deepEqual(assigned, ["older", "newer"]);
     } finally {
+      heartbeatEnds.unsubscribe(onHeartbeat);
       await older.disconnect();
       await newer.disconnect();
     }
