@@ -222,18 +222,31 @@ kafkaTest(
     const topic = await filledTopic("transport-commit", 120);
     const { config, group } = transportFor(topic);
     const transport = new PlatformaticConsumerTransport(config, group);
+    // Every commit the client makes, as it traces them, from the start to after the disconnect.
+    let commits = 0;
+    const onCommit = () => void commits++;
+    const commitStarts = tracingChannel("plt:kafka:consumer:commits").start;
+    commitStarts.subscribe(onCommit);
     try {
-      await transport.connect();
-      const taken = await consuming(transport, topic, true);
-      await until(() => taken.length >= 120, 20_000, "not every record came");
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      let lag = await fetchLag(config, { group, topic });
-      assert.equal(lag[0]!.committed, null, "records were committed before they were handled");
-      await transport.commit(topic, [{ partition: 0, offset: "40" }]);
-      lag = await fetchLag(config, { group, topic });
-      assert.deepEqual([lag[0]!.committed, lag[0]!.lag], ["40", 80]);
+      try {
+        await transport.connect();
+        const taken = await consuming(transport, topic, true);
+        await until(() => taken.length >= 120, 20_000, "not every record came");
+        assert.equal(commits, 0, "records were committed before they were handled");
+        let lag = await fetchLag(config, { group, topic });
+        assert.equal(lag[0]!.committed, null, "records were committed before they were handled");
+        await transport.commit(topic, [{ partition: 0, offset: "40" }]);
+        assert.equal(commits, 1);
+        lag = await fetchLag(config, { group, topic });
+        assert.deepEqual([lag[0]!.committed, lag[0]!.lag], ["40", 80]);
+      } finally {
+        await transport.disconnect();
+      }
+      assert.equal(commits, 1, "a commit made by itself on the way out");
+      const [after] = await fetchLag(config, { group, topic });
+      assert.equal(after!.committed, "40");
     } finally {
-      await transport.disconnect();
+      commitStarts.unsubscribe(onCommit);
     }
   },
 );
