@@ -354,7 +354,10 @@ Deno.test("The candle topology keeps CoinGecko's BTC prices, BTC-USD trades and 
   const supervisor = new Supervisor(candles.children);
   const running = supervisor.run();
   const total = prices.length + tradeRecs.length;
-  while (candles.report.read < total) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => candles.report.read >= total, {
+    message: `all ${total} records to be read`,
+    timeoutMs: 30_000,
+  });
   await supervisor.stop();
   await running;
 

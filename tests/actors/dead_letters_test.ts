@@ -10,6 +10,7 @@ import {
 import { type DeadLetter, decodeDeadLetter } from "../../market/messages/dead_letter_message.ts";
 import { DeadLetterReport } from "../../report/dead_letter_report.ts";
 import { captureLogs } from "../support/logs.ts";
+import { waitFor } from "../support/wait.ts";
 
 const letter = (offset: number, fields: Partial<DeadLetter> = {}): DeadLetter => ({
   topic: "crypto-prices",
@@ -66,18 +67,24 @@ async function queue(failures: DeliveryError[] = []) {
 
 /** Every dead letter on the embedded log's dead-letter topic. */
 async function written(transport: FlakyProducer): Promise<DeadLetter[]> {
-  const consumer = transport.log.consumer(`reader-${Math.random()}`);
+  const group = `reader-${Math.random()}`;
+  const consumer = transport.log.consumer(group);
   const letters: DeadLetter[] = [];
+  let read = 0;
   await consumer.consume({
     topic: "crypto-dlq",
     fromBeginning: true,
     handle: (record) => {
+      read++;
       const decoded = decodeDeadLetter(record.key, record.value, record.headers);
       if (decoded.ok) letters.push(decoded.message);
       return Promise.resolve();
     },
   });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  // Every record the topic holds.
+  const held = transport.log.lag(group, "crypto-dlq")
+    .reduce((sum, p) => sum + Number(p.end) - Number(p.start), 0);
+  await waitFor(() => read >= held, { message: `the ${held} dead letters to be read` });
   await consumer.disconnect();
   return letters.sort((a, b) => Number(a.offset) - Number(b.offset));
 }
@@ -116,7 +123,7 @@ Deno.test("DeadLetterQueue gives up when told to, and then counts nothing as wri
   );
   const stop = new AbortController();
   const sending = dlq.send([letter(1)], "door", stop.signal);
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => transport.sends.length >= 2, { message: "a send and its retry" });
   stop.abort(new Error("stopping"));
   await assert.rejects(sending, /stopping/);
   assert.equal(report.written, 0);

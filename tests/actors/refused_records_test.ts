@@ -22,6 +22,7 @@ import { systemClock } from "../../runtime/delay.ts";
 import { Supervisor } from "../../runtime/supervisor.ts";
 import { priceFromJson, referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { MemoryStore } from "../support/memory_store.ts";
+import { waitFor } from "../support/wait.ts";
 
 const T0 = Date.UTC(2025, 10, 12, 10, 30) / 1000;
 
@@ -144,7 +145,10 @@ async function run(
   const running = supervisor.run();
   const committed = () => log.lag("crypto-candles", "crypto-prices").every((p) => p.lag === 0);
   await options.whileRunning?.(candles);
-  while (!(options.until ?? committed)()) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(options.until ?? committed, {
+    message: options.until ? "the test's end condition" : "every record to be committed",
+    timeoutMs: 30_000,
+  });
   await supervisor.stop();
   await running;
   return candles;
@@ -237,13 +241,13 @@ Deno.test("no offset past a refused record is committed before the log has its d
   await run(log, store, {
     dlq,
     whileRunning: async () => {
-      // The dead-letter topic is away for a while: the commits stay at or before the bad record.
-      const until = Date.now() + 500;
-      while (Date.now() < until) {
+      // The dead-letter topic is away while the bad record's letter is tried three times: the
+      // commits stay at or before the bad record all along.
+      await waitFor(() => {
         assert.ok(committed() <= badOffset, `committed ${committed()} past ${badOffset}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.ok(dlq.attempts > 1, "retried");
+        return dlq.attempts >= 3;
+      }, { message: "three tries of the dead-letter topic", timeoutMs: 30_000 });
+      assert.ok(committed() <= badOffset, `committed ${committed()} past ${badOffset}`);
       dlq.away = false;
     },
   });
@@ -264,9 +268,10 @@ Deno.test("a market the store refuses for good is dead-lettered with the store's
   const candles = await run(log, store, {
     whileRunning: async () => {
       // Once the first half is in, the second half comes: the other markets keep flowing.
-      while (log.lag("crypto-candles", "crypto-prices").some((p) => p.lag > 0)) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(() => log.lag("crypto-candles", "crypto-prices").every((p) => p.lag === 0), {
+        message: "the first half to be committed",
+        timeoutMs: 30_000,
+      });
       for (const record of good.slice(300)) log.append("crypto-prices", [record]);
       second = true;
     },
@@ -311,11 +316,16 @@ Deno.test("a store that is away is retried, never dead-lettered, and its writes 
   let failingSince: number | null = null;
   const candles = await run(log, store, {
     whileRunning: async ({ report }) => {
-      await new Promise((r) => setTimeout(r, 300));
+      // The store refuses a write and its retry: the writes are reported failing since the first.
+      await waitFor(() => report.storeErrors >= 2, {
+        message: "a write and its retry to fail",
+        timeoutMs: 30_000,
+      });
       failingSince = report.storeHealth.failingSince;
-      assert.match(
-        report.storeHealth.problem(Date.now(), 100) ?? "",
-        /^candle store writes have failed for \d+ s: connection refused$/,
+      assert.ok(failingSince !== null);
+      assert.equal(
+        report.storeHealth.problem(failingSince + 1_000, 100),
+        "candle store writes have failed for 1 s: connection refused",
       );
       store.failing = false;
     },

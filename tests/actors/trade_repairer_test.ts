@@ -9,7 +9,9 @@ import { TradeSequences } from "../../market/trade_sequence.ts";
 import { noOutbox } from "../../runtime/actor.ts";
 import { Channel } from "../../runtime/channel.ts";
 import { CoinbaseRestClient } from "../../sources/coinbase_rest.ts";
+import type { Clock } from "../../runtime/delay.ts";
 import { FakeClock } from "../support/fake_clock.ts";
+import { ManualClock } from "../support/manual_clock.ts";
 import { FakeExchange } from "../support/fake_exchange.ts";
 import { CoinbaseStub, type RestAnswer, type StubMatch } from "../support/coinbase_stub.ts";
 import { captureLogs, type LoggedLine } from "../support/logs.ts";
@@ -46,12 +48,17 @@ interface Run {
   restarts: () => number;
 }
 
-/** Runs the trade children (source, repairer, publisher) against the stand-in until `body` ends. */
+/**
+ * Runs the trade children (source, repairer, publisher) against the stand-in until `body` ends,
+ * then stops them: what they published is final once this resolves. `restClock` times the REST
+ * client's waits (Retry-After, backoff, request spacing).
+ */
 async function withRepairs(
   stub: CoinbaseStub,
   products: string,
   body: (run: Run) => Promise<void>,
-): Promise<{ logs: LoggedLine[]; summary: string[] }> {
+  restClock?: Clock,
+): Promise<{ logs: LoggedLine[]; summary: string[]; records: OutRecord[] }> {
   const config = loadProducerConfig(
     ["--source", "coinbase", "--products", products],
     (name) =>
@@ -75,7 +82,7 @@ async function withRepairs(
         timeoutMs: 5_000,
         maxRetries: 3,
         maxRetryAfterMs: 300_000,
-      }, { backoff: { minMs: 50, maxMs: 200 } }),
+      }, { backoff: { minMs: 50, maxMs: 200 }, ...(restClock ? { clock: restClock } : {}) }),
     });
     const supervisor = new Supervisor(topology.children, { onEvent: logSupervisorEvent });
     const running = supervisor.run();
@@ -92,7 +99,7 @@ async function withRepairs(
     }
     summary = topology.report.summary();
   });
-  return { logs, summary };
+  return { logs, summary, records: transport.records };
 }
 
 const values = (records: readonly OutRecord[]) =>
@@ -124,16 +131,22 @@ const next = (product: string) => ({
 Deno.test("tradeRepairer() reads single ids and runs of 50 the feed skipped from REST and publishes each once, with the message the feed would give, right after the trade that showed the gap", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 0 });
   try {
-    const { logs, summary } = await withRepairs(stub, "BTC-USD,ETH-USD", async ({ records }) => {
-      const withheld = (i: number) => i === 10 || (i >= 100 && i < 150) || i === 200;
-      for (let i = 0; i < 300; i++) {
-        stub.trade(next("BTC-USD"), { socket: !withheld(i) });
-        stub.trade(next("ETH-USD"), { socket: i !== 42 });
-        if (i % 50 === 49) await sleep(5);
-      }
-      await until("every trade", () => records.length === 600);
-      await sleep(200);
-      assert.equal(records.length, 600);
+    const { logs, summary, records } = await withRepairs(
+      stub,
+      "BTC-USD,ETH-USD",
+      async ({ records }) => {
+        const withheld = (i: number) => i === 10 || (i >= 100 && i < 150) || i === 200;
+        for (let i = 0; i < 300; i++) {
+          stub.trade(next("BTC-USD"), { socket: !withheld(i) });
+          stub.trade(next("ETH-USD"), { socket: i !== 42 });
+          if (i % 50 === 49) await sleep(5);
+        }
+        await until("every trade", () => records.length >= 600);
+      },
+    );
+    // Stopped: all it ever published.
+    assert.equal(records.length, 600);
+    {
       for (const product of ["BTC-USD", "ETH-USD"]) {
         const made = stub.history.get(product)!;
         const sent = new Set(stub.sent.get(product)!.map((m) => m.trade_id));
@@ -155,7 +168,7 @@ Deno.test("tradeRepairer() reads single ids and runs of 50 the feed skipped from
           assert.ok(revealedAt >= 0 && revealedAt < i, `${product} ${id} after the gap's end`);
         }
       }
-    });
+    }
     assert.ok(summary.includes("Gaps in trade ids: 4 (53 missing)"), summary.join("\n"));
     assert.ok(summary.includes("Repaired from REST: 53 (lost: 0)"), summary.join("\n"));
     assert.ok(summary.includes("Trades published: 600"));
@@ -176,7 +189,7 @@ Deno.test("tradeRepairer() reads single ids and runs of 50 the feed skipped from
 Deno.test("tradeRepairer() publishes a trade that comes both late on the feed and from REST once, whichever comes first", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 0 });
   try {
-    const { summary } = await withRepairs(stub, "BTC-USD", async ({ records }) => {
+    const { summary, records } = await withRepairs(stub, "BTC-USD", async ({ records }) => {
       // The feed first: REST is held back a second by a 429 while the feed sends the trade late.
       stub.restEnqueue({ status: 429, headers: { "retry-after": "1" } });
       stub.trade(next("BTC-USD"));
@@ -191,16 +204,16 @@ Deno.test("tradeRepairer() publishes a trade that comes both late on the feed an
       await until("5 records", () => records.length === 5);
       stub.raw(JSON.stringify(early));
       stub.trade(next("BTC-USD"));
-      await until("6 records", () => records.length === 6);
-      await sleep(300);
-      const ids = values(records).map((v) => v.trade_id as number);
-      assert.equal(ids.length, 6);
-      assert.equal(new Set(ids).size, 6);
-      assert.deepEqual(
-        [...ids].sort((a, b) => a - b),
-        stub.history.get("BTC-USD")!.map((m) => m.trade_id),
-      );
+      await until("6 records", () => records.length >= 6);
     });
+    // Stopped: all it ever published, each trade once.
+    const ids = values(records).map((v) => v.trade_id as number);
+    assert.equal(ids.length, 6);
+    assert.equal(new Set(ids).size, 6);
+    assert.deepEqual(
+      [...ids].sort((a, b) => a - b),
+      stub.history.get("BTC-USD")!.map((m) => m.trade_id),
+    );
     assert.ok(summary.includes("Repaired from REST: 1 (lost: 0)"), summary.join("\n"));
     assert.ok(summary.includes("Seen twice, published once: 1"), summary.join("\n"));
   } finally {
@@ -210,6 +223,8 @@ Deno.test("tradeRepairer() publishes a trade that comes both late on the feed an
 
 Deno.test("tradeRepairer() waits out a 429's Retry-After and two 503s during a repair and completes it, while the live trades after the gap are published meanwhile", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 0 });
+  // The REST client waits on a clock the test moves: time passes for the repair only when let.
+  const clock = new ManualClock(Date.now());
   try {
     const { logs, summary } = await withRepairs(stub, "BTC-USD", async ({ records }) => {
       stub.restEnqueue(
@@ -219,20 +234,26 @@ Deno.test("tradeRepairer() waits out a 429's Retry-After and two 503s during a r
       );
       stub.trade(next("BTC-USD"));
       for (let i = 0; i < 50; i++) stub.trade(next("BTC-USD"), { socket: false });
-      for (let i = 0; i < 30; i++) {
-        stub.trade(next("BTC-USD"));
-        await sleep(40);
-      }
-      await until("every trade", () => records.length === 81);
+      stub.trade(next("BTC-USD"));
+      // The 429 asks for a second: the repair waits it out, asking nothing more meanwhile.
+      await until("the repair to wait out the Retry-After", () => clock.pending.includes(1_000));
+      assert.equal(stub.restRequests.length, 1);
+      // The live trades after the gap are published while the repair waits.
+      for (let i = 0; i < 29; i++) stub.trade(next("BTC-USD"));
+      await until("the live trades", () => records.length === 31);
+      assert.equal(stub.restRequests.length, 1);
+      // Then time passes, as much as the client waits for each time: it retries and completes.
+      await until("every trade", () => {
+        if (clock.pending.length > 0) clock.advance(Math.max(...clock.pending));
+        return records.length === 81;
+      });
       const seq = values(records).map((v) => v.sequence);
-      const firstRepaired = seq.indexOf(null);
-      // The trade before the gap, then the live ones of the second and more the repair waited.
-      assert.ok(firstRepaired > 20, `first repaired trade at ${firstRepaired}`);
+      // The trade before the gap and the live ones, then the repaired ones.
+      assert.equal(seq.indexOf(null), 31);
       assert.equal(seq.filter((s) => s === null).length, 50);
-    });
+    }, clock);
     assert.deepEqual(stub.restRequests.map((r) => r.status), [429, 503, 503, 200]);
-    const [first, second] = stub.restRequests;
-    assert.ok(second!.at - first!.at >= 1_000, `${second!.at - first!.at} ms after the 429`);
+    assert.equal(clock.sleeps[0], 1_000, "the Retry-After waited out");
     assert.ok(summary.includes("Repaired from REST: 50 (lost: 0)"), summary.join("\n"));
     const retries = logs.filter((l) => l.text.includes("; retry "));
     assert.equal(retries.length, 3, retries.map((l) => l.text).join("\n"));
@@ -246,21 +267,29 @@ Deno.test("tradeRepairer() waits out a 429's Retry-After and two 503s during a r
 Deno.test("tradeRepairer() counts a gap older than REST keeps as lost, logs it once and never asks for it again", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 0 });
   try {
-    const { logs, summary } = await withRepairs(stub, "BTC-USD", async ({ records, restarts }) => {
-      stub.trade(next("BTC-USD"));
-      for (let i = 0; i < 50; i++) stub.trade(next("BTC-USD"), { socket: false });
-      const after = stub.trade(next("BTC-USD"), { socket: false });
-      stub.forgetBelow("BTC-USD", after.trade_id);
-      stub.raw(JSON.stringify(after));
-      for (let i = 0; i < 20; i++) {
+    let restarted = -1;
+    const { logs, summary, records } = await withRepairs(
+      stub,
+      "BTC-USD",
+      async ({ records, restarts, report }) => {
         stub.trade(next("BTC-USD"));
-        await sleep(50);
-      }
-      await until("the live trades", () => records.length === 22);
-      await sleep(500);
-      assert.equal(records.length, 22);
-      assert.equal(restarts(), 0);
-    });
+        for (let i = 0; i < 50; i++) stub.trade(next("BTC-USD"), { socket: false });
+        const after = stub.trade(next("BTC-USD"), { socket: false });
+        stub.forgetBelow("BTC-USD", after.trade_id);
+        stub.raw(JSON.stringify(after));
+        await until("the gap to be given up", () => report.totals.lost === 50);
+        // Live trades after it: none of them has the gap asked for again.
+        for (let i = 0; i < 20; i++) {
+          stub.trade(next("BTC-USD"));
+          await sleep(50);
+        }
+        await until("the live trades", () => records.length >= 22);
+        restarted = restarts();
+      },
+    );
+    // Stopped: all it ever published and asked.
+    assert.equal(records.length, 22);
+    assert.equal(restarted, 0);
     assert.equal(stub.restRequests.length, 1);
     assert.ok(summary.includes("Repaired from REST: 0 (lost: 50)"), summary.join("\n"));
     const lost = logs.filter((l) => l.text.startsWith("Lost "));
@@ -313,26 +342,27 @@ Deno.test("tradeRepairer() ends each bad REST answer (HTML, a trade without trad
     ],
   ];
   try {
-    const { logs, summary } = await withRepairs(stub, "BTC-USD", async ({ records, restarts }) => {
-      let live = 0;
-      for (const [, fault] of faults) {
-        stub.restFault = fault;
-        const requests = stub.restRequests.length;
-        stub.trade(next("BTC-USD"));
-        for (let i = 0; i < 5; i++) stub.trade(next("BTC-USD"), { socket: false });
-        stub.trade(next("BTC-USD"));
-        live += 2;
-        await until(
-          "the repair to end",
-          () => stub.restRequests.length > requests && records.length === live,
-        );
-        await sleep(400);
-        stub.restFault = null;
-      }
-      for (let i = 0; i < 10; i++) stub.trade(next("BTC-USD"));
-      await until("the live trades after", () => records.length === live + 10);
-      assert.equal(restarts(), 0);
-    });
+    const { logs, summary } = await withRepairs(
+      stub,
+      "BTC-USD",
+      async ({ records, restarts, report }) => {
+        let live = 0;
+        for (const [name, fault] of faults) {
+          stub.restFault = fault;
+          const lost = report.totals.lost;
+          stub.trade(next("BTC-USD"));
+          for (let i = 0; i < 5; i++) stub.trade(next("BTC-USD"), { socket: false });
+          stub.trade(next("BTC-USD"));
+          live += 2;
+          await until(`the repair to end on ${name}`, () => report.totals.lost === lost + 5);
+          await until("the live trades", () => records.length === live);
+          stub.restFault = null;
+        }
+        for (let i = 0; i < 10; i++) stub.trade(next("BTC-USD"));
+        await until("the live trades after", () => records.length === live + 10);
+        assert.equal(restarts(), 0);
+      },
+    );
     const lost = logs.filter((l) => l.text.startsWith("Lost "));
     assert.equal(lost.length, faults.length, lost.map((l) => l.text).join("\n"));
     for (const [i, [name, , reason]] of faults.entries()) {

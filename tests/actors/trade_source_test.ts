@@ -13,18 +13,27 @@ import { CoinbaseStub, type StubMatch } from "../support/coinbase_stub.ts";
 import { captureLogs, type LoggedLine } from "../support/logs.ts";
 import { freePort } from "../support/services.ts";
 
-/** A broker that acknowledges everything (while `away` is false) and keeps the records, in order. */
-function keepingTransport(): ProducerTransport & { records: OutRecord[]; away: boolean } {
+/**
+ * A broker that acknowledges everything (while `away` is false) and keeps the records, in order;
+ * `refused` counts the sends refused while away.
+ */
+function keepingTransport(): ProducerTransport & {
+  records: OutRecord[];
+  away: boolean;
+  refused: number;
+} {
   const records: OutRecord[] = [];
   let offset = 0;
   return {
     records,
     away: false,
+    refused: 0,
     connect: () => Promise.resolve(),
     ensureTopic: () => Promise.resolve({ partitions: 3, created: false }),
     disconnect: () => Promise.resolve(),
     send(_topic: string, batch: readonly OutRecord[]): Promise<Delivery[]> {
       if (this.away) {
+        this.refused++;
         return Promise.reject(new DeliveryError("Kafka is unavailable", { retriable: true }));
       }
       records.push(...batch);
@@ -167,10 +176,12 @@ Deno.test("tradeSource() publishes each scripted trade once, in trade id order, 
 Deno.test("tradeSource() reconnects after a dropped connection and publishes the trades replayed on resubscribing once", async () => {
   const stub = await CoinbaseStub.start({ heartbeatMs: 50 });
   try {
+    let published: OutRecord[] = [];
     const { logs, summary } = await withTrades(
       stub.url,
       { products: "BTC-USD" },
       async ({ records }) => {
+        published = records;
         await until("the subscription", () => stub.subscribed === 1);
         for (let i = 0; i < 5; i++) stub.trade({ product: "BTC-USD", price: "100", size: "1" });
         await until("5 records", () => records.length === 5);
@@ -179,12 +190,12 @@ Deno.test("tradeSource() reconnects after a dropped connection and publishes the
         await until("the second subscription", () => stub.subscriptions.length === 2);
         await until("it to be subscribed again", () => stub.subscribed === 1);
         for (let i = 0; i < 5; i++) stub.trade({ product: "BTC-USD", price: "101", size: "1" });
-        await until("10 records", () => records.length === 10);
-        await new Promise((r) => setTimeout(r, 200));
-        const ids = values(records).map((v) => v.trade_id);
-        assert.deepEqual(ids, stub.sent.get("BTC-USD")!.map((m) => m.trade_id));
+        await until("10 records", () => records.length >= 10);
       },
     );
+    // Stopped: all it ever published, each trade once.
+    const ids = values(published).map((v) => v.trade_id);
+    assert.deepEqual(ids, stub.sent.get("BTC-USD")!.map((m) => m.trade_id));
     // The last_match and the three replayed matches: four trades seen twice.
     assert.ok(summary.includes("Seen twice, published once: 4"), summary.join("\n"));
     assert.ok(summary.includes("Connections: 2"));
@@ -209,8 +220,10 @@ Deno.test("tradeSource() takes a feed silent past COINBASE_STALE_AFTER as dead, 
         await until("the subscription", () => stub.subscribed === 1);
         stub.trade({ product: "BTC-USD", price: "100", size: "1" });
         await until("1 record", () => records.length === 1);
-        // Heartbeats every 50 ms keep a quiet feed alive well past the limit.
-        await new Promise((r) => setTimeout(r, 800));
+        // Heartbeats every 50 ms keep a quiet feed alive well past the limit: sixteen of them
+        // (twice the limit's worth) go by on the first connection.
+        const beats = stub.heartbeatsSent;
+        await until("16 heartbeats", () => stub.heartbeatsSent >= beats + 16);
         assert.equal(stub.connections, 1);
         stub.stall(5_000);
         await until("a new connection", () => stub.connections === 2, 3_000);
@@ -299,9 +312,9 @@ Deno.test("tradeSource() leaves out a product the feed refuses, once, and subscr
         await until("the subscription", () => stub.subscribed === 1);
         stub.trade({ product: "ETH-USD", price: "10", size: "1" });
         await until("1 record", () => records.length === 1);
-        await new Promise((r) => setTimeout(r, 300));
       },
     );
+    // Stopped: what follows is all it did.
     assert.deepEqual(stub.subscriptions, [["BTC-USD", "NOPE-USD", "ETH-USD"], [
       "BTC-USD",
       "ETH-USD",
@@ -373,7 +386,9 @@ Deno.test("tradeSource() keeps reading while the broker is away: the full buffer
         transport.away = true;
         for (let i = 0; i < 30; i++) stub.trade({ product: "BTC-USD", price: "100", size: "1" });
         await until("30 trades read", () => report.totals.published === 30);
-        await new Promise((r) => setTimeout(r, 250));
+        // Kafka stays away until the publisher has been refused again after the last trade.
+        const refused = transport.refused;
+        await until("a send refused after the last trade", () => transport.refused > refused);
         transport.away = false;
         await until("the rest delivered", () => report.pending === 0, 15_000);
         const ids = values(records).map((v) => v.trade_id);

@@ -1,8 +1,9 @@
 /**
  * `deno task candles` stopped with Ctrl+C while its store refuses every write, against the real
- * broker and the real PostgreSQL, reading two topics as it does by default: it exits 0 within
- * 15 s with its summary, commits nothing it did not write, and a restart once the store takes
- * writes again ends with the full table.
+ * broker and the real PostgreSQL, reading two topics as it does by default: it gives the store its
+ * grace, then exits 0 by itself with its summary, saying how many writes the store did not take;
+ * it commits nothing it did not write, and a restart once the store takes writes again ends with
+ * the full table. How long the stop takes is no concern of the test (a deadline bounds a hang).
  *
  * @module
  */
@@ -93,7 +94,7 @@ async function refuseWrites(url: string, refuse: boolean): Promise<void> {
 }
 
 kafkaTest(
-  "candles stopped with Ctrl+C while the store refuses every write exits 0 within 15 s with its summary, commits nothing it did not write, and a restart ends with the full table",
+  "candles stopped with Ctrl+C while the store refuses every write exits 0 by itself with its summary and the writes it left, commits nothing it did not write, and a restart ends with the full table",
   async () => {
     const prices = market({
       seed: 21,
@@ -139,7 +140,7 @@ kafkaTest(
     try {
       // The first halves are written and committed.
       for (const t of [topic, other]) await produce(t, halves(t)[0]);
-      const run = spawnCommand("candles", { args, env });
+      const run = spawnCommand("candles", { args, env: { ...env, LOG_LEVEL: "debug" } });
       await until("both topics to be committed", committedBoth);
       const before = await committed(reads);
 
@@ -147,15 +148,18 @@ kafkaTest(
       await refuseWrites(db.url, true);
       for (const t of [topic, other]) await produce(t, halves(t)[1]);
       await run.waitFor((_out, err) => err.includes("Cannot write to the candle store"), 60_000);
-      await new Promise((r) => setTimeout(r, 2_000));
-      const stopping = performance.now();
+      // The stop comes while the sink is retrying (its retries are told at debug level).
+      await run.waitFor((_out, err) => err.includes("Candle store still failing"), 60_000);
       run.kill("SIGINT");
-      const stopped = await run.done;
-      const took = performance.now() - stopping;
+      // The store has its grace, then the stop goes on without it; the deadline bounds a hang.
+      const stopped = await run.exits("to stop by itself after Ctrl+C", 60_000);
       assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr);
-      assert.ok(took < 15_000, `the stop took ${Math.round(took)} ms`);
       assert.match(stopped.stdout, /^Candles summary:$/m);
       assert.match(stopped.stdout, /Store writes: \d+ \(\d+ candle rows\), errors retried: [1-9]/);
+      assert.match(
+        stopped.stderr,
+        /Stopped with [1-9]\d* write\(s\) the candle store did not take: their records are not committed/,
+      );
       assert.doesNotMatch(stopped.stderr, /did not stop within|did not confirm the disconnect/);
       assert.deepEqual(await committed(reads), before, "nothing unwritten is committed");
 

@@ -111,12 +111,11 @@ async function aggregate(
     ).catch((error) => {
       throw new Error(`${error.message}\n${run.stdout()}\n${run.stderr()}`);
     });
-    // The open candles' last write.
-    await new Promise((r) => setTimeout(r, 1_500));
   } finally {
+    // The stop writes the open candles before it ends.
     run.kill("SIGTERM");
   }
-  const ended = await run.done;
+  const ended = await run.exits("to stop after SIGTERM");
   assert.equal(ended.code, 0, ended.stdout + ended.stderr);
   return ended;
 }

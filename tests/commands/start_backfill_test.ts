@@ -172,23 +172,31 @@ Deno.test({
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         return /^crypto_stage_messages_total\{stage="repairer"\} 2$/m.test(metrics);
       });
-      // The boundary's trades again on the feed, as a replay: not published again.
+      // The boundary's trades again on the feed, as a replay: not published again. A new trade
+      // after them tells when they have been read: the trade source's count grows by it alone.
+      const tradesPublished = async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return Number(/^crypto_stage_messages_total\{stage="trades"\} (\d+)$/m.exec(metrics)?.[1]);
+      };
+      const before = await tradesPublished();
       for (const match of boundary) stub.raw(JSON.stringify(match));
-      await new Promise((r) => setTimeout(r, 500));
+      const last = stub.trade({ product: "BTC-USD", price: "101.5", size: "1" });
+      await until("the trade after the replay", async () => (await tradesPublished()) > before);
+      assert.equal(await tradesPublished(), before + 1, "the replayed trades published again");
 
       run.kill("SIGINT");
-      const { code, stdout, stderr } = await run.done;
+      const { code, stdout, stderr } = await run.exits("to stop after Ctrl+C");
       assert.equal(code, 0, stdout + stderr);
-      // Every id from the first backfilled to the live trade, once. The backfill began between
+      // Every id from the first backfilled to the last trade, once. The backfill began between
       // the start and its first request, an hour back: its first trade is one of those then.
       const backfilled = Number(/^Backfilled from REST: (\d+)$/m.exec(stdout)?.[1]);
       const published = Number(/^Trades published: (\d+)$/m.exec(stdout)?.[1]);
-      const seeded = history.filter((m) => !boundary.includes(m) && m !== live);
+      const seeded = history.filter((m) => !boundary.includes(m) && m !== live && m !== last);
       const after = (t: number) => seeded.filter((m) => Date.parse(m.time) >= t).length;
       const most = after(startedAt - HOUR);
       const least = after(stub.restRequests[0]!.at - HOUR);
       assert.ok(least <= backfilled && backfilled <= most, `${backfilled}: ${least}-${most}`);
-      assert.equal(published, backfilled + boundary.length + 1);
+      assert.equal(published, backfilled + boundary.length + 2);
       assert.match(stdout, /^Repaired from REST: 2 \(lost: 0\)$/m);
       assert.match(stdout, /^Seen twice, published once: 3$/m);
       assert.match(

@@ -78,10 +78,10 @@ Deno.test({
       assert.equal(pipeline!.fetch.last_outcome, "ok");
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       assert.equal(ready.status, 200, await ready.text());
-      await new Promise((r) => setTimeout(r, 1_500)); // the open candles' last write
 
+      // The stop writes the open candles before it ends.
       run.kill("SIGINT");
-      const { code, stdout, stderr } = await run.done;
+      const { code, stdout, stderr } = await run.exits("to stop after Ctrl+C");
       assert.equal(code, 0, stdout + stderr);
       assert.match(stdout, /^Topic: crypto-trades$/m);
       assert.match(stdout, /^BTC-USD: \d+ trades?, last \$[\d,.]+, volume [\d.]+ BTC$/m);

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { committedAll } from "../../faults/topic.ts";
 import type { Interval } from "../../market/candle.ts";
 import { CoinbaseStub } from "../support/coinbase_stub.ts";
-import { freshTopic, kafkaTest, readTopic, TEST_BROKERS } from "../support/broker.ts";
+import { freshTopic, kafkaTest, readTopic, TEST_BROKERS, topicSize } from "../support/broker.ts";
 import { referenceCandles, referenceKey } from "../support/candle_reference.ts";
 import { spawnCommand } from "../support/run.ts";
 import { createTestDatabase } from "../support/services.ts";
@@ -69,10 +69,11 @@ kafkaTest(
       }
       const made = [...stub.history.values()].flat();
       const records = await readTopic(topic, made.length, 60_000);
-      await new Promise((r) => setTimeout(r, 500));
       producer.kill("SIGTERM");
-      const run = await producer.done;
+      const run = await producer.exits("to stop after SIGTERM");
       assert.equal(run.code, 0, run.stdout + run.stderr);
+      // Once the producer has ended, nothing more can come: nothing was published twice.
+      assert.equal(await topicSize(topic), made.length);
       assert.match(run.stdout, new RegExp(`^Trades published: ${made.length}$`, "m"));
       assert.match(run.stdout, new RegExp(`^Messages produced: ${made.length}$`, "m"));
       assert.match(run.stdout, /^Connections: 4$/m);

@@ -8,6 +8,11 @@ import { browserTest, launchBrowser } from "./browser.ts";
 import { alert, busySnapshot, candle, HTML_SYMBOL, latest, NOW, state } from "./support.ts";
 
 const MINUTE = 60_000;
+/**
+ * How long a live update may take to show before the test fails: a limit on a hang, not a
+ * measure (how fast updates show is the bench's figure).
+ */
+const SHOWS_WITHIN_MS = 15_000;
 
 /** Coinbase's BTC-EUR over the last hour: a trade candle a minute but each 6th from the 3rd. */
 function eurTrades(): Candle[] {
@@ -154,16 +159,14 @@ browserTest(
       );
       assert.ok(requests.every((url) => url.startsWith(base)), "every asset is local");
 
-      // A price published after the page opened shows in its card within 2 s.
-      const published = performance.now();
+      // A price published after the page opened shows in its card.
       hub.publish({
         type: "price",
         price: { ...latest("BTC", 46_000.12), priceChange24h: -0.87, eventTime: NOW + 1000 },
       });
       await page.locator('[data-market="coingecko:BTC-USD"] .price', {
         hasText: /^\$46,000\.12$/,
-      }).waitFor({ timeout: 2000 });
-      assert.ok(performance.now() - published < 2000);
+      }).waitFor({ timeout: SHOWS_WITHIN_MS });
       assert.equal(
         await page.textContent('[data-market="coingecko:BTC-USD"] .change'),
         "-0.87% 24h",
@@ -171,7 +174,7 @@ browserTest(
       // A price of a market not seen before gets its card, in its currency.
       hub.publish({ type: "price", price: latest("coinbase:ETH-GBP", 2500.25, NOW + 1000) });
       await page.locator('[data-market="coinbase:ETH-GBP"] .price', { hasText: "£2,500.25" })
-        .waitFor({ timeout: 2000 });
+        .waitFor({ timeout: SHOWS_WITHIN_MS });
 
       // A closed candle appears on the chart.
       hub.publish({
@@ -184,7 +187,7 @@ browserTest(
         }),
       });
       await page.waitForSelector('#chart[data-last-time="2025-11-12T12:00:00.000Z"]', {
-        timeout: 2000,
+        timeout: SHOWS_WITHIN_MS,
       });
       assert.equal(await page.getAttribute("#chart", "data-bars"), "181");
       assert.equal(await page.getAttribute("#chart", "data-last-close"), "46050");
@@ -243,7 +246,7 @@ browserTest(
           close: 41_010,
         }),
       });
-      await page.waitForSelector('#chart[data-last-close="41010"]', { timeout: 2000 });
+      await page.waitForSelector('#chart[data-last-close="41010"]', { timeout: SHOWS_WITHIN_MS });
       assert.equal(await page.getAttribute("#chart", "data-bars"), "63");
       assert.equal(await page.getAttribute("#chart", "data-filled"), String(EUR_QUIET + 2));
 
@@ -254,9 +257,11 @@ browserTest(
         alert: alert(HTML_SYMBOL, NOW, { changePct: 7.5, price: 1.25, createdAt: NOW + 1 }),
       });
       const markup = page.locator(".card .symbol", { hasText: HTML_SYMBOL });
-      await markup.waitFor({ timeout: 2000 });
+      await markup.waitFor({ timeout: SHOWS_WITHIN_MS });
       assert.equal(await markup.textContent(), HTML_SYMBOL);
-      await page.locator("#alerts li", { hasText: HTML_SYMBOL }).first().waitFor({ timeout: 2000 });
+      await page.locator("#alerts li", { hasText: HTML_SYMBOL }).first().waitFor({
+        timeout: SHOWS_WITHIN_MS,
+      });
       assert.equal(await page.locator("img").count(), 0);
 
       // The pipeline panel shows throughput, lag and restarts.

@@ -3,6 +3,7 @@ import type { KafkaConfig } from "../../config/types.ts";
 import { connectWithin } from "../../kafka/connect.ts";
 import { BrokerAuthenticationError, BrokerUnreachableError } from "../../kafka/transport.ts";
 import { disconnectWithin } from "../../kafka/connect.ts";
+import { settles } from "../support/wait.ts";
 
 const config = (connectTimeoutMs: number): KafkaConfig => ({
   brokers: ["127.0.0.1:1"],
@@ -16,31 +17,32 @@ const config = (connectTimeoutMs: number): KafkaConfig => ({
 });
 
 Deno.test("connectWithin() gives up at the deadline on an attempt that never answers, saying so", async () => {
-  const started = performance.now();
-  await assert.rejects(
-    connectWithin(config(600), { attempt: () => new Promise<void>(() => {}) }),
-    (error: unknown) => {
-      assert.ok(error instanceof BrokerUnreachableError);
-      assert.equal(
-        error.message,
-        "Cannot reach Kafka at 127.0.0.1:1 within 1s: no answer before the deadline",
-      );
-      return true;
-    },
+  // The message is the deadline's (an attempt cut short by it); the test's limit bounds a hang.
+  await settles(
+    assert.rejects(
+      connectWithin(config(600), { attempt: () => new Promise<void>(() => {}) }),
+      (error: unknown) => {
+        assert.ok(error instanceof BrokerUnreachableError);
+        assert.equal(
+          error.message,
+          "Cannot reach Kafka at 127.0.0.1:1 within 1s: no answer before the deadline",
+        );
+        return true;
+      },
+    ),
+    { message: "connectWithin() to give up", timeoutMs: 15_000 },
   );
-  const ms = performance.now() - started;
-  assert.ok(ms >= 550 && ms < 5_000, `took ${ms} ms`);
 });
 
 Deno.test("connectWithin() retries a failing attempt and reports the client's last error", async () => {
   let attempts = 0;
   await assert.rejects(
-    connectWithin(config(1_500), {
+    connectWithin(config(3_000), {
       attempt: () => Promise.reject(new Error(`connect ECONNREFUSED #${++attempts}`)),
     }),
     (error: unknown) => {
       assert.ok(error instanceof BrokerUnreachableError);
-      assert.match(error.message, new RegExp(`within 2s: connect ECONNREFUSED #${attempts}$`));
+      assert.match(error.message, new RegExp(`within 3s: connect ECONNREFUSED #${attempts}$`));
       return true;
     },
   );
@@ -71,12 +73,12 @@ Deno.test("disconnectWithin() goes on past a client that never finishes disconne
   const order: string[] = [];
   const hung = { disconnect: () => (order.push("hung"), new Promise<void>(() => {})) };
   const quick = { disconnect: () => (order.push("quick"), Promise.resolve()) };
-  const started = performance.now();
-  const late = await disconnectWithin([hung, quick], 200);
-  const ms = performance.now() - started;
-  assert.deepEqual(late, [0]);
+  const late = await settles(disconnectWithin([hung, quick], 200), {
+    message: "disconnectWithin() to go on past the hung client",
+    timeoutMs: 15_000,
+  });
+  assert.deepEqual(late, [0], "the hung client is told as late");
   assert.deepEqual(order, ["hung", "quick"], "the next client is still disconnected");
-  assert.ok(ms >= 150 && ms < 5_000, `took ${ms} ms`);
 });
 
 Deno.test("disconnectWithin() takes a failed disconnect as done", async () => {

@@ -316,7 +316,7 @@ Deno.test("MemoryLog consumer resumes where it stopped when consuming again, wit
     },
   });
   await producer.send("t", [{ key: "K", value: "a", headers: {}, partition: 0 }]);
-  for (let i = 0; i < 50 && seen.length < 1; i++) await new Promise((r) => setTimeout(r, 0));
+  await until(() => seen.length >= 1, "the first record");
   await consumer.stop();
   await producer.send("t", [{ key: "K", value: "b", headers: {}, partition: 0 }]);
   await consumer.consume({
@@ -327,7 +327,7 @@ Deno.test("MemoryLog consumer resumes where it stopped when consuming again, wit
       return Promise.resolve();
     },
   });
-  for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 0));
+  await until(() => seen.length >= 2, "the record sent while stopped");
   await consumer.stop();
   assert.deepEqual(seen, ["a", "b"]);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { tracingChannel } from "node:diagnostics_channel";
 import { CompressionTypes } from "kafkajs";
 import { loadConsumerConfig } from "../../config/consume.ts";
 import type { KafkaConfig } from "../../config/types.ts";
@@ -221,18 +222,31 @@ kafkaTest(
     const topic = await filledTopic("transport-commit", 120);
     const { config, group } = transportFor(topic);
     const transport = new PlatformaticConsumerTransport(config, group);
+    // Every commit the client makes, as it traces them, from the start to after the disconnect.
+    let commits = 0;
+    const onCommit = () => void commits++;
+    const commitStarts = tracingChannel("plt:kafka:consumer:commits").start;
+    commitStarts.subscribe(onCommit);
     try {
-      await transport.connect();
-      const taken = await consuming(transport, topic, true);
-      await until(() => taken.length >= 120, 20_000, "not every record came");
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      let lag = await fetchLag(config, { group, topic });
-      assert.equal(lag[0]!.committed, null, "records were committed before they were handled");
-      await transport.commit(topic, [{ partition: 0, offset: "40" }]);
-      lag = await fetchLag(config, { group, topic });
-      assert.deepEqual([lag[0]!.committed, lag[0]!.lag], ["40", 80]);
+      try {
+        await transport.connect();
+        const taken = await consuming(transport, topic, true);
+        await until(() => taken.length >= 120, 20_000, "not every record came");
+        assert.equal(commits, 0, "records were committed before they were handled");
+        let lag = await fetchLag(config, { group, topic });
+        assert.equal(lag[0]!.committed, null, "records were committed before they were handled");
+        await transport.commit(topic, [{ partition: 0, offset: "40" }]);
+        assert.equal(commits, 1);
+        lag = await fetchLag(config, { group, topic });
+        assert.deepEqual([lag[0]!.committed, lag[0]!.lag], ["40", 80]);
+      } finally {
+        await transport.disconnect();
+      }
+      assert.equal(commits, 1, "a commit made by itself on the way out");
+      const [after] = await fetchLag(config, { group, topic });
+      assert.equal(after!.committed, "40");
     } finally {
-      await transport.disconnect();
+      commitStarts.unsubscribe(onCommit);
     }
   },
 );
@@ -486,6 +500,13 @@ kafkaTest(
       });
     const older = member("older");
     const newer = member("newer");
+    // The group's heartbeats as the client traces them: those the broker answered without error.
+    const heartbeats = { ok: 0 };
+    const onHeartbeat = (context: unknown) => {
+      if ((context as { error?: unknown }).error === undefined) heartbeats.ok++;
+    };
+    const heartbeatEnds = tracingChannel("plt:kafka:consumer:heartbeat").asyncEnd;
+    heartbeatEnds.subscribe(onHeartbeat);
     const consume = (transport: PlatformaticConsumerTransport, name: string) =>
       new Promise<void>((resolve) => {
         void transport.consume({
@@ -503,10 +524,10 @@ kafkaTest(
       await within(consume(older, "older"), 30_000, "the older member assigned");
       await newer.connect();
       await within(consume(newer, "newer"), 30_000, "the newer member assigned");
-      const deadline = Date.now() + 15_000;
-      while (fenced.length === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitFor(() => fenced.length > 0, {
+        message: "the older member to be fenced",
+        timeoutMs: 30_000,
+      });
       assert.equal(fenced.length, 1);
       assert.ok(fenced[0] instanceof InstanceFencedError);
       assert.equal((fenced[0] as InstanceFencedError & { member: string }).member, "older");
@@ -516,11 +537,20 @@ kafkaTest(
         older.consume({ topic, fromBeginning: true, handle: () => Promise.resolve() }),
         InstanceFencedError,
       );
-      // The newer one is not fenced in turn: a heartbeat or two later it still holds the id.
-      await new Promise((r) => setTimeout(r, 7_000));
+      // The newer one is not fenced in turn: two heartbeats later (the older one, stopped, makes
+      // none), it still holds the id.
+      const beats = heartbeats.ok;
+      await waitFor(() => {
+        assert.equal(fenced.length, 1, "fenced in turn");
+        return heartbeats.ok >= beats + 2;
+      }, {
+        message: "two heartbeats of the newer member",
+        timeoutMs: 30_000,
+      });
       assert.equal(fenced.length, 1);
       assert.deepEqual(assigned, ["older", "newer"]);
     } finally {
+      heartbeatEnds.unsubscribe(onHeartbeat);
       await older.disconnect();
       await newer.disconnect();
     }

@@ -7,6 +7,8 @@ import {
 } from "../../sources/coinbase_rest.ts";
 import { FakeClock } from "../support/fake_clock.ts";
 import { FakeExchange } from "../support/fake_exchange.ts";
+import { ManualClock } from "../support/manual_clock.ts";
+import { settles, waitFor } from "../support/wait.ts";
 import { captureLogs } from "../support/logs.ts";
 
 const START = Date.UTC(2025, 10, 12, 10, 0, 0);
@@ -221,14 +223,18 @@ Deno.test("CoinbaseRestClient.trades() does not retry a 4xx: asking again gives 
 });
 
 Deno.test("CoinbaseRestClient.trades() stops waiting when its signal aborts", async () => {
-  const { exchange, client } = setup();
+  // A clock that never moves by itself: the client waits out the Retry-After until aborted.
+  const clock = new ManualClock(START);
+  const exchange = new FakeExchange(clock);
+  exchange.add("BTC-USD", { firstId: 1000, count: 10, startMs: START - 60_000, stepMs: 1000 });
+  const client = new CoinbaseRestClient(CONFIG, { fetch: exchange.fetch, clock, random: () => 0 });
   exchange.script.push({ status: 429, headers: { "retry-after": "20" }, body: {} });
   const controller = new AbortController();
   const reading = client.trades("BTC-USD", { signal: controller.signal });
-  await new Promise((r) => setTimeout(r, 0));
+  await waitFor(() => clock.pending.includes(20_000), { message: "the wait of the Retry-After" });
   controller.abort(new Error("stopping"));
   await captureLogs(async () => {
-    await assert.rejects(reading, /stopping/);
+    await settles(assert.rejects(reading, /stopping/), { message: "the read to give up" });
   });
   assert.equal(exchange.requests.length, 1);
 });

@@ -118,6 +118,23 @@ export async function readTopic(
 }
 
 /**
+ * How many records a topic holds, all partitions (end offset less start offset).
+ *
+ * @param topic The topic.
+ * @returns The count.
+ */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * The partition Kafka's own Java client picks for each key (runs `Utils.murmur2` from the
  * broker's jars in `.kafka/libs`).
  *

@@ -187,6 +187,8 @@ export class CoinbaseStub {
 
   /** The URL to put in `COINBASE_REST_URL`. */
   readonly restUrl: string;
+  /** Heartbeats sent so far, all clients and products. */
+  heartbeatsSent = 0;
 
   private constructor(server: Deno.HttpServer, port: number, options: CoinbaseStubOptions) {
     this.#server = server;
@@ -575,13 +577,16 @@ export class CoinbaseStub {
     return { trades, next: typeof last === "number" ? last : null };
   }
 
-  #send(client: Client, text: string): void {
-    if (Date.now() < client.silentUntil) return;
-    if (client.socket.readyState !== WebSocket.OPEN) return;
+  /** Sends a frame to a client; false when it was not sent (the client silenced or gone). */
+  #send(client: Client, text: string): boolean {
+    if (Date.now() < client.silentUntil) return false;
+    if (client.socket.readyState !== WebSocket.OPEN) return false;
     try {
       client.socket.send(text);
+      return true;
     } catch {
       // the client went away
+      return false;
     }
   }
 
@@ -597,7 +602,7 @@ export class CoinbaseStub {
       for (const product of client.products) {
         const ids = this.#ids(product);
         const last = this.history.get(product)?.at(-1)?.trade_id ?? ids.tradeId - 1;
-        this.#send(
+        const sent = this.#send(
           client,
           JSON.stringify({
             type: "heartbeat",
@@ -607,6 +612,7 @@ export class CoinbaseStub {
             time,
           }),
         );
+        if (sent) this.heartbeatsSent++;
       }
     }
   }

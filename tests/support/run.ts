@@ -85,6 +85,11 @@ export interface RunningCommand {
   kill(signal?: Deno.Signal): void;
   /** Waits for it to end. */
   done: Promise<RunResult>;
+  /**
+   * Waits for it to end by itself; past `timeoutMs` (a limit on a hang, not a measure) kills it
+   * and throws, naming what was awaited, with the output so far.
+   */
+  exits(what: string, timeoutMs?: number): Promise<RunResult>;
 }
 
 /**
@@ -108,6 +113,13 @@ export function spawnCommand(
     collect(child.stdout, (s) => (out += s)),
     collect(child.stderr, (s) => (err += s)),
   ]);
+  const kill = (signal: Deno.Signal = "SIGTERM") => {
+    try {
+      child.kill(signal);
+    } catch {
+      // already ended
+    }
+  };
   const done = (async () => {
     const status = await child.status;
     await reading;
@@ -125,13 +137,24 @@ export function spawnCommand(
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    kill: (signal: Deno.Signal = "SIGTERM") => {
-      try {
-        child.kill(signal);
-      } catch {
-        // already ended
-      }
-    },
+    kill,
     done,
+    async exits(what, timeoutMs = 60_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), timeoutMs);
+      });
+      try {
+        const result = await Promise.race([done, hung]);
+        if (result) return result;
+      } finally {
+        clearTimeout(timer);
+      }
+      kill("SIGKILL");
+      await done;
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${command} ${what}:\n${out}\n${err}`,
+      );
+    },
   };
 }

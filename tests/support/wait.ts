@@ -52,3 +52,41 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/**
+ * Settles as `promise` does, or rejects with a message naming what was awaited once `timeoutMs`
+ * passes first: a limit on a hang, not a measure (the promise is left to settle on its own).
+ *
+ * @param promise What to wait for.
+ * @param options The message and the deadline.
+ * @returns The promise's value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { settles } from "./wait.ts";
+ * assert.equal(await settles(Promise.resolve(7), { message: "seven" }), 7);
+ * await assert.rejects(
+ *   settles(new Promise(() => {}), { message: "nothing", timeoutMs: 20 }),
+ *   /^Error: Timed out after 20 ms waiting for nothing$/,
+ * );
+ * ```
+ */
+export async function settles<T>(
+  promise: Promise<T>,
+  options: Omit<WaitOptions, "everyMs">,
+): Promise<T> {
+  const { message, timeoutMs = 10_000 } = options;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${message}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

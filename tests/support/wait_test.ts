@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitFor } from "./wait.ts";
+import { settles, waitFor } from "./wait.ts";
 
 Deno.test("waitFor() resolves once the predicate holds, async predicates included", async () => {
   let n = 0;
@@ -26,5 +26,16 @@ Deno.test("waitFor() fails at once with the predicate's own error", async () => 
       throw new Error("broken");
     }, { message: "x" }),
     { message: "broken" },
+  );
+});
+
+Deno.test("settles() gives the promise's value or error, or fails with what it waited for once the deadline passes", async () => {
+  assert.equal(await settles(Promise.resolve(7), { message: "seven" }), 7);
+  await assert.rejects(settles(Promise.reject(new Error("broken")), { message: "x" }), {
+    message: "broken",
+  });
+  await assert.rejects(
+    settles(new Promise(() => {}), { message: "an answer that never comes", timeoutMs: 30 }),
+    { message: "Timed out after 30 ms waiting for an answer that never comes" },
   );
 });
