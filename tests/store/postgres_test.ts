@@ -154,6 +154,62 @@ postgresTest(
   },
 );
 
+postgresTest(
+  "PostgresCandleStore keeps times to the ms whatever the database's time zone, across a clock change and up to 9999",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      await admin.unsafe(`ALTER DATABASE ${name} SET timezone = 'America/New_York'`);
+      const store = await PostgresCandleStore.connect(database.url);
+      try {
+        // New York's clocks went forward at 2025-03-09T07:00Z.
+        const change = Date.UTC(2025, 2, 9, 7);
+        const candles = [
+          makeCandle(BTC, "1h", change - 3_600_000, {
+            firstEvent: change - 1,
+            lastEvent: change - 1,
+          }),
+          makeCandle(BTC, "1m", change, { firstEvent: change + 1, lastEvent: change + 59_999 }),
+          makeCandle(BTC, "1d", 253_402_214_400_000, {
+            windowEnd: 253_402_300_799_999,
+            firstEvent: 253_402_214_400_001,
+            lastEvent: 253_402_300_799_999,
+          }),
+        ];
+        await store.write({
+          states: [makeState(BTC, 1, 253_402_300_799_999)],
+          candles,
+          latest: [],
+          publish: candles,
+        });
+        for (const candle of candles) {
+          assert.deepEqual(await store.candles({ ...BTC, interval: candle.interval }), [candle]);
+        }
+        assert.deepEqual(await store.peekCandleOutbox(10), candles);
+        const stored = await admin`
+          SELECT to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS start
+          FROM candles ORDER BY window_start`;
+        assert.deepEqual(stored.map((row) => row.start), [
+          "2025-03-09T06:00:00.000000",
+          "2025-03-09T07:00:00.000000",
+          "9999-12-31T00:00:00.000000",
+        ]);
+        const [state] = await admin`
+          SELECT to_char(max_event AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS max_event
+          FROM candle_state`;
+        assert.equal(state?.max_event, "9999-12-31T23:59:59.999000");
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
 postgresTest("PostgresCandleStore reconnects after its connections are cut", async () => {
   const database = await createTestDatabase();
   const admin = postgres(POSTGRES_TEST_URL, { max: 1, onnotice: () => {} });
