@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers/promises";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
@@ -143,6 +144,12 @@ const revisionRows = (candles: readonly CandleRevisionKey[]) =>
 
 /** An alert's key as one string, for maps. */
 const alertKeyOf = (a: AlertKey) => `${keyOf(a)}\u0000${a.kind}`;
+
+/**
+ * Rows in one statement of a write: a write of more goes as several, each sent as soon as it is
+ * built, so that the database works on one while the next is built.
+ */
+const PART_ROWS = 1_000;
 
 /**
  * The write's statements are prepared once per connection: a write sends each as a bind of its
@@ -367,17 +374,25 @@ export class PostgresCandleStore implements CandleStore {
         }
         const live = <T extends Market>(items: readonly T[]) =>
           items.filter((item) => !stale.has(marketKey(item)));
-        // Sent together: one connection runs them in order, without waiting between them.
+        // Sent one after the other without waiting for answers: the connection runs them in
+        // order while the next part is built.
         const statements: Promise<unknown>[] = [];
-        const send = <T>(statement: string, columns: readonly Column<T>[], rows: readonly T[]) => {
-          if (rows.length > 0) {
-            statements.push(tx.unsafe(statement, arraysOf(columns, rows), PREPARED));
+        const send = async <T>(
+          statement: string,
+          columns: readonly Column<T>[],
+          rows: readonly T[],
+        ) => {
+          for (let from = 0; from < rows.length; from += PART_ROWS) {
+            const part = rows.slice(from, from + PART_ROWS);
+            statements.push(tx.unsafe(statement, arraysOf(columns, part), PREPARED).execute());
+            // The client sends a query on a later tick: this lets it go out.
+            await setImmediate();
           }
         };
-        send(UPSERT_CANDLES, CANDLE_ROW, live(plan.candles));
-        send(UPSERT_LATEST, LATEST_ROW, live(plan.latest));
-        send(QUEUE_CANDLE_OUTBOX, QUEUED_ROW, live(plan.publish));
-        send(QUEUE_ALERT_QUEUE, QUEUED_ROW, live(plan.examine));
+        await send(UPSERT_CANDLES, CANDLE_ROW, live(plan.candles));
+        await send(UPSERT_LATEST, LATEST_ROW, live(plan.latest));
+        await send(QUEUE_CANDLE_OUTBOX, QUEUED_ROW, live(plan.publish));
+        await send(QUEUE_ALERT_QUEUE, QUEUED_ROW, live(plan.examine));
         await Promise.all(statements);
         return [...stale];
       });

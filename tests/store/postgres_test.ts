@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { PostgresCandleStore } from "../../store/postgres.ts";
 import { POSTGRES_MIGRATIONS } from "../../store/postgres_schema.ts";
-import { StoreUnavailableError } from "../../store/store_error.ts";
+import { StoreRefusedError, StoreUnavailableError } from "../../store/store_error.ts";
 import {
   createTestDatabase,
   freePort,
@@ -204,6 +204,46 @@ postgresTest(
         await store.close();
       }
     } finally {
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
+postgresTest(
+  "PostgresCandleStore writes a large batch in one transaction: a row refused at its end leaves nothing of it, and says why",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    const store = await PostgresCandleStore.connect(database.url);
+    try {
+      // A rule only the database knows, broken by the batch's last candle.
+      await admin`ALTER TABLE candles ADD CONSTRAINT no_42 CHECK (close <> 42)`;
+      const start = Date.UTC(2025, 10, 12);
+      const candles = Array.from(
+        { length: 4_500 },
+        (_, i) => makeCandle(BTC, "1m", start + i * 60_000, { close: i === 4_499 ? 42 : 100 }),
+      );
+      await assert.rejects(
+        store.write({ states: [makeState(BTC)], candles, latest: [], publish: candles }),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreRefusedError, String(error));
+          assert.match(error.message, /no_42/);
+          return true;
+        },
+      );
+      const [counts] = await admin`
+        SELECT (SELECT count(*) FROM candles)::int AS candles,
+          (SELECT count(*) FROM candle_state)::int AS states,
+          (SELECT count(*) FROM candle_outbox)::int AS queued`;
+      assert.deepEqual({ ...counts }, { candles: 0, states: 0, queued: 0 });
+      // The store goes on: the same batch without the broken rule is written whole.
+      await admin`ALTER TABLE candles DROP CONSTRAINT no_42`;
+      await store.write({ states: [makeState(BTC)], candles, latest: [], publish: candles });
+      assert.equal((await store.candles({ ...BTC, interval: "1m", limit: 5_000 })).length, 4_500);
+      assert.equal((await store.peekCandleOutbox(5_000)).length, 4_500);
+    } finally {
+      await store.close();
       await admin.end();
       await database.drop();
     }
