@@ -1,12 +1,14 @@
 /**
  * The PostgreSQL candle store (`postgres://…`), on porsager's `postgres` client. A write is one
- * transaction of a few statements, each one upserting a whole batch: the rows go as one JSON
- * parameter that `json_to_recordset` turns into typed rows, so a write of thousands of candles
- * costs a handful of round trips. Connection errors become one-line
+ * transaction of a few prepared statements, each one upserting a whole batch: each column of the
+ * rows goes as one array parameter, unnested into typed rows, so a write of thousands of candles
+ * costs a handful of round trips (alerts and acknowledgements go as one JSON parameter that
+ * `json_to_recordset` reads). Connection errors become one-line
  * {@linkcode StoreUnavailableError}s naming `host:port`, never the password.
  *
  * @module
  */
+import { setImmediate } from "node:timers/promises";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
@@ -31,6 +33,7 @@ import type {
 import type { LatestPrice } from "../market/latest_price.ts";
 import type { LoadedMarket } from "../market/loaded_market.ts";
 import { type Market, marketKey, productParts, type Source } from "../market/market.ts";
+import type { MarketState } from "../market/market_state.ts";
 import type { StoreWrite } from "../market/store_write.ts";
 import { migratePostgres } from "./postgres_schema.ts";
 import {
@@ -142,37 +145,145 @@ const revisionRows = (candles: readonly CandleRevisionKey[]) =>
 /** An alert's key as one string, for maps. */
 const alertKeyOf = (a: AlertKey) => `${keyOf(a)}\u0000${a.kind}`;
 
-const CANDLE_RECORD = `source text, product text, symbol text, quote text, "interval" text,
-  window_start timestamptz, window_end timestamptz, open double precision, high double precision,
-  low double precision, close double precision, samples integer, trades integer,
-  volume double precision, buy_volume double precision, sell_volume double precision,
-  vwap double precision, first_event timestamptz, last_event timestamptz, closed boolean,
-  revision integer`;
+/**
+ * Rows in one statement of a write: a write of more goes as several, each sent as soon as it is
+ * built, so that the database works on one while the next is built.
+ */
+const PART_ROWS = 1_000;
 
-/** A candle as a row of {@linkcode CANDLE_RECORD}. */
-const candleRow = (c: Candle) => ({
-  source: c.source,
-  product: c.product,
-  symbol: c.symbol,
-  quote: c.quote,
-  interval: c.interval,
-  window_start: isoTime(c.windowStart),
-  window_end: isoTime(c.windowEnd),
-  open: c.open,
-  high: c.high,
-  low: c.low,
-  close: c.close,
-  samples: c.samples,
-  trades: c.trades,
-  volume: c.volume,
-  buy_volume: c.buyVolume,
-  sell_volume: c.sellVolume,
-  vwap: c.vwap,
-  first_event: isoTime(c.firstEvent),
-  last_event: isoTime(c.lastEvent),
-  closed: c.closed,
-  revision: c.revision,
-});
+/**
+ * The write's statements are prepared once per connection: a write sends each as a bind of its
+ * arrays, without parsing it again or waiting for its parameters' types.
+ */
+const PREPARED = { prepare: true } as const;
+
+/** What a column of a batch holds: a `time` goes as milliseconds since the epoch. */
+type ColumnType = "text" | "integer" | "bigint" | "double precision" | "boolean" | "time";
+
+/** A column of a batch, sent as one array parameter: its name, its type and a row's value. */
+interface Column<T> {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly of: (row: T) => string | number | boolean | null;
+}
+
+const column = <T>(
+  name: string,
+  type: ColumnType,
+  of: (row: T) => string | number | boolean | null,
+): Column<T> => ({ name, type, of });
+
+/** Quotes a text element of an array literal, escaping `"` and `\`. */
+const quoted = (text: string) =>
+  text.includes('"') || text.includes("\\")
+    ? `"${text.replaceAll(/["\\]/g, "\\$&")}"`
+    : `"${text}"`;
+
+/**
+ * A column of rows as the text of a PostgreSQL array: `NULL` for null, numbers as JavaScript
+ * writes them (the shortest text that reads back as the same double), texts quoted.
+ */
+function arrayOf<T>(rows: readonly T[], { type, of }: Column<T>): string {
+  const text = type === "text";
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const value = of(rows[i]!);
+    parts[i] = value === null
+      ? "NULL"
+      : text
+      ? quoted(value as string)
+      : typeof value === "boolean"
+      ? value ? "t" : "f"
+      : String(value);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** The parameters of a batch: one array per column, in order (`$1` is the first column). */
+const arraysOf = <T>(columns: readonly Column<T>[], rows: readonly T[]) =>
+  columns.map((c) => arrayOf(rows, c));
+
+/**
+ * The rows of a batch as the table `x`: the columns' arrays (`$1`, `$2`, …) unnested side by
+ * side in the select list (row by row as they are read, where an `unnest` in `FROM` would first
+ * copy them all into a tuple store), numbered from 1 in `n` when `ordinality`.
+ */
+function unnestOf(columns: readonly Column<never>[], ordinality = false): string {
+  const arrays = columns.map((c, i) =>
+    `unnest($${i + 1}::${c.type === "time" ? "bigint" : c.type}[]) AS ${c.name}`
+  );
+  if (ordinality) arrays.push(`generate_subscripts($1::${columns[0]!.type}[], 1) AS n`);
+  return `(SELECT ${arrays.join(", ")}) AS x`;
+}
+
+/**
+ * The columns of `x` as they are stored: a time, milliseconds since the epoch, becomes a
+ * `timestamptz` exactly (whole seconds and milliseconds as intervals: each product is exact in a
+ * double, up to the year 9999), whatever the session's time zone.
+ */
+const valuesOf = (columns: readonly Column<never>[]) =>
+  columns.map(({ name, type }) =>
+    type === "time"
+      ? `timestamptz 'epoch' + x.${name} / 1000 * interval '1 second' + x.${name} % 1000 * interval '1 millisecond'`
+      : `x.${name}`
+  ).join(", ");
+
+/** The names of columns, comma-separated. */
+const namesOf = (columns: readonly Column<never>[]) => columns.map((c) => c.name).join(", ");
+
+const STATE_COLUMNS: readonly Column<MarketState>[] = [
+  column("market", "text", (s) => s.market),
+  column("max_event", "time", (s) => s.maxEvent),
+  column("seen", "text", (s) => s.seen),
+  column("epoch", "integer", (s) => s.epoch),
+];
+
+/** The columns of `candles` but `updated_at`, in the order of {@linkcode CANDLE_COLUMNS}. */
+const CANDLE_ROW: readonly Column<Candle>[] = [
+  column("source", "text", (c) => c.source),
+  column("product", "text", (c) => c.product),
+  column("symbol", "text", (c) => c.symbol),
+  column("quote", "text", (c) => c.quote),
+  column(`"interval"`, "text", (c) => c.interval),
+  column("window_start", "time", (c) => c.windowStart),
+  column("window_end", "time", (c) => c.windowEnd),
+  column("open", "double precision", (c) => c.open),
+  column("high", "double precision", (c) => c.high),
+  column("low", "double precision", (c) => c.low),
+  column("close", "double precision", (c) => c.close),
+  column("samples", "integer", (c) => c.samples),
+  column("trades", "integer", (c) => c.trades),
+  column("volume", "double precision", (c) => c.volume),
+  column("buy_volume", "double precision", (c) => c.buyVolume),
+  column("sell_volume", "double precision", (c) => c.sellVolume),
+  column("vwap", "double precision", (c) => c.vwap),
+  column("first_event", "time", (c) => c.firstEvent),
+  column("last_event", "time", (c) => c.lastEvent),
+  column("closed", "boolean", (c) => c.closed),
+  column("revision", "integer", (c) => c.revision),
+];
+
+const LATEST_ROW: readonly Column<LatestPrice>[] = [
+  column("source", "text", (p) => p.source),
+  column("product", "text", (p) => p.product),
+  column("symbol", "text", (p) => p.symbol),
+  column("quote", "text", (p) => productParts(p.product)!.quote),
+  column("price_usd", "double precision", (p) => p.priceUsd),
+  column("volume_24h", "double precision", (p) => p.volume24h),
+  column("market_cap", "double precision", (p) => p.marketCap),
+  column("price_change_24h", "double precision", (p) => p.priceChange24h),
+  column("event_time", "time", (p) => p.eventTime),
+];
+
+/** A queued candle: its key at its revision, and the candle as JSON. */
+const QUEUED_ROW: readonly Column<Candle>[] = [
+  column("source", "text", (c) => c.source),
+  column("product", "text", (c) => c.product),
+  column(`"interval"`, "text", (c) => c.interval),
+  column("window_start", "time", (c) => c.windowStart),
+  column("revision", "integer", (c) => c.revision),
+  column("candle", "text", (c) => JSON.stringify(c)),
+];
 
 /**
  * The candle store on PostgreSQL.
@@ -253,55 +364,35 @@ export class PostgresCandleStore implements CandleStore {
       return await this.#sql.begin(async (tx) => {
         const stale = new Set<string>();
         if (plan.states.length > 0) {
-          const applied = await tx.unsafe(UPSERT_STATES, [
-            rows(plan.states.map((s) => ({
-              market: s.market,
-              max_event: isoTime(s.maxEvent),
-              seen: s.seen,
-              epoch: s.epoch,
-            }))),
-          ]);
+          const applied = await tx.unsafe(
+            UPSERT_STATES,
+            arraysOf(STATE_COLUMNS, plan.states),
+            PREPARED,
+          );
           const fresh = new Set(applied.map((row) => row.market as string));
           for (const state of plan.states) if (!fresh.has(state.market)) stale.add(state.market);
         }
         const live = <T extends Market>(items: readonly T[]) =>
           items.filter((item) => !stale.has(marketKey(item)));
-        const candles = live(plan.candles);
-        const publish = live(plan.publish);
-        // Sent together: one connection runs them in order, without waiting between them.
+        // Sent one after the other without waiting for answers: the connection runs them in
+        // order while the next part is built.
         const statements: Promise<unknown>[] = [];
-        if (candles.length > 0) {
-          statements.push(tx.unsafe(UPSERT_CANDLES, [rows(candles.map(candleRow))]));
-        }
-        const latest = live(plan.latest);
-        if (latest.length > 0) {
-          statements.push(tx.unsafe(UPSERT_LATEST, [
-            rows(latest.map((p) => ({
-              source: p.source,
-              product: p.product,
-              symbol: p.symbol,
-              quote: productParts(p.product)!.quote,
-              price_usd: p.priceUsd,
-              volume_24h: p.volume24h,
-              market_cap: p.marketCap,
-              price_change_24h: p.priceChange24h,
-              event_time: isoTime(p.eventTime),
-            }))),
-          ]));
-        }
-        const queued = (candles: readonly Candle[]) =>
-          rows(candles.map((c, n) => ({
-            source: c.source,
-            product: c.product,
-            interval: c.interval,
-            window_start: isoTime(c.windowStart),
-            revision: c.revision,
-            candle: JSON.stringify(c),
-            n,
-          })));
-        if (publish.length > 0) statements.push(tx.unsafe(QUEUE_CANDLE_OUTBOX, [queued(publish)]));
-        const examine = live(plan.examine);
-        if (examine.length > 0) statements.push(tx.unsafe(QUEUE_ALERT_QUEUE, [queued(examine)]));
+        const send = async <T>(
+          statement: string,
+          columns: readonly Column<T>[],
+          rows: readonly T[],
+        ) => {
+          for (let from = 0; from < rows.length; from += PART_ROWS) {
+            const part = rows.slice(from, from + PART_ROWS);
+            statements.push(tx.unsafe(statement, arraysOf(columns, part), PREPARED).execute());
+            // The client sends a query on a later tick: this lets it go out.
+            await setImmediate();
+          }
+        };
+        await send(UPSERT_CANDLES, CANDLE_ROW, live(plan.candles));
+        await send(UPSERT_LATEST, LATEST_ROW, live(plan.latest));
+        await send(QUEUE_CANDLE_OUTBOX, QUEUED_ROW, live(plan.publish));
+        await send(QUEUE_ALERT_QUEUE, QUEUED_ROW, live(plan.examine));
         await Promise.all(statements);
         return [...stale];
       });
@@ -669,10 +760,8 @@ export class PostgresCandleStore implements CandleStore {
 }
 
 const UPSERT_STATES = `
-  INSERT INTO candle_state AS s (market, max_event, seen, epoch, updated_at)
-  SELECT market, max_event, seen, epoch, now()
-  FROM json_to_recordset($1::text::json)
-    AS x(market text, max_event timestamptz, seen text, epoch integer)
+  INSERT INTO candle_state AS s (${namesOf(STATE_COLUMNS)}, updated_at)
+  SELECT ${valuesOf(STATE_COLUMNS)}, now() FROM ${unnestOf(STATE_COLUMNS)}
   ON CONFLICT (market) DO UPDATE SET
     max_event = excluded.max_event, seen = excluded.seen, epoch = excluded.epoch,
     updated_at = excluded.updated_at
@@ -681,7 +770,7 @@ const UPSERT_STATES = `
 
 const UPSERT_CANDLES = `
   INSERT INTO candles AS c (${CANDLE_COLUMNS}, updated_at)
-  SELECT ${CANDLE_COLUMNS}, now() FROM json_to_recordset($1::text::json) AS x(${CANDLE_RECORD})
+  SELECT ${valuesOf(CANDLE_ROW)}, now() FROM ${unnestOf(CANDLE_ROW)}
   ON CONFLICT (${CANDLE_KEY_COLUMNS}) DO UPDATE SET
     ${CANDLE_CHANGED.map((column) => `${column} = excluded.${column}`).join(", ")},
     updated_at = excluded.updated_at
@@ -690,10 +779,7 @@ const UPSERT_CANDLES = `
 
 const UPSERT_LATEST = `
   INSERT INTO latest_prices AS l (${LATEST_COLUMNS}, updated_at)
-  SELECT ${LATEST_COLUMNS}, now()
-  FROM json_to_recordset($1::text::json) AS x(source text, product text, symbol text,
-    quote text, price_usd double precision, volume_24h double precision,
-    market_cap double precision, price_change_24h double precision, event_time timestamptz)
+  SELECT ${valuesOf(LATEST_ROW)}, now() FROM ${unnestOf(LATEST_ROW)}
   ON CONFLICT (source, product) DO UPDATE SET
     symbol = excluded.symbol, quote = excluded.quote,
     price_usd = excluded.price_usd, volume_24h = excluded.volume_24h,
@@ -741,10 +827,8 @@ const QUEUE_ALERTS = `
 
 /** Queues candles at their revision (each once), in the order given. */
 const queueCandles = (table: "candle_outbox" | "alert_queue") => `
-  INSERT INTO ${table} (source, product, "interval", window_start, revision, candle)
-  SELECT source, product, "interval", window_start, revision, candle
-  FROM json_to_recordset($1::text::json) AS x(source text, product text, "interval" text,
-    window_start timestamptz, revision integer, candle text, n integer)
+  INSERT INTO ${table} (${namesOf(QUEUED_ROW)})
+  SELECT ${valuesOf(QUEUED_ROW)} FROM ${unnestOf(QUEUED_ROW, true)}
   ORDER BY x.n
   ON CONFLICT (source, product, "interval", window_start, revision) DO NOTHING`;
 

@@ -817,6 +817,31 @@ export function storeContract(
     assert.deepEqual(await store.alerts({ limit: 1 }), [alert]);
   });
 
+  test("write() keeps texts as given: seen sets with quotes, backslashes, commas, braces, blanks or nothing, a symbol NULL", async (store) => {
+    const odd = gecko("NULL");
+    const states = [
+      { ...makeState(odd), seen: 'a "b" \\c\\\\, {d,e} NULL\n\t"' },
+      { ...makeState(ETH), seen: "" },
+      { ...makeState(BTC), seen: "NULL" },
+    ];
+    const candle = makeCandle(odd, "1m", T0);
+    await store.write(writeOf({
+      states,
+      candles: [candle],
+      latest: [makeLatest(odd, T0, 1)],
+      publish: [candle],
+      examine: [candle],
+    }));
+    for (const state of states) {
+      const market = { source: "coingecko" as const, product: state.market.split(":")[1]! };
+      assert.equal((await store.loadMarket(market, MINUTE)).state?.seen, state.seen);
+    }
+    assert.deepEqual(await store.candles({ ...odd, interval: "1m" }), [candle]);
+    assert.deepEqual(await store.latest(odd), [makeLatest(odd, T0, 1)]);
+    assert.deepEqual(await store.peekCandleOutbox(10), [candle]);
+    assert.deepEqual(await store.peekCandlesToExamine(10), [candle]);
+  });
+
   test("ping() resolves and close() may be called twice", async (store) => {
     await store.ping();
     assert.ok(!/:[^:@/]+@/.test(store.description), store.description);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { PostgresCandleStore } from "../../store/postgres.ts";
 import { POSTGRES_MIGRATIONS } from "../../store/postgres_schema.ts";
-import { StoreUnavailableError } from "../../store/store_error.ts";
+import { StoreRefusedError, StoreUnavailableError } from "../../store/store_error.ts";
 import {
   createTestDatabase,
   freePort,
@@ -146,6 +146,102 @@ postgresTest(
       await store.write(write);
       const [second] = await admin`SELECT xmin::text AS version FROM candles`;
       assert.equal(second?.version, first?.version, "the same candle again rewrote its row");
+    } finally {
+      await store.close();
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
+postgresTest(
+  "PostgresCandleStore keeps times to the ms whatever the database's time zone, across a clock change and up to 9999",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const name = new URL(database.url).pathname.slice(1);
+      await admin.unsafe(`ALTER DATABASE ${name} SET timezone = 'America/New_York'`);
+      const store = await PostgresCandleStore.connect(database.url);
+      try {
+        // New York's clocks went forward at 2025-03-09T07:00Z.
+        const change = Date.UTC(2025, 2, 9, 7);
+        const candles = [
+          makeCandle(BTC, "1h", change - 3_600_000, {
+            firstEvent: change - 1,
+            lastEvent: change - 1,
+          }),
+          makeCandle(BTC, "1m", change, { firstEvent: change + 1, lastEvent: change + 59_999 }),
+          makeCandle(BTC, "1d", 253_402_214_400_000, {
+            windowEnd: 253_402_300_799_999,
+            firstEvent: 253_402_214_400_001,
+            lastEvent: 253_402_300_799_999,
+          }),
+        ];
+        await store.write({
+          states: [makeState(BTC, 1, 253_402_300_799_999)],
+          candles,
+          latest: [],
+          publish: candles,
+        });
+        for (const candle of candles) {
+          assert.deepEqual(await store.candles({ ...BTC, interval: candle.interval }), [candle]);
+        }
+        assert.deepEqual(await store.peekCandleOutbox(10), candles);
+        const stored = await admin`
+          SELECT to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS start
+          FROM candles ORDER BY window_start`;
+        assert.deepEqual(stored.map((row) => row.start), [
+          "2025-03-09T06:00:00.000000",
+          "2025-03-09T07:00:00.000000",
+          "9999-12-31T00:00:00.000000",
+        ]);
+        const [state] = await admin`
+          SELECT to_char(max_event AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS max_event
+          FROM candle_state`;
+        assert.equal(state?.max_event, "9999-12-31T23:59:59.999000");
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await admin.end();
+      await database.drop();
+    }
+  },
+);
+
+postgresTest(
+  "PostgresCandleStore writes a large batch in one transaction: a row refused at its end leaves nothing of it, and says why",
+  async () => {
+    const database = await createTestDatabase();
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    const store = await PostgresCandleStore.connect(database.url);
+    try {
+      // A rule only the database knows, broken by the batch's last candle.
+      await admin`ALTER TABLE candles ADD CONSTRAINT no_42 CHECK (close <> 42)`;
+      const start = Date.UTC(2025, 10, 12);
+      const candles = Array.from(
+        { length: 4_500 },
+        (_, i) => makeCandle(BTC, "1m", start + i * 60_000, { close: i === 4_499 ? 42 : 100 }),
+      );
+      await assert.rejects(
+        store.write({ states: [makeState(BTC)], candles, latest: [], publish: candles }),
+        (error: unknown) => {
+          assert.ok(error instanceof StoreRefusedError, String(error));
+          assert.match(error.message, /no_42/);
+          return true;
+        },
+      );
+      const [counts] = await admin`
+        SELECT (SELECT count(*) FROM candles)::int AS candles,
+          (SELECT count(*) FROM candle_state)::int AS states,
+          (SELECT count(*) FROM candle_outbox)::int AS queued`;
+      assert.deepEqual({ ...counts }, { candles: 0, states: 0, queued: 0 });
+      // The store goes on: the same batch without the broken rule is written whole.
+      await admin`ALTER TABLE candles DROP CONSTRAINT no_42`;
+      await store.write({ states: [makeState(BTC)], candles, latest: [], publish: candles });
+      assert.equal((await store.candles({ ...BTC, interval: "1m", limit: 5_000 })).length, 4_500);
+      assert.equal((await store.peekCandleOutbox(5_000)).length, 4_500);
     } finally {
       await store.close();
       await admin.end();
