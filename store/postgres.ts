@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers/promises";
 import postgres, { type Sql } from "postgres";
 import { redactUrl } from "../config/values.ts";
 import type { Alert, AlertKind } from "../market/alert.ts";
@@ -158,7 +157,7 @@ const PART_ROWS = 1_000;
 const PREPARED = { prepare: true } as const;
 
 /** What a column of a batch holds: a `time` goes as milliseconds since the epoch. */
-type ColumnType = "text" | "integer" | "bigint" | "double precision" | "boolean" | "time";
+type ColumnType = "text" | "integer" | "double precision" | "boolean" | "time";
 
 /** A column of a batch, sent as one array parameter: its name, its type and a row's value. */
 interface Column<T> {
@@ -238,7 +237,7 @@ const STATE_COLUMNS: readonly Column<MarketState>[] = [
   column("epoch", "integer", (s) => s.epoch),
 ];
 
-/** The columns of `candles` but `updated_at`, in the order of {@linkcode CANDLE_COLUMNS}. */
+/** The columns of `candles` but `updated_at`. */
 const CANDLE_ROW: readonly Column<Candle>[] = [
   column("source", "text", (c) => c.source),
   column("product", "text", (c) => c.product),
@@ -385,8 +384,11 @@ export class PostgresCandleStore implements CandleStore {
           for (let from = 0; from < rows.length; from += PART_ROWS) {
             const part = rows.slice(from, from + PART_ROWS);
             statements.push(tx.unsafe(statement, arraysOf(columns, part), PREPARED).execute());
-            // The client sends a query on a later tick: this lets it go out.
-            await setImmediate();
+            // The client hands a query to its connection a microtask later: this lets it go
+            // out now. Only a microtask, not a later tick: no event of the connection (its
+            // closing) is handled between two parts, so no part goes to a connection that is
+            // gone, or opened again outside the transaction.
+            await Promise.resolve();
           }
         };
         await send(UPSERT_CANDLES, CANDLE_ROW, live(plan.candles));
@@ -769,7 +771,7 @@ const UPSERT_STATES = `
   RETURNING market`;
 
 const UPSERT_CANDLES = `
-  INSERT INTO candles AS c (${CANDLE_COLUMNS}, updated_at)
+  INSERT INTO candles AS c (${namesOf(CANDLE_ROW)}, updated_at)
   SELECT ${valuesOf(CANDLE_ROW)}, now() FROM ${unnestOf(CANDLE_ROW)}
   ON CONFLICT (${CANDLE_KEY_COLUMNS}) DO UPDATE SET
     ${CANDLE_CHANGED.map((column) => `${column} = excluded.${column}`).join(", ")},
@@ -778,7 +780,7 @@ const UPSERT_CANDLES = `
     IS DISTINCT FROM (${CANDLE_CHANGED.map((column) => `excluded.${column}`).join(", ")})`;
 
 const UPSERT_LATEST = `
-  INSERT INTO latest_prices AS l (${LATEST_COLUMNS}, updated_at)
+  INSERT INTO latest_prices AS l (${namesOf(LATEST_ROW)}, updated_at)
   SELECT ${valuesOf(LATEST_ROW)}, now() FROM ${unnestOf(LATEST_ROW)}
   ON CONFLICT (source, product) DO UPDATE SET
     symbol = excluded.symbol, quote = excluded.quote,
