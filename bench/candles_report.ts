@@ -109,7 +109,7 @@ export function candlesSection(results: Figures): string[] {
       num(latency.p50, 1)
     } ms, p99 ${num(latency.p99, 1)} ms, max ${num(latency.max, 1)} ms over ${
       num(latency.samples)
-    } candles — target p99 ≤ 250 ms: ${verdict(p99 === null ? null : p99 <= 250)}.`,
+    } candles — target p99 ≤ 25 ms: ${verdict(p99 === null ? null : p99 <= 25)}.`,
     "",
   ];
 }
