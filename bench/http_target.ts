@@ -22,8 +22,10 @@ import { NO_PIPELINE } from "../http/pipeline_snapshot.ts";
 import { SqliteCandleStore } from "../store/sqlite.ts";
 import { DatabaseSync } from "node:sqlite";
 import type { Candle } from "../market/candle.ts";
-import { CANDLE_COLUMN_COUNT, CANDLE_COLUMNS } from "../store/candle_columns.ts";
+import { CANDLE_COLUMNS } from "../store/candle_columns.ts";
 import { migrateSqlite } from "../store/sqlite_schema.ts";
+import { applyWrite, statementCache } from "../store/sqlite_write.ts";
+import { isoTime, planWrite } from "../store/write_plan.ts";
 
 const [mode, portText, clientsText] = Deno.args;
 const port = Number(portText);
@@ -84,39 +86,13 @@ if (mode === "bare-query") {
   // The store's schema and the same candle rows, in a database of this process's own.
   const db = new DatabaseSync(":memory:");
   migrateSqlite(db);
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const insert = db.prepare(
-    `INSERT INTO candles (${CANDLE_COLUMNS}, updated_at)
-     VALUES (${Array(CANDLE_COLUMN_COUNT + 1).fill("?").join(", ")})`,
+  // Written as the store writes them (a plan of the same candles applied by its own write).
+  applyWrite(
+    db,
+    statementCache(db),
+    planWrite({ states: [], candles, latest: [], publish: [] }),
+    isoTime(now),
   );
-  db.exec("BEGIN");
-  for (const c of candles) {
-    insert.run(
-      c.source,
-      c.product,
-      c.symbol,
-      c.quote,
-      c.interval,
-      iso(c.windowStart),
-      iso(c.windowEnd),
-      c.open,
-      c.high,
-      c.low,
-      c.close,
-      c.samples,
-      c.trades,
-      c.volume,
-      c.buyVolume,
-      c.sellVolume,
-      c.vwap,
-      iso(c.firstEvent),
-      iso(c.lastEvent),
-      c.closed ? 1 : 0,
-      c.revision,
-      iso(now),
-    );
-  }
-  db.exec("COMMIT");
   // A market's latest candles as a plain program would read them: newest first through the
   // primary key (no sort), then put in time order.
   const select = db.prepare(
