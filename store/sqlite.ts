@@ -46,6 +46,7 @@ import { checkAlert, isoTime, planWrite } from "./write_plan.ts";
 import {
   ackCandles,
   applyWrite,
+  statementCache,
   type Statements,
   transaction,
   unqueueCandles,
@@ -167,13 +168,13 @@ export class SqliteCandleStore implements CandleStore {
   #db: DatabaseSync;
   #path: string;
   #busyTimeoutMs: number;
-  #statementsByName = new Map<string, StatementSync>();
-  #statements: Statements = (name, sql) => this.#statement(name, sql);
+  #statements: Statements;
   /** Applies the writes of a database file on a thread of its own; started at the first write. */
   #writer: SqliteWriter | null = null;
 
   private constructor(db: DatabaseSync, path: string, busyTimeoutMs: number) {
     this.#db = db;
+    this.#statements = statementCache(db);
     this.#path = path;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.description = `sqlite:${path}`;
@@ -528,7 +529,6 @@ export class SqliteCandleStore implements CandleStore {
     this.#writer = null;
     await writer?.close();
     if (!this.#db.isOpen) return;
-    this.#statementsByName.clear();
     this.#db.close();
   }
 
@@ -572,13 +572,7 @@ export class SqliteCandleStore implements CandleStore {
     sql: string,
     setUp?: (statement: StatementSync) => void,
   ): StatementSync {
-    let statement = this.#statementsByName.get(name);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      setUp?.(statement);
-      this.#statementsByName.set(name, statement);
-    }
-    return statement;
+    return this.#statements(name, sql, setUp);
   }
 
   /**

@@ -19,20 +19,25 @@ import { marketKey, productParts } from "../market/market.ts";
 import { isoTime, type WritePlan } from "./write_plan.ts";
 
 /** Gives a statement prepared once on the connection, by name. */
-export type Statements = (name: string, sql: string) => StatementSync;
+export type Statements = (
+  name: string,
+  sql: string,
+  setUp?: (statement: StatementSync) => void,
+) => StatementSync;
 
 /**
- * Prepares each statement once on a connection.
+ * Prepares each statement once on a connection (and sets it up once, when a `setUp` is given).
  *
  * @param db The connection.
  * @returns The statements, by name.
  */
 export function statementCache(db: DatabaseSync): Statements {
   const statements = new Map<string, StatementSync>();
-  return (name, sql) => {
+  return (name, sql, setUp) => {
     let statement = statements.get(name);
     if (!statement) {
       statement = db.prepare(sql);
+      setUp?.(statement);
       statements.set(name, statement);
     }
     return statement;
