@@ -11,9 +11,7 @@ const only = (process.env.MUTATE_FILES ?? "").split(",").filter((file) => file !
 // the in-memory log and store): they take longer than the core's (15 s against 9 a run), and the
 // core's tests do not reach it.
 const mutate = only.length > 0 ? only : aggregator ? ["actors/aggregator.ts"] : ["market/**/*.ts"];
-const tests = aggregator
-  ? ["tests/actors/candle_topology_test.ts", "tests/actors/refused_records_test.ts"]
-  : ["market/", "tests/market/"];
+const tests = ["tests/actors/candle_topology_test.ts", "tests/actors/refused_records_test.ts"];
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -21,12 +19,14 @@ export default {
   commandRunner: {
     // --no-check: the instrumented files are not type-correct, and type checking each mutant would
     // take longer than running it. The mutant to activate arrives in __STRYKER_ACTIVE_MUTANT__.
-    command: `deno test -q --no-check --doc --allow-env=__STRYKER_ACTIVE_MUTANT__ ${
-      tests.join(" ")
-    }`,
+    // The core's mutants run only the tests that load their file (scripts/mutant_tests.sh).
+    command: aggregator
+      ? `deno test -q --no-check --allow-env=__STRYKER_ACTIVE_MUTANT__ ${tests.join(" ")}`
+      : "bash scripts/mutant_tests.sh",
   },
   mutate,
-  // The command runner cannot tell which test covers which mutant: every mutant runs every test.
+  // The command runner cannot tell which test covers which mutant; scripts/mutant_tests.sh picks
+  // the tests by file from the module graph instead.
   coverageAnalysis: "off",
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? "1"),
   timeoutMS: 10_000,

@@ -30,6 +30,76 @@ export const REPORT_JSON = "reports/mutation/mutation.json";
 /** Where the summary is written. */
 export const SUMMARY_MD = "reports/mutation/summary.md";
 
+/** Where the table of which tests load which file of market/ is written, for
+ * scripts/mutant_tests.sh. */
+export const TESTS_TSV = "reports/mutation/tests_by_file.tsv";
+
+/**
+ * Which modules load each file: for every file, the roots (test files, or files of `market/` whose
+ * doc examples run) whose module graph holds it, the file itself always among them.
+ *
+ * @param graphs Each root and the files of its module graph, relative to the checkout.
+ * @param files The files mutants are made of.
+ * @returns Each file and its roots, in the order of `files`, the roots sorted.
+ */
+export function rootsByFile(
+  graphs: ReadonlyMap<string, readonly string[]>,
+  files: readonly string[],
+): Map<string, string[]> {
+  const roots = new Map<string, string[]>();
+  for (const file of files) {
+    const loading = new Set([file]);
+    for (const [root, graph] of graphs) if (graph.includes(file)) loading.add(root);
+    roots.set(file, [...loading].sort());
+  }
+  return roots;
+}
+
+/** The files of a module's graph inside the checkout `cwd`, relative to it (`deno info --json`). */
+async function moduleGraph(root: string, cwd: string): Promise<string[]> {
+  const out = await new Deno.Command("deno", { args: ["info", "--json", root], stdin: "null" })
+    .output();
+  if (!out.success) {
+    throw new Error(`deno info ${root}: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const prefix = `file://${cwd}/`;
+  return info.modules.map((m) => m.specifier).filter((s) => s.startsWith(prefix)).map((s) =>
+    s.slice(prefix.length)
+  );
+}
+
+/** The `.ts` files under a folder, relative paths, sorted. */
+async function tsFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory) found.push(...await tsFiles(path));
+    else if (entry.isFile && entry.name.endsWith(".ts")) found.push(path);
+  }
+  return found.sort();
+}
+
+/** Writes TESTS_TSV for the core's files and tests: a file, a tab, its roots separated by spaces. */
+export async function writeTestsTable(): Promise<void> {
+  const cwd = Deno.cwd();
+  const files = await tsFiles("market");
+  const roots = [
+    ...files,
+    ...(await tsFiles("tests/market")).filter((f) => f.endsWith("_test.ts")),
+  ];
+  const graphs = new Map<string, string[]>();
+  for (const root of roots) graphs.set(root, await moduleGraph(root, cwd));
+  const table = rootsByFile(graphs, files);
+  await Deno.mkdir("reports/mutation", { recursive: true });
+  await Deno.writeTextFile(
+    TESTS_TSV,
+    [...table].map(([file, loading]) => `${file}\t${loading.join(" ")}\n`).join(""),
+  );
+}
+
 /** What Stryker says of one mutant, as its JSON report holds it. */
 export interface MutantResult {
   mutatorName: string;
@@ -186,7 +256,16 @@ async function main(args: string[]): Promise<number> {
     }
   }
 
+  if (!flags.aggregator) {
+    try {
+      await writeTestsTable();
+    } catch (e) {
+      console.error(`error: could not read the tests' module graphs: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   const env: Record<string, string> = {
+    MUTATE_TESTS: `${Deno.cwd()}/${TESTS_TSV}`,
     MUTATE_FILES: only.join(","),
     MUTATE_AGGREGATOR: flags.aggregator ? "1" : "0",
     MUTATE_CONCURRENCY: String(concurrency),

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type MutantResult, summarise, summaryMarkdown } from "../../scripts/mutate.ts";
+import {
+  type MutantResult,
+  rootsByFile,
+  summarise,
+  summaryMarkdown,
+} from "../../scripts/mutate.ts";
 
 const mutant = (status: string, line: number, replacement = "x"): MutantResult => ({
   mutatorName: "EqualityOperator",
@@ -51,4 +56,29 @@ Deno.test("summaryMarkdown() dates the scores and lists every survivor", () => {
   assert.match(text, /\| all \| 57\.14 \| 3 \| 1 \| 2 \| 1 \| 2 \|/);
   assert.match(text, /## Survivors \(3\)/);
   assert.match(text, /- market\/b\.ts:9:3 EqualityOperator: `a >= b`/);
+});
+
+Deno.test("rootsByFile() gives each file the roots whose graph holds it, itself always included", () => {
+  const graphs = new Map([
+    ["tests/market/a_test.ts", ["tests/market/a_test.ts", "market/a.ts", "market/b.ts"]],
+    ["tests/market/c_test.ts", ["tests/market/c_test.ts", "market/c.ts", "market/b.ts"]],
+    ["market/a.ts", ["market/a.ts", "market/b.ts"]],
+    ["market/b.ts", ["market/b.ts"]],
+    ["market/c.ts", ["market/c.ts", "market/b.ts"]],
+    ["market/d.ts", ["market/d.ts"]],
+  ]);
+  const roots = rootsByFile(graphs, ["market/a.ts", "market/b.ts", "market/c.ts", "market/d.ts"]);
+  assert.deepEqual(Object.fromEntries(roots), {
+    "market/a.ts": ["market/a.ts", "tests/market/a_test.ts"],
+    "market/b.ts": [
+      "market/a.ts",
+      "market/b.ts",
+      "market/c.ts",
+      "tests/market/a_test.ts",
+      "tests/market/c_test.ts",
+    ],
+    "market/c.ts": ["market/c.ts", "tests/market/c_test.ts"],
+    // Loaded by nothing else: its own doc examples only.
+    "market/d.ts": ["market/d.ts"],
+  });
 });
