@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Stryker's command for one mutant of market/ (stryker.config.mjs, `deno task mutate`): runs the
-# tests and doc examples whose module graph holds the mutated file, and only those. A test that
-# does not load a file cannot notice a change to it, so the verdict is that of running every test,
-# in a fraction of the time. With no mutant switched on (Stryker's first, unchanged run) it runs all
-# of them. MUTATE_TESTS names the table scripts/mutate.ts wrote: a file of market/, a tab, the
-# modules that load it.
+# test files whose module graph holds the mutated file, and the file's own doc examples. A test
+# that does not load a file cannot notice a change to it, so only the doc examples of the other
+# files that load it are left out (each example is a module of its own, and loading them took most
+# of the time). With no mutant switched on (Stryker's first, unchanged run) it runs everything.
+# MUTATE_TESTS names the table scripts/mutate.ts wrote: a file of market/, a tab, the modules that
+# load it.
 set -euo pipefail
-flags=(-q --no-check --allow-env=__STRYKER_ACTIVE_MUTANT__)
+flags=(-q --no-check --parallel --allow-env=__STRYKER_ACTIVE_MUTANT__)
 id="${__STRYKER_ACTIVE_MUTANT__:-}"
 all() { exec deno test "${flags[@]}" --doc market/ tests/market/; }
 [ -n "$id" ] && [ -n "${MUTATE_TESTS:-}" ] || all
@@ -19,7 +20,11 @@ if [ ! -f .mutant-files ]; then
 fi
 file=$(awk -v id="$id" '$1 == id { print $2; exit }' .mutant-files)
 [ -n "$file" ] || all
-tests=$(awk -F'\t' -v file="$file" '$1 == file { print $2; exit }' "$MUTATE_TESTS")
-[ -n "$tests" ] || all
+roots=$(awk -F'\t' -v file="$file" '$1 == file { print $2; exit }' "$MUTATE_TESTS")
+[ -n "$roots" ] || all
+tests=$file
+for root in $roots; do
+  case $root in tests/*) tests="$tests $root" ;; esac
+done
 # shellcheck disable=SC2086 # the modules are words without spaces
 exec deno test "${flags[@]}" --doc $tests
