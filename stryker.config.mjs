@@ -21,7 +21,9 @@ export default {
     // take longer than running it. The mutant to activate arrives in __STRYKER_ACTIVE_MUTANT__.
     // The core's mutants run only the tests that load their file (scripts/mutant_tests.sh).
     command: aggregator
-      ? `deno test -q --no-check --parallel --allow-env=__STRYKER_ACTIVE_MUTANT__ ${tests.join(" ")}`
+      ? `deno test -q --no-check --parallel --allow-env=__STRYKER_ACTIVE_MUTANT__ ${
+        tests.join(" ")
+      }`
       : "bash scripts/mutant_tests.sh",
   },
   mutate,
