@@ -157,6 +157,8 @@ Deno.test("returnScore() reads only the last ten half-lives of closed candles of
     candle(55, 1, { source: "coinbase" }),
     candle(56, 1, { product: "BTC-EUR", quote: "EUR" }),
     candle(49, 7, { interval: "5m" }),
+    candle(12.1, 7, { interval: "5m" }), // another interval, between the last 1m candle and it
+    target, // the candle itself, as stored
     candle(60.5, 999, { closed: false }),
     candle(62, 1), // after the candle
   ];
@@ -173,6 +175,10 @@ Deno.test("candleAlerts() raises an anomaly only beyond the z-score, with its di
   const raised = (zscore: number) =>
     candleAlerts(jump, { history, rules: rules({ zscore, halflife: 1 }), createdAt: 0 });
   assert.deepEqual(raised(z + 1e-6), []);
+  // Exactly at the threshold is not beyond it.
+  const exact = returnScore(jump, { history, halflife: 1 })!.zscore;
+  assert.deepEqual(raised(exact), []);
+  assert.equal(raised(exact - 1e-9).length, 1);
   const [anomaly] = raised(z - 1e-6);
   assert.equal(anomaly?.kind, "anomaly");
   assert.equal(anomaly?.direction, "up");
@@ -220,4 +226,22 @@ Deno.test("returnScore() is null, not Infinity, when a return or the score overf
       );
     }
   }
+});
+
+Deno.test("candleAlerts() raises no anomaly either when the change from the open is not finite", () => {
+  const history = series([0.01, -0.01, 0.02, -0.02]);
+  const halflife = 2;
+  // Against the closes around 100, a close of 1e11 is a far outlier: an anomaly when it opened
+  // near them.
+  const opened = candle(5, 1e11, { open: 100 });
+  assert.deepEqual(
+    candleAlerts(opened, { history, rules: rules({ halflife }), createdAt: T0 }).map((a) => a.kind),
+    ["move", "anomaly"],
+  );
+  // The same close from an open so small that the change overflows: no alert at all.
+  const overflow = candle(5, 1e11, { open: Number.MIN_VALUE, low: Number.MIN_VALUE });
+  assert.deepEqual(
+    candleAlerts(overflow, { history, rules: rules({ halflife }), createdAt: T0 }),
+    [],
+  );
 });

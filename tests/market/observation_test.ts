@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { PriceMessage } from "../../market/messages/price_message.ts";
-import { priceEventTime, priceObservation } from "../../market/observation.ts";
+import { priceEventTime, priceObservation, tradeIdentity } from "../../market/observation.ts";
 import { priceFromMessage } from "../support/market_reference.ts";
 import { recordedPrice } from "../support/prices.ts";
 
@@ -40,4 +40,10 @@ Deno.test("A price with a last_updated counts at it, to the nearest millisecond,
     assert.equal(priceObservation(m).time, time, `${lastUpdated}`);
     assert.equal(priceFromMessage(m).time, time, `${lastUpdated}, the reference`);
   }
+});
+
+Deno.test("A trade's identity is minus its trade id plus one: negative, one per trade, apart from every price's", () => {
+  assert.equal(tradeIdentity(0), -1);
+  assert.equal(tradeIdentity(41), -42);
+  assert.equal(tradeIdentity(1_000_000_000), -1_000_000_001);
 });
