@@ -43,3 +43,14 @@ Deno.test("SeenSet.pruneBefore() keeps an identity whose time is the bound, and 
   assert.equal(set.pruneBefore(2_000), 0);
   assert.deepEqual([set.has(1), set.has(2), set.has(3), set.size], [false, true, true, 2]);
 });
+
+Deno.test("SeenSet.encode() of a set pruned empty is empty, and what is added after counts its time from 0", () => {
+  const set = new SeenSet();
+  set.add(1, 1_000);
+  set.add(2, 2_000);
+  assert.equal(set.pruneBefore(5_000), 2);
+  assert.equal(set.encode(), "");
+  // 3,000 in base 36 is 2·36² + 11·36 + 12: "2bc".
+  set.add(3, 3_000);
+  assert.equal(set.encode(), "2bc:3");
+});

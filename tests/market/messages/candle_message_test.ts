@@ -107,3 +107,9 @@ Deno.test("decodeCandle() names the first field that does not match", () => {
     assert.deepEqual(decodeCandle(null, text, {}), { ok: false, reason }, String(text));
   }
 });
+
+Deno.test("encodeCandle() writes the crypto-candle/v1 headers", () => {
+  const expected = { "content-type": "application/json", "schema": "crypto-candle/v1" };
+  assert.deepEqual(encodeCandle(CANDLE).headers, expected);
+  assert.deepEqual(CANDLE_HEADERS, expected);
+});

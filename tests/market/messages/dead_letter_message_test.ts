@@ -4,6 +4,7 @@ import {
   deadLetterJson,
   decodeDeadLetter,
   DLQ_HEADERS,
+  DLQ_TOPIC,
   encodeDeadLetter,
 } from "../../../market/messages/dead_letter_message.ts";
 
@@ -99,5 +100,51 @@ Deno.test("deadLetterJson() shows where the record was read, why and when it was
     key: "BTC",
     value: '{"symbol":"BTC"}',
     headers: LETTER.headers,
+  });
+});
+
+Deno.test("dead letters go to crypto-dlq unless configured otherwise", () => {
+  assert.equal(DLQ_TOPIC, "crypto-dlq");
+});
+
+Deno.test("a dead letter never written to a topic drops the partition and offset headers of the record it carries", () => {
+  const once = encodeDeadLetter(LETTER);
+  const again = encodeDeadLetter({
+    ...LETTER,
+    topic: "crypto-alerts",
+    partition: null,
+    offset: null,
+    headers: once.headers,
+  });
+  assert.deepEqual(again.headers, {
+    "content-type": "application/json",
+    schema: "crypto-price/v1",
+    "dlq.topic": "crypto-alerts",
+    "dlq.reason": LETTER.reason,
+    "dlq.at": "2026-01-01T00:00:00.250Z",
+  });
+});
+
+Deno.test("decodeDeadLetter() takes an empty topic or reason as missing, and only an offset of digits alone", () => {
+  const headers = encodeDeadLetter(LETTER).headers;
+  const reason = (h: Record<string, string>) => {
+    const decoded = decodeDeadLetter("BTC", "{}", { ...headers, ...h });
+    return decoded.ok ? null : decoded.reason;
+  };
+  assert.equal(reason({ "dlq.topic": "" }), "dlq.topic is missing");
+  assert.equal(reason({ "dlq.reason": "" }), "dlq.reason is missing");
+  assert.equal(reason({ "dlq.offset": "17x" }), "dlq.offset is not an offset");
+  assert.equal(reason({ "dlq.offset": "x17" }), "dlq.offset is not an offset");
+  assert.equal(reason({ "dlq.offset": "17" }), null);
+});
+
+Deno.test("deadLetterJson() shows no offset, not 0, for a record never written to a topic", () => {
+  const json = deadLetterJson({ ...LETTER, partition: null, offset: null });
+  assert.deepEqual(json.dead_letter, {
+    topic: "crypto-prices",
+    partition: null,
+    offset: null,
+    reason: LETTER.reason,
+    at: "2026-01-01T00:00:00.250Z",
   });
 });

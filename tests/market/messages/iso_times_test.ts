@@ -13,3 +13,14 @@ Deno.test("IsoTimes.format() writes what toISOString writes, in order and out of
   stamps.push(253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_001, 8.64e15);
   for (const ms of stamps) assert.equal(times.format(ms), new Date(ms).toISOString(), String(ms));
 });
+
+Deno.test("IsoTimes.format() pads the milliseconds to three digits at 9, 10, 99 and 100", () => {
+  const times = new IsoTimes();
+  assert.deepEqual([9, 10, 99, 100, 1_010].map((ms) => times.format(ms)), [
+    "1970-01-01T00:00:00.009Z",
+    "1970-01-01T00:00:00.010Z",
+    "1970-01-01T00:00:00.099Z",
+    "1970-01-01T00:00:00.100Z",
+    "1970-01-01T00:00:01.010Z",
+  ]);
+});

@@ -58,3 +58,44 @@ Deno.test("decodeLatestPrice() names what does not match", () => {
     assert.deepEqual(decodeLatestPrice(null, text, {}), { ok: false, reason }, text);
   }
 });
+
+Deno.test("latestPriceJson() writes an empty quote for a product that is not BASE-QUOTE", () => {
+  const json = latestPriceJson({ ...PRICE, source: "coingecko", product: "ethereum" });
+  assert.equal(json.quote, "");
+  assert.equal(
+    JSON.stringify(json),
+    '{"source":"coingecko","product":"ethereum","symbol":"ETH","quote":"","price_usd":3100.25,' +
+      '"volume_24h":1000000000,"market_cap":null,"price_change_24h":-1.5,' +
+      '"event_time":"2025-11-12T10:30:45.000Z"}',
+  );
+});
+
+Deno.test("decodeLatestPrice() reads a value with only one of source and product as a latest price, not a price message", () => {
+  const base = { symbol: "ETH", price_usd: 3100.25, event_time: "2025-11-12T10:30:45.000Z" };
+  assert.deepEqual(decodeLatestPrice(null, JSON.stringify({ ...base, source: "coinbase" }), {}), {
+    ok: false,
+    reason: "product is not BASE-QUOTE of upper-case letters and digits",
+  });
+  assert.deepEqual(decodeLatestPrice(null, JSON.stringify({ ...base, product: "ETH-EUR" }), {}), {
+    ok: false,
+    reason: "source is not coingecko or coinbase",
+  });
+});
+
+Deno.test("decodeLatestPrice() refuses an empty value, a symbol past 64 characters, and a volume or change that is not a number", () => {
+  const value = (changes: Record<string, unknown>) =>
+    JSON.stringify({ ...latestPriceJson(PRICE), ...changes });
+  const cases: [string | null, string][] = [
+    [null, "value is empty"],
+    ["", "value is empty"],
+    ["{", "value is not JSON"],
+    [value({ symbol: "E".repeat(65) }), "symbol is not 1-64 characters"],
+    [value({ symbol: "" }), "symbol is not 1-64 characters"],
+    [value({ symbol: 1 }), "symbol is not 1-64 characters"],
+    [value({ volume_24h: "1" }), "volume_24h is not a finite number or null"],
+    [value({ price_change_24h: "-1.5" }), "price_change_24h is not a finite number or null"],
+  ];
+  for (const [text, reason] of cases) {
+    assert.deepEqual(decodeLatestPrice(null, text, {}), { ok: false, reason }, String(text));
+  }
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { encodePrice, PRICE_HEADERS, PRODUCER_ID } from "../../../market/messages/price_message.ts";
+import {
+  decodePrice,
+  encodePrice,
+  PRICE_HEADERS,
+  PRODUCER_ID,
+} from "../../../market/messages/price_message.ts";
 import { toInRecord } from "../../../kafka/in_record.ts";
 import type { InRecord } from "../../../kafka/transport.ts";
 import {
@@ -252,4 +257,82 @@ Deno.test("encodePrice() hands each message its own headers object", () => {
 
   assert.equal(encodePrice(tick(), "BTC-2").headers["schema"], "crypto-price/v1");
   assert.equal(PRICE_HEADERS["schema"], "crypto-price/v1");
+});
+
+/** The README's price message, written out. */
+const VALUE = {
+  symbol: "BTC",
+  coin_id: "bitcoin",
+  price_usd: 45234.56,
+  volume_24h: 28456789012.34,
+  market_cap: 886543210987.65,
+  price_change_24h: 2.34,
+  last_updated: 1699876543,
+  timestamp: "2025-11-12T10:30:45.123Z",
+  producer_id: "deno-producer-v1",
+  message_id: "BTC-1762943445123",
+};
+
+/** Read on 2026-01-01 with 300 s ahead allowed. */
+const READ = { now: Date.UTC(2026, 0, 1), maxAheadMs: 300_000 };
+
+/** What decodePrice() says of VALUE with `changes`, keyed `key`: "ok" or the reason. */
+function verdict(changes: Record<string, unknown>, key: string | null = "BTC"): string {
+  const decoded = decodePrice(key, JSON.stringify({ ...VALUE, ...changes }), {}, READ);
+  return decoded.ok ? "ok" : decoded.reason;
+}
+
+Deno.test("decodePrice() spells out what each field should have been", () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ coin_id: 1 }, "coin_id is 1, expected a non-empty string"],
+    [{ volume_24h: "lots" }, 'volume_24h is "lots", expected a finite number or null'],
+    [{ market_cap: "big" }, 'market_cap is "big", expected a finite number or null'],
+    [{ price_change_24h: true }, "price_change_24h is true, expected a finite number or null"],
+    [
+      { last_updated: "yesterday" },
+      'last_updated is "yesterday", expected a finite number or null',
+    ],
+    [{ timestamp: "not a time" }, 'timestamp is "not a time", expected an ISO-8601 time'],
+    [{ producer_id: "" }, 'producer_id is "", expected a non-empty string'],
+    [{ message_id: "" }, 'message_id is "", expected a non-empty string'],
+  ];
+  for (const [changes, reason] of cases) assert.equal(verdict(changes), reason);
+});
+
+Deno.test("decodePrice() counts the problems past the third, and only those", () => {
+  const three = { coin_id: 1, volume_24h: "a", market_cap: "b" };
+  const reasonOfThree = 'coin_id is 1, expected a non-empty string; volume_24h is "a", ' +
+    'expected a finite number or null; market_cap is "b", expected a finite number or null';
+  assert.equal(verdict(three), reasonOfThree);
+  assert.equal(verdict({ ...three, producer_id: "" }), `${reasonOfThree} (and 1 more)`);
+  assert.equal(
+    verdict({ ...three, producer_id: "", message_id: "" }),
+    `${reasonOfThree} (and 2 more)`,
+  );
+});
+
+Deno.test("decodePrice() says a record without a key, null or empty, has no key", () => {
+  assert.equal(verdict({}, null), "record has no key");
+  assert.equal(verdict({}, ""), "record has no key");
+  assert.equal(verdict({}, "ETH"), 'key "ETH" does not match symbol "BTC"');
+});
+
+Deno.test("decodePrice() accepts a record none of whose parts was found not UTF-8", () => {
+  const decoded = decodePrice("BTC", JSON.stringify(VALUE), {}, READ, []);
+  assert.deepEqual(decoded, { ok: true, message: VALUE });
+  const value = decodePrice("BTC", JSON.stringify(VALUE), {}, READ, ["value"]);
+  assert.deepEqual(value, { ok: false, reason: "value is not UTF-8" });
+});
+
+Deno.test("decodePrice() hints at milliseconds only for a last_updated past 1e11 seconds", () => {
+  assert.equal(
+    verdict({ last_updated: 1699876543123 }),
+    "last_updated is 1699876543123, more than 300 s ahead of the clock (milliseconds? it is in seconds)",
+  );
+  assert.equal(
+    verdict({ last_updated: 100000000000 }),
+    "last_updated is 100000000000, more than 300 s ahead of the clock",
+  );
+  assert.equal(verdict({ last_updated: 1000 }), "last_updated is 1000, before 2009-01-03");
+  assert.equal(verdict({ last_updated: 1699876543 }), "ok");
 });

@@ -90,3 +90,24 @@ Deno.test("decodeTrade() refuses what does not match, with the reason", () => {
     assert.equal(reason(key, value, notUtf8), expected, JSON.stringify(value));
   }
 });
+
+Deno.test("decodeTrade() accepts a sell, a trade id of 0, and an empty list of parts not UTF-8", () => {
+  const sell = { ...TRADE, side: "sell" as const, trade_id: 0 };
+  assert.deepEqual(decode("BTC", JSON.stringify(sell)), { ok: true, message: sell });
+  assert.deepEqual(decode("BTC", JSON.stringify(TRADE), []), { ok: true, message: TRADE });
+});
+
+Deno.test("decodeTrade() refuses a symbol that is not text, a day past its month's end, and a product that only starts with the symbol", () => {
+  assert.equal(
+    reason(null, { ...TRADE, symbol: 123 }),
+    "symbol is not 1-15 upper-case letters and digits",
+  );
+  assert.equal(
+    reason("BTC", { ...TRADE, time: "2025-02-30T00:00:00Z" }),
+    'time "2025-02-30T00:00:00Z" is not a date: February 2025 has 28 days',
+  );
+  assert.equal(
+    reason("BTC", { ...TRADE, product_id: "BTCX-USD" }),
+    'product_id "BTCX-USD" is not a product of BTC',
+  );
+});
