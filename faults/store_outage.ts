@@ -162,13 +162,21 @@ async function outageRun(
   }
 }
 
+/** The last line a command printed, stack frames left out, for a check's detail. */
+function lastLine(text: string): string {
+  const lines = text.trimEnd().split("\n").filter((line) => !/^\s+at /.test(line));
+  return lines.at(-1)?.slice(0, 300) ?? "";
+}
+
 function tableChecks(run: OutageRun): Check[] {
   const { table } = run;
   return [
     check(
       "candles kept running through the outage",
       run.aliveThroughOutage,
-      run.aliveThroughOutage ? "still running" : `exited ${run.candles.ended?.code}`,
+      run.aliveThroughOutage
+        ? "still running"
+        : `exited ${run.candles.ended?.code}: ${lastLine(run.candles.stderr)}`,
     ),
     check(
       "caught up by itself",
