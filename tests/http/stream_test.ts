@@ -166,11 +166,13 @@ Deno.test({
           `${hub.stats.clients} clients still held after round ${round + 1}`,
         );
       }
+      // Back to the count before: none of the 1,500 sockets is held. (Only a hang is bounded: the
+      // count may move by a few afterwards with the runtime's own descriptors, which are not the
+      // server's.)
       assert.ok(
         await until(() => openDescriptors() <= before, 10_000),
         `descriptors: ${before} before, ${openDescriptors()} after`,
       );
-      assert.equal(openDescriptors(), before);
     });
   },
 });
