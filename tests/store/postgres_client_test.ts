@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL client the store uses (postgres 3.4.9, linked from vendor/postgres) when the server
+ * The PostgreSQL client the store uses (postgres 3.4.9 in vendor/postgres, patched) when the server
  * cuts the connection in the middle of a transaction, as `pg_ctl stop -m fast` or a restart does.
  * A stand-in server speaks just enough of the protocol: it takes the start-up and the transaction's
  * BEGIN, then closes the connection. The client's next write finds no socket: unpatched, it threw

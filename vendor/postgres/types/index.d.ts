@@ -732,4 +732,6 @@ declare namespace postgres {
   }
 }
 
-export = postgres;
+export default postgres;
+export type Sql<T extends Record<string, unknown> = {}> = postgres.Sql<T>;
+export type TransactionSql<T extends Record<string, unknown> = {}> = postgres.TransactionSql<T>;
